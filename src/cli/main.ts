@@ -1,0 +1,38 @@
+import { UsageError } from './args.ts';
+import { checkCommand } from './check.ts';
+
+type Command = (argv: string[]) => number | Promise<number>;
+
+const commands: Record<string, { summary: string; run: Command }> = {
+  check: { summary: 'check --config FILE          validate a config; exit 1 listing every error', run: checkCommand },
+};
+
+function usage(): string {
+  return ['usage: streamguard <command> [options]', '', ...Object.values(commands).map((c) => `  ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`streamguard: unknown command "${name}"\n${usage()}`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`streamguard: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.ts';
+
+/** One problem in a config file, located by its YAML path and, where known, line:column. */
+export interface ConfigError {
+  path: string;
+  message: string;
+  line?: number;
+  col?: number;
+}
+
+export class ConfigInvalidError extends Error {
+  constructor(
+    readonly file: string,
+    readonly errors: ConfigError[],
+  ) {
+    super(`${file}: ${errors.length} config error(s)\n${errors.map((e) => formatConfigError(file, e)).join('\n')}`);
+    this.name = 'ConfigInvalidError';
+  }
+}
+
+export function formatConfigError(file: string, e: ConfigError): string {
+  const where = e.line !== undefined ? `${file}:${e.line}:${e.col ?? 1}` : file;
+  return `${where} ${e.path || '(root)'}: ${e.message}`;
+}
+
+/** `streams[2].lines.backup.url` from a zod/yaml path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+/** Parses and validates YAML text; returns every error rather than the first. */
+export function parseConfig(text: string): { config?: Config; errors: ConfigError[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((err) => {
+        const pos = lineCounter.linePos(err.pos[0]);
+        return { path: '', message: `YAML syntax: ${err.message.split('\n')[0]}`, line: pos?.line, col: pos?.col };
+      }),
+    };
+  }
+  const result = ConfigSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return { config: result.data, errors: [] };
+  return { errors: result.error.issues.map((issue) => locate(issue, doc.contents, lineCounter)) };
+}
+
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigInvalidError(file, [{ path: '', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  const { config, errors } = parseConfig(text);
+  if (!config) throw new ConfigInvalidError(file, errors);
+  return config;
+}
+
+function locate(issue: z.core.$ZodIssue, root: unknown, lines: LineCounter): ConfigError {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const node = nodeAt(root, path);
+  const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
+  const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  return { path: formatPath(path), message, line: pos?.line, col: pos?.col };
+}
+
+/** The deepest YAML node along `path` (a missing key points at its parent). */
+function nodeAt(root: unknown, path: readonly (string | number)[]): Node | undefined {
+  let node = root as Node | undefined;
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) next = node.get(key, true);
+    else if (isSeq(node)) next = node.get(key as number, true);
+    if (!next || typeof next !== 'object') break;
+    node = next as Node;
+  }
+  return node;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
+export const SUPPORTED_SCHEMES = ['rtmp', 'rtmps', 'rtsp', 'http', 'https'] as const;
+
+const streamUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not a URL: "${value}"` });
+    return;
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!(SUPPORTED_SCHEMES as readonly string[]).includes(scheme)) {
+    ctx.addIssue({ code: 'custom', message: `unsupported scheme "${scheme}" (expected one of ${SUPPORTED_SCHEMES.join(', ')})` });
+  } else if (!url.hostname) {
+    ctx.addIssue({ code: 'custom', message: `missing host in "${value}"` });
+  }
+});
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
+
+export const LineSchema = z.strictObject({
+  url: streamUrl,
+  /** Decode the stream for freeze and sync-marker checks (≈ 3 % of a core instead of ≈ 0.6 %). */
+  decode: z.boolean().optional(),
+});
+
+/** Startup budget defaults by product: 1-v-1 calls must start fast, show-live may take longer. */
+export const STREAM_KINDS = { call: 600, 'co-host': 1000, 'show-live': 3000 } as const;
+
+export const StreamSchema = z.strictObject({
+  id,
+  name: z.string().optional(),
+  kind: z.enum(Object.keys(STREAM_KINDS) as [keyof typeof STREAM_KINDS]).default('show-live'),
+  startupBudgetMs: z.number().int().positive().optional(),
+  latencyBudgetMs: z.number().int().positive().optional(),
+  nominalFps: z.number().positive().max(240).optional(),
+  lines: z.record(id, LineSchema).refine((lines) => Object.keys(lines).length > 0, 'a stream needs at least one line'),
+});
+
+export const ProbeSettingsSchema = z.strictObject({
+  windowMs: z.number().int().min(200).max(60_000).default(1000),
+  decode: z.boolean().default(false),
+  /** Regions the embedded probe reports as; remote probes name their own. */
+  region: id.default('local'),
+});
+
+export const HubSchema = z.strictObject({
+  listen: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'must be HOST:PORT')
+    .default('127.0.0.1:8080'),
+  dataDir: z.string().min(1).default('./data'),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    hub: HubSchema.default(HubSchema.parse({})),
+    probe: ProbeSettingsSchema.default(ProbeSettingsSchema.parse({})),
+    regions: z.array(id).min(1).default(['local']),
+    streams: z.array(StreamSchema).min(1, 'at least one stream is required'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.streams.forEach((stream, index) => {
+      const first = seen.get(stream.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['streams', index, 'id'], message: `duplicate stream id "${stream.id}" (first at streams[${first}])` });
+      } else {
+        seen.set(stream.id, index);
+      }
+    });
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type StreamConfig = z.infer<typeof StreamSchema>;
+export type LineConfig = z.infer<typeof LineSchema>;

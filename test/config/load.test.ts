@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.ts';
+
+const valid = `
+streams:
+  - id: show1
+    lines:
+      primary: { url: rtmp://127.0.0.1:1935/live/show1 }
+      backup: { url: http://127.0.0.1:8000/live/show1.flv }
+`;
+
+describe('parseConfig', () => {
+  it('accepts a minimal config and fills defaults', () => {
+    const { config, errors } = parseConfig(valid);
+    expect(errors).toEqual([]);
+    expect(config?.probe.windowMs).toBe(1000);
+    expect(config?.hub.listen).toBe('127.0.0.1:8080');
+    expect(config?.streams[0]?.kind).toBe('show-live');
+  });
+
+  it('reports every error with its YAML path and line', () => {
+    const text = `
+probe:
+  windowMs: 5
+streams:
+  - id: a
+    lines:
+      primary: { url: rtmp://h/live/a }
+  - id: a
+    lines:
+      primary: { url: rtmp://h/live/a }
+  - id: c
+    lines:
+      backup: { url: "htp://h/live/c" }
+      primary: { url: rtmp://h/x, colour: red }
+`;
+    const { config, errors } = parseConfig(text);
+    expect(config).toBeUndefined();
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e]));
+    expect(byPath['streams[2].lines.backup.url']?.message).toMatch(/unsupported scheme "htp"/);
+    expect(byPath['streams[2].lines.backup.url']?.line).toBe(13);
+    expect(byPath['streams[1].id']?.message).toMatch(/duplicate stream id "a" \(first at streams\[0\]\)/);
+    expect(byPath['probe.windowMs']?.line).toBe(3);
+    expect(byPath['streams[2].lines.primary']?.message).toMatch(/unknown key\(s\) "colour"/);
+    expect(errors).toHaveLength(4);
+  });
+
+  it('names YAML syntax errors with their position', () => {
+    const { errors } = parseConfig('streams: [\n  - id: x\n');
+    expect(errors[0]?.message).toMatch(/^YAML syntax/);
+    expect(errors[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('rejects an empty file and a missing streams list', () => {
+    expect(parseConfig('').errors[0]?.path).toBe('streams');
+  });
+});
