@@ -1,0 +1,78 @@
+/**
+ * Versioned schema migrations, applied in order inside one transaction each; the applied version
+ * lives in SQLite's `user_version`. Never edit a shipped migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: incidents, timeline, audit, raw samples and per-minute rollups
+  `
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX incidents_open ON incidents(status) WHERE status <> 'resolved';
+  CREATE INDEX incidents_key ON incidents(key, opened_at);
+
+  CREATE TABLE timeline (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    t INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX timeline_incident ON timeline(incident_id, id);
+
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    t INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    data TEXT
+  );
+
+  CREATE TABLE samples (
+    probe TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    region TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    connected INTEGER NOT NULL,
+    fps REAL NOT NULL,
+    bitrate_bps REAL NOT NULL,
+    stall_ms REAL NOT NULL,
+    freeze_ms REAL NOT NULL,
+    max_gap_ms REAL NOT NULL,
+    latency_ms REAL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (probe, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX samples_stream_t ON samples(stream, t);
+  CREATE INDEX samples_t ON samples(t);
+
+  -- sums, not averages, so that rolling up a minute in two passes merges exactly
+  CREATE TABLE sample_rollups (
+    minute INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL,
+    region TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    connected INTEGER NOT NULL,
+    fps_sum REAL NOT NULL,
+    bitrate_sum REAL NOT NULL,
+    stall_ms REAL NOT NULL,
+    freeze_ms REAL NOT NULL,
+    max_gap_ms REAL NOT NULL,
+    latency_sum REAL NOT NULL,
+    latency_n INTEGER NOT NULL,
+    PRIMARY KEY (stream, line, region, minute)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollups_minute ON sample_rollups(minute);
+  `,
+];
