@@ -1,0 +1,165 @@
+import type { ProbeError, Sample } from '../src/model/sample.ts';
+import type { PacketEvent } from './events.ts';
+
+/** The measured part of a Sample; identity, seq and t are added by the line prober. */
+export type WindowMetrics = Omit<Sample, 'probe' | 'region' | 'stream' | 'line' | 'seq' | 't'>;
+
+export interface WindowOptions {
+  /** A gap between video arrivals longer than this counts as stall (whole gap, not the excess). */
+  stallThresholdMs: number;
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/**
+ * Accumulates arrival events and closes them into one window of metrics. Pure: every method
+ * takes the monotonic time of the event, so tests replay timelines without I/O.
+ *
+ * Session model: `connecting` starts a reader session, the first video keyframe makes it
+ * connected (and fixes startupMs), `disconnected` ends it with a classified error that stays
+ * on every window until media flows again, so an operator always sees why a line is down.
+ */
+export class MetricsWindow {
+  private stallThresholdMs: number;
+  private start: number;
+
+  // Per window.
+  private videoPackets = 0;
+  private bytes = 0;
+  private maxGap = 0;
+  private stall = 0;
+  private freeze = 0;
+  private startup: number | undefined;
+  private skews: number[] = [];
+  private sync: number | undefined;
+  private latency: number | undefined;
+
+  // Across windows.
+  private connected = false;
+  private error: ProbeError | undefined;
+  private connectStartedAt: number | undefined;
+  /** Kept across reconnects: an outage is no-media time, so stall keeps counting through it. */
+  private lastVideoAt: number | undefined;
+  private lastVideoPts: number | undefined;
+  private lastAudioPts: number | undefined;
+  private width: number | undefined;
+  private height: number | undefined;
+
+  constructor(opts: WindowOptions, now: number) {
+    this.stallThresholdMs = opts.stallThresholdMs;
+    this.start = now;
+  }
+
+  /** HLS learns its segment duration only after the first playlist fetch. */
+  setStallThreshold(ms: number): void {
+    this.stallThresholdMs = ms;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  connecting(now: number): void {
+    this.connectStartedAt = now;
+    this.lastVideoPts = undefined;
+    this.lastAudioPts = undefined;
+    this.width = undefined;
+    this.height = undefined;
+  }
+
+  packet(p: PacketEvent): void {
+    this.bytes += p.size;
+    if (p.kind === 'audio') {
+      if (p.ptsMs !== undefined) this.lastAudioPts = p.ptsMs;
+    } else {
+      if (!this.connected) {
+        // Wait for a keyframe: before it nothing is decodable, so the line is not up yet.
+        if (!p.key) return;
+        this.connected = true;
+        this.error = undefined;
+        if (this.connectStartedAt !== undefined) this.startup = p.at - this.connectStartedAt;
+        this.connectStartedAt = undefined;
+      }
+      this.videoPackets++;
+      if (this.lastVideoAt !== undefined) this.gap(this.lastVideoAt, p.at);
+      this.lastVideoAt = p.at;
+      if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
+    }
+    if (this.connected && this.lastAudioPts !== undefined && this.lastVideoPts !== undefined && p.kind === 'audio') {
+      this.skews.push(this.lastAudioPts - this.lastVideoPts);
+    }
+  }
+
+  resolution(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+  }
+
+  /** One decoded frame interval; `frozen` when its picture did not change from the previous one. */
+  frame(durationMs: number, frozen: boolean): void {
+    if (frozen) this.freeze += durationMs;
+  }
+
+  avSync(ms: number): void {
+    this.sync = ms;
+  }
+
+  latencyMs(ms: number): void {
+    this.latency = ms;
+  }
+
+  disconnected(error: ProbeError): void {
+    this.connected = false;
+    this.error = error;
+    this.connectStartedAt = undefined;
+  }
+
+  /** Adds the part of the gap [from, to] that lies in this window, if the gap is a stall. */
+  private gap(from: number, to: number): void {
+    const length = to - from;
+    this.maxGap = Math.max(this.maxGap, length);
+    if (length > this.stallThresholdMs) this.stall += to - Math.max(from, this.start);
+  }
+
+  /** Closes the window at `now` (normally start + windowMs; earlier when flushing a state change). */
+  close(now: number): WindowMetrics {
+    const windowMs = Math.max(1, Math.round(now - this.start));
+    // The gap still open at window end counts too: a dead stream must show it now, not later.
+    if (this.lastVideoAt !== undefined) this.gap(this.lastVideoAt, now);
+    const seconds = windowMs / 1000;
+    const skew = median(this.skews);
+    const metrics: WindowMetrics = {
+      windowMs,
+      connected: this.connected,
+      fps: round1(this.videoPackets / seconds),
+      bitrateBps: Math.round((this.bytes * 8) / seconds),
+      maxGapMs: Math.round(this.maxGap),
+      stallMs: Math.round(Math.min(windowMs, this.stall)),
+      freezeMs: Math.round(Math.min(windowMs, this.freeze)),
+      ...(this.startup !== undefined && { startupMs: Math.round(this.startup) }),
+      ...(this.latency !== undefined && { latencyMs: Math.round(this.latency) }),
+      ...(this.connected && this.width !== undefined && this.height !== undefined && { width: this.width, height: this.height }),
+      ...(skew !== undefined && { avSkewMs: Math.round(skew) }),
+      ...(this.sync !== undefined && { avSyncMs: Math.round(this.sync) }),
+      ...(this.error !== undefined && { error: this.error }),
+    };
+    this.start = now;
+    this.videoPackets = 0;
+    this.bytes = 0;
+    this.maxGap = 0;
+    this.stall = 0;
+    this.freeze = 0;
+    this.startup = undefined;
+    this.skews = [];
+    this.sync = undefined;
+    this.latency = undefined;
+    return metrics;
+  }
+}
