@@ -1,0 +1,224 @@
+import type { Sample } from '../src/model/sample.ts';
+import { log, type Logger } from '../src/log.ts';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
+import { classifyEnd, type SessionEnd } from './classify.ts';
+import { defaultThresholds } from './decode/analyzer.ts';
+import { startDecoder, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
+import { systemClock, type Clock, type PacketEvent } from './events.ts';
+import { readerFor } from './readers/registry.ts';
+import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
+import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from './resolve-host.ts';
+import { MetricsWindow } from './window.ts';
+
+export interface LineIdentity {
+  probe: string;
+  region: string;
+  stream: string;
+  line: string;
+}
+
+export interface LineProberOptions extends LineIdentity {
+  url: string;
+  onSample: (sample: Sample) => void;
+  /** Window length; default 1000 ms. */
+  windowMs?: number;
+  /** Run the decoding checks (freeze, A/V sync markers): a second process, ~10× the CPU. */
+  decode?: boolean | Partial<DecoderOptions>;
+  /** Shared per probe so seq is monotonic across all its lines. */
+  nextSeq?: () => number;
+  reader?: Reader;
+  backoff?: BackoffOptions;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** How often the watchdog looks at arrival times: bounds the extra detection delay. */
+const WATCHDOG_TICK_MS = 100;
+/** A decoder that died alone is restarted after this; the packet reader is unaffected. */
+const DECODER_RESTART_MS = 2000;
+
+/**
+ * Seq starts at the wall clock in ms so a restarted probe keeps increasing (the hub dedups on
+ * seq) as long as it emits fewer than 1000 samples per second.
+ */
+export function seqCounter(start = Date.now()): () => number {
+  let next = start;
+  return () => next++;
+}
+
+/**
+ * Probes one (stream, line, region) continuously: one reader session at a time, a stall
+ * watchdog (ffprobe does not exit when the publisher dies), reconnect with backoff, and a
+ * Sample per window. A change to down is flushed at once as a short window, so detection does
+ * not wait for the window to end.
+ */
+export class LineProber {
+  private readonly reader: Reader;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly nextSeq: () => number;
+  private readonly decoderOptions: DecoderOptions | undefined;
+  private timing: ReaderTiming;
+  private window: MetricsWindow;
+
+  /** Bumped whenever a session ends: callbacks from older sessions are ignored. */
+  private sessionId = 0;
+  private session: ReaderSession | undefined;
+  private decoder: DecoderHandle | undefined;
+  private target: ResolvedUrl | undefined;
+  private teardown: Promise<unknown> = Promise.resolve();
+  private attemptStartedAt = 0;
+  private lastVideoAt = 0;
+  private sawVideo = false;
+  private sawAudio = false;
+  private failures = 0;
+  private stopped = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: LineProberOptions) {
+    this.reader = opts.reader ?? readerFor(opts.url);
+    this.windowMs = opts.windowMs ?? 1000;
+    this.clock = opts.clock ?? systemClock;
+    this.logger = (opts.logger ?? log).child({ stream: opts.stream, line: opts.line, region: opts.region, protocol: this.reader.protocol });
+    this.nextSeq = opts.nextSeq ?? seqCounter();
+    this.timing = { ...this.reader.timing };
+    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, this.clock.mono());
+    const decode = opts.decode;
+    this.decoderOptions = decode
+      ? { audioBlockSamples: 48, ...(decode === true ? {} : decode), thresholds: { ...defaultThresholds, ...(decode === true ? {} : decode.thresholds) } }
+      : undefined;
+  }
+
+  start(): void {
+    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, this.clock.mono());
+    this.scheduleTick();
+    this.watchdogTimer = setInterval(() => this.watchdog(), WATCHDOG_TICK_MS);
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.sessionId++;
+    clearTimeout(this.tickTimer);
+    clearInterval(this.watchdogTimer);
+    clearTimeout(this.retryTimer);
+    await Promise.all([this.teardown, this.session?.close(), this.decoder?.close()]);
+    this.session = undefined;
+    this.decoder = undefined;
+  }
+
+  private scheduleTick(): void {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = setTimeout(() => this.emit(), this.windowMs);
+  }
+
+  private emit(): void {
+    const metrics = this.window.close(this.clock.mono());
+    const { probe, region, stream, line } = this.opts;
+    const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Math.round(this.clock.wall()), ...metrics };
+    this.scheduleTick();
+    try {
+      this.opts.onSample(sample);
+    } catch (err) {
+      // A consumer bug must not stop the probe loop.
+      this.logger.error({ err }, 'onSample threw');
+    }
+  }
+
+  private async connect(): Promise<void> {
+    await this.teardown;
+    if (this.stopped) return;
+    const id = ++this.sessionId;
+    this.attemptStartedAt = this.clock.mono();
+    this.sawVideo = false;
+    this.sawAudio = false;
+    this.window.connecting(this.attemptStartedAt);
+    try {
+      this.target = await resolveUrl(this.opts.url);
+    } catch (err) {
+      const detail = err instanceof UnresolvableHostError ? `Failed to resolve ${err.host}: ${err.code}` : String(err);
+      this.fail(id, { cause: 'exit', stderr: [detail] });
+      return;
+    }
+    if (id !== this.sessionId) return;
+    this.session = this.reader.open(this.target, this.opts.url, {
+      packet: (p) => this.onPacket(id, p),
+      resolution: (r) => id === this.sessionId && this.window.resolution(r.width, r.height),
+      latency: (ms) => id === this.sessionId && this.window.latencyMs(ms),
+      timing: (t) => {
+        this.timing = { ...this.timing, ...t };
+        this.window.setStallThreshold(this.timing.stallThresholdMs);
+      },
+      ended: (end) => this.fail(id, end),
+    });
+  }
+
+  private onPacket(id: number, p: PacketEvent): void {
+    if (id !== this.sessionId) return;
+    if (p.kind === 'video') {
+      this.sawVideo = true;
+      this.lastVideoAt = p.at;
+    } else {
+      this.sawAudio = true;
+    }
+    const wasUp = this.window.isConnected;
+    this.window.packet(p);
+    if (!wasUp && this.window.isConnected) this.onUp(id, p.at);
+  }
+
+  private onUp(id: number, at: number): void {
+    this.failures = 0;
+    this.logger.info({ startupMs: Math.round(at - this.attemptStartedAt) }, 'line up');
+    if (this.decoderOptions) this.startDecoder(id);
+  }
+
+  private startDecoder(id: number): void {
+    if (id !== this.sessionId || !this.target || !this.decoderOptions) return;
+    this.decoder = startDecoder(
+      this.reader.inputArgs(this.target),
+      this.target.url,
+      this.decoderOptions,
+      (e) => {
+        if (id !== this.sessionId) return;
+        if (e.type === 'frame') this.window.frame(e.durationMs, e.frozen);
+        else this.window.avSync(e.ms);
+      },
+      (stderr) => {
+        if (id !== this.sessionId) return;
+        this.logger.warn({ stderr: stderr.at(-1) }, 'decoder exited, restarting');
+        this.retryTimer = setTimeout(() => this.startDecoder(id), DECODER_RESTART_MS);
+      },
+    );
+  }
+
+  private watchdog(): void {
+    if (!this.session) return;
+    const now = this.clock.mono();
+    if (this.window.isConnected) {
+      if (now - this.lastVideoAt > this.timing.watchdogMs) this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
+    } else if (now - this.attemptStartedAt > this.timing.startupTimeoutMs) {
+      this.fail(this.sessionId, { cause: 'startup-timeout', stderr: [] });
+    }
+  }
+
+  private fail(id: number, end: Omit<SessionEnd, 'sawVideo' | 'sawAudio'>): void {
+    if (id !== this.sessionId || this.stopped) return;
+    this.sessionId++;
+    const error = classifyEnd({ ...end, sawVideo: this.sawVideo, sawAudio: this.sawAudio });
+    const wasUp = this.window.isConnected;
+    this.window.disconnected(error);
+    if (wasUp) this.emit();
+    const session = this.session;
+    const decoder = this.decoder;
+    this.session = undefined;
+    this.decoder = undefined;
+    clearTimeout(this.retryTimer);
+    this.teardown = Promise.all([session?.close(), decoder?.close()]);
+    const delayMs = backoffDelay(this.failures++, this.opts.backoff ?? defaultBackoff);
+    this.logger.warn({ error, cause: end.cause, detail: end.stderr.at(-1), delayMs }, 'line down, reconnecting');
+    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
+  }
+}

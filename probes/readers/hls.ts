@@ -1,0 +1,103 @@
+import { httpInputArgs, streamPackets } from '../ffprobe-stream.ts';
+import { liveLatencyMs, parsePlaylist, StalenessTracker, type MediaPlaylist } from '../hls-playlist.ts';
+import type { Reader, ReaderSink, ReaderTiming } from './reader.ts';
+
+const POLL_MIN_MS = 500;
+const DEFAULT_TIMING: ReaderTiming = { stallThresholdMs: 3000, watchdogMs: 6000, startupTimeoutMs: 10_000 };
+
+/**
+ * Segments arrive in bursts one target duration apart, so "no media for 250 ms" is normal
+ * here: stall and watchdog scale with TARGETDURATION once the playlist has been read.
+ */
+export function hlsTiming(targetDurationS: number): ReaderTiming {
+  const td = Math.max(1, targetDurationS) * 1000;
+  return { stallThresholdMs: 1.5 * td, watchdogMs: 3 * td, startupTimeoutMs: Math.max(DEFAULT_TIMING.startupTimeoutMs, 3 * td) };
+}
+
+/**
+ * Polls the playlist ourselves (ffprobe does not expose PROGRAM-DATE-TIME per packet and hangs
+ * on a stale playlist) for live latency and for staleness, the HLS "publisher died" signal.
+ */
+function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let mediaUrl = url;
+  let targetDurationS: number | undefined;
+  const staleness = new StalenessTracker();
+  const abort = new AbortController();
+
+  const schedule = (ms: number): void => {
+    if (!stopped) timer = setTimeout(() => void poll(), ms);
+  };
+  const end = (end: Parameters<ReaderSink['ended']>[0]): void => {
+    stopped = true;
+    sink.ended(end);
+  };
+  const onMedia = (p: MediaPlaylist): void => {
+    if (p.targetDurationS !== targetDurationS) {
+      targetDurationS = p.targetDurationS;
+      sink.timing(hlsTiming(p.targetDurationS));
+    }
+    const latency = liveLatencyMs(Date.now(), p);
+    if (latency !== undefined) sink.latency(latency);
+    if (staleness.observe(performance.now(), p)) {
+      end({ cause: 'stale', stderr: [`playlist not advancing for > 3 × ${p.targetDurationS} s`] });
+    }
+  };
+  const poll = async (): Promise<void> => {
+    try {
+      const res = await fetch(mediaUrl, { signal: abort.signal, cache: 'no-store' });
+      if (!res.ok) {
+        end({ cause: 'exit', stderr: [`playlist: Server returned ${res.status}`], httpStatus: res.status });
+        return;
+      }
+      const playlist = parsePlaylist(await res.text());
+      if (playlist?.type === 'master') {
+        mediaUrl = new URL(playlist.variantUri, mediaUrl).toString();
+        schedule(0);
+        return;
+      }
+      if (playlist) onMedia(playlist.media);
+    } catch {
+      // Transport errors are ffprobe's to report (it classifies them from its stderr): keep
+      // polling unless we were stopped.
+      if (stopped) return;
+    }
+    schedule(Math.max(POLL_MIN_MS, ((targetDurationS ?? 2) * 1000) / 2));
+  };
+  schedule(0);
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      abort.abort();
+    },
+  };
+}
+
+export const hlsReader: Reader = {
+  protocol: 'hls',
+  timing: DEFAULT_TIMING,
+  inputArgs: (target) => httpInputArgs(target),
+  open(target, originalUrl, sink) {
+    let ended = false;
+    // Both halves may end the session; the line prober must hear about it once.
+    const once: ReaderSink = {
+      ...sink,
+      ended: (end) => {
+        if (ended) return;
+        ended = true;
+        sink.ended(end);
+      },
+    };
+    const packets = streamPackets(this.inputArgs(target), target.url, once);
+    const poller = pollPlaylist(originalUrl, once);
+    return {
+      close: async () => {
+        ended = true;
+        poller.stop();
+        await packets.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,41 @@
+import type { SessionEnd } from '../classify.ts';
+import type { PacketEvent, ResolutionEvent } from '../events.ts';
+import type { ResolvedUrl } from '../resolve-host.ts';
+
+export type Protocol = 'rtmp' | 'http-flv' | 'hls' | 'rtsp';
+
+/** Per-protocol timing: how long silence may last before it is a stall, or the line is down. */
+export interface ReaderTiming {
+  /** Gap between video arrivals that counts as stall. */
+  stallThresholdMs: number;
+  /** No video for this long while connected → the session is dead (ffprobe does not exit). */
+  watchdogMs: number;
+  /** No first keyframe within this → give up the attempt. */
+  startupTimeoutMs: number;
+}
+
+/** Where a reader session reports; every callback is stamped with arrival time. */
+export interface ReaderSink {
+  packet(p: PacketEvent): void;
+  resolution(r: ResolutionEvent): void;
+  /** Live latency measured by the reader itself (HLS PROGRAM-DATE-TIME). */
+  latency(ms: number): void;
+  /** The reader learnt better timing for this stream (HLS target duration). */
+  timing(t: Partial<ReaderTiming>): void;
+  /** The session ended by itself; called at most once. */
+  ended(end: Omit<SessionEnd, 'sawVideo' | 'sawAudio'>): void;
+}
+
+export interface ReaderSession {
+  /** Kills the session's processes and waits for them; idempotent. */
+  close(): Promise<void>;
+}
+
+/** One protocol: how to open a continuous packet reader for a URL. */
+export interface Reader {
+  readonly protocol: Protocol;
+  readonly timing: ReaderTiming;
+  /** Input options for ffmpeg/ffprobe placed before `-i` (shared with the decode checks). */
+  inputArgs(target: ResolvedUrl): string[];
+  open(target: ResolvedUrl, originalUrl: string, sink: ReaderSink): ReaderSession;
+}
