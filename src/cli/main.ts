@@ -1,10 +1,15 @@
 import { UsageError } from './args.ts';
 import { checkCommand } from './check.ts';
+import { probeCommand } from './probe.ts';
 
 type Command = (argv: string[]) => number | Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   check: { summary: 'check --config FILE          validate a config; exit 1 listing every error', run: checkCommand },
+  probe: {
+    summary: 'probe --url URL [--duration S] [--json] [--packets-only] [--region R] [--window MS]\n      probe one stream once and print a Sample per window (exit 0 if it ends connected)',
+    run: probeCommand,
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,26 @@
+# streamguard: hub (`run`) or remote probe (`probe`). Multi-stage: build deps with the
+# toolchain (better-sqlite3 compiles), ship only production node_modules and sources.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY probes ./probes
+COPY config ./config
+RUN mkdir -p /var/lib/streamguard /etc/streamguard && cp config/example.yaml /etc/streamguard/config.yaml \
+ && chown -R node:node /var/lib/streamguard
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "bin/streamguard.js"]
+CMD ["run", "--config", "/etc/streamguard/config.yaml"]
