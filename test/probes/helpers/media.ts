@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ffmpegPath } from '../../../src/media/binaries.ts';
+
+/** Real processes for edge tests: a media server, publishers, odd servers. Test-only. */
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+export async function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const closed = new Promise((r) => p.once('close', r));
+  p.kill('SIGKILL');
+  await closed;
+}
+
+export interface MediaServer {
+  rtmpPort: number;
+  httpPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * node-media-server 4.4.3 in a child process with its own config file in a temp dir (its
+ * bin/app.js writes secrets back into the config it is given; never the bundled one).
+ */
+export async function startMediaServer(): Promise<MediaServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-nms-'));
+  const rtmpPort = await freePort();
+  const httpPort = await freePort();
+  const config = {
+    bind: '127.0.0.1',
+    notify: { url: '' },
+    store: { path: join(dir, 'data') },
+    auth: { play: false, publish: false, secret: 'test', jwt: { secret: 'test', expiresIn: '24h', refreshExpiresIn: '7d', algorithm: 'HS256', users: [] } },
+    rtmp: { port: rtmpPort },
+    http: { port: httpPort },
+    webadmin: { enable: false },
+    record: { auto: false, path: join(dir, 'record') },
+  };
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const app = fileURLToPath(new URL('../../../node_modules/node-media-server/bin/app.js', import.meta.url));
+  const proc = spawn(process.execPath, [app, '-c', file, '--no-admin'], { stdio: 'ignore' });
+  await waitFor(async () => (await canConnect(rtmpPort)) && (await canConnect(httpPort)), 10_000, 'node-media-server');
+  return {
+    rtmpPort,
+    httpPort,
+    stop: async () => {
+      await stopProcess(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PublishOptions {
+  audio?: boolean;
+  /** ffmpeg output format and options, default FLV to an RTMP URL. */
+  outputArgs?: string[];
+}
+
+/** 640x360 25 fps testsrc2 (+1 kHz sine) with x264 veryfast, GOP 1 s, in real time. */
+export function publish(output: string, opts: PublishOptions = {}): ChildProcess {
+  const audio = opts.audio ?? true;
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25',
+    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'] : []),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    ...(audio ? ['-c:a', 'aac'] : ['-an']),
+    ...(opts.outputArgs ?? ['-f', 'flv']),
+    output,
+  ];
+  return spawn(ffmpegPath, args, { stdio: 'ignore' });
+}
+
+/** A static file server over a directory (for HLS), on a random port. */
+export async function serveDir(dir: string): Promise<{ port: number; server: Server }> {
+  const server = createServer((req, res) => {
+    const file = join(dir, new URL(req.url ?? '/', 'http://x').pathname);
+    if (!file.startsWith(dir) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+    createReadStream(file).pipe(res);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { port, server };
+}
+
+/** An HTTP server that answers 200 and streams random bytes: "a broken CDN edge". */
+export async function serveGarbage(): Promise<{ port: number; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'video/x-flv' });
+    const timer = setInterval(() => res.write(randomBytes(20_000)), 100);
+    res.on('close', () => clearInterval(timer));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { port, server };
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+}
+
+export function tempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export { waitFor };

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { PacketEvent } from '../../probes/events.ts';
+import { MetricsWindow } from '../../probes/window.ts';
+
+const video = (at: number, key = false, ptsMs = at, size = 1000): PacketEvent => ({ at, kind: 'video', key, ptsMs, size });
+const audio = (at: number, ptsMs = at, size = 100): PacketEvent => ({ at, kind: 'audio', key: true, ptsMs, size });
+
+/** Feeds a 25 fps video track from `from` to `to` (exclusive), first packet a keyframe. */
+function feed(w: MetricsWindow, from: number, to: number, first = true): void {
+  for (let t = from; t < to; t += 40) w.packet(video(t, first && t === from));
+}
+
+describe('MetricsWindow', () => {
+  it('healthy 25 fps: fps 25, no stall, startup from connect to first keyframe', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 300, 1000);
+    w.resolution(640, 360);
+    const first = w.close(1000);
+    expect(first).toMatchObject({ connected: true, startupMs: 300, width: 640, height: 360, stallMs: 0 });
+    for (let t = 1000; t < 2000; t += 40) w.packet(video(t));
+    const second = w.close(2000);
+    expect(second.fps).toBe(25);
+    expect(second.bitrateBps).toBe(25 * 1000 * 8);
+    expect(second.stallMs).toBe(0);
+    expect(second.maxGapMs).toBe(40);
+    expect(second.startupMs).toBeUndefined();
+  });
+
+  it('is not connected before the first keyframe', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    w.packet(video(100, false));
+    expect(w.close(1000)).toMatchObject({ connected: false, fps: 0 });
+  });
+
+  it.each([
+    { pauseFrom: 1500, pauseMs: 3000 },
+    { pauseFrom: 1960, pauseMs: 3000 },
+    { pauseFrom: 1200, pauseMs: 500 },
+  ])('a pause of $pauseMs ms from $pauseFrom totals its length in stallMs over the windows', ({ pauseFrom, pauseMs }) => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    const end = 8000;
+    const windows = [];
+    let t = 0;
+    let next = 1000;
+    let first = true;
+    while (next <= end) {
+      for (; t < next; t += 40) {
+        if (t >= pauseFrom && t < pauseFrom + pauseMs) continue;
+        w.packet(video(t, first));
+        first = false;
+      }
+      windows.push(w.close(next));
+      next += 1000;
+    }
+    const stall = windows.reduce((s, x) => s + x.stallMs, 0);
+    expect(Math.abs(stall - pauseMs)).toBeLessThanOrEqual(300);
+    expect(Math.max(...windows.map((x) => x.maxGapMs))).toBeGreaterThanOrEqual(pauseMs - 500);
+    for (const x of windows) expect(x.stallMs).toBeLessThanOrEqual(x.windowMs);
+  });
+
+  it('the open gap at window end counts: a dead stream shows stall before the next packet', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    w.packet(video(0, true));
+    w.packet(video(100));
+    expect(w.close(1000)).toMatchObject({ maxGapMs: 900, stallMs: 900 });
+    expect(w.close(2000)).toMatchObject({ maxGapMs: 1900, stallMs: 1000 });
+  });
+
+  it('disconnect keeps the error on every window until media flows again', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 500);
+    w.disconnected('timeout');
+    expect(w.close(600)).toMatchObject({ connected: false, error: 'timeout' });
+    w.connecting(700);
+    expect(w.close(1600)).toMatchObject({ connected: false, error: 'timeout', stallMs: 1000 });
+    feed(w, 1700, 2600);
+    const up = w.close(2600);
+    expect(up.connected).toBe(true);
+    expect(up.error).toBeUndefined();
+    expect(up.startupMs).toBe(1000);
+  });
+
+  it('avSkewMs is the median of audio pts − video pts at audio arrivals; absent without audio', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    for (let t = 0; t < 1000; t += 40) {
+      w.packet(video(t, t === 0, t));
+      w.packet(audio(t + 1, t + 30));
+    }
+    expect(w.close(1000).avSkewMs).toBe(30);
+    feed(w, 1000, 2000, false);
+    expect(w.close(2000).avSkewMs).toBeUndefined();
+  });
+
+  it('freezeMs sums frozen frame intervals, capped at the window; sync and latency are reported', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    for (let i = 0; i < 10; i++) w.frame(40, true);
+    w.frame(40, false);
+    w.avSync(120);
+    w.avSync(-200);
+    w.latencyMs(1234.4);
+    expect(w.close(1000)).toMatchObject({ freezeMs: 400, avSyncMs: -200, latencyMs: 1234 });
+    for (let i = 0; i < 50; i++) w.frame(40, true);
+    expect(w.close(2000).freezeMs).toBe(1000);
+  });
+
+  it('a raised stall threshold (HLS segment bursts) ignores gaps below it', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.setStallThreshold(1500);
+    w.connecting(0);
+    w.packet(video(0, true));
+    w.packet(video(1000));
+    expect(w.close(1000)).toMatchObject({ stallMs: 0, maxGapMs: 1000 });
+  });
+});
