@@ -1,0 +1,362 @@
+import { STREAM_KINDS, type StreamConfig } from '../config/schema.ts';
+import type { Sample } from '../model/sample.ts';
+import { DEFAULT_DETECTOR_SETTINGS, DEFAULT_LATENCY_BUDGET_MS, type DetectorSettings, type Metric, type Rules } from './rules-schema.ts';
+import { LEVEL_RANK, type Level, type Reason } from './types.ts';
+
+/**
+ * Per (stream, line, region, probe) health from samples, with hysteresis.
+ *
+ * Time inside one view is the probe's sample time `t` (never compared with another probe's clock);
+ * `now` (hub clock) is only recorded as `seenAt`/`since` for the cross-region grading.
+ * The state object is mutated in place and returned (no allocation on the hot path); the function
+ * is still deterministic in (state, sample, now, rules, stream): no I/O, no clock reads.
+ */
+
+const M_DISCONNECTED = 0;
+const M_STALL = 1;
+const M_FREEZE = 2;
+const M_FPS = 3;
+const M_LATENCY = 4;
+const M_BITRATE = 5;
+const M_HEIGHT = 6;
+const M_STARTUP = 7;
+const M_AVSYNC = 8;
+const METRIC_CODE: Record<Metric, number> = {
+  disconnected: M_DISCONNECTED,
+  stallRatio: M_STALL,
+  freezeMs: M_FREEZE,
+  fpsRatio: M_FPS,
+  latencyOverBudgetMs: M_LATENCY,
+  bitrateRatio: M_BITRATE,
+  heightRatio: M_HEIGHT,
+  startupOverBudgetMs: M_STARTUP,
+  avSyncMs: M_AVSYNC,
+};
+
+export interface CompiledRule {
+  name: string;
+  metric: Metric;
+  code: number;
+  above: boolean;
+  threshold: number;
+  forMs: number;
+  clearThreshold: number;
+  clearForMs: number;
+  yields: Level;
+  down: boolean;
+  clearWhenMissing: boolean;
+}
+
+/** Rules in evaluation order plus the settings line-health needs. Build once with compileRules. */
+export interface CompiledRules {
+  readonly rules: readonly CompiledRule[];
+  readonly settings: DetectorSettings;
+}
+
+export function compileRules(rules: Rules, settings: DetectorSettings = DEFAULT_DETECTOR_SETTINGS): CompiledRules {
+  const list: CompiledRule[] = [];
+  for (const [name, r] of Object.entries(rules)) {
+    if (!r.enabled) continue;
+    list.push({
+      name,
+      metric: r.metric,
+      code: METRIC_CODE[r.metric],
+      above: r.op === '>',
+      threshold: r.threshold,
+      forMs: r.for,
+      clearThreshold: r.clearThreshold,
+      clearForMs: r.clearFor,
+      yields: r.yields,
+      down: r.yields === 'down',
+      clearWhenMissing: r.whenMissing === 'clear',
+    });
+  }
+  return { rules: list, settings };
+}
+
+export interface LineState {
+  readonly stream: string;
+  readonly line: string;
+  readonly region: string;
+  readonly probe: string;
+  level: Level;
+  /** Hub time of the last level change (creation counts as one). */
+  since: number;
+  /** First bad sample t (probe clock) behind the current non-ok level; NaN while ok. */
+  onset: number;
+  /** The sample at `onset` (kept by reference for incident evidence). */
+  onsetSample: Sample | undefined;
+  lastT: number;
+  lastSeq: number;
+  lastSeenAt: number;
+  windowMs: number;
+  connected: boolean;
+  /** Per rule (index as in CompiledRules.rules). */
+  active: Uint8Array;
+  /** Start of the current bad run (t − windowMs of its first sample), NaN when none. */
+  badStart: Float64Array;
+  /** t of the first sample of the current bad run. */
+  badFirstT: Float64Array;
+  /** Start of the current clear run of an active rule, NaN when none. */
+  clearStart: Float64Array;
+  /** Last value seen per rule (NaN = missing). */
+  value: Float64Array;
+  /** First sample of the current bad run per rule (by reference). */
+  badSample: (Sample | undefined)[];
+  baseBitrate: number;
+  baseHeight: number;
+  baseFps: number;
+  baseCount: number;
+  /** Level changes so far (flap accounting). */
+  changes: number;
+  /** Samples dropped as late or duplicate. */
+  dropped: number;
+}
+
+export interface LineChange {
+  stream: string;
+  line: string;
+  region: string;
+  probe: string;
+  from: Level;
+  to: Level;
+  /** Hub time of the change. */
+  at: number;
+  /** t of the sample that caused it. */
+  t: number;
+  /** First bad sample t behind the new level (NaN when the new level is ok). */
+  onset: number;
+  reasons: Reason[];
+}
+
+export interface LineResult {
+  state: LineState;
+  change?: LineChange;
+  ignored?: 'late' | 'duplicate';
+}
+
+export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region' | 'probe'>, ruleCount: number, now: number): LineState {
+  const nan = (): Float64Array => new Float64Array(ruleCount).fill(NaN);
+  return {
+    stream: sample.stream,
+    line: sample.line,
+    region: sample.region,
+    probe: sample.probe,
+    level: 'ok',
+    since: now,
+    onset: NaN,
+    onsetSample: undefined,
+    lastT: -Infinity,
+    lastSeq: -1,
+    lastSeenAt: now,
+    windowMs: 1000,
+    connected: true,
+    active: new Uint8Array(ruleCount),
+    badStart: nan(),
+    badFirstT: nan(),
+    clearStart: nan(),
+    value: nan(),
+    badSample: new Array<Sample | undefined>(ruleCount).fill(undefined),
+    baseBitrate: 0,
+    baseHeight: 0,
+    baseFps: 0,
+    baseCount: 0,
+    changes: 0,
+    dropped: 0,
+  };
+}
+
+/** Budgets and nominal values resolved once per stream config. */
+export interface StreamBudgets {
+  startupMs: number;
+  latencyMs: number;
+  nominalFps: number; // NaN: use the learnt baseline
+}
+
+const budgetCache = new WeakMap<StreamConfig, StreamBudgets>();
+const DEFAULT_BUDGETS: StreamBudgets = { startupMs: STREAM_KINDS['show-live'], latencyMs: DEFAULT_LATENCY_BUDGET_MS['show-live'], nominalFps: NaN };
+
+export function streamBudgets(stream: StreamConfig | undefined): StreamBudgets {
+  if (!stream) return DEFAULT_BUDGETS;
+  let b = budgetCache.get(stream);
+  if (!b) {
+    const kind = stream.kind ?? 'show-live';
+    b = {
+      startupMs: stream.startupBudgetMs ?? STREAM_KINDS[kind],
+      latencyMs: stream.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS[kind],
+      nominalFps: stream.nominalFps ?? NaN,
+    };
+    budgetCache.set(stream, b);
+  }
+  return b;
+}
+
+function metricValue(code: number, s: Sample, st: LineState, b: StreamBudgets, warm: boolean): number {
+  switch (code) {
+    case M_DISCONNECTED:
+      return s.connected ? 0 : 1;
+    case M_STALL:
+      return s.stallMs / s.windowMs;
+    case M_FREEZE:
+      return s.freezeMs;
+    case M_FPS: {
+      const nominal = b.nominalFps === b.nominalFps ? b.nominalFps : warm && st.baseFps > 0 ? st.baseFps : NaN;
+      return nominal > 0 ? s.fps / nominal : NaN;
+    }
+    case M_LATENCY:
+      return s.latencyMs === undefined ? NaN : s.latencyMs - b.latencyMs;
+    case M_BITRATE:
+      return warm && st.baseBitrate > 0 ? s.bitrateBps / st.baseBitrate : NaN;
+    case M_HEIGHT:
+      return warm && st.baseHeight > 0 && s.height !== undefined ? s.height / st.baseHeight : NaN;
+    case M_STARTUP:
+      return s.startupMs === undefined ? NaN : s.startupMs - b.startupMs;
+    case M_AVSYNC:
+      return s.avSyncMs === undefined ? NaN : s.avSyncMs;
+    default:
+      return NaN;
+  }
+}
+
+/**
+ * Evaluates one sample for its (stream, line, region, probe) view.
+ * - late (t older than the last t for this view) and duplicate (same t or same seq) samples are ignored;
+ *   a probe clock stepping back by more than settings.clockStepMs with a newer seq is taken as a reset.
+ * - a gap of more than gapWindows windows restarts pending runs (a rule must hold on contiguous data).
+ * - baselines (bitrate, height, fps) are learnt only while the view is ok with no pending or active rule.
+ */
+export function evaluateLine(state: LineState | undefined, sample: Sample, now: number, compiled: CompiledRules, stream?: StreamConfig): LineResult {
+  const rules = compiled.rules;
+  const n = rules.length;
+  const st = state ?? createLineState(sample, n, now);
+  const t = sample.t;
+
+  if (t <= st.lastT) {
+    const clockReset = st.lastT - t > compiled.settings.clockStepMs && sample.seq > st.lastSeq;
+    if (!clockReset) {
+      st.dropped++;
+      return { state: st, ignored: t === st.lastT || sample.seq === st.lastSeq ? 'duplicate' : 'late' };
+    }
+    resetPending(st, n);
+  } else if (sample.seq === st.lastSeq) {
+    st.dropped++;
+    return { state: st, ignored: 'duplicate' };
+  } else if (t - st.lastT > compiled.settings.gapWindows * sample.windowMs) {
+    resetPending(st, n);
+  }
+  st.lastT = t;
+  st.lastSeq = sample.seq;
+  st.lastSeenAt = now;
+  st.windowMs = sample.windowMs;
+  st.connected = sample.connected;
+
+  const b = streamBudgets(stream);
+  const warm = st.baseCount >= compiled.settings.baselineWarmup;
+  const windowStart = t - sample.windowMs;
+  let worst = 0;
+  let busy = false;
+
+  for (let i = 0; i < n; i++) {
+    const r = rules[i]!;
+    if (!sample.connected && r.code !== M_DISCONNECTED) {
+      // Quality is meaningless without media: drop pending runs, hold active conditions.
+      st.badStart[i] = NaN;
+      st.clearStart[i] = NaN;
+      if (st.active[i] === 1) {
+        busy = true;
+        if (LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
+      }
+      continue;
+    }
+    const v = metricValue(r.code, sample, st, b, warm);
+    st.value[i] = v;
+    const missing = v !== v;
+    if (st.active[i] === 0) {
+      if (!missing && (r.above ? v > r.threshold : v < r.threshold)) {
+        if (st.badStart[i] !== st.badStart[i]) {
+          st.badStart[i] = windowStart;
+          st.badFirstT[i] = t;
+          st.badSample[i] = sample;
+        }
+        if (t - st.badStart[i]! >= r.forMs) {
+          st.active[i] = 1;
+          st.clearStart[i] = NaN;
+        }
+        busy = true;
+      } else if (!missing || r.clearWhenMissing) {
+        st.badStart[i] = NaN;
+      } else if (st.badStart[i] === st.badStart[i]) {
+        busy = true; // held pending run
+      }
+    } else {
+      const clear = missing ? r.clearWhenMissing : r.above ? v <= r.clearThreshold : v >= r.clearThreshold;
+      if (clear) {
+        if (st.clearStart[i] !== st.clearStart[i]) st.clearStart[i] = windowStart;
+        if (t - st.clearStart[i]! >= r.clearForMs) {
+          st.active[i] = 0;
+          st.badStart[i] = NaN;
+          st.clearStart[i] = NaN;
+        }
+      } else if (!missing) {
+        st.clearStart[i] = NaN; // still bad or inside the hysteresis band
+      }
+      busy = true;
+    }
+    if (st.active[i] === 1 && LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
+  }
+
+  if (!busy && worst === 0 && sample.connected) learnBaselines(st, sample, compiled.settings.baselineAlpha);
+
+  const level: Level = worst === 2 ? 'down' : worst === 1 ? 'degraded' : 'ok';
+  if (level === st.level) return { state: st };
+
+  const from = st.level;
+  st.level = level;
+  st.since = now;
+  st.changes++;
+  const reasons = level === 'ok' ? [] : activeReasons(st, rules);
+  let onset = NaN;
+  let onsetSample: Sample | undefined;
+  if (level !== 'ok') {
+    for (let i = 0; i < n; i++) {
+      if (st.active[i] === 1 && rules[i]!.yields === level && !(st.badFirstT[i]! >= onset)) {
+        onset = st.badFirstT[i]!;
+        onsetSample = st.badSample[i];
+      }
+    }
+  }
+  st.onset = onset;
+  st.onsetSample = onsetSample;
+  return {
+    state: st,
+    change: { stream: st.stream, line: st.line, region: st.region, probe: st.probe, from, to: level, at: now, t, onset, reasons },
+  };
+}
+
+function resetPending(st: LineState, n: number): void {
+  for (let i = 0; i < n; i++) if (st.active[i] === 0) st.badStart[i] = NaN;
+}
+
+function learnBaselines(st: LineState, s: Sample, alpha: number): void {
+  if (st.baseCount === 0) {
+    st.baseBitrate = s.bitrateBps;
+    st.baseHeight = s.height ?? 0;
+    st.baseFps = s.fps;
+  } else {
+    st.baseBitrate += alpha * (s.bitrateBps - st.baseBitrate);
+    if (s.height !== undefined) st.baseHeight = st.baseHeight > 0 ? st.baseHeight + alpha * (s.height - st.baseHeight) : s.height;
+    st.baseFps += alpha * (s.fps - st.baseFps);
+  }
+  st.baseCount++;
+}
+
+/** The rules currently active on a view, with the value that tripped/holds them. */
+export function activeReasons(st: LineState, rules: readonly CompiledRule[]): Reason[] {
+  const out: Reason[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    if (st.active[i] !== 1) continue;
+    const r = rules[i]!;
+    out.push({ rule: r.name, metric: r.metric, value: st.value[i]!, threshold: r.threshold, yields: r.yields, since: st.badFirstT[i]! });
+  }
+  return out;
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/**
+ * Detection rules in plain config (like gatus conditions). A rule watches one metric derived from
+ * each Sample; it trips when the value is on the bad side of `threshold` (`op`) for `for` ms and
+ * clears when the value is on the good side of `clearThreshold` for `clearFor` ms (hysteresis).
+ *
+ * Metrics (computed per sample, see line-health.ts):
+ * - disconnected          1 when the probe is not connected, else 0
+ * - stallRatio            stallMs / windowMs (0..1)
+ * - freezeMs              identical-picture time in the window (decoded lines only)
+ * - fpsRatio              fps / nominal fps (stream.nominalFps, else the fps learnt while healthy)
+ * - latencyOverBudgetMs   latencyMs − latency budget (stream.latencyBudgetMs, else by stream kind)
+ * - bitrateRatio          bitrateBps / bitrate learnt while healthy
+ * - heightRatio           height / height learnt while healthy ("blurry picture")
+ * - startupOverBudgetMs   startupMs − startup budget (stream.startupBudgetMs, else STREAM_KINDS)
+ * - avSyncMs              content A/V sync, ITU-R BT.1359 sign: + audio leads, − audio lags
+ *
+ * Quality rules (all but `disconnected`) are not evaluated on disconnected windows: their pending
+ * runs reset and an active condition holds until the line reconnects and clears it.
+ */
+export const METRICS = [
+  'disconnected',
+  'stallRatio',
+  'freezeMs',
+  'fpsRatio',
+  'latencyOverBudgetMs',
+  'bitrateRatio',
+  'heightRatio',
+  'startupOverBudgetMs',
+  'avSyncMs',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+const ruleName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-"');
+const ms = z.number().int().nonnegative();
+
+const RuleFields = {
+  metric: z.enum(METRICS),
+  /** The bad side: `>` trips when value > threshold, `<` when value < threshold. */
+  op: z.enum(['>', '<']),
+  threshold: z.number(),
+  /** How long (ms of sample time) the value must stay bad before the rule trips; ≤ one window = at once. */
+  for: ms,
+  /** The value must be on the good side of this (≤ for `>`, ≥ for `<`) to count towards clearing. */
+  clearThreshold: z.number(),
+  /** How long (ms) the value must stay clear before the rule clears. */
+  clearFor: ms,
+  yields: z.enum(['degraded', 'down']),
+  /**
+   * A sample without this metric (no avSyncMs, no startupMs, no baseline yet): `hold` keeps timers
+   * as they are; `clear` counts it as clear evidence (one-off metrics such as startup time).
+   */
+  whenMissing: z.enum(['hold', 'clear']),
+  enabled: z.boolean(),
+};
+
+export const RuleSchema = z.strictObject(RuleFields).superRefine((rule, ctx) => {
+  const ok = rule.op === '>' ? rule.clearThreshold <= rule.threshold : rule.clearThreshold >= rule.threshold;
+  if (!ok) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clearThreshold'],
+      message: `must be on the healthy side of threshold ${rule.threshold} (${rule.op === '>' ? '≤' : '≥'})`,
+    });
+  }
+});
+export type Rule = z.infer<typeof RuleSchema>;
+export type Rules = Record<string, Rule>;
+
+/** An override of one rule: any subset of fields; a new rule name needs every field but whenMissing/enabled. */
+export const RuleOverrideSchema = z.strictObject({
+  metric: RuleFields.metric.optional(),
+  op: RuleFields.op.optional(),
+  threshold: RuleFields.threshold.optional(),
+  for: RuleFields.for.optional(),
+  clearThreshold: RuleFields.clearThreshold.optional(),
+  clearFor: RuleFields.clearFor.optional(),
+  yields: RuleFields.yields.optional(),
+  whenMissing: RuleFields.whenMissing.optional(),
+  enabled: RuleFields.enabled.optional(),
+});
+export type RuleOverride = z.infer<typeof RuleOverrideSchema>;
+
+/**
+ * Defaults an operator should not need to touch (1 s windows assumed for the ms figures).
+ * ITU-R BT.1359: acceptability audio lead 90 ms / lag 185 ms (trip); detectability 45 / 125 ms (clear).
+ */
+export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
+  disconnected: { metric: 'disconnected', op: '>', threshold: 0.5, for: 0, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
+  'no-media': { metric: 'stallRatio', op: '>', threshold: 0.95, for: 2000, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
+  stall: { metric: 'stallRatio', op: '>', threshold: 0.1, for: 2000, clearThreshold: 0.02, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  freeze: { metric: 'freezeMs', op: '>', threshold: 500, for: 2000, clearThreshold: 100, clearFor: 3000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'low-fps': { metric: 'fpsRatio', op: '<', threshold: 0.8, for: 3000, clearThreshold: 0.9, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  latency: { metric: 'latencyOverBudgetMs', op: '>', threshold: 0, for: 3000, clearThreshold: -250, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'bitrate-collapse': { metric: 'bitrateRatio', op: '<', threshold: 0.3, for: 5000, clearThreshold: 0.6, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'resolution-drop': { metric: 'heightRatio', op: '<', threshold: 0.7, for: 3000, clearThreshold: 0.9, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'slow-startup': { metric: 'startupOverBudgetMs', op: '>', threshold: 0, for: 0, clearThreshold: 0, clearFor: 15000, yields: 'degraded', whenMissing: 'clear', enabled: true },
+  'av-sync-lead': { metric: 'avSyncMs', op: '>', threshold: 90, for: 3000, clearThreshold: 45, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'av-sync-lag': { metric: 'avSyncMs', op: '<', threshold: -185, for: 3000, clearThreshold: -125, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+} satisfies Rules);
+
+/** Merges per-rule-name partial overrides onto DEFAULT_RULES. Throws on an invalid result; use RulesConfigSchema inside the config schema. */
+export function mergeRules(overrides?: Record<string, RuleOverride>): Rules {
+  const parsed = RulesConfigSchema.safeParse(overrides ?? {});
+  if (!parsed.success) throw new Error(`invalid detection rules: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+function mergeInto(overrides: Record<string, RuleOverride>, defaults: Readonly<Rules>): Rules {
+  const out: Rules = {};
+  for (const [name, rule] of Object.entries(defaults)) out[name] = { ...rule };
+  for (const [name, o] of Object.entries(overrides)) out[name] = { whenMissing: 'hold', enabled: true, ...out[name], ...o } as Rule;
+  return out;
+}
+
+/**
+ * The `rules:` section of the config: `{ <rule name>: partial rule }`, merged onto DEFAULT_RULES.
+ * Errors carry the path `<rule name>.<field>` so config check can point at the YAML line.
+ */
+export const RulesConfigSchema = z
+  .record(ruleName, RuleOverrideSchema)
+  .default({})
+  .superRefine((overrides, ctx) => {
+    const merged = mergeInto(overrides, DEFAULT_RULES);
+    for (const name of Object.keys(overrides)) {
+      const result = RuleSchema.safeParse(merged[name]);
+      if (!result.success) {
+        for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...issue.path], message: issue.message });
+      }
+    }
+  })
+  .transform((overrides) => mergeInto(overrides, DEFAULT_RULES));
+
+/** Default live-latency budgets by stream kind when the stream sets no latencyBudgetMs (ITU-T G.114: 400 ms for conversation). */
+export const DEFAULT_LATENCY_BUDGET_MS = { call: 400, 'co-host': 1500, 'show-live': 5000 } as const;
+
+/** Grading and probe-watch settings. */
+export const DetectorSettingsSchema = z.strictObject({
+  /** An incident that clears within this time of opening is a blip: lowered to P3 when it clears. */
+  blipMs: ms.default(10_000),
+  /** Probe heartbeat interval; default: the windowMs of the probe's samples. */
+  heartbeatMs: z.number().int().positive().optional(),
+  /** A probe silent for this many heartbeat intervals is blind. */
+  silentIntervals: z.number().positive().default(3),
+  /** "Every stream fails at once": at least this many distinct streams (0 disables the check) … */
+  allFailMinStreams: z.number().int().nonnegative().default(3),
+  /** … all went down within this time (hub clock) … */
+  allFailWithinMs: ms.default(5_000),
+  /** … while at least this share of them is seen not down by another region. */
+  allFailOthersFineShare: z.number().min(0).max(1).default(0.5),
+  /** Healthy samples needed before bitrate/height/fps baselines are used. */
+  baselineWarmup: z.number().int().positive().default(5),
+  /** EWMA weight of a new healthy sample in a baseline. */
+  baselineAlpha: z.number().gt(0).max(1).default(0.05),
+  /** A gap longer than this many windows between a key's samples restarts pending (not yet tripped) runs. */
+  gapWindows: z.number().positive().default(3),
+  /** A probe clock stepping back more than this (with a newer seq) is a clock reset, not a late sample. */
+  clockStepMs: ms.default(30_000),
+});
+export type DetectorSettings = z.infer<typeof DetectorSettingsSchema>;
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = DetectorSettingsSchema.parse({});

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import type { StreamConfig } from '../../src/config/schema.ts';
+import type { Sample } from '../../src/model/sample.ts';
+import { compileRules, evaluateLine, type LineState } from '../../src/detect/line-health.ts';
+import { DEFAULT_RULES, DEFAULT_DETECTOR_SETTINGS } from '../../src/detect/rules-schema.ts';
+import { sample, stream, windows } from './helpers.ts';
+
+const rules = compileRules(DEFAULT_RULES, DEFAULT_DETECTOR_SETTINGS);
+
+/** [t, new level, active rules] per change. */
+type Change = [number, string, string[]];
+
+function run(samples: Sample[], cfg?: StreamConfig): { changes: Change[]; state: LineState; ignored: string[]; onsets: number[] } {
+  let state: LineState | undefined;
+  const changes: Change[] = [];
+  const ignored: string[] = [];
+  const onsets: number[] = [];
+  for (const s of samples) {
+    const r = evaluateLine(state, s, s.t + 20, rules, cfg);
+    state = r.state;
+    if (r.ignored) ignored.push(`${s.seq}:${r.ignored}`);
+    if (r.change) {
+      changes.push([r.change.t, r.change.to, r.change.reasons.map((x) => x.rule).sort()]);
+      onsets.push(r.change.onset);
+    }
+  }
+  return { changes, state: state!, ignored, onsets };
+}
+
+const healthy = (n: number, t0 = 0, seq0 = 0): Sample[] => windows(n, () => ({}), t0, seq0);
+/** `before` healthy windows, then `bad` windows of `over`, then `after` healthy windows. */
+function episode(before: number, bad: number, after: number, over: Partial<Sample>): Sample[] {
+  return windows(before + bad + after, (i) => (i >= before && i < before + bad ? over : {}));
+}
+
+const call = stream({ id: 's1', kind: 'call' });
+const fps30 = stream({ id: 's1', nominalFps: 30 });
+
+interface Case {
+  name: string;
+  samples: Sample[];
+  cfg?: StreamConfig;
+  changes: Change[];
+  onsets?: number[];
+}
+
+const cases: Case[] = [
+  { name: 'healthy stays ok', samples: healthy(20), changes: [] },
+  {
+    name: 'disconnected for one window → down at once; clears after 2 s connected',
+    samples: episode(3, 1, 4, { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, error: 'eof' }),
+    changes: [
+      [4000, 'down', ['disconnected']],
+      [6000, 'ok', []],
+    ],
+    onsets: [4000, NaN],
+  },
+  {
+    name: 'connected with no media → down after 2 s (no-media)',
+    samples: episode(3, 4, 5, { fps: 0, bitrateBps: 0, stallMs: 1000 }),
+    // stall also trips (degraded) at the same time; no-media clears after 2 s, stall needs 5 s clear
+    changes: [
+      [5000, 'down', ['no-media', 'stall']],
+      [9000, 'degraded', ['stall']],
+      [12000, 'ok', []],
+    ],
+    onsets: [4000, 4000, NaN],
+  },
+  {
+    name: 'stall ratio 0.2 for 2 s → degraded; clear after 5 s at ≤ 0.02',
+    samples: episode(2, 3, 6, { stallMs: 200 }),
+    changes: [
+      [4000, 'degraded', ['stall']],
+      [10000, 'ok', []],
+    ],
+  },
+  {
+    name: 'stall exactly at threshold 0.1 never trips',
+    samples: episode(2, 6, 0, { stallMs: 100 }),
+    changes: [],
+  },
+  {
+    name: 'flapping stall (bad, good, bad, …) never holds 2 s → stays ok',
+    samples: windows(20, (i) => (i % 2 === 0 ? { stallMs: 500 } : {})),
+    changes: [],
+  },
+  {
+    name: 'hysteresis band: stall 0.05 after tripping keeps it degraded',
+    samples: windows(20, (i) => (i < 3 ? { stallMs: 300 } : { stallMs: 50 })),
+    changes: [[2000, 'degraded', ['stall']]],
+  },
+  {
+    name: 'band interrupts the clear run: clear needs 5 s of contiguous clear windows',
+    samples: windows(14, (i) => (i < 2 ? { stallMs: 300 } : i === 5 ? { stallMs: 50 } : {})),
+    // clear run 1: windows 3..5 (t 3000-5000) broken by band at t=6000; run 2 from t=7000 (start 6000) → 11000
+    changes: [
+      [2000, 'degraded', ['stall']],
+      [11000, 'ok', []],
+    ],
+  },
+  {
+    name: 'freeze 800 ms/window for 2 s → degraded; clear after 3 s',
+    samples: episode(1, 3, 4, { freezeMs: 800 }),
+    changes: [
+      [3000, 'degraded', ['freeze']],
+      [7000, 'ok', []],
+    ],
+  },
+  {
+    name: 'fps below 80 % of nominal for 3 s → degraded',
+    cfg: fps30,
+    samples: episode(2, 4, 6, { fps: 23 }),
+    changes: [
+      [5000, 'degraded', ['low-fps']],
+      [11000, 'ok', []],
+    ],
+  },
+  { name: 'fps at 80 % of nominal does not trip', cfg: fps30, samples: episode(2, 6, 0, { fps: 24 }), changes: [] },
+  {
+    name: 'fps without nominal uses the learnt baseline (after warm-up)',
+    samples: episode(6, 4, 0, { fps: 15 }),
+    changes: [[9000, 'degraded', ['low-fps']]],
+  },
+  {
+    name: 'latency above the call budget (400 ms) for 3 s → degraded',
+    cfg: call,
+    samples: episode(1, 4, 6, { latencyMs: 700 }).map((s) => ({ ...s, latencyMs: s.latencyMs ?? 100 })),
+    changes: [
+      [4000, 'degraded', ['latency']],
+      [10000, 'ok', []],
+    ],
+  },
+  {
+    name: 'latency uses stream.latencyBudgetMs over the kind default',
+    cfg: stream({ id: 's1', kind: 'call', latencyBudgetMs: 1000 }),
+    samples: episode(1, 6, 0, { latencyMs: 700 }),
+    changes: [],
+  },
+  {
+    name: 'bitrate collapse to 15 % of the learnt baseline for 5 s → degraded',
+    samples: episode(10, 6, 6, { bitrateBps: 300_000 }),
+    changes: [
+      [15000, 'degraded', ['bitrate-collapse']],
+      [21000, 'ok', []],
+    ],
+  },
+  {
+    name: 'a stream that is low from its first window has no healthier baseline → no collapse verdict',
+    samples: episode(0, 12, 0, { bitrateBps: 100_000 }),
+    changes: [],
+  },
+  {
+    name: 'resolution drop 1080p → 480p for 3 s → degraded ("blurry picture")',
+    samples: episode(6, 4, 6, { width: 854, height: 480 }),
+    changes: [
+      [9000, 'degraded', ['resolution-drop']],
+      [15000, 'ok', []],
+    ],
+  },
+  {
+    name: 'startup 900 ms on a call (budget 600) → degraded at once, clears 15 s later',
+    cfg: call,
+    samples: windows(20, (i) => (i === 2 ? { startupMs: 900 } : {})),
+    changes: [
+      [3000, 'degraded', ['slow-startup']],
+      [18000, 'ok', []],
+    ],
+  },
+  { name: 'startup 2500 ms on show-live (budget 3000) is fine', samples: windows(5, (i) => (i === 0 ? { startupMs: 2500 } : {})), changes: [] },
+  {
+    name: 'audio leads by 100 ms for 3 s → degraded; 80 ms (band) holds; 40 ms for 5 s clears',
+    samples: windows(16, (i) => ({ avSyncMs: i < 3 ? 100 : i < 8 ? 80 : 40 })),
+    changes: [
+      [3000, 'degraded', ['av-sync-lead']],
+      [13000, 'ok', []],
+    ],
+  },
+  { name: 'audio lead of exactly 90 ms is acceptable', samples: windows(8, () => ({ avSyncMs: 90 })), changes: [] },
+  {
+    name: 'audio lags by 200 ms for 3 s → degraded',
+    samples: windows(10, (i) => ({ avSyncMs: i < 4 ? -200 : -150 })),
+    changes: [[3000, 'degraded', ['av-sync-lag']]],
+  },
+  { name: 'audio lag of exactly 185 ms is acceptable', samples: windows(8, () => ({ avSyncMs: -185 })), changes: [] },
+  {
+    name: 'disconnect while degraded: down, then back to degraded (quality held), then ok',
+    samples: windows(16, (i) => (i < 3 ? { freezeMs: 1000 } : i === 3 ? { connected: false, fps: 0, bitrateBps: 0 } : {})),
+    changes: [
+      [2000, 'degraded', ['freeze']],
+      [4000, 'down', ['disconnected', 'freeze']],
+      [6000, 'degraded', ['freeze']],
+      [7000, 'ok', []],
+    ],
+  },
+  {
+    name: 'a gap of more than 3 windows restarts a pending run',
+    samples: [...windows(1, () => ({ stallMs: 500 })), ...windows(1, () => ({ stallMs: 500 }), 5000, 1), ...windows(1, () => ({ stallMs: 500 }), 6000, 2)],
+    changes: [[7000, 'degraded', ['stall']]],
+  },
+];
+
+describe('evaluateLine rules', () => {
+  it.each(cases)('$name', ({ samples, cfg, changes, onsets }) => {
+    const r = run(samples, cfg);
+    expect(r.changes).toEqual(changes);
+    if (onsets) expect(r.onsets).toEqual(onsets);
+  });
+});
+
+describe('evaluateLine ordering', () => {
+  it('ignores late and duplicate samples without changing state', () => {
+    const s = healthy(3);
+    const bad = sample({ t: 4000, seq: 4, connected: false });
+    const r = run([...s, sample({ t: 2000, seq: 9, connected: false }), sample({ t: 3000, seq: 3 }), bad, { ...bad }, sample({ t: 4500, seq: 4 })]);
+    expect(r.ignored).toEqual(['9:late', '3:duplicate', '4:duplicate', '4:duplicate']);
+    expect(r.changes).toEqual([[4000, 'down', ['disconnected']]]);
+    expect(r.state.lastT).toBe(4000);
+    expect(r.state.dropped).toBe(4);
+  });
+
+  it('accepts a probe clock step back (> 30 s) with a newer seq as a clock reset', () => {
+    const r = run([...healthy(3, 100_000), sample({ t: 50_000, seq: 4, connected: false })]);
+    expect(r.ignored).toEqual([]);
+    expect(r.changes).toEqual([[50_000, 'down', ['disconnected']]]);
+  });
+
+  it('uses only the sample clock: the same sequence with a skewed probe clock gives the same verdicts, shifted', () => {
+    const base = episode(3, 3, 6, { freezeMs: 900 });
+    const skewed = base.map((s) => ({ ...s, t: s.t + 123_456 }));
+    const a = run(base).changes;
+    const b = run(skewed).changes.map(([t, l, rr]) => [t - 123_456, l, rr]);
+    expect(b).toEqual(a);
+    expect(a).toHaveLength(2);
+  });
+
+  it('learns baselines only while healthy', () => {
+    const r = run(episode(10, 12, 0, { bitrateBps: 200_000 }));
+    expect(r.state.level).toBe('degraded');
+    // the collapse did not drag the baseline down (no learning while pending/active)
+    expect(r.state.baseBitrate).toBe(2_000_000);
+    expect(r.state.baseCount).toBe(10);
+  });
+
+  it('reports reasons with the rule, value and since', () => {
+    const r = evaluateLine(undefined, sample({ connected: false, t: 7000, seq: 1 }), 7100, rules);
+    expect(r.change).toMatchObject({ from: 'ok', to: 'down', at: 7100, t: 7000, onset: 7000 });
+    expect(r.change?.reasons).toEqual([{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: 7000 }]);
+    expect(r.state.onsetSample?.t).toBe(7000);
+  });
+});
