@@ -1,0 +1,128 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { parseMediaPlaylist, type MediaPlaylist } from './hls-playlist.ts';
+import { LOOPBACK } from './ports.ts';
+
+export const PLAYLIST_NAME = 'index.m3u8';
+const POLL_MS = 50;
+/** Snapshots kept for the `delay` fault: it can rewind the playlist at most this far. */
+const HISTORY_MS = 30_000;
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+const SEGMENT_NAME = /^[A-Za-z0-9_-]+\.ts$/;
+
+export interface PlaylistSnapshot {
+  atMs: number;
+  text: string;
+  playlist: MediaPlaylist;
+}
+
+interface Channel {
+  dir: string;
+  delayMs: number;
+  snapshots: PlaylistSnapshot[];
+  onSnapshot: (snapshot: PlaylistSnapshot) => void;
+}
+
+/**
+ * Serves each line's HLS directory at /hls/<channel>/. Playlists are not read per request:
+ * they are polled into timestamped snapshots, which makes three things possible: never
+ * serving a half-written playlist, serving the playlist "as it was N ms ago" (latency
+ * fault), and knowing exactly which playlist a client is being served (ground truth).
+ */
+export class HlsServer {
+  private readonly channels = new Map<string, Channel>();
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private poller: NodeJS.Timeout | undefined;
+
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, LOOPBACK, () => resolve());
+    });
+    this.poller = setInterval(() => void this.poll(), POLL_MS);
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  addChannel(name: string, dir: string, onSnapshot: (snapshot: PlaylistSnapshot) => void): void {
+    if (!SAFE_NAME.test(name)) throw new Error(`invalid HLS channel name: ${name}`);
+    this.channels.set(name, { dir, delayMs: 0, snapshots: [], onSnapshot });
+  }
+
+  setDelay(name: string, delayMs: number): void {
+    this.channel(name).delayMs = delayMs;
+  }
+
+  /** The playlist a client requesting it right now receives (after the delay fault). */
+  served(name: string, nowMs = Date.now()): PlaylistSnapshot | undefined {
+    const channel = this.channel(name);
+    const cutoff = nowMs - channel.delayMs;
+    for (let i = channel.snapshots.length - 1; i >= 0; i--) {
+      const snapshot = channel.snapshots[i];
+      if (snapshot && snapshot.atMs <= cutoff) return snapshot;
+    }
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.poller);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private channel(name: string): Channel {
+    const channel = this.channels.get(name);
+    if (!channel) throw new Error(`unknown HLS channel: ${name}`);
+    return channel;
+  }
+
+  private async poll(): Promise<void> {
+    const now = Date.now();
+    await Promise.all(
+      [...this.channels.values()].map(async (channel) => {
+        const text = await readFile(path.join(channel.dir, PLAYLIST_NAME), 'utf8').catch(() => undefined);
+        const playlist = text === undefined ? undefined : parseMediaPlaylist(text);
+        if (!text || !playlist || channel.snapshots.at(-1)?.text === text) return;
+        const snapshot = { atMs: now, text, playlist };
+        channel.snapshots.push(snapshot);
+        // Keep the newest snapshot older than the history window: it is still being served.
+        while ((channel.snapshots[1]?.atMs ?? now) < now - HISTORY_MS) channel.snapshots.shift();
+        channel.onSnapshot(snapshot);
+      }),
+    );
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const [, root, name, file] = (req.url ?? '').split('?')[0]!.split('/');
+    const channel = name ? this.channels.get(name) : undefined;
+    if (req.method !== 'GET' || root !== 'hls' || !channel || !file) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (file === PLAYLIST_NAME) {
+      const snapshot = this.served(name!);
+      if (!snapshot) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'no-cache' });
+      res.end(snapshot.text);
+      return;
+    }
+    if (!SEGMENT_NAME.test(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const stream = createReadStream(path.join(channel.dir, file));
+    stream.once('open', () => {
+      res.writeHead(200, { 'content-type': 'video/mp2t' });
+      stream.pipe(res);
+    });
+    stream.once('error', () => {
+      if (!res.headersSent) res.writeHead(404);
+      res.end();
+    });
+  }
+}
