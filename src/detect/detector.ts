@@ -1,0 +1,274 @@
+import type { StreamConfig } from '../config/schema.ts';
+import type { Sample } from '../model/sample.ts';
+import { gradeStream, toEvent, type ActiveIncident, type StreamViews } from './grade.ts';
+import { compileRules, evaluateLine, type CompiledRules, type LineState } from './line-health.ts';
+import { blindIncident, createProbeState, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
+import { DEFAULT_RULES, DetectorSettingsSchema, type DetectorSettings, type Rules } from './rules-schema.ts';
+import type { IncidentEvent } from './types.ts';
+
+/**
+ * The detector: samples and ticks in, incident events out.
+ *
+ *   const det = createDetector({ streams: config.streams, rules, settings });
+ *   const events = det.step(sample, now);     // or det.step({ type: 'tick' }, now) about once a second
+ *
+ * or, functionally, `step(ctx, state, input, now) → { state, events }` with `compileDetector` and
+ * `createDetectorState`. No I/O, no timers, no clock reads: `now` is the hub clock, injected.
+ * The state is mutated in place and returned (the hot path allocates next to nothing); it holds
+ * Maps and typed arrays and is not meant to be serialised: after a restart, seed it with the open
+ * incidents from the store via `restoreIncidents` so detection resumes without duplicates.
+ */
+
+export interface DetectorConfig {
+  streams?: readonly StreamConfig[];
+  /** Merged rules (RulesConfigSchema output or mergeRules()); default DEFAULT_RULES. */
+  rules?: Rules;
+  settings?: Partial<DetectorSettings>;
+}
+
+export interface DetectorContext {
+  readonly rules: CompiledRules;
+  readonly settings: DetectorSettings;
+  readonly streams: ReadonlyMap<string, StreamConfig>;
+}
+
+export type DetectorInput =
+  | Sample
+  | { type: 'tick' }
+  /** A probe's keep-alive on the uplink when it has nothing else to send. */
+  | { type: 'heartbeat'; probe: string; region: string; intervalMs?: number };
+
+export interface DetectorStats {
+  samples: number;
+  late: number;
+  duplicate: number;
+}
+
+export interface DetectorState {
+  probes: Map<string, ProbeState>;
+  streams: Map<string, StreamViews>;
+  /** `probe/<probe>/blind` incidents. */
+  probeIncidents: Map<string, ActiveIncident>;
+  /** Probes currently blind as all-failing (re-checked when their streams change elsewhere). */
+  allFailing: Set<ProbeState>;
+  /** Streams with restored incidents, graded once the grace time has passed: stream → restore time. */
+  restored: Map<string, number>;
+  stats: DetectorStats;
+}
+
+export interface StepResult {
+  state: DetectorState;
+  events: IncidentEvent[];
+}
+
+const NO_EVENTS: IncidentEvent[] = [];
+Object.freeze(NO_EVENTS);
+
+export function compileDetector(config: DetectorConfig = {}): DetectorContext {
+  const settings = DetectorSettingsSchema.parse(config.settings ?? {});
+  const streams = new Map<string, StreamConfig>();
+  for (const s of config.streams ?? []) streams.set(s.id, s);
+  return { rules: compileRules(config.rules ?? DEFAULT_RULES, settings), settings, streams };
+}
+
+export function createDetectorState(): DetectorState {
+  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Map(), stats: { samples: 0, late: 0, duplicate: 0 } };
+}
+
+export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
+  let events: IncidentEvent[] = NO_EVENTS;
+  const out = (): IncidentEvent[] => (events === NO_EVENTS ? (events = []) : events);
+
+  if ('seq' in input) {
+    const sample = input;
+    state.stats.samples++;
+    let p = state.probes.get(sample.probe);
+    if (!p) {
+      p = createProbeState(sample.probe, sample.region, now, ctx.settings.heartbeatMs ?? sample.windowMs);
+      state.probes.set(sample.probe, p);
+    }
+    if (touchProbe(p, now, sample.windowMs, ctx.settings)) unblind(ctx, state, p, now, out());
+
+    let lines = p.views.get(sample.stream);
+    if (!lines) {
+      lines = new Map();
+      p.views.set(sample.stream, lines);
+    }
+    const view = lines.get(sample.line);
+    const res = evaluateLine(view, sample, now, ctx.rules, ctx.streams.get(sample.stream));
+    if (!view) register(ctx, state, p, lines, res.state);
+    if (res.ignored) {
+      if (res.ignored === 'late') state.stats.late++;
+      else state.stats.duplicate++;
+    } else if (res.change) {
+      const c = res.change;
+      if (c.from === 'down') p.downCount--;
+      if (c.to === 'down') p.downCount++;
+      onViewChange(ctx, state, p, sample.stream, now, out);
+    }
+  } else if (input.type === 'heartbeat') {
+    let p = state.probes.get(input.probe);
+    if (!p) {
+      p = createProbeState(input.probe, input.region, now, ctx.settings.heartbeatMs ?? input.intervalMs ?? 1000);
+      state.probes.set(input.probe, p);
+    }
+    if (touchProbe(p, now, input.intervalMs, ctx.settings)) unblind(ctx, state, p, now, out());
+  } else {
+    for (const p of state.probes.values()) {
+      if (p.blind !== 'silent' && isSilent(p, now, ctx.settings)) {
+        if (p.blind === 'all-failing') state.allFailing.delete(p);
+        blind(ctx, state, p, 'silent', now, out());
+      }
+    }
+    // All-failing ends on a tick, once a whole window has been ingested: the probe sees again, or
+    // the other regions stopped seeing the streams fine (a real outage: its views count again).
+    // Deciding per sample would re-open and withdraw incidents view by view within one window.
+    for (const p of state.allFailing) {
+      if (!isAllFailing(p, state.streams, state.probes, ctx.settings)) unblind(ctx, state, p, now, out());
+    }
+    if (state.restored.size > 0) {
+      const grace = restoreGraceMs(ctx);
+      for (const [stream, at] of state.restored) {
+        if (now - at < grace) continue;
+        state.restored.delete(stream);
+        const sv = state.streams.get(stream);
+        if (sv) grade(ctx, state, sv, now, out());
+      }
+    }
+  }
+  return { state, events };
+}
+
+function register(ctx: DetectorContext, state: DetectorState, p: ProbeState, lines: Map<string, LineState>, v: LineState): void {
+  lines.set(v.line, v);
+  p.viewCount++;
+  const sv = streamViews(ctx, state, v.stream);
+  let views = sv.lines.get(v.line);
+  if (!views) {
+    views = [];
+    sv.lines.set(v.line, views);
+    if (!sv.lineOrder.includes(v.line)) sv.lineOrder.push(v.line);
+  }
+  views.push(v);
+}
+
+function streamViews(ctx: DetectorContext, state: DetectorState, id: string): StreamViews {
+  let sv = state.streams.get(id);
+  if (!sv) {
+    const cfg = ctx.streams.get(id);
+    sv = { id, lineOrder: cfg ? Object.keys(cfg.lines) : [], lines: new Map(), incidents: new Map() };
+    state.streams.set(id, sv);
+  }
+  return sv;
+}
+
+function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, now: number, out: () => IncidentEvent[]): void {
+  if (p.blind !== false) return; // excluded from grading; all-failing is re-checked on ticks
+  if (p.downCount === p.viewCount && isAllFailing(p, state.streams, state.probes, ctx.settings)) blind(ctx, state, p, 'all-failing', now, out());
+  else grade(ctx, state, state.streams.get(stream)!, now, out());
+}
+
+function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
+  const probes = state.probes;
+  gradeStream(sv, (probe) => probes.get(probe)?.blind !== false, ctx.rules.rules, ctx.settings, now, out);
+}
+
+function blind(ctx: DetectorContext, state: DetectorState, p: ProbeState, how: 'silent' | 'all-failing', now: number, out: IncidentEvent[]): void {
+  const wasBlind = p.blind !== false;
+  p.blind = how;
+  if (!wasBlind) p.blindSince = now;
+  if (how === 'all-failing') state.allFailing.add(p);
+  const key = `probe/${p.probe}/blind`;
+  if (!state.probeIncidents.has(key)) {
+    const inc = blindIncident(p, now);
+    state.probeIncidents.set(key, inc);
+    out.push(toEvent('open', inc, now));
+  }
+  if (!wasBlind) regradeProbe(ctx, state, p, now, out);
+}
+
+function unblind(ctx: DetectorContext, state: DetectorState, p: ProbeState, now: number, out: IncidentEvent[]): void {
+  if (p.blind === false) return;
+  p.blind = false;
+  p.blindSince = NaN;
+  state.allFailing.delete(p);
+  const key = `probe/${p.probe}/blind`;
+  const inc = state.probeIncidents.get(key);
+  if (inc) {
+    state.probeIncidents.delete(key);
+    const ev = toEvent('clear', inc, now);
+    ev.previous = inc.severity;
+    if (now - inc.openedAt < ctx.settings.blipMs) {
+      ev.severity = 'P3';
+      ev.cause = 'blip';
+    }
+    out.push(ev);
+  }
+  regradeProbe(ctx, state, p, now, out);
+}
+
+function regradeProbe(ctx: DetectorContext, state: DetectorState, p: ProbeState, now: number, out: IncidentEvent[]): void {
+  for (const stream of p.views.keys()) {
+    const sv = state.streams.get(stream);
+    if (sv) grade(ctx, state, sv, now, out);
+  }
+}
+
+function restoreGraceMs(ctx: DetectorContext): number {
+  let max = 0;
+  for (const r of ctx.rules.rules) if (r.forMs > max) max = r.forMs;
+  return max + 5000;
+}
+
+/** All active incidents (stream and probe), e.g. for a snapshot or the console. */
+export function activeIncidents(state: DetectorState): ActiveIncident[] {
+  const out: ActiveIncident[] = [];
+  for (const sv of state.streams.values()) for (const inc of sv.incidents.values()) out.push(inc);
+  for (const inc of state.probeIncidents.values()) out.push(inc);
+  return out;
+}
+
+/**
+ * Seeds open incidents after a restart (from the store). The same condition seen again updates
+ * them instead of opening duplicates; a stream incident whose condition is gone is cleared on the
+ * first tick after a grace time (the longest rule `for` + 5 s) unless a view change grades it first.
+ * Restored probe incidents clear when the probe is heard.
+ */
+export function restoreIncidents(ctx: DetectorContext, state: DetectorState, incidents: readonly ActiveIncident[], now: number): void {
+  for (const inc of incidents) {
+    const copy: ActiveIncident = { ...inc, regions: [...inc.regions], firstSeen: { ...inc.firstSeen } };
+    if (inc.kind === 'blind' && inc.probe !== undefined) {
+      state.probeIncidents.set(inc.key, copy);
+      let p = state.probes.get(inc.probe);
+      if (!p) {
+        p = createProbeState(inc.probe, inc.regions[0]?.region ?? '', now, ctx.settings.heartbeatMs ?? 1000);
+        state.probes.set(inc.probe, p);
+      }
+      p.blind = 'silent';
+      p.blindSince = inc.openedAt;
+    } else if (inc.stream !== undefined) {
+      const sv = streamViews(ctx, state, inc.stream);
+      sv.incidents.set(inc.key, copy);
+      if (inc.line !== undefined && !sv.lineOrder.includes(inc.line)) sv.lineOrder.push(inc.line);
+      state.restored.set(inc.stream, now);
+    }
+  }
+}
+
+export interface Detector {
+  readonly ctx: DetectorContext;
+  readonly state: DetectorState;
+  step(input: DetectorInput, now: number): IncidentEvent[];
+  activeIncidents(): ActiveIncident[];
+}
+
+export function createDetector(config: DetectorConfig = {}): Detector {
+  const ctx = compileDetector(config);
+  const state = createDetectorState();
+  return {
+    ctx,
+    state,
+    step: (input, now) => step(ctx, state, input, now).events,
+    activeIncidents: () => activeIncidents(state),
+  };
+}

@@ -1,0 +1,232 @@
+import type { LineState, CompiledRule } from './line-health.ts';
+import { activeReasons } from './line-health.ts';
+import type { DetectorSettings } from './rules-schema.ts';
+import { LEVEL_RANK, type IncidentEvent, type IncidentKind, type IncidentScope, type Level, type RegionEvidence, type Severity } from './types.ts';
+
+/**
+ * Cross-region grading for one stream. Runs only when a view of the stream changes level (or a
+ * probe's blindness changes), so its allocations are off the per-sample hot path.
+ *
+ * Region view of a line = the best level among that region's non-excluded probes (one probe per
+ * region is the norm; a region is ok if any of its probes sees the line ok).
+ *
+ * Keys and severities (dedup key `stream/line/kind`):
+ * - `s/l/down`      P1 when any region sees line l down (scope `regional`, or `line` when every
+ *                   region does). When every line with data is down in every region, the stream is
+ *                   down: the *lead* line's down incident is raised to P0 (scope `stream`, cause
+ *                   `stream-down`, `related` = the other lines' down keys, which stay P1). Lead = the
+ *                   line already carrying the P0, else the one whose down incident opened first,
+ *                   else the first line in config order. So "kill primary → P1 on s/primary/down;
+ *                   kill backup too → s/primary/down raised to P0 (s/backup/down opens at P1)".
+ * - `s/l/degraded`  P2 when any region sees line l degraded (and not down).
+ * - single-probe:   a probe that sees the line worse than another probe of the same region → P3.
+ * - blip:           an incident that clears within blipMs of opening is lowered to P3 on clear
+ *                   (`clear` event with severity P3, previous = the severity it had, cause `blip`).
+ * - a probe that is excluded (blind) contributes nothing: if that withdraws all evidence of an
+ *   incident it clears with cause `probe-blind` (not a blip).
+ * Onset of an incident = the earliest first-bad-sample t among its evidence (probe clocks).
+ */
+
+export interface ActiveIncident {
+  key: string;
+  kind: IncidentKind;
+  stream?: string;
+  line?: string;
+  probe?: string;
+  severity: Severity;
+  scope: IncidentScope;
+  openedAt: number;
+  onset: number;
+  regions: RegionEvidence[];
+  /** region → first-seen onset (never forgotten while the incident is active). */
+  firstSeen: Record<string, number>;
+  related?: string[];
+}
+
+/** Views of one stream, by line, from every probe. */
+export interface StreamViews {
+  id: string;
+  /** Config order of lines (lines not configured follow in first-seen order). */
+  lineOrder: string[];
+  lines: Map<string, LineState[]>;
+  incidents: Map<string, ActiveIncident>;
+}
+
+interface Candidate {
+  key: string;
+  kind: IncidentKind;
+  line: string;
+  severity: Severity;
+  scope: IncidentScope;
+  views: LineState[];
+  related?: string[];
+}
+
+export function incidentKey(stream: string, line: string, kind: IncidentKind): string {
+  return `${stream}/${line}/${kind}`;
+}
+
+function evidence(v: LineState, rules: readonly CompiledRule[], level: Level = v.level): RegionEvidence {
+  const e: RegionEvidence = { region: v.region, probe: v.probe, level, onset: v.onset, seenAt: v.since, reasons: activeReasons(v, rules) };
+  if (v.onsetSample) e.sample = v.onsetSample;
+  return e;
+}
+
+/** Grades the stream and appends open/raise/lower/update/clear events to `out`. */
+export function gradeStream(
+  sv: StreamViews,
+  excluded: (probe: string) => boolean,
+  rules: readonly CompiledRule[],
+  settings: DetectorSettings,
+  now: number,
+  out: IncidentEvent[],
+): void {
+  const candidates = new Map<string, Candidate>();
+  let linesWithData = 0;
+  let linesAllDown = 0;
+  const allDownLines: string[] = [];
+
+  for (const line of sv.lineOrder) {
+    const views = sv.lines.get(line);
+    if (!views) continue;
+    const best = new Map<string, LineState>();
+    for (const v of views) {
+      if (excluded(v.probe)) continue;
+      const b = best.get(v.region);
+      if (!b || LEVEL_RANK[v.level] < LEVEL_RANK[b.level]) best.set(v.region, v);
+    }
+    if (best.size === 0) continue;
+    linesWithData++;
+    const down: LineState[] = [];
+    const degraded: LineState[] = [];
+    const oddDown: LineState[] = [];
+    const oddDegraded: LineState[] = [];
+    for (const b of best.values()) {
+      if (b.level === 'down') down.push(b);
+      else if (b.level === 'degraded') degraded.push(b);
+    }
+    if (best.size < views.length) {
+      for (const v of views) {
+        if (excluded(v.probe) || LEVEL_RANK[v.level] <= LEVEL_RANK[best.get(v.region)!.level]) continue;
+        (v.level === 'down' ? oddDown : oddDegraded).push(v);
+      }
+    }
+    const allDown = down.length === best.size;
+    if (allDown) {
+      linesAllDown++;
+      allDownLines.push(line);
+    }
+    if (down.length > 0) {
+      const key = incidentKey(sv.id, line, 'down');
+      candidates.set(key, { key, kind: 'down', line, severity: 'P1', scope: allDown ? 'line' : 'regional', views: down });
+    } else if (oddDown.length > 0) {
+      const key = incidentKey(sv.id, line, 'down');
+      candidates.set(key, { key, kind: 'down', line, severity: 'P3', scope: 'single-probe', views: oddDown });
+    }
+    if (degraded.length > 0) {
+      const key = incidentKey(sv.id, line, 'degraded');
+      candidates.set(key, { key, kind: 'degraded', line, severity: 'P2', scope: degraded.length === best.size ? 'line' : 'regional', views: degraded });
+    } else if (oddDegraded.length > 0) {
+      const key = incidentKey(sv.id, line, 'degraded');
+      candidates.set(key, { key, kind: 'degraded', line, severity: 'P3', scope: 'single-probe', views: oddDegraded });
+    }
+  }
+
+  if (linesWithData > 0 && linesAllDown === linesWithData) {
+    const leadLine = pickLead(sv, allDownLines);
+    const lead = candidates.get(incidentKey(sv.id, leadLine, 'down'))!;
+    lead.severity = 'P0';
+    lead.scope = 'stream';
+    lead.related = allDownLines.filter((l) => l !== leadLine).map((l) => incidentKey(sv.id, l, 'down'));
+  }
+
+  // Diff against the active incidents of this stream.
+  for (const c of candidates.values()) {
+    const regions = c.views.map((v) => evidence(v, rules));
+    let onset = Infinity;
+    for (const r of regions) if (r.onset < onset) onset = r.onset;
+    const cur = sv.incidents.get(c.key);
+    if (!cur) {
+      const firstSeen: Record<string, number> = {};
+      for (const r of regions) if (!(r.region in firstSeen)) firstSeen[r.region] = r.onset;
+      const inc: ActiveIncident = { key: c.key, kind: c.kind, stream: sv.id, line: c.line, severity: c.severity, scope: c.scope, openedAt: now, onset, regions, firstSeen };
+      if (c.related) inc.related = c.related;
+      sv.incidents.set(c.key, inc);
+      out.push(toEvent('open', inc, now, c.severity === 'P0' ? 'stream-down' : undefined));
+      continue;
+    }
+    let newRegion = false;
+    for (const r of regions) {
+      if (!(r.region in cur.firstSeen)) {
+        cur.firstSeen[r.region] = r.onset;
+        newRegion = true;
+      }
+    }
+    if (onset < cur.onset) cur.onset = onset;
+    const previous = cur.severity;
+    const scopeChanged = cur.scope !== c.scope;
+    cur.regions = regions;
+    cur.scope = c.scope;
+    if (c.related) cur.related = c.related;
+    else delete cur.related;
+    if (previous !== c.severity) {
+      cur.severity = c.severity;
+      const type = rankOf(c.severity) < rankOf(previous) ? 'raise' : 'lower';
+      const ev = toEvent(type, cur, now, c.severity === 'P0' ? 'stream-down' : undefined);
+      ev.previous = previous;
+      out.push(ev);
+    } else if (newRegion || scopeChanged) {
+      out.push(toEvent('update', cur, now));
+    }
+  }
+
+  for (const [key, inc] of sv.incidents) {
+    if (candidates.has(key)) continue;
+    sv.incidents.delete(key);
+    const withdrawn = inc.regions.length > 0 && inc.regions.every((r) => excluded(r.probe));
+    const blip = !withdrawn && now - inc.openedAt < settings.blipMs && inc.severity !== 'P3';
+    const ev = toEvent('clear', inc, now, withdrawn ? 'probe-blind' : blip ? 'blip' : undefined);
+    ev.previous = inc.severity;
+    if (blip) ev.severity = 'P3';
+    out.push(ev);
+  }
+}
+
+function pickLead(sv: StreamViews, allDownLines: string[]): string {
+  let lead: string | undefined;
+  let openedAt = Infinity;
+  for (const line of allDownLines) {
+    const inc = sv.incidents.get(incidentKey(sv.id, line, 'down'));
+    if (!inc) continue;
+    if (inc.severity === 'P0') return line;
+    if (inc.openedAt < openedAt) {
+      openedAt = inc.openedAt;
+      lead = line;
+    }
+  }
+  return lead ?? allDownLines[0]!;
+}
+
+function rankOf(s: Severity): number {
+  return s === 'P0' ? 0 : s === 'P1' ? 1 : s === 'P2' ? 2 : 3;
+}
+
+export function toEvent(type: IncidentEvent['type'], inc: ActiveIncident, now: number, cause?: IncidentEvent['cause']): IncidentEvent {
+  const ev: IncidentEvent = {
+    type,
+    key: inc.key,
+    kind: inc.kind,
+    severity: inc.severity,
+    scope: inc.scope,
+    onset: inc.onset,
+    at: now,
+    openedAt: inc.openedAt,
+    regions: inc.regions,
+  };
+  if (inc.stream !== undefined) ev.stream = inc.stream;
+  if (inc.line !== undefined) ev.line = inc.line;
+  if (inc.probe !== undefined) ev.probe = inc.probe;
+  if (cause) ev.cause = cause;
+  if (inc.related && inc.related.length > 0) ev.related = [...inc.related];
+  return ev;
+}

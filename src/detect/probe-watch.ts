@@ -1,0 +1,111 @@
+import type { ActiveIncident, StreamViews } from './grade.ts';
+import type { LineState } from './line-health.ts';
+import type { DetectorSettings } from './rules-schema.ts';
+
+/**
+ * A blind probe is not a dead stream. A probe is blind when
+ * - `silent`: no sample or heartbeat for settings.silentIntervals heartbeat intervals (hub clock), or
+ * - `all-failing`: every view it has is down, covering ≥ allFailMinStreams distinct streams, the
+ *   downs began within allFailWithinMs of each other (hub clock), and ≥ allFailOthersFineShare of
+ *   those streams are seen not down by a probe of another region that is not silent.
+ * A blind probe raises `probe/<probe>/blind` (P2, scope `probe`) and its views are excluded from
+ * grading, so it neither raises nor worsens stream incidents. It stops being blind when it is heard
+ * again (silent, at once) or, checked on the next tick, when one of its views is no longer down or
+ * the others stop seeing the streams fine (all-failing: then the outage is real and its views count
+ * again). Becoming all-failing is decided per sample (withdrawing the incidents its first failing
+ * views opened earlier in the same window, cause `probe-blind`).
+ *
+ * Caveat: a region whose path to every stream is cut while the probe still reaches the hub looks
+ * exactly like all-failing; set allFailMinStreams: 0 to grade that as regional P1 outages instead.
+ */
+
+export type Blindness = false | 'silent' | 'all-failing';
+
+export interface ProbeState {
+  readonly probe: string;
+  region: string;
+  /** Hub time of the last sample or heartbeat. */
+  lastSeenAt: number;
+  /** Heartbeat interval: settings.heartbeatMs, else the windowMs of the last sample. */
+  intervalMs: number;
+  blind: Blindness;
+  /** Hub time it became blind (NaN when not). */
+  blindSince: number;
+  /** stream → line → view */
+  views: Map<string, Map<string, LineState>>;
+  viewCount: number;
+  downCount: number;
+}
+
+export function createProbeState(probe: string, region: string, now: number, intervalMs: number): ProbeState {
+  return { probe, region, lastSeenAt: now, intervalMs, blind: false, blindSince: NaN, views: new Map(), viewCount: 0, downCount: 0 };
+}
+
+/** Records that the probe was heard at `now`. Returns true when this ends a silent blindness. */
+export function touchProbe(p: ProbeState, now: number, intervalMs: number | undefined, settings: DetectorSettings): boolean {
+  if (now > p.lastSeenAt) p.lastSeenAt = now;
+  p.intervalMs = settings.heartbeatMs ?? intervalMs ?? p.intervalMs;
+  return p.blind === 'silent';
+}
+
+/** True when the probe has been silent too long at `now`. */
+export function isSilent(p: ProbeState, now: number, settings: DetectorSettings): boolean {
+  return now - p.lastSeenAt > settings.silentIntervals * p.intervalMs;
+}
+
+/**
+ * Whether the probe's failures look like its own blindness (see the module comment).
+ * `probes` resolves another view's probe to tell silent probes apart.
+ */
+export function isAllFailing(p: ProbeState, streams: Map<string, StreamViews>, probes: Map<string, ProbeState>, settings: DetectorSettings): boolean {
+  if (settings.allFailMinStreams === 0 || p.viewCount === 0 || p.downCount < p.viewCount) return false;
+  if (p.views.size < settings.allFailMinStreams) return false;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const lines of p.views.values()) {
+    for (const v of lines.values()) {
+      if (v.since < first) first = v.since;
+      if (v.since > last) last = v.since;
+    }
+  }
+  if (last - first > settings.allFailWithinMs) return false;
+  let fine = 0;
+  for (const stream of p.views.keys()) {
+    const sv = streams.get(stream);
+    if (sv && seenFineElsewhere(p, sv, probes)) fine++;
+  }
+  return fine > 0 && fine >= settings.allFailOthersFineShare * p.views.size;
+}
+
+function seenFineElsewhere(p: ProbeState, sv: StreamViews, probes: Map<string, ProbeState>): boolean {
+  for (const views of sv.lines.values()) {
+    for (const v of views) {
+      if (v.region === p.region || v.level === 'down') continue;
+      if (probes.get(v.probe)?.blind === 'silent') continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The probe incident for a probe that just became blind. */
+export function blindIncident(p: ProbeState, now: number): ActiveIncident {
+  const onset = p.blind === 'silent' ? p.lastSeenAt : earliestDown(p, now);
+  return {
+    key: `probe/${p.probe}/blind`,
+    kind: 'blind',
+    probe: p.probe,
+    severity: 'P2',
+    scope: 'probe',
+    openedAt: now,
+    onset,
+    regions: [{ region: p.region, probe: p.probe, level: 'down', onset, seenAt: now, reasons: [] }],
+    firstSeen: { [p.region]: onset },
+  };
+}
+
+function earliestDown(p: ProbeState, now: number): number {
+  let first = now;
+  for (const lines of p.views.values()) for (const v of lines.values()) if (v.since < first) first = v.since;
+  return first;
+}
