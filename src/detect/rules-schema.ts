@@ -86,7 +86,7 @@ export type RuleOverride = z.infer<typeof RuleOverrideSchema>;
  * Defaults an operator should not need to touch (1 s windows assumed for the ms figures).
  * ITU-R BT.1359: acceptability audio lead 90 ms / lag 185 ms (trip); detectability 45 / 125 ms (clear).
  */
-export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
+export const DEFAULT_RULES = Object.freeze({
   disconnected: { metric: 'disconnected', op: '>', threshold: 0.5, for: 0, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
   'no-media': { metric: 'stallRatio', op: '>', threshold: 0.95, for: 2000, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
   stall: { metric: 'stallRatio', op: '>', threshold: 0.1, for: 2000, clearThreshold: 0.02, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
