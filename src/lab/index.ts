@@ -1,0 +1,6 @@
+// The lab's public API, for the CLI and for integration tests.
+export { startLab, LabLookupError, type Lab, type LabDescription, type LabLineInfo, type StartLabOptions } from './lab.ts';
+export { startControlServer, type ControlServer } from './control-server.ts';
+export { faultSchema, type Fault, type LineName, type PlayProtocol, type PublishProtocol } from './fault-schema.ts';
+export type { TruthRecord } from './truth-log.ts';
+export { livePids } from './children.ts';
