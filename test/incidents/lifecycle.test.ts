@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { IncidentEvent, RegionEvidence, Severity } from '../../src/detect/types.ts';
+import { applyIncident, openIncident, type Incident, type LifecycleInput, type TimelineEntry } from '../../src/incidents/lifecycle.ts';
+
+const KEY = 's1/primary/down';
+
+function region(name: string, onset: number): RegionEvidence {
+  return { region: name, probe: `p-${name}`, level: 'down', onset, seenAt: onset + 100, reasons: [{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: onset }] };
+}
+
+function ev(type: IncidentEvent['type'], severity: Severity, at: number, regions: RegionEvidence[] = [region('eu', 4000)], extra: Partial<IncidentEvent> = {}): IncidentEvent {
+  return { type, key: KEY, kind: 'down', severity, scope: 'line', stream: 's1', line: 'primary', onset: 4000, at, openedAt: 4100, regions, ...extra };
+}
+const det = (e: IncidentEvent): LifecycleInput => ({ type: 'detector', event: e });
+
+/** Applies inputs in order; returns the last incident and every timeline entry type (and `created` flags). */
+function play(steps: [LifecycleInput, number][], start?: Incident): { inc: Incident; types: string[]; entries: TimelineEntry[]; created: boolean[]; rejected: string[] } {
+  let inc = start;
+  const entries: TimelineEntry[] = [];
+  const created: boolean[] = [];
+  const rejected: string[] = [];
+  for (const [input, now] of steps) {
+    const r = applyIncident(inc, input, now);
+    inc = r.incident;
+    entries.push(...r.entries);
+    created.push(r.created);
+    if (r.rejected) rejected.push(r.rejected);
+  }
+  return { inc: inc!, types: entries.map((e) => e.type), entries, created, rejected };
+}
+
+describe('incident lifecycle', () => {
+  it('opens from a detector event with detection delay and first-seen per region', () => {
+    const r = openIncident(ev('open', 'P1', 4100), 4100);
+    expect(r.created).toBe(true);
+    expect(r.incident).toMatchObject({ id: 's1/primary/down@4100', status: 'open', severity: 'P1', peakSeverity: 'P1', onset: 4000, openedAt: 4100, detectionDelayMs: 100, reopenCount: 0 });
+    expect(r.incident.regions).toEqual({ eu: { probe: 'p-eu', firstSeen: 4000, firstSeenAt: 4100, level: 'down', reasons: [expect.objectContaining({ rule: 'disconnected' })] } });
+    expect(r.entries.map((e) => [e.type, e.t])).toEqual([
+      ['opened', 4100],
+      ['region-seen', 4100],
+    ]);
+    expect(r.entries[0]!.data).toEqual({ severity: 'P1', scope: 'line', onset: 4000, detectionDelayMs: 100 });
+  });
+
+  it('open → acknowledged → mitigating → resolved, each with a timeline entry and actions recorded', () => {
+    const { inc, types, rejected } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [{ type: 'acknowledge', by: 'alice', note: 'looking' }, 5000],
+      [{ type: 'action', by: 'policy:failover', action: 'switch-line', detail: { from: 'primary', to: 'backup' } }, 5200],
+      [{ type: 'mitigate', by: 'alice', action: 'failover' }, 5300],
+      [det(ev('clear', 'P1', 20_000)), 20_000],
+    ]);
+    expect(rejected).toEqual([]);
+    expect(types).toEqual(['opened', 'region-seen', 'acknowledged', 'action', 'mitigating', 'resolved']);
+    expect(inc).toMatchObject({ status: 'resolved', acknowledgedAt: 5000, mitigatingAt: 5300, resolvedAt: 20_000, severity: 'P1' });
+  });
+
+  it('severity raised and lowered, one timeline event each; peak kept', () => {
+    const { inc, entries } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [det(ev('raise', 'P0', 7100, [region('eu', 4000)], { cause: 'stream-down' })), 7100],
+      [det(ev('lower', 'P1', 12_100)), 12_100],
+      [det(ev('update', 'P1', 12_200)), 12_200],
+    ]);
+    expect(entries.filter((e) => e.type.startsWith('severity')).map((e) => [e.type, e.t, e.data])).toEqual([
+      ['severity-raised', 7100, { from: 'P1', to: 'P0', cause: 'stream-down' }],
+      ['severity-lowered', 12_100, { from: 'P0', to: 'P1' }],
+    ]);
+    expect(inc).toMatchObject({ severity: 'P1', peakSeverity: 'P0', status: 'open' });
+  });
+
+  it('keeps the first-seen time of each region once, in arrival order', () => {
+    const { inc, entries } = play([
+      [det(ev('open', 'P1', 4100, [region('eu', 4000)])), 4100],
+      [det(ev('update', 'P1', 4150, [region('eu', 4000), region('us', 49_000)])), 4150],
+      [det(ev('update', 'P1', 5100, [region('us', 49_000), region('ap', -26_000)])), 5100],
+      [det(ev('update', 'P1', 6100, [region('eu', 5000)])), 6100],
+    ]);
+    expect(Object.entries(inc.regions).map(([r, s]) => [r, s.firstSeen, s.firstSeenAt])).toEqual([
+      ['eu', 4000, 4100],
+      ['us', 49_000, 4150],
+      ['ap', -26_000, 5100],
+    ]);
+    expect(entries.filter((e) => e.type === 'region-seen')).toHaveLength(3);
+  });
+
+  it('a blip clear lowers to P3, then resolves', () => {
+    const { inc, types } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [det(ev('clear', 'P3', 6100, undefined, { cause: 'blip', previous: 'P1' })), 6100],
+    ]);
+    expect(types).toEqual(['opened', 'region-seen', 'severity-lowered', 'resolved']);
+    expect(inc).toMatchObject({ status: 'resolved', severity: 'P3', peakSeverity: 'P1' });
+  });
+
+  it.each([
+    ['reopens when it recurs within the window (10 min)', 20_000 + 600_000, false, 'open', 1],
+    ['opens a new incident after the window', 20_000 + 600_001, true, 'open', 0],
+  ])('%s', (_name, again, isNew, status, reopenCount) => {
+    const first = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [{ type: 'acknowledge', by: 'bob' }, 4200],
+      [det(ev('clear', 'P1', 20_000)), 20_000],
+    ]).inc;
+    const r = applyIncident(first, det(ev('open', 'P2', again)), again);
+    expect(r.created).toBe(isNew);
+    expect(r.incident).toMatchObject({ status, reopenCount, severity: 'P2' });
+    if (isNew) {
+      expect(r.incident.id).toBe(`${KEY}@${again}`);
+      expect(r.entries.map((e) => e.type)).toEqual(['opened', 'region-seen']);
+    } else {
+      expect(r.incident.id).toBe(first.id);
+      expect(r.incident.acknowledgedAt).toBeUndefined();
+      expect(r.entries.map((e) => e.type)).toEqual(['reopened', 'severity-lowered']);
+      expect(r.entries[0]!.data).toMatchObject({ afterMs: 600_000, reopenCount: 1 });
+    }
+  });
+
+  it.each<[string, LifecycleInput[], string]>([
+    ['acknowledge twice', [{ type: 'acknowledge', by: 'a' }, { type: 'acknowledge', by: 'a' }], 'cannot acknowledge a acknowledged incident'],
+    ['acknowledge while mitigating', [{ type: 'mitigate', by: 'a' }, { type: 'acknowledge', by: 'a' }], 'cannot acknowledge a mitigating incident'],
+    ['mitigate a resolved incident', [{ type: 'resolve', by: 'a' }, { type: 'mitigate', by: 'a' }], 'cannot mitigate a resolved incident'],
+    ['resolve twice', [{ type: 'resolve', by: 'a' }, { type: 'resolve', by: 'a' }], 'already resolved'],
+    ['lower a resolved incident', [{ type: 'resolve', by: 'a' }, det(ev('lower', 'P2', 9000))], 'incident is resolved'],
+    ['an event for another key', [det(ev('update', 'P1', 9000, undefined, { key: 'other/x/down' }))], 'event for other/x/down applied to s1/primary/down'],
+  ])('rejects: %s', (_name, inputs, why) => {
+    const opened = openIncident(ev('open', 'P1', 4100), 4100).incident;
+    const { inc, rejected } = play(inputs.map((i, n) => [i, 5000 + n]), opened);
+    expect(rejected).toEqual([why]);
+    // the rejected input left the incident exactly as the inputs before it did
+    const before = play(inputs.slice(0, -1).map((i, n) => [i, 5000 + n]), opened).inc;
+    expect(inc).toEqual(before);
+  });
+
+  it('mitigating directly from open counts as acknowledged', () => {
+    const { inc } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [{ type: 'mitigate', by: 'policy:failover' }, 4300],
+    ]);
+    expect(inc).toMatchObject({ status: 'mitigating', acknowledgedAt: 4300, mitigatingAt: 4300 });
+  });
+
+  it('a manual resolve, then the detector clear is recorded without changing the resolution', () => {
+    const { inc, types } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [{ type: 'resolve', by: 'alice', note: 'vendor fixed' }, 9000],
+      [det(ev('clear', 'P1', 11_000)), 11_000],
+    ]);
+    expect(types).toEqual(['opened', 'region-seen', 'resolved', 'cleared']);
+    expect(inc).toMatchObject({ status: 'resolved', resolvedAt: 9000 });
+  });
+
+  it('is pure and JSON-plain: inputs untouched, output survives a JSON round trip', () => {
+    const opened = openIncident(ev('open', 'P1', 4100), 4100).incident;
+    const snapshot = JSON.stringify(opened);
+    const r = applyIncident(opened, det(ev('raise', 'P0', 7000, [region('eu', 4000), region('us', 4000)])), 7000);
+    expect(JSON.stringify(opened)).toBe(snapshot);
+    expect(r.incident).not.toBe(opened);
+    expect(JSON.parse(JSON.stringify(r.incident))).toEqual(r.incident);
+    expect(JSON.parse(JSON.stringify(r.entries))).toEqual(r.entries);
+  });
+
+  it('only a detector event can create an incident', () => {
+    expect(() => applyIncident(undefined, { type: 'acknowledge', by: 'a' }, 1)).toThrow(/no incident/);
+    expect(applyIncident(undefined, det(ev('open', 'P2', 1)), 1).created).toBe(true);
+  });
+});
