@@ -170,7 +170,11 @@ function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState,
 
 function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
   const probes = state.probes;
-  gradeStream(sv, (probe) => probes.get(probe)?.blind !== false, ctx.rules.rules, ctx.settings, now, out);
+  const excluded = (probe: string): boolean => {
+    const b = probes.get(probe)?.blind;
+    return b !== undefined && b !== false;
+  };
+  gradeStream(sv, excluded, ctx.rules.rules, ctx.settings, now, out);
 }
 
 function blind(ctx: DetectorContext, state: DetectorState, p: ProbeState, how: 'silent' | 'all-failing', now: number, out: IncidentEvent[]): void {

@@ -310,5 +310,12 @@ describe('restart', () => {
     restoreIncidents(idle.det.ctx, idle.det.state, saved, idle.T);
     // healthy from the start, so no view ever changes: cleared on the first tick after the grace time (10 s)
     expect(idle.run(12)).toEqual(['22500 clear s1/primary/down P1']);
+
+    // no probe has reported yet at all: still a plain clear, not a "probe-blind" withdrawal
+    const empty = createDetector({ streams: [stream({ id: 's1' })] });
+    restoreIncidents(empty.ctx, empty.state, saved, 50_000);
+    expect(empty.step({ type: 'tick' }, 59_999)).toEqual([]);
+    const ev = empty.step({ type: 'tick' }, 60_000);
+    expect(ev.map((e) => [e.type, e.key, e.severity, e.cause])).toEqual([['clear', 's1/primary/down', 'P1', undefined]]);
   });
 });
