@@ -126,7 +126,7 @@ class LabImpl implements Lab {
     const now = Date.now();
     const served = this.hls.served(line.key, now);
     const endWall = served && ledger.newestEndWallMs(served.playlist);
-    return endWall === undefined ? undefined : now - endWall;
+    return endWall === undefined ? undefined : Math.round(now - endWall);
   }
 
   describe(): LabDescription {
@@ -181,7 +181,7 @@ class LabImpl implements Lab {
       }
       case 'fps': {
         const at = await line.setFps(fault.fps);
-        this.endSlots(line.key, ['kill', 'pause', 'freeze'], at);
+        if (line.running) this.endSlots(line.key, ['pause', 'freeze'], at);
         const restore = fault.fps === DEFAULT_FPS;
         const record = this.openOrEnd(`${line.key}:fps`, restore, {
           ...base,
@@ -219,20 +219,22 @@ class LabImpl implements Lab {
   async clearFaults(): Promise<void> {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    for (const { line, proxies } of this.lines.values()) {
-      line.resume();
-      this.hls.setDelay(line.key, 0);
-      for (const proxy of Object.values(proxies)) await proxy.setMode({ mode: 'pass' });
-      if (line.currentFps !== DEFAULT_FPS) await line.setFps(DEFAULT_FPS);
-      else if (!line.running) await line.start();
-      else {
-        if (this.activeBySlot.has(`${line.key}:freeze`)) await line.freeze(false);
-        if (this.activeBySlot.has(`${line.key}:avShift`)) await line.setAvShift(0);
-      }
-    }
-    const at = Date.now();
-    this.truthLog.endWhere(() => true, at);
+    // Best effort per line: one line that cannot be restored must not keep the others faulty.
+    await Promise.all([...this.lines.values()].map((entry) => this.restore(entry).catch((error: unknown) => {
+      this.log.warn({ line: entry.line.key, err: error }, 'could not restore line');
+    })));
+    this.truthLog.endWhere(() => true, Date.now());
     this.activeBySlot.clear();
+  }
+
+  private async restore({ line, proxies }: LabLine): Promise<void> {
+    line.resume();
+    this.hls.setDelay(line.key, 0);
+    for (const proxy of Object.values(proxies)) await proxy.setMode({ mode: 'pass' });
+    if (line.currentFps !== DEFAULT_FPS) await line.setFps(DEFAULT_FPS);
+    if (!line.running) await line.start();
+    else if (this.activeBySlot.has(`${line.key}:freeze`)) await line.freeze(false);
+    if (line.avShift !== 0) await line.setAvShift(0);
   }
 
   stop(): Promise<void> {

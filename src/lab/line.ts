@@ -35,6 +35,10 @@ export class Line {
     return this.fps;
   }
 
+  get avShift(): number {
+    return this.avShiftMs;
+  }
+
   get clock(): StreamClock | undefined {
     return this.publisher?.clock;
   }
@@ -91,10 +95,14 @@ export class Line {
     return at;
   }
 
-  /** The filter graph's rates are fixed at start, so a new frame rate means a new publisher. */
+  /**
+   * The filter graph's rates are fixed at start, so a new frame rate means a new publisher.
+   * A line that is down stays down and gets the new rate when it is started.
+   */
   async setFps(fps: number): Promise<number> {
     this.fps = fps;
-    if (this.publisher?.running) await this.publisher.kill();
+    if (!this.publisher?.running) return Date.now();
+    await this.publisher.kill();
     return this.start();
   }
 

@@ -76,8 +76,15 @@ export class Publisher {
    * Commands are serialised because replies carry no id.
    */
   command(text: string): Promise<number> {
-    const run = () =>
-      new Promise<number>((resolve, reject) => {
+    // Before its first output ffmpeg has no configured graph and silently drops commands.
+    const run = () => this.firstProgress.then(() => this.send(text));
+    const result = this.commandChain.then(run, run);
+    this.commandChain = result.catch(() => undefined);
+    return result;
+  }
+
+  private send(text: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
         if (!this.running) return reject(new Error(`publisher ${this.name} is not running`));
         const timer = setTimeout(() => {
           const i = this.pending.indexOf(entry);
@@ -91,9 +98,6 @@ export class Publisher {
         this.pending.push(entry);
         this.child.stdin.write(text);
       });
-    const result = this.commandChain.then(run, run);
-    this.commandChain = result.catch(() => undefined);
-    return result;
   }
 
   /** SIGSTOP: the process (and so the stream) stalls without closing any connection. */
