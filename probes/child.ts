@@ -50,7 +50,8 @@ export function spawnChild(command: string, args: readonly string[], stdio: Stdi
       live.delete(proc);
       resolve({ code, signal });
     });
-    proc.once('error', () => {
+    // 'on', not 'once': an unhandled second 'error' (e.g. a failed kill) would crash the probe.
+    proc.on('error', () => {
       // spawn failure (ENOENT): no 'close' follows when the process never started
       if (proc.pid === undefined) {
         live.delete(proc);

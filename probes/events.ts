@@ -19,14 +19,3 @@ export interface ResolutionEvent {
   width: number;
   height: number;
 }
-
-/** Monotonic time for arithmetic, wall time for timestamps: injected so the core is testable. */
-export interface Clock {
-  mono(): number;
-  wall(): number;
-}
-
-export const systemClock: Clock = {
-  mono: () => performance.now(),
-  wall: () => Date.now(),
-};

@@ -6,12 +6,15 @@ import type { ReaderSession, ReaderSink } from './readers/reader.ts';
 import type { ResolvedUrl } from './resolve-host.ts';
 
 /**
- * Fast-probe flags from LAB-NOTES: RTMP startup 0.2–0.33 s instead of up to 1.6 s.
- * `-formatprobesize` too: by default format detection reads up to 1 MiB, so a server sending
+ * Fast-probe flags from LAB-NOTES, minus `-fflags nobuffer`: nobuffer discards the packets
+ * read while probing, which include the keyframe a server sends from its GOP cache, so the
+ * first decodable frame came one GOP later (measured 1.5–1.9 s instead of 20 ms on HTTP-FLV
+ * and ~200 ms on RTMP with a 2 s GOP).
+ * `-formatprobesize`: by default format detection reads up to 1 MiB, so a server sending
  * garbage at 200 KB/s took 5.3 s to fail with "Invalid data"; with 32 KiB it fails in 0.2 s.
  * The rest of the options is protocol specific (readers/*.ts).
  */
-export const FAST_PROBE_ARGS = ['-analyzeduration', '500000', '-probesize', '32768', '-formatprobesize', '32768', '-fflags', 'nobuffer'];
+export const FAST_PROBE_ARGS = ['-analyzeduration', '500000', '-probesize', '32768', '-formatprobesize', '32768'];
 
 /** Input options common to every HTTP-based reader: our resolved IP needs the real Host. */
 export function httpInputArgs(target: ResolvedUrl): string[] {

@@ -2,9 +2,8 @@ import type { Sample } from '../src/model/sample.ts';
 import { log, type Logger } from '../src/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { classifyEnd, type SessionEnd } from './classify.ts';
-import { defaultThresholds } from './decode/analyzer.ts';
-import { startDecoder, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
-import { systemClock, type Clock, type PacketEvent } from './events.ts';
+import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
+import type { PacketEvent } from './events.ts';
 import { readerFor } from './readers/registry.ts';
 import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
 import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from './resolve-host.ts';
@@ -23,12 +22,10 @@ export interface LineProberOptions extends LineIdentity {
   /** Window length; default 1000 ms. */
   windowMs?: number;
   /** Run the decoding checks (freeze, A/V sync markers): a second process, ~10× the CPU. */
-  decode?: boolean | Partial<DecoderOptions>;
+  decode?: DecodeSetting;
   /** Shared per probe so seq is monotonic across all its lines. */
   nextSeq?: () => number;
-  reader?: Reader;
   backoff?: BackoffOptions;
-  clock?: Clock;
   logger?: Logger;
 }
 
@@ -55,7 +52,6 @@ export function seqCounter(start = Date.now()): () => number {
 export class LineProber {
   private readonly reader: Reader;
   private readonly windowMs: number;
-  private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly nextSeq: () => number;
   private readonly decoderOptions: DecoderOptions | undefined;
@@ -79,24 +75,27 @@ export class LineProber {
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: LineProberOptions) {
-    this.reader = opts.reader ?? readerFor(opts.url);
+    this.reader = readerFor(opts.url);
     this.windowMs = opts.windowMs ?? 1000;
-    this.clock = opts.clock ?? systemClock;
     this.logger = (opts.logger ?? log).child({ stream: opts.stream, line: opts.line, region: opts.region, protocol: this.reader.protocol });
     this.nextSeq = opts.nextSeq ?? seqCounter();
     this.timing = { ...this.reader.timing };
-    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, this.clock.mono());
-    const decode = opts.decode;
-    this.decoderOptions = decode
-      ? { audioBlockSamples: 48, ...(decode === true ? {} : decode), thresholds: { ...defaultThresholds, ...(decode === true ? {} : decode.thresholds) } }
-      : undefined;
+    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, performance.now());
+    this.decoderOptions = decoderOptions(opts.decode);
   }
 
   start(): void {
-    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, this.clock.mono());
     this.scheduleTick();
     this.watchdogTimer = setInterval(() => this.watchdog(), WATCHDOG_TICK_MS);
-    void this.connect();
+    this.reconnect();
+  }
+
+  /** connect() never rejects by design; this guard keeps a bug there from becoming an unhandled rejection. */
+  private reconnect(): void {
+    this.connect().catch((err: unknown) => {
+      this.logger.error({ err }, 'connect failed unexpectedly');
+      this.fail(this.sessionId, { cause: 'exit', stderr: [String(err)] });
+    });
   }
 
   async stop(): Promise<void> {
@@ -116,9 +115,9 @@ export class LineProber {
   }
 
   private emit(): void {
-    const metrics = this.window.close(this.clock.mono());
+    const metrics = this.window.close(performance.now());
     const { probe, region, stream, line } = this.opts;
-    const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Math.round(this.clock.wall()), ...metrics };
+    const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics };
     this.scheduleTick();
     try {
       this.opts.onSample(sample);
@@ -132,7 +131,7 @@ export class LineProber {
     await this.teardown;
     if (this.stopped) return;
     const id = ++this.sessionId;
-    this.attemptStartedAt = this.clock.mono();
+    this.attemptStartedAt = performance.now();
     this.sawVideo = false;
     this.sawAudio = false;
     this.window.connecting(this.attemptStartedAt);
@@ -196,7 +195,7 @@ export class LineProber {
 
   private watchdog(): void {
     if (!this.session) return;
-    const now = this.clock.mono();
+    const now = performance.now();
     if (this.window.isConnected) {
       if (now - this.lastVideoAt > this.timing.watchdogMs) this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
     } else if (now - this.attemptStartedAt > this.timing.startupTimeoutMs) {
@@ -218,7 +217,7 @@ export class LineProber {
     clearTimeout(this.retryTimer);
     this.teardown = Promise.all([session?.close(), decoder?.close()]);
     const delayMs = backoffDelay(this.failures++, this.opts.backoff ?? defaultBackoff);
-    this.logger.warn({ error, cause: end.cause, detail: end.stderr.at(-1), delayMs }, 'line down, reconnecting');
-    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
+    this.logger.warn({ error, cause: end.cause, detail: end.stderr.at(-1), code: end.code, signal: end.signal, delayMs }, 'line down, reconnecting');
+    this.retryTimer = setTimeout(() => this.reconnect(), delayMs);
   }
 }

@@ -1,5 +1,5 @@
 import type { Sample } from '../src/model/sample.ts';
-import type { DecoderOptions } from './decode/decoder.ts';
+import type { DecodeSetting } from './decode/decoder.ts';
 import { LineProber, seqCounter } from './line-prober.ts';
 
 export interface ProbeTarget {
@@ -7,7 +7,7 @@ export interface ProbeTarget {
   line: string;
   url: string;
   /** Overrides the prober-wide decode setting for this line. */
-  decode?: boolean | Partial<DecoderOptions>;
+  decode?: DecodeSetting;
 }
 
 export interface ProberOptions {
@@ -16,7 +16,7 @@ export interface ProberOptions {
   targets: readonly ProbeTarget[];
   onSample: (sample: Sample) => void;
   windowMs?: number;
-  decode?: boolean | Partial<DecoderOptions>;
+  decode?: DecodeSetting;
 }
 
 export interface ProbeHandle {
@@ -52,7 +52,7 @@ export interface ProbeUrlOptions {
   line: string;
   onSample: (sample: Sample) => void;
   windowMs?: number;
-  decode?: boolean | Partial<DecoderOptions>;
+  decode?: DecodeSetting;
 }
 
 /** Probes a single URL: the CLI's `probe` one-shot and the tests use this. */

@@ -3,8 +3,13 @@ import { liveChildPids } from '../../probes/child.ts';
 import { probeUrl, startProber } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { closeServer, freePort, publish, serveDir, serveGarbage, stopProcess, tempDir, waitFor } from './helpers/media.ts';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gone } from './helpers/collect.ts';
 
 const id = { region: 'test', probe: 'edge', line: 'primary' };
 
@@ -90,6 +95,23 @@ describe('faults as classified samples', () => {
       await h?.stop();
       await closeServer(server);
       tmp.remove();
+    }
+  });
+
+  it('a parent that exits without stopping leaves no ffprobe behind', async () => {
+    // A server that accepts and never answers: ffprobe would wait forever.
+    const silent = createServer(() => undefined);
+    const port = await freePort();
+    await new Promise<void>((r) => silent.listen(port, '127.0.0.1', r));
+    try {
+      const script = fileURLToPath(new URL('./helpers/exit-with-probes.ts', import.meta.url));
+      const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [tsx, script, `http://127.0.0.1:${port}/live/a.flv`]);
+      const pids = JSON.parse(stdout.trim()) as number[];
+      expect(pids.length).toBeGreaterThan(0);
+      await waitFor(() => pids.every(gone), 2000, 'orphaned ffprobe to be killed');
+    } finally {
+      silent.close();
     }
   });
 });

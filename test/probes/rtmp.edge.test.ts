@@ -29,7 +29,7 @@ describe('RTMP / HTTP-FLV against node-media-server', () => {
     try {
       const first = await log.until((s) => s.connected, 5000);
       expect(first.startupMs).toBeGreaterThan(0);
-      expect(first.startupMs).toBeLessThan(2000);
+      expect(first.startupMs).toBeLessThan(1000);
       await log.until((s) => s.seq >= first.seq + 4, 6000);
       const steady = log.samples.filter((s) => s.seq > first.seq);
       for (const s of steady) {

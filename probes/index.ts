@@ -1,0 +1,8 @@
+/**
+ * The probe's public API, for the CLI (`streamguard probe`, `run`) and the hub's local probe.
+ * Everything else under probes/ is internal.
+ */
+export { probeUrl, startProber, type ProbeHandle, type ProbeTarget, type ProberOptions, type ProbeUrlOptions } from './prober.ts';
+export type { DecodeSetting } from './decode/decoder.ts';
+export type { DecodeThresholds } from './decode/analyzer.ts';
+export { liveChildPids } from './child.ts';
