@@ -105,8 +105,7 @@ describe('faults as classified samples', () => {
     await new Promise<void>((r) => silent.listen(port, '127.0.0.1', r));
     try {
       const script = fileURLToPath(new URL('./helpers/exit-with-probes.ts', import.meta.url));
-      const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-      const { stdout } = await promisify(execFile)(process.execPath, [tsx, script, `http://127.0.0.1:${port}/live/a.flv`]);
+        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, `http://127.0.0.1:${port}/live/a.flv`]);
       const pids = JSON.parse(stdout.trim()) as number[];
       expect(pids.length).toBeGreaterThan(0);
       await waitFor(() => pids.every(gone), 2000, 'orphaned ffprobe to be killed');
