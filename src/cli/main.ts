@@ -2,6 +2,7 @@ import { UsageError } from './args.ts';
 import { checkCommand } from './check.ts';
 import { faultCommand, labCommand } from './lab.ts';
 import { probeCommand } from './probe.ts';
+import { runCommand } from './run.ts';
 
 type Command = (argv: string[]) => number | Promise<number>;
 
@@ -11,6 +12,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'probe --url URL [--duration S] [--json] [--packets-only] [--region R] [--window MS]\n      probe one stream once and print a Sample per window (exit 0 if it ends connected)',
     run: probeCommand,
   },
+  run: { summary: 'run --config FILE [--data-dir DIR] [--listen HOST:PORT]\n      run the hub: in-process probes, detector, incidents, store and REST API', run: runCommand },
   lab: { summary: 'lab [--streams a,b] [--protocols rtmp,hls,rtsp] [--control-port N]\n      real local streams (primary + backup lines) with fault injection over HTTP', run: labCommand },
   fault: { summary: 'fault --lab URL --stream S --line L --kind K [--ms N] [--protocol P --mode M] | --clear\n      inject a fault into a running lab', run: faultCommand },
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 
 /** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
 export const SUPPORTED_SCHEMES = ['rtmp', 'rtmps', 'rtsp', 'http', 'https'] as const;
@@ -55,12 +56,50 @@ export const HubSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
 });
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration: a whole number of milliseconds, or a string such as "500ms", "30s", "5m", "6h", "30d". Parses to ms. */
+const DURATION_MESSAGE = 'must be milliseconds or a duration like "30s", "5m", "6h", "30d"';
+export const durationSchema = z.union([z.number(), z.string()], { error: DURATION_MESSAGE }).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= 0) return v;
+  } else {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim());
+    if (m) return Math.round(Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS]);
+  }
+  ctx.addIssue({ code: 'custom', message: `${DURATION_MESSAGE}, got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
+/** Sample history: raw samples for `retention.raw`, then per-minute rollups for `retention.rollups`. */
+export const StoreSettingsSchema = z.strictObject({
+  retention: z
+    .strictObject({
+      raw: durationSchema.default(6 * 3_600_000),
+      rollups: durationSchema.default(30 * 86_400_000),
+    })
+    .default({ raw: 6 * 3_600_000, rollups: 30 * 86_400_000 }),
+  /** How often the hub rolls up and prunes history in the background. */
+  compactEvery: durationSchema.default(5 * 60_000),
+});
+
+export const IncidentSettingsSchema = z.strictObject({
+  /** A recurrence within this time after an incident resolved reopens it instead of opening a new one. */
+  reopenWindow: durationSchema.default(10 * 60_000),
+});
+
 export const ConfigSchema = z
   .strictObject({
     hub: HubSchema.default(HubSchema.parse({})),
     probe: ProbeSettingsSchema.default(ProbeSettingsSchema.parse({})),
     regions: z.array(id).min(1).default(['local']),
     streams: z.array(StreamSchema).min(1, 'at least one stream is required'),
+    /** Detection rule overrides by rule name, merged onto DEFAULT_RULES (src/detect/README.md). */
+    rules: RulesConfigSchema,
+    /** Grading and probe-watch settings (blip time, heartbeat, all-failing checks, baselines). */
+    detector: DetectorSettingsSchema.default(DetectorSettingsSchema.parse({})),
+    store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
+    incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

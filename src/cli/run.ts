@@ -1,0 +1,88 @@
+import { ConfigInvalidError, formatConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import type { Topic } from '../hub/bus.ts';
+import { formatIncidentLine } from '../hub/format.ts';
+import { startHub, type HubHandle } from '../hub/start.ts';
+import { log } from '../log.ts';
+import { StoreOpenError } from '../store/sqlite.ts';
+import { parseOptions, UsageError } from './args.ts';
+
+export { startHub, type HubHandle, type StartHubOptions } from '../hub/start.ts';
+
+const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.resolved'] as const satisfies readonly Topic[];
+
+/**
+ * `streamguard run --config FILE [--data-dir DIR] [--listen HOST:PORT]`: hub + REST API + in-process
+ * probes until SIGINT/SIGTERM. Exit 1 on an invalid config or an unusable database.
+ */
+export async function runCommand(argv: string[]): Promise<number> {
+  const opts = parseOptions('run', argv, {
+    config: { type: 'string', short: 'c' },
+    'data-dir': { type: 'string' },
+    listen: { type: 'string' },
+  });
+  if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
+  if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
+
+  let config: Config;
+  try {
+    config = loadConfig(opts.config);
+  } catch (err) {
+    if (!(err instanceof ConfigInvalidError)) throw err;
+    for (const e of err.errors) process.stderr.write(`${formatConfigError(opts.config, e)}\n`);
+    process.stderr.write(`${opts.config}: ${err.errors.length} error(s)\n`);
+    return 1;
+  }
+
+  let handle: HubHandle;
+  try {
+    handle = await startHub(config, {
+      ...(opts['data-dir'] !== undefined && { dataDir: opts['data-dir'] }),
+      ...(opts.listen !== undefined && { listen: opts.listen }),
+    });
+  } catch (err) {
+    if (err instanceof StoreOpenError) {
+      process.stderr.write(`streamguard run: ${err.message}\n`);
+      return 1;
+    }
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`streamguard run: cannot listen on ${opts.listen ?? config.hub.listen}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  for (const topic of INCIDENT_TOPICS) {
+    handle.bus.on(topic, (change) => {
+      const line = formatIncidentLine(topic, change);
+      if (line) process.stdout.write(`${line}\n`);
+    });
+  }
+  const lines = config.streams.reduce((n, s) => n + Object.keys(s.lines).length, 0);
+  const restored = handle.hub.incidents.open().length;
+  process.stdout.write(
+    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  probing ${config.streams.length} streams / ${lines} lines as region ${config.probe.region}` +
+      `${restored > 0 ? `  restored ${restored} open incident(s)` : ''}\n`,
+  );
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (++signals > 1) {
+        process.stderr.write(`streamguard run: ${sig} again, exiting without a clean stop\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`streamguard run: ${sig}, stopping (probes, flush, store)\n`);
+      handle.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'clean stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

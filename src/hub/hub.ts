@@ -1,0 +1,207 @@
+import type { StreamConfig } from '../config/schema.ts';
+import { createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
+import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
+import type { IncidentEvent } from '../detect/types.ts';
+import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
+import type { Logger } from '../log.ts';
+import type { Sample } from '../model/sample.ts';
+import type { Store } from '../store/store.ts';
+import { EventBus } from './bus.ts';
+import { IncidentManager } from './incident-manager.ts';
+
+/**
+ * The hub core: owns the clock, the detector, the incident manager and the sample ingest.
+ *
+ *   ingest(sample) ─▶ store queue + detector.step ─▶ IncidentEvent ─▶ IncidentManager ─▶ store + bus
+ *   tick (1 s)     ─▶ detector tick, flush samples, forget old resolved incidents
+ *   compaction     ─▶ store.compact(now − raw retention, now − rollup retention), in the background
+ *
+ * Everything runs on the event loop thread; with an injected clock and `tickMs: 0` a test drives it
+ * entirely by hand (`ingest`, `tick`, `compact`).
+ */
+
+export interface HubOptions {
+  store: Store;
+  streams: readonly StreamConfig[];
+  rules?: Rules;
+  detector?: Partial<DetectorSettings>;
+  /** Hub clock (unix ms). Default Date.now. */
+  clock?: () => number;
+  /** Tick period; 0 disables the timer (call tick() yourself). Default 1000. */
+  tickMs?: number;
+  /** Background compaction period; 0 disables the timer. Default 5 min. */
+  compactEveryMs?: number;
+  retention?: { rawMs: number; rollupsMs: number };
+  reopenWindowMs?: number;
+  /** Samples per ingest transaction at most (default 1000; a tick flushes whatever is queued). */
+  maxBatch?: number;
+  logger?: Logger;
+  bus?: EventBus;
+}
+
+export interface HubStats {
+  ticks: number;
+  detectorEvents: number;
+  compactions: number;
+  lastCompaction?: { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
+}
+
+export class Hub {
+  readonly bus: EventBus;
+  readonly detector: Detector;
+  readonly incidents: IncidentManager;
+  readonly store: Store;
+  readonly clock: () => number;
+  readonly startedAt: number;
+  readonly stats: HubStats = { ticks: 0, detectorEvents: 0, compactions: 0 };
+  private readonly ingestor: Ingest;
+  private readonly opts: HubOptions;
+  private readonly log: Logger | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting = false;
+  private started = false;
+  private stopped = false;
+
+  constructor(opts: HubOptions) {
+    this.opts = opts;
+    this.log = opts.logger;
+    this.store = opts.store;
+    this.clock = opts.clock ?? Date.now;
+    this.startedAt = this.clock();
+    this.bus = opts.bus ?? new EventBus(opts.logger);
+    this.detector = createDetector({ streams: opts.streams, ...(opts.rules && { rules: opts.rules }), ...(opts.detector && { settings: opts.detector }) });
+    this.ingestor = createIngest({
+      store: opts.store,
+      onSample: (s) => this.onSample(s),
+      ...(opts.maxBatch !== undefined && { maxBatch: opts.maxBatch }),
+      ...(opts.logger && { logger: opts.logger }),
+    });
+    this.incidents = new IncidentManager({
+      store: opts.store,
+      bus: this.bus,
+      reopenWindowMs: opts.reopenWindowMs ?? 10 * 60_000,
+      ...(opts.logger && { logger: opts.logger }),
+      onsetSamples: (v, count) => this.onsetSamples(v, count),
+    });
+  }
+
+  /** Restores open incidents from the store into the detector, then starts the tick and compaction timers. */
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    const restored = this.incidents.restore();
+    if (restored.length > 0) {
+      restoreIncidents(this.detector.ctx, this.detector.state, restored, this.clock());
+      this.log?.info({ incidents: restored.map((i) => i.key) }, `restored ${restored.length} open incident(s) from the store`);
+    }
+    const tickMs = this.opts.tickMs ?? 1000;
+    if (tickMs > 0) {
+      this.tickTimer = setInterval(() => this.tick(), tickMs);
+      this.tickTimer.unref?.();
+    }
+    const compactMs = this.opts.compactEveryMs ?? 5 * 60_000;
+    if (compactMs > 0) {
+      this.compactTimer = setInterval(() => this.compact(), compactMs);
+      this.compactTimer.unref?.();
+    }
+    return this;
+  }
+
+  /** The one entry point for samples (see src/ingest). Untrusted (validated) unless `trusted`. */
+  ingest(sample: unknown, opts?: IngestCallOptions): IngestResult {
+    if (this.stopped) return { ok: false, error: 'hub is stopping' };
+    return this.ingestor.ingest(sample, opts);
+  }
+
+  /** A probe keep-alive (remote uplink), for probes that have nothing else to send. */
+  heartbeat(probe: string, region: string, intervalMs?: number): void {
+    this.step({ type: 'heartbeat', probe, region, ...(intervalMs !== undefined && { intervalMs }) });
+  }
+
+  /** Writes every queued sample in one transaction (also done on every tick). Throws if the store fails. */
+  flush(): number {
+    return this.ingestor.flush();
+  }
+
+  get ingestStats() {
+    return { ...this.ingestor.stats, pending: this.ingestor.pending };
+  }
+
+  /** One hub tick: detector time-based checks, a sample flush, forgetting old resolved incidents. */
+  tick(): void {
+    this.stats.ticks++;
+    const now = this.clock();
+    try {
+      this.step({ type: 'tick' });
+    } finally {
+      try {
+        this.ingestor.flush();
+      } catch (err) {
+        this.log?.error({ err, pending: this.ingestor.pending }, 'writing samples failed; kept queued, retrying on the next tick');
+      }
+      this.incidents.prune(now);
+    }
+  }
+
+  /** Rolls raw samples older than the raw retention into minutes and prunes old rollups. */
+  compact(): HubStats['lastCompaction'] {
+    if (this.compacting || this.stopped) return undefined;
+    this.compacting = true;
+    const started = performance.now();
+    const now = this.clock();
+    const { rawMs, rollupsMs } = this.opts.retention ?? { rawMs: 6 * 3_600_000, rollupsMs: 30 * 86_400_000 };
+    try {
+      this.ingestor.flush();
+      const r = this.store.compact(now - rawMs, now - rollupsMs);
+      const result = { at: now, ...r, tookMs: Math.round((performance.now() - started) * 10) / 10 };
+      this.stats.compactions++;
+      this.stats.lastCompaction = result;
+      this.bus.publish('store.compacted', result);
+      if (r.rolledUp > 0 || r.prunedRollups > 0) this.log?.info(result, 'compacted sample history');
+      return result;
+    } catch (err) {
+      this.log?.error({ err }, 'compaction failed; retrying at the next period');
+      return undefined;
+    } finally {
+      this.compacting = false;
+    }
+  }
+
+  /** Stops the timers and writes every queued sample. Does not close the store (its owner does). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    this.ingestor.flush();
+  }
+
+  private onSample(sample: Sample): void {
+    if (this.bus.has('sample')) this.bus.publish('sample', sample);
+    this.step(sample);
+  }
+
+  private step(input: DetectorInput): void {
+    const now = this.clock();
+    const events = this.detector.step(input, now);
+    for (const ev of events) this.onEvent(ev, now);
+  }
+
+  private onEvent(ev: IncidentEvent, now: number): void {
+    this.stats.detectorEvents++;
+    this.bus.publish('detector.event', ev);
+    this.incidents.onDetectorEvent(ev, now);
+  }
+
+  private onsetSamples(v: { stream: string; line: string; region: string; probe: string; onset: number; windowMs: number }, count: number): Sample[] {
+    try {
+      this.ingestor.flush();
+    } catch {
+      // the store is failing; whatever is stored is still worth reading
+    }
+    const from = v.onset - (count + 5) * v.windowMs;
+    const rows = this.store.samples({ stream: v.stream, line: v.line, region: v.region, from, to: v.onset + 1 });
+    return rows.filter((s) => s.probe === v.probe).slice(-count);
+  }
+}

@@ -1,0 +1,196 @@
+import type { ActiveIncident } from '../detect/grade.ts';
+import type { IncidentEvent, RegionEvidence } from '../detect/types.ts';
+import { applyIncident, type Incident, type LifecycleInput, type LifecycleResult, type TimelineEntry } from '../incidents/lifecycle.ts';
+import type { Logger } from '../log.ts';
+import type { Sample } from '../model/sample.ts';
+import type { Store } from '../store/store.ts';
+import type { EventBus, IncidentChange, Topic } from './bus.ts';
+
+/**
+ * Applies detector events (and, later, operator actions) to incidents through the pure lifecycle,
+ * persists every transition with its timeline entries in one store transaction, then publishes it.
+ *
+ * Holds the latest incident per dedup key: open ones, and resolved ones until their reopen window
+ * has passed (a recurrence within it reopens the same incident instead of opening a new one).
+ */
+
+export interface IncidentManagerOptions {
+  store: Store;
+  bus: EventBus;
+  reopenWindowMs: number;
+  logger?: Logger;
+  /**
+   * The samples of one view at and just before the onset (oldest first, at most `count`), for the
+   * timeline. Called when a region is first seen on an incident.
+   */
+  onsetSamples?: (view: { stream: string; line: string; region: string; probe: string; onset: number; windowMs: number }, count: number) => Sample[];
+  /** Samples per region kept on the timeline around the onset (default 5). */
+  onsetSampleCount?: number;
+}
+
+/** Operator or controller inputs (everything but detector events). */
+export type ActionInput = Exclude<LifecycleInput, { type: 'detector' }>;
+
+export class IncidentManager {
+  private readonly byKey = new Map<string, Incident>();
+  /** Ids touched since start, newest last (bounded): lets the API list recent resolved incidents. */
+  private readonly recentIds: string[] = [];
+  private readonly opts: IncidentManagerOptions;
+
+  constructor(opts: IncidentManagerOptions) {
+    this.opts = opts;
+  }
+
+  /**
+   * Loads the open incidents from the store (restart recovery) and returns them in the detector's
+   * shape for `restoreIncidents`, so the same condition seen again updates them, never duplicates.
+   */
+  restore(): ActiveIncident[] {
+    const out: ActiveIncident[] = [];
+    for (const row of this.opts.store.openIncidents()) {
+      const inc = row.data as Incident;
+      const prev = this.byKey.get(inc.key);
+      if (prev && prev.openedAt > inc.openedAt) continue;
+      this.byKey.set(inc.key, inc);
+      this.remember(inc.id);
+    }
+    for (const inc of this.byKey.values()) if (inc.status !== 'resolved') out.push(toActive(inc));
+    return out;
+  }
+
+  /** Incidents that are not resolved. */
+  open(): Incident[] {
+    return [...this.byKey.values()].filter((i) => i.status !== 'resolved');
+  }
+
+  /** The latest incident for a dedup key (open, or resolved within the reopen window). */
+  byDedupKey(key: string): Incident | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Ids of incidents opened, changed or restored since start, newest first. */
+  recent(): string[] {
+    return [...this.recentIds].reverse();
+  }
+
+  /** Applies one detector event at hub time `now`. Returns the change, or undefined when nothing applied. */
+  onDetectorEvent(event: IncidentEvent, now: number): IncidentChange | undefined {
+    const current = this.byKey.get(event.key);
+    if (!current && (event.type === 'clear' || event.type === 'lower')) {
+      this.opts.logger?.warn({ key: event.key, type: event.type }, 'detector event for an incident the hub does not hold; ignored');
+      return undefined;
+    }
+    let result: LifecycleResult;
+    try {
+      result = applyIncident(current, { type: 'detector', event }, now, { reopenWindowMs: this.opts.reopenWindowMs });
+    } catch (err) {
+      this.opts.logger?.error({ err, key: event.key, type: event.type }, 'incident lifecycle refused a detector event');
+      return undefined;
+    }
+    if (result.rejected) {
+      this.opts.logger?.debug({ key: event.key, type: event.type, why: result.rejected }, 'detector event not applied');
+      return undefined;
+    }
+    return this.commit(result, event, now);
+  }
+
+  /** Applies an operator/controller action (acknowledge, mitigate, action, note, resolve) to an incident by id. */
+  act(id: string, input: ActionInput, now: number): LifecycleResult {
+    const current = [...this.byKey.values()].find((i) => i.id === id) ?? (this.opts.store.incident(id)?.data as Incident | undefined);
+    if (!current) throw new Error(`no incident "${id}"`);
+    const result = applyIncident(current, input, now, { reopenWindowMs: this.opts.reopenWindowMs });
+    if (!result.rejected) this.commit(result, undefined, now);
+    return result;
+  }
+
+  /** Forgets resolved incidents whose reopen window has passed (they stay in the store). */
+  prune(now: number): void {
+    for (const [key, inc] of this.byKey) {
+      if (inc.status === 'resolved' && now - (inc.resolvedAt ?? inc.updatedAt) > this.opts.reopenWindowMs) this.byKey.delete(key);
+    }
+  }
+
+  private commit(result: LifecycleResult, event: IncidentEvent | undefined, now: number): IncidentChange {
+    const inc = result.incident;
+    const entries = [...result.entries];
+    for (const e of result.entries) {
+      if (e.type === 'region-seen' && inc.stream !== undefined && inc.line !== undefined) {
+        const samples = this.onsetSamples(inc, e, event);
+        if (samples.length > 0) entries.push({ incidentId: inc.id, t: now, type: 'onset-samples', data: { region: e.data.region, probe: e.data.probe, samples } });
+      }
+    }
+    // Durable before anyone hears about it: a crash after this line loses nothing.
+    this.opts.store.upsertIncident(
+      { id: inc.id, key: inc.key, status: inc.status, severity: inc.severity, openedAt: inc.openedAt, ...(inc.resolvedAt !== undefined && { resolvedAt: inc.resolvedAt }), data: inc },
+      entries,
+    );
+    this.byKey.set(inc.key, inc);
+    this.remember(inc.id);
+
+    const change: IncidentChange = { incident: inc, entries };
+    if (event) change.event = event;
+    const types = new Set(entries.map((e) => e.type));
+    let topic: Topic;
+    if (result.created) {
+      topic = 'incident.opened';
+      change.detectionDelayMs = inc.detectionDelayMs;
+    } else if (types.has('reopened')) {
+      topic = 'incident.reopened';
+      if (event) change.detectionDelayMs = now - event.onset;
+    } else if (types.has('resolved')) topic = 'incident.resolved';
+    else if (types.has('severity-raised')) topic = 'incident.raised';
+    else if (types.has('severity-lowered')) topic = 'incident.lowered';
+    else topic = 'incident.updated';
+    this.opts.bus.publish(topic, change);
+    return change;
+  }
+
+  private onsetSamples(inc: Incident, e: TimelineEntry, event: IncidentEvent | undefined): Sample[] {
+    const fetch = this.opts.onsetSamples;
+    if (!fetch) return [];
+    const region = String(e.data.region);
+    const probe = String(e.data.probe);
+    const onset = Number(e.data.firstSeen);
+    const ev: RegionEvidence | undefined = event?.regions.find((r) => r.region === region);
+    try {
+      return fetch({ stream: inc.stream!, line: inc.line!, region, probe, onset, windowMs: ev?.sample?.windowMs ?? 1000 }, this.opts.onsetSampleCount ?? 5);
+    } catch (err) {
+      this.opts.logger?.warn({ err, incident: inc.id }, 'could not read the samples around the onset');
+      return [];
+    }
+  }
+
+  private remember(id: string): void {
+    const i = this.recentIds.indexOf(id);
+    if (i >= 0) this.recentIds.splice(i, 1);
+    this.recentIds.push(id);
+    if (this.recentIds.length > 1000) this.recentIds.shift();
+  }
+}
+
+/** A stored incident in the detector's shape, for restoreIncidents. */
+export function toActive(inc: Incident): ActiveIncident {
+  const regions: RegionEvidence[] = Object.entries(inc.regions).map(([region, r]) => ({
+    region,
+    probe: r.probe,
+    level: r.level,
+    onset: r.firstSeen,
+    seenAt: r.firstSeenAt,
+    reasons: r.reasons,
+  }));
+  const active: ActiveIncident = {
+    key: inc.key,
+    kind: inc.kind,
+    severity: inc.severity,
+    scope: inc.scope,
+    openedAt: inc.openedAt,
+    onset: inc.onset,
+    regions,
+    firstSeen: Object.fromEntries(Object.entries(inc.regions).map(([region, r]) => [region, r.firstSeen])),
+  };
+  if (inc.stream !== undefined) active.stream = inc.stream;
+  if (inc.line !== undefined) active.line = inc.line;
+  if (inc.probe !== undefined) active.probe = inc.probe;
+  if (inc.related) active.related = [...inc.related];
+  return active;
+}

@@ -1,0 +1,125 @@
+import { join, resolve } from 'node:path';
+import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
+import { startApi, type ApiServer } from '../api/server.ts';
+import type { Config } from '../config/schema.ts';
+import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
+import { log as rootLog, type Logger } from '../log.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/store.ts';
+import type { EventBus } from './bus.ts';
+import { Hub } from './hub.ts';
+
+export interface StartHubOptions {
+  /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db`. */
+  dataDir?: string;
+  /** Overrides config.hub.listen (`HOST:PORT`, port 0 = any free port); false = no API server. */
+  listen?: string | false;
+  /** Start in-process probes for every stream × line of the config (region = config.probe.region). Default true. */
+  probes?: boolean;
+  /** Probe id of the in-process probe. Default `hub-<region>`. */
+  probeId?: string;
+  /** Use this store instead of opening SQLite in the data dir (the handle then does not close it). */
+  store?: Store;
+  clock?: () => number;
+  /** Tick period (default 1000; 0 = tick by hand with handle.hub.tick()). */
+  tickMs?: number;
+  logger?: Logger;
+}
+
+export interface HubHandle {
+  hub: Hub;
+  bus: EventBus;
+  store: Store;
+  /** The one entry point for samples; validated unless `{ trusted: true }`. */
+  ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
+  /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
+  address: string | undefined;
+  url: string | undefined;
+  /** Database file (undefined for an injected store). */
+  dbFile: string | undefined;
+  /** Stops probes, flushes samples, closes the API server and the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export const DB_FILE = 'streamguard.db';
+
+/**
+ * Starts a hub from a validated config: store (SQLite in the data dir; throws StoreOpenError when
+ * it is corrupt or locked), restart recovery, detector ticks and compaction, the REST API, and the
+ * in-process probes. Embeddable (the `npm start` demo runs it next to the lab).
+ */
+export async function startHub(config: Config, opts: StartHubOptions = {}): Promise<HubHandle> {
+  const logger = opts.logger ?? rootLog.child({ component: 'hub' });
+  const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
+  const dbFile = opts.store ? undefined : join(dataDir, DB_FILE);
+  const store: Store = opts.store ?? new SqliteStore(dbFile!);
+  let hub: Hub | undefined;
+  let api: ApiServer | undefined;
+  let prober: ProbeHandle | undefined;
+  let lines = 0;
+  try {
+    hub = new Hub({
+      store,
+      streams: config.streams,
+      rules: config.rules,
+      detector: config.detector,
+      reopenWindowMs: config.incidents.reopenWindow,
+      retention: { rawMs: config.store.retention.raw, rollupsMs: config.store.retention.rollups },
+      compactEveryMs: config.store.compactEvery,
+      logger,
+      ...(opts.clock && { clock: opts.clock }),
+      ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
+    }).start();
+    const h = hub;
+    const listen = opts.listen ?? config.hub.listen;
+    if (listen !== false) {
+      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, logger });
+    }
+    if (opts.probes !== false) {
+      const targets: ProbeTarget[] = config.streams.flatMap((s) =>
+        Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: l.url, ...(l.decode !== undefined && { decode: l.decode }) })),
+      );
+      lines = targets.length;
+      prober = startProber({
+        probe: opts.probeId ?? `hub-${config.probe.region}`,
+        region: config.probe.region,
+        targets,
+        windowMs: config.probe.windowMs,
+        decode: config.probe.decode,
+        onSample: (s) => {
+          const r = h.ingest(s, { trusted: true });
+          if (!r.ok) logger.warn({ stream: s.stream, line: s.line, error: r.error }, 'local sample refused');
+        },
+      });
+    }
+  } catch (err) {
+    await prober?.stop();
+    await api?.close();
+    hub?.stop();
+    if (!opts.store) store.close();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const h = hub;
+  return {
+    hub: h,
+    bus: h.bus,
+    store,
+    ingest: (sample, o) => h.ingest(sample, o),
+    address: api?.address,
+    url: api ? `http://${api.address}` : undefined,
+    dbFile,
+    stop: () =>
+      (stopping ??= (async () => {
+        lines = 0;
+        await prober?.stop();
+        try {
+          h.stop();
+        } finally {
+          await api?.close();
+          if (!opts.store) store.close();
+        }
+      })()),
+  };
+}

@@ -1,0 +1,121 @@
+import type { Logger } from '../log.ts';
+import { SampleSchema, type Sample } from '../model/sample.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * The one entry point for samples. In-process probes call it now; the WebSocket uplink of remote
+ * probes calls it later with `trusted: false` (the default), then `flush()` before acking a batch.
+ *
+ *   sample ─▶ validate (untrusted) ─▶ queue for the store ─▶ onSample (detector)
+ *                                          └─ flush: one transaction per tick or per maxBatch samples
+ *
+ * An accepted sample is never dropped: a failed write keeps the batch queued and retries on the
+ * next flush; while the backlog is full new samples are refused (the caller sees why), not lost.
+ */
+
+export interface IngestOptions {
+  store: Pick<Store, 'addSamples'>;
+  /** Called for every accepted sample, in order, right after it is queued (feeds the detector). */
+  onSample: (sample: Sample) => void;
+  /** Write when this many samples are queued (default 1000); the hub also flushes on every tick. */
+  maxBatch?: number;
+  /** Refuse new samples while this many are queued unwritten (store failing); default 100,000. */
+  maxBacklog?: number;
+  logger?: Logger;
+}
+
+export interface IngestCallOptions {
+  /** In-process probes build typed samples: skip schema validation. Default false. */
+  trusted?: boolean;
+}
+
+export type IngestResult = { ok: true } | { ok: false; error: string };
+
+export interface IngestStats {
+  accepted: number;
+  rejected: number;
+  /** Samples handed to the store (duplicates on (probe, seq) are ignored by the store). */
+  written: number;
+  flushes: number;
+  failedFlushes: number;
+}
+
+export interface Ingest {
+  ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
+  /**
+   * Writes every queued sample in one transaction; returns how many. Throws when the store write
+   * fails (the samples stay queued): a remote uplink must not ack then.
+   */
+  flush(): number;
+  readonly pending: number;
+  readonly stats: Readonly<IngestStats>;
+}
+
+/** Validates an untrusted sample: the sample, or an error naming each bad field (`invalid sample: fps: …`). */
+export function parseSample(input: unknown): { sample: Sample; error?: undefined } | { sample?: undefined; error: string } {
+  const r = SampleSchema.safeParse(input);
+  if (r.success) return { sample: r.data };
+  const issues = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(sample)'}: ${i.message}`);
+  return { error: `invalid sample: ${issues.join('; ')}` };
+}
+
+export function createIngest(opts: IngestOptions): Ingest {
+  const maxBatch = opts.maxBatch ?? 1000;
+  const maxBacklog = opts.maxBacklog ?? 100_000;
+  let queue: Sample[] = [];
+  const stats: IngestStats = { accepted: 0, rejected: 0, written: 0, flushes: 0, failedFlushes: 0 };
+
+  function flush(): number {
+    if (queue.length === 0) return 0;
+    const batch = queue;
+    queue = [];
+    try {
+      opts.store.addSamples(batch);
+    } catch (err) {
+      queue = batch.concat(queue);
+      stats.failedFlushes++;
+      throw err;
+    }
+    stats.flushes++;
+    stats.written += batch.length;
+    return batch.length;
+  }
+
+  function ingest(input: unknown, call: IngestCallOptions = {}): IngestResult {
+    let sample: Sample;
+    if (call.trusted) {
+      sample = input as Sample;
+    } else {
+      const r = parseSample(input);
+      if (r.error !== undefined) {
+        stats.rejected++;
+        return { ok: false, error: r.error };
+      }
+      sample = r.sample;
+    }
+    if (queue.length >= maxBacklog) {
+      stats.rejected++;
+      return { ok: false, error: `store backlog full (${queue.length} samples unwritten): sample refused, resend later` };
+    }
+    queue.push(sample);
+    stats.accepted++;
+    opts.onSample(sample);
+    if (queue.length >= maxBatch) {
+      try {
+        flush();
+      } catch (err) {
+        opts.logger?.error({ err, pending: queue.length }, 'writing samples failed; kept queued, retrying on the next flush');
+      }
+    }
+    return { ok: true };
+  }
+
+  return {
+    ingest,
+    flush,
+    get pending() {
+      return queue.length;
+    },
+    stats,
+  };
+}
