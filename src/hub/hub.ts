@@ -20,6 +20,8 @@ import { IncidentManager } from './incident-manager.ts';
  * entirely by hand (`ingest`, `tick`, `compact`).
  */
 
+const MINUTE = 60_000;
+
 export interface HubOptions {
   store: Store;
   streams: readonly StreamConfig[];
@@ -60,6 +62,7 @@ export class Hub {
   private tickTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private compacting = false;
+  private compactedBefore: number | undefined;
   private started = false;
   private stopped = false;
 
@@ -102,7 +105,7 @@ export class Hub {
     }
     const compactMs = this.opts.compactEveryMs ?? 5 * 60_000;
     if (compactMs > 0) {
-      this.compactTimer = setInterval(() => this.compact(), compactMs);
+      this.compactTimer = setInterval(() => void this.compact(), compactMs);
       this.compactTimer.unref?.();
     }
     return this;
@@ -144,21 +147,40 @@ export class Hub {
     }
   }
 
-  /** Rolls raw samples older than the raw retention into minutes and prunes old rollups. */
-  compact(): HubStats['lastCompaction'] {
+  /**
+   * Rolls raw samples older than the raw retention into minutes and prunes old rollups. The range
+   * since the previous run is done one minute per transaction, yielding to the event loop between
+   * minutes, so detection is never blocked for longer than one minute of history takes to roll up
+   * (the first run after start does everything older than the retention at once).
+   */
+  async compact(): Promise<HubStats['lastCompaction']> {
     if (this.compacting || this.stopped) return undefined;
     this.compacting = true;
     const started = performance.now();
     const now = this.clock();
     const { rawMs, rollupsMs } = this.opts.retention ?? { rawMs: 6 * 3_600_000, rollupsMs: 30 * 86_400_000 };
+    const target = now - rawMs;
+    const rollupBefore = now - rollupsMs;
+    let rolledUp = 0;
+    let prunedRollups = 0;
     try {
       this.ingestor.flush();
-      const r = this.store.compact(now - rawMs, now - rollupsMs);
-      const result = { at: now, ...r, tookMs: Math.round((performance.now() - started) * 10) / 10 };
+      const steps: number[] = [];
+      if (this.compactedBefore !== undefined) for (let b = this.compactedBefore + MINUTE; b < target; b += MINUTE) steps.push(b);
+      steps.push(target);
+      for (const before of steps) {
+        if (this.stopped) break;
+        const r = this.store.compact(before, rollupBefore);
+        rolledUp += r.rolledUp;
+        prunedRollups += r.prunedRollups;
+        this.compactedBefore = before;
+        if (before !== target) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const result = { at: now, rolledUp, prunedRollups, tookMs: Math.round((performance.now() - started) * 10) / 10 };
       this.stats.compactions++;
       this.stats.lastCompaction = result;
       this.bus.publish('store.compacted', result);
-      if (r.rolledUp > 0 || r.prunedRollups > 0) this.log?.info(result, 'compacted sample history');
+      if (rolledUp > 0 || prunedRollups > 0) this.log?.info(result, 'compacted sample history');
       return result;
     } catch (err) {
       this.log?.error({ err }, 'compaction failed; retrying at the next period');
