@@ -63,6 +63,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBacklog = opts.maxBacklog ?? 100_000;
   let queue: Sample[] = [];
+  let autoFlushAt = maxBatch;
   const stats: IngestStats = { accepted: 0, rejected: 0, written: 0, flushes: 0, failedFlushes: 0 };
 
   function flush(): number {
@@ -77,6 +78,7 @@ export function createIngest(opts: IngestOptions): Ingest {
       throw err;
     }
     stats.flushes++;
+    autoFlushAt = maxBatch;
     stats.written += batch.length;
     return batch.length;
   }
@@ -100,10 +102,12 @@ export function createIngest(opts: IngestOptions): Ingest {
     queue.push(sample);
     stats.accepted++;
     opts.onSample(sample);
-    if (queue.length >= maxBatch) {
+    if (queue.length >= autoFlushAt) {
       try {
         flush();
       } catch (err) {
+        // Retry with the next tick's flush, or here once another batch has piled up: not per sample.
+        autoFlushAt = queue.length + maxBatch;
         opts.logger?.error({ err, pending: queue.length }, 'writing samples failed; kept queued, retrying on the next flush');
       }
     }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus, type IncidentChange } from '../../src/hub/bus.ts';
+import { formatIncidentLine } from '../../src/hub/format.ts';
+import type { Incident } from '../../src/incidents/lifecycle.ts';
+
+const incident: Incident = {
+  id: 's1/primary/down@5000',
+  key: 's1/primary/down',
+  kind: 'down',
+  stream: 's1',
+  line: 'primary',
+  status: 'open',
+  severity: 'P1',
+  peakSeverity: 'P1',
+  scope: 'line',
+  onset: 3200,
+  openedAt: 5000,
+  detectionDelayMs: 1800,
+  updatedAt: 5000,
+  reopenCount: 0,
+  regions: { eu: { probe: 'p-eu', firstSeen: 3200, firstSeenAt: 5000, level: 'down', reasons: [] }, us: { probe: 'p-us', firstSeen: 3300, firstSeenAt: 5000, level: 'down', reasons: [] } },
+};
+
+describe('EventBus', () => {
+  it('delivers by topic and to onAny; a throwing listener does not stop the others', () => {
+    const bus = new EventBus();
+    const got: string[] = [];
+    bus.on('incident.opened', () => {
+      throw new Error('boom');
+    });
+    const off = bus.on('incident.opened', (c) => got.push(`opened ${c.incident.id}`));
+    bus.onAny((topic) => got.push(`any ${topic}`));
+    expect(bus.has('sample')).toBe(true); // onAny listens to everything
+    bus.publish('incident.opened', { incident, entries: [] });
+    off();
+    bus.publish('incident.opened', { incident, entries: [] });
+    expect(got).toEqual(['opened s1/primary/down@5000', 'any incident.opened', 'any incident.opened']);
+  });
+});
+
+describe('formatIncidentLine', () => {
+  const at = new Date(Date.UTC(2024, 0, 1));
+  it('prints one line per change with severity, key, regions, delay and id', () => {
+    const change: IncidentChange = { incident, entries: [], detectionDelayMs: 1800 };
+    expect(formatIncidentLine('incident.opened', change, at)).toBe(
+      '2024-01-01T00:00:00.000Z incident OPENED   P1 s1/primary/down  scope=line  regions=eu,us  detected 1.8 s after onset  id=s1/primary/down@5000',
+    );
+    const raised: IncidentChange = { incident: { ...incident, severity: 'P0' }, entries: [{ incidentId: incident.id, t: 6000, type: 'severity-raised', data: { from: 'P1', to: 'P0' } }] };
+    expect(formatIncidentLine('incident.raised', raised, at)).toMatch(/incident RAISED +P1→P0 s1\/primary\/down/);
+    const resolved: IncidentChange = { incident: { ...incident, status: 'resolved', resolvedAt: 65_000 }, entries: [] };
+    expect(formatIncidentLine('incident.resolved', resolved, at)).toMatch(/RESOLVED .* after 60 s/);
+    expect(formatIncidentLine('sample', change, at)).toBeUndefined();
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { createIngest } from '../../src/ingest/ingest.ts';
+import type { Sample } from '../../src/model/sample.ts';
+
+function sample(seq: number): Sample {
+  return { probe: 'p', region: 'eu', stream: 's1', line: 'primary', seq, t: seq * 1000, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
+}
+
+describe('ingest', () => {
+  it('writes in batches of maxBatch and keeps every accepted sample when the store fails', () => {
+    const written: number[][] = [];
+    let failing = false;
+    const fed: number[] = [];
+    const ingest = createIngest({
+      store: {
+        addSamples: (b) => {
+          if (failing) throw new Error('disk full');
+          written.push(b.map((s) => s.seq));
+        },
+      },
+      onSample: (s) => fed.push(s.seq),
+      maxBatch: 3,
+      maxBacklog: 5,
+    });
+    for (let i = 1; i <= 4; i++) expect(ingest.ingest(sample(i), { trusted: true })).toEqual({ ok: true });
+    expect(written).toEqual([[1, 2, 3]]);
+    expect(ingest.pending).toBe(1);
+
+    failing = true;
+    expect(() => ingest.flush()).toThrow('disk full');
+    expect(ingest.pending).toBe(1);
+    ingest.ingest(sample(5), { trusted: true });
+    ingest.ingest(sample(6), { trusted: true }); // batch full: the write fails, the samples stay queued
+    expect(ingest.pending).toBe(3);
+    ingest.ingest(sample(7), { trusted: true }); // no retry per sample: the next try is one batch later
+    ingest.ingest(sample(8), { trusted: true });
+    const refused = ingest.ingest(sample(9), { trusted: true });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error).toMatch(/backlog full/);
+
+    failing = false;
+    expect(ingest.flush()).toBe(5);
+    expect(written).toEqual([[1, 2, 3], [4, 5, 6, 7, 8]]);
+    expect(fed).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ingest.stats).toMatchObject({ accepted: 8, rejected: 1, written: 8, failedFlushes: 2 });
+  });
+
+  it('names every bad field of an untrusted sample', () => {
+    const ingest = createIngest({ store: { addSamples: () => undefined }, onSample: () => undefined });
+    const r = ingest.ingest({ ...sample(1), connected: 'yes', windowMs: -1 });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/^invalid sample: windowMs: .*; connected: /);
+    expect(ingest.ingest(null).ok).toBe(false);
+    expect(ingest.pending).toBe(0);
+  });
+});
