@@ -55,11 +55,6 @@ export function parsePlaylist(text: string): Playlist | undefined {
   };
 }
 
-/** Live latency: how far behind wall clock the newest media is. */
-export function liveLatencyMs(nowWallMs: number, p: MediaPlaylist): number | undefined {
-  return p.lastSegmentEndMs === undefined ? undefined : nowWallMs - p.lastSegmentEndMs;
-}
-
 /**
  * A live playlist whose last segment index has not advanced for `factor` × TARGETDURATION is
  * stale: the publisher is gone even though ffprobe keeps waiting.

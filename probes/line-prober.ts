@@ -68,6 +68,8 @@ export class LineProber {
   private lastVideoAt = 0;
   private sawVideo = false;
   private sawAudio = false;
+  /** Newest media the server offers, wall ms (HLS): latency is taken against it per Sample. */
+  private liveEdgeWallMs: number | undefined;
   private failures = 0;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -115,6 +117,7 @@ export class LineProber {
   }
 
   private emit(): void {
+    if (this.liveEdgeWallMs !== undefined) this.window.latencyMs(Date.now() - this.liveEdgeWallMs);
     const metrics = this.window.close(performance.now());
     const { probe, region, stream, line } = this.opts;
     const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics };
@@ -131,6 +134,7 @@ export class LineProber {
     await this.teardown;
     if (this.stopped) return;
     const id = ++this.sessionId;
+    this.liveEdgeWallMs = undefined;
     this.attemptStartedAt = performance.now();
     this.sawVideo = false;
     this.sawAudio = false;
@@ -146,7 +150,9 @@ export class LineProber {
     this.session = this.reader.open(this.target, this.opts.url, {
       packet: (p) => this.onPacket(id, p),
       resolution: (r) => id === this.sessionId && this.window.resolution(r.width, r.height),
-      latency: (ms) => id === this.sessionId && this.window.latencyMs(ms),
+      liveEdge: (wallMs) => {
+        if (id === this.sessionId) this.liveEdgeWallMs = wallMs;
+      },
       timing: (t) => {
         this.timing = { ...this.timing, ...t };
         this.window.setStallThreshold(this.timing.stallThresholdMs);
@@ -182,7 +188,7 @@ export class LineProber {
       this.decoderOptions,
       (e) => {
         if (id !== this.sessionId) return;
-        if (e.type === 'frame') this.window.frame(e.durationMs, e.frozen);
+        if (e.type === 'freeze') this.window.freeze(e.ms);
         else this.window.avSync(e.ms);
       },
       (stderr) => {

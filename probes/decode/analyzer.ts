@@ -1,6 +1,6 @@
-import { FreezeTracker, type FrameInterval } from './freeze.ts';
+import { FreezeTracker } from './freeze.ts';
 import type { MetadataValue } from './metadata-lines.ts';
-import { OnsetDetector, SyncPairer } from './sync-markers.ts';
+import { BeepOnsetDetector, OnsetDetector, SyncPairer } from './sync-markers.ts';
 
 export interface DecodeThresholds {
   /** signalstats YDIF below this means the picture did not change. */
@@ -15,27 +15,28 @@ export interface DecodeThresholds {
 
 export const defaultThresholds: DecodeThresholds = { freezeYdif: 0.5, flashYavg: 200, beepRmsDb: -30, maxPairMs: 500 };
 
-export type DecodedEvent = ({ type: 'frame' } & FrameInterval) | { type: 'sync'; ms: number };
+/** `freeze`: frozen picture time to add (runs shorter than the minimum are not a freeze). */
+export type DecodedEvent = { type: 'freeze'; ms: number } | { type: 'sync'; ms: number };
 
 /** Turns decoded metadata values into freeze intervals and A/V sync measurements. Pure. */
 export class DecodedAnalyzer {
   private readonly freeze: FreezeTracker;
   private readonly flash: OnsetDetector;
-  private readonly beep: OnsetDetector;
+  private readonly beep: BeepOnsetDetector;
   private readonly pairer: SyncPairer;
 
   constructor(t: DecodeThresholds = defaultThresholds) {
     this.freeze = new FreezeTracker(t.freezeYdif);
     this.flash = new OnsetDetector(t.flashYavg);
-    this.beep = new OnsetDetector(t.beepRmsDb);
+    this.beep = new BeepOnsetDetector(t.beepRmsDb);
     this.pairer = new SyncPairer(t.maxPairMs);
   }
 
   push(v: MetadataValue): DecodedEvent | undefined {
     switch (v.key) {
       case 'lavfi.signalstats.YDIF': {
-        const interval = this.freeze.push(v.ptsMs, v.value);
-        return interval && { type: 'frame', ...interval };
+        const ms = this.freeze.push(v.ptsMs, v.value);
+        return ms ? { type: 'freeze', ms } : undefined;
       }
       case 'lavfi.signalstats.YAVG': {
         const onset = this.flash.push(v.ptsMs, v.value);

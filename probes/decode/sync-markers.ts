@@ -4,7 +4,7 @@
  * timestamps cannot see an offset injected before muxing; only the content can.
  */
 
-/** Rising edge of `value > threshold`: the onset pts, once per marker. */
+/** Rising edge of `value > threshold`: the onset pts, once per marker (video flash frames). */
 export class OnsetDetector {
   private on = false;
 
@@ -15,6 +15,35 @@ export class OnsetDetector {
     const rising = on && !this.on;
     this.on = on;
     return rising ? ptsMs : undefined;
+  }
+}
+
+/**
+ * Beep onset from per-block audio RMS (dBFS). A block is tens of samples to milliseconds long;
+ * the beep rarely starts on a block edge, so the onset is placed inside its first block from
+ * the energy it holds relative to the next, fully-beeping block: a block that beeps for a
+ * fraction f of its length has f times the power. Without this, 10 ms blocks bias the onset
+ * up to 10 ms early. The onset is reported with the block after the rising edge.
+ */
+export class BeepOnsetDetector {
+  private on = false;
+  private edge: { ptsMs: number; db: number } | undefined;
+  private lastPts: number | undefined;
+
+  constructor(private readonly thresholdDb: number) {}
+
+  push(ptsMs: number | undefined, db: number): number | undefined {
+    const blockMs = ptsMs !== undefined && this.lastPts !== undefined ? ptsMs - this.lastPts : undefined;
+    this.lastPts = ptsMs;
+    const on = db > this.thresholdDb;
+    const rising = on && !this.on;
+    this.on = on;
+    const edge = this.edge;
+    this.edge = rising && ptsMs !== undefined ? { ptsMs, db } : undefined;
+    if (!edge || blockMs === undefined || blockMs <= 0) return undefined;
+    if (!on) return edge.ptsMs; // a beep shorter than two blocks: keep the block edge
+    const fraction = Math.min(1, Math.max(0, 10 ** ((edge.db - db) / 10)));
+    return edge.ptsMs + (1 - fraction) * blockMs;
   }
 }
 

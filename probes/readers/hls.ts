@@ -1,8 +1,8 @@
 import { httpInputArgs, streamPackets } from '../ffprobe-stream.ts';
-import { liveLatencyMs, parsePlaylist, StalenessTracker, type MediaPlaylist } from '../hls-playlist.ts';
+import { parsePlaylist, StalenessTracker, type MediaPlaylist } from '../hls-playlist.ts';
 import type { Reader, ReaderSink, ReaderTiming } from './reader.ts';
 
-const POLL_MIN_MS = 500;
+const POLL_MIN_MS = 100;
 const DEFAULT_TIMING: ReaderTiming = { stallThresholdMs: 3000, watchdogMs: 6000, startupTimeoutMs: 10_000 };
 
 /**
@@ -24,6 +24,9 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
   let mediaUrl = url;
   let targetDurationS: number | undefined;
   const staleness = new StalenessTracker();
+  let lastIndex: number | undefined;
+  let advanced = false;
+  let lastWait = 0;
   const abort = new AbortController();
 
   const schedule = (ms: number): void => {
@@ -38,8 +41,10 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
       targetDurationS = p.targetDurationS;
       sink.timing(hlsTiming(p.targetDurationS));
     }
-    const latency = liveLatencyMs(Date.now(), p);
-    if (latency !== undefined) sink.latency(latency);
+    if (p.lastSegmentEndMs !== undefined) sink.liveEdge(p.lastSegmentEndMs);
+    const index = p.mediaSequence + p.segmentCount;
+    advanced = index !== lastIndex;
+    lastIndex = index;
     if (staleness.observe(performance.now(), p)) {
       end({ cause: 'stale', stderr: [`playlist not advancing for > 3 × ${p.targetDurationS} s`] });
     }
@@ -63,7 +68,16 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
       // polling unless we were stopped.
       if (stopped) return;
     }
-    schedule(Math.max(POLL_MIN_MS, ((targetDurationS ?? 2) * 1000) / 2));
+    // A player reloads once per target duration, so its view of the live edge can be a whole
+    // segment old. The probe sleeps until shortly before the next segment is due, then polls
+    // quickly until it appears: the live edge (and latency) is tracked to within ~POLL_MIN_MS.
+    // The long sleep is taken only when the previous poll was a short one, i.e. the new segment
+    // is known to have appeared within POLL_MIN_MS: otherwise the phase is unknown (start, or
+    // the server's cadence shifted) and short polls find it again within one segment.
+    const segmentMs = (targetDurationS ?? 2) * 1000;
+    const next = advanced && lastWait === POLL_MIN_MS ? Math.max(POLL_MIN_MS, segmentMs - 2 * POLL_MIN_MS) : POLL_MIN_MS;
+    lastWait = next;
+    schedule(next);
   };
   schedule(0);
   return {

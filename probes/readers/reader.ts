@@ -18,8 +18,11 @@ export interface ReaderTiming {
 export interface ReaderSink {
   packet(p: PacketEvent): void;
   resolution(r: ResolutionEvent): void;
-  /** Live latency measured by the reader itself (HLS PROGRAM-DATE-TIME). */
-  latency(ms: number): void;
+  /**
+   * Wall-clock time (unix ms) of the newest media the server offers (HLS: PROGRAM-DATE-TIME +
+   * duration of the last segment). Live latency is now minus this, taken when a Sample is made.
+   */
+  liveEdge(wallMs: number): void;
   /** The reader learnt better timing for this stream (HLS target duration). */
   timing(t: Partial<ReaderTiming>): void;
   /** The session ended by itself; called at most once. */

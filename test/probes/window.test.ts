@@ -27,6 +27,18 @@ describe('MetricsWindow', () => {
     expect(second.startupMs).toBeUndefined();
   });
 
+  it('fps follows stream time, not arrival jitter across window edges; a lower rate shows', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    // 25 fps content, but the 26th frame arrives late, in the next window: 24 then 26 arrivals.
+    for (let i = 0; i < 24; i++) w.packet(video(i * 40 + 5, i === 0, i * 40));
+    expect(w.close(1000).fps).toBe(25);
+    for (let i = 24; i < 50; i++) w.packet(video(i === 24 ? 1001 : i * 40 + 5, false, i * 40));
+    expect(w.close(2000).fps).toBe(25);
+    for (let i = 0; i < 10; i++) w.packet(video(2000 + i * 100, false, 2000 + i * 100));
+    expect(w.close(3000).fps).toBe(10);
+  });
+
   it('is not connected before the first keyframe', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.connecting(0);
@@ -97,16 +109,17 @@ describe('MetricsWindow', () => {
     expect(w.close(2000).avSkewMs).toBeUndefined();
   });
 
-  it('freezeMs sums frozen frame intervals, capped at the window; sync and latency are reported', () => {
+  it('freezeMs sums frozen time, capped at the window with the excess carried over; sync and latency are reported', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
-    for (let i = 0; i < 10; i++) w.frame(40, true);
-    w.frame(40, false);
+    for (let i = 0; i < 10; i++) w.freeze(40);
     w.avSync(120);
     w.avSync(-200);
     w.latencyMs(1234.4);
     expect(w.close(1000)).toMatchObject({ freezeMs: 400, avSyncMs: -200, latencyMs: 1234 });
-    for (let i = 0; i < 50; i++) w.frame(40, true);
+    w.freeze(1160);
     expect(w.close(2000).freezeMs).toBe(1000);
+    expect(w.close(3000).freezeMs).toBe(160);
+    expect(w.close(4000).freezeMs).toBe(0);
   });
 
   it('a raised stall threshold (HLS segment bursts) ignores gaps below it', () => {

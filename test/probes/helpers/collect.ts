@@ -10,13 +10,14 @@ export class SampleLog {
     this.samples.push({ ...s, receivedAt: performance.now() });
   };
 
-  async until(pred: (s: Sample) => boolean, timeoutMs: number): Promise<Sample & { receivedAt: number }> {
+  /** The first sample matching `pred`, among those received after `after` (performance.now()). */
+  async until(pred: (s: Sample) => boolean, timeoutMs: number, after = 0): Promise<Sample & { receivedAt: number }> {
     const deadline = performance.now() + timeoutMs;
     let from = 0;
     while (performance.now() < deadline) {
       for (; from < this.samples.length; from++) {
         const s = this.samples[from];
-        if (s && pred(s)) return s;
+        if (s && s.receivedAt > after && pred(s)) return s;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
