@@ -34,6 +34,13 @@ export class HlsLedger {
     }
   }
 
+  /** Publisher wall-clock ms at which segment `sequence` starts. */
+  startWallMs(sequence: number, durationMs: number): number | undefined {
+    const end = this.ends.get(sequence);
+    const wall = end?.clock.wallOf(end.endPtsMs - durationMs);
+    return wall === undefined ? undefined : Math.round(wall);
+  }
+
   /** Publisher wall-clock ms at which the newest segment of `playlist` ends. */
   newestEndWallMs(playlist: MediaPlaylist): number | undefined {
     const newest = playlist.segments.at(-1);

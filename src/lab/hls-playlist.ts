@@ -33,3 +33,26 @@ export function parseMediaPlaylist(text: string): MediaPlaylist | undefined {
   if (!Number.isFinite(mediaSequence) || segments.length === 0) return undefined;
   return { mediaSequence, segments };
 }
+
+const PDT = '#EXT-X-PROGRAM-DATE-TIME:';
+
+/**
+ * Rewrites each segment's PROGRAM-DATE-TIME with `startWallOf(sequence)` (unix ms) where known.
+ * ffmpeg 4.1 stamps PDT from `time()` in whole seconds when its muxer starts, so its values are
+ * up to a second early; the lab serves the times it measured, as a packager with a good clock
+ * would, so that a probe's latency can be checked against ground truth.
+ */
+export function restampProgramDateTime(text: string, startWallOf: (sequence: number) => number | undefined): string {
+  let mediaSequence = 0;
+  let segmentIndex = 0;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) mediaSequence = Number(line.slice('#EXT-X-MEDIA-SEQUENCE:'.length));
+      if (line !== '' && !line.startsWith('#')) segmentIndex++;
+      if (!line.startsWith(PDT)) return line;
+      const wall = startWallOf(mediaSequence + segmentIndex);
+      return wall === undefined ? line : `${PDT}${new Date(wall).toISOString()}`;
+    })
+    .join('\n');
+}

@@ -23,6 +23,8 @@ interface Channel {
   delayMs: number;
   snapshots: PlaylistSnapshot[];
   onSnapshot: (snapshot: PlaylistSnapshot) => void;
+  /** What a client receives for a snapshot (the lab restamps PROGRAM-DATE-TIME). */
+  render: (snapshot: PlaylistSnapshot) => string;
 }
 
 /**
@@ -46,9 +48,9 @@ export class HlsServer {
     return typeof address === 'object' && address ? address.port : port;
   }
 
-  addChannel(name: string, dir: string, onSnapshot: (snapshot: PlaylistSnapshot) => void): void {
+  addChannel(name: string, dir: string, onSnapshot: (snapshot: PlaylistSnapshot) => void, render = (s: PlaylistSnapshot) => s.text): void {
     if (!SAFE_NAME.test(name)) throw new Error(`invalid HLS channel name: ${name}`);
-    this.channels.set(name, { dir, delayMs: 0, snapshots: [], onSnapshot });
+    this.channels.set(name, { dir, delayMs: 0, snapshots: [], onSnapshot, render });
   }
 
   setDelay(name: string, delayMs: number): void {
@@ -108,7 +110,7 @@ export class HlsServer {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'no-cache' });
-      res.end(snapshot.text);
+      res.end(channel.render(snapshot));
       return;
     }
     if (!SEGMENT_NAME.test(file)) {

@@ -16,6 +16,7 @@ import {
   type PublishProtocol,
 } from './fault-schema.ts';
 import { HlsLedger } from './hls-ledger.ts';
+import { restampProgramDateTime } from './hls-playlist.ts';
 import { HlsServer, PLAYLIST_NAME } from './hls-server.ts';
 import { Line } from './line.ts';
 import { startMediaServers, type MediaServers } from './media-servers.ts';
@@ -411,9 +412,17 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       }
       const entry: LabLine = { line, protocols, proxies, ledger: new HlsLedger() };
       if (protocols.includes('hls')) {
-        hls.addChannel(key, hlsDir, (snapshot) => {
-          if (line.clock) entry.ledger.observe(snapshot.playlist, line.clock);
-        });
+        hls.addChannel(
+          key,
+          hlsDir,
+          (snapshot) => {
+            if (line.clock) entry.ledger.observe(snapshot.playlist, line.clock);
+          },
+          (snapshot) => {
+            const durations = new Map(snapshot.playlist.segments.map((seg) => [seg.sequence, seg.durationMs]));
+            return restampProgramDateTime(snapshot.text, (seq) => entry.ledger.startWallMs(seq, durations.get(seq) ?? 0));
+          },
+        );
       }
       lines.set(key, entry);
     }

@@ -73,6 +73,9 @@ export function publisherArgs(fps: number, outputs: readonly PublisherOutput[]):
     // The tee muxer hides the outputs from the encoders: FLV and RTSP need the codec headers
     // as extradata, MPEG-TS re-inserts them in-band on keyframes by itself.
     '-flags', '+global_header',
+    // With tee, ffmpeg's default negative-timestamp shift moves video and audio differently
+    // (measured: flash 19 ms behind the beep); AAC priming is handled by the decoder instead.
+    '-avoid_negative_ts', 'disabled',
     '-f', 'tee', outputs.map(teeSlave).join('|'),
   ];
 }
