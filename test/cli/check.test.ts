@@ -28,7 +28,7 @@ describe('streamguard check', () => {
     );
     const r = await runCli(['check', '--config', path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${path}:8:21 streams[2].lines.backup.url: unsupported scheme "htp"`);
+    expect(r.stderr).toContain(`${path}:8:22 streams[2].lines.backup.url: unsupported scheme "htp"`);
     expect(r.stderr).toMatch(/streams\[1\]\.lines: a stream needs at least one line/);
     expect(r.stderr).toContain('2 error(s)');
   });
