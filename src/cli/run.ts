@@ -11,6 +11,16 @@ export { startHub, type HubHandle, type StartHubOptions } from '../hub/start.ts'
 
 const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.resolved'] as const satisfies readonly Topic[];
 
+/** One line on stdout per incident change (opened, raised, resolved, ...). */
+export function printIncidentChanges(handle: HubHandle): void {
+  for (const topic of INCIDENT_TOPICS) {
+    handle.bus.on(topic, (change) => {
+      const line = formatIncidentLine(topic, change);
+      if (line) process.stdout.write(`${line}\n`);
+    });
+  }
+}
+
 /**
  * `streamguard run --config FILE [--data-dir DIR] [--listen HOST:PORT]`: hub + REST API + in-process
  * probes until SIGINT/SIGTERM. Exit 1 on an invalid config or an unusable database.
@@ -53,16 +63,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw err;
   }
 
-  for (const topic of INCIDENT_TOPICS) {
-    handle.bus.on(topic, (change) => {
-      const line = formatIncidentLine(topic, change);
-      if (line) process.stdout.write(`${line}\n`);
-    });
-  }
+  printIncidentChanges(handle);
   const lines = config.streams.reduce((n, s) => n + Object.keys(s.lines).length, 0);
   const restored = handle.hub.incidents.open().length;
   process.stdout.write(
-    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  probing ${config.streams.length} streams / ${lines} lines as region ${config.probe.region}` +
+    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  probing ${config.streams.length} streams / ${lines} lines from ${config.probe.regions.join(", ")}` +
       `${restored > 0 ? `  restored ${restored} open incident(s)` : ''}\n`,
   );
 

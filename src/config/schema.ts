@@ -24,6 +24,11 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63
 
 export const LineSchema = z.strictObject({
   url: streamUrl,
+  /**
+   * Where a region pulls this line instead of `url`: regional pull domains or edges, or (in the
+   * lab) a separate network path per region so that one region's path can fail alone.
+   */
+  regionUrls: z.record(id, streamUrl).optional(),
   /** Decode the stream for freeze and sync-marker checks (≈ 3 % of a core instead of ≈ 0.6 %). */
   decode: z.boolean().optional(),
 });
@@ -44,8 +49,11 @@ export const StreamSchema = z.strictObject({
 export const ProbeSettingsSchema = z.strictObject({
   windowMs: z.number().int().min(200).max(60_000).default(1000),
   decode: z.boolean().default(false),
-  /** Regions the embedded probe reports as; remote probes name their own. */
-  region: id.default('local'),
+  /**
+   * Regions the hub's embedded probe watches from, one probe worker each (usually one: the
+   * hub's own region; the lab demo simulates several). Remote probes name their own.
+   */
+  regions: z.array(id).min(1).default(['local']),
 });
 
 export const HubSchema = z.strictObject({
@@ -102,6 +110,17 @@ export const ConfigSchema = z
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
+    const regions = new Set(config.regions);
+    config.probe.regions.forEach((region, index) => {
+      if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['probe', 'regions', index], message: `unknown region "${region}" (regions: ${config.regions.join(', ')})` });
+    });
+    config.streams.forEach((stream, s) => {
+      for (const [line, { regionUrls }] of Object.entries(stream.lines)) {
+        for (const region of Object.keys(regionUrls ?? {})) {
+          if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, 'regionUrls', region], message: `unknown region "${region}" (regions: ${config.regions.join(', ')})` });
+        }
+      }
+    });
     const seen = new Map<string, number>();
     config.streams.forEach((stream, index) => {
       const first = seen.get(stream.id);
@@ -116,3 +135,8 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type StreamConfig = z.infer<typeof StreamSchema>;
 export type LineConfig = z.infer<typeof LineSchema>;
+
+/** The URL `region` pulls `line` from. */
+export function lineUrl(line: LineConfig, region: string): string {
+  return line.regionUrls?.[region] ?? line.url;
+}

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
 import { startApi, type ApiServer } from '../api/server.ts';
-import type { Config } from '../config/schema.ts';
+import { lineUrl, type Config } from '../config/schema.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
@@ -14,10 +14,8 @@ export interface StartHubOptions {
   dataDir?: string;
   /** Overrides config.hub.listen (`HOST:PORT`, port 0 = any free port); false = no API server. */
   listen?: string | false;
-  /** Start in-process probes for every stream × line of the config (region = config.probe.region). Default true. */
+  /** Start in-process probes for every stream × line of the config, one per `probe.regions`. Default true. */
   probes?: boolean;
-  /** Probe id of the in-process probe. Default `hub-<region>`. */
-  probeId?: string;
   /** Use this store instead of opening SQLite in the data dir (the handle then does not close it). */
   store?: Store;
   clock?: () => number;
@@ -55,7 +53,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const store: Store = opts.store ?? new SqliteStore(dbFile!);
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
-  let prober: ProbeHandle | undefined;
+  const probers: ProbeHandle[] = [];
+  const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
   try {
     hub = new Hub({
@@ -76,24 +75,28 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, logger });
     }
     if (opts.probes !== false) {
-      const targets: ProbeTarget[] = config.streams.flatMap((s) =>
-        Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: l.url, ...(l.decode !== undefined && { decode: l.decode }) })),
-      );
-      lines = targets.length;
-      prober = startProber({
-        probe: opts.probeId ?? `hub-${config.probe.region}`,
-        region: config.probe.region,
-        targets,
-        windowMs: config.probe.windowMs,
-        decode: config.probe.decode,
-        onSample: (s) => {
-          const r = h.ingest(s, { trusted: true });
-          if (!r.ok) logger.warn({ stream: s.stream, line: s.line, error: r.error }, 'local sample refused');
-        },
-      });
+      for (const region of config.probe.regions) {
+        const targets: ProbeTarget[] = config.streams.flatMap((s) =>
+          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), ...(l.decode !== undefined && { decode: l.decode }) })),
+        );
+        lines += targets.length;
+        probers.push(
+          startProber({
+            probe: `hub-${region}`,
+            region,
+            targets,
+            windowMs: config.probe.windowMs,
+            decode: config.probe.decode,
+            onSample: (s) => {
+              const r = h.ingest(s, { trusted: true });
+              if (!r.ok) logger.warn({ stream: s.stream, line: s.line, error: r.error }, 'local sample refused');
+            },
+          }),
+        );
+      }
     }
   } catch (err) {
-    await prober?.stop();
+    await stopProbers();
     await api?.close();
     hub?.stop();
     if (!opts.store) store.close();
@@ -113,7 +116,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     stop: () =>
       (stopping ??= (async () => {
         lines = 0;
-        await prober?.stop();
+        await stopProbers();
         try {
           h.stop();
         } finally {

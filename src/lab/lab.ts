@@ -33,7 +33,7 @@ export interface LabStreamOptions {
 export interface StartLabOptions {
   streams: LabStreamOptions[];
   /** Fixed ports; anything not given is a free loopback port picked at start. */
-  ports?: { rtmp?: number; httpFlv?: number; hls?: number; rtspPublish?: number; rtspPlay?: number };
+  ports?: { rtmp?: number; httpFlv?: number; hls?: number; rtspPublish?: number; rtspPlay?: number; proxyBase?: number };
 }
 
 export interface LabLineInfo {
@@ -395,6 +395,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const upstream = { rtmp: ports.rtmp, httpFlv: ports.httpFlv, hls: hlsPort };
 
   const lines = new Map<string, LabLine>();
+  // With proxyBase, proxies take consecutive ports in stream, line, protocol order, so a fixed
+  // config (config/demo.yaml) can name the lab's URLs.
+  let nextProxyPort = given.proxyBase;
   for (const stream of options.streams) {
     const protocols = [...new Set(stream.protocols ?? PUBLISH_PROTOCOLS)];
     for (const name of LINES) {
@@ -407,7 +410,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const published = protocol === 'hls' ? protocols.includes('hls') : protocols.includes('rtmp');
         if (!published) continue;
         const proxy = new FaultProxy(upstream[proxyUpstream[protocol]]);
-        await proxy.start();
+        await proxy.start(nextProxyPort === undefined ? 0 : nextProxyPort++);
         proxies[protocol] = proxy;
       }
       const entry: LabLine = { line, protocols, proxies, ledger: new HlsLedger() };

@@ -1,0 +1,126 @@
+import { loadConfig, ConfigInvalidError, formatConfigError } from '../config/load.ts';
+import { lineUrl, type Config } from '../config/schema.ts';
+import { startHub, type HubHandle } from '../hub/start.ts';
+import { startControlServer, startLab, type Fault, type Lab } from '../lab/index.ts';
+import type { Sample } from '../model/sample.ts';
+import { parseOptions } from './args.ts';
+import { untilSignal } from './lab.ts';
+import { printIncidentChanges } from './run.ts';
+
+/** The lab's fixed ports that config/demo.yaml names (see its header). */
+const DEMO_LAB_PORTS = { rtmp: 19350, httpFlv: 19351, hls: 19352, proxyBase: 19400 };
+const DEMO_CONTROL_PORT = 8090;
+const STATUS_EVERY_MS = 10_000;
+
+/** A scripted fault the demo injects so an operator sees incidents open and resolve. */
+interface Step {
+  afterMs: number;
+  say: string;
+  fault: (config: Config) => Fault | undefined;
+}
+
+const first = (config: Config) => config.streams[0]?.id ?? '';
+const last = (config: Config) => config.streams.at(-1)?.id ?? '';
+
+const SCENARIO: Step[] = [
+  { afterMs: 20_000, say: 'kill the primary publisher of the first stream: expect a P1 "down" incident', fault: (c) => ({ stream: first(c), line: 'primary', kind: 'kill' }) },
+  { afterMs: 20_000, say: 'restart it: expect the incident to resolve after the clear time', fault: (c) => ({ stream: first(c), line: 'primary', kind: 'start' }) },
+  { afterMs: 20_000, say: 'freeze the picture of the last stream for 10 s: expect a P2 "degraded" incident', fault: (c) => ({ stream: last(c), line: 'primary', kind: 'freeze', ms: 10_000 }) },
+  {
+    afterMs: 25_000,
+    say: 'blackhole the sg region\'s path (HLS) to the first stream\'s backup for 15 s: expect a regional P1',
+    fault: (c) => ({ stream: first(c), line: 'backup', kind: 'proxy', protocol: 'hls', mode: 'blackhole', durationMs: 15_000 }),
+  },
+  { afterMs: 35_000, say: 'scenario done; it starts again in a minute (inject your own with `streamguard fault`)', fault: () => undefined },
+  { afterMs: 60_000, say: 'scenario again', fault: () => undefined },
+];
+
+/**
+ * `streamguard demo` (what `npm start` runs): the lab's real streams, the hub with probes in three
+ * simulated regions, and a scripted fault scenario, so an operator sees detection end to end.
+ */
+export async function demoCommand(argv: string[]): Promise<number> {
+  const opts = parseOptions('demo', argv, {
+    config: { type: 'string', default: 'config/demo.yaml' },
+    'data-dir': { type: 'string' },
+    'no-scenario': { type: 'boolean', default: false },
+  });
+  let config: Config;
+  try {
+    config = loadConfig(opts.config);
+  } catch (err) {
+    if (!(err instanceof ConfigInvalidError)) throw err;
+    for (const e of err.errors) process.stderr.write(`${formatConfigError(opts.config, e)}\n`);
+    return 1;
+  }
+
+  const lab = await startLab({ streams: config.streams.map((s) => ({ id: s.id, protocols: ['rtmp', 'hls'] })), ports: DEMO_LAB_PORTS });
+  let hub: HubHandle | undefined;
+  let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  try {
+    const unserved = urlsNotServed(config, lab);
+    if (unserved.length > 0) {
+      process.stderr.write(`${opts.config}: URL(s) the lab does not serve:\n${unserved.map((u) => `  ${u}`).join('\n')}\n`);
+      return 1;
+    }
+    control = await startControlServer(lab, DEMO_CONTROL_PORT);
+    hub = await startHub(config, opts['data-dir'] === undefined ? {} : { dataDir: opts['data-dir'] });
+    printIncidentChanges(hub);
+    const latest = new Map<string, Sample>();
+    hub.bus.on('sample', (s) => latest.set(`${s.stream}/${s.line}/${s.region}`, s));
+    process.stdout.write(
+      [
+        `streamguard demo: hub ${hub.url}  (incidents: ${hub.url}/api/v1/incidents)`,
+        `lab control ${control.url}/lab  (inject: streamguard fault --lab ${control.url} --stream ${first(config)} --line primary --kind kill)`,
+        `probing ${config.streams.length} streams × 2 lines from ${config.probe.regions.join(', ')}; Ctrl-C stops`,
+        '',
+      ].join('\n'),
+    );
+    const status = setInterval(() => process.stdout.write(statusTable(latest)), STATUS_EVERY_MS);
+    const scenario = opts['no-scenario'] ? undefined : runScenario(lab, config);
+    await untilSignal();
+    clearInterval(status);
+    scenario?.stop();
+    return 0;
+  } finally {
+    await hub?.stop();
+    await control?.close();
+    await lab.stop();
+  }
+}
+
+function urlsNotServed(config: Config, lab: Lab): string[] {
+  const served = new Set(lab.describe().streams.flatMap((s) => Object.values(s.lines).flatMap((l) => Object.values(l.urls))));
+  return config.streams.flatMap((s) =>
+    Object.entries(s.lines).flatMap(([line, l]) =>
+      ['', ...config.probe.regions].map((region) => lineUrl(l, region)).filter((url, i, all) => all.indexOf(url) === i && !served.has(url)).map((url) => `streams ${s.id}, line ${line}: ${url}`),
+    ),
+  );
+}
+
+function runScenario(lab: Lab, config: Config): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let index = 0;
+  const next = () => {
+    const step = SCENARIO[index % SCENARIO.length]!;
+    timer = setTimeout(() => {
+      index++;
+      const fault = step.fault(config);
+      process.stdout.write(`${new Date().toISOString()} scenario: ${step.say}\n`);
+      if (fault) {
+        lab.applyFault(fault).catch((err: unknown) => process.stdout.write(`scenario: fault refused: ${(err as Error).message}\n`));
+      }
+      next();
+    }, step.afterMs);
+  };
+  next();
+  return { stop: () => clearTimeout(timer) };
+}
+
+/** The latest Sample per stream/line/region, compact. */
+function statusTable(latest: Map<string, Sample>): string {
+  const rows = [...latest.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const cell = (s: Sample) =>
+    s.connected ? `up ${s.fps.toFixed(0)}fps${s.stallMs ? ` stall ${s.stallMs}ms` : ''}${s.freezeMs ? ` freeze ${s.freezeMs}ms` : ''}` : `DOWN ${s.error ?? ''}`;
+  return `${new Date().toISOString()} status\n${rows.map(([key, s]) => `  ${key.padEnd(28)} ${cell(s)}`).join('\n')}\n`;
+}
