@@ -53,6 +53,8 @@ export interface DetectorState {
   allFailing: Set<ProbeState>;
   /** Streams with restored incidents, graded once the grace time has passed: stream → restore time. */
   restored: Map<string, number>;
+  /** Streams in start-up grace with configured lines that have not reported: graded again when it ends. */
+  awaiting: Set<StreamViews>;
   stats: DetectorStats;
 }
 
@@ -72,7 +74,7 @@ export function compileDetector(config: DetectorConfig = {}): DetectorContext {
 }
 
 export function createDetectorState(): DetectorState {
-  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Map(), stats: { samples: 0, late: 0, duplicate: 0 } };
+  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Map(), awaiting: new Set(), stats: { samples: 0, late: 0, duplicate: 0 } };
 }
 
 export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
@@ -96,7 +98,7 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
     }
     const view = lines.get(sample.line);
     const res = evaluateLine(view, sample, now, ctx.rules, ctx.streams.get(sample.stream));
-    if (!view) register(ctx, state, p, lines, res.state);
+    if (!view) register(ctx, state, p, lines, res.state, sample.windowMs, now);
     if (res.ignored) {
       if (res.ignored === 'late') state.stats.late++;
       else state.stats.duplicate++;
@@ -104,6 +106,10 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       const c = res.change;
       if (c.from === 'down') p.downCount--;
       if (c.to === 'down') p.downCount++;
+      onViewChange(ctx, state, p, sample.stream, now, out);
+    } else if (!view && res.state.level !== 'down' && hasP0(state, sample.stream)) {
+      // A line's first view that is not down refutes "the whole stream is down" (e.g. the backup
+      // reporting for the first time after the start-up grace, or after a restart).
       onViewChange(ctx, state, p, sample.stream, now, out);
     }
   } else if (input.type === 'heartbeat') {
@@ -126,6 +132,13 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
     for (const p of state.allFailing) {
       if (!isAllFailing(p, state.streams, state.probes, ctx.settings)) unblind(ctx, state, p, now, out());
     }
+    if (state.awaiting.size > 0) {
+      for (const sv of state.awaiting) {
+        if (now < (sv.graceUntil ?? 0)) continue;
+        state.awaiting.delete(sv);
+        grade(ctx, state, sv, now, out());
+      }
+    }
     if (state.restored.size > 0) {
       const grace = restoreGraceMs(ctx);
       for (const [stream, at] of state.restored) {
@@ -139,10 +152,15 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
   return { state, events };
 }
 
-function register(ctx: DetectorContext, state: DetectorState, p: ProbeState, lines: Map<string, LineState>, v: LineState): void {
+function register(ctx: DetectorContext, state: DetectorState, p: ProbeState, lines: Map<string, LineState>, v: LineState, windowMs: number, now: number): void {
   lines.set(v.line, v);
   p.viewCount++;
   const sv = streamViews(ctx, state, v.stream);
+  if (sv.graceUntil === undefined) {
+    // The stream's first sample starts its start-up grace.
+    sv.graceUntil = now + ctx.settings.startupGraceWindows * windowMs;
+    state.awaiting.add(sv);
+  }
   let views = sv.lines.get(v.line);
   if (!views) {
     views = [];
@@ -150,6 +168,14 @@ function register(ctx: DetectorContext, state: DetectorState, p: ProbeState, lin
     if (!sv.lineOrder.includes(v.line)) sv.lineOrder.push(v.line);
   }
   views.push(v);
+  if (state.awaiting.has(sv) && sv.lineOrder.every((l) => (sv.lines.get(l)?.length ?? 0) > 0)) state.awaiting.delete(sv);
+}
+
+function hasP0(state: DetectorState, stream: string): boolean {
+  const sv = state.streams.get(stream);
+  if (!sv) return false;
+  for (const inc of sv.incidents.values()) if (inc.severity === 'P0') return true;
+  return false;
 }
 
 function streamViews(ctx: DetectorContext, state: DetectorState, id: string): StreamViews {

@@ -18,6 +18,9 @@ import { LEVEL_RANK, type IncidentEvent, type IncidentKind, type IncidentScope, 
  *                   line already carrying the P0, else the one whose down incident opened first,
  *                   else the first line in config order. So "kill primary → P1 on s/primary/down;
  *                   kill backup too → s/primary/down raised to P0 (s/backup/down opens at P1)".
+ *                   Start-up grace: until every configured line has reported (or `startupGraceWindows`
+ *                   windows after the stream's first sample), no new P0 is graded: a line still
+ *                   connecting at hub start is unknown, not down.
  * - `s/l/degraded`  P2 when any region sees line l degraded (and not down).
  * - single-probe:   a probe that sees the line worse than another probe of the same region → P3.
  * - blip:           an incident that clears within blipMs of opening is lowered to P3 on clear
@@ -50,6 +53,12 @@ export interface StreamViews {
   lineOrder: string[];
   lines: Map<string, LineState[]>;
   incidents: Map<string, ActiveIncident>;
+  /**
+   * Hub time until which a line of `lineOrder` without any view is unknown rather than absent
+   * (set at the stream's first sample: start-up grace). While a configured line is unknown the
+   * stream is not graded down as a whole (P0): only an already-P0 lead keeps its P0.
+   */
+  graceUntil?: number;
 }
 
 interface Candidate {
@@ -84,11 +93,15 @@ export function gradeStream(
   const candidates = new Map<string, Candidate>();
   let linesWithData = 0;
   let linesAllDown = 0;
+  let linesUnknown = 0;
   const allDownLines: string[] = [];
 
   for (const line of sv.lineOrder) {
     const views = sv.lines.get(line);
-    if (!views) continue;
+    if (!views || views.length === 0) {
+      linesUnknown++;
+      continue;
+    }
     const best = new Map<string, LineState>();
     for (const v of views) {
       if (excluded(v.probe)) continue;
@@ -135,9 +148,15 @@ export function gradeStream(
   if (linesWithData > 0 && linesAllDown === linesWithData) {
     const leadLine = pickLead(sv, allDownLines);
     const lead = candidates.get(incidentKey(sv.id, leadLine, 'down'))!;
-    lead.severity = 'P0';
-    lead.scope = 'stream';
-    lead.related = allDownLines.filter((l) => l !== leadLine).map((l) => incidentKey(sv.id, l, 'down'));
+    // A configured line that has not reported yet (start-up grace) may well be up: no new P0 on
+    // the lines with data alone. An incident that already is P0 (e.g. restored) is kept: an
+    // unknown line cannot refute it.
+    const inGrace = linesUnknown > 0 && sv.graceUntil !== undefined && now < sv.graceUntil;
+    if (!inGrace || sv.incidents.get(lead.key)?.severity === 'P0') {
+      lead.severity = 'P0';
+      lead.scope = 'stream';
+      lead.related = allDownLines.filter((l) => l !== leadLine).map((l) => incidentKey(sv.id, l, 'down'));
+    }
   }
 
   // Diff against the active incidents of this stream.

@@ -149,6 +149,13 @@ export const DetectorSettingsSchema = z.strictObject({
   allFailWithinMs: ms.default(5_000),
   /** … while at least this share of them is seen not down by another region. */
   allFailOthersFineShare: z.number().min(0).max(1).default(0.5),
+  /**
+   * Start-up grace, in windows of the stream's first sample: until every configured line of a
+   * stream has reported (or this grace has passed since the stream's first sample), "every line
+   * is down" is not graded P0, so a hub start with one line down and the other still connecting
+   * is a P1, not a false P0. 0 grades P0 on the lines with data at once.
+   */
+  startupGraceWindows: z.number().nonnegative().default(3),
   /** Healthy samples needed before bitrate/height/fps baselines are used. */
   baselineWarmup: z.number().int().positive().default(5),
   /** EWMA weight of a new healthy sample in a baseline. */
