@@ -71,6 +71,12 @@ export class LineProber {
   /** Newest media the server offers, wall ms (HLS): latency is taken against it per Sample. */
   private liveEdgeWallMs: number | undefined;
   private failures = 0;
+  /**
+   * False until the first attempt either connected or failed (startup timeout or a classified
+   * error). Until then nothing is known about the line: its windows are not emitted, so a line
+   * that is merely starting up does not show as down for a window and open a blip incident.
+   */
+  private settled = false;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -117,6 +123,12 @@ export class LineProber {
   }
 
   private emit(): void {
+    if (!this.settled) {
+      // First attempt still connecting: drop the window (nothing in it is a measurement yet).
+      this.window.close(performance.now());
+      this.scheduleTick();
+      return;
+    }
     if (this.liveEdgeWallMs !== undefined) this.window.latencyMs(Date.now() - this.liveEdgeWallMs);
     const metrics = this.window.close(performance.now());
     const { probe, region, stream, line } = this.opts;
@@ -176,6 +188,7 @@ export class LineProber {
 
   private onUp(id: number, at: number): void {
     this.failures = 0;
+    this.settled = true;
     this.logger.info({ startupMs: Math.round(at - this.attemptStartedAt) }, 'line up');
     if (this.decoderOptions) this.startDecoder(id);
   }
@@ -212,6 +225,7 @@ export class LineProber {
   private fail(id: number, end: Omit<SessionEnd, 'sawVideo' | 'sawAudio'>): void {
     if (id !== this.sessionId || this.stopped) return;
     this.sessionId++;
+    this.settled = true;
     const error = classifyEnd({ ...end, sawVideo: this.sawVideo, sawAudio: this.sawAudio });
     const wasUp = this.window.isConnected;
     this.window.disconnected(error);
