@@ -1,9 +1,9 @@
-import { loadConfig, ConfigInvalidError, formatConfigError } from '../config/load.ts';
 import { lineUrl, type Config } from '../config/schema.ts';
 import { startHub, type HubHandle } from '../hub/start.ts';
 import { startControlServer, startLab, type Fault, type Lab } from '../lab/index.ts';
 import type { Sample } from '../model/sample.ts';
 import { parseOptions } from './args.ts';
+import { loadConfigOrReport } from './config-file.ts';
 import { untilSignal } from './lab.ts';
 import { printIncidentChanges } from './run.ts';
 
@@ -45,14 +45,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' },
     'no-scenario': { type: 'boolean', default: false },
   });
-  let config: Config;
-  try {
-    config = loadConfig(opts.config);
-  } catch (err) {
-    if (!(err instanceof ConfigInvalidError)) throw err;
-    for (const e of err.errors) process.stderr.write(`${formatConfigError(opts.config, e)}\n`);
-    return 1;
-  }
+  const config = loadConfigOrReport(opts.config);
+  if (!config) return 1;
 
   const lab = await startLab({ streams: config.streams.map((s) => ({ id: s.id, protocols: ['rtmp', 'hls'] })), ports: DEMO_LAB_PORTS });
   let hub: HubHandle | undefined;

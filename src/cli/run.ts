@@ -1,11 +1,10 @@
-import { ConfigInvalidError, formatConfigError, loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
 import type { Topic } from '../hub/bus.ts';
 import { formatIncidentLine } from '../hub/format.ts';
 import { startHub, type HubHandle } from '../hub/start.ts';
 import { log } from '../log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
+import { loadConfigOrReport } from './config-file.ts';
 
 export { startHub, type HubHandle, type StartHubOptions } from '../hub/start.ts';
 
@@ -34,15 +33,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 
-  let config: Config;
-  try {
-    config = loadConfig(opts.config);
-  } catch (err) {
-    if (!(err instanceof ConfigInvalidError)) throw err;
-    for (const e of err.errors) process.stderr.write(`${formatConfigError(opts.config, e)}\n`);
-    process.stderr.write(`${opts.config}: ${err.errors.length} error(s)\n`);
-    return 1;
-  }
+  const config = loadConfigOrReport(opts.config);
+  if (!config) return 1;
 
   let handle: HubHandle;
   try {
