@@ -26,7 +26,7 @@ export interface ProbeState {
   region: string;
   /** Hub time of the last sample or heartbeat. */
   lastSeenAt: number;
-  /** Heartbeat interval: settings.heartbeatMs, else the windowMs of the last sample. */
+  /** Heartbeat interval: settings.heartbeatMs, else the longest windowMs seen (not a short flushed window). */
   intervalMs: number;
   blind: Blindness;
   /** Hub time it became blind (NaN when not). */
@@ -44,7 +44,9 @@ export function createProbeState(probe: string, region: string, now: number, int
 /** Records that the probe was heard at `now`. Returns true when this ends a silent blindness. */
 export function touchProbe(p: ProbeState, now: number, intervalMs: number | undefined, settings: DetectorSettings): boolean {
   if (now > p.lastSeenAt) p.lastSeenAt = now;
-  p.intervalMs = settings.heartbeatMs ?? intervalMs ?? p.intervalMs;
+  // A probe flushes a change to down at once as a short window: that is not its heartbeat, and
+  // taking it for one made the probe "silent" (blind) a few hundred ms later. Windows only grow it.
+  p.intervalMs = settings.heartbeatMs ?? Math.max(p.intervalMs, intervalMs ?? 0);
   return p.blind === 'silent';
 }
 
