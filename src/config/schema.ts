@@ -100,7 +100,8 @@ export const ConfigSchema = z
   .strictObject({
     hub: HubSchema.default(HubSchema.parse({})),
     probe: ProbeSettingsSchema.default(ProbeSettingsSchema.parse({})),
-    regions: z.array(id).min(1).default(['local']),
+    /** Every region probes may report from; defaults to the embedded probe's regions. */
+    regions: z.array(id).min(1).optional(),
     streams: z.array(StreamSchema).min(1, 'at least one stream is required'),
     /** Detection rule overrides by rule name, merged onto DEFAULT_RULES (src/detect/README.md). */
     rules: RulesConfigSchema,
@@ -110,14 +111,15 @@ export const ConfigSchema = z
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
-    const regions = new Set(config.regions);
+    const regions = new Set(config.regions ?? config.probe.regions);
+    const known = [...regions].join(', ');
     config.probe.regions.forEach((region, index) => {
-      if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['probe', 'regions', index], message: `unknown region "${region}" (regions: ${config.regions.join(', ')})` });
+      if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['probe', 'regions', index], message: `unknown region "${region}" (regions: ${known})` });
     });
     config.streams.forEach((stream, s) => {
       for (const [line, { regionUrls }] of Object.entries(stream.lines)) {
         for (const region of Object.keys(regionUrls ?? {})) {
-          if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, 'regionUrls', region], message: `unknown region "${region}" (regions: ${config.regions.join(', ')})` });
+          if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, 'regionUrls', region], message: `unknown region "${region}" (regions: ${known})` });
         }
       }
     });
@@ -130,7 +132,8 @@ export const ConfigSchema = z
         seen.set(stream.id, index);
       }
     });
-  });
+  })
+  .transform((config) => ({ ...config, regions: config.regions ?? config.probe.regions }));
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type StreamConfig = z.infer<typeof StreamSchema>;

@@ -54,4 +54,15 @@ streams:
   it('rejects an empty file and a missing streams list', () => {
     expect(parseConfig('').errors[0]?.path).toBe('streams');
   });
+
+  it('checks regions named by probe.regions and regionUrls; regions default to the probe regions', () => {
+    const ok = parseConfig(`probe: { regions: [eu, us] }\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a", regionUrls: { us: "rtmp://us/a" } } }\n`);
+    expect(ok.errors).toEqual([]);
+    expect(ok.config?.regions).toEqual(['eu', 'us']);
+    const bad = parseConfig(`probe: { regions: [eu, mars] }\nregions: [eu]\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a", regionUrls: { us: "rtmp://us/a" } } }\n`);
+    expect(bad.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'probe.regions[1]: unknown region "mars" (regions: eu)',
+      'streams[0].lines.p.regionUrls.us: unknown region "us" (regions: eu)',
+    ]);
+  });
 });

@@ -37,7 +37,7 @@ function writeConfig(dataDir: string, primaryUrl: string, backupUrl: string): st
     file,
     [
       'hub: { listen: "127.0.0.1:0", dataDir: ' + JSON.stringify(dataDir) + ' }',
-      'probe: { region: eu }',
+      'probe: { regions: [eu] }',
       'streams:',
       '  - id: s1',
       '    lines:',
