@@ -53,7 +53,8 @@ export const ProbeSettingsSchema = z.strictObject({
    * Regions the hub's embedded probe watches from, one probe worker each (usually one: the
    * hub's own region; the lab demo simulates several). Remote probes name their own.
    */
-  regions: z.array(id).min(1).default(['local']),
+  /** Default: the first of the config's `regions`, or `local`. */
+  regions: z.array(id).min(1).optional(),
 });
 
 export const HubSchema = z.strictObject({
@@ -111,9 +112,9 @@ export const ConfigSchema = z
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
-    const regions = new Set(config.regions ?? config.probe.regions);
+    const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);
     const known = [...regions].join(', ');
-    config.probe.regions.forEach((region, index) => {
+    config.probe.regions?.forEach((region, index) => {
       if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['probe', 'regions', index], message: `unknown region "${region}" (regions: ${known})` });
     });
     config.streams.forEach((stream, s) => {
@@ -133,7 +134,10 @@ export const ConfigSchema = z
       }
     });
   })
-  .transform((config) => ({ ...config, regions: config.regions ?? config.probe.regions }));
+  .transform((config) => {
+    const probeRegions = config.probe.regions ?? [config.regions?.[0] ?? 'local'];
+    return { ...config, probe: { ...config.probe, regions: probeRegions }, regions: config.regions ?? probeRegions };
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type StreamConfig = z.infer<typeof StreamSchema>;
