@@ -61,9 +61,12 @@ describe('decoded checks (freeze, A/V sync markers)', () => {
     const h = probeUrl(url, { ...id, stream: 'frozen', decode: true, onSample: log.onSample });
     try {
       const up = await log.until((s) => s.connected, 5000);
-      const steady = await log.until((s) => s.seq >= up.seq + 4, 6000);
-      expect(steady.freezeMs).toBeGreaterThan(800);
-      expect(steady.avSyncMs).toBeUndefined();
+      await log.until((s) => s.seq >= up.seq + 5, 7000);
+      // Decoded frames reach the window in bursts, so one window may hold a frame more or less:
+      // judge the steady windows together.
+      const steady = log.samples.filter((s) => s.seq > up.seq + 1 && s.seq <= up.seq + 5);
+      expect(steady.reduce((n, s) => n + s.freezeMs, 0) / steady.length).toBeGreaterThan(850);
+      for (const s of steady) expect(s.avSyncMs).toBeUndefined();
     } finally {
       await h.stop();
     }
