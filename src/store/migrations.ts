@@ -75,4 +75,39 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX rollups_minute ON sample_rollups(minute);
   `,
+  // 2: tickets — durable outbox (one row per idempotency key incident/vendor/action), the vendor's
+  //    ticket reference per (incident, vendor), and the SLA/escalation state per incident
+  `
+  CREATE TABLE ticket_outbox (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    incident_id TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT,
+    ref TEXT
+  );
+  CREATE INDEX ticket_outbox_pending ON ticket_outbox(next_at) WHERE status = 'pending';
+  CREATE INDEX ticket_outbox_incident ON ticket_outbox(incident_id, vendor, id);
+
+  CREATE TABLE ticket_refs (
+    incident_id TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, vendor)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE ticket_sla (
+    incident_id TEXT PRIMARY KEY,
+    done INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+  );
+  `,
 ];

@@ -87,6 +87,15 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * The open connection, for companion tables on the same file (the tickets outbox,
+   * src/store/outbox.ts): the file is opened with an exclusive lock, so a second connection
+   * could not share it.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   upsertIncident(incident: StoredIncident, timeline: TimelineEntry[]): void {
     this.db.transaction(() => {
       this.stmts.upsertIncident.run({ ...incident, resolvedAt: incident.resolvedAt ?? null, data: JSON.stringify(incident.data) });
