@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * `control:` section of the config (docs/control.md). Self-contained (no import from
+ * src/config/schema.ts, which embeds this one: no import cycle).
+ *
+ * ```yaml
+ * control:
+ *   dryRun: false
+ *   default:                 # policy of every stream …
+ *     failback: primary-preferred   # or sticky
+ *     holdOff: 30s
+ *   streams:
+ *     show-1: { failback: sticky }  # … overridden per stream, key by key
+ *   actuators:
+ *     - { type: webhook, name: edge, url: https://edge.example/switch, secretEnv: EDGE_SECRET }
+ *     - { type: command, name: cdn, argv: [/usr/local/bin/cdn-switch, '{stream}', '{to}'] }
+ * ```
+ */
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION_MESSAGE = 'must be milliseconds or a duration like "500ms", "30s", "5m", "1h"';
+/** Whole milliseconds, or "500ms" / "30s" / "5m" / "1h". Parses to ms. */
+export const controlDuration = z.union([z.number(), z.string()], { error: DURATION_MESSAGE }).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= 0) return v;
+  } else {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
+    if (m) return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+  }
+  ctx.addIssue({ code: 'custom', message: `${DURATION_MESSAGE}, got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
+
+export const ACTION_TYPES = ['switch', 'feature', 'escalate', 'note'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+/** Every key optional: `default` and per-stream entries are merged over DEFAULT_POLICY. */
+export const PolicyOverrideSchema = z.strictObject({
+  /** `primary-preferred`: return to the preferred line once it has been healthy for `holdOff`; `sticky`: stay until an operator moves it. */
+  failback: z.enum(['primary-preferred', 'sticky']).optional(),
+  /** The line to prefer and start on (default: the stream's first configured line). */
+  preferred: name.optional(),
+  /** What makes the active line unusable: `down` (P1/P0 down incidents) or also `degraded` (P2). */
+  failoverAt: z.enum(['down', 'degraded']).optional(),
+  /** Failback hold-off: the preferred line must have been healthy this long. Grows × failovers in the last hour. */
+  holdOff: controlDuration.optional(),
+  /** Cap of the grown hold-off. */
+  maxHoldOff: controlDuration.optional(),
+  /** Minimum time on a line before a failback (leaving a down line is never delayed). */
+  minDwell: controlDuration.optional(),
+  /** Automatic switches per sliding hour; a failback that could exceed it is held (and escalated) instead. */
+  maxSwitchesPerHour: z.number().int().min(2).max(1000).optional(),
+  /** Incident kind (`down`, `degraded`) or detector rule name (`latency`, `freeze`, …) → features to disable while it lasts. */
+  features: z.record(z.string().min(1), z.array(name)).optional(),
+  /** A disabled feature is re-enabled once its triggers have been gone this long. */
+  featureHoldOff: controlDuration.optional(),
+  /** Decide and record, never act. */
+  dryRun: z.boolean().optional(),
+});
+export type PolicyOverride = z.infer<typeof PolicyOverrideSchema>;
+
+export interface Policy {
+  failback: 'primary-preferred' | 'sticky';
+  preferred?: string;
+  failoverAt: 'down' | 'degraded';
+  holdOffMs: number;
+  maxHoldOffMs: number;
+  minDwellMs: number;
+  maxSwitchesPerHour: number;
+  features: Record<string, string[]>;
+  featureHoldOffMs: number;
+  dryRun: boolean;
+}
+
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  failback: 'primary-preferred',
+  failoverAt: 'down',
+  holdOffMs: 30_000,
+  maxHoldOffMs: 5 * 60_000,
+  minDwellMs: 10_000,
+  maxSwitchesPerHour: 6,
+  features: {},
+  featureHoldOffMs: 30_000,
+  dryRun: false,
+});
+
+const actuatorCommon = {
+  name,
+  /** Action types sent to this actuator (default switch and feature). */
+  actions: z.array(z.enum(ACTION_TYPES)).min(1).default(['switch', 'feature']),
+  /** Only these streams (default all). */
+  streams: z.array(name).optional(),
+  timeout: controlDuration.default(5_000),
+  retries: z.number().int().min(0).max(20).default(3),
+  /** First retry delay; doubles per attempt up to maxBackoff. */
+  backoff: controlDuration.default(500),
+  maxBackoff: controlDuration.default(10_000),
+};
+
+export const WebhookActuatorSchema = z.strictObject({
+  type: z.literal('webhook'),
+  ...actuatorCommon,
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Environment variable holding the HMAC-SHA256 secret (never the secret itself in the file). */
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export const CommandActuatorSchema = z.strictObject({
+  type: z.literal('command'),
+  ...actuatorCommon,
+  retries: z.number().int().min(0).max(20).default(0),
+  /** Program and arguments, no shell; `{stream}`, `{from}`, `{to}`, `{url}`, `{feature}`, `{enabled}`, `{type}`, `{reason}`, `{id}`, `{incident}` are substituted. */
+  argv: z.array(z.string()).min(1, 'argv needs at least the program'),
+});
+
+export const ActuatorConfigSchema = z.discriminatedUnion('type', [WebhookActuatorSchema, CommandActuatorSchema]);
+export type ActuatorConfig = z.infer<typeof ActuatorConfigSchema>;
+export type WebhookActuatorConfig = z.infer<typeof WebhookActuatorSchema>;
+export type CommandActuatorConfig = z.infer<typeof CommandActuatorSchema>;
+
+export const ControlConfigSchema = z
+  .strictObject({
+    /** Global dry-run: every stream decides and records, nothing acts. */
+    dryRun: z.boolean().default(false),
+    default: PolicyOverrideSchema.default({}),
+    streams: z.record(name, PolicyOverrideSchema).default({}),
+    actuators: z.array(ActuatorConfigSchema).default([]),
+    /** Controller evaluation tick. */
+    tick: controlDuration.default(1000),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.actuators.forEach((a, i) => {
+      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['actuators', i, 'name'], message: `duplicate actuator name "${a.name}"` });
+      seen.add(a.name);
+    });
+  });
+export type ControlConfig = z.infer<typeof ControlConfigSchema>;
+
+/** The effective policy of one stream: DEFAULT_POLICY ← control.default ← control.streams[stream]; global dryRun wins. */
+export function policyFor(config: ControlConfig, stream: string): Policy {
+  const p: Policy = { ...DEFAULT_POLICY, features: { ...DEFAULT_POLICY.features } };
+  for (const o of [config.default, config.streams[stream]]) {
+    if (!o) continue;
+    if (o.failback !== undefined) p.failback = o.failback;
+    if (o.preferred !== undefined) p.preferred = o.preferred;
+    if (o.failoverAt !== undefined) p.failoverAt = o.failoverAt;
+    if (o.holdOff !== undefined) p.holdOffMs = o.holdOff;
+    if (o.maxHoldOff !== undefined) p.maxHoldOffMs = o.maxHoldOff;
+    if (o.minDwell !== undefined) p.minDwellMs = o.minDwell;
+    if (o.maxSwitchesPerHour !== undefined) p.maxSwitchesPerHour = o.maxSwitchesPerHour;
+    if (o.features !== undefined) p.features = { ...o.features };
+    if (o.featureHoldOff !== undefined) p.featureHoldOffMs = o.featureHoldOff;
+    if (o.dryRun !== undefined) p.dryRun = o.dryRun;
+  }
+  if (config.dryRun) p.dryRun = true;
+  if (p.maxHoldOffMs < p.holdOffMs) p.maxHoldOffMs = p.holdOffMs;
+  return p;
+}

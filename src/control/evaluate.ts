@@ -1,0 +1,16 @@
+import type { Policy } from './config-schema.ts';
+import { evaluateFeatures } from './features.ts';
+import { evaluateLines, initialLineState } from './policy.ts';
+import type { PolicyInput, PolicyResult, StreamControlState } from './types.ts';
+
+/** A stream's control state at start: on the preferred line, every feature enabled. */
+export function initialStreamState(lines: readonly string[], policy: Policy, now: number): StreamControlState {
+  return { line: initialLineState(lines, policy, now), features: {} };
+}
+
+/** One evaluation of every policy of a stream: lines first, then features against the (new) active line. */
+export function evaluateStream(prev: StreamControlState, input: PolicyInput, policy: Policy, now: number): PolicyResult<StreamControlState> {
+  const lines = evaluateLines(prev.line, input, policy, now);
+  const features = evaluateFeatures(prev.features, { stream: input.stream, active: lines.state.active, incidents: input.incidents }, policy, now);
+  return { state: { line: lines.state, features: features.state }, decisions: [...lines.decisions, ...features.decisions] };
+}
