@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Hub } from '../hub/hub.ts';
 import type { Incident } from '../incidents/lifecycle.ts';
@@ -22,7 +23,11 @@ export interface ApiOptions {
   streams: readonly string[];
   /** Number of in-process probe lines running (for /healthz). */
   localProbes?: () => number;
+  /** Remote probe uplink status for /healthz (src/uplink), when mounted. */
+  uplink?: () => unknown;
   logger?: Logger;
+  /** Serve HTTPS (and so wss for the probe uplink): PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export class HttpError extends Error {
@@ -67,6 +72,7 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
       localProbeLines: opts.localProbes?.() ?? 0,
       openIncidents: hub.incidents.open().length,
       samples: { accepted: ingest.accepted, rejected: ingest.rejected, written: ingest.written, pending: ingest.pending },
+      ...(opts.uplink && { uplink: opts.uplink() }),
     };
   }
 
@@ -178,7 +184,8 @@ export async function startApi(listen: string, opts: ApiOptions): Promise<ApiSer
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i);
   const port = Number(listen.slice(i + 1));
-  const server = createServer(createApi(opts));
+  const handler = createApi(opts);
+  const server: Server = opts.tls ? (createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) as unknown as Server) : createServer(handler);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);

@@ -10,10 +10,12 @@ type Command = (argv: string[]) => number | Promise<number>;
 const commands: Record<string, { summary: string; run: Command }> = {
   check: { summary: 'check --config FILE          validate a config; exit 1 listing every error', run: checkCommand },
   probe: {
-    summary: 'probe --url URL [--duration S] [--json] [--packets-only] [--region R] [--window MS]\n      probe one stream once and print a Sample per window (exit 0 if it ends connected)',
+    summary: 'probe --url URL [--duration S] [--json] [--packets-only] [--region R] [--window MS]\n      probe one stream once and print a Sample per window (exit 0 if it ends connected)\n' +
+      '  probe --hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]\n' +
+      '      remote probe worker: takes its assignment from the hub, streams Samples back (token from $STREAMGUARD_PROBE_TOKEN)',
     run: probeCommand,
   },
-  run: { summary: 'run --config FILE [--data-dir DIR] [--listen HOST:PORT]\n      run the hub: in-process probes, detector, incidents, store and REST API', run: runCommand },
+  run: { summary: 'run --config FILE [--data-dir DIR] [--listen HOST:PORT]\n      run the hub: in-process probes, detector, incidents, store, REST API, remote probes on /probes (SIGHUP reloads)', run: runCommand },
   demo: { summary: 'demo [--config config/demo.yaml] [--no-scenario]\n      what `npm start` runs: lab + hub + probes in three regions + a fault scenario', run: demoCommand },
   lab: { summary: 'lab [--streams a,b] [--protocols rtmp,hls,rtsp] [--control-port N]\n      real local streams (primary + backup lines) with fault injection over HTTP', run: labCommand },
   fault: { summary: 'fault --lab URL --stream S --line L --kind K [--ms N] [--protocol P --mode M] | --clear\n      inject a fault into a running lab', run: faultCommand },

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { startProbeWorker } from '../../probes/uplink/worker.ts';
 import { readerFor } from '../../probes/readers/registry.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import type { Sample } from '../model/sample.ts';
@@ -13,7 +15,13 @@ import { tableHeader, tableRow } from './sample-table.ts';
 export async function probeCommand(argv: string[]): Promise<number> {
   const opts = parseOptions('probe', argv, {
     url: { type: 'string' },
-    region: { type: 'string', default: 'local' },
+    hub: { type: 'string' },
+    token: { type: 'string' },
+    'token-env': { type: 'string' },
+    ca: { type: 'string' },
+    'spill-dir': { type: 'string' },
+    buffer: { type: 'string' },
+    region: { type: 'string' },
     duration: { type: 'string', default: '10' },
     window: { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
@@ -21,7 +29,11 @@ export async function probeCommand(argv: string[]): Promise<number> {
     stream: { type: 'string' },
     line: { type: 'string', default: 'primary' },
   });
-  if (!opts.url) throw new UsageError('streamguard probe: --url URL is required');
+  if (opts.hub !== undefined) {
+    if (opts.url !== undefined) throw new UsageError('streamguard probe: --url (one-shot) and --hub (remote probe worker) do not go together');
+    return hubMode(opts);
+  }
+  if (!opts.url) throw new UsageError('streamguard probe: --url URL (one-shot) or --hub ws://HUB/probes --region R (remote probe worker) is required');
   try {
     readerFor(opts.url);
   } catch (err) {
@@ -43,7 +55,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
   };
   const handle = probeUrl(opts.url, {
     probe: `cli@${hostname()}`,
-    region: opts.region,
+    region: opts.region ?? 'local',
     stream: opts.stream ?? new URL(opts.url).pathname.split('/').filter(Boolean).pop()?.replace(/\.(flv|m3u8)$/, '') ?? 'stream',
     line: opts.line,
     windowMs,
@@ -61,4 +73,62 @@ export async function probeCommand(argv: string[]): Promise<number> {
   });
   await handle.stop();
   return last?.connected ? 0 : 1;
+}
+
+export const DEFAULT_TOKEN_ENV = 'STREAMGUARD_PROBE_TOKEN';
+
+/**
+ * `streamguard probe --hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE]
+ * [--spill-dir DIR] [--buffer N]`: a remote probe worker until SIGINT/SIGTERM. The token comes from
+ * the environment ($STREAMGUARD_PROBE_TOKEN, or --token-env NAME); `--token T` works but shows in
+ * `ps`. Exit 0 on a signal, 3 when the hub refuses the probe (bad token, wrong region), 2 on bad usage.
+ */
+async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string }): Promise<number> {
+  const hub = opts.hub!;
+  let url: URL;
+  try {
+    url = new URL(hub);
+  } catch {
+    throw new UsageError(`streamguard probe: --hub: not a URL: "${hub}" (expected ws://HOST:PORT/probes or wss://…)`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`streamguard probe: --hub must be a ws:// or wss:// URL, got "${hub}"`);
+  if (!opts.region) throw new UsageError('streamguard probe: --hub needs --region R (the region this probe watches from)');
+  const region = opts.region!;
+  const envName = opts['token-env'] ?? DEFAULT_TOKEN_ENV;
+  const token = opts.token ?? process.env[envName];
+  if (!token) throw new UsageError(`streamguard probe: no probe token: set ${envName} (or --token-env NAME)`);
+  let ca: Buffer | undefined;
+  if (opts.ca !== undefined) {
+    try {
+      ca = readFileSync(opts.ca);
+    } catch (err) {
+      throw new UsageError(`streamguard probe: --ca: cannot read ${opts.ca}: ${(err as Error).message}`);
+    }
+  }
+  const bufferSize = numberOption('probe', 'buffer', opts.buffer, 10, 10_000_000);
+  const skew = Number(process.env.STREAMGUARD_PROBE_CLOCK_SKEW_MS ?? 0) || 0;
+  const worker = startProbeWorker({
+    hub,
+    region,
+    token,
+    ...(ca && { ca }),
+    ...(opts['spill-dir'] !== undefined && { spillDir: opts['spill-dir'] }),
+    ...(bufferSize !== undefined && { bufferSize }),
+    ...(skew !== 0 && { clockSkewMs: skew }),
+  });
+  process.stdout.write(`streamguard probe: region ${region}, reporting to ${hub}${opts['spill-dir'] ? `, spill ${opts['spill-dir']}` : ''}\n`);
+  const outcome = await new Promise<{ signal: string } | { code: number; reason: string }>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => resolve({ signal: sig });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    void worker.refused.then(resolve);
+  });
+  if ('signal' in outcome) {
+    process.stdout.write(`streamguard probe: ${outcome.signal}, stopping (probes, last acks)\n`);
+    await worker.stop();
+    return 0;
+  }
+  process.stderr.write(`streamguard probe: the hub refused this probe (close ${outcome.code}): ${outcome.reason}\n`);
+  await worker.stop(0);
+  return 3;
 }

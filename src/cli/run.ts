@@ -56,10 +56,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   printIncidentChanges(handle);
+  // SIGHUP: re-read the config; remote probes get their new assignments (and revoked tokens are
+  // disconnected) without a restart. A config that does not validate is reported and ignored.
+  const onHup = () => {
+    const next = loadConfigOrReport(opts.config!);
+    if (!next) {
+      process.stderr.write(`streamguard run: SIGHUP: ${opts.config} is invalid; keeping the running config\n`);
+      return;
+    }
+    handle.reload(next);
+    process.stdout.write(`streamguard run: SIGHUP: reloaded ${opts.config} (remote probe tokens and assignments)\n`);
+  };
+  process.on('SIGHUP', onHup);
   const lines = config.streams.reduce((n, s) => n + Object.keys(s.lines).length, 0);
   const restored = handle.hub.incidents.open().length;
   process.stdout.write(
-    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  probing ${config.streams.length} streams / ${lines} lines from ${config.probe.regions.join(", ")}` +
+    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  ${config.probe.embedded ? `probing ${config.streams.length} streams / ${lines} lines from ${config.probe.regions.join(', ')}` : `${config.streams.length} streams / ${lines} lines, no embedded probes`}` +
+      `${handle.uplink ? `  remote probes ${handle.url!.replace(/^http/, 'ws')}/probes (${config.uplink.probes.length} token(s))` : ''}` +
       `${restored > 0 ? `  restored ${restored} open incident(s)` : ''}\n`,
   );
 

@@ -55,6 +55,8 @@ export const ProbeSettingsSchema = z.strictObject({
    */
   /** Default: the first of the config's `regions`, or `local`. */
   regions: z.array(id).min(1).optional(),
+  /** Run the hub's in-process probes (`probe.regions`). false = only remote probes report (see `uplink`). */
+  embedded: z.boolean().default(true),
 });
 
 export const HubSchema = z.strictObject({
@@ -63,6 +65,23 @@ export const HubSchema = z.strictObject({
     .regex(/^[^:\s]+:\d{1,5}$/, 'must be HOST:PORT')
     .default('127.0.0.1:8080'),
   dataDir: z.string().min(1).default('./data'),
+  /** Serve the API and the probe uplink over TLS (https + wss). PEM files. */
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+});
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/**
+ * Remote probes (`streamguard probe --hub ws://HUB/probes`): one token per probe, read from an
+ * environment variable at hub start (never from the file). The token names the probe and binds it
+ * to a region; a probe can only report samples and heartbeats. docs/probe-protocol.md.
+ */
+export const UplinkSchema = z.strictObject({
+  probes: z.array(z.strictObject({ id, region: id, tokenEnv: envName })).default([]),
+  /** Heartbeat both ways; a side silent for 3 heartbeats is dropped (and the probe reported blind). */
+  heartbeatMs: z.number().int().min(100).max(60_000).default(1000),
+  /** A bigger WebSocket message closes the connection (1009). */
+  maxMessageBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -110,6 +129,7 @@ export const ConfigSchema = z
     detector: DetectorSettingsSchema.default(DetectorSettingsSchema.parse({})),
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
+    uplink: UplinkSchema.default(UplinkSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);
@@ -123,6 +143,14 @@ export const ConfigSchema = z
           if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, 'regionUrls', region], message: `unknown region "${region}" (regions: ${known})` });
         }
       }
+    });
+    const probeIds = new Map<string, number>();
+    config.uplink.probes.forEach((p, index) => {
+      if (!regions.has(p.region)) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'region'], message: `unknown region "${p.region}" (regions: ${known})` });
+      if (p.id.startsWith('hub-')) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'id'], message: `"hub-…" names the hub's embedded probes; pick another id` });
+      const first = probeIds.get(p.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'id'], message: `duplicate probe id "${p.id}" (first at uplink.probes[${first}])` });
+      else probeIds.set(p.id, index);
     });
     const seen = new Map<string, number>();
     config.streams.forEach((stream, index) => {

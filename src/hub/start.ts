@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
 import { startApi, type ApiServer } from '../api/server.ts';
@@ -6,6 +7,7 @@ import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
+import { UplinkServer } from '../uplink/server.ts';
 import type { EventBus } from './bus.ts';
 import { Hub } from './hub.ts';
 
@@ -30,6 +32,10 @@ export interface HubHandle {
   store: Store;
   /** The one entry point for samples; validated unless `{ trusted: true }`. */
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
+  /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
+  uplink: UplinkServer | undefined;
+  /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
+  reload(config: Config): void;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
   address: string | undefined;
   url: string | undefined;
@@ -53,6 +59,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const store: Store = opts.store ?? new SqliteStore(dbFile!);
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
+  let uplink: UplinkServer | undefined;
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
@@ -72,9 +79,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const h = hub;
     const listen = opts.listen ?? config.hub.listen;
     if (listen !== false) {
-      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, logger });
+      const tls = config.hub.tls && { cert: readFileSync(config.hub.tls.certFile), key: readFileSync(config.hub.tls.keyFile) };
+      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), logger, ...(tls && { tls }) });
+      uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
     }
-    if (opts.probes !== false) {
+    if (opts.probes !== false && config.probe.embedded) {
       for (const region of config.probe.regions) {
         const targets: ProbeTarget[] = config.streams.flatMap((s) =>
           Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), ...(l.decode !== undefined && { decode: l.decode }) })),
@@ -97,6 +106,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
   } catch (err) {
     await stopProbers();
+    uplink?.close();
     await api?.close();
     hub?.stop();
     if (!opts.store) store.close();
@@ -110,14 +120,17 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     bus: h.bus,
     store,
     ingest: (sample, o) => h.ingest(sample, o),
+    uplink,
+    reload: (next) => uplink?.reload(next),
     address: api?.address,
-    url: api ? `http://${api.address}` : undefined,
+    url: api ? `${config.hub.tls ? 'https' : 'http'}://${api.address}` : undefined,
     dbFile,
     stop: () =>
       (stopping ??= (async () => {
         lines = 0;
         await stopProbers();
         try {
+          uplink?.close();
           h.stop();
         } finally {
           await api?.close();

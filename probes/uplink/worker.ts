@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import { log as rootLog, type Logger } from '../../src/log.ts';
+import type { Sample } from '../../src/model/sample.ts';
+import type { Assignment, UplinkTarget } from '../../src/uplink/protocol.ts';
+import { startProber, type ProbeHandle } from '../prober.ts';
+import { UplinkBuffer } from './buffer.ts';
+import { UplinkClient } from './client.ts';
+
+/**
+ * A remote probe worker (`streamguard probe --hub ws://HUB/probes --region R`): connects out to
+ * the hub, probes what the hub assigns (one prober per stream × line, started, stopped or
+ * restarted as the assignment changes) and streams the Samples back through the uplink, which
+ * buffers them while the hub is unreachable. Probing goes on while disconnected.
+ */
+
+export interface ProbeWorkerOptions {
+  hub: string;
+  region: string;
+  token: string;
+  ca?: string | Buffer;
+  spillDir?: string;
+  /** Unacked samples kept in memory (default 100,000 ≈ 28 min of 60 lines). */
+  bufferSize?: number;
+  maxSpillBytes?: number;
+  logger?: Logger;
+  /**
+   * Testing aid: pretend the local clock is off by this much (sample times and heartbeats), to
+   * show the offset estimated from heartbeats puts samples back on the hub's clock.
+   */
+  clockSkewMs?: number;
+}
+
+export interface ProbeWorker {
+  client: UplinkClient;
+  buffer: UplinkBuffer;
+  /** Current assignment (undefined before the first). */
+  readonly assignment: Assignment | undefined;
+  /** Resolves when the hub refused the probe for good (bad token, wrong region, version). */
+  refused: Promise<{ code: number; reason: string }>;
+  /** Stops probing, waits up to `drainMs` for the last acks, spills the rest (if a spill dir), closes. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+interface Running {
+  target: UplinkTarget;
+  windowMs: number;
+  decode: boolean;
+  handle: ProbeHandle;
+}
+
+export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
+  const logger = opts.logger ?? rootLog.child({ component: 'probe-worker', region: opts.region });
+  const skew = opts.clockSkewMs ?? 0;
+  const buffer = new UplinkBuffer({
+    ...(opts.bufferSize !== undefined && { maxInMemory: opts.bufferSize }),
+    ...(opts.spillDir !== undefined && { spillDir: opts.spillDir }),
+    ...(opts.maxSpillBytes !== undefined && { maxSpillBytes: opts.maxSpillBytes }),
+    logger,
+  });
+  const running = new Map<string, Running>();
+  const stopping = new Set<Promise<void>>();
+  let assignment: Assignment | undefined;
+  let probeId: string | undefined;
+  let onRefused: (r: { code: number; reason: string }) => void = () => undefined;
+  const refused = new Promise<{ code: number; reason: string }>((resolve) => (onRefused = resolve));
+
+  const onSample = (s: Sample) => {
+    if (skew !== 0) s.t += skew;
+    client.enqueue(s);
+  };
+
+  const stopOne = (key: string) => {
+    const r = running.get(key);
+    if (!r) return;
+    running.delete(key);
+    const p = r.handle.stop().finally(() => stopping.delete(p));
+    stopping.add(p);
+  };
+
+  const apply = (next: Assignment, probe: string) => {
+    if (probeId !== undefined && probeId !== probe) for (const key of [...running.keys()]) stopOne(key);
+    probeId = probe;
+    const wanted = new Map(next.targets.map((t) => [`${t.stream}\u0000${t.line}`, t]));
+    let started = 0;
+    let stopped = 0;
+    for (const [key, r] of running) {
+      const t = wanted.get(key);
+      const decode = t?.decode ?? next.decode;
+      if (!t || t.url !== r.target.url || decode !== r.decode || next.windowMs !== r.windowMs) {
+        stopOne(key);
+        stopped++;
+      }
+    }
+    for (const [key, t] of wanted) {
+      if (running.has(key)) continue;
+      const decode = t.decode ?? next.decode;
+      const handle = startProber({ probe, region: opts.region, targets: [{ stream: t.stream, line: t.line, url: t.url }], windowMs: next.windowMs, decode, onSample });
+      running.set(key, { target: t, windowMs: next.windowMs, decode, handle });
+      started++;
+    }
+    const first = assignment === undefined;
+    assignment = next;
+    logger.info({ version: next.version, lines: running.size, started, stopped }, first ? 'assignment received' : 'reassigned by the hub');
+  };
+
+  const client = new UplinkClient({
+    url: opts.hub,
+    token: opts.token,
+    region: opts.region,
+    buffer,
+    agent: `streamguard-probe@${hostname()}`,
+    logger,
+    ...(opts.ca !== undefined && { ca: opts.ca }),
+    ...(skew !== 0 && { clock: () => Date.now() + skew }),
+    onAssign: apply,
+    onFatal: (code, reason) => onRefused({ code, reason }),
+  }).start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    client,
+    buffer,
+    get assignment() {
+      return assignment;
+    },
+    refused,
+    stop: (drainMs = 2000) =>
+      (stopped ??= (async () => {
+        for (const key of [...running.keys()]) stopOne(key);
+        await Promise.all([...stopping]);
+        if (client.connected) await client.drain(drainMs);
+        client.stop();
+        const left = buffer.size;
+        if (left > 0) {
+          if (buffer.persist()) logger.info({ samples: left, spillDir: opts.spillDir }, 'unacked samples written to the spill dir; sent at next start');
+          else logger.warn({ samples: left }, 'stopping with unacked samples and no spill dir: they are lost');
+        }
+      })()),
+  };
+}
