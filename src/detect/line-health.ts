@@ -248,6 +248,9 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
   st.lastSeq = sample.seq;
   st.lastSeenAt = now;
   st.windowMs = sample.windowMs;
+  // A startup that ends an outage measured the outage (the reconnect waited for the publisher),
+  // not how fast the line starts: it is not judged against the startup budget.
+  const recovering = !st.connected;
   st.connected = sample.connected;
 
   const b = streamBudgets(stream);
@@ -268,14 +271,16 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       }
       continue;
     }
-    const v = metricValue(r.code, sample, st, b, warm);
+    const v = r.code === M_STARTUP && recovering ? NaN : metricValue(r.code, sample, st, b, warm);
     st.value[i] = v;
     const missing = v !== v;
     if (st.active[i] === 0) {
       if (!missing && (r.above ? v > r.threshold : v < r.threshold)) {
         if (st.badStart[i] !== st.badStart[i]) {
           st.badStart[i] = windowStart;
-          st.badFirstT[i] = t;
+          // Onset is when the media stopped or froze, not when the window reporting it ended: a
+          // probe flushes a down window at once, so its t is the detection time, not the fault's.
+          st.badFirstT[i] = t - Math.min(sample.windowMs, Math.max(sample.stallMs, sample.freezeMs));
           st.badSample[i] = sample;
         }
         if (t - st.badStart[i]! >= r.forMs) {

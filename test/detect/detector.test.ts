@@ -83,13 +83,13 @@ describe('grading across regions', () => {
     const opened = lab.run(1, primaryDown);
     expect(opened).toEqual(['4100 open s1/primary/down P1', '4100 update s1/primary/down P1', '4100 update s1/primary/down P1']);
     const open = lab.events[0]!;
-    expect(open.onset).toBe(4000); // the first bad sample's t
+    expect(open.onset).toBe(3000); // the first bad sample's t − its stall: when the media stopped
     expect(open.openedAt).toBe(4100);
     expect(lab.events[2]!.scope).toBe('line');
     expect(lab.events[2]!.regions.map((r) => [r.region, r.onset, r.reasons.map((x) => x.rule)])).toEqual([
-      ['eu', 4000, ['disconnected']],
-      ['us', 4000, ['disconnected']],
-      ['ap', 4000, ['disconnected']],
+      ['eu', 3000, ['disconnected']],
+      ['us', 3000, ['disconnected']],
+      ['ap', 3000, ['disconnected']],
     ]);
     expect(lab.run(2, primaryDown)).toEqual([]); // no duplicates while it persists
 
@@ -101,7 +101,7 @@ describe('grading across regions', () => {
       '7100 update s1/backup/down P1',
     ]);
     const raise = lab.events.find((e) => e.type === 'raise')!;
-    expect(raise).toMatchObject({ previous: 'P1', scope: 'stream', related: ['s1/backup/down'], onset: 4000, openedAt: 4100 });
+    expect(raise).toMatchObject({ previous: 'P1', scope: 'stream', related: ['s1/backup/down'], onset: 3000, openedAt: 4100 });
     expect(lab.active()).toEqual(['s1/backup/down P1 line', 's1/primary/down P0 stream']);
 
     lab.run(5, allDown);
@@ -141,7 +141,7 @@ describe('grading across regions', () => {
     const ev = lab.run(4, (_s, line, region) => (line === 'primary' && region === 'us' ? FROZEN : undefined));
     expect(ev).toEqual(['4100 open s1/primary/degraded P2']);
     expect(lab.active()).toEqual(['s1/primary/degraded P2 regional']);
-    expect(lab.det.activeIncidents()[0]!.onset).toBe(3000);
+    expect(lab.det.activeIncidents()[0]!.onset).toBe(2000); // t − freezeMs of the first frozen window
   });
 
   it('degraded everywhere → still P2, scope line; the region going down moves it to the down key', () => {
@@ -197,10 +197,10 @@ describe('grading across regions', () => {
     expect(script(skewed)).toEqual(script(plain));
     const open = skewed.events[0]!;
     expect(skewed.events.filter((e) => e.type === 'update').at(0)!.regions.map((r) => [r.region, r.onset])).toEqual([
-      ['eu', 3000],
-      ['us', 48_000],
+      ['eu', 2000],
+      ['us', 47_000],
     ]);
-    expect(open.onset).toBe(3000);
+    expect(open.onset).toBe(2000);
   });
 
   it('late and duplicate samples are ignored', () => {

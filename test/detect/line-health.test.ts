@@ -53,7 +53,7 @@ const cases: Case[] = [
       [4000, 'down', ['disconnected']],
       [6000, 'ok', []],
     ],
-    onsets: [4000, NaN],
+    onsets: [3000, NaN],
   },
   {
     name: 'connected with no media → down after 2 s (no-media)',
@@ -64,7 +64,7 @@ const cases: Case[] = [
       [9000, 'degraded', ['stall']],
       [12000, 'ok', []],
     ],
-    onsets: [4000, 4000, NaN],
+    onsets: [3000, 3000, NaN],
   },
   {
     name: 'stall ratio 0.2 for 2 s → degraded; clear after 5 s at ≤ 0.02',
@@ -164,6 +164,15 @@ const cases: Case[] = [
     changes: [
       [3000, 'degraded', ['slow-startup']],
       [18000, 'ok', []],
+    ],
+  },
+  {
+    name: 'a reconnect that waited out an outage (startup 4.9 s) is recovery, not a slow startup',
+    cfg: call,
+    samples: windows(12, (i) => (i >= 2 && i < 5 ? { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, error: 'timeout' } : i === 5 ? { startupMs: 4900 } : {})),
+    changes: [
+      [3000, 'down', ['disconnected']],
+      [7000, 'ok', []],
     ],
   },
   { name: 'startup 2500 ms on show-live (budget 3000) is fine', samples: windows(5, (i) => (i === 0 ? { startupMs: 2500 } : {})), changes: [] },
