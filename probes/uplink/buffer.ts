@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
@@ -35,6 +35,8 @@ interface Segment {
 }
 
 const SEGMENT = /^seg-(\d+)-(\d+)\.jsonl$/;
+/** The highest acked seq at the last persist(), so a restart does not resend those. */
+const ACKED_FILE = 'acked';
 
 export class UplinkBuffer {
   readonly maxInMemory: number;
@@ -66,8 +68,13 @@ export class UplinkBuffer {
         this.segments.push({ file, first: Number(m[1]), last: Number(m[2]), bytes: statSync(file).size });
       }
       this.segments.sort((a, b) => a.first - b.first);
+      const ackedFile = join(this.spillDir, ACKED_FILE);
+      if (existsSync(ackedFile)) {
+        const acked = Number(readFileSync(ackedFile, 'utf8').trim());
+        if (Number.isSafeInteger(acked)) this.ack(acked);
+      }
       newest = this.segments.at(-1)?.last ?? -1;
-      const count = this.segments.reduce((n, s) => n + (s.last - s.first + 1), 0);
+      const count = this.size;
       if (count > 0) this.log?.info({ segments: this.segments.length, samples: count, spillDir: this.spillDir }, 'unacked samples from a previous run found on disk; they are sent first');
     }
     this.next = Math.max(opts.seqStart ?? Date.now(), newest + 1);
@@ -142,8 +149,10 @@ export class UplinkBuffer {
 
   /** Writes what memory holds to the spill dir (at shutdown). False without a spill dir. */
   persist(): boolean {
-    if (!this.spillDir || this.mem.length === 0) return !!this.spillDir;
-    this.spill(this.mem.length);
+    if (!this.spillDir) return false;
+    if (this.mem.length > 0) this.spill(this.mem.length);
+    if (this.segments.length > 0) writeFileSync(join(this.spillDir, ACKED_FILE), `${this.ackedSeq}\n`);
+    else rmSync(join(this.spillDir, ACKED_FILE), { force: true });
     return true;
   }
 
