@@ -151,13 +151,15 @@ export function evaluateLines(prev: LineControlState, input: PolicyInput, policy
       state.switches = [...state.switches, now];
       state.failovers = [...state.failovers, now];
       delete state.noHealthySince;
+      delete state.noHealthySeverity;
       return { state, decisions };
     }
-    if (state.noHealthySince === undefined) {
-      state.noHealthySince = now;
-      const h = health[active]!;
-      const everywhere = Object.values(h).every((r) => r.level === 'down');
-      const severity: Severity = everywhere ? 'P0' : 'P1';
+    const h = health[active]!;
+    const everywhere = Object.values(h).every((r) => r.level === 'down');
+    const severity: Severity = everywhere ? 'P0' : 'P1';
+    if (state.noHealthySince === undefined || (state.noHealthySeverity === 'P1' && severity === 'P0')) {
+      state.noHealthySince ??= now;
+      state.noHealthySeverity = severity;
       const others = lines
         .filter((l) => l !== active)
         .map((l) => `${l}: ${describe(health[l])}`)
@@ -173,6 +175,7 @@ export function evaluateLines(prev: LineControlState, input: PolicyInput, policy
   }
   if (state.noHealthySince !== undefined) {
     delete state.noHealthySince;
+    delete state.noHealthySeverity;
     decisions.push({ type: 'note', stream, policy: 'failover', reason: 'line-usable-again', why: `line "${active}" is usable again` });
   }
 
@@ -237,6 +240,7 @@ export function pinLine(prev: LineControlState, stream: string, lines: readonly 
   delete state.pinWarned;
   delete state.hold;
   delete state.noHealthySince;
+  delete state.noHealthySeverity;
   const decisions: Decision[] = [{ type: 'note', stream, policy: 'pin', reason: 'pin-set', by: pin.by, why: `line "${pin.line}" pinned by ${pin.by} until ${new Date(pin.until).toISOString()}: ${pin.reason}` }];
   if (state.active !== pin.line) {
     decisions.push({ type: 'switch', stream, policy: 'pin', from: state.active, to: pin.line, reason: 'manual', by: pin.by, why: `pinned by ${pin.by}: ${pin.reason}` });

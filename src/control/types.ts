@@ -55,6 +55,8 @@ export interface LineControlState {
   hold?: { since: number; reason: string };
   /** Since when "active line unusable, no healthy line" has been reported. */
   noHealthySince?: number;
+  /** Severity last reported for it (reported again when it gets worse: P1 → P0). */
+  noHealthySeverity?: Severity;
   pin?: Pin<string>;
   /** The pinned line is unusable and this was reported. */
   pinWarned?: boolean;

@@ -1,0 +1,214 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ControlAction } from '../../src/actuators/types.ts';
+import { verifySignature } from '../../src/actuators/webhook.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { ControlConfigSchema } from '../../src/control/config-schema.ts';
+import { Controller } from '../../src/control/controller.ts';
+import { controlRoutes } from '../../src/control/http.ts';
+import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import type { Sample } from '../../src/model/sample.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recorder } from '../actuators/helpers.ts';
+
+const T0 = 1_700_000_000_000;
+const REGIONS = ['eu', 'us'] as const;
+const SECRET = 'hook-secret';
+const PRIMARY = 'rtmp://127.0.0.1/live/s1';
+const BACKUP = 'http://127.0.0.1:8000/live/s1.flv';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(control: Record<string, unknown>, respond?: Parameters<typeof recorder>[0]) {
+  const hook = await recorder(respond ?? ((_n, r) => ({ status: verifySignature(SECRET, r.body, r.headers['x-streamguard-timestamp'] as string, r.headers['x-streamguard-signature'] as string) ? 200 : 401 })));
+  cleanups.push(() => hook.close());
+  const cfg = ConfigSchema.parse({
+    regions: [...REGIONS],
+    streams: [{ id: 's1', lines: { primary: { url: PRIMARY }, backup: { url: BACKUP, regionUrls: { us: 'http://us-edge.example/live/s1.flv' } } } }],
+  });
+  let now = T0;
+  const handle: HubHandle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir: mkdtempSync(join(tmpdir(), 'sg-control-')) });
+  const store = handle.store;
+  cleanups.push(() => handle.stop());
+  const controlCfg = ControlConfigSchema.parse({
+    ...control,
+    actuators: [{ type: 'webhook', name: 'edge', url: hook.url, secretEnv: 'SG_HOOK_SECRET', timeout: '1s', retries: 2, backoff: '50ms' }],
+  });
+  const controller = new Controller({ hub: handle.hub, streams: cfg.streams, config: controlCfg, env: { SG_HOOK_SECRET: SECRET }, tickMs: 0 }).start();
+  cleanups.push(() => controller.stop());
+  const actions: ControlAction[] = [];
+  controller.onAction((a, phase) => phase === 'decided' && actions.push(a));
+
+  const seq = new Map<string, number>();
+  function sample(region: string, line: string, over: Partial<Sample> = {}): Sample {
+    const probe = `p-${region}`;
+    const n = (seq.get(probe) ?? 0) + 1;
+    seq.set(probe, n);
+    return { probe, region, stream: 's1', line, seq: n, t: now, windowMs: 1000, connected: true, fps: 25, bitrateBps: 2e6, width: 1280, height: 720, maxGapMs: 40, stallMs: 0, freezeMs: 0, ...over };
+  }
+  /** One 1 s window from every region (`down` lines disconnected), then the hub and controller ticks. */
+  function window(down: readonly string[] = [], primary: Partial<Sample> = {}): void {
+    now += 1000;
+    for (const region of REGIONS) {
+      for (const line of ['primary', 'backup']) {
+        const over = down.includes(line) ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' as const } : line === 'primary' ? primary : {};
+        expect(handle.ingest(sample(region, line, over))).toEqual({ ok: true });
+      }
+    }
+    handle.hub.tick();
+    controller.tick();
+  }
+  return { handle, controller, hook, actions, window, now: () => now, store };
+}
+
+async function serve(controller: Controller) {
+  const routes = controlRoutes(controller);
+  const server = http.createServer((req, res) => {
+    if (!routes(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('controller with a real hub (injected clock, synthetic samples)', () => {
+  it('primary down in every region → backup within one evaluation, webhook once, audited, on the timeline; primary back → failback after the hold-off', async () => {
+    const { handle, controller, hook, actions, window, now, store } = await setup({ default: { holdOff: '3s', minDwell: 0 } });
+    const base = await serve(controller);
+    for (let i = 0; i < 5; i++) window();
+    expect(actions).toEqual([]);
+    expect(controller.served('s1')!.active).toBe('primary');
+
+    window(['primary']);
+    // Switched within the window that opened the incident.
+    expect(controller.served('s1')!.active).toBe('backup');
+    const incident = handle.hub.incidents.byDedupKey('s1/primary/down')!;
+    expect(incident.status).not.toBe('resolved');
+    const failover = actions.find((a) => a.type === 'switch')!;
+    expect(failover).toMatchObject({ from: 'primary', to: 'backup', reason: 'failover', actor: 'policy:failover', incidentId: incident.id, url: BACKUP, dryRun: false });
+    await controller.idle();
+    for (let i = 0; i < 5; i++) window(['primary']);
+    await controller.idle();
+
+    // The webhook got the switch exactly once, signed (the server answers 401 to a bad signature).
+    expect(hook.received).toHaveLength(1);
+    expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ id: failover.id, type: 'switch', stream: 's1', from: 'primary', to: 'backup' });
+    expect(hook.received[0]!.headers['idempotency-key']).toBe(failover.id);
+
+    // Audit: decision (who, why, incident) and outcome.
+    const audit = store.auditLog(100).reverse();
+    const decided = audit.find((a) => a.action === 'control.switch')!;
+    expect(decided).toMatchObject({ actor: 'policy:failover', target: 'stream:s1 line:primary>backup' });
+    expect(decided.reason).toMatch(/"primary" unusable/);
+    expect(decided.data).toMatchObject({ incidentId: incident.id, action: { id: failover.id } });
+    expect(audit.find((a) => a.action === 'control.switch.done')!.reason).toMatch(/edge: ok \(1 attempt/);
+
+    // Timeline of the incident.
+    const timeline = store.timeline(incident.id).filter((e) => e.type === 'action');
+    expect(timeline.map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.done']);
+    expect(timeline[0]!.data).toMatchObject({ by: 'policy:failover', from: 'primary', to: 'backup', id: failover.id });
+
+    // Metrics.
+    const m = controller.metrics();
+    expect(m.failoversTotal).toEqual([{ stream: 's1', from: 'primary', to: 'backup', reason: 'failover', value: 1 }]);
+    expect(m.actionDelaySeconds.count).toBe(1);
+    expect(m.actionDelaySeconds.sum).toBeGreaterThanOrEqual(0); // synthetic samples: onset = window end = hub time
+    expect(m.actionDelaySeconds.sum).toBeLessThan(2); // act ≤ 2 s after the fault onset
+    expect(m.activeLine).toEqual([{ stream: 's1', line: 'backup' }]);
+
+    // The built-in actuator: play URL follows.
+    let res = await fetch(`${base}/api/v1/streams/s1/play`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(BACKUP);
+    res = await fetch(`${base}/api/v1/streams/s1/play?region=us&format=json`);
+    expect(await res.json()).toMatchObject({ line: 'backup', url: 'http://us-edge.example/live/s1.flv', reason: 'active' });
+
+    // Primary back: ok after the rule's clear time, failback 3 s after that, not before.
+    let okAt: number | undefined;
+    for (let i = 0; i < 12 && !actions.some((a) => a.reason === 'failback'); i++) {
+      window();
+      const h = controller.health('s1').primary!;
+      if (okAt === undefined && Object.values(h).every((r) => r.level === 'ok')) okAt = Math.max(...Object.values(h).map((r) => r.since));
+    }
+    const failback = actions.find((a) => a.reason === 'failback')!;
+    expect(failback).toMatchObject({ from: 'backup', to: 'primary', actor: 'policy:failback' });
+    expect(okAt).toBeDefined();
+    expect(failback.at - okAt!).toBeGreaterThanOrEqual(3000);
+    expect(failback.at - okAt!).toBeLessThan(4000);
+    expect(controller.served('s1')!.active).toBe('primary');
+    await controller.idle();
+    expect(hook.received.map((r) => (JSON.parse(r.body) as ControlAction).reason)).toEqual(['failover', 'failback']);
+    expect(controller.metrics().failoversTotal.map((f) => [f.from, f.to, f.reason, f.value])).toEqual([
+      ['primary', 'backup', 'failover', 1],
+      ['backup', 'primary', 'failback', 1],
+    ]);
+    expect(now()).toBeGreaterThan(T0);
+  });
+
+  it('both lines down → no switch to a down line, P0 escalation said (once per severity), only the first failover sent', async () => {
+    const { controller, hook, actions, window, store } = await setup({});
+    for (let i = 0; i < 5; i++) window();
+    for (let i = 0; i < 4; i++) window(['primary', 'backup']);
+    await controller.idle();
+    // The first region's sample already lets the backup take over; then the backup dies too.
+    const escalations = actions.filter((a) => a.type === 'escalate');
+    // eu's samples: backup still fine in us → P1; us's samples: down everywhere → P0, said once more.
+    expect(escalations.map((a) => [a.reason, a.severity])).toEqual([
+      ['no-healthy-line', 'P1'],
+      ['no-healthy-line', 'P0'],
+    ]);
+    expect(escalations[1]!.why).toMatch(/line "backup" unusable in eu, us and no other line is healthy there \(primary: eu down, us down\)/);
+    expect(store.auditLog(100).filter((a) => a.action === 'control.escalate.no-healthy-line')).toHaveLength(2);
+    expect(controller.served('s1')!.active).toBe('backup');
+    expect(hook.received.every((r) => (JSON.parse(r.body) as ControlAction).type === 'switch')).toBe(true);
+  });
+
+  it('dry-run: decides, audits and puts it on the timeline; serves and sends nothing', async () => {
+    const { handle, controller, hook, actions, window, store } = await setup({ dryRun: true });
+    for (let i = 0; i < 5; i++) window();
+    for (let i = 0; i < 3; i++) window(['primary']);
+    await controller.idle();
+    const sw = actions.filter((a) => a.type === 'switch');
+    expect(sw).toHaveLength(1);
+    expect(sw[0]).toMatchObject({ dryRun: true, to: 'backup' });
+    expect(controller.state('s1')!.line.active).toBe('backup'); // what the policy decided
+    expect(controller.served('s1')!.active).toBe('primary'); // what is served: unchanged
+    expect(hook.received).toHaveLength(0);
+    expect(controller.metrics().failoversTotal).toEqual([]);
+    const row = store.auditLog(100).find((a) => a.action === 'control.switch')!;
+    expect(row.reason).toMatch(/^dry-run: /);
+    expect(row.data).toMatchObject({ action: { dryRun: true } });
+    const inc = handle.hub.incidents.byDedupKey('s1/primary/down')!;
+    expect(store.timeline(inc.id).some((e) => e.type === 'action' && (e.data as { dryRun?: boolean }).dryRun === true)).toBe(true);
+  });
+
+  it('operator pin with expiry moves the line and holds it; features endpoint; 404/400', async () => {
+    const { controller, hook, actions, window } = await setup({ default: { features: { stall: ['co-hosting'] } } });
+    const base = await serve(controller);
+    for (let i = 0; i < 5; i++) window();
+    controller.pin('s1', { line: 'backup', ttlMs: 10_000, reason: 'vendor maintenance', by: 'alice' });
+    expect(controller.served('s1')!.active).toBe('backup');
+    for (let i = 0; i < 5; i++) window();
+    expect(controller.served('s1')!.active).toBe('backup');
+    for (let i = 0; i < 25; i++) window();
+    expect(actions.map((a) => `${a.type}:${a.reason}`)).toEqual(['note:pin-set', 'switch:manual', 'note:pin-expired', 'switch:failback']);
+    expect(actions[1]!.actor).toBe('operator:alice');
+    await controller.idle();
+    expect(hook.received).toHaveLength(2);
+
+    let res = await fetch(`${base}/api/v1/streams/s1/features`);
+    expect(await res.json()).toMatchObject({ stream: 's1', features: { 'co-hosting': true } });
+    for (let i = 0; i < 4; i++) window([], { stallMs: 400 });
+    res = await fetch(`${base}/api/v1/streams/s1/features`);
+    expect(await res.json()).toMatchObject({ features: { 'co-hosting': false } });
+    expect((await fetch(`${base}/api/v1/streams/nope/play`)).status).toBe(404);
+    expect((await fetch(`${base}/api/v1/streams/s1/play?bogus=1`)).status).toBe(400);
+    expect((await fetch(`${base}/api/v1/streams/s1/play`, { method: 'POST' })).status).toBe(405);
+  });
+});
