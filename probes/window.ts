@@ -18,6 +18,8 @@ function median(values: number[]): number | undefined {
 
 /** How far back a server's cached GOP can reach; farther back is a restarted publisher. */
 const REPLAY_WINDOW_MS = 10_000;
+/** A server's replay of its cache arrives in one burst right after (re)connecting. */
+const REPLAY_BURST_MS = 1000;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
@@ -56,6 +58,7 @@ export class MetricsWindow {
   private lastVideoPts: number | undefined;
   /** Newest video pts ever received, kept across reconnects to tell replayed media from new. */
   private newestVideoPts: number | undefined;
+  private sessionFirstVideoAt: number | undefined;
   private lastAudioPts: number | undefined;
   private width: number | undefined;
   private height: number | undefined;
@@ -76,6 +79,7 @@ export class MetricsWindow {
 
   connecting(now: number): void {
     this.connectStartedAt = now;
+    this.sessionFirstVideoAt = undefined;
     this.lastVideoPts = undefined;
     this.lastAudioPts = undefined;
     this.width = undefined;
@@ -96,7 +100,7 @@ export class MetricsWindow {
         this.connectStartedAt = undefined;
       }
       if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
-      if (this.isReplay(p.ptsMs)) return;
+      if (this.isReplay(p.ptsMs, p.at)) return;
       this.videoPackets++;
       if (p.ptsMs !== undefined) {
         this.firstPts ??= p.ptsMs;
@@ -135,15 +139,18 @@ export class MetricsWindow {
   }
 
   /**
-   * After a reconnect, servers replay their cached GOP (node-media-server, most CDNs): frames the
-   * probe already had. They make the line connected again but are not new media, so a stalled
-   * publisher keeps showing as one stall across reconnects instead of being cut into pieces.
-   * A pts far behind the newest is a new timeline (publisher restarted), not a replay.
+   * Right after a reconnect, servers replay what they have cached — node-media-server its last
+   * GOP, an HLS server the last segments: frames the probe already had. They make the line
+   * connected again but are not new media, so a stalled publisher keeps showing as one stall
+   * across reconnects instead of being cut into pieces. Only that first burst can be a replay:
+   * older pts arriving later are a new timeline (a restarted publisher), and so are pts far behind.
    */
-  private isReplay(ptsMs: number | undefined): boolean {
+  private isReplay(ptsMs: number | undefined, at: number): boolean {
     if (ptsMs === undefined) return false;
+    this.sessionFirstVideoAt ??= at;
     const newest = this.newestVideoPts;
-    if (newest !== undefined && ptsMs <= newest && ptsMs > newest - REPLAY_WINDOW_MS) return true;
+    const inBurst = at - this.sessionFirstVideoAt <= REPLAY_BURST_MS;
+    if (inBurst && newest !== undefined && ptsMs <= newest && ptsMs > newest - REPLAY_WINDOW_MS) return true;
     this.newestVideoPts = ptsMs;
     return false;
   }

@@ -218,6 +218,19 @@ function metricValue(code: number, s: Sample, st: LineState, b: StreamBudgets, w
   }
 }
 
+/** Media older than this is not this fault's onset (the probe had been failing for long). */
+const MAX_ONSET_LOOKBACK_MS = 30_000;
+
+/**
+ * When the condition a first bad sample shows began: when media stopped (a disconnected window's
+ * open gap since the last frame, which a probe flushes the moment it notices) or froze, not when
+ * the window reporting it ended — so openedAt − onset measures the fault's detection delay.
+ */
+function onsetOf(s: Sample): number {
+  const stopped = s.connected ? s.stallMs : Math.max(s.stallMs, s.maxGapMs);
+  return s.t - Math.min(MAX_ONSET_LOOKBACK_MS, Math.max(stopped, s.freezeMs));
+}
+
 /**
  * Evaluates one sample for its (stream, line, region, probe) view.
  * - late (t older than the last t for this view) and duplicate (same t or same seq) samples are ignored;
@@ -278,9 +291,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       if (!missing && (r.above ? v > r.threshold : v < r.threshold)) {
         if (st.badStart[i] !== st.badStart[i]) {
           st.badStart[i] = windowStart;
-          // Onset is when the media stopped or froze, not when the window reporting it ended: a
-          // probe flushes a down window at once, so its t is the detection time, not the fault's.
-          st.badFirstT[i] = t - Math.min(sample.windowMs, Math.max(sample.stallMs, sample.freezeMs));
+          st.badFirstT[i] = onsetOf(sample);
           st.badSample[i] = sample;
         }
         if (t - st.badStart[i]! >= r.forMs) {

@@ -176,12 +176,10 @@ describe('detector end to end against the lab (3 regions × http-flv / rtmp / hl
     expect(opened.incident.severity).toBe('P1');
     expect(delay).toBeGreaterThanOrEqual(0);
     expect(delay).toBeLessThanOrEqual(2000);
-    // Recorded delay = openedAt − onset (first bad sample's window end, probe clock = same wall clock here).
+    // Recorded delay = openedAt − onset, onset = when the probe last saw media (t − stallMs of
+    // the first bad window; probe clock = the same wall clock here): it matches the lab's truth.
     expect(opened.detectionDelayMs).toBe(opened.incident.detectionDelayMs);
-    expect(opened.detectionDelayMs!).toBeGreaterThanOrEqual(0);
-    expect(opened.detectionDelayMs!).toBeLessThanOrEqual(delay);
-    // Onset is the first bad sample's t, i.e. the end of the window that already shows the line
-    // down: the recorded delay covers probe → hub only, not fault → probe (see the report).
+    expect(Math.abs(opened.detectionDelayMs! - delay)).toBeLessThanOrEqual(300);
 
     // The slower HLS region joins the same incident: evidence per region, still one incident.
     const all = await next((c) => c.incident.key === 's1/primary/down' && regionsOf(c.incident).length === 3, 10_000, from);

@@ -39,6 +39,24 @@ describe('MetricsWindow', () => {
     expect(w.close(3000).fps).toBe(10);
   });
 
+  it('a GOP replayed right after a reconnect is not new media; a restarted publisher\'s older pts are', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    for (let t = 0; t < 1000; t += 40) w.packet(video(t, t === 0, t + 5000));
+    w.close(1000);
+    // Publisher stalls at pts 5960; the probe reconnects at 1500 and the server replays its GOP.
+    w.disconnected('timeout');
+    w.connecting(1500);
+    for (let i = 0; i < 10; i++) w.packet(video(1510 + i, i === 0, 5600 + i * 40));
+    const replayed = w.close(2000);
+    expect(replayed).toMatchObject({ connected: true, fps: 0, stallMs: 1000, maxGapMs: 1040 });
+    // A restarted publisher: pts from 0 again, arriving steadily after the burst.
+    for (let t = 2000; t < 3000; t += 40) w.packet(video(t + 600, false, t - 2000));
+    expect(w.close(3000).fps).toBeGreaterThan(20);
+    for (let t = 3000; t < 4000; t += 40) w.packet(video(t, false, t - 2000));
+    expect(w.close(4000)).toMatchObject({ fps: 25, stallMs: 0 });
+  });
+
   it('is not connected before the first keyframe', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.connecting(0);
