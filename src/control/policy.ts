@@ -250,10 +250,15 @@ export function pinLine(prev: LineControlState, stream: string, lines: readonly 
   return { state, decisions };
 }
 
-/** Removes a pin (policies resume at the next evaluation); also releases a flap hold. */
+/** Removes a pin (policies resume at the next evaluation); also releases a flap hold and resets the hour's switch budget. */
 export function unpinLine(prev: LineControlState, stream: string, by: string, reason: string): PolicyResult<LineControlState> {
   const state: LineControlState = { ...prev };
   const had = state.pin ?? state.hold;
+  // Releasing a flap hold is the operator taking over the switch budget: it starts afresh.
+  if (state.hold) {
+    state.switches = [];
+    state.failovers = [];
+  }
   delete state.pin;
   delete state.pinWarned;
   delete state.hold;

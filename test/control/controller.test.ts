@@ -25,7 +25,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(control: Record<string, unknown>, respond?: Parameters<typeof recorder>[0]) {
+async function setup(control: Record<string, unknown>, respond?: Parameters<typeof recorder>[0], dataDir = mkdtempSync(join(tmpdir(), 'sg-control-'))) {
   const hook = await recorder(respond ?? ((_n, r) => ({ status: verifySignature(SECRET, r.body, r.headers['x-streamguard-timestamp'] as string, r.headers['x-streamguard-signature'] as string) ? 200 : 401 })));
   cleanups.push(() => hook.close());
   const cfg = ConfigSchema.parse({
@@ -33,7 +33,7 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     streams: [{ id: 's1', lines: { primary: { url: PRIMARY }, backup: { url: BACKUP, regionUrls: { us: 'http://us-edge.example/live/s1.flv' } } } }],
   });
   let now = T0;
-  const handle: HubHandle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir: mkdtempSync(join(tmpdir(), 'sg-control-')) });
+  const handle: HubHandle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir });
   const store = handle.store;
   cleanups.push(() => handle.stop());
   const controlCfg = ControlConfigSchema.parse({
@@ -64,7 +64,7 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     handle.hub.tick();
     controller.tick();
   }
-  return { handle, controller, hook, actions, window, now: () => now, store };
+  return { handle, controller, hook, actions, window, now: () => now, store, dataDir };
 }
 
 async function serve(controller: Controller) {
@@ -210,5 +210,38 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect((await fetch(`${base}/api/v1/streams/nope/play`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/streams/s1/play?bogus=1`)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/streams/s1/play`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('primary flapping every 5 s: switches capped, then held on the backup and escalated once', async () => {
+    const { controller, hook, actions, window } = await setup({ default: { holdOff: '1s', minDwell: '1s', maxSwitchesPerHour: 4 } });
+    for (let i = 0; i < 5; i++) window();
+    for (let cycle = 0; cycle < 8; cycle++) {
+      for (let i = 0; i < 5; i++) window(['primary']);
+      for (let i = 0; i < 5; i++) window();
+    }
+    await controller.idle();
+    expect(actions.map((a) => `${a.type}:${a.reason}`)).toEqual(['switch:failover', 'switch:failback', 'switch:failover', 'escalate:flapping']);
+    expect(actions[3]).toMatchObject({ severity: 'P1', actor: 'policy:flap-damping' });
+    expect(controller.state('s1')!.line.hold).toMatchObject({ reason: 'flapping' });
+    expect(controller.served('s1')!.active).toBe('backup');
+    expect(hook.received).toHaveLength(3);
+    // An operator releases the hold (the budget starts afresh): the policies fail back.
+    controller.unpin('s1', 'alice', 'primary fixed by the vendor');
+    for (let i = 0; i < 8; i++) window();
+    expect(actions.slice(4).map((a) => `${a.type}:${a.reason}`)).toEqual(['note:pin-cleared', 'switch:failback']);
+    expect(controller.state('s1')!.line.hold).toBeUndefined();
+    expect(controller.served('s1')!.active).toBe('primary');
+  });
+
+  it('after a restart the served line is restored from the audit log', async () => {
+    const first = await setup({});
+    for (let i = 0; i < 5; i++) first.window();
+    first.window(['primary']);
+    await first.controller.idle();
+    expect(first.controller.served('s1')!.active).toBe('backup');
+    for (const c of cleanups.splice(0).reverse()) await c();
+    const second = await setup({}, undefined, first.dataDir);
+    expect(second.controller.served('s1')!.active).toBe('backup');
+    expect(second.controller.state('s1')!.line.active).toBe('backup');
   });
 });
