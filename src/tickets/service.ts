@@ -9,10 +9,13 @@ import type { OutboxRow, OutboxStore } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { actionLine, buildEvidence, TICKET_ACTORS, timelineActions, type EvidenceBundle, type EvidenceOptions } from './evidence.ts';
-import { buildMessage, roleLines } from './message.ts';
+import { drill as runDrill, type DrillReport } from './drill.ts';
+import { buildMessage } from './message.ts';
 import { Outbox, type DeliveryOutcome, type RetryPolicy } from './outbox.ts';
 import { acknowledgeSla, advanceSla, nextDueAt, resolveSla, severitySla, startSla, type SlaPolicy, type SlaState } from './sla.ts';
 import type { TicketAction, TicketMessage, TicketVendor } from './types.ts';
+
+export type { DrillChannel, DrillReport } from './drill.ts';
 import { createVendor } from './vendors.ts';
 
 /**
@@ -62,27 +65,6 @@ export interface AckResult {
   timeToAckMs?: number;
   /** Already acknowledged before (the first acknowledgement counts). */
   already?: boolean;
-}
-
-export interface DrillChannel {
-  name: string;
-  type: string;
-  /** "ticket" and/or the escalation steps it carries. */
-  uses: string[];
-  ok: boolean;
-  ms: number;
-  status?: number;
-  error?: string;
-}
-
-export interface DrillReport {
-  id: string;
-  at: string;
-  by: string;
-  ok: boolean;
-  channels: DrillChannel[];
-  /** When waitAckMs was given: the first acknowledgement of the drill through an inbound webhook. */
-  acknowledged?: { vendor: string; by: string; ms: number };
 }
 
 interface RowPayload {
@@ -239,28 +221,9 @@ export class TicketService {
   async drill(opts: { by?: string; waitAckMs?: number; only?: string[] } = {}): Promise<DrillReport> {
     const now = this.clock();
     const id = `drill-${now}`;
-    const by = opts.by ?? 'operator';
     let acked: Promise<Ack> | undefined;
     if (opts.waitAckMs !== undefined && opts.waitAckMs > 0) acked = new Promise<Ack>((resolve) => this.drillWaiters.set(id, resolve));
-    const vendors = this.cfg.vendors.filter((v) => !opts.only || opts.only.includes(v.name));
-    const channels = await Promise.all(
-      vendors.map(async (v): Promise<DrillChannel> => {
-        const uses = [
-          ...(v.use !== 'escalation' ? ['ticket'] : []),
-          ...this.cfg.escalation.chain.filter((s) => s.channel === v.name).map((s) => `escalation: ${s.name}`),
-        ];
-        const msg = this.drillMessage(id, v.name, by, now);
-        const t0 = performance.now();
-        try {
-          const r = await this.adapters.get(v.name)!.send(msg, {});
-          return { name: v.name, type: v.type, uses, ok: true, ms: Math.round(performance.now() - t0), ...(r.status !== undefined && { status: r.status }) };
-        } catch (err) {
-          const e = err as Error & { status?: number };
-          return { name: v.name, type: v.type, uses, ok: false, ms: Math.round(performance.now() - t0), error: e.message, ...(e.status !== undefined && { status: e.status }) };
-        }
-      }),
-    );
-    const report: DrillReport = { id, at: new Date(now).toISOString(), by, ok: channels.every((c) => c.ok), channels };
+    const report = await runDrill(this.cfg, { clock: () => now, adapters: this.adapters, ...(opts.by !== undefined && { by: opts.by }), ...(opts.only && { only: opts.only }) });
     if (acked) {
       let timer: NodeJS.Timeout | undefined;
       const a = await Promise.race([acked, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), opts.waitAckMs)))]);
@@ -269,7 +232,7 @@ export class TicketService {
       if (a) report.acknowledged = { vendor: a.vendor, by: a.by, ms: a.at - now };
     }
     try {
-      this.hub.store.audit({ t: now, actor: by, action: 'tickets.drill', target: 'vendors', reason: 'contact channel drill', data: report });
+      this.hub.store.audit({ t: now, actor: report.by, action: 'tickets.drill', target: 'vendors', reason: 'contact channel drill', data: report });
     } catch (err) {
       this.log?.warn({ err }, 'could not audit the drill');
     }
@@ -435,30 +398,6 @@ export class TicketService {
     } catch (err) {
       this.log?.warn({ err, incidentId, action }, 'could not record a ticket step on the incident timeline');
     }
-  }
-
-  private drillMessage(id: string, vendor: string, by: string, now: number): TicketMessage {
-    const at = new Date(now).toISOString();
-    const msg: TicketMessage = {
-      action: 'drill',
-      idempotencyKey: `${id}/${vendor}`,
-      incidentId: id,
-      dedupKey: id,
-      severity: 'P3',
-      title: '[DRILL] streamguard contact channel test',
-      summary: `[DRILL] Test message from streamguard started by ${by} at ${at}. No action is needed; please acknowledge so we know this channel reaches a person.`,
-      status: 'drill',
-      lines: [],
-      regions: [],
-      kind: 'drill',
-      scope: 'drill',
-      onset: at,
-      openedAt: at,
-      actions: [],
-      roles: roleLines(this.cfg.roles),
-      drill: true,
-    };
-    return msg;
   }
 }
 

@@ -1,0 +1,370 @@
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hub } from '../../src/hub/hub.ts';
+import type { Incident } from '../../src/incidents/lifecycle.ts';
+import { OutboxStore } from '../../src/store/outbox.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
+import { pagerDutySignature, ticketRoutes } from '../../src/tickets/http.ts';
+import { dingTalkSign } from '../../src/tickets/im.ts';
+import { TicketService } from '../../src/tickets/service.ts';
+import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
+
+const ENV = { PD_KEY: 'routing-key-1', DESK_TOKEN: 'desk-token', PD_WEBHOOK_SECRET: 'pd-secret', ACK_TOKEN: 'ack-token', DING_SECRET: 'ding-secret', HOTLINE_KEY: 'hotline-key' };
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function vendor(): Promise<FakeVendor> {
+  const v = await new FakeVendor().start();
+  cleanup.push(() => v.stop());
+  return v;
+}
+
+function setup(config: unknown, opts: { tickMs?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-'));
+  const store = new SqliteStore(join(dir, 'hub.db'));
+  const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0 });
+  const cfg = TicketsConfigSchema.parse(config);
+  const service = new TicketService({ hub, outbox: new OutboxStore(store.database), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: { baseMs: 50, maxMs: 200 } }).start();
+  cleanup.push(() => store.close());
+  cleanup.push(() => service.stop());
+  /** Opens (or applies) a detector event now; returns the incident. */
+  function detector(type: Parameters<typeof event>[0], severity: Parameters<typeof event>[1], over: Parameters<typeof event>[3] = {}): Incident {
+    const now = Date.now();
+    const change = hub.incidents.onDetectorEvent(event(type, severity, now, over), now);
+    if (!change) throw new Error(`detector ${type} not applied`);
+    return change.incident;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const timeline = (id: string): Record<string, any>[] => store.timeline(id).map((e) => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
+  return { store, hub, service, cfg, detector, timeline };
+}
+
+describe('tickets: one ticket per incident, updates and resolution follow', () => {
+  it('PagerDuty and desk get one ticket each with the evidence; failover, raise and resolve follow; IM escalation channel gets nothing', async () => {
+    const v = await vendor();
+    const t = setup({
+      vendors: [
+        { name: 'cdn-pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' },
+        { name: 'cdn-desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', user: 'ops@example.com' },
+        { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=secret`, use: 'escalation' },
+      ],
+      roles: { describe: { name: 'Alice', contact: '+86 100' }, logs: 'Bob', comms: 'Carol', decide: 'Dave' },
+    });
+    const now = Date.now();
+    t.store.addSamples(samples(now - 30_000, 31, (i) => (i >= 25 ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).filter((s) => s.line === 'primary' || !s.error));
+    const inc = t.detector('open', 'P1');
+    t.hub.incidents.act(inc.id, { type: 'action', by: 'policy:failover', action: 'failover', detail: { from: 'primary', to: 'backup' } }, Date.now());
+
+    await until('PD trigger and desk ticket', () => v.alerts.size === 1 && v.tickets.size === 1);
+    const trigger = v.at('/v2/enqueue')[0]!.body;
+    expect(trigger).toMatchObject({ routing_key: 'routing-key-1', event_action: 'trigger', dedup_key: inc.id, payload: { severity: 'error', source: 'streamguard:s1' } });
+    expect(trigger.payload.summary).toContain('[P1] stream s1 line primary down');
+    const details = trigger.payload.custom_details;
+    expect(details.roles).toEqual(['describes the problem: Alice (+86 100)', 'gathers logs: Bob', 'talks to customers: Carol', 'decides on degradation: Dave']);
+    expect(details.expected_response.withinMs).toBe(60 * 60_000);
+    expect(details.evidence.probeErrors.join('\n')).toMatch(/eu p-eu primary refused ×\d/);
+    expect(Object.keys(details.evidence.lastSamples).sort()).toEqual(['eu', 'us']);
+    expect(details.evidence.history.length).toBeGreaterThan(0);
+
+    const [ticketId, ticket] = [...v.tickets.entries()][0]!;
+    expect(ticket.subject).toContain('[P1]');
+    expect(ticket.priority).toBe('high');
+    expect(ticket.externalId).toBe(inc.id);
+    expect(ticket.body).toContain('describes the problem: Alice');
+    expect(ticket.body).toContain('Evidence');
+    expect(v.at('/api/v2/tickets.json')[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.com/token:desk-token').toString('base64')}`);
+
+    // The failover is on the ticket: in the open itself or as the first comment.
+    await until('failover on the desk ticket', () => (ticket.body + ticket.comments.join('\n')).includes('failover'));
+
+    t.detector('raise', 'P0', { previous: 'P1', scope: 'stream' });
+    await until('raise reaches both', () => ticket.comments.some((c) => c.includes('severity P1 → P0')) && v.at('/v2/enqueue').length >= 2);
+    expect(ticket.priority).toBe('urgent');
+    expect(v.alerts.get(inc.id)).toMatchObject({ status: 'triggered' });
+
+    t.detector('clear', 'P0');
+    await until('resolve reaches both', () => v.alerts.get(inc.id)?.status === 'resolved' && ticket.status === 'solved');
+
+    // A replayed bus event (or a restart catch-up) never opens a second ticket.
+    const stored = t.store.incident(inc.id)!.data as Incident;
+    t.hub.bus.publish('incident.opened', { incident: { ...stored, status: 'open' }, entries: [] });
+    await t.service.tick();
+    await sleep(100);
+    expect(v.tickets.size).toBe(1);
+    expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
+    expect(v.alerts.size).toBe(1);
+    expect(v.at('/im/')).toHaveLength(0);
+
+    const tl = t.timeline(inc.id);
+    expect(tl.filter((e) => e.action === 'ticket-opened').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
+    expect(tl.find((e) => e.action === 'ticket-opened' && e.vendor === 'cdn-desk')?.ref).toBe(String(ticketId));
+    expect(tl.filter((e) => e.action === 'ticket-resolved').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
+  });
+
+  it('below minSeverity and blind probes get no ticket; a P3 raised to P1 gets one then', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY', minSeverity: 'P1' }] });
+    t.detector('open', 'P1', { key: 'probe/p-eu/blind', kind: 'blind', scope: 'probe', probe: 'p-eu', stream: undefined, line: undefined });
+    const inc = t.detector('open', 'P3');
+    await t.service.tick();
+    await sleep(100);
+    expect(v.received).toHaveLength(0);
+    t.detector('raise', 'P1', { previous: 'P3' });
+    await until('ticket after raise', () => v.alerts.get(inc.id));
+    expect(v.at('/v2/enqueue')).toHaveLength(1);
+  });
+});
+
+describe('tickets: vendor endpoint down', () => {
+  it('connection refused for a while → the ticket is delivered exactly once when it returns', async () => {
+    const v = await vendor();
+    await v.down();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await until('a few failed attempts', () => (t.service.status(inc.id).rows[0]?.attempts ?? 0) >= 3);
+    expect(t.service.status(inc.id).rows[0]).toMatchObject({ status: 'pending' });
+    expect(t.service.status(inc.id).rows[0]!.lastError).toMatch(/ECONNREFUSED/);
+    await v.up();
+    await until('delivered', () => t.service.status(inc.id).rows[0]?.status === 'delivered');
+    await sleep(300);
+    expect(v.at('/v2/enqueue')).toHaveLength(1);
+    const tl = t.timeline(inc.id);
+    expect(tl.filter((e) => e.action === 'ticket-delivery-retrying')).toHaveLength(1);
+    expect(tl.filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
+  });
+
+  it('HTTP 500 for a while → one desk ticket; the update queued meanwhile follows it, in order', async () => {
+    const v = await vendor();
+    v.mode = '500';
+    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
+    const inc = t.detector('open', 'P1');
+    t.hub.incidents.act(inc.id, { type: 'action', by: 'policy:failover', action: 'failover', detail: { to: 'backup' } }, Date.now());
+    await until('rejected twice', () => v.rejected >= 2);
+    expect(v.received).toHaveLength(0);
+    v.mode = 'ok';
+    await until('ticket and its comment', () => [...v.tickets.values()][0]?.comments.some((c) => c.includes('failover')));
+    await sleep(300);
+    expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
+    expect(v.tickets.size).toBe(1);
+    expect(v.received.map((r) => r.method)).toEqual(['POST', 'PUT']);
+    expect(v.received[1]!.headers.authorization).toBe('Bearer desk-token');
+  });
+
+  it('a permanent refusal (400) is not retried and is on the timeline', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'hook', type: 'webhook', url: `${v.url}/nowhere` }] });
+    const inc = t.detector('open', 'P1');
+    await until('failed', () => t.service.status(inc.id).rows[0]?.status === 'failed');
+    expect(v.received).toHaveLength(1);
+    expect(t.timeline(inc.id).find((e) => e.action === 'ticket-failed')?.error).toMatch(/HTTP 404/);
+  });
+});
+
+const escalationVendors = (v: FakeVendor) => [
+  { name: 'cdn-pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY', webhookSecretEnv: 'PD_WEBHOOK_SECRET' },
+  { name: 'am-hook', type: 'webhook', url: `${v.url}/hook/account-manager`, use: 'escalation', ackTokenEnv: 'ACK_TOKEN' },
+  { name: 'hotline', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'HOTLINE_KEY', use: 'escalation' },
+  { name: 'ops-im', type: 'dingtalk', url: `${v.url}/im/dingtalk?access_token=x`, secretEnv: 'DING_SECRET', use: 'escalation', mention: ['13800000000'] },
+];
+const chain = [
+  { name: 'account manager', channel: 'am-hook' },
+  { name: '24/7 hotline', channel: 'hotline', after: '150ms' },
+  { name: 'ops IM group', channel: 'ops-im', after: '150ms' },
+];
+
+describe('tickets: SLA expiry and escalation', () => {
+  it('unacknowledged past the short P0 target → account manager, hotline page, IM group, in order, each on the timeline; resolve closes the page', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain }, roles: { describe: 'Alice' } });
+    const opened = Date.now();
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await until('IM group reached', () => v.at('/im/dingtalk').length === 1, 5000);
+    const tl = t.timeline(inc.id);
+    const esc = tl.filter((e) => e.action === 'escalated');
+    expect(esc.map((e) => [e.step, e.name, e.channel])).toEqual([
+      [1, 'account manager', 'am-hook'],
+      [2, '24/7 hotline', 'hotline'],
+      [3, 'ops IM group', 'ops-im'],
+    ]);
+    const times = esc.map((e) => (t.store.timeline(inc.id).find((x) => (x.data as { step?: number; action?: string }).step === e.step && (x.data as { action?: string }).action === 'escalated')!.t));
+    expect(times[0]! - opened).toBeGreaterThanOrEqual(300);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(140);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(140);
+    await until('every escalation delivered', () => t.timeline(inc.id).filter((e) => e.action === 'escalation-delivered').length === 3);
+
+    const am = v.at('/hook/account-manager')[0]!;
+    expect(am.body.action).toBe('escalate');
+    expect(am.body.ticket.escalation).toMatchObject({ step: 0, name: 'account manager' });
+    expect(am.headers['idempotency-key']).toBe(`${inc.id}/am-hook/escalate:0:0`);
+    const hotline = v.at('/v2/enqueue').filter((r) => r.body.routing_key === 'hotline-key');
+    expect(hotline).toHaveLength(1);
+    expect(hotline[0]!.body.payload.summary).toMatch(/^ESCALATION/);
+    const im = v.at('/im/dingtalk')[0]!;
+    expect(im.path).toMatch(/timestamp=\d+&sign=/);
+    const ts = Number(/timestamp=(\d+)/.exec(im.path)![1]);
+    expect(decodeURIComponent(/sign=([^&]+)/.exec(im.path)![1]!)).toBe(dingTalkSign('ding-secret', ts));
+    expect(im.body.msgtype).toBe('markdown');
+    expect(im.body.markdown.text).toContain('ESCALATION');
+    expect(im.body.markdown.text).toContain('describes the problem: Alice');
+    expect(im.body.markdown.text).toContain('@13800000000');
+
+    t.detector('clear', 'P0');
+    await until('page resolved', () => v.at('/v2/enqueue').filter((r) => r.body.routing_key === 'hotline-key' && r.body.event_action === 'resolve').length === 1);
+    // The IM group hears it is over too.
+    await until('IM all clear', () => v.at('/im/dingtalk').some((r) => String(r.body.markdown.title).startsWith('Resolved')));
+  });
+});
+
+describe('tickets: inbound acknowledgement', () => {
+  async function mount(t: ReturnType<typeof setup>) {
+    const routes = ticketRoutes(t.service, { config: t.cfg, env: ENV, authorize: (req) => req.headers.authorization === 'Bearer operator' });
+    const server = http.createServer((req, res) => {
+      void routes(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  function pdEvent(incidentKey: string) {
+    return JSON.stringify({
+      event: {
+        id: '01DEN7ZTLKP8H0BC6ZMTH3VF5S',
+        event_type: 'incident.acknowledged',
+        resource_type: 'incident',
+        occurred_at: new Date().toISOString(),
+        agent: { id: 'PLH1HKV', summary: 'CDN support engineer', type: 'user_reference' },
+        data: { id: 'Q1ABCDEF', type: 'incident', status: 'acknowledged', incident_key: incidentKey, title: 'x' },
+      },
+    });
+  }
+
+  it('PagerDuty v3 webhook: bad signature rejected; signed acknowledgement stops escalation and records time to ack', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '600ms' }, chain } });
+    const base = await mount(t);
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await until('ticket', () => v.alerts.get(inc.id));
+
+    const body = pdEvent(inc.id);
+    const url = `${base}/api/v1/tickets/webhooks/pagerduty/cdn-pd`;
+    let r = await fetch(url, { method: 'POST', body, headers: { 'x-pagerduty-signature': pagerDutySignature(body, 'wrong-secret') } });
+    expect(r.status).toBe(401);
+    r = await fetch(url, { method: 'POST', body, headers: {} });
+    expect(r.status).toBe(401);
+    r = await fetch(url, { method: 'POST', body: body.replace('acknowledged', 'acknowledgeD'), headers: { 'x-pagerduty-signature': pagerDutySignature(body, 'pd-secret') } });
+    expect(r.status).toBe(401); // signature is over the exact body
+    r = await fetch(url, { method: 'POST', body, headers: { 'x-pagerduty-signature': `v1=deadbeef, ${pagerDutySignature(body, 'pd-secret')}` } });
+    expect(r.status).toBe(200);
+    const ack = (await r.json()) as { ok: boolean; timeToAckMs: number };
+    expect(ack.ok).toBe(true);
+    expect(ack.timeToAckMs).toBeGreaterThanOrEqual(0);
+    expect(ack.timeToAckMs).toBeLessThan(600);
+
+    await sleep(1200); // past the deadline and the whole chain
+    expect(v.at('/hook')).toHaveLength(0);
+    expect(v.at('/im/')).toHaveLength(0);
+    const tl = t.timeline(inc.id);
+    expect(tl.filter((e) => e.action === 'escalated')).toHaveLength(0);
+    expect(tl.find((e) => e.action === 'vendor-acknowledged')).toMatchObject({ by: 'sla', vendor: 'cdn-pd', ackBy: 'CDN support engineer', timeToAckMs: ack.timeToAckMs });
+    expect(t.service.status(inc.id).sla?.ackedAt).toBeDefined();
+
+    // A second acknowledgement changes nothing; an unknown incident is a 404.
+    r = await fetch(url, { method: 'POST', body, headers: { 'x-pagerduty-signature': pagerDutySignature(body, 'pd-secret') } });
+    expect(await r.json()).toMatchObject({ already: true, timeToAckMs: ack.timeToAckMs });
+    const other = pdEvent('nope@1');
+    r = await fetch(url, { method: 'POST', body: other, headers: { 'x-pagerduty-signature': pagerDutySignature(other, 'pd-secret') } });
+    expect(r.status).toBe(404);
+  });
+
+  it('generic webhook with a token; evidence and ticket status routes', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P1: '300ms' }, chain } });
+    const base = await mount(t);
+    const inc = t.detector('open', 'P1');
+    await until('escalated to the account manager', () => v.at('/hook/account-manager').length === 1, 5000);
+    const url = `${base}/api/v1/tickets/webhooks/ack/am-hook`;
+    let r = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: JSON.stringify({ incident: inc.id }) });
+    expect(r.status).toBe(401);
+    r = await fetch(`${url}?token=ack-token`, { method: 'POST', body: JSON.stringify({ incident: inc.id, by: 'account manager Zhang' }) });
+    expect(r.status).toBe(200);
+    const ack = (await r.json()) as { timeToAckMs: number };
+    expect(ack.timeToAckMs).toBeGreaterThanOrEqual(300);
+    await sleep(600);
+    // Step 1 fired before the ack, steps 2 and 3 never.
+    expect(t.timeline(inc.id).filter((e) => e.action === 'escalated').map((e) => e.step)).toEqual([1]);
+    expect(v.at('/v2/enqueue').filter((x) => x.body.routing_key === 'hotline-key')).toHaveLength(0);
+
+    r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}/evidence`, { headers: { authorization: 'Bearer operator' } });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ incidentId: inc.id, stream: 's1', lines: ['primary'], regions: ['eu'] });
+    r = await fetch(`${base}/api/v1/incidents/${inc.id}/evidence`, { headers: { authorization: 'Bearer operator' } });
+    expect(r.status).toBe(200); // raw slashes too
+    r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}/evidence`);
+    expect(r.status).toBe(403);
+    r = await fetch(`${base}/api/v1/tickets?incident=${encodeURIComponent(inc.id)}`, { headers: { authorization: 'Bearer operator' } });
+    const status = (await r.json()) as { rows: { key: string; status: string }[] };
+    expect(status.rows.map((x) => [x.key.slice(inc.id.length), x.status])).toEqual([
+      ['/cdn-pd/open', 'delivered'],
+      ['/am-hook/escalate:0:0', 'delivered'],
+    ]);
+    r = await fetch(`${base}/api/v1/nothing-here`);
+    expect(r.status).toBe(404);
+  });
+});
+
+describe('tickets: drill', () => {
+  it('sends a marked test through every vendor and escalation channel and reports which answered and how fast', async () => {
+    const v = await vendor();
+    const dead = await vendor();
+    await dead.down();
+    const t = setup({
+      vendors: [
+        ...escalationVendors(v),
+        { name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' },
+        { name: 'wecom', type: 'wecom', url: `${v.url}/im/wecom?key=k`, use: 'escalation' },
+        { name: 'slack', type: 'slack', url: `${v.url}/im/slack/T000/B000/XXX`, use: 'escalation' },
+        { name: 'gone', type: 'webhook', url: `${dead.url}/hook`, use: 'escalation' },
+      ],
+      escalation: { sla: { P0: '15m' }, chain: [...chain, { name: 'backup contact', channel: 'gone' }] },
+      roles: { describe: 'Alice' },
+    });
+    const pending = t.service.drill({ by: 'night-shift', waitAckMs: 3000 });
+    // A human acknowledges the drill through the generic webhook.
+    const drillId = await until('drill message at the account manager', () => v.at('/hook/account-manager')[0]?.body.ticket.incidentId as string | undefined);
+    expect(t.service.acknowledge({ incidentId: drillId, vendor: 'am-hook', by: 'Zhang' }).ok).toBe(true);
+    const report = await pending;
+    expect(report.ok).toBe(false);
+    const by = Object.fromEntries(report.channels.map((c) => [c.name, c]));
+    for (const name of ['cdn-pd', 'am-hook', 'hotline', 'ops-im', 'desk', 'wecom', 'slack']) {
+      expect(by[name], name).toMatchObject({ ok: true });
+      expect(by[name]!.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(by.gone).toMatchObject({ ok: false, uses: ['escalation: backup contact'] });
+    expect(by.gone!.error).toMatch(/ECONNREFUSED/);
+    expect(by.hotline!.uses).toEqual(['escalation: 24/7 hotline']);
+    expect(by['cdn-pd']!.uses).toEqual(['ticket']);
+    expect(report.acknowledged).toMatchObject({ vendor: 'am-hook', by: 'Zhang' });
+
+    // Clearly marked everywhere; PagerDuty pages are resolved at once, the desk ticket closed.
+    const pd = v.at('/v2/enqueue');
+    expect(pd.filter((r) => r.body.event_action === 'trigger').every((r) => r.body.payload.summary.startsWith('[DRILL]') && r.body.payload.severity === 'info')).toBe(true);
+    expect([...v.alerts.values()].every((a) => a.status === 'resolved')).toBe(true);
+    const ticket = [...v.tickets.values()][0]!;
+    expect(ticket.subject).toMatch(/^\[DRILL\]/);
+    expect(ticket.status).toBe('solved');
+    expect(v.at('/im/wecom')[0]!.body.markdown.content).toContain('DRILL');
+    expect(v.at('/im/slack')[0]!.body.text).toContain('[DRILL]');
+    expect(t.store.auditLog(5).find((a) => a.action === 'tickets.drill')).toMatchObject({ actor: 'night-shift' });
+  });
+});
