@@ -153,7 +153,8 @@ export class IncidentManager {
     const onset = Number(e.data.firstSeen);
     const ev: RegionEvidence | undefined = event?.regions.find((r) => r.region === region);
     try {
-      return fetch({ stream: inc.stream!, line: inc.line!, region, probe, onset, windowMs: ev?.sample?.windowMs ?? 1000 }, this.opts.onsetSampleCount ?? 5);
+      // Up to the first bad sample: the onset itself lies inside that sample's window.
+      return fetch({ stream: inc.stream!, line: inc.line!, region, probe, onset: ev?.sample?.t ?? onset, windowMs: ev?.sample?.windowMs ?? 1000 }, this.opts.onsetSampleCount ?? 5);
     } catch (err) {
       this.opts.logger?.warn({ err, incident: inc.id }, 'could not read the samples around the onset');
       return [];
