@@ -44,7 +44,7 @@ export interface UplinkClientStats {
   hubErrors: number;
 }
 
-const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000, jitter: 0.3 };
+const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 10_000, jitter: 0.3 };
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const SEND_BATCH = 500;
 
