@@ -11,7 +11,7 @@ import { pinFeature, unpinFeature } from './features.ts';
 import { incidentView, streamHealth } from './health.ts';
 import type { ControlSource } from './http.ts';
 import { pinLine, unpinLine } from './policy.ts';
-import type { Decision, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
+import type { Decision, IncidentView, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
 
 /**
  * The controller: the shell around the pure policies.
@@ -155,11 +155,19 @@ export class Controller implements ControlSource {
 
   /** Evaluates every stream (time-based policies: failback, hold-offs, pin expiry). */
   tick(): void {
-    for (const id of this.slots.keys()) this.evaluate(id);
+    // One pass over the open incidents for every stream (not one per stream).
+    const byStream = new Map<string, IncidentView[]>();
+    for (const inc of this.hub.incidents.open()) {
+      if (inc.stream === undefined || !this.slots.has(inc.stream)) continue;
+      let list = byStream.get(inc.stream);
+      if (!list) byStream.set(inc.stream, (list = []));
+      list.push(incidentView(inc));
+    }
+    for (const id of this.slots.keys()) this.evaluate(id, byStream.get(id) ?? []);
   }
 
   /** Evaluates one stream now. Re-entrant calls (from our own side effects) are queued, not nested. */
-  evaluate(stream: string): void {
+  evaluate(stream: string, incidents?: IncidentView[]): void {
     const slot = this.slots.get(stream);
     if (!slot) return;
     if (this.evaluating) {
@@ -168,7 +176,7 @@ export class Controller implements ControlSource {
     }
     this.evaluating = true;
     try {
-      this.run(slot, (now) => evaluateStream(slot.state, { stream, lines: slot.lines, health: this.health(stream), incidents: this.incidents(stream) }, slot.policy, now));
+      this.run(slot, (now) => evaluateStream(slot.state, { stream, lines: slot.lines, health: this.health(stream), incidents: incidents ?? this.incidents(stream) }, slot.policy, now));
       while (this.again.size > 0) {
         const [next] = this.again;
         this.again.delete(next!);

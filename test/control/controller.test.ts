@@ -137,7 +137,9 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
       if (okAt === undefined && Object.values(h).every((r) => r.level === 'ok')) okAt = Math.max(...Object.values(h).map((r) => r.since));
     }
     const failback = actions.find((a) => a.reason === 'failback')!;
-    expect(failback).toMatchObject({ from: 'backup', to: 'primary', actor: 'policy:failback' });
+    expect(failback).toMatchObject({ from: 'backup', to: 'primary', actor: 'policy:failback', incidentId: incident.id });
+    expect(handle.hub.incidents.byDedupKey('s1/primary/down')!.status).toBe('resolved');
+    expect(store.timeline(incident.id).filter((e) => e.type === 'action').map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.done', 'switch']);
     expect(okAt).toBeDefined();
     expect(failback.at - okAt!).toBeGreaterThanOrEqual(3000);
     expect(failback.at - okAt!).toBeLessThan(4000);
