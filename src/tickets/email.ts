@@ -77,11 +77,14 @@ export function sendMail(opts: SmtpOptions, mail: Mail): Promise<number> {
     let lines: string[] = [];
     let waiting: ((r: { code: number; text: string }) => void) | undefined;
     let settled = false;
+    /** Reply code to the message once the relay accepted it: whatever happens after (QUIT) is success. */
+    let accepted: number | undefined;
     const finish = (err?: Error, code?: number) => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      if (err) reject(err);
+      if (accepted !== undefined) resolve(accepted);
+      else if (err) reject(err);
       else resolve(code!);
     };
     socket.on('data', (d: Buffer) => {
@@ -123,8 +126,9 @@ export function sendMail(opts: SmtpOptions, mail: Mail): Promise<number> {
       for (const to of mail.to) await expect(`RCPT TO:<${address(to)}>`, [250, 251], `RCPT TO ${to}`);
       await expect('DATA', [354], 'DATA');
       const r = await expect(`${formatMessage(mail).replace(/\r\n\./g, '\r\n..')}\r\n.`, [250], 'message');
-      socket.write('QUIT\r\n');
       // The message is accepted at 250; QUIT's answer is a courtesy.
+      accepted = r.code;
+      await expect('QUIT', [221], 'QUIT').catch(() => undefined);
       finish(undefined, r.code);
     })().catch((err: Error) => finish(err));
   });
