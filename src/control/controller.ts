@@ -11,7 +11,7 @@ import { pinFeature, unpinFeature } from './features.ts';
 import { incidentView, streamHealth } from './health.ts';
 import type { ControlSource } from './http.ts';
 import { pinLine, unpinLine } from './policy.ts';
-import type { Decision, IncidentView, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
+import type { Decision, IncidentView, PolicyInput, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
 
 /**
  * The controller: the shell around the pure policies.
@@ -176,12 +176,12 @@ export class Controller implements ControlSource {
     }
     this.evaluating = true;
     try {
-      this.run(slot, (now) => evaluateStream(slot.state, { stream, lines: slot.lines, health: this.health(stream), incidents: incidents ?? this.incidents(stream) }, slot.policy, now));
+      this.run(slot, (now) => evaluateStream(slot.state, this.input(slot, now, incidents), slot.policy, now));
       while (this.again.size > 0) {
         const [next] = this.again;
         this.again.delete(next!);
         const s = this.slots.get(next!)!;
-        this.run(s, (now) => evaluateStream(s.state, { stream: next!, lines: s.lines, health: this.health(next!), incidents: this.incidents(next!) }, s.policy, now));
+        this.run(s, (now) => evaluateStream(s.state, this.input(s, now), s.policy, now));
       }
     } finally {
       this.evaluating = false;
@@ -285,6 +285,15 @@ export class Controller implements ControlSource {
     const slot = this.slots.get(stream);
     if (!slot) throw new Error(`no stream "${stream}" in the config`);
     return slot;
+  }
+
+  private input(slot: StreamSlot, now: number, incidents?: IncidentView[]): PolicyInput {
+    const stream = slot.cfg.id;
+    const health = this.health(stream);
+    const input: PolicyInput = { stream, lines: slot.lines, health, incidents: incidents ?? this.incidents(stream) };
+    const graceUntil = this.hub.detector.state.streams.get(stream)?.graceUntil;
+    if (graceUntil !== undefined && now < graceUntil && slot.lines.some((l) => health[l] === undefined)) input.awaiting = true;
+    return input;
   }
 
   private incidents(stream: string) {

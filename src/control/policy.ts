@@ -154,6 +154,8 @@ export function evaluateLines(prev: LineControlState, input: PolicyInput, policy
       delete state.noHealthySeverity;
       return { state, decisions };
     }
+    // At start-up a line that has not reported yet is unknown: wait for it (or the grace end) before saying "none".
+    if (input.awaiting && lines.some((l) => l !== active && !isSeen(health[l]))) return { state, decisions };
     const h = health[active]!;
     const everywhere = Object.values(h).every((r) => r.level === 'down');
     const severity: Severity = everywhere ? 'P0' : 'P1';

@@ -31,6 +31,8 @@ export interface PolicyInput {
   lines: readonly string[];
   health: StreamHealth;
   incidents: readonly IncidentView[];
+  /** The stream is in its start-up grace and some configured line has not reported yet (unknown, not absent). */
+  awaiting?: boolean;
 }
 
 /** An operator override with an expiry. */

@@ -58,6 +58,17 @@ describe('failover (one evaluation)', () => {
     });
   }
 
+  it('start-up: a line that has not reported yet is awaited, not declared missing', () => {
+    const p = policy();
+    const inp = { stream: S, lines: LINES, health: health({ primary: 'down' }), incidents: [down('primary')], awaiting: true };
+    let r = evaluateLines(start(), inp, p, T);
+    expect(r.decisions).toEqual([]);
+    r = evaluateLines(r.state, { ...inp, health: health({ primary: 'down', backup: 'ok' }) }, p, T + 500);
+    expect(summary(r.decisions)).toEqual(['switch primary→backup failover']);
+    // grace over, still unseen: said
+    expect(summary(evaluateLines(start(), { ...inp, awaiting: false }, p, T).decisions)).toEqual(['escalate no-healthy-line P0']);
+  });
+
   it('a failover carries the incident and its onset; nothing is mutated', () => {
     const s0 = start();
     const frozen = JSON.stringify(s0);
