@@ -11,13 +11,13 @@ export interface Received {
   at: number;
 }
 
-export type Mode = 'ok' | '500' | 'down';
+export type Mode = 'ok' | '500' | 'hang';
 
 /**
  * A local vendor: PagerDuty Events v2 at POST /v2/enqueue, a Zendesk-shaped desk under
  * /api/v2/tickets, an IM bot (WeCom/DingTalk/Slack-shaped) at POST /im/*, a generic webhook at
  * POST /hook. Records every request it accepted; `mode` '500' answers 500 (and records nothing),
- * 'down' closes the listening socket (connection refused) until set back.
+ * 'hang' records and never answers; down()/up() close and reopen the port (connection refused).
  */
 export class FakeVendor {
   readonly received: Received[] = [];
@@ -82,6 +82,7 @@ export class FakeVendor {
       const body = raw ? (JSON.parse(raw) as unknown) : undefined;
       const rec: Received = { method: req.method ?? '', path, headers: req.headers, body, at: Date.now() };
       this.received.push(rec);
+      if (this.mode === 'hang') return;
       const json = (status: number, b: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(b));
