@@ -96,6 +96,7 @@ export class Controller implements ControlSource {
   private evaluating = false;
   private again = new Set<string>();
   private started = false;
+  private stopped = false;
 
   constructor(opts: ControllerOptions) {
     this.hub = opts.hub;
@@ -136,8 +137,9 @@ export class Controller implements ControlSource {
     return this;
   }
 
-  /** Stops evaluating, aborts retries in flight and waits for the actuator queues. */
+  /** Stops evaluating (tick and evaluate become no-ops), aborts retries in flight and waits for the actuator queues. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.timer) clearInterval(this.timer);
     this.abort.abort(new Error('controller stopping'));
@@ -169,7 +171,7 @@ export class Controller implements ControlSource {
   /** Evaluates one stream now. Re-entrant calls (from our own side effects) are queued, not nested. */
   evaluate(stream: string, incidents?: IncidentView[]): void {
     const slot = this.slots.get(stream);
-    if (!slot) return;
+    if (!slot || this.stopped) return;
     if (this.evaluating) {
       this.again.add(stream);
       return;
