@@ -17,12 +17,22 @@ import type { StoredIncident } from '../store/store.ts';
  * Errors are JSON `{error}`; a bad query parameter is a 400 that names it.
  */
 
+export interface RawRoute {
+  pattern: RegExp;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, params: string[]): void | Promise<void>;
+}
+
 export interface ApiOptions {
   hub: Hub;
   /** Stream ids from the config (unknown stream → 404). */
   streams: readonly string[];
   /** Number of in-process probe lines running (for /healthz). */
   localProbes?: () => number;
+  /**
+   * Routes that answer by themselves (not JSON): /metrics, and later the control and ticket
+   * endpoints. Matched before the JSON routes.
+   */
+  rawRoutes?: RawRoute[];
   /** Remote probe uplink status for /healthz (src/uplink), when mounted. */
   uplink?: () => unknown;
   logger?: Logger;
@@ -130,6 +140,16 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
     let body: unknown;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      for (const raw of opts.rawRoutes ?? []) {
+        const m = raw.pattern.exec(url.pathname);
+        if (!m) continue;
+        Promise.resolve(raw.handle(req, res, url, m.slice(1))).catch((err: unknown) => {
+          opts.logger?.error({ err, url: req.url }, 'API request failed');
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ error: 'internal error' }));
+        });
+        return;
+      }
       const route = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find((x) => x.m);
       if (!route) throw new HttpError(404, `no route ${url.pathname}`);
       if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
-import { startApi, type ApiServer } from '../api/server.ts';
+import { startApi, type ApiServer, type RawRoute } from '../api/server.ts';
+import { HubMetrics } from '../metrics/metrics.ts';
 import { lineUrl, type Config } from '../config/schema.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../log.ts';
@@ -80,7 +81,18 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const listen = opts.listen ?? config.hub.listen;
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readFileSync(config.hub.tls.certFile), key: readFileSync(config.hub.tls.keyFile) };
-      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), logger, ...(tls && { tls }) });
+      const metrics = new HubMetrics(config, h);
+      const rawRoutes: RawRoute[] = [
+        {
+          pattern: /^\/metrics$/,
+          handle: async (_req, res) => {
+            const text = await metrics.text();
+            res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+            res.end(text);
+          },
+        },
+      ];
+      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, logger, ...(tls && { tls }) });
       uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
     }
     if (opts.probes !== false && config.probe.embedded) {

@@ -1,0 +1,128 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../config/schema.ts';
+import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../detect/types.ts';
+import type { Hub } from '../hub/hub.ts';
+import type { Sample } from '../model/sample.ts';
+
+const P = 'streamguard_';
+const VIEW = ['stream', 'line', 'region'] as const;
+
+/**
+ * The Prometheus metrics of ARCHITECTURE.md. Label values come only from the config (streams,
+ * their lines, regions): a sample naming anything else is not exported, so cardinality stays
+ * bounded at streams × lines × regions whatever probes send. Never URLs or errors in labels.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly known: { streams: Map<string, Set<string>>; regions: Set<string> };
+  private readonly gauges;
+  private readonly freeze;
+  private readonly samples;
+  private readonly detectionDelay;
+
+  constructor(
+    config: Pick<Config, 'streams' | 'regions'>,
+    private readonly hub: Hub,
+  ) {
+    this.known = {
+      streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])),
+      regions: new Set(config.regions),
+    };
+    const r = [this.registry];
+    const gauge = (name: string, help: string) => new Gauge({ name: P + name, help, labelNames: VIEW, registers: r });
+    this.gauges = {
+      up: gauge('probe_up', '1 when the probe sees the line connected'),
+      startup: gauge('startup_seconds', 'connect to first decodable video frame, last (re)connect'),
+      latency: gauge('latency_seconds', 'live latency (HLS PROGRAM-DATE-TIME)'),
+      fps: gauge('fps', 'video frames per second'),
+      bitrate: gauge('bitrate_bps', 'received bits per second'),
+      stall: gauge('stall_ratio', 'share of the last window without new media'),
+      skew: gauge('av_skew_seconds', 'audio minus video timestamp at the same arrival (container)'),
+      sync: gauge('av_sync_seconds', 'content A/V sync from markers, BT.1359 sign (+ audio leads)'),
+    };
+    this.freeze = new Counter({ name: `${P}freeze_seconds_total`, help: 'time showing a frozen picture', labelNames: VIEW, registers: r });
+    this.samples = new Counter({ name: `${P}samples_total`, help: 'samples received', labelNames: ['region'], registers: r });
+    this.detectionDelay = new Histogram({
+      name: `${P}detection_delay_seconds`,
+      help: 'fault onset to incident open',
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
+      registers: r,
+    });
+    // Evaluated at scrape time from the hub's own state: always current, nothing to keep in sync.
+    const lineHealth = () => this.lineHealth();
+    const openIncidents = () => this.hub.incidents.open();
+    new Gauge({
+      name: `${P}line_health`,
+      help: 'worst view of the line per region: 0 ok, 1 degraded, 2 down',
+      labelNames: VIEW,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [key, level] of lineHealth()) {
+          const [stream, line, region] = key.split('\u0000') as [string, string, string];
+          this.set({ stream, line, region }, LEVEL_RANK[level]);
+        }
+      },
+    });
+    new Gauge({
+      name: `${P}incidents_open`,
+      help: 'open incidents by severity',
+      labelNames: ['severity'],
+      registers: r,
+      collect() {
+        const counts: Record<Severity, number> = { P0: 0, P1: 0, P2: 0, P3: 0 };
+        for (const inc of openIncidents()) if (inc.severity in SEVERITY_RANK) counts[inc.severity as Severity]++;
+        for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+
+    hub.bus.on('sample', (s) => this.observe(s));
+    hub.bus.on('incident.opened', (c) => {
+      if (c.detectionDelayMs !== undefined) this.detectionDelay.observe(c.detectionDelayMs / 1000);
+    });
+  }
+
+  /** Text exposition for a scrape. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private observe(s: Sample): void {
+    if (!this.known.regions.has(s.region)) return;
+    this.samples.inc({ region: s.region });
+    if (!this.known.streams.get(s.stream)?.has(s.line)) return;
+    const v = { stream: s.stream, line: s.line, region: s.region };
+    const g = this.gauges;
+    g.up.set(v, s.connected ? 1 : 0);
+    g.fps.set(v, s.fps);
+    g.bitrate.set(v, s.bitrateBps);
+    g.stall.set(v, Math.min(1, s.stallMs / s.windowMs));
+    if (s.startupMs !== undefined) g.startup.set(v, s.startupMs / 1000);
+    if (s.latencyMs !== undefined) g.latency.set(v, s.latencyMs / 1000);
+    if (s.avSkewMs !== undefined) g.skew.set(v, s.avSkewMs / 1000);
+    if (s.avSyncMs !== undefined) g.sync.set(v, s.avSyncMs / 1000);
+    if (s.freezeMs > 0) this.freeze.inc(v, s.freezeMs / 1000);
+  }
+
+  /** Worst level over the probes of each (stream, line, region) the config knows. */
+  private lineHealth(): Map<string, 'ok' | 'degraded' | 'down'> {
+    const out = new Map<string, 'ok' | 'degraded' | 'down'>();
+    for (const views of this.hub.detector.state.streams.values()) {
+      for (const [line, states] of views.lines) {
+        if (!this.known.streams.get(views.id)?.has(line)) continue;
+        for (const st of states) {
+          if (!this.known.regions.has(st.region)) continue;
+          const key = `${views.id}\u0000${line}\u0000${st.region}`;
+          const prev = out.get(key);
+          if (!prev || LEVEL_RANK[st.level] > LEVEL_RANK[prev]) out.set(key, st.level);
+        }
+      }
+    }
+    return out;
+  }
+}
