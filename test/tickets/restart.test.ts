@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 /** Runs the child until it enqueued (and `ready` holds), SIGKILLs it, returns the incident id. */
-async function enqueueThenKill9(file: string, vendorUrl: string, ready: () => boolean): Promise<string> {
+async function enqueueThenKill9(file: string, vendorUrl: string, ready: (sinceEnqueuedMs: number) => boolean): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'outbox-child.ts'), file, vendorUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'silent' } });
   let out = '';
   let err = '';
@@ -28,7 +28,8 @@ async function enqueueThenKill9(file: string, vendorUrl: string, ready: () => bo
   const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
   cleanup.push(() => void child.kill('SIGKILL'));
   const id = await until(`child to enqueue (stderr: ${err})`, () => /enqueued (\S+)/.exec(out)?.[1], 30_000);
-  await until('child to be mid-delivery', () => ready(), 10_000);
+  const enqueuedAt = Date.now();
+  await until('child to be mid-delivery', () => ready(Date.now() - enqueuedAt), 10_000);
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
   return id;
@@ -52,8 +53,7 @@ describe('outbox survives kill -9', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sg-outbox-kill-')), 'hub.db');
     // Let it fail against the refused port for a while (the child holds the database exclusively:
     // its attempts are read back after the kill).
-    const since = Date.now();
-    const id = await enqueueThenKill9(file, v.url, () => Date.now() - since > 300);
+    const id = await enqueueThenKill9(file, v.url, (ms) => ms > 300);
     await v.up();
     const { service } = restart(file, v.url);
     await until('delivered after restart', () => service.status(id).rows[0]?.status === 'delivered');
