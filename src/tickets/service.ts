@@ -37,6 +37,8 @@ export interface TicketHub {
   incidents: {
     act(id: string, input: ActionInput, now: number): unknown;
     open(): Incident[];
+    /** The manager's current incident for a dedup key (to avoid acting on a superseded one). */
+    byDedupKey?(key: string): Incident | undefined;
   };
 }
 
@@ -394,6 +396,15 @@ export class TicketService {
 
   private act(incidentId: string, by: 'tickets' | 'sla', action: string, detail: Record<string, unknown>, now: number): void {
     try {
+      const stored = this.hub.store.incident(incidentId);
+      const inc = stored?.data as Incident | undefined;
+      const current = inc && this.hub.incidents.byDedupKey?.(inc.key);
+      if (stored && inc && current && current.id !== incidentId) {
+        // A later incident holds this key in the manager: acting through it would put the old one
+        // back in its place. Append the entry to the old incident's timeline in the store only.
+        this.hub.store.upsertIncident(stored, [{ incidentId, t: now, type: 'action', data: { by, action, ...detail } }]);
+        return;
+      }
       this.hub.incidents.act(incidentId, { type: 'action', by, action, detail }, now);
     } catch (err) {
       this.log?.warn({ err, incidentId, action }, 'could not record a ticket step on the incident timeline');

@@ -27,10 +27,10 @@ async function vendor(): Promise<FakeVendor> {
   return v;
 }
 
-function setup(config: unknown, opts: { tickMs?: number } = {}) {
+function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-'));
   const store = new SqliteStore(join(dir, 'hub.db'));
-  const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0 });
+  const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
   const cfg = TicketsConfigSchema.parse(config);
   const service = new TicketService({ hub, outbox: new OutboxStore(store.database), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: { baseMs: 50, maxMs: 200 } }).start();
   cleanup.push(() => store.close());
@@ -120,6 +120,22 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     t.detector('raise', 'P1', { previous: 'P3' });
     await until('ticket after raise', () => v.alerts.get(inc.id));
     expect(v.at('/v2/enqueue')).toHaveLength(1);
+  });
+});
+
+describe('tickets: a later incident on the same key', () => {
+  it('gets its own ticket; a late step recorded on the old one does not displace it in the hub', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { reopenWindowMs: 10 });
+    const a = t.detector('open', 'P1');
+    t.detector('clear', 'P1');
+    await sleep(30);
+    const b = t.detector('open', 'P1');
+    expect(b.id).not.toBe(a.id);
+    await until('two alerts, the first resolved', () => v.alerts.size === 2 && v.alerts.get(a.id)?.status === 'resolved');
+    expect(t.service.acknowledge({ incidentId: a.id, vendor: 'pd', by: 'late' }).ok).toBe(true);
+    expect(t.hub.incidents.byDedupKey(a.key)?.id).toBe(b.id);
+    expect(t.timeline(a.id).some((e) => e.action === 'vendor-acknowledged')).toBe(true);
   });
 });
 
