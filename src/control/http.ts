@@ -71,3 +71,9 @@ export function controlRoutes(source: ControlSource): (req: IncomingMessage, res
     return send(302, answer, { location: answer.url });
   };
 }
+
+/** The same routes in the API's `rawRoutes` shape (`ApiOptions.rawRoutes` in src/api/server.ts). */
+export function controlRawRoutes(source: ControlSource): { pattern: RegExp; handle(req: IncomingMessage, res: ServerResponse): void }[] {
+  const handler = controlRoutes(source);
+  return [{ pattern: /^\/api\/v1\/streams\/[^/]+\/(?:play|features)$/, handle: (req, res) => void handler(req, res) }];
+}

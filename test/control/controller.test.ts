@@ -7,7 +7,7 @@ import { verifySignature, WebhookActuator } from '../../src/actuators/webhook.ts
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { ControlConfigSchema } from '../../src/control/config-schema.ts';
 import { Controller } from '../../src/control/controller.ts';
-import { controlRoutes } from '../../src/control/http.ts';
+import { controlRawRoutes, controlRoutes } from '../../src/control/http.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -213,6 +213,10 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect((await fetch(`${base}/api/v1/streams/nope/play`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/streams/s1/play?bogus=1`)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/streams/s1/play`, { method: 'POST' })).status).toBe(405);
+    const [raw] = controlRawRoutes(controller);
+    expect(raw!.pattern.test('/api/v1/streams/s1/play')).toBe(true);
+    expect(raw!.pattern.test('/api/v1/streams/s1/features')).toBe(true);
+    expect(raw!.pattern.test('/api/v1/streams/s1/samples')).toBe(false);
   });
 
   it('primary flapping every 5 s: switches capped, then held on the backup and escalated once', async () => {
