@@ -28,17 +28,19 @@ export const SeveritySchema = z.enum(SEVERITIES);
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Milliseconds: a number of ms, or a string like `500ms`, `30s`, `15m`, `1h`. */
-export const DurationSchema = z.union([
-  z.number().nonnegative(),
-  z.string().transform((s, ctx) => {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/.exec(s);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (e.g. 500ms, 30s, 15m, 1h)` });
-      return z.NEVER;
-    }
-    return Math.round(Number(m[1]) * UNITS[m[2]!]!);
-  }),
-]);
+export const DurationSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (v >= 0) return v;
+    ctx.addIssue({ code: 'custom', message: `a duration cannot be negative (${v})` });
+    return z.NEVER;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: "${v}" (e.g. 500ms, 30s, 15m, 1h)` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+});
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
@@ -131,7 +133,7 @@ export const EmailVendorSchema = z.strictObject({
 export const VendorSchema = z
   .discriminatedUnion('type', [WebhookVendorSchema, PagerDutyVendorSchema, DeskVendorSchema, WeComVendorSchema, DingTalkVendorSchema, SlackVendorSchema, EmailVendorSchema])
   .superRefine((v, ctx) => {
-    if ('urlEnv' in v && v.url === undefined && v.urlEnv === undefined) ctx.addIssue({ code: 'custom', message: `vendor "${v.name}" needs url or urlEnv`, path: ['url'] });
+    if (v.type !== 'pagerduty' && v.type !== 'email' && v.url === undefined && v.urlEnv === undefined) ctx.addIssue({ code: 'custom', message: `vendor "${v.name}" needs url or urlEnv`, path: ['url'] });
   });
 
 export const VendorsSchema = z.array(VendorSchema).default([]).superRefine((vs, ctx) => {
