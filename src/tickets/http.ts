@@ -201,3 +201,19 @@ function send(res: ServerResponse, status: number, body: unknown): true {
   res.end(text);
   return true;
 }
+
+/**
+ * The same routes in the API's `rawRoutes` shape (`ApiOptions.rawRoutes` in src/api/server.ts).
+ * Mount before the JSON routes: `/api/v1/incidents/(.+)` would otherwise take the evidence path.
+ */
+export function ticketRawRoutes(service: TicketService, opts: TicketRoutesOptions): { pattern: RegExp; handle(req: IncomingMessage, res: ServerResponse): Promise<void> }[] {
+  const handler = ticketRoutes(service, opts);
+  const prefix = (opts.prefix ?? '/api/v1').replace(/\/+$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!(await handler(req, res))) send(res, 404, { error: `no route ${req.url ?? ''}` });
+  };
+  return [
+    { pattern: new RegExp(`^${prefix}/tickets(?:/.*)?$`), handle },
+    { pattern: new RegExp(`^${prefix}/incidents/.+/evidence$`), handle },
+  ];
+}

@@ -69,6 +69,17 @@ export interface AckResult {
   already?: boolean;
 }
 
+/** Counters for /metrics (labels from the config only: vendor names and severities). */
+export interface TicketMetrics {
+  /** tickets_total{vendor,severity}: tickets opened (open delivered) since start. */
+  ticketsTotal: { vendor: string; severity: string; value: number }[];
+  /** Delivery attempts by vendor and outcome (delivered, retry, failed). */
+  deliveriesTotal: { vendor: string; outcome: string; value: number }[];
+  escalationsTotal: number;
+  vendorAcksTotal: number;
+  outboxPending: number;
+}
+
 interface RowPayload {
   incident: Incident;
   changes?: string[];
@@ -94,6 +105,8 @@ export class TicketService {
   private readonly clock: () => number;
   private readonly log: Logger | undefined;
   private readonly drillWaiters = new Map<string, (a: Ack) => void>();
+  private readonly ticketCounts = new Map<string, number>();
+  private readonly deliveryCounts = new Map<string, number>();
   private unsubs: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -207,6 +220,17 @@ export class TicketService {
     if (!sla) return { rows };
     const next = nextDueAt(sla, this.policy);
     return { rows, sla: { ...sla, ...(next !== undefined && { nextDueAt: next }) } };
+  }
+
+  metrics(): TicketMetrics {
+    const split = (m: Map<string, number>) => [...m].map(([k, value]) => ({ k: k.split(' ') as [string, string], value }));
+    return {
+      ticketsTotal: split(this.ticketCounts).map(({ k, value }) => ({ vendor: k[0], severity: k[1], value })),
+      deliveriesTotal: split(this.deliveryCounts).map(({ k, value }) => ({ vendor: k[0], outcome: k[1], value })),
+      escalationsTotal: this.stats.escalations,
+      vendorAcksTotal: this.stats.acks,
+      outboxPending: this.store.pendingCount(),
+    };
   }
 
   /** Configured vendor names with their adapter type and use. */
@@ -368,6 +392,12 @@ export class TicketService {
 
   private onOutcome(row: OutboxRow, o: DeliveryOutcome): void {
     const now = this.clock();
+    const dk = `${row.vendor} ${o.type}`;
+    this.deliveryCounts.set(dk, (this.deliveryCounts.get(dk) ?? 0) + 1);
+    if (o.type === 'delivered' && row.action === 'open') {
+      const tk = `${row.vendor} ${(row.payload as RowPayload).incident.severity}`;
+      this.ticketCounts.set(tk, (this.ticketCounts.get(tk) ?? 0) + 1);
+    }
     if (o.type === 'delivered') {
       this.stats.delivered++;
       const detail = { vendor: row.vendor, ...(o.result.ref !== undefined && { ref: o.result.ref }), attempts: o.attempts, delayMs: o.delayMs };

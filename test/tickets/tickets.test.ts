@@ -9,7 +9,8 @@ import type { Incident } from '../../src/incidents/lifecycle.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
-import { pagerDutySignature, ticketRoutes } from '../../src/tickets/http.ts';
+import { createApi } from '../../src/api/server.ts';
+import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
 import { dingTalkSign } from '../../src/tickets/im.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
@@ -103,6 +104,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     expect(v.alerts.size).toBe(1);
     expect(v.at('/im/')).toHaveLength(0);
 
+    expect(t.service.metrics()).toMatchObject({ ticketsTotal: expect.arrayContaining([{ vendor: 'cdn-pd', severity: 'P1', value: 1 }, { vendor: 'cdn-desk', severity: 'P1', value: 1 }]), escalationsTotal: 0, outboxPending: 0 });
     const tl = t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'ticket-opened').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
     expect(tl.find((e) => e.action === 'ticket-opened' && e.vendor === 'cdn-desk')?.ref).toBe(String(ticketId));
@@ -240,13 +242,18 @@ describe('tickets: SLA expiry and escalation', () => {
 });
 
 describe('tickets: inbound acknowledgement', () => {
-  async function mount(t: ReturnType<typeof setup>) {
-    const routes = ticketRoutes(t.service, { config: t.cfg, env: ENV, authorize: (req) => req.headers.authorization === 'Bearer operator' });
-    const server = http.createServer((req, res) => {
-      void routes(req, res).then((handled) => {
-        if (!handled) res.writeHead(404).end('{}');
-      });
-    });
+  /** Standalone handler, or (api) mounted in the hub's REST API as raw routes. */
+  async function mount(t: ReturnType<typeof setup>, how: 'standalone' | 'api' = 'standalone') {
+    const opts = { config: t.cfg, env: ENV, authorize: (req: http.IncomingMessage) => req.headers.authorization === 'Bearer operator' };
+    const routes = ticketRoutes(t.service, opts);
+    const server =
+      how === 'api'
+        ? http.createServer(createApi({ hub: t.hub, streams: [], rawRoutes: ticketRawRoutes(t.service, opts) }))
+        : http.createServer((req, res) => {
+            void routes(req, res).then((handled) => {
+              if (!handled) res.writeHead(404).end('{}');
+            });
+          });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -306,7 +313,7 @@ describe('tickets: inbound acknowledgement', () => {
   it('generic webhook with a token; evidence and ticket status routes', async () => {
     const v = await vendor();
     const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P1: '300ms' }, chain } });
-    const base = await mount(t);
+    const base = await mount(t, 'api');
     const inc = t.detector('open', 'P1');
     await until('escalated to the account manager', () => v.at('/hook/account-manager').length === 1, 5000);
     const url = `${base}/api/v1/tickets/webhooks/ack/am-hook`;
@@ -334,8 +341,10 @@ describe('tickets: inbound acknowledgement', () => {
       ['/cdn-pd/open', 'delivered'],
       ['/am-hook/escalate:0:0', 'delivered'],
     ]);
-    r = await fetch(`${base}/api/v1/nothing-here`);
+    r = await fetch(`${base}/api/v1/tickets/nothing-here`);
     expect(r.status).toBe(404);
+    r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}`);
+    expect(r.status).toBe(200); // the API's own incident route still answers
   });
 });
 
