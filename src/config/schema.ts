@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from './duration.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 
 /** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
@@ -84,20 +85,7 @@ export const UplinkSchema = z.strictObject({
   maxMessageBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** A duration: a whole number of milliseconds, or a string such as "500ms", "30s", "5m", "6h", "30d". Parses to ms. */
-const DURATION_MESSAGE = 'must be milliseconds or a duration like "30s", "5m", "6h", "30d"';
-export const durationSchema = z.union([z.number(), z.string()], { error: DURATION_MESSAGE }).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= 0) return v;
-  } else {
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim());
-    if (m) return Math.round(Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS]);
-  }
-  ctx.addIssue({ code: 'custom', message: `${DURATION_MESSAGE}, got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
+export { durationSchema } from './duration.ts';
 
 /** Sample history: raw samples for `retention.raw`, then per-minute rollups for `retention.rollups`. */
 export const StoreSettingsSchema = z.strictObject({

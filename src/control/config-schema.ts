@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../config/duration.ts';
 
 /**
  * `control:` section of the config (docs/control.md). Self-contained (no import from
@@ -18,19 +19,6 @@ import { z } from 'zod';
  * ```
  */
 
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-const DURATION_MESSAGE = 'must be milliseconds or a duration like "500ms", "30s", "5m", "1h"';
-/** Whole milliseconds, or "500ms" / "30s" / "5m" / "1h". Parses to ms. */
-export const controlDuration = z.union([z.number(), z.string()], { error: DURATION_MESSAGE }).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= 0) return v;
-  } else {
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
-    if (m) return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
-  }
-  ctx.addIssue({ code: 'custom', message: `${DURATION_MESSAGE}, got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
 
@@ -46,17 +34,17 @@ export const PolicyOverrideSchema = z.strictObject({
   /** What makes the active line unusable: `down` (P1/P0 down incidents) or also `degraded` (P2). */
   failoverAt: z.enum(['down', 'degraded']).optional(),
   /** Failback hold-off: the preferred line must have been healthy this long. Grows × failovers in the last hour. */
-  holdOff: controlDuration.optional(),
+  holdOff: durationSchema.optional(),
   /** Cap of the grown hold-off. */
-  maxHoldOff: controlDuration.optional(),
+  maxHoldOff: durationSchema.optional(),
   /** Minimum time on a line before a failback (leaving a down line is never delayed). */
-  minDwell: controlDuration.optional(),
+  minDwell: durationSchema.optional(),
   /** Automatic switches per sliding hour; a failback that could exceed it is held (and escalated) instead. */
   maxSwitchesPerHour: z.number().int().min(2).max(1000).optional(),
   /** Incident kind (`down`, `degraded`) or detector rule name (`latency`, `freeze`, …) → features to disable while it lasts. */
   features: z.record(z.string().min(1), z.array(name)).optional(),
   /** A disabled feature is re-enabled once its triggers have been gone this long. */
-  featureHoldOff: controlDuration.optional(),
+  featureHoldOff: durationSchema.optional(),
   /** Decide and record, never act. */
   dryRun: z.boolean().optional(),
 });
@@ -93,11 +81,11 @@ const actuatorCommon = {
   actions: z.array(z.enum(ACTION_TYPES)).min(1).default(['switch', 'feature']),
   /** Only these streams (default all). */
   streams: z.array(name).optional(),
-  timeout: controlDuration.default(5_000),
+  timeout: durationSchema.default(5_000),
   retries: z.number().int().min(0).max(20).default(3),
   /** First retry delay; doubles per attempt up to maxBackoff. */
-  backoff: controlDuration.default(500),
-  maxBackoff: controlDuration.default(10_000),
+  backoff: durationSchema.default(500),
+  maxBackoff: durationSchema.default(10_000),
 };
 
 export const WebhookActuatorSchema = z.strictObject({
@@ -130,7 +118,7 @@ export const ControlConfigSchema = z
     streams: z.record(name, PolicyOverrideSchema).default({}),
     actuators: z.array(ActuatorConfigSchema).default([]),
     /** Controller evaluation tick. */
-    tick: controlDuration.default(1000),
+    tick: durationSchema.default(1000),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
