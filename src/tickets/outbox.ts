@@ -43,6 +43,7 @@ export function backoffMs(attempts: number, p: RetryPolicy): number {
 export class Outbox {
   private readonly retry: RetryPolicy;
   private running: Promise<number> | undefined;
+  private closed = false;
 
   constructor(private readonly opts: OutboxOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -64,15 +65,32 @@ export class Outbox {
     return this.running;
   }
 
+  /**
+   * Stops writing outcomes: a delivery still in flight is left pending in the store and sent again
+   * after the next start (at-least-once), so the store can be closed without waiting for a slow vendor.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves when the current run (if any) is over. */
+  idle(): Promise<unknown> {
+    return this.running ?? Promise.resolve();
+  }
+
   private async run(): Promise<number> {
     let delivered = 0;
-    for (let pass = 0; pass < 20; pass++) {
-      const rows = this.opts.store.due(this.opts.clock(), 200);
-      if (rows.length === 0) break;
-      const results = await Promise.all(rows.map((r) => this.deliver(r)));
-      const n = results.filter(Boolean).length;
-      delivered += n;
-      if (n === 0) break;
+    try {
+      for (let pass = 0; pass < 20 && !this.closed; pass++) {
+        const rows = this.opts.store.due(this.opts.clock(), 200);
+        if (rows.length === 0) break;
+        const results = await Promise.all(rows.map((r) => this.deliver(r)));
+        const n = results.filter(Boolean).length;
+        delivered += n;
+        if (n === 0) break;
+      }
+    } catch (err) {
+      if (!this.closed) this.opts.logger?.error({ err }, 'outbox run failed; retrying on the next tick');
     }
     return delivered;
   }
@@ -95,11 +113,13 @@ export class Outbox {
     try {
       const ref = store.ref(row.incidentId, row.vendor);
       const result = await vendor.send(msg, ref !== undefined ? { ref } : {});
+      if (this.closed) return false;
       const now = clock();
       store.markDelivered(row, now, result.ref);
       this.outcome(row, { type: 'delivered', result, attempts, delayMs: now - row.createdAt });
       return true;
     } catch (err) {
+      if (this.closed) return false;
       const now = clock();
       const error = (err as Error).message;
       const retryable = !(err instanceof DeliveryError) || err.retryable;

@@ -160,14 +160,20 @@ export class TicketService {
     return this;
   }
 
-  /** Stops listening and ticking; waits for deliveries in flight (so the store can be closed after). */
-  async stop(): Promise<void> {
+  /**
+   * Stops listening and ticking. Waits up to `waitMs` (default 2 s) for deliveries in flight, then
+   * stops writing their outcomes: the store can be closed after. Anything unfinished is still
+   * pending in the store and is sent after the next start.
+   */
+  async stop(waitMs = 2000): Promise<void> {
     for (const u of this.unsubs.splice(0)) u();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.started = false;
-    await this.ticking;
-    await this.outbox.drain();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.ticking, this.outbox.idle()]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    this.outbox.close();
   }
 
   /** One tick: fire due escalation steps, then deliver the outbox. Concurrent calls share one run. */

@@ -141,6 +141,26 @@ describe('tickets: a later incident on the same key', () => {
   });
 });
 
+describe('tickets: reopen', () => {
+  it('a recurrence within the reopen window reopens the same desk ticket and re-triggers PagerDuty; the second resolve closes both again', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }, { name: 'desk', type: 'desk', url: v.url }] });
+    const inc = t.detector('open', 'P1');
+    await until('ticket', () => v.tickets.size === 1 && v.alerts.size === 1);
+    t.detector('clear', 'P1');
+    const ticket = [...v.tickets.values()][0]!;
+    await until('solved', () => ticket.status === 'solved' && v.alerts.get(inc.id)?.status === 'resolved');
+    const again = t.detector('open', 'P1');
+    expect(again.id).toBe(inc.id);
+    await until('reopened', () => ticket.status === 'open' && v.alerts.get(inc.id)?.status === 'triggered');
+    expect(ticket.comments.some((c) => c.includes('reopened (recurrence 1)'))).toBe(true);
+    t.detector('clear', 'P1');
+    await until('solved again', () => ticket.status === 'solved' && v.alerts.get(inc.id)?.status === 'resolved');
+    expect(v.tickets.size).toBe(1);
+    expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
+  });
+});
+
 describe('tickets: vendor endpoint down', () => {
   it('connection refused for a while → the ticket is delivered exactly once when it returns', async () => {
     const v = await vendor();
