@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../config/duration.ts';
 
 /**
  * Config sections `vendors:`, `escalation:` and `roles:` (wired into the root config by
@@ -25,22 +26,8 @@ import { z } from 'zod';
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export const SeveritySchema = z.enum(SEVERITIES);
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds: a number of ms, or a string like `500ms`, `30s`, `15m`, `1h`. */
-export const DurationSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (v >= 0) return v;
-    ctx.addIssue({ code: 'custom', message: `a duration cannot be negative (${v})` });
-    return z.NEVER;
-  }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: "${v}" (e.g. 500ms, 30s, 15m, 1h)` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
-});
+/** Milliseconds, or `500ms`, `30s`, `15m`, `1h`: the config's one duration syntax (src/config/duration.ts). */
+export const DurationSchema = durationSchema;
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');

@@ -43,7 +43,7 @@ describe('tickets config schema', () => {
     const issues = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues.some((i) => i.startsWith('vendors.0.url: vendor "a" needs url or urlEnv'))).toBe(true);
     expect(issues.some((i) => i.startsWith('vendors.2') && /routingKey/.test(i))).toBe(true);
-    expect(issues.some((i) => i.startsWith('escalation.sla.P0: not a duration'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('escalation.sla.P0: must be milliseconds or a duration'))).toBe(true);
     const dup = TicketsConfigSchema.safeParse({ vendors: [{ name: 'a', type: 'slack', url: 'https://x.example/' }, { name: 'a', type: 'slack', url: 'https://x.example/' }], escalation: { chain: [{ name: 'x', channel: 'nobody' }] } });
     const msgs = dup.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(msgs).toContain('vendors.1.name: duplicate vendor name "a"');
