@@ -65,6 +65,8 @@ export class UplinkClient {
   private pauseTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private lastHeard = 0;
+  private beats = 0;
+  private lastHeardBeat = 0;
   private pingId = 0;
   private stopped = false;
   private fatal = false;
@@ -148,6 +150,7 @@ export class UplinkClient {
     });
     ws.on('message', (data) => {
       this.lastHeard = this.clock();
+      this.lastHeardBeat = this.beats;
       let msg: HubMessage;
       try {
         msg = JSON.parse(data.toString()) as HubMessage;
@@ -228,7 +231,9 @@ export class UplinkClient {
 
   private beat(ws: WebSocket): void {
     const hb = this.welcome?.heartbeatMs ?? Defaults.heartbeatMs;
-    if (this.clock() - this.lastHeard > Defaults.deadAfterBeats * hb) {
+    this.beats++;
+    // Silent for 3 heartbeats of time and of ticks (a probe starved of CPU has unread messages).
+    if (this.clock() - this.lastHeard > Defaults.deadAfterBeats * hb && this.beats - this.lastHeardBeat > Defaults.deadAfterBeats) {
       this.log?.warn({ silentMs: this.clock() - this.lastHeard }, 'hub silent for 3 heartbeats: dropping the connection and reconnecting');
       ws.terminate();
       return;

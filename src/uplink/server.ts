@@ -73,6 +73,8 @@ interface Conn {
   remote: string;
   connectedAt: number;
   lastHeard: number;
+  /** Heartbeat tick of the last message: silence is counted in ticks too, so a hub that was starved of CPU does not drop probes whose messages wait unread. */
+  lastHeardBeat: number;
   helloed: boolean;
   bad: number;
   helloTimer: NodeJS.Timeout | undefined;
@@ -123,6 +125,7 @@ export class UplinkServer {
   private flushRetry: NodeJS.Timeout | undefined;
   private readonly beat: NodeJS.Timeout;
   private version = 0;
+  private beats = 0;
   private closed = false;
 
   constructor(
@@ -235,7 +238,7 @@ export class UplinkServer {
       return;
     }
     const now = this.hub.clock();
-    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, helloed: false, bad: 0, helloTimer: undefined, assignment: undefined, clock: [], pingId: 0 };
+    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, lastHeardBeat: this.beats, helloed: false, bad: 0, helloTimer: undefined, assignment: undefined, clock: [], pingId: 0 };
     conn.helloTimer = setTimeout(() => {
       this.log?.warn({ probe: who.id, remote }, 'probe sent no hello in time (closing 4408)');
       ws.close(CLOSE.helloTimeout, `no hello within ${Defaults.helloTimeoutMs} ms`);
@@ -261,6 +264,7 @@ export class UplinkServer {
   private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
     this.stats.messages++;
     conn.lastHeard = this.hub.clock();
+    conn.lastHeardBeat = this.beats;
     if (isBinary) return this.refuse(conn, 'malformed', 'binary frames are not part of the protocol (send JSON text)');
     let raw: unknown;
     try {
@@ -435,8 +439,9 @@ export class UplinkServer {
   private heartbeat(): void {
     const now = this.hub.clock();
     const deadMs = Defaults.deadAfterBeats * this.heartbeatMs;
+    this.beats++;
     for (const conn of this.conns.values()) {
-      if (now - conn.lastHeard > deadMs) {
+      if (now - conn.lastHeard > deadMs && this.beats - conn.lastHeardBeat > Defaults.deadAfterBeats) {
         this.stats.heartbeatTimeouts++;
         this.log?.warn({ probe: conn.who.id, remote: conn.remote, silentMs: now - conn.lastHeard }, 'probe silent for 3 heartbeats: dropping its connection');
         conn.ws.terminate();
