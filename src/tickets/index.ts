@@ -12,7 +12,7 @@ export {
 export { drill, formatDrillReport, type DrillChannel, type DrillReport } from './drill.ts';
 export { buildEvidence, type EvidenceBundle } from './evidence.ts';
 export { pagerDutySignature, ticketRawRoutes, ticketRoutes, verifyPagerDutySignature, type TicketRoutesOptions } from './http.ts';
-export { TicketService, type AckResult, type TicketHub, type TicketMetrics, type TicketServiceOptions } from './service.ts';
+export { outboxFor, TicketService, type AckResult, type TicketHub, type TicketMetrics, type TicketServiceOptions } from './service.ts';
 export { DeliveryError, type TicketMessage, type TicketVendor } from './types.ts';
 export { createVendor, missingSecrets } from './vendors.ts';
 export { OutboxStore } from '../store/outbox.ts';

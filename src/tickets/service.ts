@@ -5,7 +5,7 @@ import type { EventBus, IncidentChange, Topic } from '../hub/bus.ts';
 import type { ActionInput } from '../hub/incident-manager.ts';
 import type { Incident, TimelineEntry } from '../incidents/lifecycle.ts';
 import type { Logger } from '../log.ts';
-import type { OutboxRow, OutboxStore } from '../store/outbox.ts';
+import { OutboxStore, type OutboxRow } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { actionLine, buildEvidence, TICKET_ACTORS, timelineActions, type EvidenceBundle, type EvidenceOptions } from './evidence.ts';
@@ -446,6 +446,16 @@ export class TicketService {
       this.log?.warn({ err, incidentId, action }, 'could not record a ticket step on the incident timeline');
     }
   }
+}
+
+/**
+ * The outbox on the hub's store: needs the SQLite store (its `database` accessor; the file is
+ * locked exclusively, so the outbox shares the store's connection).
+ */
+export function outboxFor(store: Store): OutboxStore {
+  const db = (store as { database?: ConstructorParameters<typeof OutboxStore>[0] }).database;
+  if (!db) throw new Error('the tickets outbox needs the SQLite store (SqliteStore.database)');
+  return new OutboxStore(db);
 }
 
 /** `incident/vendor/action`: the idempotency key of one outbox row. */

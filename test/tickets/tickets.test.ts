@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from '../../src/hub/hub.ts';
 import type { Incident } from '../../src/incidents/lifecycle.ts';
-import { OutboxStore } from '../../src/store/outbox.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { createApi } from '../../src/api/server.ts';
 import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
 import { dingTalkSign } from '../../src/tickets/im.ts';
-import { TicketService } from '../../src/tickets/service.ts';
+import { outboxFor, TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
 
 const ENV = { PD_KEY: 'routing-key-1', DESK_TOKEN: 'desk-token', PD_WEBHOOK_SECRET: 'pd-secret', ACK_TOKEN: 'ack-token', DING_SECRET: 'ding-secret', HOTLINE_KEY: 'hotline-key' };
@@ -33,7 +32,7 @@ function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number
   const store = new SqliteStore(join(dir, 'hub.db'));
   const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
   const cfg = TicketsConfigSchema.parse(config);
-  const service = new TicketService({ hub, outbox: new OutboxStore(store.database), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: { baseMs: 50, maxMs: 200 } }).start();
+  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: { baseMs: 50, maxMs: 200 } }).start();
   cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   /** Opens (or applies) a detector event now; returns the incident. */
