@@ -55,12 +55,23 @@ describe('outbox survives kill -9', () => {
     // its attempts are read back after the kill).
     const id = await enqueueThenKill9(file, v.url, (ms) => ms > 300);
     await v.up();
-    const { service } = restart(file, v.url);
-    await until('delivered after restart', () => service.status(id).rows[0]?.status === 'delivered');
-    await sleep(300);
+    // The restarted hub is a new process too: it delivers what is pending and exits.
+    const second = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'outbox-child.ts'), file, v.url, 'deliver'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'silent' } });
+    cleanup.push(() => void second.kill('SIGKILL'));
+    let out = '';
+    second.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => second.on('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('delivered 1');
     expect(v.at('/v2/enqueue')).toHaveLength(1);
     expect(v.at('/v2/enqueue')[0]!.body).toMatchObject({ event_action: 'trigger', dedup_key: id });
+    // And a third start finds nothing to send.
+    const { service } = restart(file, v.url);
+    await service.tick();
+    await sleep(200);
+    expect(v.at('/v2/enqueue')).toHaveLength(1);
     const row = service.status(id).rows[0]!;
+    expect(row.status).toBe('delivered');
     expect(row.attempts).toBeGreaterThan(1); // the killed process had tried
     expect(row.lastError).toBeUndefined();
   });
