@@ -1,5 +1,12 @@
 # streamguard: hub (`run`) or remote probe (`probe`). Multi-stage: build deps with the
 # toolchain (better-sqlite3 compiles), ship only production node_modules and sources.
+#
+# One image, two roles (test/uplink/docker.test.ts runs these very commands outside a container):
+#   hub (default CMD):  docker run -p 8080:8080 -v sg-data:/var/lib/streamguard \
+#                         -v ./config.yaml:/etc/streamguard/config.yaml -e STREAMGUARD_TOKEN_SG=... IMAGE
+#   remote probe:       docker run -e STREAMGUARD_PROBE_TOKEN=... -v sg-spill:/var/lib/streamguard IMAGE \
+#                         probe --hub wss://hub.example.com/probes --region sg --spill-dir /var/lib/streamguard/spill
+# The probe only connects out (no port to publish).
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -20,7 +27,8 @@ RUN mkdir -p /var/lib/streamguard /etc/streamguard && cp config/example.yaml /et
  && chown -R node:node /var/lib/streamguard
 USER node
 EXPOSE 8080
+# The hub answers /healthz; a probe container is healthy while its process runs (it has no port).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "if (require('fs').readFileSync('/proc/1/cmdline', 'utf8').split('\\0').includes('probe')) process.exit(0); fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/streamguard.js"]
 CMD ["run", "--config", "/etc/streamguard/config.yaml"]
