@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
+import { UplinkClient } from '../../probes/uplink/client.ts';
+import type { Assignment } from '../../src/uplink/protocol.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sg-uplink-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('streamguard probe --hub: usage', () => {
+  it('names what is missing or wrong, exit 2', async () => {
+    const noRegion = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes'], { env: { STREAMGUARD_PROBE_TOKEN: 't' } });
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.stderr).toMatch(/--hub needs --region R/);
+    const noToken = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: '' } });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/no probe token: set STREAMGUARD_PROBE_TOKEN \(or --token-env NAME\)/);
+    const otherEnv = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu', '--token-env', 'MY_TOKEN'], { env: { MY_TOKEN: '' } });
+    expect(otherEnv.stderr).toMatch(/set MY_TOKEN/);
+    const badUrl = await runCli(['probe', '--hub', 'http://hub/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: 't' } });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/--hub must be a ws:\/\/ or wss:\/\/ URL/);
+    const both = await runCli(['probe', '--hub', 'ws://h/probes', '--url', 'rtmp://h/live/a', '--region', 'eu']);
+    expect(both.stderr).toMatch(/do not go together/);
+  });
+});
+
+describe('streamguard run: SIGHUP reloads remote probe assignments', () => {
+  it('pushes the new assignment to a connected probe; an invalid config is reported and the running one kept', async () => {
+    const file = join(dir, 'hub.yaml');
+    const write = (streams: string[], extra = '') =>
+      writeFileSync(
+        file,
+        [
+          `hub: { listen: "127.0.0.1:0", dataDir: ${JSON.stringify(join(dir, 'data'))} }`,
+          'probe: { embedded: false }',
+          'regions: [eu]',
+          'uplink: { probes: [{ id: probe-eu, region: eu, tokenEnv: SG_CLI_TOKEN }] }',
+          'streams:',
+          ...streams.map((s) => `  - { id: ${s}, lines: { primary: { url: "rtmp://127.0.0.1:1/live/${s}" } } }`),
+          extra,
+        ].join('\n'),
+      );
+    write(['a']);
+    const hub = spawn(process.execPath, [CLI, 'run', '--config', file], { env: { ...process.env, SG_CLI_TOKEN: 'cli-token-0123456789', STREAMGUARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    hub.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    hub.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => hub.on('close', r));
+    const assigned: Assignment[] = [];
+    let client: UplinkClient | undefined;
+    const wait = async (what: string, cond: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; hub stdout: ${out} stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await wait('the hub', () => /listening on http:\/\/\S+/.test(out));
+      const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      expect(out).toContain(`remote probes ${url.replace('http', 'ws')}/probes (1 token(s))`);
+      client = new UplinkClient({ url: `${url.replace('http', 'ws')}/probes`, token: 'cli-token-0123456789', region: 'eu', buffer: new UplinkBuffer(), onAssign: (a) => assigned.push(a) }).start();
+      await wait('the first assignment', () => assigned.length === 1);
+      expect(assigned[0]!.targets.map((t) => t.stream)).toEqual(['a']);
+
+      write(['a', 'b']);
+      hub.kill('SIGHUP');
+      await wait('the reassignment', () => assigned.length === 2);
+      expect(assigned[1]!.targets.map((t) => t.stream)).toEqual(['a', 'b']);
+      expect(out).toMatch(/SIGHUP: reloaded/);
+
+      write(['a'], 'bogus: 1');
+      hub.kill('SIGHUP');
+      await wait('the refusal', () => /SIGHUP: .* is invalid; keeping the running config/.test(err));
+      expect(err).toMatch(/unknown key\(s\) "bogus"/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(assigned).toHaveLength(2);
+      expect(client.connected).toBe(true);
+    } finally {
+      client?.stop();
+      hub.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
