@@ -25,7 +25,7 @@ export interface RawRoute {
 export interface ApiOptions {
   hub: Hub;
   /** Stream ids from the config (unknown stream → 404). */
-  streams: readonly string[];
+  streams: readonly string[] | (() => readonly string[]);
   /** Number of in-process probe lines running (for /healthz). */
   localProbes?: () => number;
   /**
@@ -56,7 +56,11 @@ type Handler = (req: IncomingMessage, url: URL, params: string[]) => unknown;
 
 export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { hub } = opts;
-  const streams = new Set(opts.streams);
+  const streamIds = opts.streams;
+  let streams = new Set(typeof streamIds === 'function' ? streamIds() : streamIds);
+  const refreshStreams = () => {
+    if (typeof streamIds === 'function') streams = new Set(streamIds());
+  };
 
   const routes: { pattern: RegExp; handler: Handler }[] = [
     { pattern: /^\/healthz$/, handler: () => healthz() },
@@ -113,6 +117,7 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
 
   function streamSamples(raw: string, url: URL) {
     const stream = decode(raw, 'id');
+    refreshStreams();
     if (!streams.has(stream)) throw new HttpError(404, `no stream "${stream}" in the config`);
     for (const name of url.searchParams.keys()) {
       if (!['from', 'to', 'limit', 'line', 'region'].includes(name)) throw new HttpError(400, `unknown query parameter "${name}" (expected from, to, limit, line, region)`);

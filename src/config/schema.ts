@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
+import { ControlConfigSchema } from '../control/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 
 /** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
@@ -118,6 +119,8 @@ export const ConfigSchema = z
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
+    /** Failover, failback, features and actuators (docs/control.md). */
+    control: ControlConfigSchema.default(ControlConfigSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
 import { startApi, type ApiServer, type RawRoute } from '../api/server.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
+import { Controller, controlRawRoutes } from '../control/index.ts';
 import { lineUrl, type Config } from '../config/schema.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../log.ts';
@@ -25,6 +26,8 @@ export interface StartHubOptions {
   /** Tick period (default 1000; 0 = tick by hand with handle.hub.tick()). */
   tickMs?: number;
   logger?: Logger;
+  /** Run the controller (failover, features, actuators, /play). Default true. */
+  control?: boolean;
 }
 
 export interface HubHandle {
@@ -35,6 +38,8 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
+  /** Failover and feature control (undefined with `control: false`). */
+  controller: Controller | undefined;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
   reload(config: Config): void;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
@@ -61,6 +66,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
   let uplink: UplinkServer | undefined;
+  /** The config as last reloaded (remote probe assignments, stream ids the API knows). */
+  let current = config;
+  let controller: Controller | undefined;
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
@@ -78,11 +86,16 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     }).start();
     const h = hub;
+    if (opts.control !== false) {
+      controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+    }
     const listen = opts.listen ?? config.hub.listen;
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readFileSync(config.hub.tls.certFile), key: readFileSync(config.hub.tls.keyFile) };
       const metrics = new HubMetrics(config, h);
+      if (controller) metrics.attachController(controller);
       const rawRoutes: RawRoute[] = [
+        ...(controller ? controlRawRoutes(controller) : []),
         {
           pattern: /^\/metrics$/,
           handle: async (_req, res) => {
@@ -92,7 +105,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
           },
         },
       ];
-      api = await startApi(listen, { hub: h, streams: config.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, logger, ...(tls && { tls }) });
+      api = await startApi(listen, { hub: h, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, logger, ...(tls && { tls }) });
       uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
     }
     if (opts.probes !== false && config.probe.embedded) {
@@ -118,6 +131,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
   } catch (err) {
     await stopProbers();
+    await controller?.stop();
     uplink?.close();
     await api?.close();
     hub?.stop();
@@ -133,7 +147,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     store,
     ingest: (sample, o) => h.ingest(sample, o),
     uplink,
-    reload: (next) => uplink?.reload(next),
+    controller,
+    reload: (next) => {
+      current = next;
+      uplink?.reload(next);
+    },
     address: api?.address,
     url: api ? `${config.hub.tls ? 'https' : 'http'}://${api.address}` : undefined,
     dbFile,
@@ -141,6 +159,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       (stopping ??= (async () => {
         lines = 0;
         await stopProbers();
+        await controller?.stop();
         try {
           uplink?.close();
           h.stop();

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/schema.ts';
+import type { Controller } from '../control/controller.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../detect/types.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Sample } from '../model/sample.ts';
@@ -81,6 +82,67 @@ export class HubMetrics {
     hub.bus.on('incident.opened', (c) => {
       if (c.detectionDelayMs !== undefined) this.detectionDelay.observe(c.detectionDelayMs / 1000);
     });
+  }
+
+  /**
+   * The controller's numbers, read at scrape time: active line, feature flags, failovers and the
+   * fault-onset → action-done histogram it keeps.
+   */
+  attachController(controller: Controller): void {
+    const r = [this.registry];
+    const read = () => controller.metrics();
+    new Gauge({
+      name: `${P}active_line`,
+      help: '1 on the line the stream is served from',
+      labelNames: ['stream', 'line'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const { stream, line } of read().activeLine) this.set({ stream, line }, 1);
+      },
+    });
+    new Gauge({
+      name: `${P}feature_enabled`,
+      help: '1 when the feature module is on for the stream',
+      labelNames: ['stream', 'feature'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const f of read().featureEnabled) this.set({ stream: f.stream, feature: f.feature }, f.enabled ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: `${P}failovers_total`,
+      help: 'line switches (failover, failback, manual)',
+      labelNames: ['stream', 'from', 'to', 'reason'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const f of read().failoversTotal) this.inc({ stream: f.stream, from: f.from, to: f.to, reason: f.reason }, f.value);
+      },
+    });
+    const name = `${P}action_delay_seconds`;
+    this.registry.registerMetric({
+      name,
+      help: 'fault onset to control action done',
+      type: 'histogram',
+      aggregator: 'sum',
+      get: async () => {
+        const h = read().actionDelaySeconds;
+        return {
+          name,
+          help: 'fault onset to control action done',
+          type: 'histogram',
+          aggregator: 'sum',
+          values: [
+            ...h.buckets.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le }, value: h.counts[i] ?? 0 })),
+            { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: h.count },
+            { metricName: `${name}_sum`, labels: {}, value: h.sum },
+            { metricName: `${name}_count`, labels: {}, value: h.count },
+          ],
+        };
+      },
+    } as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   /** Text exposition for a scrape. */

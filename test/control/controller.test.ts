@@ -34,7 +34,7 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     streams: [{ id: 's1', lines: { primary: { url: PRIMARY }, backup: { url: BACKUP, regionUrls: { us: 'http://us-edge.example/live/s1.flv' } } } }],
   });
   let now = T0;
-  const handle: HubHandle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir });
+  const handle: HubHandle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir, control: false });
   const store = handle.store;
   cleanups.push(() => handle.stop());
   const controlCfg = ControlConfigSchema.parse({

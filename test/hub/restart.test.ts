@@ -68,7 +68,18 @@ describe('streamguard run: restart recovery (kill -9)', () => {
     );
     expect(before).toMatchObject({ status: 'open', severity: 'P1', scope: 'line' });
     expect(a.stdout()).toMatch(new RegExp(`incident OPENED +P[01] ${KEY}`));
-    const timelineA = (await getJson<{ timeline: TimelineEntry[] }>(urlA, `/api/v1/incidents/${encodeURIComponent(before.id)}`)).timeline;
+    // The controller fails over to the healthy backup and records it on the incident: wait for
+    // that, so the snapshot below is the incident's settled state.
+    const settled = await until(
+      'the failover to be on the timeline',
+      async () => {
+        const r = await getJson<{ incident: Incident; timeline: TimelineEntry[] }>(urlA, `/api/v1/incidents/${encodeURIComponent(before.id)}`);
+        return r.timeline.some((e) => e.type === 'action') ? r : undefined;
+      },
+      10_000,
+    );
+    Object.assign(before, settled.incident);
+    const timelineA = settled.timeline;
     expect(timelineA.map((e) => e.type)).toEqual(expect.arrayContaining(['opened', 'region-seen']));
 
     // A second hub on the same data dir is refused while the first runs.
