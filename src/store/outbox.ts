@@ -82,6 +82,7 @@ export class OutboxStore {
       byIncident: db.prepare('SELECT * FROM ticket_outbox WHERE incident_id = ? ORDER BY id'),
       all: db.prepare('SELECT * FROM ticket_outbox ORDER BY id DESC LIMIT ?'),
       pending: db.prepare("SELECT COUNT(*) AS n FROM ticket_outbox WHERE status = 'pending'"),
+      incidentIds: db.prepare('SELECT DISTINCT incident_id FROM ticket_outbox WHERE created_at >= ?'),
       delivered: db.prepare("UPDATE ticket_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, ref = ?, last_error = NULL WHERE id = ? AND status = 'pending'"),
       retry: db.prepare("UPDATE ticket_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND status = 'pending'"),
       failed: db.prepare("UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'"),
@@ -115,6 +116,11 @@ export class OutboxStore {
 
   recent(limit = 100): OutboxRow[] {
     return (this.stmts.all.all(limit) as Row[]).map(toRow);
+  }
+
+  /** Incidents that got any row since `since` (restart catch-up: resolved while the hub was down?). */
+  incidentIds(since: number): string[] {
+    return (this.stmts.incidentIds.all(since) as { incident_id: string }[]).map((r) => r.incident_id);
   }
 
   pendingCount(): number {

@@ -145,7 +145,10 @@ export class TicketService {
     const now = this.clock();
     for (const row of this.store.activeSla()) this.sla.set(row.incidentId, row.data as SlaState);
     for (const inc of this.hub.incidents.open()) this.openTickets(inc, now);
-    for (const id of [...this.sla.keys()]) {
+    // Resolved while we were down (or the resolve was lost in a crash): the resolve key is per
+    // reopen generation, so this is a no-op for what was already enqueued.
+    const ids = new Set([...this.sla.keys(), ...this.store.incidentIds(now - 7 * 86_400_000)]);
+    for (const id of ids) {
       const inc = this.incident(id);
       if (inc?.status === 'resolved') this.onResolved(inc, now);
     }

@@ -160,6 +160,27 @@ describe('tickets: reopen', () => {
   });
 });
 
+describe('tickets: restart catch-up', () => {
+  it('an incident resolved while the service was stopped is resolved at the vendor on start, once', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
+    const inc = t.detector('open', 'P1');
+    await until('ticket', () => v.alerts.get(inc.id));
+    t.service.acknowledge({ incidentId: inc.id, vendor: 'pd', by: 'x' }); // SLA done: no timer left to find it by
+    await t.service.stop();
+    t.detector('clear', 'P1');
+    await sleep(100);
+    expect(v.alerts.get(inc.id)?.status).toBe('triggered');
+    const again = new TicketService({ hub: t.hub, outbox: outboxFor(t.hub.store), config: t.cfg, env: ENV, tickMs: 50 }).start();
+    cleanup.push(() => again.stop());
+    await until('resolved after start', () => v.alerts.get(inc.id)?.status === 'resolved');
+    const third = new TicketService({ hub: t.hub, outbox: outboxFor(t.hub.store), config: t.cfg, env: ENV, tickMs: 0 }).start();
+    await third.tick();
+    await third.stop();
+    expect(v.at('/v2/enqueue').filter((r) => r.body.event_action === 'resolve')).toHaveLength(1);
+  });
+});
+
 describe('tickets: vendor endpoint down', () => {
   it('connection refused for a while → the ticket is delivered exactly once when it returns', async () => {
     const v = await vendor();
@@ -232,9 +253,13 @@ describe('tickets: SLA expiry and escalation', () => {
       [3, 'ops IM group', 'ops-im'],
     ]);
     const times = esc.map((e) => (t.store.timeline(inc.id).find((x) => (x.data as { step?: number; action?: string }).step === e.step && (x.data as { action?: string }).action === 'escalated')!.t));
+    // Each at its time or the tick after: deadline 300 ms, then 150 ms more per step.
     expect(times[0]! - opened).toBeGreaterThanOrEqual(300);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(140);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(140);
+    expect(times[1]! - opened).toBeGreaterThanOrEqual(450);
+    expect(times[2]! - opened).toBeGreaterThanOrEqual(600);
+    expect(times[0]! <= times[1]! && times[1]! <= times[2]!).toBe(true);
+    expect(esc[1]!.overdueMs).toBeGreaterThanOrEqual(150);
+    expect(esc[2]!.overdueMs).toBeGreaterThanOrEqual(300);
     await until('every escalation delivered', () => t.timeline(inc.id).filter((e) => e.action === 'escalation-delivered').length === 3);
 
     const am = v.at('/hook/account-manager')[0]!;
@@ -293,7 +318,7 @@ describe('tickets: inbound acknowledgement', () => {
 
   it('PagerDuty v3 webhook: bad signature rejected; signed acknowledgement stops escalation and records time to ack', async () => {
     const v = await vendor();
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '600ms' }, chain } });
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '1500ms' }, chain } });
     const base = await mount(t);
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await until('ticket', () => v.alerts.get(inc.id));
@@ -311,9 +336,9 @@ describe('tickets: inbound acknowledgement', () => {
     const ack = (await r.json()) as { ok: boolean; timeToAckMs: number };
     expect(ack.ok).toBe(true);
     expect(ack.timeToAckMs).toBeGreaterThanOrEqual(0);
-    expect(ack.timeToAckMs).toBeLessThan(600);
+    expect(ack.timeToAckMs).toBeLessThan(1500);
 
-    await sleep(1200); // past the deadline and the whole chain
+    await sleep(2200); // past the deadline and the whole chain
     expect(v.at('/hook')).toHaveLength(0);
     expect(v.at('/im/')).toHaveLength(0);
     const tl = t.timeline(inc.id);
