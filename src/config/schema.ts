@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
 import { ControlConfigSchema } from '../control/config-schema.ts';
+import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 
 /** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
@@ -121,6 +122,8 @@ export const ConfigSchema = z
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
     /** Failover, failback, features and actuators (docs/control.md). */
     control: ControlConfigSchema.default(ControlConfigSchema.parse({})),
+    /** Vendors (ticket desks, PagerDuty, IM, email), SLA escalation and incident roles (docs/tickets.md). */
+    ...ticketsConfigShape,
   })
   .superRefine((config, ctx) => {
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);
@@ -142,6 +145,10 @@ export const ConfigSchema = z
       const first = probeIds.get(p.id);
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'id'], message: `duplicate probe id "${p.id}" (first at uplink.probes[${first}])` });
       else probeIds.set(p.id, index);
+    });
+    const vendors = new Set(config.vendors.map((v) => v.name));
+    config.escalation.chain.forEach((step, i) => {
+      if (!vendors.has(step.channel)) ctx.addIssue({ code: 'custom', path: ['escalation', 'chain', i, 'channel'], message: `no vendor named "${step.channel}"` });
     });
     const seen = new Map<string, number>();
     config.streams.forEach((stream, index) => {

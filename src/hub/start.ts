@@ -4,6 +4,7 @@ import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/pr
 import { startApi, type ApiServer, type RawRoute } from '../api/server.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
+import { outboxFor, TicketService, ticketRawRoutes } from '../tickets/index.ts';
 import { lineUrl, type Config } from '../config/schema.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../log.ts';
@@ -28,6 +29,8 @@ export interface StartHubOptions {
   logger?: Logger;
   /** Run the controller (failover, features, actuators, /play). Default true. */
   control?: boolean;
+  /** Run vendor tickets and SLA escalation. Default true. */
+  tickets?: boolean;
 }
 
 export interface HubHandle {
@@ -38,6 +41,8 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
+  /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or a non-SQLite store). */
+  tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
   controller: Controller | undefined;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
@@ -69,6 +74,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   /** The config as last reloaded (remote probe assignments, stream ids the API knows). */
   let current = config;
   let controller: Controller | undefined;
+  let tickets: TicketService | undefined;
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
@@ -89,12 +95,18 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     if (opts.control !== false) {
       controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
+    const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
+    if (opts.tickets !== false && store instanceof SqliteStore) {
+      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+    }
     const listen = opts.listen ?? config.hub.listen;
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readFileSync(config.hub.tls.certFile), key: readFileSync(config.hub.tls.keyFile) };
       const metrics = new HubMetrics(config, h);
       if (controller) metrics.attachController(controller);
+      if (tickets) metrics.attachTickets(tickets);
       const rawRoutes: RawRoute[] = [
+        ...(tickets ? ticketRawRoutes(tickets, { config: ticketsConfig }) : []),
         ...(controller ? controlRawRoutes(controller) : []),
         {
           pattern: /^\/metrics$/,
@@ -132,6 +144,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   } catch (err) {
     await stopProbers();
     await controller?.stop();
+    await tickets?.stop();
     uplink?.close();
     await api?.close();
     hub?.stop();
@@ -148,6 +161,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     ingest: (sample, o) => h.ingest(sample, o),
     uplink,
     controller,
+    tickets,
     reload: (next) => {
       current = next;
       uplink?.reload(next);
@@ -160,6 +174,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         lines = 0;
         await stopProbers();
         await controller?.stop();
+        await tickets?.stop();
         try {
           uplink?.close();
           h.stop();

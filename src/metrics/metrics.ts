@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { Controller } from '../control/controller.ts';
+import type { TicketService } from '../tickets/service.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../detect/types.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Sample } from '../model/sample.ts';
@@ -143,6 +144,20 @@ export class HubMetrics {
         };
       },
     } as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  /** tickets_total{vendor,severity}, read at scrape time from the ticket service. */
+  attachTickets(tickets: TicketService): void {
+    new Counter({
+      name: `${P}tickets_total`,
+      help: 'vendor tickets opened',
+      labelNames: ['vendor', 'severity'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of tickets.metrics().ticketsTotal) this.inc({ vendor: t.vendor, severity: t.severity }, t.value);
+      },
+    });
   }
 
   /** Text exposition for a scrape. */

@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/actuators/webhook.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
-import { startLab, type Lab } from '../../src/lab/index.ts';
+import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
 
 const SECRET = 'e2e-secret';
 let lab: Lab;
 let hub: HubHandle;
 let receiver: Server;
+const desk = new VendorDesk();
 const received: { id: string; type: string; from?: string; to?: string; verified: boolean; at: number }[] = [];
 
 beforeAll(async () => {
@@ -34,6 +35,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const port = (receiver.address() as { port: number }).port;
   process.env.E2E_EDGE_SECRET = SECRET;
+  const deskPort = await desk.start();
   const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv'), regionUrls: { b: lab.url('s1', name, 'rtmp') } });
   const config = ConfigSchema.parse({
     hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-failover-')) },
@@ -43,6 +45,7 @@ beforeAll(async () => {
       default: { holdOff: '4s', minDwell: '1s' },
       actuators: [{ type: 'webhook', name: 'edge', url: `http://127.0.0.1:${port}/switch`, secretEnv: 'E2E_EDGE_SECRET', timeout: '2s', actions: ['switch', 'escalate'] }],
     },
+    vendors: [{ name: 'cdn-desk', type: 'desk', url: `http://127.0.0.1:${deskPort}` }],
   });
   hub = await startHub(config);
 }, 30_000);
@@ -51,6 +54,7 @@ afterAll(async () => {
   await hub?.stop();
   await lab?.stop();
   await new Promise((r) => receiver?.close(r));
+  await desk.stop();
 });
 
 async function play(): Promise<{ line: string; url: string }> {
@@ -86,6 +90,12 @@ describe('failover against the lab', () => {
     expect(metrics).toContain('streamguard_active_line{stream="s1",line="backup"} 1');
     expect(metrics).toMatch(/streamguard_failovers_total\{stream="s1",from="primary",to="backup",reason="failover"\} 1/);
     expect(metrics).toMatch(/streamguard_action_delay_seconds_count 1/);
+    // One vendor ticket for the incident, carrying what the controller did.
+    const incident = hub.hub.incidents.open().find((i) => i.key === 's1/primary/down')!;
+    const ticket = await until('the desk ticket', async () => desk.tickets.find((t) => t.externalId === incident.id), 10_000);
+    expect(desk.tickets.filter((t) => t.externalId === incident.id)).toHaveLength(1);
+    expect(ticket.priority).toBe('high'); // P1
+    await until('the failover in the ticket', async () => (JSON.stringify(ticket).includes('backup') ? true : undefined), 10_000);
 
     // Primary back: failback only after it has been healthy for the hold-off (4 s).
     const start = await lab.applyFault({ stream: 's1', line: 'primary', kind: 'start' });
@@ -94,6 +104,9 @@ describe('failover against the lab', () => {
     expect(received.filter((r) => r.type === 'switch').map((r) => `${r.from}>${r.to}`)).toEqual(['primary>backup', 'backup>primary']);
     // Exactly once per action id (idempotency key).
     expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
+    // The ticket follows the incident to its resolution, still one ticket.
+    await until('the ticket solved', async () => (ticket.status === 'solved' ? true : undefined), 20_000);
+    expect(desk.tickets.filter((t) => t.externalId === incident.id)).toHaveLength(1);
   }, 60_000);
 
   it('both lines down → no switch to a down line; the stream stays on its line and P0 is escalated', async () => {
