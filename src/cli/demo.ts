@@ -1,6 +1,6 @@
 import { lineUrl, type Config } from '../config/schema.ts';
 import { startHub, type HubHandle } from '../hub/start.ts';
-import { startControlServer, startLab, type Fault, type Lab } from '../lab/index.ts';
+import { startControlServer, startLab, VendorDesk, type Fault, type Lab } from '../lab/index.ts';
 import type { Sample } from '../model/sample.ts';
 import { parseOptions } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
@@ -10,6 +10,7 @@ import { printIncidentChanges } from './run.ts';
 /** The lab's fixed ports that config/demo.yaml names (see its header). */
 const DEMO_LAB_PORTS = { rtmp: 19350, httpFlv: 19351, hls: 19352, proxyBase: 19400 };
 const DEMO_CONTROL_PORT = 8090;
+const DEMO_DESK_PORT = 19360;
 const STATUS_EVERY_MS = 10_000;
 
 /** A scripted fault the demo injects so an operator sees incidents open and resolve. */
@@ -23,8 +24,12 @@ const first = (config: Config) => config.streams[0]?.id ?? '';
 const last = (config: Config) => config.streams.at(-1)?.id ?? '';
 
 const SCENARIO: Step[] = [
-  { afterMs: 20_000, say: 'kill the primary publisher of the first stream: expect a P1 "down" incident', fault: (c) => ({ stream: first(c), line: 'primary', kind: 'kill' }) },
-  { afterMs: 20_000, say: 'restart it: expect the incident to resolve after the clear time', fault: (c) => ({ stream: first(c), line: 'primary', kind: 'start' }) },
+  {
+    afterMs: 20_000,
+    say: 'kill the primary publisher of the first stream: expect a P1 "down" incident, a failover to the backup and a vendor ticket',
+    fault: (c) => ({ stream: first(c), line: 'primary', kind: 'kill' }),
+  },
+  { afterMs: 20_000, say: 'restart it: expect the incident to resolve, the ticket to be solved and a failback after the hold-off', fault: (c) => ({ stream: first(c), line: 'primary', kind: 'start' }) },
   { afterMs: 20_000, say: 'freeze the picture of the last stream for 10 s: expect a P2 "degraded" incident', fault: (c) => ({ stream: last(c), line: 'primary', kind: 'freeze', ms: 10_000 }) },
   {
     afterMs: 25_000,
@@ -51,6 +56,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const lab = await startLab({ streams: config.streams.map((s) => ({ id: s.id, protocols: ['rtmp', 'hls'] })), ports: DEMO_LAB_PORTS });
   let hub: HubHandle | undefined;
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  const desk = new VendorDesk();
   try {
     const unserved = urlsNotServed(config, lab);
     if (unserved.length > 0) {
@@ -58,14 +64,21 @@ export async function demoCommand(argv: string[]): Promise<number> {
       return 1;
     }
     control = await startControlServer(lab, DEMO_CONTROL_PORT);
+    await desk.start(DEMO_DESK_PORT);
+    desk.watch((t, change) => say(`vendor desk: ticket #${t.id} ${change} [${t.priority ?? '-'}, ${t.status}] ${t.subject}`));
     hub = await startHub(config, opts['data-dir'] === undefined ? {} : { dataDir: opts['data-dir'] });
     printIncidentChanges(hub);
+    hub.controller?.onAction((a, phase) => {
+      if (phase === 'decided' && a.type === 'switch') say(`control: stream ${a.stream} switched ${a.from} → ${a.to} (${a.reason}: ${a.why})`);
+      if (phase === 'decided' && a.type === 'escalate') say(`control: stream ${a.stream} escalated (${a.why})`);
+    });
     const latest = new Map<string, Sample>();
     hub.bus.on('sample', (s) => latest.set(`${s.stream}/${s.line}/${s.region}`, s));
     process.stdout.write(
       [
         `streamguard demo: hub ${hub.url}  (incidents: ${hub.url}/api/v1/incidents)`,
         `lab control ${control.url}/lab  (inject: streamguard fault --lab ${control.url} --stream ${first(config)} --line primary --kind kill)`,
+        `play URL ${hub.url}/api/v1/streams/${first(config)}/play?format=json   vendor desk http://127.0.0.1:${DEMO_DESK_PORT}/api/v2/tickets.json`,
         `probing ${config.streams.length} streams × 2 lines from ${config.probe.regions.join(', ')}; Ctrl-C stops`,
         '',
       ].join('\n'),
@@ -79,6 +92,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     await hub?.stop();
     await control?.close();
+    await desk.stop().catch(() => undefined);
     await lab.stop();
   }
 }
@@ -92,6 +106,10 @@ function urlsNotServed(config: Config, lab: Lab): string[] {
   );
 }
 
+function say(text: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${text}\n`);
+}
+
 function runScenario(lab: Lab, config: Config): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let index = 0;
@@ -100,7 +118,7 @@ function runScenario(lab: Lab, config: Config): { stop(): void } {
     timer = setTimeout(() => {
       index++;
       const fault = step.fault(config);
-      process.stdout.write(`${new Date().toISOString()} scenario: ${step.say}\n`);
+      say(`scenario: ${step.say}`);
       if (fault) {
         lab.applyFault(fault).catch((err: unknown) => process.stdout.write(`scenario: fault refused: ${(err as Error).message}\n`));
       }
