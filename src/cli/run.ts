@@ -1,6 +1,6 @@
 import type { Topic } from '../hub/bus.ts';
 import { formatIncidentLine } from '../hub/format.ts';
-import { startHub, type HubHandle } from '../hub/start.ts';
+import { HubConfigError, startHub, type HubHandle } from '../hub/start.ts';
 import { log } from '../log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
@@ -43,7 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(opts.listen !== undefined && { listen: opts.listen }),
     });
   } catch (err) {
-    if (err instanceof StoreOpenError) {
+    if (err instanceof StoreOpenError || err instanceof HubConfigError) {
       process.stderr.write(`streamguard run: ${err.message}\n`);
       return 1;
     }

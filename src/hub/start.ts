@@ -101,7 +101,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     const listen = opts.listen ?? config.hub.listen;
     if (listen !== false) {
-      const tls = config.hub.tls && { cert: readFileSync(config.hub.tls.certFile), key: readFileSync(config.hub.tls.keyFile) };
+      const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
       const metrics = new HubMetrics(config, h);
       if (controller) metrics.attachController(controller);
       if (tickets) metrics.attachTickets(tickets);
@@ -184,4 +184,17 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         }
       })()),
   };
+}
+
+/** A config error found at start (e.g. an unreadable TLS file): `streamguard run` prints it and exits 1. */
+export class HubConfigError extends Error {
+  override name = 'HubConfigError';
+}
+
+function readPem(what: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new HubConfigError(`${what}: cannot read ${file}: ${(err as Error).message}`);
+  }
 }

@@ -29,6 +29,16 @@ describe('streamguard probe --hub: usage', () => {
   });
 });
 
+describe('streamguard run: TLS files', () => {
+  it('names an unreadable certificate and exits 1', async () => {
+    const file = join(dir, 'tls.yaml');
+    writeFileSync(file, `hub: { listen: "127.0.0.1:0", dataDir: ${JSON.stringify(join(dir, 'tls-data'))}, tls: { certFile: /nonexistent/cert.pem, keyFile: /nonexistent/key.pem } }\nprobe: { embedded: false }\nstreams:\n  - { id: a, lines: { primary: { url: "rtmp://127.0.0.1:1/live/a" } } }\n`);
+    const r = await runCli(['run', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/streamguard run: hub\.tls\.certFile: cannot read \/nonexistent\/cert\.pem: ENOENT/);
+  });
+});
+
 describe('streamguard run: SIGHUP reloads remote probe assignments', () => {
   it('pushes the new assignment to a connected probe; an invalid config is reported and the running one kept', async () => {
     const file = join(dir, 'hub.yaml');

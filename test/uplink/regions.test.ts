@@ -277,8 +277,8 @@ describe('remote probes in three regions (real processes)', () => {
     const blind = await until('probe/probe-cn-south/blind', async () => (await incidents()).find((i) => i.key === 'probe/probe-cn-south/blind' && i.openedAt >= killedAt - 1000), 10_000, 100);
     measured['kill -9 probe → probe-down incident (ms)'] = blind.openedAt - killedAt;
     expect(blind).toMatchObject({ severity: 'P2', scope: 'probe', status: 'open' });
-    // Silent for 3 heartbeats (3 s), seen on the next 1 s detector tick.
-    expect(blind.openedAt - killedAt).toBeLessThanOrEqual(3 * 1000 + 1200);
+    // Silent for 3 heartbeats (3 s), seen on the next 1 s detector tick (+ 0.5 s slack on a shared machine).
+    expect(blind.openedAt - killedAt).toBeLessThanOrEqual(3 * 1000 + 1000 + 500);
     killGroup(p);
     await sleep(4000);
     const after = await incidents();
