@@ -1,0 +1,59 @@
+/**
+ * Flap damping end to end (issue 6 §4): a primary that dies and comes back every 5 s must not
+ * drag the stream back and forth — switches are capped, then the line is held and escalated.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
+
+let lab: Lab;
+let hub: HubHandle;
+const edge = new VendorDesk();
+
+beforeAll(async () => {
+  lab = await startLab({ streams: [{ id: 'f1', protocols: ['rtmp'] }] });
+  const port = await edge.start();
+  const config = ConfigSchema.parse({
+    hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-flap-')) },
+    streams: [{ id: 'f1', lines: { primary: { url: lab.url('f1', 'primary', 'http-flv') }, backup: { url: lab.url('f1', 'backup', 'http-flv') } } }],
+    control: {
+      default: { holdOff: '1s', maxHoldOff: '1s', minDwell: '1s', maxSwitchesPerHour: 3 },
+      actuators: [{ type: 'webhook', name: 'edge', url: `http://127.0.0.1:${port}/hooks/edge`, actions: ['switch', 'escalate'], retries: 0 }],
+    },
+  });
+  hub = await startHub(config);
+}, 30_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  await lab?.stop();
+  await edge.stop();
+});
+
+type Hook = { type: string; from?: string; to?: string; reason?: string; severity?: string };
+const hooks = () => edge.hooks.map((h) => h.body as Hook);
+
+it('primary flapping every 5 s → switches capped at the hourly limit, then held on the backup and escalated', async () => {
+  // Both lines seen first.
+  for (let i = 0; i < 100 && Object.keys(hub.controller!.health('f1')).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let cycle = 0; cycle < 6; cycle++) {
+    // Down 1.5 s, up 3.5 s: long enough up to be failed back to (clear time + 1 s hold-off).
+    await lab.applyFault({ stream: 'f1', line: 'primary', kind: 'kill' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await lab.applyFault({ stream: 'f1', line: 'primary', kind: 'start' });
+    await new Promise((r) => setTimeout(r, 3500));
+    if (hooks().some((h) => h.type === 'escalate' && h.reason === 'flapping')) break;
+  }
+  const switches = hooks().filter((h) => h.type === 'switch');
+  // failover, failback, failover — then a failback and the failover it would bring exceed 3/hour.
+  expect(switches.map((h) => `${h.from}>${h.to}`)).toEqual(['primary>backup', 'backup>primary', 'primary>backup']);
+  expect(hooks().filter((h) => h.type === 'escalate' && h.reason === 'flapping')).toHaveLength(1);
+  // Held on the backup: the primary being healthy again does not bring the stream back.
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(hub.controller!.served('f1')?.active).toBe('backup');
+  expect(hooks().filter((h) => h.type === 'switch')).toHaveLength(switches.length);
+}, 90_000);
