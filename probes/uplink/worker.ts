@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { log as rootLog, type Logger } from '../../src/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment, UplinkTarget } from '../../src/uplink/protocol.ts';
@@ -10,8 +12,12 @@ import { UplinkClient } from './client.ts';
  * A remote probe worker (`streamguard probe --hub ws://HUB/probes --region R`): connects out to
  * the hub, probes what the hub assigns (one prober per stream × line, started, stopped or
  * restarted as the assignment changes) and streams the Samples back through the uplink, which
- * buffers them while the hub is unreachable. Probing goes on while disconnected.
+ * buffers them while the hub is unreachable. Probing goes on while disconnected; with a spill dir
+ * the last assignment is kept there too, so a probe restarted during a hub outage resumes probing
+ * (and buffering) at once instead of waiting for the hub.
  */
+
+const ASSIGNMENT_FILE = 'assignment.json';
 
 export interface ProbeWorkerOptions {
   hub: string;
@@ -100,6 +106,13 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     }
     const first = assignment === undefined;
     assignment = next;
+    if (opts.spillDir) {
+      try {
+        writeFileSync(join(opts.spillDir, ASSIGNMENT_FILE), JSON.stringify({ probe, region: opts.region, assignment: next }));
+      } catch (err) {
+        logger.warn({ err }, 'cannot keep the assignment in the spill dir');
+      }
+    }
     logger.info({ version: next.version, lines: running.size, started, stopped }, first ? 'assignment received' : 'reassigned by the hub');
   };
 
@@ -115,6 +128,20 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     onAssign: apply,
     onFatal: (code, reason) => onRefused({ code, reason }),
   }).start();
+
+  // A kept assignment (same region) starts probing before the hub is reached.
+  const kept = opts.spillDir ? join(opts.spillDir, ASSIGNMENT_FILE) : undefined;
+  if (kept && existsSync(kept)) {
+    try {
+      const k = JSON.parse(readFileSync(kept, 'utf8')) as { probe: string; region: string; assignment: Assignment };
+      if (k.region === opts.region && assignment === undefined) {
+        logger.info({ version: k.assignment.version, lines: k.assignment.targets.length }, 'resuming the last assignment from the spill dir until the hub answers');
+        apply(k.assignment, k.probe);
+      }
+    } catch (err) {
+      logger.warn({ err, file: kept }, 'ignoring an unreadable kept assignment');
+    }
+  }
 
   let stopped: Promise<void> | undefined;
   return {

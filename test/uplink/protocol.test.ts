@@ -281,7 +281,7 @@ describe('uplink over TLS', () => {
 });
 
 describe('probe worker with a spill dir', () => {
-  it('stopped while the hub is unreachable, it keeps its samples on disk and delivers them after a restart, exactly once', async () => {
+  it('stopped while the hub is unreachable, it keeps its samples and assignment on disk; restarted, it probes at once and delivers everything exactly once', async () => {
     const h = await hub();
     const proxy = new FaultProxy(Number(h.address!.split(':').at(-1)));
     await proxy.start();
@@ -299,15 +299,19 @@ describe('probe worker with a spill dir', () => {
     expect(spilled).toBeGreaterThanOrEqual(2);
     expect(readdirSync(spillDir).some((f) => f.startsWith('seg-'))).toBe(true);
 
-    await proxy.setMode({ mode: 'pass' });
+    // Restarted while the hub is still unreachable: it resumes the kept assignment at once.
     const b = startProbeWorker({ hub: url, region: 'eu', token: process.env.SG_TEST_TOKEN_EU!, spillDir });
+    expect(b.assignment?.targets.map((t) => t.stream)).toEqual(['s1']);
+    await until('samples probed while the hub is unreachable', () => b.buffer.size > spilled, 10_000);
+    await proxy.setMode({ mode: 'pass' });
     cleanups.push(() => b.stop(0));
-    await until('the spilled samples to be acked', () => b.client.connected && b.buffer.size === 0 && b.client.stats.acked >= spilled, 10_000);
+    await until('the spilled and new samples to be acked', () => b.client.connected && b.buffer.size === 0 && b.client.stats.acked > spilled, 15_000);
     await b.stop(1000);
     const seqs = storedSeqs(h);
     expect(new Set(seqs).size).toBe(seqs.length);
     // Every seq the first worker stamped is stored: nothing missing across the restart.
     const stampedByA = seqs.filter((q) => q < a.buffer.nextSeq());
+    expect(seqs.length).toBeGreaterThan(stampedByA.length); // and b's own, probed before it reached the hub
     expect(stampedByA.at(-1)! - stampedByA[0]!).toBe(stampedByA.length - 1);
     expect(stampedByA.at(-1)).toBe(a.buffer.nextSeq() - 1);
     expect(readdirSync(spillDir).filter((f) => f.startsWith('seg-'))).toEqual([]);
