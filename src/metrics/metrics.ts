@@ -7,6 +7,18 @@ import type { Hub } from '../hub/hub.ts';
 import type { Sample } from '../model/sample.ts';
 
 const P = 'streamguard_';
+
+interface ViewChildren {
+  up: { set(v: number): void };
+  fps: { set(v: number): void };
+  bitrate: { set(v: number): void };
+  stall: { set(v: number): void };
+  startup: { set(v: number): void };
+  latency: { set(v: number): void };
+  skew: { set(v: number): void };
+  sync: { set(v: number): void };
+  freeze: { inc(v: number): void };
+}
 const VIEW = ['stream', 'line', 'region'] as const;
 
 /**
@@ -19,7 +31,8 @@ export class HubMetrics {
   private readonly known: { streams: Map<string, Set<string>>; regions: Set<string> };
   private readonly gauges;
   private readonly freeze;
-  private readonly samples;
+  private readonly regionSamples = new Map<string, { inc(): void }>();
+  private readonly views = new Map<string, ViewChildren>();
   private readonly detectionDelay;
 
   constructor(
@@ -43,7 +56,8 @@ export class HubMetrics {
       sync: gauge('av_sync_seconds', 'content A/V sync from markers, BT.1359 sign (+ audio leads)'),
     };
     this.freeze = new Counter({ name: `${P}freeze_seconds_total`, help: 'time showing a frozen picture', labelNames: VIEW, registers: r });
-    this.samples = new Counter({ name: `${P}samples_total`, help: 'samples received', labelNames: ['region'], registers: r });
+    const samples = new Counter({ name: `${P}samples_total`, help: 'samples received', labelNames: ['region'], registers: r });
+    for (const region of this.known.regions) this.regionSamples.set(region, samples.labels({ region }));
     this.detectionDelay = new Histogram({
       name: `${P}detection_delay_seconds`,
       help: 'fault onset to incident open',
@@ -170,20 +184,46 @@ export class HubMetrics {
   }
 
   private observe(s: Sample): void {
-    if (!this.known.regions.has(s.region)) return;
-    this.samples.inc({ region: s.region });
-    if (!this.known.streams.get(s.stream)?.has(s.line)) return;
-    const v = { stream: s.stream, line: s.line, region: s.region };
+    const region = this.regionSamples.get(s.region);
+    if (!region) return;
+    region.inc();
+    const v = this.view(s);
+    if (!v) return;
+    v.up.set(s.connected ? 1 : 0);
+    v.fps.set(s.fps);
+    v.bitrate.set(s.bitrateBps);
+    v.stall.set(Math.min(1, s.stallMs / s.windowMs));
+    if (s.startupMs !== undefined) v.startup.set(s.startupMs / 1000);
+    if (s.latencyMs !== undefined) v.latency.set(s.latencyMs / 1000);
+    if (s.avSkewMs !== undefined) v.skew.set(s.avSkewMs / 1000);
+    if (s.avSyncMs !== undefined) v.sync.set(s.avSyncMs / 1000);
+    if (s.freezeMs > 0) v.freeze.inc(s.freezeMs / 1000);
+  }
+
+  /**
+   * The labelled children of one (stream, line, region), made once: looking labels up per sample
+   * cost a third of the hub's CPU at 50,000 samples/s (bench/RESULTS.md, Uplink).
+   */
+  private view(s: Sample): ViewChildren | undefined {
+    const key = `${s.stream}\u0000${s.line}\u0000${s.region}`;
+    let v = this.views.get(key);
+    if (v) return v;
+    if (!this.known.streams.get(s.stream)?.has(s.line)) return undefined;
+    const labels = { stream: s.stream, line: s.line, region: s.region };
     const g = this.gauges;
-    g.up.set(v, s.connected ? 1 : 0);
-    g.fps.set(v, s.fps);
-    g.bitrate.set(v, s.bitrateBps);
-    g.stall.set(v, Math.min(1, s.stallMs / s.windowMs));
-    if (s.startupMs !== undefined) g.startup.set(v, s.startupMs / 1000);
-    if (s.latencyMs !== undefined) g.latency.set(v, s.latencyMs / 1000);
-    if (s.avSkewMs !== undefined) g.skew.set(v, s.avSkewMs / 1000);
-    if (s.avSyncMs !== undefined) g.sync.set(v, s.avSyncMs / 1000);
-    if (s.freezeMs > 0) this.freeze.inc(v, s.freezeMs / 1000);
+    v = {
+      up: g.up.labels(labels),
+      fps: g.fps.labels(labels),
+      bitrate: g.bitrate.labels(labels),
+      stall: g.stall.labels(labels),
+      startup: g.startup.labels(labels),
+      latency: g.latency.labels(labels),
+      skew: g.skew.labels(labels),
+      sync: g.sync.labels(labels),
+      freeze: this.freeze.labels(labels),
+    };
+    this.views.set(key, v);
+    return v;
   }
 
   /** Worst level over the probes of each (stream, line, region) the config knows. */
