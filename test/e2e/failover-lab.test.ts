@@ -119,6 +119,11 @@ describe('failover against the lab', () => {
     const escalation = await until('a P0 escalation', async () => received.find((r) => r.type === 'escalate' && JSON.stringify(r).includes('P0')), 10_000);
     expect(escalation).toBeDefined();
     expect((await play()).line).toBe('primary');
+    // The whole-stream outage is a P0 ticket at the vendor desk (urgent), one per incident.
+    // (the lead is the line whose incident opened first: here the backup's)
+    const p0 = await until('a P0 incident', async () => hub.hub.incidents.open().find((i) => i.stream === 's1' && i.severity === 'P0'), 10_000);
+    await until('an urgent desk ticket', async () => desk.tickets.find((t) => t.externalId === p0.id && t.priority === 'urgent'), 10_000);
+    expect(desk.tickets.filter((t) => t.externalId === p0.id)).toHaveLength(1);
     expect(received.filter((r) => r.type === 'switch').length).toBe(switchesBefore);
   }, 30_000);
 });
