@@ -83,6 +83,7 @@ export class SqliteStore implements Store {
            latency_sum = latency_sum + excluded.latency_sum, latency_n = latency_n + excluded.latency_n`,
       ),
       dropRaw: this.db.prepare('DELETE FROM samples WHERE t < ?'),
+      lastSeq: this.db.prepare('SELECT MAX(seq) AS seq FROM samples WHERE probe = ?'),
       dropRollups: this.db.prepare('DELETE FROM sample_rollups WHERE minute < ?'),
     };
   }
@@ -139,6 +140,10 @@ export class SqliteStore implements Store {
         this.stmts.addSample.run(s.probe, s.seq, s.region, s.stream, s.line, s.t, s.connected ? 1 : 0, s.fps, s.bitrateBps, s.stallMs, s.freezeMs, s.maxGapMs, s.latencyMs ?? null, JSON.stringify(s));
       }
     })();
+  }
+
+  lastSeq(probe: string): number | undefined {
+    return (this.stmts.lastSeq.get(probe) as { seq: number | null }).seq ?? undefined;
   }
 
   samples(q: SampleQuery): Sample[] {

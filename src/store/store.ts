@@ -63,6 +63,8 @@ export interface Store {
   audit(entry: AuditEntry): void;
   auditLog(limit: number): AuditEntry[];
   addSamples(samples: readonly Sample[]): void;
+  /** Highest stored seq of a probe (its raw samples still kept), for dedup across hub restarts. */
+  lastSeq(probe: string): number | undefined;
   samples(query: SampleQuery): Sample[];
   rollups(query: SampleQuery): SampleRollup[];
   /** Rolls raw samples older than `rawBefore` into minutes, drops rollups older than `rollupBefore`. */

@@ -324,6 +324,15 @@ export class UplinkServer {
     this.conns.set(who.id, conn);
     conn.helloed = true;
     this.stats.connects++;
+    if (!this.durableSeq.has(who.id)) {
+      // First hello since the hub started: what this probe already delivered before a restart
+      // is in the store, so resent samples are not fed to the detector a second time.
+      const stored = this.hub.store.lastSeq(who.id);
+      if (stored !== undefined) {
+        this.durableSeq.set(who.id, stored);
+        this.lastSeq.set(who.id, Math.max(stored, this.lastSeq.get(who.id) ?? -1));
+      }
+    }
     const lastSeq = this.durableSeq.get(who.id) ?? null;
     this.send(conn, {
       type: 'welcome',

@@ -46,6 +46,8 @@ describe('SqliteStore', () => {
     const got = s.samples({ stream: 's1', from: 0, to: 10_000 });
     expect(got.map((x) => x.seq)).toEqual([1, 2, 3]);
     expect(got[2]?.connected).toBe(false);
+    expect(s.lastSeq('p1')).toBe(3);
+    expect(s.lastSeq('nobody')).toBeUndefined();
   });
 
   it('rolls raw samples into whole minutes and prunes old rollups', () => {

@@ -177,6 +177,29 @@ describe('uplink delivery', () => {
     expect(await c.closed).toEqual({ code: 4409, reason: 'replaced by a newer connection of the same probe' });
   });
 
+  it('after a hub restart on the same data dir, a reconnecting probe learns its stored seq and resends are dropped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sg-uplink-restart-'));
+    const first = await startHub(config(), { dataDir, probes: false });
+    const a = raw(`${first.url!.replace(/^http/, 'ws')}/probes`, process.env.SG_TEST_TOKEN_EU);
+    await a.opened;
+    a.send({ type: 'hello', v: 1, region: 'eu' });
+    a.send({ type: 'samples', samples: [1, 2, 3].map((i) => sample(200 + i)) });
+    await until('ack 203', () => a.got.find((m) => m.type === 'ack' && m.seq === 203));
+    a.ws.terminate();
+    await first.stop();
+
+    const h = await startHub(config(), { dataDir, probes: false });
+    handles.push(h);
+    const b = raw(`${h.url!.replace(/^http/, 'ws')}/probes`, process.env.SG_TEST_TOKEN_EU);
+    await b.opened;
+    b.send({ type: 'hello', v: 1, region: 'eu' });
+    expect(await until('welcome', () => b.got.find((m) => m.type === 'welcome'))).toMatchObject({ lastSeq: 203 });
+    b.send({ type: 'samples', samples: [2, 3, 4].map((i) => sample(200 + i)) });
+    await until('ack 204', () => b.got.find((m) => m.type === 'ack' && m.seq === 204));
+    expect(h.uplink!.status().stats.samplesDuplicate).toBe(2);
+    expect(storedSeqs(h)).toEqual([201, 202, 203, 204]);
+  });
+
   it('UplinkClient: a 5 s blackhole between probe and hub loses nothing and duplicates nothing', async () => {
     const h = await hub();
     const proxy = new FaultProxy(Number(h.address!.split(':').at(-1)));
