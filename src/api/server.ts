@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Authenticator } from '../auth/auth.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Incident } from '../incidents/lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -36,6 +37,11 @@ export interface ApiOptions {
   /** Remote probe uplink status for /healthz (src/uplink), when mounted. */
   uplink?: () => unknown;
   logger?: Logger;
+  /**
+   * Operator auth (docs/ws-api.md): when given, the JSON routes below except /healthz need a
+   * viewer or operator token (`Authorization: Bearer`), else 401. Raw routes do their own.
+   */
+  auth?: Authenticator;
   /** Serve HTTPS (and so wss for the probe uplink): PEM certificate and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -157,6 +163,7 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
       }
       const route = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find((x) => x.m);
       if (!route) throw new HttpError(404, `no route ${url.pathname}`);
+      if (opts.auth && url.pathname !== '/healthz' && !opts.auth.check(Authenticator.bearer(req))) throw new HttpError(401, opts.auth.refusal());
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         throw new HttpError(405, `method ${req.method} not allowed on ${url.pathname}`);

@@ -89,6 +89,17 @@ export const UplinkSchema = z.strictObject({
 
 export { durationSchema } from './duration.ts';
 
+/**
+ * Operator API auth (`/ws` and the REST API, docs/ws-api.md): one token per person or tool, read
+ * from an environment variable at hub start (never from the file). `viewer` reads, `operator`
+ * also acts. With no tokens: a loopback listen (127.0.0.1, ::1, localhost) runs open (everyone is
+ * an operator named "anonymous", with a warning); any other listen refuses /ws and every command.
+ */
+export const AuthSchema = z.strictObject({
+  tokens: z.array(z.strictObject({ name: z.string().min(1).max(64), role: z.enum(['viewer', 'operator']), tokenEnv: envName })).default([]),
+});
+
+
 /** Sample history: raw samples for `retention.raw`, then per-minute rollups for `retention.rollups`. */
 export const StoreSettingsSchema = z.strictObject({
   retention: z
@@ -120,6 +131,8 @@ export const ConfigSchema = z
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
+    /** Operator API tokens and roles (docs/ws-api.md). */
+    auth: AuthSchema.default(AuthSchema.parse({})),
     /** Failover, failback, features and actuators (docs/control.md). */
     control: ControlConfigSchema.default(ControlConfigSchema.parse({})),
     /** Vendors (ticket desks, PagerDuty, IM, email), SLA escalation and incident roles (docs/tickets.md). */
@@ -145,6 +158,12 @@ export const ConfigSchema = z
       const first = probeIds.get(p.id);
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'id'], message: `duplicate probe id "${p.id}" (first at uplink.probes[${first}])` });
       else probeIds.set(p.id, index);
+    });
+    const tokenNames = new Map<string, number>();
+    config.auth.tokens.forEach((t, index) => {
+      const first = tokenNames.get(t.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['auth', 'tokens', index, 'name'], message: `duplicate token name "${t.name}" (first at auth.tokens[${first}])` });
+      else tokenNames.set(t.name, index);
     });
     const vendors = new Set(config.vendors.map((v) => v.name));
     config.escalation.chain.forEach((step, i) => {

@@ -11,6 +11,10 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
+import { Authenticator } from '../auth/auth.ts';
+import { Silences, type CommandContext } from '../ws/commands.ts';
+import { commandRawRoutes } from '../ws/rest.ts';
+import { WsApi } from '../ws/server.ts';
 import type { EventBus } from './bus.ts';
 import { Hub } from './hub.ts';
 
@@ -31,6 +35,10 @@ export interface StartHubOptions {
   control?: boolean;
   /** Run vendor tickets and SLA escalation. Default true. */
   tickets?: boolean;
+  /** Environment for auth token variables (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
+  ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
 }
 
 export interface HubHandle {
@@ -45,6 +53,10 @@ export interface HubHandle {
   tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
   controller: Controller | undefined;
+  /** The operator WebSocket API on `/ws` (undefined when listen is false). */
+  ws: WsApi | undefined;
+  /** Active silences (applied to WS event pushes only). */
+  silences: Silences;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
   reload(config: Config): void;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
@@ -75,6 +87,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let current = config;
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
+  let ws: WsApi | undefined;
+  const silences = new Silences(opts.clock ?? Date.now);
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
@@ -100,12 +114,22 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
+    let auth: Authenticator;
+    try {
+      auth = new Authenticator({ tokens: config.auth.tokens, listen, ...(opts.env && { env: opts.env }) });
+    } catch (err) {
+      throw new HubConfigError((err as Error).message);
+    }
+    if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
+    if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
+    const commandCtx: CommandContext = { hub: h, streams: () => current.streams, controller, tickets, silences };
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
       const metrics = new HubMetrics(config, h);
       if (controller) metrics.attachController(controller);
       if (tickets) metrics.attachTickets(tickets);
       const rawRoutes: RawRoute[] = [
+        ...commandRawRoutes(commandCtx, auth, { probeFreshMs: Math.max(10_000, 3 * (config.detector.heartbeatMs ?? 1000)) }),
         ...(tickets ? ticketRawRoutes(tickets, { config: ticketsConfig }) : []),
         ...(controller ? controlRawRoutes(controller) : []),
         {
@@ -117,8 +141,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
           },
         },
       ];
-      api = await startApi(listen, { hub: h, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, logger, ...(tls && { tls }) });
+      api = await startApi(listen, { hub: h, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, auth, logger, ...(tls && { tls }) });
       uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
+      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ component: 'ws' }), ...opts.ws });
     }
     if (opts.probes !== false && config.probe.embedded) {
       for (const region of config.probe.regions) {
@@ -145,6 +170,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     await stopProbers();
     await controller?.stop();
     await tickets?.stop();
+    ws?.close();
     uplink?.close();
     await api?.close();
     hub?.stop();
@@ -162,6 +188,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     uplink,
     controller,
     tickets,
+    ws,
+    silences,
     reload: (next) => {
       current = next;
       uplink?.reload(next);
@@ -176,6 +204,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         await controller?.stop();
         await tickets?.stop();
         try {
+          ws?.close();
           uplink?.close();
           h.stop();
         } finally {

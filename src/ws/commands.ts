@@ -1,0 +1,327 @@
+import { z } from 'zod';
+import type { Principal, Role } from '../auth/auth.ts';
+import type { Controller } from '../control/controller.ts';
+import type { Hub } from '../hub/hub.ts';
+import type { Incident } from '../incidents/lifecycle.ts';
+import type { StreamConfig } from '../config/schema.ts';
+import type { TicketService } from '../tickets/service.ts';
+
+/**
+ * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
+ * One zod discriminated union on `type`; queries need the viewer role, commands the operator role,
+ * carry a `reason` and are audited with the token name (`actor`) before they answer.
+ */
+
+const id = z.union([z.string().max(200), z.number()]).optional();
+const stream = z.string().min(1).max(200);
+const reason = z.string().trim().min(1, 'a reason is required').max(2000);
+const expiry = { ttlMs: z.number().int().min(1000).max(7 * 86_400_000).optional(), until: z.number().int().min(0).optional() };
+const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
+
+export const SilenceMatcherSchema = z
+  .strictObject({ stream: stream.optional(), line: z.string().min(1).optional(), kind: z.string().min(1).optional(), severity: SEVERITY.optional(), topic: z.string().min(1).optional() })
+  .refine((m) => Object.keys(m).length > 0, 'a matcher needs at least one field (stream, line, kind, severity, topic)');
+
+export const RequestSchema = z.discriminatedUnion('type', [
+  z.strictObject({ id, type: z.literal('auth'), token: z.string().min(1).max(4096) }),
+  z.strictObject({ id, type: z.literal('subscribe'), topics: z.array(z.string().min(1).max(300)).min(1).max(100) }),
+  z.strictObject({ id, type: z.literal('unsubscribe'), topics: z.array(z.string().min(1).max(300)).min(1).max(100) }),
+  z.strictObject({ id, type: z.literal('ping') }),
+  // queries
+  z.strictObject({ id, type: z.literal('state') }),
+  z.strictObject({
+    id,
+    type: z.literal('incidents'),
+    severity: z.union([SEVERITY, z.array(SEVERITY)]).optional(),
+    state: z.union([z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'active', 'all']), z.array(z.enum(['open', 'acknowledged', 'mitigating', 'resolved']))]).optional(),
+    stream: stream.optional(),
+    from: z.number().int().min(0).optional(),
+    to: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
+  z.strictObject({ id, type: z.literal('incident'), incident: z.string().min(1) }),
+  z.strictObject({ id, type: z.literal('history'), stream, line: z.string().optional(), region: z.string().optional(), from: z.number().int().min(0).optional(), to: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(50_000).optional() }),
+  z.strictObject({ id, type: z.literal('audit'), limit: z.number().int().min(1).max(1000).optional() }),
+  z.strictObject({ id, type: z.literal('silences') }),
+  // commands
+  z.strictObject({ id, type: z.literal('ack'), incident: z.string().min(1), reason, vendor: z.string().min(1).optional() }),
+  z.strictObject({ id, type: z.literal('note'), incident: z.string().min(1), note: z.string().trim().min(1).max(4000), reason: reason.optional() }),
+  z.strictObject({ id, type: z.literal('assign'), incident: z.string().min(1), role: z.string().min(1).max(100), person: z.string().min(1).max(200), reason }),
+  z.strictObject({ id, type: z.literal('switch'), stream, line: z.string().min(1), reason, ...expiry }),
+  z.strictObject({ id, type: z.literal('pin'), stream, line: z.string().min(1), reason, ...expiry }),
+  z.strictObject({ id, type: z.literal('failback'), stream, reason }),
+  z.strictObject({ id, type: z.literal('feature'), stream, feature: z.string().min(1).max(100), enabled: z.union([z.boolean(), z.literal('auto')]), reason, ...expiry }),
+  z.strictObject({ id, type: z.literal('silence'), matcher: SilenceMatcherSchema, reason, ...expiry }),
+  z.strictObject({ id, type: z.literal('unsilence'), silence: z.string().min(1), reason }),
+  z.strictObject({ id, type: z.literal('drill'), reason, waitAckMs: z.number().int().min(0).max(120_000).optional() }),
+]);
+export type Request = z.infer<typeof RequestSchema>;
+export type RequestType = Request['type'];
+
+export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'history', 'audit', 'silences']);
+export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'drill']);
+export const neededRole = (t: RequestType): Role => (COMMAND_TYPES.has(t) ? 'operator' : 'viewer');
+
+export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'too_large' | 'internal';
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+export const HTTP_STATUS: Record<ErrorCode, number> = { bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, too_large: 413, internal: 500 };
+
+/** Formats zod issues as `path: message`, at most five. */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`)
+    .join('; ');
+}
+
+export interface Silence {
+  id: string;
+  matcher: z.infer<typeof SilenceMatcherSchema>;
+  until: number;
+  by: string;
+  reason: string;
+  at: number;
+}
+
+/** Silences: recorded, audited, listed, and applied to event pushes (not to tickets or policies). */
+export class Silences {
+  private readonly list = new Map<string, Silence>();
+  private n = 0;
+  constructor(private readonly clock: () => number) {}
+  add(s: Omit<Silence, 'id'>): Silence {
+    const silence = { id: `sil-${++this.n}-${s.at}`, ...s };
+    this.list.set(silence.id, silence);
+    return silence;
+  }
+  remove(id: string): Silence | undefined {
+    const s = this.list.get(id);
+    this.list.delete(id);
+    return s;
+  }
+  active(): Silence[] {
+    const now = this.clock();
+    for (const [k, s] of this.list) if (s.until <= now) this.list.delete(k);
+    return [...this.list.values()];
+  }
+  /** True when an active silence matches this event (incident fields and topic). */
+  silenced(topic: string, inc: Partial<Pick<Incident, 'stream' | 'line' | 'kind' | 'severity'>>): boolean {
+    return this.active().some((s) => {
+      const m = s.matcher;
+      if (m.topic !== undefined && m.topic !== topic && !topic.startsWith(`${m.topic}:`)) return false;
+      if (m.stream !== undefined && m.stream !== inc.stream) return false;
+      if (m.line !== undefined && m.line !== inc.line) return false;
+      if (m.kind !== undefined && m.kind !== inc.kind) return false;
+      if (m.severity !== undefined && m.severity !== inc.severity) return false;
+      return true;
+    });
+  }
+}
+
+export interface CommandContext {
+  hub: Hub;
+  streams: () => readonly StreamConfig[];
+  controller: Controller | undefined;
+  tickets: TicketService | undefined;
+  silences: Silences;
+}
+
+const DEFAULT_SWITCH_TTL_MS = 30 * 60_000;
+const DEFAULT_HISTORY_MS = 5 * 60_000;
+
+/**
+ * Runs one validated request for an authenticated principal. Throws ApiError. `via` goes in the
+ * audit action (`ws.pin`, `api.pin`). Role checks happen here so both transports share them.
+ */
+export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api'): Promise<unknown> {
+  const need = neededRole(req.type);
+  if (need === 'operator' && who.role !== 'operator') throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
+  const { hub } = ctx;
+  const now = hub.clock();
+  const streamCfg = (s: string) => {
+    const cfg = ctx.streams().find((x) => x.id === s);
+    if (!cfg) throw new ApiError('not_found', `no stream "${s}" in the config`);
+    return cfg;
+  };
+  const controller = () => {
+    if (!ctx.controller) throw new ApiError('unavailable', 'the controller is not running on this hub');
+    return ctx.controller;
+  };
+  const incident = (i: string) => {
+    const row = hub.store.incident(i);
+    if (!row) throw new ApiError('not_found', `no incident "${i}"`);
+    return row.data as Incident;
+  };
+  const expiryOf = (r: { ttlMs?: number | undefined; until?: number | undefined }, def?: number) => {
+    if (r.until !== undefined && r.ttlMs !== undefined) throw new ApiError('bad_request', 'give ttlMs or until, not both');
+    if (r.until !== undefined && r.until <= now) throw new ApiError('bad_request', `until (${r.until}) is in the past (now ${now})`);
+    const until = r.until ?? (r.ttlMs !== undefined ? now + r.ttlMs : def !== undefined ? now + def : undefined);
+    if (until === undefined) throw new ApiError('bad_request', 'an expiry is required: ttlMs or until');
+    return until;
+  };
+  const audit = (target: string, why: string, data: Record<string, unknown>) => hub.store.audit({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
+  const act = (i: string, input: Parameters<Hub['incidents']['act']>[1]) => {
+    incident(i);
+    const r = hub.incidents.act(i, input, now);
+    if (r.rejected) throw new ApiError('conflict', r.rejected);
+    return r.incident;
+  };
+
+  switch (req.type) {
+    case 'auth':
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'ping':
+      throw new ApiError('bad_request', `"${req.type}" is a WebSocket message`);
+    case 'state':
+      return snapshot(ctx);
+    case 'incidents':
+      return listIncidents(ctx, req);
+    case 'incident': {
+      const inc = incident(req.incident);
+      return { incident: inc, timeline: hub.store.timeline(inc.id) };
+    }
+    case 'history': {
+      streamCfg(req.stream);
+      const to = req.to ?? now;
+      const from = req.from ?? to - DEFAULT_HISTORY_MS;
+      if (from >= to) throw new ApiError('bad_request', `from (${from}) must be before to (${to})`);
+      try {
+        hub.flush();
+      } catch {
+        // serve what is stored
+      }
+      const q = { stream: req.stream, from, to, ...(req.line !== undefined && { line: req.line }), ...(req.region !== undefined && { region: req.region }) };
+      const samples = hub.store.samples(q);
+      const limit = req.limit ?? 10_000;
+      return { stream: req.stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups: hub.store.rollups(q) };
+    }
+    case 'audit':
+      return { entries: hub.store.auditLog(req.limit ?? 100) };
+    case 'silences':
+      return { silences: ctx.silences.active() };
+
+    case 'ack': {
+      const inc = incident(req.incident);
+      if (req.vendor !== undefined && !ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      audit(inc.id, req.reason, { vendor: req.vendor });
+      const after = inc.status === 'open' ? act(inc.id, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
+      const vendorAck = req.vendor !== undefined ? ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
+      return { incident: after, ...(vendorAck !== undefined && { vendorAck }) };
+    }
+    case 'note': {
+      incident(req.incident);
+      audit(req.incident, req.reason ?? req.note, { note: req.note });
+      return { incident: act(req.incident, { type: 'note', by: who.name, note: req.note }) };
+    }
+    case 'assign': {
+      incident(req.incident);
+      audit(req.incident, req.reason, { role: req.role, person: req.person });
+      return { incident: act(req.incident, { type: 'action', by: who.name, action: 'role.assigned', detail: { role: req.role, person: req.person, reason: req.reason } }) };
+    }
+    case 'switch':
+    case 'pin': {
+      const cfg = streamCfg(req.stream);
+      if (!(req.line in cfg.lines)) throw new ApiError('not_found', `stream "${req.stream}" has no line "${req.line}" (lines: ${Object.keys(cfg.lines).join(', ')})`);
+      const c = controller();
+      const until = expiryOf(req, DEFAULT_SWITCH_TTL_MS);
+      audit(req.stream, req.reason, { line: req.line, until });
+      const state = c.pin(req.stream, { line: req.line, reason: req.reason, by: `operator:${who.name}`, until });
+      return { stream: req.stream, until, served: c.served(req.stream), state };
+    }
+    case 'failback': {
+      streamCfg(req.stream);
+      const c = controller();
+      audit(req.stream, req.reason, {});
+      const state = c.unpin(req.stream, `operator:${who.name}`, req.reason);
+      return { stream: req.stream, served: c.served(req.stream), state };
+    }
+    case 'feature': {
+      streamCfg(req.stream);
+      const c = controller();
+      if (req.enabled === 'auto') {
+        audit(req.stream, req.reason, { feature: req.feature, enabled: 'auto' });
+        const state = c.unpinFeature(req.stream, req.feature, `operator:${who.name}`, req.reason);
+        return { stream: req.stream, served: c.served(req.stream), state };
+      }
+      const until = expiryOf(req, DEFAULT_SWITCH_TTL_MS);
+      audit(req.stream, req.reason, { feature: req.feature, enabled: req.enabled, until });
+      const state = c.pinFeature(req.stream, { feature: req.feature, enabled: req.enabled, reason: req.reason, by: `operator:${who.name}`, until });
+      return { stream: req.stream, until, served: c.served(req.stream), state };
+    }
+    case 'silence': {
+      if (req.matcher.stream !== undefined) streamCfg(req.matcher.stream);
+      const until = expiryOf(req);
+      const s = ctx.silences.add({ matcher: req.matcher, until, by: who.name, reason: req.reason, at: now });
+      audit(s.id, req.reason, { matcher: req.matcher, until });
+      return { silence: s };
+    }
+    case 'unsilence': {
+      const s = ctx.silences.active().find((x) => x.id === req.silence);
+      if (!s) throw new ApiError('not_found', `no active silence "${req.silence}"`);
+      audit(s.id, req.reason, { matcher: s.matcher });
+      ctx.silences.remove(s.id);
+      return { removed: s };
+    }
+    case 'drill': {
+      if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      audit('tickets', req.reason, { waitAckMs: req.waitAckMs });
+      return { report: await ctx.tickets.drill({ by: who.name, ...(req.waitAckMs !== undefined && { waitAckMs: req.waitAckMs }) }) };
+    }
+  }
+}
+
+/** streams × lines × regions health, active line, pins, features, open incidents, silences. */
+export function snapshot(ctx: CommandContext): unknown {
+  const { hub } = ctx;
+  const open = hub.incidents.open();
+  return {
+    at: hub.clock(),
+    streams: ctx.streams().map((s) => {
+      const served = ctx.controller?.served(s.id);
+      const st = ctx.controller?.state(s.id);
+      return {
+        id: s.id,
+        lines: Object.keys(s.lines),
+        active: served?.active ?? Object.keys(s.lines)[0],
+        health: ctx.controller?.health(s.id) ?? {},
+        features: served?.features ?? {},
+        ...(st?.line.pin && { pin: st.line.pin }),
+        ...(st?.line.hold && { hold: st.line.hold }),
+        openIncidents: open.filter((i) => i.stream === s.id).map((i) => i.id),
+      };
+    }),
+    incidents: open,
+    silences: ctx.silences.active(),
+  };
+}
+
+function listIncidents(ctx: CommandContext, q: Extract<Request, { type: 'incidents' }>) {
+  const { hub } = ctx;
+  const byId = new Map<string, Incident>();
+  for (const row of hub.store.openIncidents()) byId.set(row.id, row.data as Incident);
+  const wantResolved = q.state === 'all' || q.state === 'resolved' || (Array.isArray(q.state) && q.state.includes('resolved'));
+  if (wantResolved) {
+    for (const i of hub.incidents.recent()) {
+      if (byId.has(i)) continue;
+      const row = hub.store.incident(i);
+      if (row) byId.set(i, row.data as Incident);
+    }
+  }
+  const states = q.state === undefined || q.state === 'active' ? ['open', 'acknowledged', 'mitigating'] : q.state === 'all' ? undefined : Array.isArray(q.state) ? q.state : [q.state];
+  const sev = q.severity === undefined ? undefined : Array.isArray(q.severity) ? q.severity : [q.severity];
+  const list = [...byId.values()]
+    .filter((i) => !states || states.includes(i.status))
+    .filter((i) => !sev || sev.includes(i.severity))
+    .filter((i) => q.stream === undefined || i.stream === q.stream)
+    .filter((i) => q.from === undefined || i.updatedAt >= q.from)
+    .filter((i) => q.to === undefined || i.openedAt <= q.to)
+    .sort((a, b) => b.openedAt - a.openedAt);
+  return { incidents: list.slice(0, q.limit ?? 100), total: list.length };
+}

@@ -1,0 +1,264 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { allows, Authenticator, type Principal } from '../auth/auth.ts';
+import type { IncidentChange, Topic } from '../hub/bus.ts';
+import type { Logger } from '../log.ts';
+import type { Sample } from '../model/sample.ts';
+import { ApiError, describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
+
+/**
+ * The operator WebSocket API on `/ws` (docs/ws-api.md), on the API's HTTP server next to `/probes`.
+ *
+ *   upgrade /ws ─▶ Authorization: Bearer (bad token → 401, nothing opened) or a first `auth` message
+ *   {id, type, ...} ─▶ zod ─▶ role ─▶ execute (audited) ─▶ {id, ok, result | error: {code, message}}
+ *   bus ─▶ subscribed topics (health, incidents, actions, samples:<stream>), minus silences ─▶ {type: "event", topic, data}
+ *
+ * Slow clients: sends go through `ws.bufferedAmount`; over `maxBufferedBytes` events are dropped
+ * (one `dropped` notice, with the count, once the buffer drains); over `4 × maxBufferedBytes` or
+ * `maxDropped` drops in a row the client is terminated. The hub never waits for a client.
+ */
+
+export const WS_PATH = '/ws';
+
+export interface WsApiOptions {
+  ctx: CommandContext;
+  auth: Authenticator;
+  logger?: Logger;
+  /** A bigger message closes the connection with 1009. Default 64 KiB. */
+  maxMessageBytes?: number;
+  /** Outgoing bytes buffered per client before events are dropped. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Events dropped in a row before the client is disconnected (4008). Default 1000. */
+  maxDropped?: number;
+  /** Ping period; a client that missed one pong is terminated. Default 15 s; 0 = none. */
+  heartbeatMs?: number;
+  /** Time to authenticate after connecting, when no header was given. Default 10 s. */
+  authTimeoutMs?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  who: Principal | undefined;
+  topics: Set<string>;
+  alive: boolean;
+  dropped: number;
+  authTimer?: NodeJS.Timeout;
+}
+
+const TOPICS = ['health', 'incidents', 'actions'] as const;
+
+export class WsApi {
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private readonly unsubs: (() => void)[] = [];
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly maxBuffered: number;
+  private readonly maxDropped: number;
+
+  constructor(
+    private readonly server: Server,
+    private readonly opts: WsApiOptions,
+  ) {
+    this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+    this.maxDropped = opts.maxDropped ?? 1000;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false });
+    server.on('upgrade', this.onUpgrade);
+    const { hub } = opts.ctx;
+    for (const t of ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const) {
+      this.unsubs.push(hub.bus.on(t, (c) => this.onIncident(t, c)));
+    }
+    this.unsubs.push(hub.bus.on('sample', (s) => this.onSample(s)));
+    if (opts.ctx.controller) this.unsubs.push(opts.ctx.controller.onAction((action, phase, results) => this.push('actions', { phase, action, ...(results && { results }) }, { stream: action.stream })));
+    const hb = opts.heartbeatMs ?? 15_000;
+    if (hb > 0) {
+      this.timer = setInterval(() => this.heartbeat(), hb);
+      this.timer.unref();
+    }
+  }
+
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const u of this.unsubs.splice(0)) u();
+    this.server.off('upgrade', this.onUpgrade);
+    for (const c of this.clients) {
+      clearTimeout(c.authTimer);
+      c.ws.terminate();
+    }
+    this.clients.clear();
+    this.wss.close();
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let path = '';
+    try {
+      path = new URL(req.url ?? '/', 'http://hub').pathname;
+    } catch {
+      // refused below
+    }
+    if (path !== WS_PATH) {
+      if (path !== '/probes') socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    const { auth } = this.opts;
+    const token = Authenticator.bearer(req);
+    let who: Principal | undefined;
+    if (auth.mode === 'locked' || token !== undefined || auth.mode === 'open') {
+      who = auth.check(token);
+      if (!who) {
+        const body = JSON.stringify({ error: { code: 'unauthorized', message: auth.refusal() } });
+        socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        return;
+      }
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, who));
+  };
+
+  private onConnection(ws: WebSocket, who: Principal | undefined): void {
+    const c: Client = { ws, who, topics: new Set(), alive: true, dropped: 0 };
+    this.clients.add(c);
+    if (!who) {
+      c.authTimer = setTimeout(() => ws.close(4401, 'authentication timeout'), this.opts.authTimeoutMs ?? 10_000);
+      c.authTimer.unref();
+    }
+    ws.on('pong', () => (c.alive = true));
+    ws.on('message', (data, isBinary) => void this.onMessage(c, data, isBinary));
+    ws.on('error', (err) => this.opts.logger?.debug({ err }, 'ws client error'));
+    ws.on('close', () => {
+      clearTimeout(c.authTimer);
+      this.clients.delete(c);
+    });
+    this.send(c, { type: 'hello', authenticated: who !== undefined, ...(who && { name: who.name, role: who.role }), mode: this.opts.auth.mode, topics: [...TOPICS, 'samples:<stream>'] }, true);
+  }
+
+  private async onMessage(c: Client, data: RawData, isBinary: boolean): Promise<void> {
+    let msg: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(rawToString(data));
+    } catch {
+      return this.reply(c, null, new ApiError('bad_request', isBinary ? 'binary frames are not accepted: send JSON text' : 'malformed JSON'));
+    }
+    const reqId = msg && typeof msg === 'object' && 'id' in msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
+    const parsed = RequestSchema.safeParse(msg);
+    if (!parsed.success) {
+      const type = msg && typeof msg === 'object' && 'type' in msg ? (msg as { type: unknown }).type : undefined;
+      const known = typeof type === 'string' && RequestSchema.options.some((o) => o.shape.type.value === type);
+      return this.reply(c, reqId, new ApiError('bad_request', known ? describeIssues(parsed.error) : `unknown message type ${JSON.stringify(type ?? null)}`));
+    }
+    const req = parsed.data;
+    try {
+      if (req.type === 'auth') {
+        if (c.who) throw new ApiError('conflict', `already authenticated as "${c.who.name}"`);
+        const who = this.opts.auth.check(req.token);
+        if (!who) {
+          this.reply(c, reqId, new ApiError('unauthorized', this.opts.auth.refusal()));
+          c.ws.close(4401, 'unauthorized');
+          return;
+        }
+        c.who = who;
+        clearTimeout(c.authTimer);
+        return this.reply(c, reqId, undefined, { name: who.name, role: who.role });
+      }
+      if (!c.who) throw new ApiError('unauthorized', 'authenticate first: {"type":"auth","token":"…"} or an Authorization: Bearer header');
+      if (req.type === 'ping') return this.reply(c, reqId, undefined, { pong: this.opts.ctx.hub.clock() });
+      if (req.type === 'subscribe' || req.type === 'unsubscribe') {
+        const streams = new Set(this.opts.ctx.streams().map((s) => s.id));
+        for (const t of req.topics) {
+          const ok = (TOPICS as readonly string[]).includes(t) || (t.startsWith('samples:') && streams.has(t.slice(8)));
+          if (!ok) throw new ApiError(t.startsWith('samples:') ? 'not_found' : 'bad_request', t.startsWith('samples:') ? `no stream "${t.slice(8)}" in the config` : `unknown topic "${t}" (topics: health, incidents, actions, samples:<stream>)`);
+        }
+        for (const t of req.topics) {
+          if (req.type === 'subscribe') c.topics.add(t);
+          else c.topics.delete(t);
+        }
+        return this.reply(c, reqId, undefined, { topics: [...c.topics] });
+      }
+      if (!allows(c.who.role, neededRole(req.type))) throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${c.who.name}" is a ${c.who.role}`);
+      const result = await execute(this.opts.ctx, c.who, req, 'ws');
+      this.reply(c, reqId, undefined, result);
+    } catch (err) {
+      if (err instanceof ApiError) return this.reply(c, reqId, err);
+      this.opts.logger?.error({ err, type: req.type }, 'ws request failed');
+      this.reply(c, reqId, new ApiError('internal', err instanceof Error ? err.message : 'internal error'));
+    }
+  }
+
+  private reply(c: Client, id: string | number | null, err: ApiError | undefined, result?: unknown): void {
+    this.send(c, err ? { id, ok: false, error: { code: err.code, message: err.message } } : { id, ok: true, result: result ?? null }, true);
+  }
+
+  private onIncident(topic: Topic, change: IncidentChange): void {
+    const inc = change.incident;
+    const data = { change: topic.slice('incident.'.length), incident: inc, entries: change.entries };
+    this.push('incidents', data, inc);
+    if (topic !== 'incident.updated') this.push('health', { stream: inc.stream, line: inc.line, severity: inc.severity, status: inc.status, incident: inc.id, change: data.change }, inc);
+  }
+
+  private onSample(s: Sample): void {
+    const topic = `samples:${s.stream}`;
+    for (const c of this.clients) if (c.topics.has(topic)) this.pushTo(c, topic, s, { stream: s.stream, line: s.line });
+  }
+
+  private push(topic: string, data: unknown, match: { stream?: string | undefined; line?: string | undefined; kind?: string; severity?: string }): void {
+    for (const c of this.clients) if (c.topics.has(topic)) this.pushTo(c, topic, data, match);
+  }
+
+  private pushTo(c: Client, topic: string, data: unknown, match: Parameters<WsApi['push']>[2]): void {
+    if (!c.who) return;
+    if (this.opts.ctx.silences.silenced(topic, match as never)) return;
+    this.send(c, { type: 'event', topic, data });
+  }
+
+  /** Replies always go out (bounded by the hard cap); events are dropped while the buffer is full. */
+  private send(c: Client, msg: unknown, reply = false): void {
+    const ws = c.ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    const buffered = ws.bufferedAmount;
+    if (buffered > 4 * this.maxBuffered) {
+      this.opts.logger?.warn({ buffered }, 'ws client too slow; disconnected');
+      ws.terminate();
+      return;
+    }
+    if (!reply && buffered > this.maxBuffered) {
+      if (++c.dropped >= this.maxDropped) {
+        this.opts.logger?.warn({ dropped: c.dropped }, 'ws client too slow; disconnected');
+        ws.close(4008, 'too slow: events dropped');
+        setTimeout(() => ws.terminate(), 1000).unref();
+      }
+      return;
+    }
+    if (c.dropped > 0 && !reply) {
+      const n = c.dropped;
+      c.dropped = 0;
+      ws.send(JSON.stringify({ type: 'dropped', count: n }));
+    }
+    ws.send(JSON.stringify(msg));
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        this.clients.delete(c);
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
