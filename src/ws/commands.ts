@@ -189,7 +189,7 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
     }
     case 'history': {
       streamCfg(req.stream);
-      const to = req.to ?? now;
+      const to = req.to ?? now + 1;
       const from = req.from ?? to - DEFAULT_HISTORY_MS;
       if (from >= to) throw new ApiError('bad_request', `from (${from}) must be before to (${to})`);
       try {
@@ -230,16 +230,16 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
       const cfg = streamCfg(req.stream);
       if (!(req.line in cfg.lines)) throw new ApiError('not_found', `stream "${req.stream}" has no line "${req.line}" (lines: ${Object.keys(cfg.lines).join(', ')})`);
       const c = controller();
-      const until = expiryOf(req, DEFAULT_SWITCH_TTL_MS);
+      const until = expiryOf(req, req.type === 'switch' ? DEFAULT_SWITCH_TTL_MS : undefined);
       audit(req.stream, req.reason, { line: req.line, until });
-      const state = c.pin(req.stream, { line: req.line, reason: req.reason, by: `operator:${who.name}`, until });
+      const state = c.pin(req.stream, { line: req.line, reason: req.reason, by: who.name, until });
       return { stream: req.stream, until, served: c.served(req.stream), state };
     }
     case 'failback': {
       streamCfg(req.stream);
       const c = controller();
       audit(req.stream, req.reason, {});
-      const state = c.unpin(req.stream, `operator:${who.name}`, req.reason);
+      const state = c.unpin(req.stream, who.name, req.reason);
       return { stream: req.stream, served: c.served(req.stream), state };
     }
     case 'feature': {
@@ -247,12 +247,12 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
       const c = controller();
       if (req.enabled === 'auto') {
         audit(req.stream, req.reason, { feature: req.feature, enabled: 'auto' });
-        const state = c.unpinFeature(req.stream, req.feature, `operator:${who.name}`, req.reason);
+        const state = c.unpinFeature(req.stream, req.feature, who.name, req.reason);
         return { stream: req.stream, served: c.served(req.stream), state };
       }
       const until = expiryOf(req, DEFAULT_SWITCH_TTL_MS);
       audit(req.stream, req.reason, { feature: req.feature, enabled: req.enabled, until });
-      const state = c.pinFeature(req.stream, { feature: req.feature, enabled: req.enabled, reason: req.reason, by: `operator:${who.name}`, until });
+      const state = c.pinFeature(req.stream, { feature: req.feature, enabled: req.enabled, reason: req.reason, by: who.name, until });
       return { stream: req.stream, until, served: c.served(req.stream), state };
     }
     case 'silence': {

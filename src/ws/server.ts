@@ -77,8 +77,18 @@ export class WsApi {
     }
   }
 
+  private droppedTotal = 0;
+  private slowDisconnects = 0;
+
   get connections(): number {
     return this.clients.size;
+  }
+
+  /** Connections, events dropped for slow clients, clients cut off for being slow, bytes buffered now. */
+  stats(): { connections: number; dropped: number; slowDisconnects: number; bufferedBytes: number } {
+    let buffered = 0;
+    for (const c of this.clients) buffered += c.ws.bufferedAmount;
+    return { connections: this.clients.size, dropped: this.droppedTotal, slowDisconnects: this.slowDisconnects, bufferedBytes: buffered };
   }
 
   close(): void {
@@ -221,12 +231,17 @@ export class WsApi {
     const buffered = ws.bufferedAmount;
     if (buffered > 4 * this.maxBuffered) {
       this.opts.logger?.warn({ buffered }, 'ws client too slow; disconnected');
+      this.slowDisconnects++;
+      this.clients.delete(c);
       ws.terminate();
       return;
     }
     if (!reply && buffered > this.maxBuffered) {
+      this.droppedTotal++;
       if (++c.dropped >= this.maxDropped) {
         this.opts.logger?.warn({ dropped: c.dropped }, 'ws client too slow; disconnected');
+        this.slowDisconnects++;
+        this.clients.delete(c);
         ws.close(4008, 'too slow: events dropped');
         setTimeout(() => ws.terminate(), 1000).unref();
       }
