@@ -31,11 +31,13 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-install() { "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+# Bounded waits: an unreachable mirror or a held dpkg lock must not hang CI.
+APT_OPTS=(-q -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20 -o Acquire::Retries=1 -o DPkg::Lock::Timeout=120)
+install() { "${SUDO[@]}" apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${missing[@]}"; }
 say "installing ${missing[*]} with apt-get"
 if ! install >/tmp/install-prometheus.log 2>&1; then
   say "first attempt failed; running apt-get update and retrying"
-  if ! { "${SUDO[@]}" apt-get update -q && install; } >>/tmp/install-prometheus.log 2>&1; then
+  if ! { "${SUDO[@]}" apt-get "${APT_OPTS[@]}" update && install; } >>/tmp/install-prometheus.log 2>&1; then
     say "cannot install ${missing[*]}: apt-get failed (apt unreachable?). Last lines of /tmp/install-prometheus.log:"
     tail -n 5 /tmp/install-prometheus.log | sed 's/^/  /'
     say "Prometheus tests will be skipped."

@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
+import { dashboardExprs, loadDashboard, substitute } from './dashboard.ts';
 import { freePort, missingPrometheus, PROM_DIR, waitFor } from './helpers.ts';
 
 /**
@@ -157,6 +158,19 @@ describe.skipIf(missing !== undefined)(`real Prometheus scraping the hub${missin
     });
     expect(pending.every((x) => x.state === 'pending')).toBe(true);
     expect(pending.find((x) => x.labels.alertname === 'StreamguardProbeDown' && x.labels.stream === 'b' && x.labels.line === 'backup')).toBeUndefined();
+  });
+
+  it('every query of the Grafana dashboard runs on this Prometheus; the health grid shows the down lines', async () => {
+    const exprs = dashboardExprs(loadDashboard());
+    expect(exprs.length).toBeGreaterThan(20);
+    for (const { title, expr } of exprs) {
+      await expect(query(substitute(expr)), `${title}: ${expr}`).resolves.toBeInstanceOf(Array);
+    }
+    const grid = exprs.find((e) => e.title === 'Line health')!;
+    const cells = await query(substitute(grid.expr));
+    expect(cells).toHaveLength(2 * 2 * REGIONS.length);
+    const down = cells.filter((c) => c.value[1] === '2').map((c) => `${c.metric.stream}/${c.metric.line}/${c.metric.region}`).sort();
+    expect(down).toEqual(['a/backup/eu', 'a/backup/us', 'a/primary/eu', 'a/primary/us', 'b/primary/eu', 'b/primary/us']);
   });
 
   it('the hub stopped: up == 0 and StreamguardHubDown goes pending', async () => {
