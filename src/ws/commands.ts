@@ -112,6 +112,7 @@ export class Silences {
   }
   /** True when an active silence matches this event (incident fields and topic). */
   silenced(topic: string, inc: Partial<Pick<Incident, 'stream' | 'line' | 'kind' | 'severity'>>): boolean {
+    if (this.list.size === 0) return false;
     return this.active().some((s) => {
       const m = s.matcher;
       if (m.topic !== undefined && m.topic !== topic && !topic.startsWith(`${m.topic}:`)) return false;

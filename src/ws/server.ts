@@ -210,22 +210,25 @@ export class WsApi {
   }
 
   private onSample(s: Sample): void {
-    const topic = `samples:${s.stream}`;
-    for (const c of this.clients) if (c.topics.has(topic)) this.pushTo(c, topic, s, { stream: s.stream, line: s.line });
+    this.push(`samples:${s.stream}`, s, { stream: s.stream, line: s.line });
   }
 
+  /** Serialises once per event, checks silences once, then hands the frame to each subscriber. */
   private push(topic: string, data: unknown, match: { stream?: string | undefined; line?: string | undefined; kind?: string; severity?: string }): void {
-    for (const c of this.clients) if (c.topics.has(topic)) this.pushTo(c, topic, data, match);
-  }
-
-  private pushTo(c: Client, topic: string, data: unknown, match: Parameters<WsApi['push']>[2]): void {
-    if (!c.who) return;
-    if (this.opts.ctx.silences.silenced(topic, match as never)) return;
-    this.send(c, { type: 'event', topic, data });
+    let text: string | undefined;
+    for (const c of this.clients) {
+      if (!c.who || !c.topics.has(topic)) continue;
+      if (text === undefined) {
+        if (this.opts.ctx.silences.silenced(topic, match as never)) return;
+        text = JSON.stringify({ type: 'event', topic, data });
+      }
+      this.send(c, text);
+    }
   }
 
   /** Replies always go out (bounded by the hard cap); events are dropped while the buffer is full. */
   private send(c: Client, msg: unknown, reply = false): void {
+    const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
     const ws = c.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     const buffered = ws.bufferedAmount;
@@ -252,7 +255,7 @@ export class WsApi {
       c.dropped = 0;
       ws.send(JSON.stringify({ type: 'dropped', count: n }));
     }
-    ws.send(JSON.stringify(msg));
+    ws.send(text);
   }
 
   private heartbeat(): void {
