@@ -230,6 +230,10 @@ describe('ws operator API: commands', () => {
 
     const list = await viewer.req({ type: 'incidents', stream: 's1', severity: 'P1' });
     expect(list.result.incidents.map((i: Msg) => i.id)).toEqual([id]);
+    expect((await viewer.req({ type: 'incidents', severity: ['P0', 'P2'] })).result.incidents).toEqual([]);
+    expect((await viewer.req({ type: 'incidents', to: ev.data.incident.openedAt - 1 })).result.incidents).toEqual([]);
+    expect((await viewer.req({ type: 'incidents', from: ev.data.incident.openedAt, state: 'open' })).result.total).toBe(1);
+    expect((await viewer.req({ type: 'incidents', state: 'bogus' })).error.code).toBe('bad_request');
     expect((await viewer.req({ type: 'incidents', stream: 's2' })).result.incidents).toEqual([]);
 
     expect((await op.req({ type: 'ack', incident: 'nope', reason: 'x' })).error.code).toBe('not_found');
@@ -276,6 +280,18 @@ describe('ws operator API: commands', () => {
     expect(h.ok).toBe(true);
     expect(h.result.samples.length).toBe(4);
     expect((await c.req({ type: 'history', stream: 'zz' })).error.code).toBe('not_found');
+  });
+});
+
+describe('ws operator API: drill', () => {
+  it('runs a drill through the tickets service, audited', async () => {
+    const { wsUrl, handle } = await manualHub();
+    const c = await client(wsUrl, ENV.SG_OPS);
+    expect((await c.req({ type: 'drill' })).error.code).toBe('bad_request'); // no reason
+    const r = await c.req({ type: 'drill', reason: 'weekly drill', waitAckMs: 0 });
+    expect(r.ok).toBe(true);
+    expect(r.result.report).toBeDefined();
+    expect(handle.store.auditLog(10).find((a) => a.action === 'ws.drill')).toMatchObject({ actor: 'alice', target: 'tickets', reason: 'weekly drill' });
   });
 });
 
