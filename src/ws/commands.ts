@@ -139,8 +139,25 @@ const DEFAULT_HISTORY_MS = 5 * 60_000;
 /**
  * Runs one validated request for an authenticated principal. Throws ApiError. `via` goes in the
  * audit action (`ws.pin`, `api.pin`). Role checks happen here so both transports share them.
+ * Commands are checked first (nothing audited, nothing done on a bad stream, line, incident or
+ * expiry); then the audit row is written when the action finished, with `data.outcome`
+ * (`ok` or `error: <code>`), so a refused action is on record too.
  */
 export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api'): Promise<unknown> {
+  const pending: Parameters<Hub['store']['audit']>[0][] = [];
+  try {
+    const result = await run(ctx, who, req, via, pending);
+    for (const e of pending) ctx.hub.store.audit({ ...e, data: { ...(e.data as object), outcome: 'ok' } });
+    return result;
+  } catch (err) {
+    // Checked and audited but refused on the way (conflict, unavailable, a bug): recorded with the outcome.
+    const outcome = err instanceof ApiError ? `error: ${err.code}` : 'error: internal';
+    for (const e of pending) ctx.hub.store.audit({ ...e, data: { ...(e.data as object), outcome, message: (err as Error).message } });
+    throw err;
+  }
+}
+
+async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: Parameters<Hub['store']['audit']>[0][]): Promise<unknown> {
   const need = neededRole(req.type);
   if (need === 'operator' && who.role !== 'operator') throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
   const { hub } = ctx;
@@ -166,7 +183,7 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
     if (until === undefined) throw new ApiError('bad_request', 'an expiry is required: ttlMs or until');
     return until;
   };
-  const audit = (target: string, why: string, data: Record<string, unknown>) => hub.store.audit({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
+  const audit = (target: string, why: string, data: Record<string, unknown>) => pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
   const act = (i: string, input: Parameters<Hub['incidents']['act']>[1]) => {
     incident(i);
     const r = hub.incidents.act(i, input, now);

@@ -291,7 +291,7 @@ describe('ws operator API: drill', () => {
     const r = await c.req({ type: 'drill', reason: 'weekly drill', waitAckMs: 0 });
     expect(r.ok).toBe(true);
     expect(r.result.report).toBeDefined();
-    expect(handle.store.auditLog(10).find((a) => a.action === 'ws.drill')).toMatchObject({ actor: 'alice', target: 'tickets', reason: 'weekly drill' });
+    expect(handle.store.auditLog(10).find((a) => a.action === 'ws.drill')).toMatchObject({ actor: 'alice', target: 'tickets', reason: 'weekly drill', data: { role: 'operator', outcome: 'ok' } });
   });
 });
 
