@@ -163,6 +163,7 @@ export class WsApi {
     const req = parsed.data;
     try {
       if (req.type === 'auth') {
+        if (c.who && this.opts.auth.mode === 'open') return this.reply(c, reqId, undefined, { name: c.who.name, role: c.who.role });
         if (c.who) throw new ApiError('conflict', `already authenticated as "${c.who.name}"`);
         const who = this.opts.auth.check(req.token);
         if (!who) {

@@ -138,6 +138,7 @@ describe('ws operator API: auth and roles', () => {
   it('no tokens: open on loopback (anonymous operator); locked beyond loopback', async () => {
     const { wsUrl, handle } = await manualHub(config({ auth: { tokens: [] } }));
     const c = await client(wsUrl);
+    expect(await c.req({ type: 'auth', token: 'whatever' })).toMatchObject({ ok: true, result: { name: 'anonymous', role: 'operator' } });
     const r = await c.req({ type: 'switch', stream: 's1', line: 'backup', reason: 'open mode' });
     expect(r.ok).toBe(true);
     expect(handle.store.auditLog(5).find((a) => a.action === 'ws.switch')).toMatchObject({ actor: 'anonymous', reason: 'open mode' });
