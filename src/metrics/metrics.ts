@@ -160,8 +160,30 @@ export class HubMetrics {
     } as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** tickets_total{vendor,severity}, read at scrape time from the ticket service. */
+  /**
+   * tickets_total{vendor,severity}, and the SLA signal: an escalation step runs only when a vendor
+   * missed its response target, so any increase of sla_escalations_total is an SLA breach.
+   */
   attachTickets(tickets: TicketService): void {
+    const read = () => tickets.metrics();
+    new Counter({
+      name: `${P}sla_escalations_total`,
+      help: 'escalation steps run because a vendor missed its response target',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().escalationsTotal);
+      },
+    });
+    new Counter({
+      name: `${P}vendor_acks_total`,
+      help: 'vendor acknowledgements received',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().vendorAcksTotal);
+      },
+    });
     new Counter({
       name: `${P}tickets_total`,
       help: 'vendor tickets opened',
