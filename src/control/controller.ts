@@ -325,7 +325,6 @@ export class Controller implements ControlSource {
     this.log?.info({ action: action.id, stream: action.stream, type: action.type, dryRun, why: action.why }, `control: ${verb}${dryRun ? ' (dry-run)' : ''}`);
     this.emit(action, 'decided');
     if (dryRun || action.type === 'note') return;
-    if (action.type === 'escalate') this.raise(action, now);
 
     if (this.builtin.accepts(action)) this.builtin.apply(action);
     if (action.type === 'switch') this.countSwitch(action);
@@ -407,17 +406,6 @@ export class Controller implements ControlSource {
       this.hub.store.audit({ t, actor: action.actor, action: `control.${verb}`, target, reason, data: { ...(data as object), ...(action.incidentId !== undefined && { incidentId: action.incidentId }) } });
     } catch (err) {
       this.log?.error({ err, action: action.id }, 'control: writing the audit log failed');
-    }
-  }
-
-  /** An escalation raises the incident's severity (tickets and their SLA chain follow the raise). */
-  private raise(action: ControlAction, now: number): void {
-    if (action.incidentId === undefined || action.severity === undefined) return;
-    try {
-      const r = this.hub.incidents.act(action.incidentId, { type: 'escalate', by: action.actor, severity: action.severity, reason: action.why }, now);
-      if (r.rejected) this.log?.info({ action: action.id, incident: action.incidentId, why: r.rejected }, 'control: escalation not applied to the incident');
-    } catch (err) {
-      this.log?.warn({ err, action: action.id, incident: action.incidentId }, 'control: raising the incident severity failed');
     }
   }
 

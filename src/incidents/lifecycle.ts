@@ -69,12 +69,7 @@ export type LifecycleInput =
   /** Any action taken (failover, ticket opened, feature disabled …), recorded on the timeline. */
   | { type: 'action'; by: string; action: string; detail?: Record<string, unknown> }
   | { type: 'resolve'; by: string; note?: string }
-  | { type: 'note'; by: string; note: string }
-  /**
-   * The controller could not fix it by itself (no healthy line, flapping held): raises the
-   * severity when it asks for more, so the vendor ticket and its SLA chain follow the raise.
-   */
-  | { type: 'escalate'; by: string; severity: Severity; reason: string };
+  | { type: 'note'; by: string; note: string };
 
 export interface LifecycleOptions {
   /** A recurrence within this time after resolution reopens the incident. Default 10 min. */
@@ -155,14 +150,6 @@ export function applyIncident(
       return done({ ...incident, updatedAt: now }, [entry(id, now, 'action', { by: input.by, action: input.action, ...input.detail })]);
     case 'note':
       return done({ ...incident, updatedAt: now }, [entry(id, now, 'note', { by: input.by, note: input.note })]);
-    case 'escalate': {
-      if (incident.status === 'resolved') return reject(incident, 'cannot escalate a resolved incident');
-      const raised = RANK[input.severity] < RANK[incident.severity];
-      const next: Incident = { ...incident, updatedAt: now };
-      const entries = [entry(id, now, 'escalated', { by: input.by, severity: input.severity, reason: input.reason, raised })];
-      if (raised) setSeverity(next, input.severity, now, entries, undefined);
-      return done(next, entries);
-    }
     case 'resolve': {
       if (incident.status === 'resolved') return reject(incident, 'already resolved');
       const next: Incident = { ...incident, status: 'resolved', resolvedAt: now, updatedAt: now };

@@ -165,23 +165,3 @@ describe('incident lifecycle', () => {
     expect(applyIncident(undefined, det(ev('open', 'P2', 1)), 1).created).toBe(true);
   });
 });
-
-describe('escalation by the controller', () => {
-  it('raises the severity when it asks for more, records it otherwise, and refuses a resolved incident', () => {
-    const up = play([
-      [det(ev('open', 'P1', 4100)), 4100],
-      [{ type: 'escalate', by: 'policy:failover', severity: 'P0', reason: 'no healthy line' }, 5000],
-      [{ type: 'escalate', by: 'policy:failover', severity: 'P1', reason: 'flapping' }, 6000],
-    ]);
-    expect(up.inc.severity).toBe('P0');
-    expect(up.inc.peakSeverity).toBe('P0');
-    expect(up.types.slice(-3)).toEqual(['escalated', 'severity-raised', 'escalated']);
-    expect(up.entries.find((e) => e.type === 'severity-raised')?.data).toMatchObject({ from: 'P1', to: 'P0' });
-    const done = play([
-      [det(ev('open', 'P1', 4100)), 4100],
-      [det(ev('clear', 'P1', 9000)), 9000],
-      [{ type: 'escalate', by: 'policy:flap-damping', severity: 'P1', reason: 'flapping' }, 9500],
-    ]);
-    expect(done.rejected).toEqual(['cannot escalate a resolved incident']);
-  });
-});
