@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Sample } from '../../../src/model/sample.ts';
 import { SampleSchema } from '../../../src/model/sample.ts';
 
@@ -25,11 +26,20 @@ export class SampleLog {
   }
 }
 
-/** True when the process no longer exists (not even as a zombie). */
+/**
+ * True when the process is no longer running. A killed child whose parent already exited is
+ * reparented to PID 1, and a container's PID 1 may never reap it: such a zombie holds no CPU,
+ * sockets or files, so it counts as gone.
+ */
 export function gone(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return true;
   }
