@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { ActionType } from '../control/config-schema.ts';
-import { accepts, backoffDelay, sleep, type Actuator, type ActuatorResult, type ControlAction, type ExecuteOptions } from './types.ts';
+import { accepts, withRetries, type Actuator, type ActuatorResult, type ControlAction, type ExecuteOptions } from './types.ts';
 
 /**
  * Command actuator: runs a program with an argument list — no shell, so nothing in an argument
@@ -60,30 +60,12 @@ export class CommandActuator implements Actuator {
     return accepts({ ...(this.o.actions && { actions: this.o.actions }), ...(this.o.streams && { streams: this.o.streams }) }, action);
   }
 
-  async execute(action: ControlAction, opts: ExecuteOptions = {}): Promise<ActuatorResult> {
-    const started = performance.now();
+  execute(action: ControlAction, opts: ExecuteOptions = {}): Promise<ActuatorResult> {
     const [program, ...rest] = this.o.argv.map((a) => substitute(a, action));
-    let attempts = 0;
-    for (;;) {
-      attempts++;
+    return withRetries(this.name, this.o, opts.signal, async () => {
       const out = await this.run(program!, rest, action, opts.signal);
-      const done = (ok: boolean, error?: string): ActuatorResult => ({
-        actuator: this.name,
-        ok,
-        attempts,
-        tookMs: Math.round(performance.now() - started),
-        exitCode: out.exitCode,
-        ...(error !== undefined && { error }),
-      });
-      if (!out.error) return done(true);
-      if (opts.signal?.aborted) return done(false, 'aborted');
-      if (attempts > this.o.retries) return done(false, attempts > 1 ? `${out.error} (gave up after ${attempts} attempts)` : out.error);
-      try {
-        await sleep(backoffDelay(attempts, this.o.backoffMs, this.o.maxBackoffMs), opts.signal);
-      } catch {
-        return done(false, 'aborted');
-      }
-    }
+      return { ...(out.error !== undefined && { error: out.error }), retryable: true, detail: { exitCode: out.exitCode } };
+    });
   }
 
   private run(program: string, args: string[], action: ControlAction, signal?: AbortSignal): Promise<RunOutcome> {

@@ -93,3 +93,45 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function backoffDelay(n: number, backoffMs: number, maxBackoffMs: number): number {
   return Math.min(backoffMs * 2 ** (n - 1), maxBackoffMs);
 }
+
+/** One try of an actuator: its outcome, whether a failure is worth retrying, and result fields. */
+export interface AttemptOutcome {
+  error?: string;
+  retryable: boolean;
+  detail?: Pick<ActuatorResult, 'status' | 'exitCode'>;
+}
+
+export interface RetryPolicy {
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/**
+ * The retry stage every actuator shares: tries `attempt` until it succeeds, a failure is not
+ * retryable, the retries are spent or `signal` aborts, with doubling backoff between tries.
+ */
+export async function withRetries(name: string, policy: RetryPolicy, signal: AbortSignal | undefined, attempt: (n: number) => Promise<AttemptOutcome>): Promise<ActuatorResult> {
+  const started = performance.now();
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const out = await attempt(attempts);
+    const result = (ok: boolean, error?: string): ActuatorResult => ({
+      actuator: name,
+      ok,
+      attempts,
+      tookMs: Math.round(performance.now() - started),
+      ...out.detail,
+      ...(error !== undefined && { error }),
+    });
+    if (out.error === undefined) return result(true);
+    if (signal?.aborted) return result(false, 'aborted');
+    if (!out.retryable || attempts > policy.retries) return result(false, attempts > 1 ? `${out.error} (gave up after ${attempts} attempts)` : out.error);
+    try {
+      await sleep(backoffDelay(attempts, policy.backoffMs, policy.maxBackoffMs), signal);
+    } catch {
+      return result(false, 'aborted');
+    }
+  }
+}

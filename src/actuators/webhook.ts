@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ActionType } from '../control/config-schema.ts';
-import { accepts, backoffDelay, sleep, type Actuator, type ActuatorResult, type ControlAction, type ExecuteOptions } from './types.ts';
+import { accepts, withRetries, type Actuator, type ActuatorResult, type ControlAction, type ExecuteOptions } from './types.ts';
 
 /**
  * HTTP webhook actuator: POST the action as JSON.
@@ -63,14 +63,9 @@ export class WebhookActuator implements Actuator {
     return accepts({ ...(this.o.actions && { actions: this.o.actions }), ...(this.o.streams && { streams: this.o.streams }) }, action);
   }
 
-  async execute(action: ControlAction, opts: ExecuteOptions = {}): Promise<ActuatorResult> {
-    const started = performance.now();
+  execute(action: ControlAction, opts: ExecuteOptions = {}): Promise<ActuatorResult> {
     const body = JSON.stringify(action);
-    let attempts = 0;
-    let status: number | undefined;
-    let error: string | undefined;
-    for (;;) {
-      attempts++;
+    return withRetries(this.name, this.o, opts.signal, async (attempt) => {
       const timestamp = String(Math.floor(this.o.now ? this.o.now() : Date.now() / 1000));
       const headers: Record<string, string> = {
         'user-agent': 'streamguard',
@@ -79,38 +74,19 @@ export class WebhookActuator implements Actuator {
         // Header values are bytes: a non-ASCII id (not produced by the controller) goes percent-encoded.
         [IDEMPOTENCY_HEADER]: /^[\x20-\x7e]*$/.test(action.id) ? action.id : encodeURIComponent(action.id),
         [TIMESTAMP_HEADER]: timestamp,
-        'x-streamguard-attempt': String(attempts),
+        'x-streamguard-attempt': String(attempt),
       };
       if (this.o.secret) headers[SIGNATURE_HEADER] = signPayload(this.o.secret, timestamp, body);
-      let retry = false;
       try {
         const signals = [AbortSignal.timeout(this.o.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
         const res = await fetch(this.o.url, { method: 'POST', headers, body, signal: AbortSignal.any(signals), redirect: 'error' });
-        status = res.status;
         await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return this.result(true, attempts, started, status);
-        error = `HTTP ${res.status}`;
-        retry = RETRYABLE(res.status);
+        if (res.ok) return { retryable: false, detail: { status: res.status } };
+        return { error: `HTTP ${res.status}`, retryable: RETRYABLE(res.status), detail: { status: res.status } };
       } catch (err) {
-        status = undefined;
-        if (opts.signal?.aborted) return this.result(false, attempts, started, undefined, 'aborted');
         const e = err as Error & { cause?: { code?: string } };
-        error = e.name === 'TimeoutError' ? `timed out after ${this.o.timeoutMs} ms` : (e.cause?.code ?? e.message);
-        retry = true;
+        return { error: e.name === 'TimeoutError' ? `timed out after ${this.o.timeoutMs} ms` : (e.cause?.code ?? e.message), retryable: true };
       }
-      if (!retry || attempts > this.o.retries) return this.result(false, attempts, started, status, attempts > 1 ? `${error} (gave up after ${attempts} attempts)` : error);
-      try {
-        await sleep(backoffDelay(attempts, this.o.backoffMs, this.o.maxBackoffMs), opts.signal);
-      } catch {
-        return this.result(false, attempts, started, status, 'aborted');
-      }
-    }
-  }
-
-  private result(ok: boolean, attempts: number, started: number, status?: number, error?: string): ActuatorResult {
-    const r: ActuatorResult = { actuator: this.name, ok, attempts, tookMs: Math.round(performance.now() - started) };
-    if (status !== undefined) r.status = status;
-    if (error !== undefined) r.error = error;
-    return r;
+    });
   }
 }
