@@ -11,6 +11,7 @@ import { verifySignature } from '../../src/actuators/webhook.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
+import { until } from '../helpers/until.ts';
 
 const SECRET = 'e2e-secret';
 let lab: Lab;
@@ -61,16 +62,6 @@ async function play(): Promise<{ line: string; url: string }> {
   const res = await fetch(`${hub.url}/api/v1/streams/s1/play?format=json`);
   expect(res.status).toBe(200);
   return (await res.json()) as { line: string; url: string };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('failover against the lab', () => {

@@ -161,14 +161,6 @@ export function samples(from: number, n: number, over: (i: number) => Partial<Sa
   return out;
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { until } from '../helpers/until.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

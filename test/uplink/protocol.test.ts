@@ -13,6 +13,7 @@ import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment, HubMessage } from '../../src/uplink/protocol.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * The uplink protocol against a real hub (startHub: SQLite, HTTP server, /probes) in this process,
@@ -70,16 +71,6 @@ function raw(url: string, token: string | undefined) {
   const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
   cleanups.push(() => ws.terminate());
   return { ws, got, closed, opened, send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)) };
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function storedSeqs(h: HubHandle, probe = 'probe-eu'): number[] {

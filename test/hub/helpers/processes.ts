@@ -7,15 +7,9 @@ import { join, normalize } from 'node:path';
 import { ffmpegPath } from '../../../src/media/binaries.ts';
 import { CLI } from '../../helpers/cli.ts';
 
-export async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+import { until } from '../../helpers/until.ts';
+
+export { until };
 
 export interface HubProcess {
   child: ChildProcess;
