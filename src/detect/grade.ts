@@ -1,4 +1,5 @@
 import type { LineState, CompiledRule } from './line-health.ts';
+import { pickLead } from './lead.ts';
 import { activeReasons } from './line-health.ts';
 import type { DetectorSettings } from './rules-schema.ts';
 import { LEVEL_RANK, type IncidentEvent, type IncidentKind, type IncidentScope, type Level, type RegionEvidence, type Severity } from './types.ts';
@@ -14,10 +15,10 @@ import { LEVEL_RANK, type IncidentEvent, type IncidentKind, type IncidentScope, 
  * - `s/l/down`      P1 when any region sees line l down (scope `regional`, or `line` when every
  *                   region does). When every line with data is down in every region, the stream is
  *                   down: the *lead* line's down incident is raised to P0 (scope `stream`, cause
- *                   `stream-down`, `related` = the other lines' down keys, which stay P1). Lead = the
- *                   line already carrying the P0, else the one whose down incident opened first,
- *                   else the first line in config order. So "kill primary → P1 on s/primary/down;
- *                   kill backup too → s/primary/down raised to P0 (s/backup/down opens at P1)".
+ *                   `stream-down`, `related` = the other lines' down keys, which stay P1). Lead:
+ *                   `pickLead` (lead.ts) — the line already carrying the P0, else the one whose
+ *                   down incident opened first, else the first line in config order.
+ *                   So "kill primary → P1 on s/primary/down; kill backup too → s/primary/down raised to P0 (s/backup/down opens at P1)".
  *                   Start-up grace: until every configured line has reported (or `startupGraceWindows`
  *                   windows after the stream's first sample), no new P0 is graded: a line still
  *                   connecting at hub start is unknown, not down.
@@ -146,7 +147,13 @@ export function gradeStream(
   }
 
   if (linesWithData > 0 && linesAllDown === linesWithData) {
-    const leadLine = pickLead(sv, allDownLines);
+    const leadLine = pickLead(
+      allDownLines.map((line) => {
+        const inc = sv.incidents.get(incidentKey(sv.id, line, 'down'));
+        return { line, kind: 'down' as const, ...(inc && { severity: inc.severity, openedAt: inc.openedAt }) };
+      }),
+      sv.lineOrder,
+    )!.line;
     const lead = candidates.get(incidentKey(sv.id, leadLine, 'down'))!;
     // A configured line that has not reported yet (start-up grace) may well be up: no new P0 on
     // the lines with data alone. An incident that already is P0 (e.g. restored) is kept: an
@@ -209,21 +216,6 @@ export function gradeStream(
     if (blip) ev.severity = 'P3';
     out.push(ev);
   }
-}
-
-function pickLead(sv: StreamViews, allDownLines: string[]): string {
-  let lead: string | undefined;
-  let openedAt = Infinity;
-  for (const line of allDownLines) {
-    const inc = sv.incidents.get(incidentKey(sv.id, line, 'down'));
-    if (!inc) continue;
-    if (inc.severity === 'P0') return line;
-    if (inc.openedAt < openedAt) {
-      openedAt = inc.openedAt;
-      lead = line;
-    }
-  }
-  return lead ?? allDownLines[0]!;
 }
 
 function rankOf(s: Severity): number {

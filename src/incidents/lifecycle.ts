@@ -8,6 +8,9 @@ import type { IncidentEvent, IncidentKind, IncidentScope, Level, Reason, Severit
  *   any non-resolved ──detector clear / resolve──▶ resolved     │
  *   resolved ──detector open/raise within reopenWindowMs──▶ open (reopenCount + 1)
  *   resolved ──detector open after the window──▶ a new incident (created: true)
+ *   not resolved ──escalate (controller)──▶ severity raised to at least the escalation's; the
+ *     detector cannot lower it below that while the incident lasts (it may raise it further);
+ *     the floor ends with the incident (resolve/clear), a reopened incident starts without it
  *
  * "Resolved after the clear time": the detector emits `clear` only after the rules' clearFor
  * (hysteresis) has passed, so a detector clear resolves at once.
@@ -53,6 +56,18 @@ export interface Incident {
   /** region → first-seen evidence, kept for the whole life of the incident. */
   regions: Record<string, RegionSeen>;
   related?: string[];
+  /**
+   * The controller escalated it (no healthy line, flapping held): a severity floor for the
+   * detector's grades until the incident resolves.
+   */
+  escalation?: Escalation;
+}
+
+export interface Escalation {
+  severity: Severity;
+  by: string;
+  reason: string;
+  at: number;
 }
 
 export interface TimelineEntry {
@@ -69,7 +84,9 @@ export type LifecycleInput =
   /** Any action taken (failover, ticket opened, feature disabled …), recorded on the timeline. */
   | { type: 'action'; by: string; action: string; detail?: Record<string, unknown> }
   | { type: 'resolve'; by: string; note?: string }
-  | { type: 'note'; by: string; note: string };
+  | { type: 'note'; by: string; note: string }
+  /** The controller cannot fix it by itself: raise to at least `severity` (see the diagram above). */
+  | { type: 'escalate'; by: string; severity: Severity; reason: string; why?: string };
 
 export interface LifecycleOptions {
   /** A recurrence within this time after resolution reopens the incident. Default 10 min. */
@@ -150,9 +167,18 @@ export function applyIncident(
       return done({ ...incident, updatedAt: now }, [entry(id, now, 'action', { by: input.by, action: input.action, ...input.detail })]);
     case 'note':
       return done({ ...incident, updatedAt: now }, [entry(id, now, 'note', { by: input.by, note: input.note })]);
+    case 'escalate': {
+      if (incident.status === 'resolved') return reject(incident, 'cannot escalate a resolved incident');
+      const floor = incident.escalation && RANK[incident.escalation.severity] <= RANK[input.severity] ? incident.escalation : { severity: input.severity, by: input.by, reason: input.reason, at: now };
+      const next: Incident = { ...incident, escalation: floor, updatedAt: now };
+      const entries = [entry(id, now, 'escalated', { by: input.by, severity: input.severity, reason: input.reason, why: input.why, from: incident.severity })];
+      setSeverity(next, atLeast(incident.severity, input.severity), now, entries, undefined, input.by);
+      return done(next, entries);
+    }
     case 'resolve': {
       if (incident.status === 'resolved') return reject(incident, 'already resolved');
       const next: Incident = { ...incident, status: 'resolved', resolvedAt: now, updatedAt: now };
+      delete next.escalation;
       return done(next, [entry(id, now, 'resolved', { by: input.by, note: input.note, manual: true })]);
     }
   }
@@ -188,10 +214,12 @@ function applyDetector(incident: Incident, ev: IncidentEvent, now: number, optio
     case 'raise':
     case 'lower':
     case 'update':
-      setSeverity(next, ev.severity, now, entries, ev.cause);
+      setSeverity(next, incident.escalation ? atLeast(ev.severity, incident.escalation.severity) : ev.severity, now, entries, ev.cause);
       addRegions(next, ev, now, entries);
       break;
     case 'clear':
+      // The escalation ends with the incident: the resolved incident shows the detector's last grade (peakSeverity keeps the raise).
+      delete next.escalation;
       setSeverity(next, ev.severity, now, entries, ev.cause);
       next.status = 'resolved';
       next.resolvedAt = now;
@@ -201,12 +229,17 @@ function applyDetector(incident: Incident, ev: IncidentEvent, now: number, optio
   return done(next, entries);
 }
 
-function setSeverity(inc: Incident, severity: Severity, now: number, entries: TimelineEntry[], cause: IncidentEvent['cause']): void {
+function setSeverity(inc: Incident, severity: Severity, now: number, entries: TimelineEntry[], cause: IncidentEvent['cause'], by?: string): void {
   if (severity === inc.severity) return;
   const from = inc.severity;
   inc.severity = severity;
   if (RANK[severity] < RANK[inc.peakSeverity]) inc.peakSeverity = severity;
-  entries.push(entry(inc.id, now, RANK[severity] < RANK[from] ? 'severity-raised' : 'severity-lowered', { from, to: severity, cause }));
+  entries.push(entry(inc.id, now, RANK[severity] < RANK[from] ? 'severity-raised' : 'severity-lowered', { from, to: severity, cause, by }));
+}
+
+/** The more severe of the two. */
+function atLeast(a: Severity, b: Severity): Severity {
+  return RANK[b] < RANK[a] ? b : a;
 }
 
 function addRegions(inc: Incident, ev: IncidentEvent, now: number, entries: TimelineEntry[]): void {

@@ -165,3 +165,46 @@ describe('incident lifecycle', () => {
     expect(applyIncident(undefined, det(ev('open', 'P2', 1)), 1).created).toBe(true);
   });
 });
+
+describe('escalation by the controller (a severity floor for the life of the incident)', () => {
+  const escalate = (severity: Severity, reason: string): LifecycleInput => ({ type: 'escalate', by: 'policy:failover', severity, reason });
+
+  it('raises to the escalation, records who and why, and the detector cannot lower it while open', () => {
+    const r = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [escalate('P0', 'no-healthy-line'), 5000],
+      [det(ev('update', 'P1', 6000, [region('eu', 4000), region('us', 5500)])), 6000],
+      [det(ev('lower', 'P2', 7000)), 7000],
+      [escalate('P1', 'flapping'), 8000],
+    ]);
+    expect(r.inc).toMatchObject({ severity: 'P0', peakSeverity: 'P0', escalation: { severity: 'P0', by: 'policy:failover', reason: 'no-healthy-line', at: 5000 } });
+    expect(r.entries.find((e) => e.type === 'escalated')!.data).toMatchObject({ by: 'policy:failover', severity: 'P0', reason: 'no-healthy-line', from: 'P1' });
+    expect(r.entries.find((e) => e.type === 'severity-raised')!.data).toMatchObject({ from: 'P1', to: 'P0', by: 'policy:failover' });
+    expect(r.types.filter((t) => t === 'severity-lowered')).toEqual([]);
+  });
+
+  it('an escalation below the current severity only records; the detector may raise past it', () => {
+    const r = play([
+      [det(ev('open', 'P2', 4100)), 4100],
+      [escalate('P1', 'flapping'), 5000],
+      [det(ev('raise', 'P0', 6000)), 6000],
+      [det(ev('lower', 'P2', 7000)), 7000],
+    ]);
+    expect(r.inc.severity).toBe('P1');
+    expect(r.types.filter((t) => t.startsWith('severity-'))).toEqual(['severity-raised', 'severity-raised', 'severity-lowered']);
+  });
+
+  it('ends with the incident: a clear resolves at the detector grade, a reopen starts without it; a resolved incident is refused', () => {
+    const r = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [escalate('P0', 'no-healthy-line'), 5000],
+      [det(ev('clear', 'P1', 9000)), 9000],
+      [escalate('P0', 'no-healthy-line'), 9500],
+      [det(ev('open', 'P1', 12_000)), 12_000],
+      [det(ev('lower', 'P2', 13_000)), 13_000],
+    ]);
+    expect(r.rejected).toEqual(['cannot escalate a resolved incident']);
+    expect(r.inc).toMatchObject({ status: 'open', reopenCount: 1, severity: 'P2', peakSeverity: 'P0' });
+    expect(r.inc.escalation).toBeUndefined();
+  });
+});
