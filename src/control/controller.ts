@@ -72,6 +72,8 @@ interface StreamSlot {
   policy: Policy;
   state: StreamControlState;
   queue: Promise<void>;
+  /** An escalation decided while the stream had no open incident (a held line whose flapping incident had cleared): raises the next lead. */
+  pendingRaise?: ControlAction;
 }
 
 export class Controller implements ControlSource {
@@ -310,6 +312,7 @@ export class Controller implements ControlSource {
     const r = fn(now);
     slot.state = r.state;
     for (const d of r.decisions) this.handle(slot, d, now);
+    this.pendingRaise(slot, now);
   }
 
   private handle(slot: StreamSlot, d: Decision, now: number): void {
@@ -325,6 +328,7 @@ export class Controller implements ControlSource {
     this.log?.info({ action: action.id, stream: action.stream, type: action.type, dryRun, why: action.why }, `control: ${verb}${dryRun ? ' (dry-run)' : ''}`);
     this.emit(action, 'decided');
     if (dryRun || action.type === 'note') return;
+    if (action.type === 'escalate') this.raiseLead(slot, action, now);
 
     if (this.builtin.accepts(action)) this.builtin.apply(action);
     if (action.type === 'switch') this.countSwitch(action);
@@ -390,6 +394,10 @@ export class Controller implements ControlSource {
 
   private incidentFor(d: Decision): { id: string; key: string } | undefined {
     const s = d.stream;
+    if (d.type === 'escalate') {
+      const lead = this.hub.incidents.leadOf(s, this.slots.get(s)?.lines ?? []);
+      if (lead) return { id: lead.id, key: lead.key };
+    }
     const keys = [d.incidentKey];
     if (d.type === 'switch') keys.push(`${s}/${d.from}/down`, `${s}/${d.from}/degraded`, `${s}/${d.to}/down`, `${s}/${d.to}/degraded`);
     for (const key of keys) {
@@ -407,6 +415,35 @@ export class Controller implements ControlSource {
     } catch (err) {
       this.log?.error({ err, action: action.id }, 'control: writing the audit log failed');
     }
+  }
+
+  /**
+   * An escalation raises the stream's lead incident (the detector's lead rule), never the action's
+   * own line's incident: one outage, one P0, one ticket. The lifecycle keeps the raise as a floor
+   * until that incident resolves; the tickets follow its incident.raised.
+   */
+  private raiseLead(slot: StreamSlot, action: ControlAction, now: number): void {
+    delete slot.pendingRaise;
+    const lead = this.hub.incidents.leadOf(slot.cfg.id, slot.lines);
+    if (!lead) {
+      slot.pendingRaise = action;
+      return;
+    }
+    try {
+      const r = this.hub.incidents.act(lead.id, { type: 'escalate', by: action.actor, severity: action.severity ?? 'P1', reason: action.reason, why: action.why }, now);
+      if (r.rejected) this.log?.info({ action: action.id, incident: lead.id, why: r.rejected }, 'control: escalation not applied to the incident');
+    } catch (err) {
+      this.log?.warn({ err, action: action.id, incident: lead.id }, 'control: raising the lead incident failed');
+    }
+  }
+
+  /** A pending raise applies to the next lead incident while its condition (flap hold, no healthy line) lasts. */
+  private pendingRaise(slot: StreamSlot, now: number): void {
+    const action = slot.pendingRaise;
+    if (!action) return;
+    const line = slot.state.line;
+    if (line.hold === undefined && line.noHealthySince === undefined) delete slot.pendingRaise;
+    else if (this.hub.incidents.leadOf(slot.cfg.id, slot.lines)) this.raiseLead(slot, action, now);
   }
 
   private timeline(action: ControlAction, t: number, verb: string, detail: Record<string, unknown>): void {

@@ -1,4 +1,5 @@
 import type { ActiveIncident } from '../detect/grade.ts';
+import { pickLead } from '../detect/lead.ts';
 import type { IncidentEvent, RegionEvidence } from '../detect/types.ts';
 import { applyIncident, type Incident, type LifecycleInput, type LifecycleResult, type TimelineEntry } from '../incidents/lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -101,6 +102,12 @@ export class IncidentManager {
     const result = applyIncident(current, input, now, { reopenWindowMs: this.opts.reopenWindowMs });
     if (!result.rejected) this.commit(result, undefined, now);
     return result;
+  }
+
+  /** The stream's open lead incident (src/detect/lead.ts, the detector's rule), if it has one. */
+  leadOf(stream: string, lineOrder: readonly string[]): Incident | undefined {
+    const mine = this.open().filter((i): i is Incident & { line: string } => i.stream === stream && i.line !== undefined);
+    return pickLead(mine, lineOrder);
   }
 
   /** Forgets resolved incidents whose reopen window has passed (they stay in the store). */

@@ -54,11 +54,12 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     return { probe, region, stream: 's1', line, seq: n, t: now, windowMs: 1000, connected: true, fps: 25, bitrateBps: 2e6, width: 1280, height: 720, maxGapMs: 40, stallMs: 0, freezeMs: 0, ...over };
   }
   /** One 1 s window from every region (`down` lines disconnected), then the hub and controller ticks. */
-  function window(down: readonly string[] = [], primary: Partial<Sample> = {}): void {
+  function window(down: readonly string[] | ((region: string, line: string) => boolean) = [], primary: Partial<Sample> = {}): void {
     now += 1000;
+    const isDown = typeof down === 'function' ? down : (_r: string, line: string) => down.includes(line);
     for (const region of REGIONS) {
       for (const line of ['primary', 'backup']) {
-        const over = down.includes(line) ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' as const } : line === 'primary' ? primary : {};
+        const over = isDown(region, line) ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' as const } : line === 'primary' ? primary : {};
         expect(handle.ingest(sample(region, line, over))).toEqual({ ok: true });
       }
     }
@@ -276,5 +277,33 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     const m = c2.metrics();
     expect(m.actionsTotal).toEqual(expect.arrayContaining([{ type: 'switch', outcome: 'failed', value: 1 }]));
     expect(m.actionDelaySeconds.count).toBe(0);
+  });
+});
+
+describe('escalation raises the stream\'s lead incident', () => {
+  it('backup down in one region, then primary down everywhere: the P0 escalation raises the lead (the backup\'s, opened first), one P0 only, held through the detector\'s P1 grades', async () => {
+    const { handle, actions, window } = await setup({});
+    for (let i = 0; i < 4; i++) window();
+    const [first] = REGIONS;
+    for (let i = 0; i < 3; i++) window((region, line) => line === 'backup' && region === first);
+    for (let i = 0; i < 3; i++) window((region, line) => line === 'primary' || (line === 'backup' && region === first));
+    const esc = actions.find((a) => a.type === 'escalate' && a.severity === 'P0')!;
+    expect(esc.incidentKey).toBe('s1/backup/down');
+    const p0 = () => handle.hub.incidents.open().filter((i) => i.severity === 'P0');
+    expect(p0().map((i) => i.key)).toEqual(['s1/backup/down']);
+    const lead = p0()[0]!;
+    expect(lead.escalation).toMatchObject({ severity: 'P0', by: 'policy:failover', reason: 'no-healthy-line' });
+    const timeline = handle.store.timeline(lead.id);
+    expect(timeline.find((e) => e.type === 'severity-raised')?.data).toMatchObject({ from: 'P1', to: 'P0', by: 'policy:failover' });
+    // The detector still grades it P1 (the backup is fine in one region): the floor holds.
+    for (let i = 0; i < 3; i++) window((region, line) => line === 'primary' || (line === 'backup' && region === first));
+    // Both lines down everywhere: the detector's own P0 goes to the same lead.
+    for (let i = 0; i < 3; i++) window(['primary', 'backup']);
+    expect(p0().map((i) => i.key)).toEqual(['s1/backup/down']);
+    expect(actions.filter((a) => a.type === 'switch')).toEqual([]);
+    // Everything back: the raise ends with the incident.
+    for (let i = 0; i < 12; i++) window();
+    expect(handle.hub.incidents.open()).toEqual([]);
+    expect(handle.hub.incidents.byDedupKey('s1/backup/down')?.escalation).toBeUndefined();
   });
 });
