@@ -106,8 +106,11 @@ export class IncidentManager {
 
   /** The stream's open lead incident (src/detect/lead.ts, the detector's rule), if it has one. */
   leadOf(stream: string, lineOrder: readonly string[]): Incident | undefined {
-    const mine = this.open().filter((i): i is Incident & { line: string } => i.stream === stream && i.line !== undefined);
-    return pickLead(mine, lineOrder);
+    // A reopened incident counts from its reopen, as the detector sees it (its ActiveIncident opened then).
+    const mine = this.open()
+      .filter((i): i is Incident & { line: string } => i.stream === stream && i.line !== undefined)
+      .map((incident) => ({ incident, line: incident.line, kind: incident.kind, severity: incident.severity, openedAt: incident.reopenedAt ?? incident.openedAt }));
+    return pickLead(mine, lineOrder)?.incident;
   }
 
   /** Forgets resolved incidents whose reopen window has passed (they stay in the store). */
@@ -191,7 +194,7 @@ export function toActive(inc: Incident): ActiveIncident {
     kind: inc.kind,
     severity: inc.severity,
     scope: inc.scope,
-    openedAt: inc.openedAt,
+    openedAt: inc.reopenedAt ?? inc.openedAt,
     onset: inc.onset,
     regions,
     firstSeen: Object.fromEntries(Object.entries(inc.regions).map(([region, r]) => [region, r.firstSeen])),

@@ -48,6 +48,8 @@ export interface Incident {
   openedAt: number;
   /** openedAt − onset: the detection delay (clock offset between probe and hub included). */
   detectionDelayMs: number;
+  /** Hub time of the latest reopen: the detector's "opened" for this occurrence (lead rule, blips). */
+  reopenedAt?: number;
   acknowledgedAt?: number;
   mitigatingAt?: number;
   resolvedAt?: number;
@@ -197,7 +199,7 @@ function applyDetector(incident: Incident, ev: IncidentEvent, now: number, optio
     }
     const resolvedAt = incident.resolvedAt ?? incident.updatedAt;
     if (now - resolvedAt > options.reopenWindowMs) return openIncident(ev, now);
-    const next: Incident = { ...incident, regions: { ...incident.regions }, status: 'open', updatedAt: now, reopenCount: incident.reopenCount + 1, scope: ev.scope };
+    const next: Incident = { ...incident, regions: { ...incident.regions }, status: 'open', updatedAt: now, reopenedAt: now, reopenCount: incident.reopenCount + 1, scope: ev.scope };
     delete next.resolvedAt;
     delete next.acknowledgedAt;
     delete next.mitigatingAt;

@@ -110,10 +110,16 @@ describe('failover against the lab', () => {
     const escalation = await until('a P0 escalation', async () => received.find((r) => r.type === 'escalate' && JSON.stringify(r).includes('P0')), 10_000);
     expect(escalation).toBeDefined();
     expect((await play()).line).toBe('primary');
-    // The whole-stream outage is a P0 ticket at the vendor desk (urgent), one per incident.
-    // (the lead is the line whose incident opened first: here the backup's)
+    // The whole-stream outage is one P0 ticket at the vendor desk (urgent): the controller's P0
+    // escalation and the detector's P0 raise the same lead incident (the line whose incident
+    // opened first: here the backup's), never one each.
     const p0 = await until('a P0 incident', async () => hub.hub.incidents.open().find((i) => i.stream === 's1' && i.severity === 'P0'), 10_000);
+    expect(p0.key).toBe('s1/backup/down');
     await until('an urgent desk ticket', async () => desk.tickets.find((t) => t.externalId === p0.id && t.priority === 'urgent'), 10_000);
+    await until('the escalation on the ticket', async () => (desk.tickets.find((t) => t.externalId === p0.id)!.comments.some((c) => c.includes('no-healthy-line')) ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 2000)); // a second P0 would have been enqueued by now
+    expect(hub.hub.incidents.open().filter((i) => i.stream === 's1' && i.severity === 'P0')).toHaveLength(1);
+    expect(desk.tickets.filter((t) => t.priority === 'urgent')).toHaveLength(1);
     expect(desk.tickets.filter((t) => t.externalId === p0.id)).toHaveLength(1);
     expect(received.filter((r) => r.type === 'switch').length).toBe(switchesBefore);
   }, 30_000);

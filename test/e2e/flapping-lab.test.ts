@@ -1,6 +1,7 @@
 /**
  * Flap damping end to end (issue 6 §4): a primary that dies and comes back every 5 s must not
- * drag the stream back and forth — switches are capped, then the line is held and escalated.
+ * drag the stream back and forth — switches are capped, then the line is held and escalated: the
+ * stream's lead incident is raised to at least P1 and its one vendor ticket says so.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
+import { until } from '../helpers/until.ts';
 
 let lab: Lab;
 let hub: HubHandle;
@@ -24,6 +26,7 @@ beforeAll(async () => {
       default: { holdOff: '1s', maxHoldOff: '1s', minDwell: '1s', maxSwitchesPerHour: 3 },
       actuators: [{ type: 'webhook', name: 'edge', url: `http://127.0.0.1:${port}/hooks/edge`, actions: ['switch', 'escalate'], retries: 0 }],
     },
+    vendors: [{ name: 'desk', type: 'desk', url: `http://127.0.0.1:${port}` }],
   });
   hub = await startHub(config);
 }, 30_000);
@@ -52,6 +55,14 @@ it('primary flapping every 5 s → switches capped at the hourly limit, then hel
   // failover, failback, failover — then a failback and the failover it would bring exceed 3/hour.
   expect(switches.map((h) => `${h.from}>${h.to}`)).toEqual(['primary>backup', 'backup>primary', 'primary>backup']);
   expect(hooks().filter((h) => h.type === 'escalate' && h.reason === 'flapping')).toHaveLength(1);
+  // The hold came while the primary was healthy (no open incident): its next flap raises the lead.
+  await lab.applyFault({ stream: 'f1', line: 'primary', kind: 'kill' });
+  const raised = await until('the escalated lead incident', async () => hub.hub.incidents.open().find((i) => i.key === 'f1/primary/down' && i.escalation?.reason === 'flapping'), 10_000);
+  expect(raised.severity).toBe('P1');
+  const ticket = await until('the escalation on the ticket', async () => edge.tickets.find((t) => t.externalId === raised.id && t.comments.some((c) => c.includes('escalated by policy:flap-damping (flapping): at least P1'))), 10_000);
+  expect(ticket.priority).toBe('high'); // P1
+  expect(edge.tickets.filter((t) => t.externalId === raised.id)).toHaveLength(1);
+  await lab.applyFault({ stream: 'f1', line: 'primary', kind: 'start' });
   // Held on the backup: the primary being healthy again does not bring the stream back.
   await new Promise((r) => setTimeout(r, 5000));
   expect(hub.controller!.served('f1')?.active).toBe('backup');

@@ -204,7 +204,7 @@ describe('escalation by the controller (a severity floor for the life of the inc
       [det(ev('lower', 'P2', 13_000)), 13_000],
     ]);
     expect(r.rejected).toEqual(['cannot escalate a resolved incident']);
-    expect(r.inc).toMatchObject({ status: 'open', reopenCount: 1, severity: 'P2', peakSeverity: 'P0' });
+    expect(r.inc).toMatchObject({ status: 'open', reopenCount: 1, reopenedAt: 12_000, openedAt: 4100, severity: 'P2', peakSeverity: 'P0' });
     expect(r.inc.escalation).toBeUndefined();
   });
 });
