@@ -12,13 +12,14 @@ import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVend
 export interface RetryPolicy {
   /** First retry after this, doubling each attempt. Default 1 s. */
   baseMs: number;
-  /** Retry interval cap. Default 60 s. */
+  /** Retry interval cap. Default 10 s. */
   maxMs: number;
   /** A row still failing this long after it was enqueued is given up (status failed). Default 24 h. */
   maxAgeMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, maxAgeMs: 24 * 3_600_000 };
+// The cap bounds how late a ticket is after its vendor comes back: 10 s, not a minute.
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 10_000, maxAgeMs: 24 * 3_600_000 };
 
 export type DeliveryOutcome =
   | { type: 'delivered'; result: DeliveryResult; attempts: number; delayMs: number }

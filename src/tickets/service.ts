@@ -86,6 +86,22 @@ interface RowPayload {
   escalation?: { step: number; name: string; overdueMs: number };
 }
 
+export interface ManualTicketResult {
+  incidentId: string;
+  /** Per vendor: `open` (a new ticket) or `update` (it had one: the request is added to it). */
+  vendors: { vendor: string; sent: 'open' | 'update' }[];
+}
+
+/** A hand-made ticket request that cannot be served; `code` maps to the API's error codes. */
+export class TicketRequestError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 interface Ack {
   vendor: string;
   by: string;
@@ -214,6 +230,39 @@ export class TicketService {
     this.stats.acks++;
     this.act(inc.id, 'sla', 'vendor-acknowledged', { vendor: a.vendor, ackBy: a.by, timeToAckMs: r.timeToAckMs }, now);
     return { ok: true, incidentId: inc.id, timeToAckMs: r.timeToAckMs };
+  }
+
+  /**
+   * An operator opens a vendor ticket by hand (any severity: minSeverity is for the automatic
+   * ones). Idempotent per incident and vendor: a vendor that already has the incident's ticket gets
+   * an update with the request instead of a second ticket, and the automatic open later is the same
+   * outbox row. `vendor` omitted: every ticket vendor. Throws on an unknown or resolved incident or vendor.
+   */
+  openByHand(r: { incidentId: string; by: string; reason: string; vendor?: string }): ManualTicketResult {
+    const now = this.clock();
+    const inc = this.incident(r.incidentId);
+    if (!inc) throw new TicketRequestError('not_found', `no incident "${r.incidentId}"`);
+    if (inc.status === 'resolved') throw new TicketRequestError('conflict', `incident "${inc.id}" is resolved`);
+    const ticketVendors = this.cfg.vendors.filter((v) => v.use !== 'escalation');
+    const targets = r.vendor === undefined ? ticketVendors : ticketVendors.filter((v) => v.name === r.vendor);
+    if (targets.length === 0) {
+      const known = ticketVendors.map((v) => v.name).join(', ') || 'none configured';
+      throw new TicketRequestError('not_found', r.vendor === undefined ? 'no ticket vendor configured' : `no ticket vendor "${r.vendor}" (ticket vendors: ${known})`);
+    }
+    const vendors: ManualTicketResult['vendors'] = [];
+    for (const v of targets) {
+      if (this.store.get(rowKey(inc.id, v.name, 'open'))) {
+        this.enqueue(inc, v.name, 'update', `manual@${now}`, { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] }, now);
+        vendors.push({ vendor: v.name, sent: 'update' });
+      } else {
+        this.enqueue(inc, v.name, 'open', 'open', { incident: inc }, now);
+        vendors.push({ vendor: v.name, sent: 'open' });
+      }
+    }
+    if (!this.sla.has(inc.id) && !this.store.sla(inc.id)) this.saveSla(startSla(inc.id, inc.severity, now));
+    this.act(inc.id, 'tickets', 'ticket-requested', { requestedBy: r.by, reason: r.reason, vendors }, now);
+    if (this.started) setImmediate(() => void this.outbox.drain());
+    return { incidentId: inc.id, vendors };
   }
 
   /** The evidence bundle of an incident, as sent with its ticket (GET /api/v1/incidents/:id/evidence). */
@@ -485,6 +534,9 @@ function changeLines(entries: readonly TimelineEntry[]): string[] {
         break;
       case 'acknowledged':
         out.push(`acknowledged by ${by ?? 'operator'}`);
+        break;
+      case 'escalated':
+        out.push(`escalated by ${by ?? 'controller'} (${String(d.reason)}): at least ${String(d.severity)}${d.why !== undefined ? ` — ${String(d.why)}` : ''}`);
         break;
       default:
         break;

@@ -4,7 +4,7 @@ import type { Controller } from '../control/controller.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Incident } from '../incidents/lifecycle.ts';
 import type { StreamConfig } from '../config/schema.ts';
-import type { TicketService } from '../tickets/service.ts';
+import { TicketRequestError, type TicketService } from '../tickets/service.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -53,13 +53,14 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ id, type: z.literal('feature'), stream, feature: z.string().min(1).max(100), enabled: z.union([z.boolean(), z.literal('auto')]), reason, ...expiry }),
   z.strictObject({ id, type: z.literal('silence'), matcher: SilenceMatcherSchema, reason, ...expiry }),
   z.strictObject({ id, type: z.literal('unsilence'), silence: z.string().min(1), reason }),
+  z.strictObject({ id, type: z.literal('ticket'), incident: z.string().min(1), reason, vendor: z.string().min(1).optional() }),
   z.strictObject({ id, type: z.literal('drill'), reason, waitAckMs: z.number().int().min(0).max(120_000).optional() }),
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
 
 export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'history', 'audit', 'silences']);
-export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'drill']);
+export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'ticket', 'drill']);
 export const neededRole = (t: RequestType): Role => (COMMAND_TYPES.has(t) ? 'operator' : 'viewer');
 
 export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'too_large' | 'internal';
@@ -286,6 +287,17 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       audit(s.id, req.reason, { matcher: s.matcher });
       ctx.silences.remove(s.id);
       return { removed: s };
+    }
+    case 'ticket': {
+      if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      const inc = incident(req.incident);
+      audit(inc.id, req.reason, { vendor: req.vendor });
+      try {
+        return ctx.tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) });
+      } catch (err) {
+        if (err instanceof TicketRequestError) throw new ApiError(err.code, err.message);
+        throw err;
+      }
     }
     case 'drill': {
       if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');

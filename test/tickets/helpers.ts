@@ -11,13 +11,13 @@ export interface Received {
   at: number;
 }
 
-export type Mode = 'ok' | '500' | 'hang';
+export type Mode = 'ok' | '500' | 'hang' | 'reset';
 
 /**
  * A local vendor: PagerDuty Events v2 at POST /v2/enqueue, a Zendesk-shaped desk under
  * /api/v2/tickets, an IM bot (WeCom/DingTalk/Slack-shaped) at POST /im/*, a generic webhook at
  * POST /hook. Records every request it accepted; `mode` '500' answers 500 (and records nothing),
- * 'hang' records and never answers; down()/up() close and reopen the port (connection refused).
+ * 'hang' records and never answers, 'reset' closes the connection unanswered; down()/up() close and reopen the port (connection refused).
  */
 export class FakeVendor {
   readonly received: Received[] = [];
@@ -73,6 +73,11 @@ export class FakeVendor {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
+      if (this.mode === 'reset') {
+        this.rejected++;
+        req.socket.destroy();
+        return;
+      }
       if (this.mode === '500') {
         this.rejected++;
         res.writeHead(500).end('{"error":"vendor having a bad day"}');

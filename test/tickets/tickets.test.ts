@@ -11,6 +11,7 @@ import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { createApi } from '../../src/api/server.ts';
 import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
 import { dingTalkSign } from '../../src/tickets/im.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../src/tickets/outbox.ts';
 import { outboxFor, TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
 
@@ -27,12 +28,13 @@ async function vendor(): Promise<FakeVendor> {
   return v;
 }
 
-function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number } = {}) {
+/** `retry` defaults to a fast test policy; `{}` is the production default. */
+function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number; retry?: Partial<RetryPolicy> } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-'));
   const store = new SqliteStore(join(dir, 'hub.db'));
   const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
   const cfg = TicketsConfigSchema.parse(config);
-  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: { baseMs: 50, maxMs: 200 } }).start();
+  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 } }).start();
   cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   /** Opens (or applies) a detector event now; returns the incident. */
@@ -198,6 +200,29 @@ describe('tickets: vendor endpoint down', () => {
     expect(tl.filter((e) => e.action === 'ticket-delivery-retrying')).toHaveLength(1);
     expect(tl.filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
   });
+
+  it('down for a full minute (30 s refused, 30 s reset) with the default backoff → one ticket, delivered within the backoff cap of its return', async () => {
+    const v = await vendor();
+    await v.down();
+    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { tickMs: 200, retry: {} });
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await sleep(30_000);
+    v.mode = 'reset';
+    await v.up();
+    await sleep(30_000);
+    v.mode = 'ok';
+    const back = Date.now();
+    await until('delivered', () => t.service.status(inc.id).rows[0]?.status === 'delivered', DEFAULT_RETRY.maxMs + 5000);
+    const delay = Date.now() - back;
+    expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.maxMs + 1000);
+    await sleep(500);
+    const row = t.service.status(inc.id).rows[0]!;
+    expect(v.rejected).toBeGreaterThanOrEqual(1); // the reset half was tried
+    expect(row.attempts).toBeGreaterThanOrEqual(7);
+    expect(v.at('/v2/enqueue')).toHaveLength(1);
+    expect(v.alerts.get(inc.id)).toMatchObject({ status: 'triggered', triggers: 1 });
+    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
+  }, 100_000);
 
   it('HTTP 500 for a while → one desk ticket; the update queued meanwhile follows it, in order', async () => {
     const v = await vendor();
@@ -435,5 +460,35 @@ describe('tickets: drill', () => {
     expect(v.at('/im/wecom')[0]!.body.markdown.content).toContain('DRILL');
     expect(v.at('/im/slack')[0]!.body.text).toContain('[DRILL]');
     expect(t.store.auditLog(5).find((a) => a.action === 'tickets.drill')).toMatchObject({ actor: 'night-shift' });
+  });
+});
+
+describe('tickets: opened by hand', () => {
+  it('opens a ticket below minSeverity; again → an update, never a second ticket; the automatic open later is the same ticket', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', minSeverity: 'P1' }] });
+    const inc = t.detector('open', 'P2', { kind: 'degraded', key: 's1/primary/degraded' });
+    await sleep(200);
+    expect(v.tickets.size).toBe(0);
+    expect(t.service.openByHand({ incidentId: inc.id, by: 'alice', reason: 'viewers complain' })).toEqual({ incidentId: inc.id, vendors: [{ vendor: 'desk', sent: 'open' }] });
+    await until('the ticket', () => v.tickets.size === 1);
+    expect(t.service.openByHand({ incidentId: inc.id, by: 'bob', reason: 'still bad', vendor: 'desk' }).vendors).toEqual([{ vendor: 'desk', sent: 'update' }]);
+    const [ticket] = [...v.tickets.values()];
+    await until('the request on the ticket', () => ticket!.comments.some((c) => c.includes('ticket requested by bob: still bad')));
+    t.detector('raise', 'P1', { kind: 'degraded', key: 's1/primary/degraded' });
+    await until('the raise on the ticket', () => ticket!.priority === 'high');
+    await sleep(300);
+    expect(v.tickets.size).toBe(1);
+    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-requested').map((e) => e.requestedBy)).toEqual(['alice', 'bob']);
+  });
+
+  it('refuses an unknown incident or vendor and a resolved incident', async () => {
+    const v = await vendor();
+    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
+    const inc = t.detector('open', 'P1');
+    expect(() => t.service.openByHand({ incidentId: 'nope', by: 'a', reason: 'r' })).toThrow(/no incident "nope"/);
+    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
+    t.detector('clear', 'P1');
+    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r' })).toThrow(/is resolved/);
   });
 });

@@ -6,6 +6,8 @@ import WebSocket from 'ws';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { startHub, type HubHandle, type StartHubOptions } from '../../src/hub/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
+import { until } from '../helpers/until.ts';
+import { FakeVendor } from '../tickets/helpers.ts';
 
 const T0 = 1_700_000_000_000;
 const REGIONS = ['eu', 'us'] as const;
@@ -281,6 +283,40 @@ describe('ws operator API: commands', () => {
     expect(h.ok).toBe(true);
     expect(h.result.samples.length).toBe(4);
     expect((await c.req({ type: 'history', stream: 'zz' })).error.code).toBe('not_found');
+  });
+});
+
+describe('ws operator API: ticket by hand', () => {
+  it('ws `ticket` opens one vendor ticket; again (REST twin) updates it; reason and operator role required; audited', async () => {
+    const desk = await new FakeVendor().start();
+    try {
+      const { wsUrl, handle, window } = await manualHub(config({ vendors: [{ name: 'desk', type: 'desk', url: desk.url, minSeverity: 'P0' }] }));
+      for (let i = 0; i < 3; i++) window();
+      for (let i = 0; i < 3; i++) window(['s1/primary']);
+      const inc = handle.hub.incidents.open().find((i) => i.key === 's1/primary/down')!;
+      const c = await client(wsUrl, ENV.SG_OPS);
+      expect((await c.req({ type: 'ticket', incident: inc.id })).error.code).toBe('bad_request');
+      const viewer = await client(wsUrl, ENV.SG_VIEW);
+      expect((await viewer.req({ type: 'ticket', incident: inc.id, reason: 'x' })).error.code).toBe('forbidden');
+      expect((await c.req({ type: 'ticket', incident: 'nope', reason: 'x' })).error.code).toBe('not_found');
+      expect((await c.req({ type: 'ticket', incident: inc.id, vendor: 'other', reason: 'x' })).error.code).toBe('not_found');
+      const r = await c.req({ type: 'ticket', incident: inc.id, reason: 'P1 below the desk minimum, but the vendor must look' });
+      expect(r.result).toEqual({ incidentId: inc.id, vendors: [{ vendor: 'desk', sent: 'open' }] });
+      await until('the desk ticket', () => desk.tickets.size === 1);
+      const again = await post(handle, 'ticket', { incident: inc.id, vendor: 'desk', reason: 'no answer yet' }, ENV.SG_OPS);
+      expect(again).toMatchObject({ status: 200, body: { ok: true, result: { vendors: [{ vendor: 'desk', sent: 'update' }] } } });
+      await until('the request on the ticket', () => [...desk.tickets.values()][0]!.comments.some((x) => x.includes('no answer yet')));
+      expect(desk.tickets.size).toBe(1);
+      expect(handle.store.auditLog(50).filter((a) => a.action.endsWith('.ticket')).map((a) => [a.actor, a.action, a.target, a.reason, (a.data as Msg).outcome])).toEqual(
+        expect.arrayContaining([
+          ['alice', 'ws.ticket', inc.id, 'P1 below the desk minimum, but the vendor must look', 'ok'],
+          ['alice', 'api.ticket', inc.id, 'no answer yet', 'ok'],
+          ['alice', 'ws.ticket', inc.id, 'x', 'error: not_found'],
+        ]),
+      );
+    } finally {
+      await desk.stop();
+    }
   });
 });
 
