@@ -110,4 +110,13 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  // 3: operator silences (maintenance windows), so they survive a hub restart
+  `
+  CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    until INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX silences_until ON silences(until);
+  `,
 ];
