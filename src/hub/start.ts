@@ -12,7 +12,9 @@ import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
 import { Authenticator } from '../auth/auth.ts';
-import { Silences, type CommandContext } from '../ws/commands.ts';
+import type { CommandContext } from '../ws/commands.ts';
+import { Silences } from '../ws/silences.ts';
+import { SilenceStore } from '../store/silences.ts';
 import { commandRawRoutes } from '../ws/rest.ts';
 import { WsApi } from '../ws/server.ts';
 import type { EventBus } from './bus.ts';
@@ -55,7 +57,7 @@ export interface HubHandle {
   controller: Controller | undefined;
   /** The operator WebSocket API on `/ws` (undefined when listen is false). */
   ws: WsApi | undefined;
-  /** Active silences (applied to WS event pushes only). */
+  /** Active silences (WS pushes; new tickets and SLA escalations of matching incidents). */
   silences: Silences;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
   reload(config: Config): void;
@@ -88,7 +90,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
   let ws: WsApi | undefined;
-  const silences = new Silences(opts.clock ?? Date.now);
+  const silences = new Silences(opts.clock ?? Date.now, store instanceof SqliteStore ? new SilenceStore(store.database) : undefined);
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
   let lines = 0;
@@ -111,7 +113,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false && store instanceof SqliteStore) {
-      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;

@@ -55,6 +55,12 @@ export interface TicketServiceOptions {
   evidence?: EvidenceOptions;
   /** Link for humans to an incident (console URL), put in every message. */
   link?: (incidentId: string) => string;
+  /**
+   * The id of a maintenance silence that holds back this incident's new tickets and SLA
+   * escalations (updates to tickets already open still go out). Checked every tick: once it
+   * answers undefined, a held incident still open gets its tickets then.
+   */
+  hold?: (inc: Incident) => string | undefined;
   /** Replace the adapter built from config for a vendor name (tests, custom integrations). */
   adapters?: Record<string, TicketVendor>;
   logger?: Logger;
@@ -123,6 +129,8 @@ export class TicketService {
   private readonly drillWaiters = new Map<string, (a: Ack) => void>();
   private readonly ticketCounts = new Map<string, number>();
   private readonly deliveryCounts = new Map<string, number>();
+  /** Incidents whose tickets a silence holds back (in memory: start() re-checks the open ones). */
+  private readonly held = new Set<string>();
   private unsubs: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -200,7 +208,9 @@ export class TicketService {
     if (!this.ticking) {
       this.ticking = (async () => {
         try {
-          this.advanceSla(this.clock());
+          const now = this.clock();
+          this.release(now);
+          this.advanceSla(now);
           await this.outbox.drain();
         } catch (err) {
           this.log?.error({ err }, 'tickets tick failed');
@@ -370,6 +380,14 @@ export class TicketService {
   /** Opens a ticket at every qualifying vendor that has none for this incident; starts the SLA clock. */
   private openTickets(inc: Incident, now: number): void {
     if (inc.status === 'resolved') return;
+    const silence = this.opts.hold?.(inc);
+    if (silence !== undefined) {
+      if (!this.held.has(inc.id) && this.cfg.vendors.some((v) => this.qualifies(v, inc))) {
+        this.held.add(inc.id);
+        this.act(inc.id, 'tickets', 'ticket-held', { silence }, now);
+      }
+      return;
+    }
     let any = false;
     for (const v of this.cfg.vendors) {
       if (!this.qualifies(v, inc)) continue;
@@ -398,10 +416,25 @@ export class TicketService {
     if (this.outbox.enqueue({ key: rowKey(inc.id, vendor, suffix), incidentId: inc.id, vendor, action, payload, createdAt: now })) this.stats.enqueued++;
   }
 
+  /** Silences that ended: the held incidents still open get their tickets now. */
+  private release(now: number): void {
+    for (const id of [...this.held]) {
+      const inc = this.incident(id);
+      if (inc && inc.status !== 'resolved' && this.opts.hold?.(inc) !== undefined) continue;
+      this.held.delete(id);
+      if (!inc || inc.status === 'resolved') continue;
+      this.act(inc.id, 'tickets', 'ticket-released', {}, now);
+      this.openTickets(inc, now);
+    }
+  }
+
   // ── SLA ────────────────────────────────────────────────────────────────────────────────────
 
   private advanceSla(now: number): void {
     for (const st of [...this.sla.values()]) {
+      // A silenced incident's escalation waits; steps already due fire when the silence ends.
+      const silenced = this.opts.hold && this.incident(st.incidentId);
+      if (silenced && this.opts.hold!(silenced) !== undefined) continue;
       const { state, due } = advanceSla(st, this.policy, now);
       if (due.length === 0) continue;
       this.saveSla(state);

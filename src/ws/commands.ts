@@ -5,6 +5,7 @@ import type { Hub } from '../hub/hub.ts';
 import type { Incident } from '../incidents/lifecycle.ts';
 import type { StreamConfig } from '../config/schema.ts';
 import { TicketRequestError, type TicketService } from '../tickets/service.ts';
+import { SilenceMatcherSchema, type Silences } from './silences.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -17,10 +18,6 @@ const stream = z.string().min(1).max(200);
 const reason = z.string().trim().min(1, 'a reason is required').max(2000);
 const expiry = { ttlMs: z.number().int().min(1000).max(7 * 86_400_000).optional(), until: z.number().int().min(0).optional() };
 const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
-
-export const SilenceMatcherSchema = z
-  .strictObject({ stream: stream.optional(), line: z.string().min(1).optional(), kind: z.string().min(1).optional(), severity: SEVERITY.optional(), topic: z.string().min(1).optional() })
-  .refine((m) => Object.keys(m).length > 0, 'a matcher needs at least one field (stream, line, kind, severity, topic)');
 
 export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ id, type: z.literal('auth'), token: z.string().min(1).max(4096) }),
@@ -80,50 +77,6 @@ export function describeIssues(err: z.ZodError): string {
     .slice(0, 5)
     .map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`)
     .join('; ');
-}
-
-export interface Silence {
-  id: string;
-  matcher: z.infer<typeof SilenceMatcherSchema>;
-  until: number;
-  by: string;
-  reason: string;
-  at: number;
-}
-
-/** Silences: recorded, audited, listed, and applied to event pushes (not to tickets or policies). */
-export class Silences {
-  private readonly list = new Map<string, Silence>();
-  private n = 0;
-  constructor(private readonly clock: () => number) {}
-  add(s: Omit<Silence, 'id'>): Silence {
-    const silence = { id: `sil-${++this.n}-${s.at}`, ...s };
-    this.list.set(silence.id, silence);
-    return silence;
-  }
-  remove(id: string): Silence | undefined {
-    const s = this.list.get(id);
-    this.list.delete(id);
-    return s;
-  }
-  active(): Silence[] {
-    const now = this.clock();
-    for (const [k, s] of this.list) if (s.until <= now) this.list.delete(k);
-    return [...this.list.values()];
-  }
-  /** True when an active silence matches this event (incident fields and topic). */
-  silenced(topic: string, inc: Partial<Pick<Incident, 'stream' | 'line' | 'kind' | 'severity'>>): boolean {
-    if (this.list.size === 0) return false;
-    return this.active().some((s) => {
-      const m = s.matcher;
-      if (m.topic !== undefined && m.topic !== topic && !topic.startsWith(`${m.topic}:`)) return false;
-      if (m.stream !== undefined && m.stream !== inc.stream) return false;
-      if (m.line !== undefined && m.line !== inc.line) return false;
-      if (m.kind !== undefined && m.kind !== inc.kind) return false;
-      if (m.severity !== undefined && m.severity !== inc.severity) return false;
-      return true;
-    });
-  }
 }
 
 export interface CommandContext {

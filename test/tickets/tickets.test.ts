@@ -29,12 +29,12 @@ async function vendor(): Promise<FakeVendor> {
 }
 
 /** `retry` defaults to a fast test policy; `{}` is the production default. */
-function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number; retry?: Partial<RetryPolicy> } = {}) {
+function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number; retry?: Partial<RetryPolicy>; hold?: () => string | undefined } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-'));
   const store = new SqliteStore(join(dir, 'hub.db'));
   const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
   const cfg = TicketsConfigSchema.parse(config);
-  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 } }).start();
+  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 }, ...(opts.hold && { hold: opts.hold }) }).start();
   cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   /** Opens (or applies) a detector event now; returns the incident. */
@@ -490,5 +490,43 @@ describe('tickets: opened by hand', () => {
     expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
     t.detector('clear', 'P1');
     expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r' })).toThrow(/is resolved/);
+  });
+});
+
+describe('tickets: held by a maintenance silence', () => {
+  it('a silenced incident gets no ticket and no escalation; when the silence ends, still open → its ticket, then the SLA chain', async () => {
+    const v = await vendor();
+    let silence: string | undefined = 'sil-maintenance';
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await sleep(800);
+    expect(v.received).toEqual([]);
+    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-held')).toEqual([expect.objectContaining({ by: 'tickets', silence: 'sil-maintenance' })]);
+    silence = undefined;
+    await until('the ticket', () => t.timeline(inc.id).some((e) => e.action === 'ticket-opened'));
+    await until('the chain', () => t.timeline(inc.id).filter((e) => e.action === 'escalated').length === 3, 5000);
+    const types = t.timeline(inc.id).map((e) => e.action).filter(Boolean);
+    expect(types.indexOf('ticket-released')).toBeLessThan(types.indexOf('escalated'));
+  });
+
+  it('a silence set after the ticket holds its escalation; a silence ending after resolve opens nothing', async () => {
+    const v = await vendor();
+    let silence: string | undefined;
+    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
+    const inc = t.detector('open', 'P0', { scope: 'stream' });
+    await until('the ticket', () => t.timeline(inc.id).some((e) => e.action === 'ticket-opened'));
+    silence = 'sil-late';
+    await sleep(700);
+    expect(t.timeline(inc.id).filter((e) => e.action === 'escalated')).toEqual([]);
+    silence = undefined;
+    await until('the chain', () => t.timeline(inc.id).filter((e) => e.action === 'escalated').length === 3, 5000);
+
+    silence = 'sil-2';
+    const other = t.detector('open', 'P0', { key: 's1/backup/down', line: 'backup', scope: 'stream' });
+    await sleep(200);
+    t.detector('clear', 'P0', { key: 's1/backup/down', line: 'backup' });
+    silence = undefined;
+    await sleep(400);
+    expect(t.service.status(other.id).rows).toEqual([]);
   });
 });

@@ -320,6 +320,42 @@ describe('ws operator API: ticket by hand', () => {
   });
 });
 
+describe('ws operator API: maintenance silence', () => {
+  it('survives a hub restart, holds back the matching incident\'s ticket (the incident is still recorded, the failover still acts), and the ticket goes out when it is removed', async () => {
+    const desk = await new FakeVendor().start();
+    try {
+      const cfg = config({ vendors: [{ name: 'desk', type: 'desk', url: desk.url }] });
+      const first = await manualHub(cfg);
+      const c1 = await client(first.wsUrl, ENV.SG_OPS);
+      const set = await c1.req({ type: 'silence', matcher: { stream: 's1' }, ttlMs: 600_000, reason: 'encoder swap 02:00-02:30' });
+      const id = set.result.silence.id as string;
+      c1.ws.terminate();
+      await first.handle.stop();
+      handles.splice(handles.indexOf(first.handle), 1);
+
+      const { handle, window, wsUrl } = await manualHub(cfg);
+      const c = await client(wsUrl, ENV.SG_OPS);
+      expect((await c.req({ type: 'silences' })).result.silences.map((x: Msg) => x.id)).toEqual([id]);
+      for (let i = 0; i < 3; i++) window();
+      for (let i = 0; i < 3; i++) window(['s1/primary', 's2/primary']);
+      const s1 = handle.hub.incidents.open().find((i) => i.key === 's1/primary/down')!;
+      const s2 = handle.hub.incidents.open().find((i) => i.key === 's2/primary/down')!;
+      await handle.tickets!.tick();
+      await until('the unsilenced stream\'s ticket', () => [...desk.tickets.values()].some((t) => t.externalId === s2.id));
+      expect([...desk.tickets.values()].some((t) => t.externalId === s1.id)).toBe(false);
+      expect(handle.store.timeline(s1.id).some((e) => (e.data as Msg).action === 'ticket-held')).toBe(true);
+      expect(handle.controller!.served('s1')!.active).toBe('backup'); // the failover policy still acts
+
+      expect((await c.req({ type: 'unsilence', silence: id, reason: 'work done' })).ok).toBe(true);
+      await handle.tickets!.tick();
+      await until('the held ticket', async () => (await handle.tickets!.tick(), [...desk.tickets.values()].some((t) => t.externalId === s1.id)));
+      expect(desk.tickets.size).toBe(2);
+    } finally {
+      await desk.stop();
+    }
+  });
+});
+
 describe('ws operator API: drill', () => {
   it('runs a drill through the tickets service, audited', async () => {
     const { wsUrl, handle } = await manualHub();
