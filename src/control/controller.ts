@@ -312,7 +312,7 @@ export class Controller implements ControlSource {
     const r = fn(now);
     slot.state = r.state;
     for (const d of r.decisions) this.handle(slot, d, now);
-    this.pendingRaise(slot, now);
+    this.applyPendingRaise(slot, now);
   }
 
   private handle(slot: StreamSlot, d: Decision, now: number): void {
@@ -438,7 +438,7 @@ export class Controller implements ControlSource {
   }
 
   /** A pending raise applies to the next lead incident while its condition (flap hold, no healthy line) lasts. */
-  private pendingRaise(slot: StreamSlot, now: number): void {
+  private applyPendingRaise(slot: StreamSlot, now: number): void {
     const action = slot.pendingRaise;
     if (!action) return;
     const line = slot.state.line;
