@@ -221,7 +221,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
   });
 
   it('primary flapping every 5 s: switches capped, then held on the backup and escalated once', async () => {
-    const { controller, hook, actions, window } = await setup({ default: { holdOff: '1s', minDwell: '1s', maxSwitchesPerHour: 4 } });
+    const { controller, hook, actions, window, handle } = await setup({ default: { holdOff: '1s', minDwell: '1s', maxSwitchesPerHour: 4 } });
     for (let i = 0; i < 5; i++) window();
     for (let cycle = 0; cycle < 8; cycle++) {
       for (let i = 0; i < 5; i++) window(['primary']);
@@ -233,6 +233,9 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(controller.state('s1')!.line.hold).toMatchObject({ reason: 'flapping' });
     expect(controller.served('s1')!.active).toBe('backup');
     expect(hook.received).toHaveLength(3);
+    // The hold was decided with the primary healthy (no open incident): its next failure got the raise, once.
+    const lead = handle.hub.incidents.byDedupKey('s1/primary/down')!;
+    expect(handle.store.timeline(lead.id).filter((e) => e.type === 'escalated').map((e) => e.data)).toEqual([expect.objectContaining({ by: 'policy:flap-damping', reason: 'flapping', severity: 'P1' })]);
     // An operator releases the hold (the budget starts afresh): the policies fail back.
     controller.unpin('s1', 'alice', 'primary fixed by the vendor');
     for (let i = 0; i < 8; i++) window();
