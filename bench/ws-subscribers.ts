@@ -1,0 +1,214 @@
+/**
+ * WebSocket fan-out (issue 7 §6): one hub process (`streamguard run`: SQLite store, detector,
+ * /probes, /ws) fed 10,000 samples/s by simulated remote probes over the real uplink protocol,
+ * and N operator clients (real `ws` clients) on /ws, in worker threads of this process so their
+ * CPU is not the hub's.
+ *
+ *   npx tsx bench/ws-subscribers.ts [clients=1000] [probes=10] [streams=1000] [seconds=20] [workers=2]
+ *
+ * Topics: every client subscribes to `health`, `incidents` and `actions` (broadcast to all), and
+ * client k to `samples:s<k mod streams>`: with 1000 clients and 1000 streams each client gets its
+ * stream's sample from every probe region (10 events/s), 10,000 sample events/s in all. To put
+ * broadcast events on the path too, one stream every 2 s goes down in every region for 3 windows
+ * (an incident opens and resolves: `incidents` + `health` events to all 1000 clients).
+ *
+ * Latency = client receipt (Date.now() in the worker) − the sample's `t`, which the simulated probe
+ * sets to Date.now() when it sends the batch (same machine, same clock; the hub's measured clock
+ * offset on loopback is ≈ 0). It is therefore probe send → hub accept → bus → /ws → client, an
+ * upper bound of "accepted at the hub → received". Hub CPU: utime+stime of the hub process
+ * (/proc) over the measured interval. First 5 s are warm-up.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import WebSocket from 'ws';
+import type { Sample } from '../src/model/sample.ts';
+
+interface WorkerInput { url: string; clients: number[]; streams: number }
+type WorkerMsg = { type: 'ready' } | { type: 'result'; latencies: number[]; broadcast: number; dropped: number; closed: number };
+
+if (!isMainThread) {
+  // A worker: its share of the clients. 'measure' starts recording, 'stop' reports and exits.
+  const { url, clients, streams } = workerData as WorkerInput;
+  let measuring = false;
+  const latencies: number[] = [];
+  let broadcast = 0;
+  let dropped = 0;
+  let closed = 0;
+  const sockets = await Promise.all(
+    clients.map(
+      (k) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(url, { perMessageDeflate: false });
+          ws.on('message', (d) => {
+            const m = JSON.parse(d.toString()) as { type: string; topic?: string; data?: Sample; id?: number };
+            if (m.id === 1) return resolve(ws);
+            if (!measuring) return;
+            if (m.type === 'dropped') dropped++;
+            else if (m.type === 'event' && m.topic!.startsWith('samples:')) latencies.push(Date.now() - m.data!.t);
+            else if (m.type === 'event') broadcast++;
+          });
+          ws.once('open', () => ws.send(JSON.stringify({ id: 1, type: 'subscribe', topics: ['health', 'incidents', 'actions', `samples:s${k % streams}`] })));
+          ws.once('close', () => closed++);
+          ws.once('error', reject);
+        }),
+    ),
+  );
+  parentPort!.on('message', (m: string) => {
+    if (m === 'measure') measuring = true;
+    if (m === 'stop') {
+      measuring = false;
+      parentPort!.postMessage({ type: 'result', latencies, broadcast, dropped, closed } satisfies WorkerMsg);
+      for (const s of sockets) s.close();
+      setTimeout(() => process.exit(0), 200);
+    }
+  });
+  parentPort!.postMessage({ type: 'ready' } satisfies WorkerMsg);
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const { spawnHub } = await import('../test/hub/helpers/processes.ts');
+  const { procCpuMs } = await import('./helpers/proc.ts');
+  const CLIENTS = Number(process.argv[2] ?? 1000);
+  const PROBES = Number(process.argv[3] ?? 10);
+  const STREAMS = Number(process.argv[4] ?? 1000);
+  const SECONDS = Number(process.argv[5] ?? 20);
+  const WORKERS = Number(process.argv[6] ?? 2);
+  const WARMUP_S = 5;
+  const BATCH = 500;
+
+  const dir = mkdtempSync(join(tmpdir(), 'sg-bench-ws-'));
+  const regions = Array.from({ length: PROBES }, (_, i) => `r${i}`);
+  const tokens = regions.map((r) => `bench-token-${r}-${Math.random().toString(36).slice(2)}`);
+  tokens.forEach((t, i) => (process.env[`BENCH_TOKEN_${i}`] = t));
+  const config = {
+    hub: { listen: '127.0.0.1:0', dataDir: join(dir, 'data') },
+    probe: { embedded: false, windowMs: 1000 },
+    regions,
+    uplink: { heartbeatMs: 1000, maxMessageBytes: 4 * 1024 * 1024, probes: regions.map((r, i) => ({ id: `p-${r}`, region: r, tokenEnv: `BENCH_TOKEN_${i}` })) },
+    store: { compactEvery: '1h' },
+    streams: Array.from({ length: STREAMS }, (_, i) => ({ id: `s${i}`, lines: { primary: { url: `rtmp://127.0.0.1:1/live/s${i}` } } })),
+  };
+  writeFileSync(join(dir, 'bench.yaml'), JSON.stringify(config));
+  const hub = spawnHub(['--config', join(dir, 'bench.yaml')]);
+  const workers: Worker[] = [];
+  const probeSockets: WebSocket[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const stopAll = async () => {
+    for (const t of timers) clearInterval(t);
+    for (const p of probeSockets) p.close();
+    await Promise.all(workers.map((w) => w.terminate()));
+    if (hub.child.exitCode === null) {
+      process.kill(hub.child.pid!, 'SIGTERM');
+      await hub.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
+
+  try {
+    const hubUrl = await Promise.race([hub.url, hub.exited.then((c) => Promise.reject(new Error(`hub exited ${c}: ${hub.stderr()}`)))]);
+    const base = hubUrl.replace('http', 'ws');
+
+    // Simulated probes: hello, then each window one Sample per stream in batches of BATCH.
+    let window = 0;
+    const probes = await Promise.all(
+      regions.map(async (region, i) => {
+        const ws = new WebSocket(`${base}/probes`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
+        probeSockets.push(ws);
+        ws.on('message', (d) => {
+          const m = JSON.parse(d.toString()) as { type: string; id?: number; t0?: number };
+          if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong', id: m.id, t0: m.t0, t1: Date.now(), t2: Date.now() }));
+        });
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+        ws.send(JSON.stringify({ type: 'hello', v: 1, region, agent: 'bench' }));
+        const samples: Sample[] = Array.from({ length: STREAMS }, (_, s) => ({
+          probe: `p-${region}`, region, stream: `s${s}`, line: 'primary', seq: 0, t: 0, windowMs: 1000, connected: true,
+          fps: 25, bitrateBps: 1_500_000, width: 1280, height: 720, maxGapMs: 48, stallMs: 0, freezeMs: 0, latencyMs: 2100,
+        }));
+        return { ws, samples, seq: Date.now() * 10 };
+      }),
+    );
+    const sendWindow = (p: (typeof probes)[number]) => {
+      // One stream per 2 windows is down for 3 windows: incidents open and resolve all along.
+      const down = new Set([0, 1].map((k) => Math.floor((window - k * 2) / 2) * 7 % STREAMS));
+      for (const [i, s] of p.samples.entries()) {
+        const up = !down.has(i);
+        Object.assign(s, { connected: up, fps: up ? 25 : 0, bitrateBps: up ? 1_500_000 : 0, maxGapMs: up ? 48 : 1000, stallMs: up ? 0 : 1000 });
+      }
+      for (let k = 0; k < p.samples.length; k += BATCH) {
+        const batch = p.samples.slice(k, k + BATCH);
+        const t = Date.now();
+        for (const s of batch) {
+          s.seq = ++p.seq;
+          s.t = t;
+        }
+        p.ws.send(JSON.stringify({ type: 'samples', samples: batch }));
+      }
+    };
+
+    // Clients in workers (separate threads: their CPU is not the hub's, and not the probes' thread).
+    const per = Math.ceil(CLIENTS / WORKERS);
+    const results: Promise<Extract<WorkerMsg, { type: 'result' }>>[] = [];
+    await Promise.all(
+      Array.from({ length: WORKERS }, (_, w) => {
+        const clients = Array.from({ length: Math.min(per, CLIENTS - w * per) }, (_, j) => w * per + j);
+        // A worker does not inherit tsx's loader: register it, then load this file.
+        const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+        const worker = new Worker(boot, { eval: true, workerData: { url: `${base}/ws`, clients, streams: STREAMS } satisfies WorkerInput });
+        workers.push(worker);
+        results.push(new Promise((r) => worker.on('message', (m: WorkerMsg) => m.type === 'result' && r(m))));
+        return new Promise<void>((resolve, reject) => {
+          worker.on('message', (m: WorkerMsg) => m.type === 'ready' && resolve());
+          worker.once('error', reject);
+        });
+      }),
+    );
+    console.log(`hub ${hubUrl}: ${CLIENTS} /ws clients in ${WORKERS} workers; ${PROBES} probes × ${STREAMS} streams = ${(PROBES * STREAMS).toLocaleString('en')} samples/s offered`);
+
+    probes.forEach((p, i) =>
+      setTimeout(() => {
+        sendWindow(p);
+        timers.push(setInterval(() => sendWindow(p), 1000));
+      }, (i * 1000) / PROBES),
+    );
+    timers.push(setInterval(() => window++, 1000));
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    for (const w of workers) w.postMessage('measure');
+    const health0 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
+    const cpu0 = procCpuMs(hub.child.pid!);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    const cpu = procCpuMs(hub.child.pid!) - cpu0;
+    const wall = performance.now() - t0;
+    for (const w of workers) w.postMessage('stop');
+    const health1 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
+    const rs = await Promise.all(results);
+
+    const lat = rs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+    const result = {
+      clients: CLIENTS,
+      acceptedPerS: Math.round(((health1.uplink.stats.samplesAccepted - health0.uplink.stats.samplesAccepted) / wall) * 1000),
+      sampleEventsPerS: Math.round((lat.length / wall) * 1000),
+      broadcastEventsReceived: rs.reduce((n, r) => n + r.broadcast, 0),
+      droppedNotices: rs.reduce((n, r) => n + r.dropped, 0),
+      clientsClosed: rs.reduce((n, r) => n + r.closed, 0),
+      latencyP50Ms: q(0.5),
+      latencyP99Ms: q(0.99),
+      latencyMaxMs: lat.at(-1) ?? NaN,
+      hubCpuPct: Math.round((cpu / wall) * 1000) / 10,
+      loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
+    };
+    console.log(JSON.stringify(result, null, 2));
+    console.log(`${result.latencyP99Ms < 100 ? 'MET' : 'MISSED'} p99 < 100 ms (p99 ${result.latencyP99Ms} ms; hub used ${result.hubCpuPct} % of a core)`);
+  } finally {
+    await stopAll();
+  }
+}
