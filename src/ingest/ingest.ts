@@ -1,6 +1,7 @@
 import type { Logger } from '../log.ts';
-import { SampleSchema, type Sample } from '../model/sample.ts';
+import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
+import { checkSample } from './check-sample.ts';
 
 /**
  * The one entry point for samples. In-process probes call it now; the WebSocket uplink of remote
@@ -51,14 +52,6 @@ export interface Ingest {
   readonly stats: Readonly<IngestStats>;
 }
 
-/** Validates an untrusted sample: the sample, or an error naming each bad field (`invalid sample: fps: …`). */
-export function parseSample(input: unknown): { sample: Sample; error?: undefined } | { sample?: undefined; error: string } {
-  const r = SampleSchema.safeParse(input);
-  if (r.success) return { sample: r.data };
-  const issues = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(sample)'}: ${i.message}`);
-  return { error: `invalid sample: ${issues.join('; ')}` };
-}
-
 export function createIngest(opts: IngestOptions): Ingest {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBacklog = opts.maxBacklog ?? 100_000;
@@ -88,7 +81,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     if (call.trusted) {
       sample = input as Sample;
     } else {
-      const r = parseSample(input);
+      const r = checkSample(input);
       if (r.error !== undefined) {
         stats.rejected++;
         return { ok: false, error: r.error };

@@ -119,4 +119,41 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX silences_until ON silences(until);
   `,
+  // 4: raw samples as typed columns only (the JSON copy in \`data\` doubled every row and its
+  //    write cost); existing rows keep every field, read back out of their JSON
+  `
+  CREATE TABLE samples_v4 (
+    probe TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    region TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    window_ms INTEGER NOT NULL,
+    connected INTEGER NOT NULL,
+    startup_ms REAL,
+    latency_ms REAL,
+    fps REAL NOT NULL,
+    bitrate_bps REAL NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    max_gap_ms REAL NOT NULL,
+    stall_ms REAL NOT NULL,
+    freeze_ms REAL NOT NULL,
+    av_skew_ms REAL,
+    av_sync_ms REAL,
+    error TEXT,
+    PRIMARY KEY (probe, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO samples_v4
+    SELECT probe, seq, region, stream, line, t, json_extract(data, '$.windowMs'), connected,
+           json_extract(data, '$.startupMs'), latency_ms, fps, bitrate_bps,
+           json_extract(data, '$.width'), json_extract(data, '$.height'), max_gap_ms, stall_ms, freeze_ms,
+           json_extract(data, '$.avSkewMs'), json_extract(data, '$.avSyncMs'), json_extract(data, '$.error')
+      FROM samples;
+  DROP TABLE samples;
+  ALTER TABLE samples_v4 RENAME TO samples;
+  CREATE INDEX samples_stream_t ON samples(stream, t);
+  CREATE INDEX samples_t ON samples(t);
+  `,
 ];

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Sample } from '../model/sample.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { rowSample, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
 import type { AuditEntry, SampleQuery, SampleRollup, Store, StoredIncident, TimelineEntry } from './store.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
@@ -59,11 +60,10 @@ export class SqliteStore implements Store {
       audit: this.db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)'),
       auditLog: this.db.prepare('SELECT t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?'),
       addSample: this.db.prepare(
-        `INSERT OR IGNORE INTO samples (probe, seq, region, stream, line, t, connected, fps, bitrate_bps, stall_ms, freeze_ms, max_gap_ms, latency_ms, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO samples (${SAMPLE_COLUMNS}) VALUES (${SAMPLE_COLUMNS.split(',').map(() => '?').join(', ')})`,
       ),
       samples: this.db.prepare(
-        `SELECT data FROM samples WHERE stream = @stream AND t >= @from AND t < @to
+        `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE stream = @stream AND t >= @from AND t < @to
            AND (@line IS NULL OR line = @line) AND (@region IS NULL OR region = @region) ORDER BY t, region, line`,
       ),
       rollups: this.db.prepare(
@@ -137,7 +137,7 @@ export class SqliteStore implements Store {
   addSamples(samples: readonly Sample[]): void {
     this.db.transaction(() => {
       for (const s of samples) {
-        this.stmts.addSample.run(s.probe, s.seq, s.region, s.stream, s.line, s.t, s.connected ? 1 : 0, s.fps, s.bitrateBps, s.stallMs, s.freezeMs, s.maxGapMs, s.latencyMs ?? null, JSON.stringify(s));
+        this.stmts.addSample.run(sampleValues(s));
       }
     })();
   }
@@ -147,7 +147,7 @@ export class SqliteStore implements Store {
   }
 
   samples(q: SampleQuery): Sample[] {
-    return (this.stmts.samples.all(params(q)) as { data: string }[]).map((r) => JSON.parse(r.data) as Sample);
+    return (this.stmts.samples.all(params(q)) as SampleRow[]).map(rowSample);
   }
 
   rollups(q: SampleQuery): SampleRollup[] {

@@ -1,0 +1,52 @@
+import type { ProbeError, Sample } from '../model/sample.ts';
+
+/** Column order of a raw sample row (migration 4): one typed column per Sample field, no JSON copy. */
+export const SAMPLE_COLUMNS =
+  'probe, seq, region, stream, line, t, window_ms, connected, startup_ms, latency_ms, fps, bitrate_bps, width, height, max_gap_ms, stall_ms, freeze_ms, av_skew_ms, av_sync_ms, error';
+
+export interface SampleRow {
+  probe: string;
+  seq: number;
+  region: string;
+  stream: string;
+  line: string;
+  t: number;
+  window_ms: number;
+  connected: number;
+  startup_ms: number | null;
+  latency_ms: number | null;
+  fps: number;
+  bitrate_bps: number;
+  width: number | null;
+  height: number | null;
+  max_gap_ms: number;
+  stall_ms: number;
+  freeze_ms: number;
+  av_skew_ms: number | null;
+  av_sync_ms: number | null;
+  error: string | null;
+}
+
+/** Bind values in SAMPLE_COLUMNS order (positional: no per-sample parameter object). */
+export function sampleValues(s: Sample): unknown[] {
+  return [
+    s.probe, s.seq, s.region, s.stream, s.line, s.t, s.windowMs, s.connected ? 1 : 0, s.startupMs ?? null, s.latencyMs ?? null,
+    s.fps, s.bitrateBps, s.width ?? null, s.height ?? null, s.maxGapMs, s.stallMs, s.freezeMs, s.avSkewMs ?? null, s.avSyncMs ?? null, s.error ?? null,
+  ];
+}
+
+/** The Sample a row was written from; absent optional fields stay absent. */
+export function rowSample(r: SampleRow): Sample {
+  const s: Sample = {
+    probe: r.probe, region: r.region, stream: r.stream, line: r.line, seq: r.seq, t: r.t, windowMs: r.window_ms, connected: r.connected === 1,
+    fps: r.fps, bitrateBps: r.bitrate_bps, maxGapMs: r.max_gap_ms, stallMs: r.stall_ms, freezeMs: r.freeze_ms,
+  };
+  if (r.startup_ms !== null) s.startupMs = r.startup_ms;
+  if (r.latency_ms !== null) s.latencyMs = r.latency_ms;
+  if (r.width !== null) s.width = r.width;
+  if (r.height !== null) s.height = r.height;
+  if (r.av_skew_ms !== null) s.avSkewMs = r.av_skew_ms;
+  if (r.av_sync_ms !== null) s.avSyncMs = r.av_sync_ms;
+  if (r.error !== null) s.error = r.error as ProbeError;
+  return s;
+}

@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/model/sample.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sg-sample-rows-'));
+
+const full: Sample = {
+  probe: 'p1', region: 'r1', stream: 's1', line: 'backup', seq: 7, t: 7000, windowMs: 500, connected: false, startupMs: 850, latencyMs: -12.5,
+  fps: 24.5, bitrateBps: 1.5e6, width: 1280, height: 720, maxGapMs: 300, stallMs: 120, freezeMs: 40, avSkewMs: -8, avSyncMs: 33, error: 'timeout',
+};
+const bare: Sample = { probe: 'p1', region: 'r1', stream: 's1', line: 'primary', seq: 8, t: 8000, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
+
+describe('raw sample rows (typed columns, migration 4)', () => {
+  it('reads back every field written, and leaves absent optional fields absent', () => {
+    const s = new SqliteStore(join(dir, 'roundtrip.sqlite'));
+    s.addSamples([full, bare]);
+    expect(s.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
+    s.close();
+  });
+
+  it('migrates a v3 database file: its samples keep every field, dedup and lastSeq still hold', () => {
+    const file = join(dir, 'v3.sqlite');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    for (const sql of MIGRATIONS.slice(0, 3)) old.exec(sql);
+    old.pragma('user_version = 3');
+    const insert = old.prepare(
+      `INSERT INTO samples (probe, seq, region, stream, line, t, connected, fps, bitrate_bps, stall_ms, freeze_ms, max_gap_ms, latency_ms, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const x of [full, bare]) insert.run(x.probe, x.seq, x.region, x.stream, x.line, x.t, x.connected ? 1 : 0, x.fps, x.bitrateBps, x.stallMs, x.freezeMs, x.maxGapMs, x.latencyMs ?? null, JSON.stringify(x));
+    old.close();
+
+    const s = new SqliteStore(file);
+    expect(s.database.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(s.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
+    expect(s.lastSeq('p1')).toBe(8);
+    s.addSamples([bare, { ...bare, seq: 9, t: 9000 }]);
+    expect(s.samples({ stream: 's1', from: 0, to: 10_000 }).map((x) => x.seq)).toEqual([7, 8, 9]);
+    expect(s.database.prepare("SELECT COUNT(*) AS n FROM pragma_table_info('samples') WHERE name = 'data'").get()).toEqual({ n: 0 });
+    s.close();
+  });
+});
