@@ -170,7 +170,7 @@ try {
     const at = Date.now();
     const m = JSON.parse(d.toString()) as { type: string; topic?: string; data?: any };
     if (m.type !== 'event' || !current) return;
-    if (m.topic === 'incidents' && m.data.change === 'opened' && m.data.incident.stream === STREAM && m.data.incident.line === 'primary') current.incidentMs ??= at - current.fault;
+    if (m.topic === 'incidents' && (m.data.change === 'opened' || m.data.change === 'reopened') && m.data.incident.stream === STREAM && m.data.incident.line === 'primary') current.incidentMs ??= at - current.fault;
     if (m.topic === 'actions' && m.data.phase === 'done' && m.data.action.type === 'switch' && m.data.action.to === 'backup') current.failoverMs ??= at - current.fault;
   });
   ws.send(JSON.stringify({ id: 1, type: 'subscribe', topics: ['incidents', 'actions'] }));

@@ -4,13 +4,14 @@
  * and N operator clients (real `ws` clients) on /ws, in worker threads of this process so their
  * CPU is not the hub's.
  *
- *   npx tsx bench/ws-subscribers.ts [clients=1000] [probes=10] [streams=1000] [seconds=20] [workers=2]
+ *   npx tsx bench/ws-subscribers.ts [clients=1000] [probes=10] [streams=1000] [seconds=20] [workers=2] [incidents=1]
  *
  * Topics: every client subscribes to `health`, `incidents` and `actions` (broadcast to all), and
  * client k to `samples:s<k mod streams>`: with 1000 clients and 1000 streams each client gets its
  * stream's sample from every probe region (10 events/s), 10,000 sample events/s in all. To put
  * broadcast events on the path too, one stream every 2 s goes down in every region for 3 windows
- * (an incident opens and resolves: `incidents` + `health` events to all 1000 clients).
+ * (an incident opens and resolves: `incidents` + `health` events to all 1000 clients); `incidents=0`
+ * leaves every stream healthy (sample events only).
  *
  * Latency = client receipt (Date.now() in the worker) − the sample's `t`, which the simulated probe
  * sets to Date.now() when it sends the batch (same machine, same clock; the hub's measured clock
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const STREAMS = Number(process.argv[4] ?? 1000);
   const SECONDS = Number(process.argv[5] ?? 20);
   const WORKERS = Number(process.argv[6] ?? 2);
+  const INCIDENTS = process.argv[7] !== '0';
   const WARMUP_S = 5;
   const BATCH = 500;
 
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     );
     const sendWindow = (p: (typeof probes)[number]) => {
       // One stream per 2 windows is down for 3 windows: incidents open and resolve all along.
-      const down = new Set([0, 1].map((k) => Math.floor((window - k * 2) / 2) * 7 % STREAMS));
+      const down = new Set(!INCIDENTS ? [] : [0, 1].map((k) => Math.floor((window - k * 2) / 2) * 7 % STREAMS));
       for (const [i, s] of p.samples.entries()) {
         const up = !down.has(i);
         Object.assign(s, { connected: up, fps: up ? 25 : 0, bitrateBps: up ? 1_500_000 : 0, maxGapMs: up ? 48 : 1000, stallMs: up ? 0 : 1000 });
@@ -183,10 +185,12 @@ async function main(): Promise<void> {
     for (const w of workers) w.postMessage('measure');
     const health0 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
     const cpu0 = procCpuMs(hub.child.pid!);
+    const self0 = process.cpuUsage();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const cpu = procCpuMs(hub.child.pid!) - cpu0;
     const wall = performance.now() - t0;
+    const self = process.cpuUsage(self0);
     for (const w of workers) w.postMessage('stop');
     const health1 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
     const rs = await Promise.all(results);
@@ -195,6 +199,7 @@ async function main(): Promise<void> {
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
     const result = {
       clients: CLIENTS,
+      incidents: INCIDENTS,
       acceptedPerS: Math.round(((health1.uplink.stats.samplesAccepted - health0.uplink.stats.samplesAccepted) / wall) * 1000),
       sampleEventsPerS: Math.round((lat.length / wall) * 1000),
       broadcastEventsReceived: rs.reduce((n, r) => n + r.broadcast, 0),
@@ -204,6 +209,8 @@ async function main(): Promise<void> {
       latencyP99Ms: q(0.99),
       latencyMaxMs: lat.at(-1) ?? NaN,
       hubCpuPct: Math.round((cpu / wall) * 1000) / 10,
+      // This process: the simulated probes and the client workers.
+      benchCpuPct: Math.round(((self.user + self.system) / 1000 / wall) * 1000) / 10,
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     };
     console.log(JSON.stringify(result, null, 2));
