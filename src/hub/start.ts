@@ -16,6 +16,7 @@ import type { CommandContext } from '../ws/commands.ts';
 import { Silences } from '../ws/silences.ts';
 import { SilenceStore } from '../store/silences.ts';
 import { commandRawRoutes } from '../ws/rest.ts';
+import { consoleRawRoutes } from '../console/routes.ts';
 import { WsApi } from '../ws/server.ts';
 import type { EventBus } from './bus.ts';
 import { Hub } from './hub.ts';
@@ -134,6 +135,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         ...commandRawRoutes(commandCtx, auth, { probeFreshMs: Math.max(10_000, 3 * (config.detector.heartbeatMs ?? 1000)) }),
         ...(tickets ? ticketRawRoutes(tickets, { config: ticketsConfig }) : []),
         ...(controller ? controlRawRoutes(controller) : []),
+        ...consoleRawRoutes(),
         {
           pattern: /^\/metrics$/,
           handle: async (_req, res) => {

@@ -1,0 +1,84 @@
+/**
+ * The web console in real headless Chromium (issue 7 §4) against a real hub and the real lab:
+ * load, a lab fault turns a cell red and the active line changes; switch back by hand and fail
+ * back by clicking. Screenshots in test-artifacts/console/.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startLab, type Lab } from '../../src/lab/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/console');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`test/console: ${CHROMIUM} missing, browser tests skipped (install it: bash scripts/install-chromium.sh)`);
+
+let lab: Lab;
+let hub: HubHandle;
+let browser: BrowserContext;
+let page: Page;
+
+describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    lab = await startLab({ streams: [{ id: 's1', protocols: ['rtmp'] }] });
+    const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv') });
+    hub = await startHub(
+      ConfigSchema.parse({
+        hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-console-')) },
+        probe: { regions: ['a'] },
+        streams: [{ id: 's1', lines: { primary: line('primary'), backup: line('backup') } }],
+        control: { default: { holdOff: '60s', minDwell: '1s' } },
+      }),
+      { tickets: false },
+    );
+    // A fresh profile every run (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'sg-chromium-')), {
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1100, height: 700 },
+    });
+    page = await browser.newPage();
+  }, 40_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+    await lab?.stop();
+  });
+
+  const cell = (line: string) => page.getByTestId(`cell-s1-${line}-a`);
+  const active = () => page.getByTestId('active-s1');
+
+  it('kill the primary → its cell turns red and the active line becomes backup; switch and fail back by clicking', async () => {
+    await page.goto(`${hub.url}/`);
+    await expect.poll(() => cell('primary').getAttribute('class'), { timeout: 15_000 }).toContain('ok');
+    await expect.poll(() => cell('backup').getAttribute('class'), { timeout: 15_000 }).toContain('ok');
+    await expect.poll(() => active().textContent()).toBe('active: primary');
+    await page.screenshot({ path: join(ARTIFACTS, '1-healthy.png') });
+
+    const kill = await lab.applyFault({ stream: 's1', line: 'primary', kind: 'kill' });
+    await expect.poll(() => cell('primary').getAttribute('class'), { timeout: 5000 }).toContain('down');
+    await expect.poll(() => active().textContent(), { timeout: 5000 }).toBe('active: backup');
+    console.log(`console: primary red and backup active ${Date.now() - kill.startedAt} ms after the kill`);
+    await expect.poll(() => page.locator('.incident').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, '2-failover.png') });
+
+    await lab.applyFault({ stream: 's1', line: 'primary', kind: 'start' });
+    await expect.poll(() => cell('primary').getAttribute('class'), { timeout: 15_000 }).toContain('ok');
+    await page.fill('#reason', 'console test: primary is back');
+    await page.getByTestId('switch-s1-primary').click();
+    await expect.poll(() => active().textContent(), { timeout: 5000 }).toBe('active: primary');
+    await expect.poll(() => page.locator('[data-stream=s1] tr.active').getAttribute('data-line')).toBe('primary');
+    await page.screenshot({ path: join(ARTIFACTS, '3-switched-back.png') });
+
+    await page.getByTestId('failback-s1').click();
+    await expect.poll(async () => (await hub.controller!.state('s1'))?.line.pin, { timeout: 5000 }).toBeUndefined();
+    const audit = hub.store.auditLog(20).map((a) => a.action);
+    expect(audit).toEqual(expect.arrayContaining(['ws.switch', 'ws.failback']));
+  }, 60_000);
+});
