@@ -77,6 +77,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         `streamguard demo: hub ${hub.url}  (incidents: ${hub.url}/api/v1/incidents)`,
+        `web console ${hub.url}/  (open it in a browser: the grid turns red and the active line moves when a fault hits)`,
         `lab control ${control.url}/lab  (inject: streamguard fault --lab ${control.url} --stream ${first(config)} --line primary --kind kill)`,
         `play URL ${hub.url}/api/v1/streams/${first(config)}/play?format=json   vendor desk http://127.0.0.1:${DEMO_DESK_PORT}/api/v2/tickets.json`,
         `probing ${config.streams.length} streams × 2 lines from ${config.probe.regions.join(', ')}; Ctrl-C stops`,
