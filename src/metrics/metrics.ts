@@ -8,16 +8,24 @@ import type { Sample } from '../model/sample.ts';
 
 const P = 'streamguard_';
 
-interface ViewChildren {
-  up: { set(v: number): void };
-  fps: { set(v: number): void };
-  bitrate: { set(v: number): void };
-  stall: { set(v: number): void };
-  startup: { set(v: number): void };
-  latency: { set(v: number): void };
-  skew: { set(v: number): void };
-  sync: { set(v: number): void };
-  freeze: { inc(v: number): void };
+/** The per-sample gauges, by the key their latest value is kept under in a view. */
+const SAMPLE_GAUGES = {
+  up: ['probe_up', '1 when the probe sees the line connected'],
+  startup: ['startup_seconds', 'connect to first decodable video frame, last (re)connect'],
+  latency: ['latency_seconds', 'live latency (HLS PROGRAM-DATE-TIME)'],
+  fps: ['fps', 'video frames per second'],
+  bitrate: ['bitrate_bps', 'received bits per second'],
+  stall: ['stall_ratio', 'share of the last window without new media'],
+  skew: ['av_skew_seconds', 'audio minus video timestamp at the same arrival (container)'],
+  sync: ['av_sync_seconds', 'content A/V sync from markers, BT.1359 sign (+ audio leads)'],
+} as const;
+type SampleGauge = keyof typeof SAMPLE_GAUGES;
+
+/** One (stream, line, region): its labels and latest values, handed to prom-client at scrape time. */
+interface View {
+  labels: { stream: string; line: string; region: string };
+  last: Partial<Record<SampleGauge, number>>;
+  freezeSeconds: number;
 }
 const VIEW = ['stream', 'line', 'region'] as const;
 
@@ -29,10 +37,8 @@ const VIEW = ['stream', 'line', 'region'] as const;
 export class HubMetrics {
   readonly registry = new Registry();
   private readonly known: { streams: Map<string, Set<string>>; regions: Set<string> };
-  private readonly gauges;
-  private readonly freeze;
-  private readonly regionSamples = new Map<string, { inc(): void }>();
-  private readonly views = new Map<string, ViewChildren>();
+  private readonly regionSamples = new Map<string, number>();
+  private readonly views = new Map<string, View>();
   private readonly detectionDelay;
 
   constructor(
@@ -44,20 +50,46 @@ export class HubMetrics {
       regions: new Set(config.regions),
     };
     const r = [this.registry];
-    const gauge = (name: string, help: string) => new Gauge({ name: P + name, help, labelNames: VIEW, registers: r });
-    this.gauges = {
-      up: gauge('probe_up', '1 when the probe sees the line connected'),
-      startup: gauge('startup_seconds', 'connect to first decodable video frame, last (re)connect'),
-      latency: gauge('latency_seconds', 'live latency (HLS PROGRAM-DATE-TIME)'),
-      fps: gauge('fps', 'video frames per second'),
-      bitrate: gauge('bitrate_bps', 'received bits per second'),
-      stall: gauge('stall_ratio', 'share of the last window without new media'),
-      skew: gauge('av_skew_seconds', 'audio minus video timestamp at the same arrival (container)'),
-      sync: gauge('av_sync_seconds', 'content A/V sync from markers, BT.1359 sign (+ audio leads)'),
-    };
-    this.freeze = new Counter({ name: `${P}freeze_seconds_total`, help: 'time showing a frozen picture', labelNames: VIEW, registers: r });
-    const samples = new Counter({ name: `${P}samples_total`, help: 'samples received', labelNames: ['region'], registers: r });
-    for (const region of this.known.regions) this.regionSamples.set(region, samples.labels({ region }));
+    // Samples only update plain numbers; prom-client sees them at scrape time. Its labelled
+    // children hash their labels on every set(), which cost ≈ 17 % of the hub's CPU at
+    // 50,000 samples/s (bench/RESULTS.md, Uplink); a scrape every few seconds costs far less.
+    const views = this.views;
+    for (const [key, [name, help]] of Object.entries(SAMPLE_GAUGES) as [SampleGauge, readonly [string, string]][]) {
+      new Gauge({
+        name: P + name,
+        help,
+        labelNames: VIEW,
+        registers: r,
+        collect() {
+          for (const v of views.values()) {
+            const value = v.last[key];
+            if (value !== undefined) this.set(v.labels, value);
+          }
+        },
+      });
+    }
+    new Counter({
+      name: `${P}freeze_seconds_total`,
+      help: 'time showing a frozen picture',
+      labelNames: VIEW,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const v of views.values()) if (v.freezeSeconds > 0) this.inc(v.labels, v.freezeSeconds);
+      },
+    });
+    const regionSamples = this.regionSamples;
+    for (const region of this.known.regions) regionSamples.set(region, 0);
+    new Counter({
+      name: `${P}samples_total`,
+      help: 'samples received',
+      labelNames: ['region'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [region, n] of regionSamples) this.inc({ region }, n);
+      },
+    });
     this.detectionDelay = new Histogram({
       name: `${P}detection_delay_seconds`,
       help: 'fault onset to incident open',
@@ -206,44 +238,30 @@ export class HubMetrics {
   }
 
   private observe(s: Sample): void {
-    const region = this.regionSamples.get(s.region);
-    if (!region) return;
-    region.inc();
+    const n = this.regionSamples.get(s.region);
+    if (n === undefined) return;
+    this.regionSamples.set(s.region, n + 1);
     const v = this.view(s);
     if (!v) return;
-    v.up.set(s.connected ? 1 : 0);
-    v.fps.set(s.fps);
-    v.bitrate.set(s.bitrateBps);
-    v.stall.set(Math.min(1, s.stallMs / s.windowMs));
-    if (s.startupMs !== undefined) v.startup.set(s.startupMs / 1000);
-    if (s.latencyMs !== undefined) v.latency.set(s.latencyMs / 1000);
-    if (s.avSkewMs !== undefined) v.skew.set(s.avSkewMs / 1000);
-    if (s.avSyncMs !== undefined) v.sync.set(s.avSyncMs / 1000);
-    if (s.freezeMs > 0) v.freeze.inc(s.freezeMs / 1000);
+    const last = v.last;
+    last.up = s.connected ? 1 : 0;
+    last.fps = s.fps;
+    last.bitrate = s.bitrateBps;
+    last.stall = Math.min(1, s.stallMs / s.windowMs);
+    if (s.startupMs !== undefined) last.startup = s.startupMs / 1000;
+    if (s.latencyMs !== undefined) last.latency = s.latencyMs / 1000;
+    if (s.avSkewMs !== undefined) last.skew = s.avSkewMs / 1000;
+    if (s.avSyncMs !== undefined) last.sync = s.avSyncMs / 1000;
+    if (s.freezeMs > 0) v.freezeSeconds += s.freezeMs / 1000;
   }
 
-  /**
-   * The labelled children of one (stream, line, region), made once: looking labels up per sample
-   * cost a third of the hub's CPU at 50,000 samples/s (bench/RESULTS.md, Uplink).
-   */
-  private view(s: Sample): ViewChildren | undefined {
+  /** The view of a (stream, line, region) the config knows, made on its first sample. */
+  private view(s: Sample): View | undefined {
     const key = `${s.stream}\u0000${s.line}\u0000${s.region}`;
     let v = this.views.get(key);
     if (v) return v;
     if (!this.known.streams.get(s.stream)?.has(s.line)) return undefined;
-    const labels = { stream: s.stream, line: s.line, region: s.region };
-    const g = this.gauges;
-    v = {
-      up: g.up.labels(labels),
-      fps: g.fps.labels(labels),
-      bitrate: g.bitrate.labels(labels),
-      stall: g.stall.labels(labels),
-      startup: g.startup.labels(labels),
-      latency: g.latency.labels(labels),
-      skew: g.skew.labels(labels),
-      sync: g.sync.labels(labels),
-      freeze: this.freeze.labels(labels),
-    };
+    v = { labels: { stream: s.stream, line: s.line, region: s.region }, last: {}, freezeSeconds: 0 };
     this.views.set(key, v);
     return v;
   }
