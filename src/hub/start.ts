@@ -11,12 +11,14 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
+import { UPLINK_PATH } from '../uplink/protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import type { CommandContext } from '../ws/commands.ts';
 import { Silences } from '../ws/silences.ts';
 import { SilenceStore } from '../store/silences.ts';
 import { commandRawRoutes } from '../ws/rest.ts';
 import { consoleRawRoutes } from '../console/routes.ts';
+import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
 import { WsApi } from '../ws/server.ts';
 import type { EventBus } from './bus.ts';
 import { Hub } from './hub.ts';
@@ -58,6 +60,8 @@ export interface HubHandle {
   controller: Controller | undefined;
   /** The operator WebSocket API on `/ws` (undefined when listen is false). */
   ws: WsApi | undefined;
+  /** The console's live previews on `/preview/<stream>/<line>` (undefined when listen is false). */
+  preview: PreviewServer | undefined;
   /** Active silences (WS pushes; new tickets and SLA escalations of matching incidents). */
   silences: Silences;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
@@ -91,6 +95,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
   let ws: WsApi | undefined;
+  let preview: PreviewServer | undefined;
   const silences = new Silences(opts.clock ?? Date.now, store instanceof SqliteStore ? new SilenceStore(store.database) : undefined);
   const probers: ProbeHandle[] = [];
   const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
@@ -147,7 +152,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       ];
       api = await startApi(listen, { hub: h, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, auth, logger, ...(tls && { tls }) });
       uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
-      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ component: 'ws' }), ...opts.ws });
+      preview = new PreviewServer(api.server, { streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ component: 'preview' }) });
+      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ component: 'ws' }), otherUpgradePaths: (p) => p === UPLINK_PATH || p.startsWith(PREVIEW_PREFIX), ...opts.ws });
     }
     if (opts.probes !== false && config.probe.embedded) {
       for (const region of config.probe.regions) {
@@ -175,6 +181,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     await controller?.stop();
     await tickets?.stop();
     ws?.close();
+    preview?.close();
     uplink?.close();
     await api?.close();
     hub?.stop();
@@ -193,6 +200,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     controller,
     tickets,
     ws,
+    preview,
     silences,
     reload: (next) => {
       current = next;
@@ -209,6 +217,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         await tickets?.stop();
         try {
           ws?.close();
+          preview?.close();
           uplink?.close();
           h.stop();
         } finally {

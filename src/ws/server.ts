@@ -35,6 +35,11 @@ export interface WsApiOptions {
   heartbeatMs?: number;
   /** Time to authenticate after connecting, when no header was given. Default 10 s. */
   authTimeoutMs?: number;
+  /**
+   * Upgrade paths that other handlers on the same server answer (default: `/probes`). Every other
+   * path is refused with 404 here, so an unknown path gets exactly one answer.
+   */
+  otherUpgradePaths?: (path: string) => boolean;
 }
 
 interface Client {
@@ -111,7 +116,7 @@ export class WsApi {
       // refused below
     }
     if (path !== WS_PATH) {
-      if (path !== '/probes') socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      if (!(this.opts.otherUpgradePaths ?? ((p) => p === '/probes'))(path)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     const { auth } = this.opts;
