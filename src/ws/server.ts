@@ -56,6 +56,8 @@ const TOPICS = ['health', 'incidents', 'actions'] as const;
 export class WsApi {
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
+  /** topic → its subscribers: an event visits only them (1,000 clients × 10,000 sample events/s otherwise). */
+  private readonly subscribers = new Map<string, Set<Client>>();
   private readonly unsubs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
@@ -105,6 +107,7 @@ export class WsApi {
       c.ws.terminate();
     }
     this.clients.clear();
+    this.subscribers.clear();
     this.wss.close();
   }
 
@@ -145,7 +148,7 @@ export class WsApi {
     ws.on('error', (err) => this.opts.logger?.debug({ err }, 'ws client error'));
     ws.on('close', () => {
       clearTimeout(c.authTimer);
-      this.clients.delete(c);
+      this.drop(c);
     });
     this.send(c, { type: 'hello', authenticated: who !== undefined, ...(who && { name: who.name, role: who.role }), mode: this.opts.auth.mode, topics: [...TOPICS, 'samples:<stream>'] }, true);
   }
@@ -189,8 +192,8 @@ export class WsApi {
           if (!ok) throw new ApiError(t.startsWith('samples:') ? 'not_found' : 'bad_request', t.startsWith('samples:') ? `no stream "${t.slice(8)}" in the config` : `unknown topic "${t}" (topics: health, incidents, actions, samples:<stream>)`);
         }
         for (const t of req.topics) {
-          if (req.type === 'subscribe') c.topics.add(t);
-          else c.topics.delete(t);
+          if (req.type === 'subscribe') this.subscribe(c, t);
+          else this.unsubscribe(c, t);
         }
         return this.reply(c, reqId, undefined, { topics: [...c.topics] });
       }
@@ -221,9 +224,11 @@ export class WsApi {
 
   /** Serialises once per event, checks silences once, then hands the frame to each subscriber. */
   private push(topic: string, data: unknown, match: { stream?: string | undefined; line?: string | undefined; kind?: string; severity?: string }): void {
+    const subscribers = this.subscribers.get(topic);
+    if (!subscribers) return;
     let text: string | undefined;
-    for (const c of this.clients) {
-      if (!c.who || !c.topics.has(topic)) continue;
+    for (const c of subscribers) {
+      if (!c.who) continue;
       if (text === undefined) {
         if (this.opts.ctx.silences.silenced(topic, match as never)) return;
         text = JSON.stringify({ type: 'event', topic, data });
@@ -241,7 +246,7 @@ export class WsApi {
     if (buffered > 4 * this.maxBuffered) {
       this.opts.logger?.warn({ buffered }, 'ws client too slow; disconnected');
       this.slowDisconnects++;
-      this.clients.delete(c);
+      this.drop(c);
       ws.terminate();
       return;
     }
@@ -250,7 +255,7 @@ export class WsApi {
       if (++c.dropped >= this.maxDropped) {
         this.opts.logger?.warn({ dropped: c.dropped }, 'ws client too slow; disconnected');
         this.slowDisconnects++;
-        this.clients.delete(c);
+        this.drop(c);
         ws.close(4008, 'too slow: events dropped');
         setTimeout(() => ws.terminate(), 1000).unref();
       }
@@ -264,11 +269,31 @@ export class WsApi {
     ws.send(text);
   }
 
+  private subscribe(c: Client, topic: string): void {
+    c.topics.add(topic);
+    let set = this.subscribers.get(topic);
+    if (!set) this.subscribers.set(topic, (set = new Set()));
+    set.add(c);
+  }
+
+  private unsubscribe(c: Client, topic: string): void {
+    c.topics.delete(topic);
+    const set = this.subscribers.get(topic);
+    set?.delete(c);
+    if (set?.size === 0) this.subscribers.delete(topic);
+  }
+
+  /** A client gone (closed, cut off, dead): out of the client list and every topic. */
+  private drop(c: Client): void {
+    this.clients.delete(c);
+    for (const t of [...c.topics]) this.unsubscribe(c, t);
+  }
+
   private heartbeat(): void {
     for (const c of this.clients) {
       if (!c.alive) {
         c.ws.terminate();
-        this.clients.delete(c);
+        this.drop(c);
         continue;
       }
       c.alive = false;
