@@ -14,12 +14,13 @@
  * The first 5 s are warm-up and not counted. The simulated probes run in this process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { Sample } from '../src/model/sample.ts';
+import { writeBenchHubConfig } from './helpers/hub-config.ts';
 
 if (process.argv[2] === '--hub-child') {
   // The hub with a sample-discarding store (store=null).
@@ -52,19 +53,7 @@ const BATCH = 500;
 const CLI = fileURLToPath(new URL('../bin/streamguard.js', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-bench-uplink-'));
-const regions = Array.from({ length: PROBES }, (_, i) => `r${i}`);
-const tokens = regions.map((r) => `bench-token-${r}-${Math.random().toString(36).slice(2)}`);
-const config = {
-  hub: { listen: '127.0.0.1:0', dataDir: join(dir, 'data') },
-  probe: { embedded: false, windowMs: 1000 },
-  regions,
-  uplink: { heartbeatMs: 1000, maxMessageBytes: 4 * 1024 * 1024, probes: regions.map((r, i) => ({ id: `p-${r}`, region: r, tokenEnv: `BENCH_TOKEN_${i}` })) },
-  // Compaction would roll up during the run; the store bench measures it apart.
-  store: { compactEvery: '1h' },
-  streams: Array.from({ length: STREAMS }, (_, i) => ({ id: `s${i}`, lines: { primary: { url: `rtmp://127.0.0.1:1/live/s${i}` } } })),
-};
-const configFile = join(dir, 'bench.yaml');
-writeFileSync(configFile, JSON.stringify(config));
+const { file: configFile, regions, tokens, tokenEnv } = writeBenchHubConfig(dir, PROBES, STREAMS);
 
 // HUB_PROF=DIR writes a CPU profile of the hub there.
 const prof = process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [];
@@ -72,7 +61,7 @@ const prof = process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env
 const hubArgs = STORE === 'sqlite' ? [...prof, CLI, 'run', '--config', configFile] : [...prof, '--import', 'tsx', fileURLToPath(import.meta.url), '--hub-child', configFile, STORE === 'null' ? 'null' : 'sqlite'];
 const hub = spawn(process.execPath, hubArgs, {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'warn', ...Object.fromEntries(tokens.map((t, i) => [`BENCH_TOKEN_${i}`, t])) },
+  env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'warn', ...tokenEnv },
 });
 let hubOut = '';
 const hubUrl = await new Promise<string>((resolve, reject) => {

@@ -19,12 +19,13 @@
  * upper bound of "accepted at the hub → received". Hub CPU: utime+stime of the hub process
  * (/proc) over the measured interval. First 5 s are warm-up.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import type { Sample } from '../src/model/sample.ts';
+import { writeBenchHubConfig } from './helpers/hub-config.ts';
 
 interface WorkerInput { url: string; clients: number[]; streams: number }
 type WorkerMsg = { type: 'ready' } | { type: 'result'; latencies: number[]; broadcast: number; dropped: number; closed: number };
@@ -83,19 +84,9 @@ async function main(): Promise<void> {
   const BATCH = 500;
 
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-ws-'));
-  const regions = Array.from({ length: PROBES }, (_, i) => `r${i}`);
-  const tokens = regions.map((r) => `bench-token-${r}-${Math.random().toString(36).slice(2)}`);
-  tokens.forEach((t, i) => (process.env[`BENCH_TOKEN_${i}`] = t));
-  const config = {
-    hub: { listen: '127.0.0.1:0', dataDir: join(dir, 'data') },
-    probe: { embedded: false, windowMs: 1000 },
-    regions,
-    uplink: { heartbeatMs: 1000, maxMessageBytes: 4 * 1024 * 1024, probes: regions.map((r, i) => ({ id: `p-${r}`, region: r, tokenEnv: `BENCH_TOKEN_${i}` })) },
-    store: { compactEvery: '1h' },
-    streams: Array.from({ length: STREAMS }, (_, i) => ({ id: `s${i}`, lines: { primary: { url: `rtmp://127.0.0.1:1/live/s${i}` } } })),
-  };
-  writeFileSync(join(dir, 'bench.yaml'), JSON.stringify(config));
-  const hub = spawnHub(['--config', join(dir, 'bench.yaml')]);
+  const { file: configFile, regions, tokens, tokenEnv } = writeBenchHubConfig(dir, PROBES, STREAMS);
+  Object.assign(process.env, tokenEnv);
+  const hub = spawnHub(['--config', configFile]);
   const workers: Worker[] = [];
   const probeSockets: WebSocket[] = [];
   const timers: NodeJS.Timeout[] = [];
