@@ -25,6 +25,7 @@ import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import type { Incident } from '../../src/incidents/lifecycle.ts';
 import { startLab, type Lab, type PlayProtocol, type TruthRecord } from '../../src/lab/index.ts';
 import type { Sample } from '../../src/model/sample.ts';
+import { until } from '../helpers/until.ts';
 
 const REGIONS: { region: string; protocol: PlayProtocol }[] = [
   { region: 'a', protocol: 'http-flv' },
@@ -69,14 +70,6 @@ async function next(pred: (c: Seen) => boolean, timeoutMs: number, from = 0): Pr
       const trail = changes.slice(from).map((c) => `${c.topic} ${c.incident.key} ${c.incident.severity} ${c.incident.scope}`);
       throw new Error(`no matching incident change within ${timeoutMs} ms; since then: ${JSON.stringify(trail)}`);
     }
-    await sleep(50);
-  }
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
 }

@@ -21,6 +21,7 @@ import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { TimelineEntry } from '../../src/store/store.ts';
 import { CLI } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 const REGIONS: { region: string; protocol: PlayProtocol }[] = [
   { region: 'cn-east', protocol: 'rtmp' },
@@ -63,16 +64,6 @@ function killGroup(p: Proc, signal: NodeJS.Signals = 'SIGKILL'): void {
     process.kill(-p.child.pid!, signal);
   } catch {
     // gone
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
   }
 }
 
@@ -211,7 +202,7 @@ describe('remote probes in three regions (real processes)', () => {
     await until('the cn-east backlog to be acked', async () => {
       const h = await get<{ uplink: { probes: { probe: string; connected: boolean }[]; stats: { samplesDuplicate: number } } }>('/healthz');
       return h.uplink.probes.find((p) => p.probe === 'probe-cn-east')?.connected;
-    }, 20_000);
+    }, 20_000, 250);
     await sleep(2000);
     const from = cutAt - 3000;
     const to = healedAt + 3000;
