@@ -1,7 +1,8 @@
 /**
  * The web console in real headless Chromium (issue 7 §4) against a real hub and the real lab:
  * load, a lab fault turns a cell red and the active line changes; switch back by hand and fail
- * back by clicking. Screenshots in test-artifacts/console/.
+ * back by clicking; a line's live preview shows frames and its ffmpeg is gone once it is closed.
+ * Screenshots in test-artifacts/console/.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
+import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 
@@ -81,4 +83,40 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
     const audit = hub.store.auditLog(20).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['ws.switch', 'ws.failback']));
   }, 60_000);
+
+  it('preview a line: frames reach the canvas; closing it stops its ffmpeg', async () => {
+    await page.goto(`${hub.url}/`);
+    const opened = Date.now();
+    await page.getByTestId('preview-s1-backup').click();
+    const canvas = page.getByTestId('preview-canvas-s1-backup');
+    await expect.poll(async () => Number(await canvas.getAttribute('data-frames')), { timeout: 15_000 }).toBeGreaterThan(10);
+    const frames = Number(await canvas.getAttribute('data-frames'));
+    // Distinct grey levels in the picture: a blank (all black) canvas has one.
+    const shades = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < px.length; i += 4) seen.add(px[i]! + px[i + 1]! + px[i + 2]!);
+      return { size: `${c.width}x${c.height}`, shades: seen.size };
+    });
+    console.log(`console: preview ${shades.size}, ${frames} frames ${Date.now() - opened} ms after the click, ${shades.shades} shades`);
+    expect(shades.shades).toBeGreaterThan(10);
+    await page.screenshot({ path: join(ARTIFACTS, '4-preview.png') });
+
+    const [feed] = hub.preview!.list();
+    expect(feed).toMatchObject({ key: 's1/backup', viewers: 1, pid: expect.any(Number) });
+    const gone = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await page.getByTestId('preview-close-s1-backup').click();
+    const closed = Date.now();
+    await expect.poll(() => canvas.count()).toBe(0);
+    await expect.poll(() => gone(feed!.pid!), { timeout: PREVIEW_GRACE_MS + 5000, interval: 100 }).toBe(true);
+    console.log(`console: preview ffmpeg ${feed!.pid} gone ${Date.now() - closed} ms after closing the player`);
+    expect(hub.preview!.list()).toEqual([]);
+  }, 40_000);
 });

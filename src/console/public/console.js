@@ -1,4 +1,5 @@
 // The console page: one /ws connection, the grid model from grid-model.js, DOM rendering, buttons.
+import { openPreview } from './preview.js';
 import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, regionsOf, seriesKey, SPARK_FIELDS, sparkPoints } from './grid-model.js';
 
 const TOKEN_KEY = 'streamguard.token';
@@ -72,6 +73,8 @@ async function start(who) {
 function onEvent(topic, data) {
   if (topic.startsWith('samples:')) {
     model = applySample(model, data);
+    // Regions (the grid's columns) come from `state`: a page opened as the hub starts has none yet.
+    if (!regionsOf(model).includes(data.region)) return scheduleRefresh();
     return scheduleRender();
   }
   if (topic === 'incidents') {
@@ -167,7 +170,12 @@ function render() {
           const series = model.series[seriesKey(s.id, line, r)];
           return el('td', { class: `cell ${cellLevel(model, s.id, line, r)}`, 'data-testid': `cell-${s.id}-${line}-${r}` }, ...SPARK_FIELDS.map((f) => spark(f, series?.[f])));
         }),
-        el('td', {}, line === s.active ? undefined : opButton('switch', `switch-${s.id}-${line}`, () => command('switch', { stream: s.id, line }))),
+        el(
+          'td',
+          {},
+          el('button', { 'data-testid': `preview-${s.id}-${line}`, onclick: () => openPreview($('previews'), s.id, line, sessionStorage.getItem(TOKEN_KEY)) }, 'preview'),
+          line === s.active ? undefined : opButton('switch', `switch-${s.id}-${line}`, () => command('switch', { stream: s.id, line })),
+        ),
       ),
     );
     const features = Object.entries(s.features ?? {}).map(([f, st]) =>
