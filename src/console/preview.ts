@@ -18,7 +18,11 @@ import { PreviewPool } from './preview-pool.ts';
  * server on a port of its own. Lifecycle (sharing, grace, cap) is PreviewPool's.
  */
 export const PREVIEW_PREFIX = '/preview/';
-/** Each preview is a live MPEG-1 encode (≈ 15–25 % of a core at 640 px): four keep the hub's probes and detector fed on a small box. */
+/**
+ * Each preview decodes its line and re-encodes it: ≈ 3 % of a core for the lab's 640×360 H.264
+ * (test/console/preview-ws.test.ts); a 1080p source has 9× the pixels to decode. Four bound the
+ * cost, so the console cannot starve the probes and detector on a small box.
+ */
 export const MAX_PREVIEWS = 4;
 /** Long enough for a page reload to reuse the running ffmpeg. */
 export const PREVIEW_GRACE_MS = 3000;

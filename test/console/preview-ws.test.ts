@@ -3,7 +3,7 @@
  * two viewers share one ffmpeg, which is gone (by PID) a grace period after they leave; unknown
  * lines and paths are refused; with tokens the preview needs one (`?token=`).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,13 @@ const alive = (pid: number) => {
   } catch {
     return false;
   }
+};
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
+const cpuSeconds = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 };
 
 /** The HTTP answer to an upgrade that is refused (or 101). */
@@ -94,6 +101,10 @@ describe('console preview over WebSocket', () => {
     const pid = list[0]!.pid!;
     expect(alive(pid)).toBe(true);
     console.log(`preview: ${a.bytes()} and ${b.bytes()} bytes to two viewers from one ffmpeg (pid ${pid})`);
+    // What one preview costs (the reason for MAX_PREVIEWS).
+    const [cpu0, t0] = [cpuSeconds(pid), Date.now()];
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(`preview: ffmpeg used ${((100 * (cpuSeconds(pid) - cpu0)) / ((Date.now() - t0) / 1000)).toFixed(0)} % of a core over 3 s`);
 
     a.ws.close();
     await expect.poll(() => hub.preview!.list()[0]?.viewers).toBe(1);
