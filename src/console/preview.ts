@@ -19,7 +19,7 @@ import { PreviewPool } from './preview-pool.ts';
  */
 export const PREVIEW_PREFIX = '/preview/';
 /**
- * Each preview decodes its line and re-encodes it: ≈ 3 % of a core for the lab's 640×360 H.264
+ * Each preview decodes its line and re-encodes it: ≈ 3–5 % of a core for the lab's 640×360 H.264
  * (test/console/preview-ws.test.ts); a 1080p source has 9× the pixels to decode. Four bound the
  * cost, so the console cannot starve the probes and detector on a small box.
  */
@@ -114,7 +114,9 @@ export class PreviewServer {
     let exited!: () => void;
     const feed: Feed = { viewers: new Set(), stopped: false, exited: new Promise((r) => (exited = r)) };
     const log = this.opts.logger?.child({ stream, line });
-    // The npm ffmpeg crashes on any hostname lookup: hand it an IP URL.
+    // The npm ffmpeg crashes on any hostname lookup: hand it an IP URL. Mpeg1Muxer puts its
+    // options after `-i`, so the original Host header (an input option) cannot follow: an HTTP
+    // line served by name on a shared virtual host or CDN may not preview.
     resolveUrl(lineUrl(cfg, this.opts.region)).then(
       ({ url }) => {
         if (feed.stopped) return exited();

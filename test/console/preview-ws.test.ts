@@ -132,6 +132,7 @@ describe('console preview over WebSocket', () => {
       expect(raw).toMatch(/^HTTP\/1\.1 404 /);
     }
     expect((await upgrade(`${base}/ws`)).status).toBe(101);
+    expect((await upgrade(`${base}/probes`)).status).toBe(101); // the uplink's (it then closes 4401 without a probe token)
     expect(hub.preview!.list()).toEqual([]);
   });
 
