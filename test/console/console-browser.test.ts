@@ -13,6 +13,7 @@ import { ConfigSchema } from '../../src/config/schema.ts';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
+import { gone } from '../helpers/gone.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/console');
@@ -104,14 +105,6 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
 
     const [feed] = hub.preview!.list();
     expect(feed).toMatchObject({ key: 's1/backup', viewers: 1, pid: expect.any(Number) });
-    const gone = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
     await page.getByTestId('preview-close-s1-backup').click();
     const closed = Date.now();
     await expect.poll(() => canvas.count()).toBe(0);

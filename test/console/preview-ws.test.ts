@@ -13,20 +13,13 @@ import { ConfigSchema } from '../../src/config/schema.ts';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
+import { gone } from '../helpers/gone.ts';
 
 let lab: Lab;
 let hub: HubHandle;
 let locked: HubHandle;
 const ENV = { SG_VIEW: 'view-secret' };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
 const cpuSeconds = (pid: number) => {
@@ -99,7 +92,7 @@ describe('console preview over WebSocket', () => {
     const list = hub.preview!.list();
     expect(list).toEqual([{ key: 's1/primary', pid: expect.any(Number), viewers: 2 }]);
     const pid = list[0]!.pid!;
-    expect(alive(pid)).toBe(true);
+    expect(gone(pid)).toBe(false);
     console.log(`preview: ${a.bytes()} and ${b.bytes()} bytes to two viewers from one ffmpeg (pid ${pid})`);
     // What one preview costs (the reason for MAX_PREVIEWS).
     const [cpu0, t0] = [cpuSeconds(pid), Date.now()];
@@ -111,8 +104,8 @@ describe('console preview over WebSocket', () => {
     b.ws.close();
     const left = Date.now();
     await new Promise((r) => setTimeout(r, PREVIEW_GRACE_MS - 1000));
-    expect(alive(pid)).toBe(true); // still in its grace
-    await expect.poll(() => alive(pid), { timeout: 5000, interval: 100 }).toBe(false);
+    expect(gone(pid)).toBe(false); // still in its grace
+    await expect.poll(() => gone(pid), { timeout: 5000, interval: 100 }).toBe(true);
     console.log(`preview: ffmpeg ${pid} gone ${Date.now() - left} ms after the last viewer left`);
     expect(hub.preview!.list()).toEqual([]);
   }, 40_000);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { gone } from './helpers/collect.ts';
+import { gone } from '../helpers/gone.ts';
 
 const id = { region: 'test', probe: 'edge', line: 'primary' };
 

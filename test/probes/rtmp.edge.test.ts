@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveChildPids } from '../../probes/child.ts';
 import { probeUrl } from '../../probes/prober.ts';
-import { SampleLog, gone } from './helpers/collect.ts';
+import { gone } from '../helpers/gone.ts';
+import { SampleLog } from './helpers/collect.ts';
 import { publish, startMediaServer, stopProcess, type MediaServer } from './helpers/media.ts';
 
 // Real node-media-server and ffmpeg publishers on random 127.0.0.1 ports.

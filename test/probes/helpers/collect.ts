@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Sample } from '../../../src/model/sample.ts';
 import { SampleSchema } from '../../../src/model/sample.ts';
 
@@ -23,24 +22,5 @@ export class SampleLog {
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`no matching sample within ${timeoutMs} ms; last: ${JSON.stringify(this.samples.at(-1))}`);
-  }
-}
-
-/**
- * True when the process is no longer running. A killed child whose parent already exited is
- * reparented to PID 1, and a container's PID 1 may never reap it: such a zombie holds no CPU,
- * sockets or files, so it counts as gone.
- */
-export function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
   }
 }
