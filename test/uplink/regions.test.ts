@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Incident } from '../../src/incidents/lifecycle.ts';
 import { startLab, type Lab, type PlayProtocol, type TruthRecord } from '../../src/lab/index.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
@@ -234,6 +234,8 @@ describe('remote probes in three regions (real processes)', () => {
   it("one region's path throttled (sg over http-flv): its stall shows in its samples and the incident is regional, not global", async () => {
     const t0 = Date.now();
     await lab.applyFault({ stream: 's2', line: 'backup', kind: 'proxy', protocol: 'http-flv', mode: 'throttle', bytesPerSecond: 8_000 });
+    // Cleared however the test ends: a throttle left behind would fail the tests after it.
+    onTestFinished(async () => void (await lab.applyFault({ stream: 's2', line: 'backup', kind: 'proxy', protocol: 'http-flv', mode: 'clear' })));
     const inc = await until('a regional incident on s2/backup', async () => (await incidents()).find((i) => i.key.startsWith('s2/backup/') && i.openedAt >= t0 && i.status !== 'resolved'), 25_000, 500);
     measured['throttle sg path → incident opened (ms)'] = inc.openedAt - t0;
     measured['throttle sg path → incident'] = `${inc.key} ${inc.severity} ${inc.scope}`;
@@ -255,8 +257,8 @@ describe('remote probes in three regions (real processes)', () => {
     measured['throttle: other regions stall ratio'] = stall(others).toFixed(2);
     expect(stall(sg)).toBeGreaterThan(0.3);
     expect(stall(others)).toBeLessThan(0.05);
-    expect((await incidents()).filter((i) => i.openedAt >= t0 && i.status !== 'resolved' && i.scope !== 'regional')).toEqual([]);
-    await lab.applyFault({ stream: 's2', line: 'backup', kind: 'proxy', protocol: 'http-flv', mode: 'clear' });
+    // The throttled stream's: a real publisher hiccup on another stream, seen by every region, is rightly a line incident.
+    expect((await incidents()).filter((i) => i.stream === 's2' && i.openedAt >= t0 && i.status !== 'resolved' && i.scope !== 'regional')).toEqual([]);
   }, 60_000);
 
   it('kill -9 a probe: probe-down (P2) within 3 heartbeats, and its streams are not called down', async () => {
