@@ -12,7 +12,7 @@ import { actionLine, buildEvidence, TICKET_ACTORS, timelineActions, type Evidenc
 import { drill as runDrill, type DrillReport } from './drill.ts';
 import { buildMessage } from './message.ts';
 import { Outbox, type DeliveryOutcome, type RetryPolicy } from './outbox.ts';
-import { acknowledgeSla, advanceSla, nextDueAt, resolveSla, severitySla, startSla, type SlaPolicy, type SlaState } from './sla.ts';
+import { acknowledgeSla, advanceSla, nextDueAt, pauseSla, resolveSla, resumeSla, severitySla, startSla, type SlaPolicy, type SlaState } from './sla.ts';
 import type { TicketAction, TicketMessage, TicketVendor } from './types.ts';
 
 export type { DrillChannel, DrillReport } from './drill.ts';
@@ -56,9 +56,9 @@ export interface TicketServiceOptions {
   /** Link for humans to an incident (console URL), put in every message. */
   link?: (incidentId: string) => string;
   /**
-   * The id of a maintenance silence that holds back this incident's new tickets and SLA
-   * escalations (updates to tickets already open still go out). Checked every tick: once it
-   * answers undefined, a held incident still open gets its tickets then.
+   * The id of a maintenance silence that holds back this incident's new tickets and pauses its SLA
+   * clock (updates to tickets already open still go out). Checked every tick: once it answers
+   * undefined, a held incident still open gets its tickets then, and a paused clock resumes.
    */
   hold?: (inc: Incident) => string | undefined;
   /** Replace the adapter built from config for a vendor name (tests, custom integrations). */
@@ -129,7 +129,7 @@ export class TicketService {
   private readonly drillWaiters = new Map<string, (a: Ack) => void>();
   private readonly ticketCounts = new Map<string, number>();
   private readonly deliveryCounts = new Map<string, number>();
-  /** Incidents whose tickets a silence holds back (in memory: start() re-checks the open ones). */
+  /** Incidents whose tickets a silence holds back; start() rebuilds it from their timelines. */
   private readonly held = new Set<string>();
   private unsubs: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -168,7 +168,10 @@ export class TicketService {
     this.started = true;
     const now = this.clock();
     for (const row of this.store.activeSla()) this.sla.set(row.incidentId, row.data as SlaState);
-    for (const inc of this.hub.incidents.open()) this.openTickets(inc, now);
+    const open = this.hub.incidents.open();
+    // Held before the restart: still held (no second `ticket-held`), or released now.
+    for (const inc of open) if (heldOnTimeline(this.hub.store.timeline(inc.id))) this.held.add(inc.id);
+    for (const inc of open) this.openTickets(inc, now);
     // Resolved while we were down (or the resolve was lost in a crash): the resolve key is per
     // reopen generation, so this is a no-op for what was already enqueued.
     const ids = new Set([...this.sla.keys(), ...this.store.incidentIds(now - 7 * 86_400_000)]);
@@ -253,26 +256,35 @@ export class TicketService {
     const inc = this.incident(r.incidentId);
     if (!inc) throw new TicketRequestError('not_found', `no incident "${r.incidentId}"`);
     if (inc.status === 'resolved') throw new TicketRequestError('conflict', `incident "${inc.id}" is resolved`);
-    const ticketVendors = this.cfg.vendors.filter((v) => v.use !== 'escalation');
-    const targets = r.vendor === undefined ? ticketVendors : ticketVendors.filter((v) => v.name === r.vendor);
-    if (targets.length === 0) {
-      const known = ticketVendors.map((v) => v.name).join(', ') || 'none configured';
-      throw new TicketRequestError('not_found', r.vendor === undefined ? 'no ticket vendor configured' : `no ticket vendor "${r.vendor}" (ticket vendors: ${known})`);
-    }
     const vendors: ManualTicketResult['vendors'] = [];
-    for (const v of targets) {
-      if (this.store.get(rowKey(inc.id, v.name, 'open'))) {
-        this.enqueue(inc, v.name, 'update', `manual@${now}`, { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] }, now);
-        vendors.push({ vendor: v.name, sent: 'update' });
+    for (const name of this.ticketVendorsFor(r.vendor)) {
+      if (this.store.get(rowKey(inc.id, name, 'open'))) {
+        this.enqueue(inc, name, 'update', `manual@${now}`, { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] }, now);
+        vendors.push({ vendor: name, sent: 'update' });
       } else {
-        this.enqueue(inc, v.name, 'open', 'open', { incident: inc }, now);
-        vendors.push({ vendor: v.name, sent: 'open' });
+        this.enqueue(inc, name, 'open', 'open', { incident: inc }, now);
+        vendors.push({ vendor: name, sent: 'open' });
       }
     }
     if (!this.sla.has(inc.id) && !this.store.sla(inc.id)) this.saveSla(startSla(inc.id, inc.severity, now));
     this.act(inc.id, 'tickets', 'ticket-requested', { requestedBy: r.by, reason: r.reason, vendors }, now);
     if (this.started) setImmediate(() => void this.outbox.drain());
     return { incidentId: inc.id, vendors };
+  }
+
+  /**
+   * The ticket vendors a hand-made ticket goes to: `vendor`, or every one (`use` ticket or both).
+   * Throws TicketRequestError `not_found` naming it and the ticket vendors there are.
+   */
+  ticketVendorsFor(vendor?: string): string[] {
+    const names = this.cfg.vendors.filter((v) => v.use !== 'escalation').map((v) => v.name);
+    if (vendor === undefined) {
+      if (names.length === 0) throw new TicketRequestError('not_found', 'no ticket vendor configured');
+      return names;
+    }
+    if (names.includes(vendor)) return [vendor];
+    const known = `ticket vendors: ${names.join(', ') || 'none configured'}`;
+    throw new TicketRequestError('not_found', this.vendorCfg.has(vendor) ? `"${vendor}" is an escalation channel, not a ticket vendor (${known})` : `no ticket vendor "${vendor}" (${known})`);
   }
 
   /** The evidence bundle of an incident, as sent with its ticket (GET /api/v1/incidents/:id/evidence). */
@@ -377,17 +389,22 @@ export class TicketService {
     return v.use !== 'escalation' && v.kinds.includes(inc.kind) && SEVERITY_RANK[inc.severity] <= SEVERITY_RANK[v.minSeverity as Severity];
   }
 
-  /** Opens a ticket at every qualifying vendor that has none for this incident; starts the SLA clock. */
+  /**
+   * Opens a ticket at every qualifying vendor that has none for this incident and starts the SLA
+   * clock, unless a silence holds them: then `ticket-held` (once), and `ticket-released` when they go.
+   */
   private openTickets(inc: Incident, now: number): void {
     if (inc.status === 'resolved') return;
     const silence = this.opts.hold?.(inc);
     if (silence !== undefined) {
-      if (!this.held.has(inc.id) && this.cfg.vendors.some((v) => this.qualifies(v, inc))) {
+      // Held only if some ticket is missing: a reopen or a raise of a ticketed incident holds nothing.
+      if (!this.held.has(inc.id) && this.cfg.vendors.some((v) => this.qualifies(v, inc) && !this.store.get(rowKey(inc.id, v.name, 'open')))) {
         this.held.add(inc.id);
-        this.act(inc.id, 'tickets', 'ticket-held', { silence }, now);
+        this.act(inc.id, 'tickets', HELD, { silence }, now);
       }
       return;
     }
+    if (this.held.delete(inc.id)) this.act(inc.id, 'tickets', RELEASED, {}, now);
     let any = false;
     for (const v of this.cfg.vendors) {
       if (!this.qualifies(v, inc)) continue;
@@ -420,11 +437,8 @@ export class TicketService {
   private release(now: number): void {
     for (const id of [...this.held]) {
       const inc = this.incident(id);
-      if (inc && inc.status !== 'resolved' && this.opts.hold?.(inc) !== undefined) continue;
-      this.held.delete(id);
-      if (!inc || inc.status === 'resolved') continue;
-      this.act(inc.id, 'tickets', 'ticket-released', {}, now);
-      this.openTickets(inc, now);
+      if (inc && inc.status !== 'resolved') this.openTickets(inc, now);
+      else this.held.delete(id);
     }
   }
 
@@ -432,13 +446,12 @@ export class TicketService {
 
   private advanceSla(now: number): void {
     for (const st of [...this.sla.values()]) {
-      // A silenced incident's escalation waits; steps already due fire when the silence ends.
-      const silenced = this.opts.hold && this.incident(st.incidentId);
-      if (silenced && this.opts.hold!(silenced) !== undefined) continue;
-      const { state, due } = advanceSla(st, this.policy, now);
-      if (due.length === 0) continue;
-      this.saveSla(state);
       const inc = this.incident(st.incidentId);
+      // A silenced incident's clock stops: the vendor gets the rest of its response time after the
+      // maintenance, not every step at once when it ends.
+      const silenced = inc !== undefined && this.opts.hold?.(inc) !== undefined;
+      const { state, due } = advanceSla(silenced ? pauseSla(st, now) : resumeSla(st, now), this.policy, now);
+      if (state !== st) this.saveSla(state);
       if (!inc) continue;
       for (const d of due) {
         this.stats.escalations++;
@@ -541,6 +554,20 @@ export function outboxFor(store: Store): OutboxStore {
   const db = (store as { database?: ConstructorParameters<typeof OutboxStore>[0] }).database;
   if (!db) throw new Error('the tickets outbox needs the SQLite store (SqliteStore.database)');
   return new OutboxStore(db);
+}
+
+const HELD = 'ticket-held';
+const RELEASED = 'ticket-released';
+
+/** Whether an incident's timeline says a silence holds its tickets now (the current recurrence). */
+export function heldOnTimeline(entries: readonly { type: string; data: unknown }[]): boolean {
+  let held = false;
+  for (const e of entries) {
+    const d = e.data as { by?: unknown; action?: unknown };
+    if (e.type === 'reopened') held = false;
+    else if (e.type === 'action' && d.by === 'tickets' && (d.action === HELD || d.action === RELEASED)) held = d.action === HELD;
+  }
+  return held;
 }
 
 /** `incident/vendor/action`: the idempotency key of one outbox row. */

@@ -7,9 +7,11 @@ import type { Severity } from '../detect/types.ts';
  *   started ──(now ≥ deadline = startedAt + sla[severity])──▶ step 0 due
  *           ──(now ≥ deadline + after₀ + after₁)──────────────▶ step 1 due …
  *   acknowledged / resolved / severity without an SLA ──▶ nothing more is due
+ *   paused (a maintenance silence) ──▶ nothing is due; resumed ──▶ every time due moves by the pause
  *
  * A severity change moves the deadline (it stays counted from startedAt); steps already fired
  * are never fired again. Steps that do not apply to the severity are skipped with their delay.
+ * Time paused does not count: a silence that ends does not make every step due at once.
  */
 
 export interface SlaStepPolicy {
@@ -38,6 +40,10 @@ export interface SlaState {
   ackedAt?: number;
   ackedBy?: string;
   resolvedAt?: number;
+  /** Since when the clock is paused, hub ms. */
+  pausedAt?: number;
+  /** Time paused before `pausedAt`, ms (absent: none; states stored before pauses existed). */
+  pausedMs?: number;
 }
 
 export interface EscalationDue {
@@ -56,7 +62,7 @@ export function startSla(incidentId: string, severity: Severity, now: number, pr
 
 export function deadline(state: SlaState, policy: SlaPolicy): number | undefined {
   const target = policy.sla[state.severity];
-  return target === undefined ? undefined : state.startedAt + target;
+  return target === undefined ? undefined : state.startedAt + (state.pausedMs ?? 0) + target;
 }
 
 /** The chain steps that apply to the state's severity, with the time each falls due. */
@@ -77,9 +83,21 @@ export function isActive(state: SlaState): boolean {
   return state.ackedAt === undefined && state.resolvedAt === undefined;
 }
 
+/** Stops the clock (same state when it is already stopped or over). */
+export function pauseSla(state: SlaState, now: number): SlaState {
+  return state.pausedAt !== undefined || !isActive(state) ? state : { ...state, pausedAt: now };
+}
+
+/** Starts the clock again where it stopped (same state when it is not paused). */
+export function resumeSla(state: SlaState, now: number): SlaState {
+  if (state.pausedAt === undefined) return state;
+  const { pausedAt, ...running } = state;
+  return { ...running, pausedMs: (state.pausedMs ?? 0) + Math.max(0, now - pausedAt) };
+}
+
 /** Steps due at `now` and not fired yet, in chain order; the returned state has them marked fired. */
 export function advanceSla(state: SlaState, policy: SlaPolicy, now: number): { state: SlaState; due: EscalationDue[] } {
-  if (!isActive(state)) return { state, due: [] };
+  if (!isActive(state) || state.pausedAt !== undefined) return { state, due: [] };
   const d = deadline(state, policy);
   const due = schedule(state, policy)
     .filter((s) => s.at <= now && !state.fired.includes(s.index))
@@ -90,7 +108,7 @@ export function advanceSla(state: SlaState, policy: SlaPolicy, now: number): { s
 
 /** When something next falls due (for timers and status), or undefined. */
 export function nextDueAt(state: SlaState, policy: SlaPolicy): number | undefined {
-  if (!isActive(state)) return undefined;
+  if (!isActive(state) || state.pausedAt !== undefined) return undefined;
   return schedule(state, policy).find((s) => !state.fired.includes(s.index))?.at;
 }
 
@@ -101,12 +119,15 @@ export function acknowledgeSla(state: SlaState, by: string, now: number): { stat
 
 /**
  * The incident's severity changed. The clock keeps counting from startedAt, except when the
- * vendor was never under a target before (P2 raised to P0): then it starts now.
+ * vendor was never under a target before (P2 raised to P0): then it starts now (earlier pauses
+ * forgotten; a paused clock stays paused, from now).
  */
 export function severitySla(state: SlaState, severity: Severity, now: number, policy: SlaPolicy): SlaState {
   if (severity === state.severity) return state;
   const restart = policy.sla[state.severity] === undefined && policy.sla[severity] !== undefined;
-  return { ...state, severity, ...(restart && { startedAt: now }) };
+  if (!restart) return { ...state, severity };
+  const { pausedAt, pausedMs: _forgotten, ...rest } = state;
+  return { ...rest, severity, startedAt: now, ...(pausedAt !== undefined && { pausedAt: now }) };
 }
 
 export function resolveSla(state: SlaState, now: number): SlaState {

@@ -93,8 +93,8 @@ const DEFAULT_HISTORY_MS = 5 * 60_000;
 /**
  * Runs one validated request for an authenticated principal. Throws ApiError. `via` goes in the
  * audit action (`ws.pin`, `api.pin`). Role checks happen here so both transports share them.
- * Commands are checked first (nothing audited, nothing done on a bad stream, line, incident or
- * expiry); then the audit row is written when the action finished, with `data.outcome`
+ * Commands are checked first (nothing audited, nothing done on a bad stream, line, incident,
+ * vendor or expiry); then the audit row is written when the action finished, with `data.outcome`
  * (`ok` or `error: <code>`), so a refused action is on record too.
  */
 export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api'): Promise<unknown> {
@@ -242,21 +242,29 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       return { removed: s };
     }
     case 'ticket': {
-      if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      const tickets = ctx.tickets;
+      if (!tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
       const inc = incident(req.incident);
+      // An unknown vendor is a bad name like an unknown incident: refused before the audit.
+      ticketRequest(() => tickets.ticketVendorsFor(req.vendor));
       audit(inc.id, req.reason, { vendor: req.vendor });
-      try {
-        return ctx.tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) });
-      } catch (err) {
-        if (err instanceof TicketRequestError) throw new ApiError(err.code, err.message);
-        throw err;
-      }
+      return ticketRequest(() => tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) }));
     }
     case 'drill': {
       if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
       audit('tickets', req.reason, { waitAckMs: req.waitAckMs });
       return { report: await ctx.tickets.drill({ by: who.name, ...(req.waitAckMs !== undefined && { waitAckMs: req.waitAckMs }) }) };
     }
+  }
+}
+
+/** Runs a tickets-service call; its TicketRequestError becomes the API error of the same code. */
+function ticketRequest<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    if (err instanceof TicketRequestError) throw new ApiError(err.code, err.message);
+    throw err;
   }
 }
 

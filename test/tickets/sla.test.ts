@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgeSla, advanceSla, deadline, nextDueAt, resolveSla, severitySla, startSla, type SlaPolicy } from '../../src/tickets/sla.ts';
+import { acknowledgeSla, advanceSla, deadline, nextDueAt, pauseSla, resolveSla, resumeSla, severitySla, startSla, type SlaPolicy } from '../../src/tickets/sla.ts';
 
 const MIN = 60_000;
 const policy: SlaPolicy = {
@@ -70,6 +70,42 @@ describe('SLA timers and escalation (pure, injected clock)', () => {
     const s = severitySla(startSla('i', 'P1', 0), 'P0', 20 * MIN, policy);
     expect(s.startedAt).toBe(0);
     expect(advanceSla(s, policy, 20 * MIN).due.map((d) => d.name)).toEqual(['account manager', '24/7 hotline']);
+  });
+
+  it('paused (a silence), nothing is due; resumed, every step is due that much later, one by one', () => {
+    let s = pauseSla(startSla('i', 'P0', 0), 10 * MIN);
+    expect(advanceSla(s, policy, 99 * MIN).due).toEqual([]);
+    expect(nextDueAt(s, policy)).toBeUndefined();
+    expect(pauseSla(s, 20 * MIN)).toBe(s); // already paused: from the first pause
+    s = resumeSla(s, 70 * MIN); // paused 60 min: the 15 min deadline is now 75 min
+    expect(resumeSla(s, 80 * MIN)).toBe(s);
+    expect(deadline(s, policy)).toBe(75 * MIN);
+    expect(advanceSla(s, policy, 75 * MIN - 1).due).toEqual([]);
+    const r = advanceSla(s, policy, 75 * MIN);
+    expect(r.due.map((d) => [d.name, d.overdueMs])).toEqual([['account manager', 0]]);
+    expect(nextDueAt(r.state, policy)).toBe(80 * MIN);
+    // A second pause adds up.
+    s = resumeSla(pauseSla(r.state, 76 * MIN), 86 * MIN);
+    expect(nextDueAt(s, policy)).toBe(90 * MIN);
+    expect(acknowledgeSla(s, 'pd:alice', 86 * MIN).timeToAckMs).toBe(86 * MIN); // time to acknowledge is wall time
+  });
+
+  it('a state stored before pauses existed (no pausedMs) counts as never paused', () => {
+    const { pausedMs: _none, ...old } = resumeSla(pauseSla(startSla('i', 'P0', 0), 0), 0);
+    expect(deadline(old, policy)).toBe(15 * MIN);
+  });
+
+  it('an acknowledged or resolved clock is not paused; raising into an SLA while paused starts it paused, from then', () => {
+    const acked = acknowledgeSla(startSla('i', 'P0', 0), 'x', 1).state;
+    expect(pauseSla(acked, 2)).toBe(acked);
+    const resolved = resolveSla(startSla('i', 'P0', 0), 1);
+    expect(pauseSla(resolved, 2)).toBe(resolved);
+    let p2 = resumeSla(pauseSla(startSla('i', 'P2', 0), 0), 30 * MIN);
+    p2 = pauseSla(p2, 40 * MIN);
+    const raised = severitySla(p2, 'P0', 50 * MIN, policy);
+    expect(raised).toMatchObject({ startedAt: 50 * MIN, pausedAt: 50 * MIN });
+    expect(raised.pausedMs).toBeUndefined(); // the 30 min paused before the target existed do not count
+    expect(deadline(resumeSla(raised, 60 * MIN), policy)).toBe(75 * MIN);
   });
 
   it('a restart (reopen) gets a new generation and a fresh chain', () => {

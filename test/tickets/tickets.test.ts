@@ -484,10 +484,13 @@ describe('tickets: opened by hand', () => {
 
   it('refuses an unknown incident or vendor and a resolved incident', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
+    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }, { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=k`, use: 'escalation' }] });
     const inc = t.detector('open', 'P1');
     expect(() => t.service.openByHand({ incidentId: 'nope', by: 'a', reason: 'r' })).toThrow(/no incident "nope"/);
     expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
+    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'ops-im' })).toThrow(/"ops-im" is an escalation channel, not a ticket vendor \(ticket vendors: desk\)/);
+    expect(t.service.ticketVendorsFor()).toEqual(['desk']);
+    expect(t.service.ticketVendorsFor('desk')).toEqual(['desk']);
     t.detector('clear', 'P1');
     expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r' })).toThrow(/is resolved/);
   });
