@@ -79,7 +79,7 @@ for (const r of results) {
 }
 const rows = HISTORY + results.length * N;
 const c0 = performance.now();
-const c = store.compact(T0 + 10 * 60_000 * 60, 0);
+const c = await store.compact(T0 + 10 * 60_000 * 60, 0);
 const cs = (performance.now() - c0) / 1000;
 console.log(`compact: rolled up ${c.rolledUp.toLocaleString('en-US')} raw samples in ${cs.toFixed(2)} s (${Math.round(c.rolledUp / cs).toLocaleString('en-US')} samples/s); table had ${rows.toLocaleString('en-US')} rows`);
 console.log(`db file ${(statSync(file).size / 1e6).toFixed(0)} MB (${Math.round(statSync(file).size / rows)} B/sample before compaction incl. WAL checkpointed pages)`);

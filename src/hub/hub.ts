@@ -170,7 +170,7 @@ export class Hub {
       steps.push(target);
       for (const before of steps) {
         if (this.stopped) break;
-        const r = this.store.compact(before, rollupBefore);
+        const r = await this.store.compact(before, rollupBefore);
         rolledUp += r.rolledUp;
         prunedRollups += r.prunedRollups;
         this.compactedBefore = before;

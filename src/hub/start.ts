@@ -86,7 +86,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const logger = opts.logger ?? rootLog.child({ component: 'hub' });
   const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
   const dbFile = opts.store ? undefined : join(dataDir, DB_FILE);
-  const store: Store = opts.store ?? new SqliteStore(dbFile!);
+  const store: Store = opts.store ?? new SqliteStore(dbFile!, { logger: logger.child({ component: 'store' }) });
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
   let uplink: UplinkServer | undefined;

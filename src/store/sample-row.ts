@@ -1,8 +1,15 @@
 import type { ProbeError, Sample } from '../model/sample.ts';
 
-/** Column order of a raw sample row (migration 4): one typed column per Sample field, no JSON copy. */
-export const SAMPLE_COLUMNS =
-  'probe, seq, region, stream, line, t, window_ms, connected, startup_ms, latency_ms, fps, bitrate_bps, width, height, max_gap_ms, stall_ms, freeze_ms, av_skew_ms, av_sync_ms, error';
+/** A raw sample row's columns, in order, with their types: one typed column per Sample field, no JSON copy. */
+export const SAMPLE_COLUMN_DEFS = `probe TEXT NOT NULL, seq INTEGER NOT NULL, region TEXT NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL,
+  t INTEGER NOT NULL, window_ms INTEGER NOT NULL, connected INTEGER NOT NULL, startup_ms REAL, latency_ms REAL,
+  fps REAL NOT NULL, bitrate_bps REAL NOT NULL, width INTEGER, height INTEGER, max_gap_ms REAL NOT NULL,
+  stall_ms REAL NOT NULL, freeze_ms REAL NOT NULL, av_skew_ms REAL, av_sync_ms REAL, error TEXT`;
+
+/** Column order of a raw sample row (bind order of `sampleValues`). */
+export const SAMPLE_COLUMNS = SAMPLE_COLUMN_DEFS.split(',')
+  .map((d) => d.trim().split(' ')[0]!)
+  .join(', ');
 
 export interface SampleRow {
   probe: string;

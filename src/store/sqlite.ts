@@ -1,9 +1,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Logger } from '../log.ts';
 import type { Sample } from '../model/sample.ts';
+import { HistoryWorkerClient } from './history-worker-client.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { rowSample, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
+import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor, type SampleFiles } from './sample-history.ts';
+import { SAMPLE_COLUMNS } from './sample-row.ts';
 import type { AuditEntry, SampleQuery, SampleRollup, Store, StoredIncident, TimelineEntry } from './store.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
@@ -21,31 +24,35 @@ interface IncidentRow {
   data: string;
 }
 
-interface RollupRow {
-  minute: number;
-  stream: string;
-  line: string;
-  region: string;
-  samples: number;
-  connected: number;
-  fps_sum: number;
-  bitrate_sum: number;
-  stall_ms: number;
-  freeze_ms: number;
-  max_gap_ms: number;
-  latency_sum: number;
-  latency_n: number;
+export interface SqliteStoreOptions {
+  logger?: Logger;
+  /** How often the history worker merges the inbox into the sample history (default 250 ms). */
+  mergeEveryMs?: number;
 }
 
-const MINUTE = 60_000;
-
+/**
+ * The embedded store: incidents, timeline, audit (and the tickets outbox, silences) in the hub's
+ * database file; raw samples and rollups in the two-tier sample history beside it
+ * (src/store/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in one
+ * connection and merges inline (tests).
+ */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly inbox: SampleInbox;
+  private readonly worker: HistoryWorkerClient | undefined;
+  private readonly inlineMerger: SampleMerger | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    opts: SqliteStoreOptions = {},
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = openChecked(file);
+    const files = sampleFilesFor(file);
+    this.db = openChecked(file, files);
+    this.inbox = new SampleInbox(this.db);
+    if (files === 'memory') this.inlineMerger = new SampleMerger(this.db);
+    else this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs ?? 250, cacheMiB: 64 }, this.inbox, opts.logger);
     this.stmts = {
       upsertIncident: this.db.prepare(
         `INSERT INTO incidents (id, key, status, severity, opened_at, resolved_at, data)
@@ -59,32 +66,6 @@ export class SqliteStore implements Store {
       timeline: this.db.prepare('SELECT incident_id, t, type, data FROM timeline WHERE incident_id = ? ORDER BY id'),
       audit: this.db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)'),
       auditLog: this.db.prepare('SELECT t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?'),
-      addSample: this.db.prepare(
-        `INSERT OR IGNORE INTO samples (${SAMPLE_COLUMNS}) VALUES (${SAMPLE_COLUMNS.split(',').map(() => '?').join(', ')})`,
-      ),
-      samples: this.db.prepare(
-        `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE stream = @stream AND t >= @from AND t < @to
-           AND (@line IS NULL OR line = @line) AND (@region IS NULL OR region = @region) ORDER BY t, region, line`,
-      ),
-      rollups: this.db.prepare(
-        `SELECT * FROM sample_rollups WHERE stream = @stream AND minute >= @from AND minute < @to
-           AND (@line IS NULL OR line = @line) AND (@region IS NULL OR region = @region) ORDER BY minute, region, line`,
-      ),
-      rollUp: this.db.prepare(
-        `INSERT INTO sample_rollups (minute, stream, line, region, samples, connected, fps_sum, bitrate_sum, stall_ms, freeze_ms, max_gap_ms, latency_sum, latency_n)
-         SELECT (t / ${MINUTE}) * ${MINUTE} AS m, stream, line, region, COUNT(*), SUM(connected), SUM(fps), SUM(bitrate_bps),
-                SUM(stall_ms), SUM(freeze_ms), MAX(max_gap_ms), COALESCE(SUM(latency_ms), 0), COUNT(latency_ms)
-           FROM samples WHERE t < @before GROUP BY m, stream, line, region
-         ON CONFLICT(stream, line, region, minute) DO UPDATE SET
-           samples = samples + excluded.samples, connected = connected + excluded.connected,
-           fps_sum = fps_sum + excluded.fps_sum, bitrate_sum = bitrate_sum + excluded.bitrate_sum,
-           stall_ms = stall_ms + excluded.stall_ms, freeze_ms = freeze_ms + excluded.freeze_ms,
-           max_gap_ms = MAX(max_gap_ms, excluded.max_gap_ms),
-           latency_sum = latency_sum + excluded.latency_sum, latency_n = latency_n + excluded.latency_n`,
-      ),
-      dropRaw: this.db.prepare('DELETE FROM samples WHERE t < ?'),
-      lastSeq: this.db.prepare('SELECT MAX(seq) AS seq FROM samples WHERE probe = ?'),
-      dropRollups: this.db.prepare('DELETE FROM sample_rollups WHERE minute < ?'),
     };
   }
 
@@ -133,58 +114,41 @@ export class SqliteStore implements Store {
     }));
   }
 
-  /** Idempotent on (probe, seq): a resent sample is stored once. */
+  /** Durable on return (the inbox); identical resends are stored once. */
   addSamples(samples: readonly Sample[]): void {
-    this.db.transaction(() => {
-      for (const s of samples) {
-        this.stmts.addSample.run(sampleValues(s));
-      }
-    })();
+    this.inbox.append(samples);
+    if (!this.worker) this.inbox.merged(this.inlineMerger!.merge());
   }
 
   lastSeq(probe: string): number | undefined {
-    return (this.stmts.lastSeq.get(probe) as { seq: number | null }).seq ?? undefined;
+    return this.inbox.lastSeq(probe);
   }
 
   samples(q: SampleQuery): Sample[] {
-    return (this.stmts.samples.all(params(q)) as SampleRow[]).map(rowSample);
+    return this.inbox.samples(q);
   }
 
   rollups(q: SampleQuery): SampleRollup[] {
-    return (this.stmts.rollups.all(params(q)) as RollupRow[]).map((r) => ({
-      minute: r.minute,
-      stream: r.stream,
-      line: r.line,
-      region: r.region,
-      samples: r.samples,
-      connectedRatio: r.connected / r.samples,
-      fpsAvg: r.fps_sum / r.samples,
-      bitrateAvg: r.bitrate_sum / r.samples,
-      stallMs: r.stall_ms,
-      freezeMs: r.freeze_ms,
-      maxGapMs: r.max_gap_ms,
-      latencyAvgMs: r.latency_n > 0 ? r.latency_sum / r.latency_n : null,
-    }));
+    return this.inbox.rollups(q);
   }
 
-  compact(rawBefore: number, rollupBefore: number): { rolledUp: number; prunedRollups: number } {
-    // Only whole minutes are rolled up, so a minute is never split between raw and rollup rows.
-    const before = Math.floor(rawBefore / MINUTE) * MINUTE;
-    return this.db.transaction(() => {
-      this.stmts.rollUp.run({ before });
-      const rolledUp = this.stmts.dropRaw.run(before).changes;
-      const prunedRollups = this.stmts.dropRollups.run(rollupBefore).changes;
-      return { rolledUp, prunedRollups };
-    })();
+  /** In the history worker (merging the inbox first), so the hub's thread is not blocked by it. */
+  async compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }> {
+    if (this.worker) return this.worker.compact(rawBefore, rollupBefore);
+    const r = this.inlineMerger!.compact(rawBefore, rollupBefore);
+    this.inbox.merged(this.inlineMerger!.merged);
+    return r;
+  }
+
+  /** Accepted samples not yet merged into the history. */
+  get inboxPending(): number {
+    return this.inbox.pending;
   }
 
   close(): void {
+    this.worker?.close();
     if (this.db.open) this.db.close();
   }
-}
-
-function params(q: SampleQuery) {
-  return { stream: q.stream, from: q.from, to: q.to, line: q.line ?? null, region: q.region ?? null };
 }
 
 function toIncident(r: IncidentRow): StoredIncident {
@@ -199,26 +163,23 @@ function toIncident(r: IncidentRow): StoredIncident {
   };
 }
 
-/** Opens with WAL and applies migrations; refuses a corrupt, foreign, newer or locked file loudly. */
-function openChecked(file: string): Database.Database {
+/** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign, newer or locked file loudly. */
+function openChecked(file: string, sampleFiles: SampleFiles): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { timeout: 2000 });
     // One hub per data dir: the exclusive lock (taken at the first write below) makes a second
-    // hub on the same file fail at start instead of interleaving writes.
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
+    // hub on the same file fail at start instead of interleaving writes. Only on `main`: the
+    // history worker shares the sample files.
+    db.pragma('main.locking_mode = EXCLUSIVE');
+    db.pragma('main.journal_mode = WAL');
     // WAL + NORMAL: a commit is in the WAL file when it returns, so an acked sample survives a
     // hub process crash (not an OS crash or power cut: the WAL is fsynced only at checkpoints).
-    db.pragma('synchronous = NORMAL');
-    // Sample history at 50k/s: a 64 MiB page cache keeps the (stream, t) index's hot pages, and
-    // checkpointing every 10,000 pages (≈ 40 MB of WAL) instead of 1000 cuts checkpoint work;
-    // together ≈ 25 % more inserts per second in a standalone test of 1.5 M rows.
-    db.pragma('cache_size = -65536');
-    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('main.synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    const check = db.pragma('quick_check', { simple: true });
+    const check = db.pragma('main.quick_check', { simple: true });
     if (check !== 'ok') throw new StoreOpenError(`${file}: database is corrupt (quick_check: ${String(check)}); restore a backup or move it away`);
+    attachSampleFiles(db, sampleFiles, 16);
     migrate(db, file);
     db.exec('BEGIN IMMEDIATE; COMMIT');
     return db;
@@ -242,9 +203,29 @@ function migrate(db: Database.Database, file: string): void {
     throw new StoreOpenError(`${file}: database schema v${version} is newer than this streamguard (v${MIGRATIONS.length}); upgrade streamguard`);
   }
   MIGRATIONS.slice(version).forEach((sql, i) => {
+    if (version + i + 1 === SAMPLES_MOVED_OUT) moveSamplesToHistory(db);
     db.transaction(() => {
       db.exec(sql);
-      db.pragma(`user_version = ${version + i + 1}`);
+      db.pragma(`main.user_version = ${version + i + 1}`);
     })();
   });
+}
+
+/** The migration that drops the samples tables from the hub's file (their rows are in the history by then). */
+const SAMPLES_MOVED_OUT = 5;
+
+/**
+ * Copies a v4 file's raw samples, rollups and per-probe high-water marks into the sample history.
+ * Idempotent (a crash before migration 5 drops the old tables copies them again, ignored).
+ */
+function moveSamplesToHistory(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`
+      INSERT OR IGNORE INTO history.samples (${SAMPLE_COLUMNS}) SELECT ${SAMPLE_COLUMNS} FROM main.samples;
+      INSERT OR IGNORE INTO history.sample_streams (stream) SELECT DISTINCT stream FROM main.samples;
+      INSERT OR IGNORE INTO history.sample_rollups SELECT * FROM main.sample_rollups;
+      INSERT INTO inbox.probe_seqs (probe, seq) SELECT probe, MAX(seq) FROM main.samples WHERE true GROUP BY probe
+        ON CONFLICT(probe) DO UPDATE SET seq = MAX(seq, excluded.seq);
+    `);
+  })();
 }

@@ -63,11 +63,11 @@ export interface Store {
   audit(entry: AuditEntry): void;
   auditLog(limit: number): AuditEntry[];
   addSamples(samples: readonly Sample[]): void;
-  /** Highest stored seq of a probe (its raw samples still kept), for dedup across hub restarts. */
+  /** Highest seq of a probe ever stored, for dedup across hub restarts. */
   lastSeq(probe: string): number | undefined;
   samples(query: SampleQuery): Sample[];
   rollups(query: SampleQuery): SampleRollup[];
   /** Rolls raw samples older than `rawBefore` into minutes, drops rollups older than `rollupBefore`. */
-  compact(rawBefore: number, rollupBefore: number): { rolledUp: number; prunedRollups: number };
+  compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }>;
   close(): void;
 }

@@ -50,7 +50,7 @@ describe('SqliteStore', () => {
     expect(s.lastSeq('nobody')).toBeUndefined();
   });
 
-  it('rolls raw samples into whole minutes and prunes old rollups', () => {
+  it('rolls raw samples into whole minutes and prunes old rollups', async () => {
     const s = open();
     const minute = 60_000;
     const batch: Sample[] = [];
@@ -59,16 +59,16 @@ describe('SqliteStore', () => {
     }
     s.addSamples(batch);
     // Raw data older than minute 11 rolls up; minute 11 stays raw.
-    const first = s.compact(minute * 11 + 30_000, 0);
+    const first = await s.compact(minute * 11 + 30_000, 0);
     expect(first.rolledUp).toBe(60);
     const r = s.rollups({ stream: 's1', from: 0, to: minute * 100 });
     expect(r).toHaveLength(1);
     expect(r[0]).toMatchObject({ minute: minute * 10, samples: 60, fpsAvg: 25, connectedRatio: 1, latencyAvgMs: null });
     expect(s.samples({ stream: 's1', from: 0, to: minute * 100 })).toHaveLength(60);
-    s.compact(minute * 12, 0);
+    await s.compact(minute * 12, 0);
     const both = s.rollups({ stream: 's1', from: 0, to: minute * 100 });
     expect(both[1]).toMatchObject({ minute: minute * 11, fpsAvg: 20, stallMs: 500, latencyAvgMs: 1000 });
-    expect(s.compact(minute * 12, minute * 11).prunedRollups).toBe(1);
+    expect((await s.compact(minute * 12, minute * 11)).prunedRollups).toBe(1);
   });
 
   it('keeps an audit log, newest first', () => {

@@ -28,7 +28,7 @@ function incident(over: Partial<Incident> = {}): Incident {
 }
 
 describe('evidence bundle', () => {
-  it('last samples per region (every line), history around the onset for the incident lines, merged error lines, controller actions', () => {
+  it('last samples per region (every line), history around the onset for the incident lines, merged error lines, controller actions', async () => {
     const store = new SqliteStore(':memory:');
     // 5 min of history: primary refused from the onset on in both regions.
     store.addSamples(samples(T - 180_000, 240, (i) => (T - 180_000 + i * 1000 >= T ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).map((s) => (s.line === 'backup' ? { ...s, connected: true, fps: 25, bitrateBps: 2e6, error: undefined } : s)).map((s) => JSON.parse(JSON.stringify(s))));
@@ -57,7 +57,7 @@ describe('evidence bundle', () => {
     expect(e.rollups).toBeUndefined();
 
     // Raw samples compacted away: minute rollups stand in.
-    store.compact(T + 600_000, 0);
+    await store.compact(T + 600_000, 0);
     const later = buildEvidence(store, inc, now);
     expect(later.history).toEqual([]);
     expect(later.rollups!.length).toBeGreaterThan(0);

@@ -1,0 +1,53 @@
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachSampleFiles, SampleMerger } from './sample-history.ts';
+import type { HistoryWorkerData, ToHistoryWorker, FromHistoryWorker } from './history-worker-client.ts';
+
+/**
+ * The history worker thread: the only writer of the sample history file. Every `mergeEveryMs` it
+ * moves the inbox's new rows into the history and checkpoints the inbox's WAL (the hub's thread
+ * never checkpoints it, so its appends never wait on a checkpoint); compaction runs here too.
+ */
+const { files, mergeEveryMs, cacheMiB } = workerData as HistoryWorkerData;
+const port = parentPort!;
+const db = new Database(':memory:', { timeout: 5000 });
+attachSampleFiles(db, files, cacheMiB);
+// The history's WAL is checkpointed here, on commit, off the hub's thread.
+db.pragma('wal_autocheckpoint = 10000');
+const merger = new SampleMerger(db);
+
+function post(m: FromHistoryWorker): void {
+  port.postMessage(m);
+}
+
+function mergeNow(): void {
+  try {
+    const before = merger.merged;
+    const through = merger.merge();
+    if (through > before) post({ type: 'merged', through });
+    db.pragma('inbox.wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    post({ type: 'error', message: `merging samples into the history failed: ${(err as Error).message}` });
+  }
+}
+
+const timer = setInterval(mergeNow, mergeEveryMs);
+
+port.on('message', (m: ToHistoryWorker) => {
+  if (m.type === 'compact') {
+    try {
+      const before = merger.merged;
+      const result = merger.compact(m.rawBefore, m.rollupBefore);
+      if (merger.merged > before) post({ type: 'merged', through: merger.merged });
+      post({ type: 'compacted', id: m.id, result });
+    } catch (err) {
+      post({ type: 'compacted', id: m.id, error: (err as Error).message });
+    }
+  } else if (m.type === 'close') {
+    clearInterval(timer);
+    mergeNow();
+    db.close();
+    port.close();
+  }
+});
+post({ type: 'ready' });

@@ -1,0 +1,238 @@
+import type Database from 'better-sqlite3';
+import type { Sample } from '../model/sample.ts';
+import { rowSample, SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
+import type { SampleQuery, SampleRollup } from './store.ts';
+
+/**
+ * Raw sample history in two tiers, so that accepting a sample costs an append and not a write
+ * into a by-stream index:
+ *
+ *   ack path (hub thread):  batch ─▶ inbox.sample_inbox (append-only, one transaction) ─▶ ack
+ *   merge (history worker): inbox rows ─▶ history.samples, clustered by (stream, t), in one
+ *                           transaction per period ─▶ the hub deletes the merged inbox rows
+ *
+ * Why: a 500-sample batch of 500 streams touched ≈ 500 leaf pages of the (stream, t) index, each
+ * written to the WAL per transaction (≈ 12 µs of CPU per sample); an append touches ≈ 12 pages
+ * (≈ 2 µs), and merging a period's rows in stream order writes each stream's pages once
+ * (bench/sample-table.ts, bench/RESULTS.md). Reads see both tiers (UNION), so an accepted sample
+ * is queryable at once. The inbox is durable, so nothing accepted waits on the merge.
+ *
+ * The tiers live in their own files next to the hub's database: the hub's connection writes the
+ * inbox and only reads the history; the history worker (src/store/history-worker.ts) writes the
+ * history and only reads the inbox. One writer per file, so neither thread waits on the other's
+ * locks. A crash between a merge and the inbox delete merges those rows again: the history's key
+ * covers the whole identity of a sample, so they are ignored.
+ */
+
+const MINUTE = 60_000;
+
+/** Schema of the history file (attached as `history`). */
+const HISTORY_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS history.samples (${SAMPLE_COLUMN_DEFS}, PRIMARY KEY (stream, t, region, line, probe, seq)) WITHOUT ROWID;
+  -- the streams that have raw rows: compaction walks the clustered key stream by stream
+  CREATE TABLE IF NOT EXISTS history.sample_streams (stream TEXT PRIMARY KEY) WITHOUT ROWID;
+  -- sums, not averages, so that rolling up a minute in two passes merges exactly
+  CREATE TABLE IF NOT EXISTS history.sample_rollups (
+    minute INTEGER NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL, region TEXT NOT NULL,
+    samples INTEGER NOT NULL, connected INTEGER NOT NULL, fps_sum REAL NOT NULL, bitrate_sum REAL NOT NULL,
+    stall_ms REAL NOT NULL, freeze_ms REAL NOT NULL, max_gap_ms REAL NOT NULL, latency_sum REAL NOT NULL, latency_n INTEGER NOT NULL,
+    PRIMARY KEY (stream, line, region, minute)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS history.rollups_minute ON sample_rollups(minute);
+`;
+
+/** Schema of the inbox file (attached as `inbox`). */
+const INBOX_SCHEMA = `
+  -- AUTOINCREMENT: ids never restart when the table is emptied (the worker's watermark relies on it)
+  CREATE TABLE IF NOT EXISTS inbox.sample_inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, ${SAMPLE_COLUMN_DEFS});
+  -- highest seq accepted per probe: dedup of resends across hub restarts, whatever was merged or pruned
+  CREATE TABLE IF NOT EXISTS inbox.probe_seqs (probe TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+/** Where the two tiers are: files next to the hub's database, or in memory (one connection does everything). */
+export type SampleFiles = { history: string; inbox: string } | 'memory';
+
+/** `x/streamguard.db` → `x/streamguard.samples.db` and `x/streamguard.inbox.db`. */
+export function sampleFilesFor(dbFile: string): SampleFiles {
+  if (dbFile === ':memory:') return 'memory';
+  const dot = dbFile.lastIndexOf('.');
+  const [base, ext] = dot > dbFile.lastIndexOf('/') ? [dbFile.slice(0, dot), dbFile.slice(dot)] : [dbFile, ''];
+  return { history: `${base}.samples${ext}`, inbox: `${base}.inbox${ext}` };
+}
+
+/** Attaches both tiers to a connection as `history` and `inbox`, in WAL, creating their tables. */
+export function attachSampleFiles(db: Database.Database, files: SampleFiles, cacheMiB: number): void {
+  const attach = db.prepare('ATTACH DATABASE ? AS ?');
+  attach.run(files === 'memory' ? ':memory:' : files.history, 'history');
+  attach.run(files === 'memory' ? ':memory:' : files.inbox, 'inbox');
+  for (const schema of ['history', 'inbox']) {
+    if (files !== 'memory') db.pragma(`${schema}.journal_mode = WAL`);
+    // as the hub's own file: a commit is in the WAL when it returns (survives a process crash)
+    db.pragma(`${schema}.synchronous = NORMAL`);
+  }
+  db.pragma(`history.cache_size = -${cacheMiB * 1024}`);
+  db.exec(HISTORY_SCHEMA + INBOX_SCHEMA);
+}
+
+/**
+ * Moves inbox rows into the clustered history, and compacts the history. Runs on the connection
+ * that writes the history: the worker's, or the hub's own when the tiers are in memory.
+ */
+export class SampleMerger {
+  private readonly stmts;
+  /** Inbox rows up to this id are in the history (this writer's view). */
+  private mergedThrough = 0;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = {
+      newest: db.prepare('SELECT MAX(id) FROM inbox.sample_inbox').pluck(),
+      move: db.prepare(
+        `INSERT OR IGNORE INTO history.samples (${SAMPLE_COLUMNS})
+           SELECT ${SAMPLE_COLUMNS} FROM inbox.sample_inbox WHERE id > @from AND id <= @to ORDER BY stream, t, region, line, probe, seq`,
+      ),
+      streams: db.prepare('INSERT OR IGNORE INTO history.sample_streams (stream) SELECT DISTINCT stream FROM inbox.sample_inbox WHERE id > @from AND id <= @to'),
+      rollUp: db.prepare(
+        `INSERT INTO history.sample_rollups (minute, stream, line, region, samples, connected, fps_sum, bitrate_sum, stall_ms, freeze_ms, max_gap_ms, latency_sum, latency_n)
+         SELECT (s.t / ${MINUTE}) * ${MINUTE} AS m, s.stream, s.line, s.region, COUNT(*), SUM(s.connected), SUM(s.fps), SUM(s.bitrate_bps),
+                SUM(s.stall_ms), SUM(s.freeze_ms), MAX(s.max_gap_ms), COALESCE(SUM(s.latency_ms), 0), COUNT(s.latency_ms)
+           FROM history.sample_streams AS st CROSS JOIN history.samples AS s
+          WHERE s.stream = st.stream AND s.t < @before GROUP BY m, s.stream, s.line, s.region
+         ON CONFLICT(stream, line, region, minute) DO UPDATE SET
+           samples = samples + excluded.samples, connected = connected + excluded.connected,
+           fps_sum = fps_sum + excluded.fps_sum, bitrate_sum = bitrate_sum + excluded.bitrate_sum,
+           stall_ms = stall_ms + excluded.stall_ms, freeze_ms = freeze_ms + excluded.freeze_ms,
+           max_gap_ms = MAX(max_gap_ms, excluded.max_gap_ms),
+           latency_sum = latency_sum + excluded.latency_sum, latency_n = latency_n + excluded.latency_n`,
+      ),
+      dropRaw: db.prepare('DELETE FROM history.samples WHERE stream IN (SELECT stream FROM history.sample_streams) AND t < ?'),
+      dropRollups: db.prepare('DELETE FROM history.sample_rollups WHERE minute < ?'),
+    };
+  }
+
+  /** Inbox rows up to this id are in the history. */
+  get merged(): number {
+    return this.mergedThrough;
+  }
+
+  /** Moves every inbox row not merged yet into the history, in one transaction; returns the newest id merged (0: none). */
+  merge(): number {
+    const to = (this.stmts.newest.get() as number | null) ?? 0;
+    if (to <= this.mergedThrough) return this.mergedThrough;
+    this.db.transaction(() => {
+      const range = { from: this.mergedThrough, to };
+      this.stmts.move.run(range);
+      this.stmts.streams.run(range);
+    })();
+    this.mergedThrough = to;
+    return to;
+  }
+
+  /** Merges, then rolls raw samples before `rawBefore` (whole minutes) into rollups and drops rollups before `rollupBefore`. */
+  compact(rawBefore: number, rollupBefore: number): { rolledUp: number; prunedRollups: number } {
+    this.merge();
+    // Only whole minutes are rolled up, so a minute is never split between raw and rollup rows.
+    const before = Math.floor(rawBefore / MINUTE) * MINUTE;
+    return this.db.transaction(() => {
+      this.stmts.rollUp.run({ before });
+      const rolledUp = this.stmts.dropRaw.run(before).changes;
+      const prunedRollups = this.stmts.dropRollups.run(rollupBefore).changes;
+      return { rolledUp, prunedRollups };
+    })();
+  }
+}
+
+/**
+ * The hub thread's side of the history: appends accepted samples to the inbox (durable on
+ * return), answers reads from both tiers, and deletes inbox rows once they are merged.
+ */
+export class SampleInbox {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    const where = `stream = @stream AND t >= @from AND t < @to AND (@line IS NULL OR line = @line) AND (@region IS NULL OR region = @region)`;
+    this.stmts = {
+      append: db.prepare(`INSERT INTO inbox.sample_inbox (${SAMPLE_COLUMNS}) VALUES (${SAMPLE_COLUMNS.split(',').map(() => '?').join(', ')})`),
+      highWater: db.prepare('INSERT INTO inbox.probe_seqs (probe, seq) VALUES (?, ?) ON CONFLICT(probe) DO UPDATE SET seq = MAX(seq, excluded.seq)'),
+      lastSeq: db.prepare('SELECT seq FROM inbox.probe_seqs WHERE probe = ?').pluck(),
+      // UNION, not UNION ALL: a row merged but not yet deleted from the inbox is in both tiers.
+      samples: db.prepare(
+        `SELECT ${SAMPLE_COLUMNS} FROM history.samples WHERE ${where}
+         UNION SELECT ${SAMPLE_COLUMNS} FROM inbox.sample_inbox WHERE ${where}
+         ORDER BY t, region, line`,
+      ),
+      rollups: db.prepare(
+        `SELECT * FROM history.sample_rollups WHERE stream = @stream AND minute >= @from AND minute < @to
+           AND (@line IS NULL OR line = @line) AND (@region IS NULL OR region = @region) ORDER BY minute, region, line`,
+      ),
+      dropMerged: db.prepare('DELETE FROM inbox.sample_inbox WHERE id <= ?'),
+      pending: db.prepare('SELECT COUNT(*) FROM inbox.sample_inbox').pluck(),
+    };
+  }
+
+  /** One transaction; identical resends are stored once (the history's key is the whole identity). */
+  append(samples: readonly Sample[]): void {
+    this.db.transaction(() => {
+      const high = new Map<string, number>();
+      for (const s of samples) {
+        this.stmts.append.run(sampleValues(s));
+        if (s.seq > (high.get(s.probe) ?? -1)) high.set(s.probe, s.seq);
+      }
+      for (const [probe, seq] of high) this.stmts.highWater.run(probe, seq);
+    })();
+  }
+
+  lastSeq(probe: string): number | undefined {
+    return (this.stmts.lastSeq.get(probe) as number | undefined) ?? undefined;
+  }
+
+  samples(q: SampleQuery): Sample[] {
+    return (this.stmts.samples.all(params(q)) as SampleRow[]).map(rowSample);
+  }
+
+  rollups(q: SampleQuery): SampleRollup[] {
+    return (this.stmts.rollups.all(params(q)) as RollupRow[]).map((r) => ({
+      minute: r.minute,
+      stream: r.stream,
+      line: r.line,
+      region: r.region,
+      samples: r.samples,
+      connectedRatio: r.connected / r.samples,
+      fpsAvg: r.fps_sum / r.samples,
+      bitrateAvg: r.bitrate_sum / r.samples,
+      stallMs: r.stall_ms,
+      freezeMs: r.freeze_ms,
+      maxGapMs: r.max_gap_ms,
+      latencyAvgMs: r.latency_n > 0 ? r.latency_sum / r.latency_n : null,
+    }));
+  }
+
+  /** The history holds every inbox row up to `through`. */
+  merged(through: number): void {
+    this.stmts.dropMerged.run(through);
+  }
+
+  /** Inbox rows (accepted, not merged or not yet deleted). */
+  get pending(): number {
+    return this.stmts.pending.get() as number;
+  }
+}
+
+interface RollupRow {
+  minute: number;
+  stream: string;
+  line: string;
+  region: string;
+  samples: number;
+  connected: number;
+  fps_sum: number;
+  bitrate_sum: number;
+  stall_ms: number;
+  freeze_ms: number;
+  max_gap_ms: number;
+  latency_sum: number;
+  latency_n: number;
+}
+
+function params(q: SampleQuery) {
+  return { stream: q.stream, from: q.from, to: q.to, line: q.line ?? null, region: q.region ?? null };
+}
