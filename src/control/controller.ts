@@ -65,6 +65,8 @@ export interface ControllerMetrics {
 export const ACTION_DELAY_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
 const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const satisfies readonly Topic[];
 const MAX_REMEMBERED = 10_000;
+/** Longest run of the timer's sweep before it yields to the event loop. */
+const SWEEP_SLICE_MS = 5;
 
 interface StreamSlot {
   cfg: StreamConfig;
@@ -96,6 +98,7 @@ export class Controller implements ControlSource {
   private unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private evaluating = false;
+  private sweeping = false;
   private again = new Set<string>();
   private started = false;
   private stopped = false;
@@ -133,7 +136,7 @@ export class Controller implements ControlSource {
       );
     }
     if (this.tickMs > 0) {
-      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer = setInterval(() => this.sweep(), this.tickMs);
       this.timer.unref?.();
     }
     return this;
@@ -157,9 +160,31 @@ export class Controller implements ControlSource {
     }
   }
 
-  /** Evaluates every stream (time-based policies: failback, hold-offs, pin expiry). */
+  /** Evaluates every stream now (time-based policies: failback, hold-offs, pin expiry). */
   tick(): void {
-    // One pass over the open incidents for every stream (not one per stream).
+    this.evaluateFrom([...this.slots.keys()], 0, Infinity);
+  }
+
+  /**
+   * The timer's tick: every stream once, in slices of SWEEP_SLICE_MS that yield to the event loop
+   * in between. 1,000 streams × 50 regions take 30–70 ms, and in one turn that held every probe's
+   * ack behind it; time-based policies do not mind a few ms (incident changes are evaluated at once, from the bus).
+   */
+  private sweep(): void {
+    if (this.sweeping) return; // the previous sweep is still going: it covers this tick
+    this.sweeping = true;
+    const ids = [...this.slots.keys()];
+    const slice = (start: number) => {
+      const next = this.stopped ? ids.length : this.evaluateFrom(ids, start, SWEEP_SLICE_MS);
+      if (next < ids.length) setImmediate(slice, next);
+      else this.sweeping = false;
+    };
+    slice(0);
+  }
+
+  /** Evaluates ids[start…] for up to `budgetMs` (at least one); returns the index to go on from. */
+  private evaluateFrom(ids: readonly string[], start: number, budgetMs: number): number {
+    // One pass over the open incidents for every stream of the slice (not one per stream).
     const byStream = new Map<string, IncidentView[]>();
     for (const inc of this.hub.incidents.open()) {
       if (inc.stream === undefined || !this.slots.has(inc.stream)) continue;
@@ -167,7 +192,13 @@ export class Controller implements ControlSource {
       if (!list) byStream.set(inc.stream, (list = []));
       list.push(incidentView(inc));
     }
-    for (const id of this.slots.keys()) this.evaluate(id, byStream.get(id) ?? []);
+    const until = performance.now() + budgetMs;
+    let i = start;
+    do {
+      this.evaluate(ids[i]!, byStream.get(ids[i]!) ?? []);
+      i++;
+    } while (i < ids.length && performance.now() < until);
+    return i;
   }
 
   /** Evaluates one stream now. Re-entrant calls (from our own side effects) are queued, not nested. */
