@@ -107,14 +107,20 @@ async function main(): Promise<void> {
     const base = hubUrl.replace('http', 'ws');
 
     // Simulated probes: hello, then each window one Sample per stream in batches of BATCH.
+    // `sent` counts the samples each probe put on its socket (offered load, counted where it is made).
     let window = 0;
+    const hubErrors: Record<string, number> = {};
+    // Highest seq the hub acked per probe (durable): sent − acked = the probe's unacked backlog.
+    const acked: number[] = [];
     const probes = await Promise.all(
       regions.map(async (region, i) => {
         const ws = new WebSocket(`${base}/probes`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
         probeSockets.push(ws);
         ws.on('message', (d) => {
-          const m = JSON.parse(d.toString()) as { type: string; id?: number; t0?: number };
+          const m = JSON.parse(d.toString()) as { type: string; id?: number; t0?: number; code?: string; seq?: number };
           if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong', id: m.id, t0: m.t0, t1: Date.now(), t2: Date.now() }));
+          if (m.type === 'ack' && typeof m.seq === 'number') acked[i] = m.seq;
+          if (m.type === 'error') hubErrors[m.code ?? '?'] = (hubErrors[m.code ?? '?'] ?? 0) + 1;
         });
         await new Promise<void>((resolve, reject) => {
           ws.once('open', () => resolve());
@@ -125,7 +131,9 @@ async function main(): Promise<void> {
           probe: `p-${region}`, region, stream: `s${s}`, line: 'primary', seq: 0, t: 0, windowMs: 1000, connected: true,
           fps: 25, bitrateBps: 1_500_000, width: 1280, height: 720, maxGapMs: 48, stallMs: 0, freezeMs: 0, latencyMs: 2100,
         }));
-        return { ws, samples, seq: Date.now() * 10 };
+        const seq = Date.now() * 10;
+        acked[i] = seq;
+        return { ws, samples, seq, seq0: seq, sent: 0 };
       }),
     );
     const sendWindow = (p: (typeof probes)[number]) => {
@@ -143,6 +151,7 @@ async function main(): Promise<void> {
           s.t = t;
         }
         p.ws.send(JSON.stringify({ type: 'samples', samples: batch }));
+        p.sent += batch.length;
       }
     };
 
@@ -172,9 +181,26 @@ async function main(): Promise<void> {
       }, (i * 1000) / PROBES),
     );
     timers.push(setInterval(() => window++, 1000));
+    const sentNow = () => probes.reduce((n, p) => n + p.sent, 0);
+    const ackedNow = () => probes.reduce((n, p, i) => n + (acked[i]! - p.seq0), 0);
+    const backlog: number[] = [];
+    timers.push(setInterval(() => backlog.push(sentNow() - ackedNow()), 1000));
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    type Health = { uplink: { stats: Record<string, number> } };
+    const healthz = async () => {
+      const at = performance.now();
+      const h = (await (await fetch(`${hubUrl}/healthz`)).json()) as Health;
+      return { stats: h.uplink.stats, tookMs: Math.round(performance.now() - at) };
+    };
+    // Every rate is counted here, between t0 and t0 + wall on this clock: offered = samples the
+    // probes sent, accepted = samples the hub acked (cumulative seq, written), sample events = what
+    // the workers got between 'measure' and 'stop'. Not the hub's /healthz counter: a loaded hub
+    // answers /healthz seconds late, so two reads of it bracket more than the measured interval
+    // (4.1 and 7.8 s late with the hub of cd2c536, before the topic index: 13,849/s "accepted"
+    // that way while 10,000/s were offered and sent = accepted = rows over the run).
     for (const w of workers) w.postMessage('measure');
-    const health0 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
+    const sent0 = sentNow();
+    const acked0 = ackedNow();
     const cpu0 = procCpuMs(hub.child.pid!);
     const self0 = process.cpuUsage();
     const t0 = performance.now();
@@ -182,16 +208,36 @@ async function main(): Promise<void> {
     const cpu = procCpuMs(hub.child.pid!) - cpu0;
     const wall = performance.now() - t0;
     const self = process.cpuUsage(self0);
+    const sent1 = sentNow();
+    const acked1 = ackedNow();
     for (const w of workers) w.postMessage('stop');
-    const health1 = (await (await fetch(`${hubUrl}/healthz`)).json()) as { uplink: { stats: { samplesAccepted: number } } };
+    const healthzMs = (await healthz()).tookMs;
     const rs = await Promise.all(results);
+
+    // Offered vs accepted vs stored over the whole run: stop the probes, wait for the hub to ack
+    // everything sent (at most 30 s), read its counters, stop it (it flushes) and count the rows
+    // in its SQLite file. Each sample once: sent = accepted = rows, no duplicates.
+    for (const t of timers) clearInterval(t);
+    const sentTotal = sentNow();
+    for (const until = performance.now() + 30_000; ackedNow() < sentTotal && performance.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    const end = (await healthz()).stats;
+    process.kill(hub.child.pid!, 'SIGTERM');
+    await hub.exited;
+    const rows = await storedSamples(join(dir, 'data', 'streamguard.db'));
 
     const lat = rs.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
     const result = {
       clients: CLIENTS,
       incidents: INCIDENTS,
-      acceptedPerS: Math.round(((health1.uplink.stats.samplesAccepted - health0.uplink.stats.samplesAccepted) / wall) * 1000),
+      offeredPerS: Math.round(((sent1 - sent0) / wall) * 1000),
+      acceptedPerS: Math.round(((acked1 - acked0) / wall) * 1000),
+      // Samples sent but not acked yet (hub behind), at t0 and at the end, and once a second from the start.
+      unackedAtStartEnd: [sent0 - acked0, sent1 - acked1],
+      unackedEachSecond: backlog.join(' '),
+      hubHealthzMs: healthzMs,
+      wholeRun: { sent: sentTotal, acked: ackedNow(), accepted: end.samplesAccepted, duplicate: end.samplesDuplicate, rejected: end.samplesRejected, rowsInStore: rows.rows, distinctInStore: rows.distinct, connects: end.connects },
+      hubErrorsToProbes: hubErrors,
       sampleEventsPerS: Math.round((lat.length / wall) * 1000),
       broadcastEventsReceived: rs.reduce((n, r) => n + r.broadcast, 0),
       droppedNotices: rs.reduce((n, r) => n + r.dropped, 0),
@@ -208,5 +254,33 @@ async function main(): Promise<void> {
     console.log(`${result.latencyP99Ms < 100 ? 'MET' : 'MISSED'} p99 < 100 ms (p99 ${result.latencyP99Ms} ms; hub used ${result.hubCpuPct} % of a core)`);
   } finally {
     await stopAll();
+  }
+}
+
+/**
+ * Sample rows in the hub's SQLite files after it stopped, and how many distinct (probe, seq):
+ * the samples table of the hub's database, or (the two-tier history) the history file's samples
+ * plus the inbox rows not merged yet, whichever exist.
+ */
+async function storedSamples(dbFile: string): Promise<{ rows: number; distinct: number }> {
+  const { default: Database } = await import('better-sqlite3');
+  const { existsSync } = await import('node:fs');
+  const db = new Database(dbFile);
+  try {
+    const base = dbFile.replace(/\.db$/, '');
+    const parts: string[] = [];
+    const has = (schema: string, table: string) => !!db.prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE type = 'table' AND name = ?`).get(table);
+    if (has('main', 'samples')) parts.push('SELECT probe, seq FROM main.samples');
+    for (const [file, schema, table] of [[`${base}.samples.db`, 'h', 'samples'], [`${base}.inbox.db`, 'i', 'sample_inbox']] as const) {
+      if (!existsSync(file)) continue;
+      db.prepare('ATTACH DATABASE ? AS ?').run(file, schema);
+      if (has(schema, table)) parts.push(`SELECT probe, seq FROM ${schema}.${table}`);
+    }
+    if (parts.length === 0) return { rows: NaN, distinct: NaN };
+    const all = parts.join(' UNION ALL ');
+    const r = db.prepare(`SELECT count(*) AS n, (SELECT count(*) FROM (SELECT DISTINCT probe, seq FROM (${all}))) AS u FROM (${all})`).get() as { n: number; u: number };
+    return { rows: r.n, distinct: r.u };
+  } finally {
+    db.close();
   }
 }
