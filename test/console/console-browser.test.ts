@@ -4,21 +4,17 @@
  * back by clicking; a line's live preview shows frames and its ffmpeg is gone once it is closed.
  * Screenshots in test-artifacts/console/.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { gone } from '../helpers/gone.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/console');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`test/console: ${CHROMIUM} missing, browser tests skipped (install it: bash scripts/install-chromium.sh)`);
+import { ARTIFACTS, haveChromium, launchChromium } from './chromium.ts';
 
 let lab: Lab;
 let hub: HubHandle;
@@ -27,7 +23,6 @@ let page: Page;
 
 describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     lab = await startLab({ streams: [{ id: 's1', protocols: ['rtmp'] }] });
     const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv') });
     hub = await startHub(
@@ -39,12 +34,7 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
       }),
       { tickets: false },
     );
-    // A fresh profile every run (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'sg-chromium-')), {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1100, height: 700 },
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   }, 40_000);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, regionsOf, SPARK_POINTS, sparkPoints } from '../../src/console/public/grid-model.js';
+import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, featureFlags, regionsOf, SPARK_POINTS, sparkPoints } from '../../src/console/public/grid-model.js';
 
 const state = (over: Record<string, unknown> = {}) => ({
   at: 1000,
@@ -45,5 +45,11 @@ describe('console grid model', () => {
   it('sparkPoints scales to the box, right-aligned, skipping gaps', () => {
     expect(sparkPoints([], 10, 10)).toBe('');
     expect(sparkPoints([NaN, 5, 10], 59, 10)).toBe('58.0,5.0 59.0,0.0');
+  });
+
+  it('feature flags: every known feature, enabled unless the state says otherwise, plus flags the state alone names', () => {
+    expect(featureFlags({}, ['gifts', 'co-hosting'])).toEqual([['co-hosting', true], ['gifts', true]]);
+    expect(featureFlags({ gifts: false, beauty: false }, ['gifts'])).toEqual([['beauty', false], ['gifts', false]]);
+    expect(featureFlags(undefined, [])).toEqual([]);
   });
 });

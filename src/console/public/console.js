@@ -1,6 +1,7 @@
-// The console page: one /ws connection, the grid model from grid-model.js, DOM rendering, buttons.
+// The console page: one /ws connection (plus the public feature-flags route for the names of the
+// features a policy knows), the grid model from grid-model.js, DOM rendering, buttons.
 import { openPreview } from './preview.js';
-import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, regionsOf, seriesKey, SPARK_FIELDS, sparkPoints } from './grid-model.js';
+import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, featureFlags, regionsOf, seriesKey, SPARK_FIELDS, sparkPoints } from './grid-model.js';
 
 const TOKEN_KEY = 'streamguard.token';
 const $ = (id) => document.getElementById(id);
@@ -12,6 +13,8 @@ let role = 'viewer';
 let refreshTimer;
 /** incident id → its timeline entries, for the incidents whose timeline is open. */
 const timelines = new Map();
+/** stream id → the feature modules its policy knows (`state` only has the flags that changed). */
+const knownFeatures = new Map();
 
 function request(type, fields = {}) {
   const id = nextId++;
@@ -24,10 +27,15 @@ function connect() {
   ws = new WebSocket(url);
   ws.onmessage = (m) => onMessage(JSON.parse(m.data));
   ws.onclose = (e) => {
-    setConn(false, e.code === 4401 ? 'unauthorized' : 'disconnected');
     for (const p of pending.values()) p.reject(new Error('disconnected'));
     pending.clear();
-    if (e.code === 4401) return showLogin('wrong token');
+    // 4401: the hub refused the token or waited too long for one; the form reconnects on submit.
+    if (e.code === 4401) {
+      setConn(false, 'signed out');
+      $('login').hidden = false;
+      return;
+    }
+    setConn(false, 'disconnected');
     setTimeout(connect, 2000);
   };
 }
@@ -44,18 +52,21 @@ async function onMessage(msg) {
 }
 
 async function onHello(hello) {
-  if (!hello.authenticated) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) return showLogin(hello.mode === 'locked' ? 'this hub is locked: configure auth.tokens' : '');
-    try {
-      const who = await request('auth', { token });
-      return start(who);
-    } catch {
-      sessionStorage.removeItem(TOKEN_KEY);
-      return;
-    }
+  if (hello.authenticated) return start({ name: hello.name, role: hello.role });
+  if (sessionStorage.getItem(TOKEN_KEY)) return signIn();
+  showLogin('');
+}
+
+/** Sends the tab's token on the open, not yet authenticated socket. */
+async function signIn() {
+  let who;
+  try {
+    who = await request('auth', { token: sessionStorage.getItem(TOKEN_KEY) });
+  } catch (err) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    return showLogin(`sign-in refused: ${err.message}`);
   }
-  start({ name: hello.name, role: hello.role });
+  start(who);
 }
 
 async function start(who) {
@@ -65,9 +76,20 @@ async function start(who) {
   $('login').hidden = true;
   setConn(true, 'live');
   const state = await request('state');
+  await Promise.all(state.streams.map((s) => loadKnownFeatures(s.id)));
   model = applyState(model, state);
   await request('subscribe', { topics: ['health', 'incidents', 'actions', ...state.streams.map((s) => `samples:${s.id}`)] });
   render();
+}
+
+/** The public flags route lists every feature the policy knows, with its default. */
+async function loadKnownFeatures(stream) {
+  try {
+    const res = await fetch(`/api/v1/streams/${encodeURIComponent(stream)}/features`);
+    knownFeatures.set(stream, res.ok ? Object.keys((await res.json()).features) : []);
+  } catch {
+    knownFeatures.set(stream, []);
+  }
 }
 
 function onEvent(topic, data) {
@@ -116,8 +138,12 @@ function showLogin(error) {
 $('login').addEventListener('submit', (e) => {
   e.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, $('token').value);
-  ws?.close();
+  $('token').value = '';
   $('login').hidden = true;
+  $('login-error').textContent = '';
+  // A socket still connecting signs in from its hello.
+  if (ws.readyState === WebSocket.OPEN) signIn();
+  else if (ws.readyState !== WebSocket.CONNECTING) connect();
 });
 
 /** Runs an operator command with the reason from the header input (or a prompt). */
@@ -178,8 +204,14 @@ function render() {
         ),
       ),
     );
-    const features = Object.entries(s.features ?? {}).map(([f, st]) =>
-      el('span', {}, ` ${f}: ${st.enabled ? 'on' : 'off'} (${st.by}) `, opButton(st.enabled ? 'off' : 'on', `feature-${s.id}-${f}`, () => command('feature', { stream: s.id, feature: f, enabled: !st.enabled })), opButton('auto', `feature-auto-${s.id}-${f}`, () => command('feature', { stream: s.id, feature: f, enabled: 'auto' }))),
+    const features = featureFlags(s.features, knownFeatures.get(s.id) ?? []).map(([f, enabled]) =>
+      el(
+        'span',
+        { 'data-testid': `feature-state-${s.id}-${f}` },
+        ` ${f}: ${enabled ? 'on' : 'off'} `,
+        opButton(enabled ? 'turn off' : 'turn on', `feature-${s.id}-${f}`, () => command('feature', { stream: s.id, feature: f, enabled: !enabled })),
+        opButton('auto', `feature-auto-${s.id}-${f}`, () => command('feature', { stream: s.id, feature: f, enabled: 'auto' })),
+      ),
     );
     const foot = el(
       'tr',

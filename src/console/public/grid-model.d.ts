@@ -21,4 +21,5 @@ export function applySample(model: GridModel, sample: unknown): GridModel;
 export function seriesKey(stream: string, line: string, region: string): string;
 export function regionsOf(model: GridModel): string[];
 export function cellLevel(model: GridModel, stream: string, line: string, region: string): CellLevel;
+export function featureFlags(served: Record<string, boolean> | undefined, knownNames: readonly string[]): [string, boolean][];
 export function sparkPoints(values: readonly number[], w: number, h: number): string;

@@ -64,6 +64,15 @@ export function cellLevel(model, stream, line, region) {
   return level;
 }
 
+/**
+ * A stream's feature modules as `[name, enabled]`, sorted: `state` carries only the flags that
+ * differ from the default (absent = enabled), so the names the policy knows come separately.
+ */
+export function featureFlags(served, knownNames) {
+  const names = new Set([...knownNames, ...Object.keys(served ?? {})]);
+  return [...names].sort().map((f) => [f, served?.[f] ?? true]);
+}
+
 /** An SVG polyline `points` attribute for a series (gaps skipped), scaled into w×h. */
 export function sparkPoints(values, w, h) {
   const finite = values.filter((v) => Number.isFinite(v));
