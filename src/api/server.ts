@@ -91,7 +91,13 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
       probes,
       localProbeLines: opts.localProbes?.() ?? 0,
       openIncidents: hub.incidents.open().length,
-      samples: { accepted: ingest.accepted, rejected: ingest.rejected, written: ingest.written, pending: ingest.pending },
+      samples: {
+        accepted: ingest.accepted,
+        rejected: ingest.rejected,
+        written: ingest.written,
+        pending: ingest.pending,
+        ...(hub.store.unmerged && { unmerged: hub.store.unmerged() }),
+      },
       ...(opts.uplink && { uplink: opts.uplink() }),
     };
   }

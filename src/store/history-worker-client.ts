@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
-import type { SampleInbox, SampleFiles } from './sample-history.ts';
+import type { SampleFiles } from './sample-history.ts';
 
 export interface HistoryWorkerData {
   files: Exclude<SampleFiles, 'memory'>;
@@ -34,7 +34,8 @@ export class HistoryWorkerClient {
 
   constructor(
     private readonly data: HistoryWorkerData,
-    private readonly inbox: SampleInbox,
+    /** The worker merged inbox rows up to `through` into the history. */
+    private readonly onMerged: (through: number) => void,
     private readonly log: Logger | undefined,
   ) {
     this.spawn();
@@ -76,7 +77,7 @@ export class HistoryWorkerClient {
   private onMessage(m: FromHistoryWorker): void {
     switch (m.type) {
       case 'merged':
-        if (!this.closed) this.inbox.merged(m.through);
+        if (!this.closed) this.onMerged(m.through);
         return;
       case 'compacted': {
         const w = this.waiting.get(m.id);

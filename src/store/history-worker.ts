@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachSampleFiles, SampleMerger } from './sample-history.ts';
 import type { HistoryWorkerData, ToHistoryWorker, FromHistoryWorker } from './history-worker-client.ts';
@@ -9,6 +10,13 @@ import type { HistoryWorkerData, ToHistoryWorker, FromHistoryWorker } from './hi
  * never checkpoints it, so its appends never wait on a checkpoint); compaction runs here too.
  */
 const { files, mergeEveryMs, cacheMiB } = workerData as HistoryWorkerData;
+// Merging can wait; acks cannot. On Linux a nice value is per thread, so this lowers only this
+// thread: when the cores are busy, the hub's event loop runs first.
+try {
+  setPriority(10);
+} catch {
+  // not permitted here: merging at normal priority is still correct
+}
 const port = parentPort!;
 const db = new Database(':memory:', { timeout: 5000 });
 attachSampleFiles(db, files, cacheMiB);

@@ -66,6 +66,8 @@ export interface Store {
   /** Highest seq of a probe ever stored, for dedup across hub restarts. */
   lastSeq(probe: string): number | undefined;
   samples(query: SampleQuery): Sample[];
+  /** Written samples not yet in the sample history's by-stream order (a growing number: the merge is behind). */
+  unmerged?(): number;
   rollups(query: SampleQuery): SampleRollup[];
   /** Rolls raw samples older than `rawBefore` into minutes, drops rollups older than `rollupBefore`. */
   compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }>;

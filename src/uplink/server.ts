@@ -24,7 +24,7 @@ import {
  *
  *   upgrade ─▶ token → probe identity (else close 4401) ─▶ hello (region must match, else 4403)
  *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ hub.ingest (validated)
- *           ─▶ group commit: one hub.flush() per event-loop turn ─▶ cumulative ack per probe
+ *           ─▶ group commit: one hub.flush() per event-loop turn (or per FLUSH_AT_SAMPLES) ─▶ cumulative ack per probe
  *
  * Never throws on probe input: malformed, forbidden or oversized messages are refused with a
  * reason (an `error` message, or close 1009 for oversized frames) and counted; a connection that
@@ -90,6 +90,12 @@ interface PendingAck {
 }
 
 const PROBE_TYPES = new Set(['hello', 'samples', 'ping', 'pong']);
+/**
+ * Commit and ack at once when this many samples wait, instead of at the end of the event-loop
+ * turn: when many probes' batches arrive in one turn, the first ones' acks need not wait for the
+ * last ones to be handled. Small messages still share a commit per turn.
+ */
+const FLUSH_AT_SAMPLES = 250;
 const CLOCK_SAMPLES = 16;
 
 export class UplinkServer {
@@ -122,6 +128,8 @@ export class UplinkServer {
   /** Acks waiting for the next durable write, per probe id. */
   private readonly pendingAcks = new Map<string, PendingAck>();
   private flushScheduled = false;
+  /** Samples handled since the last commit. */
+  private unflushed = 0;
   private flushRetry: NodeJS.Timeout | undefined;
   private readonly beat: NodeJS.Timeout;
   private version = 0;
@@ -389,6 +397,7 @@ export class UplinkServer {
       const r = this.hub.ingest(s);
       if (r.ok) {
         this.stats.samplesAccepted++;
+        this.unflushed++;
         last = seq;
       } else if (r.error.startsWith('store backlog full') || r.error === 'hub is stopping') {
         backlog = r.error;
@@ -407,7 +416,8 @@ export class UplinkServer {
     } else if (last >= 0) {
       this.pendingAcks.set(id, { seq: last, rejected });
     }
-    this.scheduleFlush();
+    if (this.unflushed >= FLUSH_AT_SAMPLES && !this.flushRetry) this.flushAndAck();
+    else this.scheduleFlush();
     if (backlog) this.send(conn, { type: 'error', code: 'backlog', message: backlog, retryAfterMs: 1000 });
   }
 
@@ -425,6 +435,7 @@ export class UplinkServer {
     if (this.pendingAcks.size === 0) return;
     try {
       this.hub.flush();
+      this.unflushed = 0;
     } catch (err) {
       this.stats.flushFailures++;
       this.log?.error({ err, probes: this.pendingAcks.size }, 'writing probe samples failed: acks withheld, retrying in 1 s');

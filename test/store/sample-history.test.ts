@@ -34,13 +34,28 @@ describe('sample history (inbox → merge → history)', () => {
     const through = merger.merge();
     expect(count('history.samples')).toBe(4);
     expect(s1()).toEqual([1, 4]); // in both tiers: once
-    inbox.merged(through);
+    inbox.dropMerged(through);
     expect(count('inbox.sample_inbox')).toBe(0);
     expect(s1()).toEqual([1, 4]);
 
     inbox.append([sample(7)]); // ids go on after the emptied inbox (AUTOINCREMENT), or the merge would skip it
     expect(merger.merge()).toBeGreaterThan(through);
     expect(s1()).toEqual([1, 4, 7]);
+  });
+
+  it('drops merged rows a slice at a time, and only merged ones', () => {
+    const { inbox, db, count } = tiers();
+    const merger = new SampleMerger(db);
+    inbox.append([1, 2, 3, 4, 5].map((k) => sample(k)));
+    const through = merger.merge();
+    inbox.append([sample(6)]); // after the merge: stays
+    expect(inbox.dropMerged(through, 2)).toBe(true);
+    expect(count('inbox.sample_inbox')).toBe(4);
+    expect(inbox.dropMerged(through, 2)).toBe(true);
+    expect(inbox.dropMerged(through, 2)).toBe(false);
+    expect(count('inbox.sample_inbox')).toBe(1);
+    expect(inbox.pending).toBe(1);
+    expect(inbox.samples({ stream: 's0', from: 0, to: 1e9 }).map((s) => s.seq)).toEqual([3, 6]);
   });
 
   it('a merge repeated after a crash (before the inbox delete) stores nothing twice', () => {
@@ -57,7 +72,7 @@ describe('sample history (inbox → merge → history)', () => {
     const { inbox, db } = tiers();
     const merger = new SampleMerger(db);
     inbox.append([sample(5), sample(9, { probe: 'p2' }), sample(6)]);
-    inbox.merged(merger.merge());
+    inbox.dropMerged(merger.merge());
     merger.compact(1e9, 0);
     expect(inbox.samples({ stream: 's0', from: 0, to: 1e9 })).toEqual([]); // rolled up
     expect(inbox.lastSeq('p1')).toBe(6);
@@ -78,7 +93,7 @@ describe('sample history (inbox → merge → history)', () => {
       store.addSamples(Array.from({ length: 300 }, (_, i) => sample(i + 1)));
       const history = new Database(join(dir, 'worker.samples.db'), { readonly: true });
       await until('300 rows in the history file', () => (history.prepare('SELECT COUNT(*) FROM samples').pluck().get() as number) === 300);
-      await until('the merged inbox rows deleted', () => store.inboxPending === 0);
+      await until('the merged inbox rows deleted', () => store.unmerged() === 0);
       history.close();
       expect(store.samples({ stream: 's2', from: 0, to: 1e9 })).toHaveLength(100);
     } finally {
@@ -117,7 +132,7 @@ describe('sample history (inbox → merge → history)', () => {
       expect(seqs()).toHaveLength(5000);
       expect(store.lastSeq('p1')).toBe(5000);
       // After the new worker's merge: still exactly once.
-      await until('the inbox merged', () => store.inboxPending === 0);
+      await until('the inbox merged', () => store.unmerged() === 0);
       expect(seqs()).toHaveLength(5000);
     } finally {
       store.close();
