@@ -43,6 +43,17 @@ describe('sample history (inbox → merge → history)', () => {
     expect(s1()).toEqual([1, 4, 7]);
   });
 
+  it('finds every row of a large batch in the inbox before any merge (rows written 25 per statement)', () => {
+    const { inbox } = tiers();
+    inbox.append(Array.from({ length: 61 }, (_, i) => sample(i + 1)));
+    inbox.append([sample(62)]);
+    for (const k of [0, 1, 2]) {
+      const want = Array.from({ length: 62 }, (_, i) => i + 1).filter((seq) => seq % 3 === k);
+      expect(inbox.samples({ stream: `s${k}`, from: 0, to: 1e9 }).map((s) => s.seq)).toEqual(want);
+    }
+    expect(inbox.pending).toBe(62);
+  });
+
   it('drops merged rows a slice at a time, and only merged ones', () => {
     const { inbox, db, count } = tiers();
     const merger = new SampleMerger(db);
