@@ -92,6 +92,8 @@ describe('failover against the lab', () => {
     const start = await lab.applyFault({ stream: 's1', line: 'primary', kind: 'start' });
     const back = await until('the failback', async () => ((await play()).line === 'primary' ? Date.now() : undefined), 20_000);
     expect(back - start.startedAt).toBeGreaterThanOrEqual(4000);
+    // /play changes at once; the webhook actuator runs in the background after it.
+    await until('the failback webhook', async () => received.filter((r) => r.type === 'switch').length >= 2 || undefined, 10_000);
     expect(received.filter((r) => r.type === 'switch').map((r) => `${r.from}>${r.to}`)).toEqual(['primary>backup', 'backup>primary']);
     // Exactly once per action id (idempotency key).
     expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
