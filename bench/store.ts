@@ -82,7 +82,9 @@ const c0 = performance.now();
 const c = await store.compact(T0 + 10 * 60_000 * 60, 0);
 const cs = (performance.now() - c0) / 1000;
 console.log(`compact: rolled up ${c.rolledUp.toLocaleString('en-US')} raw samples in ${cs.toFixed(2)} s (${Math.round(c.rolledUp / cs).toLocaleString('en-US')} samples/s); table had ${rows.toLocaleString('en-US')} rows`);
-console.log(`db file ${(statSync(file).size / 1e6).toFixed(0)} MB (${Math.round(statSync(file).size / rows)} B/sample before compaction incl. WAL checkpointed pages)`);
+// The hub's file plus the sample history's two (src/store/sample-history.ts).
+const bytes = [file, file.replace(/\.db$/, '.samples.db'), file.replace(/\.db$/, '.inbox.db')].reduce((n, f) => n + statSync(f).size, 0);
+console.log(`db files ${(bytes / 1e6).toFixed(0)} MB (${Math.round(bytes / rows)} B/sample after compaction, WAL checkpointed pages included)`);
 store.close();
 rmSync(dir, { recursive: true, force: true });
 const ok = results.find((r) => r.batch === 1000 && r.label.startsWith('write'))!.perSec >= 60_000;
