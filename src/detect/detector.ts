@@ -63,9 +63,6 @@ export interface StepResult {
   events: IncidentEvent[];
 }
 
-const NO_EVENTS: IncidentEvent[] = [];
-Object.freeze(NO_EVENTS);
-
 export function compileDetector(config: DetectorConfig = {}): DetectorContext {
   const settings = DetectorSettingsSchema.parse(config.settings ?? {});
   const streams = new Map<string, StreamConfig>();
@@ -78,8 +75,9 @@ export function createDetectorState(): DetectorState {
 }
 
 export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
-  let events: IncidentEvent[] = NO_EVENTS;
-  const out = (): IncidentEvent[] => (events === NO_EVENTS ? (events = []) : events);
+  // A plain array, not a lazily allocating closure: a closure per sample cost more (tsx's
+  // keep-names wrapper names every function it creates: ≈ 1.4 % of the hub's CPU at 50k/s).
+  const events: IncidentEvent[] = [];
 
   if ('seq' in input) {
     const sample = input;
@@ -89,7 +87,7 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       p = createProbeState(sample.probe, sample.region, now, ctx.settings.heartbeatMs ?? sample.windowMs);
       state.probes.set(sample.probe, p);
     }
-    if (touchProbe(p, now, sample.windowMs, ctx.settings)) unblind(ctx, state, p, now, out());
+    if (touchProbe(p, now, sample.windowMs, ctx.settings)) unblind(ctx, state, p, now, events);
 
     let lines = p.views.get(sample.stream);
     if (!lines) {
@@ -106,11 +104,11 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       const c = res.change;
       if (c.from === 'down') p.downCount--;
       if (c.to === 'down') p.downCount++;
-      onViewChange(ctx, state, p, sample.stream, now, out);
+      onViewChange(ctx, state, p, sample.stream, now, events);
     } else if (!view && res.state.level !== 'down' && hasP0(state, sample.stream)) {
       // A line's first view that is not down refutes "the whole stream is down" (e.g. the backup
       // reporting for the first time after the start-up grace, or after a restart).
-      onViewChange(ctx, state, p, sample.stream, now, out);
+      onViewChange(ctx, state, p, sample.stream, now, events);
     }
   } else if (input.type === 'heartbeat') {
     let p = state.probes.get(input.probe);
@@ -118,25 +116,25 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       p = createProbeState(input.probe, input.region, now, ctx.settings.heartbeatMs ?? input.intervalMs ?? 1000);
       state.probes.set(input.probe, p);
     }
-    if (touchProbe(p, now, input.intervalMs, ctx.settings)) unblind(ctx, state, p, now, out());
+    if (touchProbe(p, now, input.intervalMs, ctx.settings)) unblind(ctx, state, p, now, events);
   } else {
     for (const p of state.probes.values()) {
       if (p.blind !== 'silent' && isSilent(p, now, ctx.settings)) {
         if (p.blind === 'all-failing') state.allFailing.delete(p);
-        blind(ctx, state, p, 'silent', now, out());
+        blind(ctx, state, p, 'silent', now, events);
       }
     }
     // All-failing ends on a tick, once a whole window has been ingested: the probe sees again, or
     // the other regions stopped seeing the streams fine (a real outage: its views count again).
     // Deciding per sample would re-open and withdraw incidents view by view within one window.
     for (const p of state.allFailing) {
-      if (!isAllFailing(p, state.streams, state.probes, ctx.settings)) unblind(ctx, state, p, now, out());
+      if (!isAllFailing(p, state.streams, state.probes, ctx.settings)) unblind(ctx, state, p, now, events);
     }
     if (state.awaiting.size > 0) {
       for (const sv of state.awaiting) {
         if (now < (sv.graceUntil ?? 0)) continue;
         state.awaiting.delete(sv);
-        grade(ctx, state, sv, now, out());
+        grade(ctx, state, sv, now, events);
       }
     }
     if (state.restored.size > 0) {
@@ -145,7 +143,7 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
         if (now - at < grace) continue;
         state.restored.delete(stream);
         const sv = state.streams.get(stream);
-        if (sv) grade(ctx, state, sv, now, out());
+        if (sv) grade(ctx, state, sv, now, events);
       }
     }
   }
@@ -188,10 +186,10 @@ function streamViews(ctx: DetectorContext, state: DetectorState, id: string): St
   return sv;
 }
 
-function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, now: number, out: () => IncidentEvent[]): void {
+function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, now: number, out: IncidentEvent[]): void {
   if (p.blind !== false) return; // excluded from grading; all-failing is re-checked on ticks
-  if (p.downCount === p.viewCount && isAllFailing(p, state.streams, state.probes, ctx.settings)) blind(ctx, state, p, 'all-failing', now, out());
-  else grade(ctx, state, state.streams.get(stream)!, now, out());
+  if (p.downCount === p.viewCount && isAllFailing(p, state.streams, state.probes, ctx.settings)) blind(ctx, state, p, 'all-failing', now, out);
+  else grade(ctx, state, state.streams.get(stream)!, now, out);
 }
 
 function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
