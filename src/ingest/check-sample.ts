@@ -34,23 +34,28 @@ export type SampleCheck = { sample: Sample; error?: undefined } | { sample?: und
 export function checkSample(input: unknown): SampleCheck {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}` };
   const o = input as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
   let issues: string[] | undefined;
   for (const [key, rule] of REQUIRED) {
     const v = o[key];
     const bad = v === undefined ? 'required' : rule(v);
-    if (bad === undefined) out[key] = v;
-    else (issues ??= []).push(`${key}: ${bad}`);
+    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
   }
   for (const [key, rule] of OPTIONAL) {
     const v = o[key];
     if (v === undefined) continue;
     const bad = rule(v);
-    if (bad === undefined) out[key] = v;
-    else (issues ??= []).push(`${key}: ${bad}`);
+    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
   }
   if (issues) return { error: `invalid sample: ${issues.join('; ')}` };
-  return { sample: out as unknown as Sample };
+  // Built as one literal in one field order, so every accepted sample has the same shape for the
+  // code that reads it next (detector, metrics, store); optional fields follow when present.
+  const v = o as unknown as Sample;
+  const sample: Sample = {
+    probe: v.probe, region: v.region, stream: v.stream, line: v.line, seq: v.seq, t: v.t, windowMs: v.windowMs, connected: v.connected,
+    fps: v.fps, bitrateBps: v.bitrateBps, maxGapMs: v.maxGapMs, stallMs: v.stallMs, freezeMs: v.freezeMs,
+  };
+  for (const [key] of OPTIONAL) if (o[key] !== undefined) (sample as unknown as Record<string, unknown>)[key] = o[key];
+  return { sample };
 }
 
 function kind(v: unknown): string {
