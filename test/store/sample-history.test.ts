@@ -4,6 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from '../../src/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor } from '../../src/store/sample-history.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
@@ -107,6 +109,30 @@ describe('sample history (inbox → merge → history)', () => {
       await until('the merged inbox rows deleted', () => store.unmerged() === 0);
       history.close();
       expect(store.samples({ stream: 's2', from: 0, to: 1e9 })).toHaveLength(100);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a history worker that dies is replaced, and merging goes on from the inbox', async () => {
+    const file = join(dir, 'respawn.db');
+    const errors: unknown[] = [];
+    const logger = { error: (o: unknown) => errors.push(o), warn: () => undefined, info: () => undefined } as unknown as Logger;
+    const store = new SqliteStore(file, { mergeEveryMs: 20, logger });
+    try {
+      store.addSamples([sample(1), sample(2)]);
+      await until('first merge', () => store.unmerged() === 0);
+      // Kill the thread as a crash would (its handle is private to the store).
+      const client = (store as unknown as { worker: { worker: Worker } }).worker;
+      await client.worker.terminate();
+      store.addSamples([sample(3), sample(4)]);
+      expect(store.unmerged()).toBe(2); // durable in the inbox meanwhile
+      expect(store.samples({ stream: 's0', from: 0, to: 1e9 }).map((s) => s.seq)).toEqual([3]);
+      await until('merged by the new worker', () => store.unmerged() === 0, 10_000);
+      const history = new Database(join(dir, 'respawn.samples.db'), { readonly: true });
+      expect(history.prepare('SELECT seq FROM samples ORDER BY seq').pluck().all()).toEqual([1, 2, 3, 4]);
+      history.close();
+      expect(errors.length).toBeGreaterThan(0); // the exit was logged
     } finally {
       store.close();
     }
