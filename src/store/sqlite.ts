@@ -31,6 +31,8 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** How often the history worker merges the inbox into the sample history (default 1000 ms: at 50k samples/s a merge of 1 s of rows costs half as much per sample as one of 250 ms, bench/sample-table.ts). */
   mergeEveryMs?: number;
+  /** Checkpoint period of the hub's own file (incidents, audit, outbox: small writes); default 5000 ms. */
+  checkpointEveryMs?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
   private readonly inbox: SampleInbox;
   private readonly worker: HistoryWorkerClient | undefined;
   private readonly inlineMerger: SampleMerger | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -58,11 +61,12 @@ export class SqliteStore implements Store {
     else {
       // Merged rows leave the inbox a slice per event-loop turn, between acks.
       const drop = (through: number) => {
-        if (!this.db.open) return;
-        if (this.inbox.dropMerged(through, DROP_SLICE_ROWS)) return void setImmediate(drop, through);
-        // This connection never checkpoints on commit (below); its own file's WAL is small.
-        this.db.pragma('main.wal_checkpoint(PASSIVE)');
+        if (this.db.open && this.inbox.dropMerged(through, DROP_SLICE_ROWS)) setImmediate(drop, through);
       };
+      // This connection never checkpoints on commit (openChecked): its own file is checkpointed
+      // here, whether or not samples flow (the history worker checkpoints the inbox).
+      this.checkpointTimer = setInterval(() => this.db.open && this.db.pragma('main.wal_checkpoint(PASSIVE)'), opts.checkpointEveryMs ?? 5000);
+      this.checkpointTimer.unref();
       this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs ?? 1000, cacheMiB: 64 }, drop, opts.logger);
     }
     this.stmts = {
@@ -157,6 +161,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    clearInterval(this.checkpointTimer);
     this.worker?.close();
     if (this.db.open) this.db.close();
   }
@@ -193,7 +198,7 @@ function openChecked(file: string, sampleFiles: SampleFiles): Database.Database 
     attachSampleFiles(db, sampleFiles, 16);
     // No checkpoint on commit: it would also checkpoint the inbox on the ack path (a 1,000-page
     // checkpoint held one commit for ≈ 70 ms). The history worker checkpoints the inbox after
-    // each merge; the hub's own file is checkpointed after each merge too (see the constructor).
+    // each merge; the hub's own file is checkpointed on a timer (see the constructor).
     if (sampleFiles !== 'memory') db.pragma('wal_autocheckpoint = 0');
     migrate(db, file);
     db.exec('BEGIN IMMEDIATE; COMMIT');

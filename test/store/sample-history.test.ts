@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +133,25 @@ describe('sample history (inbox → merge → history)', () => {
       expect(history.prepare('SELECT seq FROM samples ORDER BY seq').pluck().all()).toEqual([1, 2, 3, 4]);
       history.close();
       expect(errors.length).toBeGreaterThan(0); // the exit was logged
+    } finally {
+      store.close();
+    }
+  });
+
+  it("the hub's own file is checkpointed on a timer, so its WAL stays bounded with no samples flowing", async () => {
+    const file = join(dir, 'checkpoint.db');
+    const store = new SqliteStore(file, { checkpointEveryMs: 50 });
+    const round = () => {
+      for (let i = 0; i < 300; i++) store.audit({ t: i, actor: 'a', action: 'x', target: 'y', reason: 'r'.repeat(200) });
+      return statSync(`${file}-wal`).size;
+    };
+    try {
+      const first = round();
+      for (let r = 0; r < 3; r++) {
+        await new Promise((resolve) => setTimeout(resolve, 200)); // a checkpoint ran: the WAL is reused from its start
+        round();
+      }
+      expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(first * 1.5);
     } finally {
       store.close();
     }
