@@ -175,9 +175,14 @@ export class Controller implements ControlSource {
     this.sweeping = true;
     const ids = [...this.slots.keys()];
     const slice = (start: number) => {
-      const next = this.stopped ? ids.length : this.evaluateFrom(ids, start, SWEEP_SLICE_MS);
-      if (next < ids.length) setImmediate(slice, next);
-      else this.sweeping = false;
+      let next = ids.length;
+      try {
+        if (!this.stopped) next = this.evaluateFrom(ids, start, SWEEP_SLICE_MS);
+      } finally {
+        // A throw ends this sweep, not every later one.
+        if (next < ids.length) setImmediate(slice, next);
+        else this.sweeping = false;
+      }
     };
     slice(0);
   }
