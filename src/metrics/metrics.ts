@@ -38,7 +38,8 @@ export class HubMetrics {
   readonly registry = new Registry();
   private readonly known: { streams: Map<string, Set<string>>; regions: Set<string> };
   private readonly regionSamples = new Map<string, number>();
-  private readonly views = new Map<string, View>();
+  /** Every view, for scrapes. */
+  private readonly views: View[] = [];
   /** The same views by stream → line → region: a sample finds its view without building a key string (≈ 5 % of the hub's CPU at 50k samples/s). */
   private readonly viewsByStream = new Map<string, Map<string, Map<string, View>>>();
   private readonly detectionDelay;
@@ -63,7 +64,7 @@ export class HubMetrics {
         labelNames: VIEW,
         registers: r,
         collect() {
-          for (const v of views.values()) {
+          for (const v of views) {
             const value = v.last[key];
             if (value !== undefined) this.set(v.labels, value);
           }
@@ -77,7 +78,7 @@ export class HubMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const v of views.values()) if (v.freezeSeconds > 0) this.inc(v.labels, v.freezeSeconds);
+        for (const v of views) if (v.freezeSeconds > 0) this.inc(v.labels, v.freezeSeconds);
       },
     });
     const regionSamples = this.regionSamples;
@@ -263,7 +264,7 @@ export class HubMetrics {
     if (v) return v;
     if (!this.known.streams.get(s.stream)?.has(s.line)) return undefined;
     v = { labels: { stream: s.stream, line: s.line, region: s.region }, last: {}, freezeSeconds: 0 };
-    this.views.set(`${s.stream}\u0000${s.line}\u0000${s.region}`, v);
+    this.views.push(v);
     let byLine = this.viewsByStream.get(s.stream);
     if (!byLine) this.viewsByStream.set(s.stream, (byLine = new Map()));
     let byRegion = byLine.get(s.line);

@@ -28,11 +28,17 @@ function post(m: FromHistoryWorker): void {
   port.postMessage(m);
 }
 
+/** Runs `work` (which may merge) and tells the hub when the merged id moved, so it drops those inbox rows. */
+function reportingMerges<T>(work: () => T): T {
+  const before = merger.merged;
+  const result = work();
+  if (merger.merged > before) post({ type: 'merged', through: merger.merged });
+  return result;
+}
+
 function mergeNow(): void {
   try {
-    const before = merger.merged;
-    const through = merger.merge();
-    if (through > before) post({ type: 'merged', through });
+    reportingMerges(() => merger.merge());
     db.pragma('inbox.wal_checkpoint(PASSIVE)');
   } catch (err) {
     post({ type: 'error', message: `merging samples into the history failed: ${(err as Error).message}` });
@@ -44,9 +50,7 @@ const timer = setInterval(mergeNow, mergeEveryMs);
 port.on('message', (m: ToHistoryWorker) => {
   if (m.type === 'compact') {
     try {
-      const before = merger.merged;
-      const result = merger.compact(m.rawBefore, m.rollupBefore);
-      if (merger.merged > before) post({ type: 'merged', through: merger.merged });
+      const result = reportingMerges(() => merger.compact(m.rawBefore, m.rollupBefore));
       post({ type: 'compacted', id: m.id, result });
     } catch (err) {
       post({ type: 'compacted', id: m.id, error: (err as Error).message });

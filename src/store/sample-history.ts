@@ -209,7 +209,7 @@ export class SampleInbox {
   }
 
   lastSeq(probe: string): number | undefined {
-    return (this.stmts.lastSeq.get(probe) as number | undefined) ?? undefined;
+    return this.stmts.lastSeq.get(probe) as number | undefined;
   }
 
   samples(q: SampleQuery): Sample[] {
