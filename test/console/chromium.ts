@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { ConfigSchema, type Config } from '../../src/config/schema.ts';
+import type { Lab } from '../../src/lab/index.ts';
 
 /** The browser tests of test/console: Debian's headless Chromium driven by playwright-core. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -18,5 +20,21 @@ export function launchChromium(): Promise<BrowserContext> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1100, height: 700 },
+  });
+}
+
+/**
+ * The hub both browser tests run: the lab's stream s1 (primary and backup over HTTP-FLV) seen
+ * from one region, failback held off 60 s so a line switched in a test stays; `control` adds to
+ * the default policy, `auth` is the config's auth section.
+ */
+export function consoleHubConfig(lab: Lab, extra: { control?: Record<string, unknown>; auth?: unknown } = {}): Config {
+  const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv') });
+  return ConfigSchema.parse({
+    hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-console-')) },
+    probe: { regions: ['a'] },
+    streams: [{ id: 's1', lines: { primary: line('primary'), backup: line('backup') } }],
+    control: { default: { holdOff: '60s', minDwell: '1s', ...extra.control } },
+    ...(extra.auth !== undefined && { auth: extra.auth }),
   });
 }

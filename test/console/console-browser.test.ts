@@ -4,17 +4,14 @@
  * back by clicking; a line's live preview shows frames and its ffmpeg is gone once it is closed.
  * Screenshots in test-artifacts/console/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../src/config/schema.ts';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { gone } from '../helpers/gone.ts';
-import { ARTIFACTS, haveChromium, launchChromium } from './chromium.ts';
+import { ARTIFACTS, consoleHubConfig, haveChromium, launchChromium } from './chromium.ts';
 
 let lab: Lab;
 let hub: HubHandle;
@@ -24,16 +21,7 @@ let page: Page;
 describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
   beforeAll(async () => {
     lab = await startLab({ streams: [{ id: 's1', protocols: ['rtmp'] }] });
-    const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv') });
-    hub = await startHub(
-      ConfigSchema.parse({
-        hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-console-')) },
-        probe: { regions: ['a'] },
-        streams: [{ id: 's1', lines: { primary: line('primary'), backup: line('backup') } }],
-        control: { default: { holdOff: '60s', minDwell: '1s' } },
-      }),
-      { tickets: false },
-    );
+    hub = await startHub(consoleHubConfig(lab), { tickets: false });
     browser = await launchChromium();
     page = await browser.newPage();
   }, 40_000);

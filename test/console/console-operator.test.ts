@@ -6,18 +6,16 @@
  * Screenshots in test-artifacts/console/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/hub/start.ts';
 import type { Incident } from '../../src/incidents/lifecycle.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { gone } from '../helpers/gone.ts';
 import { until } from '../helpers/until.ts';
-import { ARTIFACTS, haveChromium, launchChromium } from './chromium.ts';
+import { ARTIFACTS, consoleHubConfig, haveChromium, launchChromium } from './chromium.ts';
 
 const OPERATOR = { name: 'alice', token: randomBytes(12).toString('hex') };
 const VIEWER = { name: 'victor', token: randomBytes(12).toString('hex') };
@@ -92,13 +90,9 @@ describe.skipIf(!haveChromium)('web console sign-in and operator buttons in head
   beforeAll(async () => {
     before = new Set(descendants());
     lab = await startLab({ streams: [{ id: 's1', protocols: ['rtmp'] }] });
-    const line = (name: 'primary' | 'backup') => ({ url: lab.url('s1', name, 'http-flv') });
     hub = await startHub(
-      ConfigSchema.parse({
-        hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-console-op-')) },
-        probe: { regions: ['a'] },
-        streams: [{ id: 's1', lines: { primary: line('primary'), backup: line('backup') } }],
-        control: { default: { holdOff: '60s', minDwell: '1s', features: { 'av-sync-lag': [FEATURE] } } },
+      consoleHubConfig(lab, {
+        control: { features: { 'av-sync-lag': [FEATURE] } },
         auth: {
           tokens: [
             { name: OPERATOR.name, role: 'operator', tokenEnv: 'SG_CONSOLE_OPERATOR' },
