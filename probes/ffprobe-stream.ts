@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { ffprobePath } from '../src/media/binaries.ts';
+import { ffprobePath } from '../src/shared/binaries.ts';
 import { spawnChild } from './child.ts';
 import { parseProbeLine } from './ffprobe-output.ts';
 import type { ReaderSession, ReaderSink } from './readers/reader.ts';

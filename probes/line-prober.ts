@@ -1,5 +1,5 @@
 import type { Sample } from '../src/model/sample.ts';
-import { log, type Logger } from '../src/log.ts';
+import { log, type Logger } from '../src/shared/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { classifyEnd, type SessionEnd } from './classify.ts';
 import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { ffmpegPath } from '../../src/media/binaries.ts';
+import { ffmpegPath } from '../../src/shared/binaries.ts';
 import { spawnChild } from '../child.ts';
 import { FAST_PROBE_ARGS } from '../ffprobe-stream.ts';
 import { DecodedAnalyzer, defaultThresholds, type DecodedEvent, type DecodeThresholds } from './analyzer.ts';

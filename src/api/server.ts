@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../auth/auth.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Incident } from '../incidents/lifecycle.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { StoredIncident } from '../store/store.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Topic } from '../hub/bus.ts';
 import { formatIncidentLine } from '../hub/format.ts';
 import { HubConfigError, startHub, type HubHandle } from '../hub/start.ts';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';

@@ -7,8 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { resolveUrl } from '../../probes/resolve-host.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { lineUrl, type StreamConfig } from '../config/schema.ts';
-import type { Logger } from '../log.ts';
-import { ffmpegPath } from '../media/binaries.ts';
+import type { Logger } from '../shared/log.ts';
+import { ffmpegPath } from '../shared/binaries.ts';
 import { PreviewPool } from './preview-pool.ts';
 
 /**

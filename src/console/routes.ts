@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { RawRoute } from '../api/server.ts';
 
 /** The console's static files (no build step): served as they are from src/console/public. */
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 /** The preview's JSMpeg client, served as npm ships it (its ES module build sits next to `main`). */
 const JSMPEG = join(dirname(createRequire(import.meta.url).resolve('@cycjimmy/jsmpeg-player')), 'jsmpeg-player.esm.js');

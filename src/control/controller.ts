@@ -4,7 +4,7 @@ import type { Actuator, ActuatorResult, ControlAction } from '../actuators/types
 import type { StreamConfig } from '../config/schema.ts';
 import type { IncidentChange, Topic } from '../hub/bus.ts';
 import type { Hub } from '../hub/hub.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import { ControlConfigSchema, policyFor, type ControlConfig, type Policy } from './config-schema.ts';
 import { evaluateStream, initialStreamState } from './evaluate.ts';
 import { pinFeature, unpinFeature } from './features.ts';

@@ -1,6 +1,6 @@
 import type { IncidentEvent } from '../detect/types.ts';
 import type { Incident, TimelineEntry } from '../incidents/lifecycle.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 
 /** What changed on an incident: the incident after the change and the timeline entries it added. */

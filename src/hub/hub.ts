@@ -3,7 +3,7 @@ import { createDetector, restoreIncidents, type Detector, type DetectorInput } f
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../detect/types.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';

@@ -2,7 +2,7 @@ import type { ActiveIncident } from '../detect/grade.ts';
 import { pickLead } from '../detect/lead.ts';
 import type { IncidentEvent, RegionEvidence } from '../detect/types.ts';
 import { applyIncident, type Incident, type LifecycleInput, type LifecycleResult, type TimelineEntry } from '../incidents/lifecycle.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
 import type { EventBus, IncidentChange, Topic } from './bus.ts';

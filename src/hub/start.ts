@@ -7,7 +7,7 @@ import { Controller, controlRawRoutes } from '../control/index.ts';
 import { outboxFor, TicketService, ticketRawRoutes } from '../tickets/index.ts';
 import { lineUrl, type Config } from '../config/schema.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
-import { log as rootLog, type Logger } from '../log.ts';
+import { log as rootLog, type Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';

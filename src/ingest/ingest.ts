@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
 import { checkSample } from './check-sample.ts';

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 import { faultSchema } from './fault-schema.ts';
 import { LabLookupError, type Lab } from './lab.ts';
 import { LineStateError } from './line.ts';

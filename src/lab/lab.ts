@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 import { livePids } from './children.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import {

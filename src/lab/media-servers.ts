@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 import { killAndWait, track } from './children.ts';
 import { LOOPBACK } from './ports.ts';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ffmpegPath } from '../media/binaries.ts';
-import { log } from '../log.ts';
+import { ffmpegPath } from '../shared/binaries.ts';
+import { log } from '../shared/log.ts';
 import { hasExited, killAndWait, track, waitExit } from './children.ts';
 import { publisherArgs, type PublisherOutput } from './publisher-args.ts';
 import { StreamClock } from './stream-clock.ts';

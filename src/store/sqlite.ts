@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import { HistoryWorkerClient } from './history-worker-client.ts';
 import { MIGRATIONS } from './migrations.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { NewOutboxRow, OutboxRow, OutboxStore } from '../store/outbox.ts';
 import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 

@@ -4,7 +4,7 @@ import { SEVERITY_RANK } from '../detect/types.ts';
 import type { EventBus, IncidentChange, Topic } from '../hub/bus.ts';
 import type { ActionInput } from '../hub/incident-manager.ts';
 import type { Incident, TimelineEntry } from '../incidents/lifecycle.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import { OutboxStore, type OutboxRow } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';

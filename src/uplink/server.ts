@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
 import type { Hub } from '../hub/hub.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
 import {
   clockSample,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { allows, Authenticator, type Principal } from '../auth/auth.ts';
 import type { IncidentChange, Topic } from '../hub/bus.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import { ApiError, describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
 

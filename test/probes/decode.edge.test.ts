@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveChildPids } from '../../probes/child.ts';
 import { probeUrl } from '../../probes/prober.ts';
-import { ffmpegPath } from '../../src/media/binaries.ts';
+import { ffmpegPath } from '../../src/shared/binaries.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { startMediaServer, stopProcess, type MediaServer } from './helpers/media.ts';
 

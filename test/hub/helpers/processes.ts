@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
-import { ffmpegPath } from '../../../src/media/binaries.ts';
+import { ffmpegPath } from '../../../src/shared/binaries.ts';
 import { CLI } from '../../helpers/cli.ts';
 
 import { until } from '../../helpers/until.ts';

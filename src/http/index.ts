@@ -1,0 +1,4 @@
+/** The one HTTP stack (express 5): a typed error, one error middleware, a JSON body parser. */
+export { HttpError, ERROR_STATUS, codeForStatus, type ErrorCode } from './http-error.ts';
+export { errorMiddleware, notFound } from './error-middleware.ts';
+export { jsonBody } from './json-body.ts';
