@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { parse, stringify } from 'yaml';
 import { ConfigSchema } from '../src/config/schema.ts';
-import { startHub, type HubHandle } from '../src/hub/start.ts';
+import { startHub, type HubHandle } from '../src/app/start.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { freePort, PROM_DIR, waitFor } from '../test/prometheus/helpers.ts';
 import { until } from '../test/helpers/until.ts';

@@ -9,7 +9,7 @@
  * 0.5 % freeze in one region for 6 windows. A tick follows every window.
  * Samples are built before each timed window (ingest's cost, not the detector's).
  */
-import type { StreamConfig } from '../src/config/schema.ts';
+import type { StreamConfig } from '../src/model/stream.ts';
 import { createDetector } from '../src/detect/detector.ts';
 import type { Sample } from '../src/model/sample.ts';
 

@@ -25,7 +25,7 @@ import { writeBenchHubConfig } from './helpers/hub-config.ts';
 if (process.argv[2] === '--hub-child') {
   // The hub with a sample-discarding store (store=null).
   const { loadConfig } = await import('../src/config/load.ts');
-  const { startHub } = await import('../src/hub/start.ts');
+  const { startHub } = await import('../src/app/start.ts');
   const empty = new Set(['openIncidents', 'timeline', 'auditLog', 'samples', 'rollups']);
   const store = new Proxy({}, { get: (_t, name) => (empty.has(String(name)) ? () => [] : name === 'compact' ? () => ({ rolledUp: 0, prunedRollups: 0 }) : () => undefined) });
   const h = await startHub(loadConfig(process.argv[3]!), { ...(process.argv[4] !== 'sqlite' && { store: store as never }), probes: false });

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import { ffprobePath } from '../src/shared/binaries.ts';
-import { spawnChild } from './child.ts';
+import { spawnChild } from '../src/shared/children.ts';
 import { parseProbeLine } from './ffprobe-output.ts';
 import type { ReaderSession, ReaderSink } from './readers/reader.ts';
-import type { ResolvedUrl } from './resolve-host.ts';
+import type { ResolvedUrl } from '../src/shared/resolve-host.ts';
 
 /**
  * Fast-probe flags from LAB-NOTES, minus `-fflags nobuffer`: nobuffer discards the packets
@@ -45,7 +45,7 @@ export function streamPackets(inputArgs: readonly string[], url: string, sink: R
     'compact',
     url,
   ];
-  const child = spawnChild(ffprobePath, args, ['ignore', 'pipe', 'pipe']);
+  const child = spawnChild(ffprobePath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   let closing = false;
 

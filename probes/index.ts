@@ -5,4 +5,5 @@
 export { probeUrl, startProber, type ProbeHandle, type ProbeTarget, type ProberOptions, type ProbeUrlOptions } from './prober.ts';
 export type { DecodeSetting } from './decode/decoder.ts';
 export type { DecodeThresholds } from './decode/analyzer.ts';
-export { liveChildPids } from './child.ts';
+export { startProbeWorker, type ProbeWorker, type ProbeWorkerOptions } from './uplink/worker.ts';
+export { readerFor, UnsupportedUrlError } from './readers/registry.ts';

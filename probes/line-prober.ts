@@ -6,7 +6,7 @@ import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, t
 import type { PacketEvent } from './events.ts';
 import { readerFor } from './readers/registry.ts';
 import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
-import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from './resolve-host.ts';
+import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from '../src/shared/resolve-host.ts';
 import { MetricsWindow } from './window.ts';
 
 export interface LineIdentity {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { ffmpegPath } from '../../src/shared/binaries.ts';
-import { spawnChild } from '../child.ts';
+import { spawnChild } from '../../src/shared/children.ts';
 import { FAST_PROBE_ARGS } from '../ffprobe-stream.ts';
 import { DecodedAnalyzer, defaultThresholds, type DecodedEvent, type DecodeThresholds } from './analyzer.ts';
 import { MetadataLineParser } from './metadata-lines.ts';
@@ -74,7 +74,7 @@ export function startDecoder(
       'null',
       '-',
     ];
-    const child = spawnChild(ffmpegPath, args, ['ignore', 'ignore', 'pipe']);
+    const child = spawnChild(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     current = child;
     const parser = new MetadataLineParser();
     const analyzer = new DecodedAnalyzer(opts.thresholds);

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Logger } from '../../src/shared/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { CLOSE, Defaults, FATAL_CLOSE_CODES, PROTOCOL_VERSION, type Assignment, type HubMessage, type WelcomeMessage } from '../../src/uplink/protocol.ts';
+import { CLOSE, Defaults, FATAL_CLOSE_CODES, PROTOCOL_VERSION, type Assignment, type HubMessage, type WelcomeMessage } from '../../src/model/probe-protocol.ts';
 import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import type { UplinkBuffer } from './buffer.ts';
 import { ClockOffset } from './clock.ts';

@@ -1,4 +1,4 @@
-import { clockSample } from '../../src/uplink/protocol.ts';
+import { clockSample } from '../../src/model/probe-protocol.ts';
 
 /**
  * Probe → hub clock offset from heartbeat round trips, NTP-style: each ping/pong gives

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { log as rootLog, type Logger } from '../../src/shared/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import type { Assignment, UplinkTarget } from '../../src/uplink/protocol.ts';
+import type { Assignment, UplinkTarget } from '../../src/model/probe-protocol.ts';
 import { startProber, type ProbeHandle } from '../prober.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';

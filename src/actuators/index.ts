@@ -1,4 +1,4 @@
-import type { ActuatorConfig } from '../control/config-schema.ts';
+import type { ActuatorConfig } from './config-schema.ts';
 import { CommandActuator } from './command.ts';
 import type { Actuator } from './types.ts';
 import { WebhookActuator } from './webhook.ts';

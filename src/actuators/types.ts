@@ -1,5 +1,5 @@
-import type { ActionType } from '../control/config-schema.ts';
-import type { Severity } from '../detect/types.ts';
+import type { ActionType } from './config-schema.ts';
+import type { Severity } from '../model/severity.ts';
 
 /**
  * One command of the controller, as every actuator receives it (the webhook's JSON body).

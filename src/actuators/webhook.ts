@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ActionType } from '../control/config-schema.ts';
+import type { ActionType } from './config-schema.ts';
 import { accepts, withRetries, type Actuator, type ActuatorResult, type ControlAction, type ExecuteOptions } from './types.ts';
 
 /**

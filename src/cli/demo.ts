@@ -1,5 +1,6 @@
-import { lineUrl, type Config } from '../config/schema.ts';
-import { startHub, type HubHandle } from '../hub/start.ts';
+import { type Config } from '../config/schema.ts';
+import { lineUrl } from '../model/stream.ts';
+import { startHub, type HubHandle } from '../app/start.ts';
 import { startControlServer, startLab, VendorDesk, type Fault, type Lab } from '../lab/index.ts';
 import type { Sample } from '../model/sample.ts';
 import { parseOptions } from './args.ts';

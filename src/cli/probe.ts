@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { startProbeWorker } from '../../probes/uplink/worker.ts';
-import { readerFor } from '../../probes/readers/registry.ts';
-import { probeUrl } from '../../probes/prober.ts';
+import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
 import type { Sample } from '../model/sample.ts';
 import { numberOption, parseOptions, UsageError } from './args.ts';
 import { tableHeader, tableRow } from './sample-table.ts';

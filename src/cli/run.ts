@@ -1,18 +1,17 @@
-import type { Topic } from '../hub/bus.ts';
-import { formatIncidentLine } from '../hub/format.ts';
-import { HubConfigError, startHub, type HubHandle } from '../hub/start.ts';
+import { INCIDENT_TOPICS } from '../model/topics.ts';
+import { formatIncidentLine } from '../app/format.ts';
+import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
 import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 
-export { startHub, type HubHandle, type StartHubOptions } from '../hub/start.ts';
-
-const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.resolved'] as const satisfies readonly Topic[];
+export { startHub, type HubHandle, type StartHubOptions } from '../app/start.ts';
 
 /** One line on stdout per incident change (opened, raised, resolved, ...). */
 export function printIncidentChanges(handle: HubHandle): void {
-  for (const topic of INCIDENT_TOPICS) {
+  // Evidence updates (a region first seen) would flood the terminal; the API carries them.
+  for (const topic of INCIDENT_TOPICS.filter((t) => t !== 'incident.updated')) {
     handle.bus.on(topic, (change) => {
       const line = formatIncidentLine(topic, change);
       if (line) process.stdout.write(`${line}\n`);

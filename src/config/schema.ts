@@ -1,53 +1,11 @@
 import { z } from 'zod';
-import { durationSchema } from './duration.ts';
+import { durationSchema } from '../model/duration.ts';
 import { ControlConfigSchema } from '../control/config-schema.ts';
 import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
+import { envNameSchema, idSchema as id } from '../model/ids.ts';
+import { StreamSchema } from '../model/stream.ts';
 
-/** URL schemes a probe can read; the scheme picks the reader (probes/readers). */
-export const SUPPORTED_SCHEMES = ['rtmp', 'rtmps', 'rtsp', 'http', 'https'] as const;
-
-const streamUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not a URL: "${value}"` });
-    return;
-  }
-  const scheme = url.protocol.replace(/:$/, '');
-  if (!(SUPPORTED_SCHEMES as readonly string[]).includes(scheme)) {
-    ctx.addIssue({ code: 'custom', message: `unsupported scheme "${scheme}" (expected one of ${SUPPORTED_SCHEMES.join(', ')})` });
-  } else if (!url.hostname) {
-    ctx.addIssue({ code: 'custom', message: `missing host in "${value}"` });
-  }
-});
-
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
-
-export const LineSchema = z.strictObject({
-  url: streamUrl,
-  /**
-   * Where a region pulls this line instead of `url`: regional pull domains or edges, or (in the
-   * lab) a separate network path per region so that one region's path can fail alone.
-   */
-  regionUrls: z.record(id, streamUrl).optional(),
-  /** Decode the stream for freeze and sync-marker checks (≈ 3 % of a core instead of ≈ 0.6 %). */
-  decode: z.boolean().optional(),
-});
-
-/** Startup budget defaults by product: 1-v-1 calls must start fast, show-live may take longer. */
-export const STREAM_KINDS = { call: 600, 'co-host': 1000, 'show-live': 3000 } as const;
-
-export const StreamSchema = z.strictObject({
-  id,
-  name: z.string().optional(),
-  kind: z.enum(Object.keys(STREAM_KINDS) as [keyof typeof STREAM_KINDS]).default('show-live'),
-  startupBudgetMs: z.number().int().positive().optional(),
-  latencyBudgetMs: z.number().int().positive().optional(),
-  nominalFps: z.number().positive().max(240).optional(),
-  lines: z.record(id, LineSchema).refine((lines) => Object.keys(lines).length > 0, 'a stream needs at least one line'),
-});
 
 export const ProbeSettingsSchema = z.strictObject({
   windowMs: z.number().int().min(200).max(60_000).default(1000),
@@ -72,7 +30,7 @@ export const HubSchema = z.strictObject({
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
 });
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const envName = envNameSchema;
 
 /**
  * Remote probes (`streamguard probe --hub ws://HUB/probes`): one token per probe, read from an
@@ -87,7 +45,7 @@ export const UplinkSchema = z.strictObject({
   maxMessageBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
-export { durationSchema } from './duration.ts';
+export { durationSchema } from '../model/duration.ts';
 
 /**
  * Operator API auth (`/ws` and the REST API, docs/ws-api.md): one token per person or tool, read
@@ -185,10 +143,3 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type StreamConfig = z.infer<typeof StreamSchema>;
-export type LineConfig = z.infer<typeof LineSchema>;
-
-/** The URL `region` pulls `line` from. */
-export function lineUrl(line: LineConfig, region: string): string {
-  return line.regionUrls?.[region] ?? line.url;
-}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RawRoute } from '../api/server.ts';
+import type { RawRoute } from '../app/api.ts';
 
 /** The console's static files (no build step): served as they are from src/console/public. */
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/duration.ts';
+import { durationSchema } from '../model/duration.ts';
+import { idSchema } from '../model/ids.ts';
+import { ActuatorConfigSchema } from '../actuators/config-schema.ts';
 
 /**
  * `control:` section of the config (docs/control.md). Self-contained (no import from
@@ -20,10 +22,8 @@ import { durationSchema } from '../config/duration.ts';
  */
 
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
+const name = idSchema;
 
-export const ACTION_TYPES = ['switch', 'feature', 'escalate', 'note'] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** Every key optional: `default` and per-stream entries are merged over DEFAULT_POLICY. */
 export const PolicyOverrideSchema = z.strictObject({
@@ -74,41 +74,6 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   featureHoldOffMs: 30_000,
   dryRun: false,
 });
-
-const actuatorCommon = {
-  name,
-  /** Action types sent to this actuator (default switch and feature). */
-  actions: z.array(z.enum(ACTION_TYPES)).min(1).default(['switch', 'feature']),
-  /** Only these streams (default all). */
-  streams: z.array(name).optional(),
-  timeout: durationSchema.default(5_000),
-  retries: z.number().int().min(0).max(20).default(3),
-  /** First retry delay; doubles per attempt up to maxBackoff. */
-  backoff: durationSchema.default(500),
-  maxBackoff: durationSchema.default(10_000),
-};
-
-export const WebhookActuatorSchema = z.strictObject({
-  type: z.literal('webhook'),
-  ...actuatorCommon,
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  /** Environment variable holding the HMAC-SHA256 secret (never the secret itself in the file). */
-  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-});
-
-export const CommandActuatorSchema = z.strictObject({
-  type: z.literal('command'),
-  ...actuatorCommon,
-  retries: z.number().int().min(0).max(20).default(0),
-  /** Program and arguments, no shell; `{stream}`, `{from}`, `{to}`, `{url}`, `{feature}`, `{enabled}`, `{type}`, `{reason}`, `{id}`, `{incident}` are substituted. */
-  argv: z.array(z.string()).min(1, 'argv needs at least the program'),
-});
-
-export const ActuatorConfigSchema = z.discriminatedUnion('type', [WebhookActuatorSchema, CommandActuatorSchema]);
-export type ActuatorConfig = z.infer<typeof ActuatorConfigSchema>;
-export type WebhookActuatorConfig = z.infer<typeof WebhookActuatorSchema>;
-export type CommandActuatorConfig = z.infer<typeof CommandActuatorSchema>;
 
 export const ControlConfigSchema = z
   .strictObject({

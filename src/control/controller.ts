@@ -1,9 +1,9 @@
 import { BuiltinState, type ServedStream } from '../actuators/builtin.ts';
 import { createActuators } from '../actuators/index.ts';
 import type { Actuator, ActuatorResult, ControlAction } from '../actuators/types.ts';
-import type { StreamConfig } from '../config/schema.ts';
-import type { IncidentChange, Topic } from '../hub/bus.ts';
-import type { Hub } from '../hub/hub.ts';
+import type { StreamConfig } from '../model/stream.ts';
+import type { IncidentChange, Topic } from '../model/topics.ts';
+import type { Hub } from '../app/hub.ts';
 import type { Logger } from '../shared/log.ts';
 import { ControlConfigSchema, policyFor, type ControlConfig, type Policy } from './config-schema.ts';
 import { evaluateStream, initialStreamState } from './evaluate.ts';
@@ -12,6 +12,7 @@ import { incidentView, streamHealth } from './health.ts';
 import type { ControlSource } from './http.ts';
 import { pinLine, unpinLine } from './policy.ts';
 import type { Decision, IncidentView, PolicyInput, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
+import { INCIDENT_TOPICS } from '../model/topics.ts';
 
 /**
  * The controller: the shell around the pure policies.
@@ -63,7 +64,6 @@ export interface ControllerMetrics {
 }
 
 export const ACTION_DELAY_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
-const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const satisfies readonly Topic[];
 const MAX_REMEMBERED = 10_000;
 /** Longest run of the timer's sweep before it yields to the event loop. */
 const SWEEP_SLICE_MS = 5;

@@ -1,7 +1,7 @@
 import type { DetectorState } from '../detect/detector.ts';
-import { LEVEL_RANK } from '../detect/types.ts';
+import { LEVEL_RANK } from '../model/severity.ts';
 import type { IncidentView, StreamHealth } from './types.ts';
-import type { Incident } from '../incidents/lifecycle.ts';
+import type { Incident } from '../model/incident.ts';
 
 /**
  * Per (line, region) health of one stream, read from the detector's views: the region's level is

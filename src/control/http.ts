@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StreamConfig } from '../config/schema.ts';
+import type { StreamConfig } from '../model/stream.ts';
 import { resolvePlay, type FeaturesAnswer } from './resolve.ts';
 import type { ServedStream } from '../actuators/builtin.ts';
 import type { StreamHealth } from './types.ts';

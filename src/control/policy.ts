@@ -1,4 +1,4 @@
-import type { Level, Severity } from '../detect/types.ts';
+import type { Level, Severity } from '../model/severity.ts';
 import type { Policy } from './config-schema.ts';
 import type { Decision, IncidentView, LineControlState, LineHealth, PolicyInput, PolicyResult, StreamHealth } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { StreamConfig } from '../config/schema.ts';
+import type { StreamConfig } from '../model/stream.ts';
 import type { ServedStream } from '../actuators/builtin.ts';
 import type { StreamHealth } from './types.ts';
 

@@ -1,4 +1,5 @@
-import type { IncidentKind, Level, Severity } from '../detect/types.ts';
+import type { IncidentKind } from '../model/incident.ts';
+import type { Level, Severity } from '../model/severity.ts';
 
 /** Health of one line in one region: the best level among the region's non-blind probes, and since when (hub time). */
 export interface RegionHealth {

@@ -1,10 +1,10 @@
-import type { StreamConfig } from '../config/schema.ts';
+import type { StreamConfig } from '../model/stream.ts';
 import type { Sample } from '../model/sample.ts';
 import { gradeStream, toEvent, type ActiveIncident, type StreamViews } from './grade.ts';
 import { compileRules, evaluateLine, type CompiledRules, type LineState } from './line-health.ts';
 import { blindIncident, createProbeState, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
 import { DEFAULT_RULES, DetectorSettingsSchema, type DetectorSettings, type Rules } from './rules-schema.ts';
-import type { IncidentEvent } from './types.ts';
+import type { IncidentEvent } from '../model/incident.ts';
 
 /**
  * The detector: samples and ticks in, incident events out.

@@ -2,7 +2,8 @@ import type { LineState, CompiledRule } from './line-health.ts';
 import { pickLead } from './lead.ts';
 import { activeReasons } from './line-health.ts';
 import type { DetectorSettings } from './rules-schema.ts';
-import { LEVEL_RANK, type IncidentEvent, type IncidentKind, type IncidentScope, type Level, type RegionEvidence, type Severity } from './types.ts';
+import { LEVEL_RANK, type Level, type Severity } from '../model/severity.ts';
+import { type IncidentEvent, type IncidentKind, type IncidentScope, type RegionEvidence } from '../model/incident.ts';
 
 /**
  * Cross-region grading for one stream. Runs only when a view of the stream changes level (or a

@@ -1,4 +1,5 @@
-import type { IncidentKind, Severity } from './types.ts';
+import type { IncidentKind } from '../model/incident.ts';
+import type { Severity } from '../model/severity.ts';
 
 /**
  * The stream's lead incident: the one that carries the stream's severity (P0 when the whole

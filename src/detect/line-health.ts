@@ -1,7 +1,8 @@
-import { STREAM_KINDS, type StreamConfig } from '../config/schema.ts';
+import { STREAM_KINDS, type StreamConfig } from '../model/stream.ts';
 import type { Sample } from '../model/sample.ts';
 import { DEFAULT_DETECTOR_SETTINGS, DEFAULT_LATENCY_BUDGET_MS, type DetectorSettings, type Metric, type Rules } from './rules-schema.ts';
-import { LEVEL_RANK, type Level, type Reason } from './types.ts';
+import { LEVEL_RANK, type Level } from '../model/severity.ts';
+import { type Reason } from '../model/incident.ts';
 
 /**
  * Per (stream, line, region, probe) health from samples, with hysteresis.

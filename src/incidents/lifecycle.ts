@@ -1,4 +1,5 @@
-import type { IncidentEvent, IncidentKind, IncidentScope, Level, Reason, Severity } from '../detect/types.ts';
+import type { Incident, IncidentEvent, IncidentKind, IncidentScope, Reason, TimelineEntry } from '../model/incident.ts';
+import type { Level, Severity } from '../model/severity.ts';
 
 /**
  * Incident lifecycle, pure: (incident, event, now) → incident + timeline entries.
@@ -17,67 +18,6 @@ import type { IncidentEvent, IncidentKind, IncidentScope, Level, Reason, Severit
  * Everything is plain JSON (no Maps, Dates or class instances) and nothing is mutated: the
  * caller persists the returned incident and appends the returned entries (store TimelineEntry shape).
  */
-
-export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved';
-
-export interface RegionSeen {
-  probe: string;
-  /** t of the first bad sample seen from this region (probe clock). */
-  firstSeen: number;
-  /** Hub time the region's evidence reached the incident. */
-  firstSeenAt: number;
-  level: Level;
-  reasons: Reason[];
-}
-
-export interface Incident {
-  /** `${key}@${openedAt}`: deterministic, unique per occurrence. */
-  id: string;
-  key: string;
-  kind: IncidentKind;
-  stream?: string;
-  line?: string;
-  probe?: string;
-  status: IncidentStatus;
-  severity: Severity;
-  /** Highest severity it ever had. */
-  peakSeverity: Severity;
-  scope: IncidentScope;
-  /** First bad sample t (probe clock). */
-  onset: number;
-  openedAt: number;
-  /** openedAt − onset: the detection delay (clock offset between probe and hub included). */
-  detectionDelayMs: number;
-  /** Hub time of the latest reopen: the detector's "opened" for this occurrence (lead rule, blips). */
-  reopenedAt?: number;
-  acknowledgedAt?: number;
-  mitigatingAt?: number;
-  resolvedAt?: number;
-  updatedAt: number;
-  reopenCount: number;
-  /** region → first-seen evidence, kept for the whole life of the incident. */
-  regions: Record<string, RegionSeen>;
-  related?: string[];
-  /**
-   * The controller escalated it (no healthy line, flapping held): a severity floor for the
-   * detector's grades until the incident resolves.
-   */
-  escalation?: Escalation;
-}
-
-export interface Escalation {
-  severity: Severity;
-  by: string;
-  reason: string;
-  at: number;
-}
-
-export interface TimelineEntry {
-  incidentId: string;
-  t: number;
-  type: string;
-  data: Record<string, unknown>;
-}
 
 export type LifecycleInput =
   | { type: 'detector'; event: IncidentEvent }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { log } from '../shared/log.ts';
-import { livePids } from './children.ts';
+import { liveChildPids } from '../shared/children.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import {
   LINES,
@@ -255,7 +255,7 @@ class LabImpl implements Lab {
     ]);
     this.truthLog.endWhere(() => true, Date.now());
     await rm(this.workDir, { recursive: true, force: true });
-    this.log.info({ stillAlive: livePids() }, 'lab stopped');
+    this.log.info({ stillAlive: liveChildPids() }, 'lab stopped');
   }
 
   private async applyProxyFault(target: LabLine, fault: ProxyFault): Promise<TruthRecord> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { log } from '../shared/log.ts';
-import { killAndWait, track } from './children.ts';
+import { killAndWait, track } from '../shared/children.ts';
 import { LOOPBACK } from './ports.ts';
 
 export interface MediaServersConfig {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ffmpegPath } from '../shared/binaries.ts';
 import { log } from '../shared/log.ts';
-import { hasExited, killAndWait, track, waitExit } from './children.ts';
+import { hasExited, killAndWait, track, waitExit } from '../shared/children.ts';
 import { publisherArgs, type PublisherOutput } from './publisher-args.ts';
 import { StreamClock } from './stream-clock.ts';
 
@@ -36,7 +36,7 @@ export class Publisher {
   ) {
     // stdin must stay a pipe: it is ffmpeg's runtime command channel.
     this.child = spawn(ffmpegPath, publisherArgs(fps, outputs), { stdio: ['pipe', 'pipe', 'pipe'] });
-    track(this.child);
+    track(this.child, { killOnSignal: true });
     this.logger = log.child({ component: 'lab-publisher', line: name, pid: this.child.pid });
     this.child.stdin.on('error', () => {
       // EPIPE after the process died; the exit handler already failed pending commands.

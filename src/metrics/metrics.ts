@@ -2,8 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Config } from '../config/schema.ts';
 import type { Controller } from '../control/controller.ts';
 import type { TicketService } from '../tickets/service.ts';
-import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../detect/types.ts';
-import type { Hub } from '../hub/hub.ts';
+import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../model/severity.ts';
+import type { Hub } from '../app/hub.ts';
 import type { Sample } from '../model/sample.ts';
 
 const P = 'streamguard_';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/duration.ts';
+import { durationSchema } from '../model/duration.ts';
+import { SeveritySchema, type Severity } from '../model/severity.ts';
+import { envNameSchema, idSchema } from '../model/ids.ts';
 
 /**
  * Config sections `vendors:`, `escalation:` and `roles:` (wired into the root config by
@@ -23,14 +25,12 @@ import { durationSchema } from '../config/duration.ts';
  * ```
  */
 
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
-export const SeveritySchema = z.enum(SEVERITIES);
 
 /** Milliseconds, or `500ms`, `30s`, `15m`, `1h`: the config's one duration syntax (src/config/duration.ts). */
 export const DurationSchema = durationSchema;
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1–63 letters, digits, "_", "." or "-"');
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const name = idSchema;
+const envName = envNameSchema;
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 const common = {
@@ -142,7 +142,7 @@ export const EscalationStepSchema = z.strictObject({
   severities: z.array(SeveritySchema).optional(),
 });
 
-export const DEFAULT_SLA_MS: Readonly<Partial<Record<(typeof SEVERITIES)[number], number>>> = { P0: 15 * 60_000, P1: 60 * 60_000 };
+export const DEFAULT_SLA_MS: Readonly<Partial<Record<Severity, number>>> = { P0: 15 * 60_000, P1: 60 * 60_000 };
 
 export const EscalationSchema = z
   .strictObject({

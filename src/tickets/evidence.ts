@@ -1,4 +1,4 @@
-import type { Incident } from '../incidents/lifecycle.ts';
+import type { Incident } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
 import type { SampleRollup, Store } from '../store/store.ts';
 

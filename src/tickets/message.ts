@@ -1,5 +1,5 @@
-import type { Severity } from '../detect/types.ts';
-import type { Incident } from '../incidents/lifecycle.ts';
+import type { Severity } from '../model/severity.ts';
+import type { Incident } from '../model/incident.ts';
 import type { RolesConfig } from './config-schema.ts';
 import type { EvidenceBundle } from './evidence.ts';
 import type { RoleLine, TicketAction, TicketMessage } from './types.ts';

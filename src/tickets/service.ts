@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Severity } from '../detect/types.ts';
-import { SEVERITY_RANK } from '../detect/types.ts';
-import type { EventBus, IncidentChange, Topic } from '../hub/bus.ts';
-import type { ActionInput } from '../hub/incident-manager.ts';
-import type { Incident, TimelineEntry } from '../incidents/lifecycle.ts';
+import type { Severity } from '../model/severity.ts';
+import { SEVERITY_RANK } from '../model/severity.ts';
+import type { EventBus } from '../shared/event-bus.ts';
+import type { IncidentChange, Topic } from '../model/topics.ts';
+import type { ActionInput } from '../incidents/manager.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
 import { OutboxStore, type OutboxRow } from '../store/outbox.ts';
 import type { Store } from '../store/store.ts';
@@ -17,6 +18,7 @@ import type { TicketAction, TicketMessage, TicketVendor } from './types.ts';
 
 export type { DrillChannel, DrillReport } from './drill.ts';
 import { createVendor } from './vendors.ts';
+import { INCIDENT_TOPICS } from '../model/topics.ts';
 
 /**
  * The tickets shell: subscribes to the hub's incident topics, turns them into outbox rows
@@ -179,7 +181,7 @@ export class TicketService {
       const inc = this.incident(id);
       if (inc?.status === 'resolved') this.onResolved(inc, now);
     }
-    const topics = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const;
+    const topics = INCIDENT_TOPICS;
     for (const t of topics) this.unsubs.push(this.hub.bus.on(t, (change: IncidentChange) => this.onChange(t, change)));
     const tickMs = this.opts.tickMs ?? 1000;
     if (tickMs > 0) {

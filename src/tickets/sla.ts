@@ -1,4 +1,4 @@
-import type { Severity } from '../detect/types.ts';
+import type { Severity } from '../model/severity.ts';
 
 /**
  * Vendor response SLA and the escalation chain, pure: (state, policy, now) → (state, steps due).

@@ -1,4 +1,4 @@
-import type { Severity } from '../detect/types.ts';
+import type { Severity } from '../model/severity.ts';
 import type { EvidenceBundle } from './evidence.ts';
 
 /** What a message is about: the ticket's life, an escalation step, or a drill. */

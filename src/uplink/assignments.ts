@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { lineUrl, type Config } from '../config/schema.ts';
-import type { Assignment, UplinkTarget } from './protocol.ts';
+import { type Config } from '../config/schema.ts';
+import { lineUrl } from '../model/stream.ts';
+import type { Assignment, UplinkTarget } from '../model/probe-protocol.ts';
 
 /** What a region's probe watches: every stream × line of the config, at the region's URL. */
 export function targetsFor(config: Config, region: string): UplinkTarget[] {

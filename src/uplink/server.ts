@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
-import type { Hub } from '../hub/hub.ts';
+import type { Hub } from '../app/hub.ts';
 import type { Logger } from '../shared/log.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
 import {
@@ -16,7 +16,7 @@ import {
   type ErrorMessage,
   type HubMessage,
   type ProbeMessage,
-} from './protocol.ts';
+} from '../model/probe-protocol.ts';
 
 /**
  * The hub end of the probe uplink (docs/probe-protocol.md), mounted on the API's HTTP(S) server

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Principal, Role } from '../auth/auth.ts';
 import type { Controller } from '../control/controller.ts';
-import type { Hub } from '../hub/hub.ts';
-import type { Incident } from '../incidents/lifecycle.ts';
-import type { StreamConfig } from '../config/schema.ts';
+import type { Hub } from '../app/hub.ts';
+import type { Incident } from '../model/incident.ts';
+import type { StreamConfig } from '../model/stream.ts';
 import { TicketRequestError, type TicketService } from '../tickets/service.ts';
 import { SilenceMatcherSchema, type Silences } from './silences.ts';
+import { SeveritySchema } from '../model/severity.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -17,7 +18,6 @@ const id = z.union([z.string().max(200), z.number()]).optional();
 const stream = z.string().min(1).max(200);
 const reason = z.string().trim().min(1, 'a reason is required').max(2000);
 const expiry = { ttlMs: z.number().int().min(1000).max(7 * 86_400_000).optional(), until: z.number().int().min(0).optional() };
-const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
 
 export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ id, type: z.literal('auth'), token: z.string().min(1).max(4096) }),
@@ -29,7 +29,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({
     id,
     type: z.literal('incidents'),
-    severity: z.union([SEVERITY, z.array(SEVERITY)]).optional(),
+    severity: z.union([SeveritySchema, z.array(SeveritySchema)]).optional(),
     state: z.union([z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'active', 'all']), z.array(z.enum(['open', 'acknowledged', 'mitigating', 'resolved']))]).optional(),
     stream: stream.optional(),
     from: z.number().int().min(0).optional(),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { allows, Authenticator } from '../auth/auth.ts';
-import type { RawRoute } from '../api/server.ts';
+import type { RawRoute } from '../app/api.ts';
 import { ApiError, describeIssues, execute, HTTP_STATUS, neededRole, RequestSchema, type CommandContext } from './commands.ts';
 
 /**

@@ -2,10 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { allows, Authenticator, type Principal } from '../auth/auth.ts';
-import type { IncidentChange, Topic } from '../hub/bus.ts';
+import type { IncidentChange, Topic } from '../model/topics.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import { ApiError, describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
+import { INCIDENT_TOPICS } from '../model/topics.ts';
 
 /**
  * The operator WebSocket API on `/ws` (docs/ws-api.md), on the API's HTTP server next to `/probes`.
@@ -72,7 +73,7 @@ export class WsApi {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false });
     server.on('upgrade', this.onUpgrade);
     const { hub } = opts.ctx;
-    for (const t of ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const) {
+    for (const t of INCIDENT_TOPICS) {
       this.unsubs.push(hub.bus.on(t, (c) => this.onIncident(t, c)));
     }
     this.unsubs.push(hub.bus.on('sample', (s) => this.onSample(s)));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Incident } from '../incidents/lifecycle.ts';
+import type { Incident } from '../model/incident.ts';
 import type { SilenceStore } from '../store/silences.ts';
+import { SeveritySchema } from '../model/severity.ts';
 
 /**
  * Operator silences (matcher + expiry), set before planned work. A silence mutes matching WS
@@ -16,7 +17,7 @@ export const SilenceMatcherSchema = z
     stream: z.string().min(1).max(200).optional(),
     line: z.string().min(1).optional(),
     kind: z.string().min(1).optional(),
-    severity: z.enum(['P0', 'P1', 'P2', 'P3']).optional(),
+    severity: SeveritySchema.optional(),
     topic: z.string().min(1).optional(),
   })
   .refine((m) => Object.keys(m).length > 0, 'a matcher needs at least one field (stream, line, kind, severity, topic)');

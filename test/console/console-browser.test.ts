@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { gone } from '../helpers/gone.ts';
 import { ARTIFACTS, consoleHubConfig, haveChromium, launchChromium } from './chromium.ts';

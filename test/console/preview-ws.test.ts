@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { PREVIEW_GRACE_MS } from '../../src/console/preview.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { gone } from '../helpers/gone.ts';
 

@@ -8,7 +8,7 @@ import { ConfigSchema } from '../../src/config/schema.ts';
 import { ControlConfigSchema } from '../../src/control/config-schema.ts';
 import { Controller } from '../../src/control/controller.ts';
 import { controlRawRoutes, controlRoutes } from '../../src/control/http.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

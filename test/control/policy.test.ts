@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type Policy } from '../../src/control/config-schema.ts';
 import { effectiveHoldOff, evaluateLines, initialLineState, pinLine, unpinLine } from '../../src/control/policy.ts';
 import type { Decision, IncidentView, LineControlState, StreamHealth } from '../../src/control/types.ts';
-import type { Level } from '../../src/detect/types.ts';
+import type { Level } from '../../src/model/severity.ts';
 
 const S = 's1';
 const LINES = ['primary', 'backup'];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StreamSchema } from '../../src/config/schema.ts';
+import { StreamSchema } from '../../src/model/stream.ts';
 import { ControlConfigSchema, DEFAULT_POLICY, policyFor } from '../../src/control/config-schema.ts';
 import { resolvePlay } from '../../src/control/resolve.ts';
 import type { StreamHealth } from '../../src/control/types.ts';
-import type { Level } from '../../src/detect/types.ts';
+import type { Level } from '../../src/model/severity.ts';
 
 const cfg = StreamSchema.parse({
   id: 's1',

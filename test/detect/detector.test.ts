@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model/sample.ts';
 import { createDetector, restoreIncidents, type Detector, type DetectorConfig } from '../../src/detect/detector.ts';
-import type { IncidentEvent } from '../../src/detect/types.ts';
+import type { IncidentEvent } from '../../src/model/incident.ts';
 import { sample, stream } from './helpers.ts';
 
 type Fault = Partial<Sample> | undefined;

@@ -1,4 +1,4 @@
-import type { StreamConfig } from '../../src/config/schema.ts';
+import type { StreamConfig } from '../../src/model/stream.ts';
 import type { Sample } from '../../src/model/sample.ts';
 
 /** A healthy 1 s window; override what the case needs. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StreamConfig } from '../../src/config/schema.ts';
+import type { StreamConfig } from '../../src/model/stream.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { compileRules, evaluateLine, type LineState } from '../../src/detect/line-health.ts';
 import { DEFAULT_RULES, DEFAULT_DETECTOR_SETTINGS } from '../../src/detect/rules-schema.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDetector, restoreIncidents, type DetectorConfig } from '../../src/detect/detector.ts';
 import type { ActiveIncident } from '../../src/detect/grade.ts';
-import type { IncidentEvent } from '../../src/detect/types.ts';
+import type { IncidentEvent } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { sample, stream } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/actuators/webhook.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
 import { until } from '../helpers/until.ts';
 

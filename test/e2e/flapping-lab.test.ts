@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { startLab, VendorDesk, type Lab } from '../../src/lab/index.ts';
 import { until } from '../helpers/until.ts';
 

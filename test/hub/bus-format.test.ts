@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EventBus, type IncidentChange } from '../../src/hub/bus.ts';
-import { formatIncidentLine } from '../../src/hub/format.ts';
-import type { Incident } from '../../src/incidents/lifecycle.ts';
+import { EventBus } from '../../src/shared/event-bus.ts';
+import { type IncidentChange } from '../../src/model/topics.ts';
+import { formatIncidentLine } from '../../src/app/format.ts';
+import type { Incident } from '../../src/model/incident.ts';
 
 const incident: Incident = {
   id: 's1/primary/down@5000',

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
-import type { IncidentChange, Topic } from '../../src/hub/bus.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
-import type { Incident } from '../../src/incidents/lifecycle.ts';
+import type { IncidentChange, Topic } from '../../src/model/topics.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
+import type { Incident } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { TimelineEntry } from '../../src/store/store.ts';
 

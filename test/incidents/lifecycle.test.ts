@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEvent, RegionEvidence, Severity } from '../../src/detect/types.ts';
-import { applyIncident, openIncident, type Incident, type LifecycleInput, type TimelineEntry } from '../../src/incidents/lifecycle.ts';
+import type { IncidentEvent, RegionEvidence } from '../../src/model/incident.ts';
+import type { Severity } from '../../src/model/severity.ts';
+import { applyIncident, openIncident, type LifecycleInput } from '../../src/incidents/lifecycle.ts';
+import { type Incident, type TimelineEntry } from '../../src/model/incident.ts';
 
 const KEY = 's1/primary/down';
 

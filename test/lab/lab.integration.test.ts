@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { livePids, startControlServer, startLab, type ControlServer, type Lab, type PlayProtocol } from '../../src/lab/index.ts';
+import { liveChildPids, startControlServer, startLab, type ControlServer, type Lab, type PlayProtocol } from '../../src/lab/index.ts';
 import { ffprobePath } from '../../src/shared/binaries.ts';
 
 const run = promisify(execFile);
@@ -142,11 +142,11 @@ describe('lab with real streams', () => {
   });
 
   it('stop leaves no child process behind and is safe to call twice', async () => {
-    const pids = [...livePids()];
+    const pids = [...liveChildPids()];
     expect(pids.length).toBe(3); // media servers + one publisher per line
     await lab.stop();
     await lab.stop();
-    expect(livePids()).toEqual([]);
+    expect(liveChildPids()).toEqual([]);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
 
 const REGIONS = ['eu', 'us', 'ap'];

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../probes/child.ts';
+import { liveChildPids } from '../../src/shared/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { ffmpegPath } from '../../src/shared/binaries.ts';
 import { SampleLog } from './helpers/collect.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { dashboardExprs, loadDashboard, substitute } from './dashboard.ts';
 import { freePort, missingPrometheus, PROM_DIR, waitFor } from './helpers.ts';

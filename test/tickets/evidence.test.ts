@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../../src/incidents/lifecycle.ts';
+import type { Incident } from '../../src/model/incident.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { buildEvidence } from '../../src/tickets/evidence.ts';
 import { samples } from './helpers.ts';

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IncidentEvent, Severity } from '../../src/detect/types.ts';
+import type { IncidentEvent } from '../../src/model/incident.ts';
+import type { Severity } from '../../src/model/severity.ts';
 import type { Sample } from '../../src/model/sample.ts';
 
 export interface Received {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/hub/hub.ts';
+import { Hub } from '../../src/app/hub.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';

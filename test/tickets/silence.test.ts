@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/hub/hub.ts';
+import { Hub } from '../../src/app/hub.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { heldOnTimeline, outboxFor, TicketService } from '../../src/tickets/service.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
 import { UplinkClient } from '../../probes/uplink/client.ts';
-import type { Assignment } from '../../src/uplink/protocol.ts';
+import type { Assignment } from '../../src/model/probe-protocol.ts';
 import { CLI, runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-uplink-cli-'));

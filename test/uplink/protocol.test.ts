@@ -9,10 +9,10 @@ import { UplinkClient } from '../../probes/uplink/client.ts';
 import { startProbeWorker } from '../../probes/uplink/worker.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { startHub, type HubHandle } from '../../src/hub/start.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import type { Assignment, HubMessage } from '../../src/uplink/protocol.ts';
+import type { Assignment, HubMessage } from '../../src/model/probe-protocol.ts';
 import { until } from '../helpers/until.ts';
 
 /**

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { Incident } from '../../src/incidents/lifecycle.ts';
+import type { Incident } from '../../src/model/incident.ts';
 import { startLab, type Lab, type PlayProtocol, type TruthRecord } from '../../src/lab/index.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import type { Sample } from '../../src/model/sample.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
-import { startHub, type HubHandle, type StartHubOptions } from '../../src/hub/start.ts';
+import { startHub, type HubHandle, type StartHubOptions } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { until } from '../helpers/until.ts';
 import { FakeVendor } from '../tickets/helpers.ts';

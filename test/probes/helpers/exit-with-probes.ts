@@ -2,7 +2,8 @@
  * Child script for the "parent exits" test: starts probing a URL, prints the PIDs of its
  * ffprobe children once they exist, then exits without stopping the probe.
  */
-import { liveChildPids, probeUrl } from '../../../probes/index.ts';
+import { probeUrl } from '../../../probes/index.ts';
+import { liveChildPids } from '../../../src/shared/children.ts';
 
 const url = process.argv[2] ?? '';
 probeUrl(url, { region: 't', probe: 't', stream: 's', line: 'l', onSample: () => undefined });

@@ -1,11 +1,13 @@
 import type { ActiveIncident } from '../detect/grade.ts';
 import { pickLead } from '../detect/lead.ts';
-import type { IncidentEvent, RegionEvidence } from '../detect/types.ts';
-import { applyIncident, type Incident, type LifecycleInput, type LifecycleResult, type TimelineEntry } from '../incidents/lifecycle.ts';
+import type { IncidentEvent, RegionEvidence } from '../model/incident.ts';
+import { applyIncident, type LifecycleInput, type LifecycleResult } from './lifecycle.ts';
+import { type Incident, type TimelineEntry } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
-import type { EventBus, IncidentChange, Topic } from './bus.ts';
+import type { EventBus } from '../shared/event-bus.ts';
+import type { IncidentChange, Topic } from '../model/topics.ts';
 
 /**
  * Applies detector events (and, later, operator actions) to incidents through the pure lifecycle,

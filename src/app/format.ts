@@ -1,4 +1,4 @@
-import type { IncidentChange, Topic } from './bus.ts';
+import type { IncidentChange, Topic } from '../model/topics.ts';
 
 const VERB: Partial<Record<Topic, string>> = {
   'incident.opened': 'OPENED',

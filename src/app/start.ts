@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/prober.ts';
-import { startApi, type ApiServer, type RawRoute } from '../api/server.ts';
+import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/index.ts';
+import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
 import { outboxFor, TicketService, ticketRawRoutes } from '../tickets/index.ts';
-import { lineUrl, type Config } from '../config/schema.ts';
+import { type Config } from '../config/schema.ts';
+import { lineUrl } from '../model/stream.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
-import { UPLINK_PATH } from '../uplink/protocol.ts';
+import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import type { CommandContext } from '../ws/commands.ts';
 import { Silences } from '../ws/silences.ts';
@@ -20,7 +21,7 @@ import { commandRawRoutes } from '../ws/rest.ts';
 import { consoleRawRoutes } from '../console/routes.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
 import { WsApi } from '../ws/server.ts';
-import type { EventBus } from './bus.ts';
+import type { EventBus } from '../shared/event-bus.ts';
 import { Hub } from './hub.ts';
 
 export interface StartHubOptions {

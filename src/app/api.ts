@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../auth/auth.ts';
-import type { Hub } from '../hub/hub.ts';
-import type { Incident } from '../incidents/lifecycle.ts';
+import type { Hub } from './hub.ts';
+import type { Incident } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
 import type { StoredIncident } from '../store/store.ts';
 

@@ -1,13 +1,13 @@
-import type { StreamConfig } from '../config/schema.ts';
+import type { StreamConfig } from '../model/stream.ts';
 import { createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
-import type { IncidentEvent } from '../detect/types.ts';
+import type { IncidentEvent } from '../model/incident.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Store } from '../store/store.ts';
-import { EventBus } from './bus.ts';
-import { IncidentManager } from './incident-manager.ts';
+import { EventBus } from '../shared/event-bus.ts';
+import { IncidentManager } from '../incidents/manager.ts';
 
 /**
  * The hub core: owns the clock, the detector, the incident manager and the sample ingest.

@@ -17,7 +17,7 @@
  *                                       ◀─ error {code, message}          (message refused; connection kept)
  */
 import { z } from 'zod';
-import type { Sample } from '../model/sample.ts';
+import type { Sample } from './sample.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const UPLINK_PATH = '/probes';

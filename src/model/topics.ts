@@ -1,0 +1,36 @@
+import type { Incident, IncidentEvent, TimelineEntry } from './incident.ts';
+import type { Sample } from './sample.ts';
+
+/** What changed on an incident: the incident after the change and the timeline entries it added. */
+export interface IncidentChange {
+  incident: Incident;
+  entries: TimelineEntry[];
+  /** The detector event behind it (absent for operator actions). */
+  event?: IncidentEvent;
+  /** For opened/reopened: hub time of detection − fault onset (ms), for detection_delay_seconds. */
+  detectionDelayMs?: number;
+}
+
+/** Every incident topic, in lifecycle order: subscribers iterate this list instead of spelling it out. */
+export const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const;
+export type IncidentTopic = (typeof INCIDENT_TOPICS)[number];
+
+/**
+ * In-process event topics. The WebSocket API forwards them as `{type: "event", topic, data}`.
+ *
+ * - `sample`              every accepted (valid, stored) sample
+ * - `detector.event`      every raw detector event (open/raise/lower/update/clear)
+ * - `incident.opened`     a new incident (id `${key}@${openedAt}`)
+ * - `incident.reopened`   a resolved incident recurred within the reopen window
+ * - `incident.raised`     severity became more severe (P2 → P1 …)
+ * - `incident.lowered`    severity became less severe
+ * - `incident.updated`    evidence changed (a region first seen, scope, related lines), same severity
+ * - `incident.resolved`   resolved (detector clear after the clear time)
+ * - `store.compacted`     background compaction ran
+ */
+export type HubEvents = {
+  sample: Sample;
+  'detector.event': IncidentEvent;
+  'store.compacted': { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
+} & { [T in IncidentTopic]: IncidentChange };
+export type Topic = keyof HubEvents;
