@@ -3,10 +3,12 @@
 #
 # One image, two roles (test/uplink/docker.test.ts runs these very commands outside a container):
 #   hub (default CMD):  docker run -p 8080:8080 -v sg-data:/var/lib/streamguard \
-#                         -v ./config.yaml:/etc/streamguard/config.yaml -e STREAMGUARD_TOKEN_SG=... IMAGE
+#                         -v ./config.yaml:/etc/streamguard/config.yaml:ro -e STREAMGUARD_TOKEN_SG=... IMAGE
 #   remote probe:       docker run -e STREAMGUARD_PROBE_TOKEN=... -v sg-spill:/var/lib/streamguard IMAGE \
 #                         probe --hub wss://hub.example.com/probes --region sg --spill-dir /var/lib/streamguard/spill
 # The probe only connects out (no port to publish).
+# The image has no config of its own: the hub refuses to start until one is mounted at its --config
+# path (src/container/entrypoint.ts). For -p to reach it, the config's hub.listen must be 0.0.0.0:PORT.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -23,12 +25,11 @@ COPY bin ./bin
 COPY src ./src
 COPY probes ./probes
 COPY config ./config
-RUN mkdir -p /var/lib/streamguard /etc/streamguard && cp config/example.yaml /etc/streamguard/config.yaml \
- && chown -R node:node /var/lib/streamguard
+RUN mkdir -p /var/lib/streamguard && chown -R node:node /var/lib/streamguard
 USER node
 EXPOSE 8080
-# The hub answers /healthz; a probe container is healthy while its process runs (it has no port).
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "if (require('fs').readFileSync('/proc/1/cmdline', 'utf8').split('\\0').includes('probe')) process.exit(0); fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "bin/streamguard.js"]
+# A hub is healthy while /healthz answers on its config's hub.listen; a probe while its process runs.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "--import", "tsx", "src/container/healthcheck.ts"]
+ENTRYPOINT ["node", "--import", "tsx", "src/container/entrypoint.ts"]
 CMD ["run", "--config", "/etc/streamguard/config.yaml"]

@@ -5,6 +5,7 @@ import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
+import { RUN_OPTIONS } from './run-options.ts';
 
 export { startHub, type HubHandle, type StartHubOptions } from '../app/start.ts';
 
@@ -24,11 +25,7 @@ export function printIncidentChanges(handle: HubHandle): void {
  * probes until SIGINT/SIGTERM. Exit 1 on an invalid config or an unusable database.
  */
 export async function runCommand(argv: string[]): Promise<number> {
-  const opts = parseOptions('run', argv, {
-    config: { type: 'string', short: 'c' },
-    'data-dir': { type: 'string' },
-    listen: { type: 'string' },
-  });
+  const opts = parseOptions('run', argv, RUN_OPTIONS);
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 
