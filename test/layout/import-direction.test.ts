@@ -30,6 +30,7 @@ const RANKS: Record<string, number> = {
   lab: 8,
   app: 9,
   cli: 10,
+  container: 11,
 };
 const PROBES_MAY_IMPORT = ['model', 'shared'];
 const MAY_IMPORT_PROBES = ['app', 'cli'];
