@@ -1,0 +1,174 @@
+import type { Incident, TimelineEntry } from '../model/incident.ts';
+import type { Sample } from '../model/sample.ts';
+
+/**
+ * The storage ports: one repository per kind of state, declared here, implemented once per
+ * engine (src/store/sqlite/ today; a PostgreSQL implementation plugs in beside it). Modules take
+ * the narrowest one they need (often a Pick of one) and never see the engine.
+ *
+ * Every method is async so that a networked engine fits without touching callers. The SQLite
+ * implementation does its work synchronously inside the call (durable on return), so a caller
+ * that does not await a write still finds it written; callers await reads.
+ *
+ * The one synchronous method is SampleHistory.append, on the hot path of every accepted sample:
+ * the uplink acks a probe's samples only after append returned, so it must be durable on return.
+ */
+
+// ---- incidents and their timelines ------------------------------------------------------------
+
+export interface IncidentRepository {
+  /** Writes the incident (insert or replace) and appends the timeline entries, atomically. */
+  save(incident: Incident, entries: readonly TimelineEntry[]): Promise<void>;
+  /** Incidents not resolved, oldest first. */
+  open(): Promise<Incident[]>;
+  get(id: string): Promise<Incident | undefined>;
+  timeline(incidentId: string): Promise<TimelineEntry[]>;
+}
+
+// ---- audit log ---------------------------------------------------------------------------------
+
+export interface AuditEntry {
+  t: number;
+  /** user, token name or policy */
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  data?: unknown;
+}
+
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  recent(limit: number): Promise<AuditEntry[]>;
+}
+
+// ---- sample history ----------------------------------------------------------------------------
+
+/** Per-minute aggregate of raw samples for one (stream, line, region). */
+export interface SampleRollup {
+  minute: number; // unix ms, start of the minute
+  stream: string;
+  line: string;
+  region: string;
+  samples: number;
+  connectedRatio: number;
+  fpsAvg: number;
+  bitrateAvg: number;
+  stallMs: number;
+  freezeMs: number;
+  maxGapMs: number;
+  latencyAvgMs: number | null;
+}
+
+export interface SampleQuery {
+  stream: string;
+  line?: string;
+  region?: string;
+  from: number;
+  to: number;
+}
+
+export interface SampleHistory {
+  /** Durable on return; identical resends are stored once. See the note above on why it is synchronous. */
+  append(samples: readonly Sample[]): void;
+  /** Highest seq of a probe ever stored, for dedup across hub restarts. */
+  lastSeq(probe: string): Promise<number | undefined>;
+  samples(query: SampleQuery): Promise<Sample[]>;
+  rollups(query: SampleQuery): Promise<SampleRollup[]>;
+  /** Rolls raw samples older than `rawBefore` into minutes, drops rollups older than `rollupBefore`. */
+  compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }>;
+  /** Appended samples not yet in the by-stream history (a growing number: merging is behind). */
+  unmerged(): number;
+}
+
+// ---- tickets: outbox, vendor references, SLA timers --------------------------------------------
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+export interface OutboxRow {
+  id: number;
+  /** Idempotency key `incident/vendor/action`. */
+  key: string;
+  incidentId: string;
+  vendor: string;
+  action: string;
+  payload: unknown;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: number;
+  nextAt: number;
+  deliveredAt?: number;
+  lastError?: string;
+  ref?: string;
+}
+
+export interface NewOutboxRow {
+  key: string;
+  incidentId: string;
+  vendor: string;
+  action: string;
+  payload: unknown;
+  createdAt: number;
+  /** First attempt not before (default createdAt). */
+  nextAt?: number;
+}
+
+/**
+ * The durable ticket outbox: one row per idempotency key (enqueueing a key twice is a no-op, so
+ * replaying events after a restart never makes a second ticket); rows of one (incident, vendor)
+ * are due in order (an update never overtakes the ticket it updates).
+ */
+export interface TicketOutbox {
+  /** Inserts a row unless its key exists. Resolves true when inserted. */
+  enqueue(row: NewOutboxRow): Promise<boolean>;
+  /** Pending rows whose time has come and whose (incident, vendor) predecessors are all settled, oldest first. */
+  due(now: number, limit: number): Promise<OutboxRow[]>;
+  get(key: string): Promise<OutboxRow | undefined>;
+  forIncident(incidentId: string): Promise<OutboxRow[]>;
+  recent(limit: number): Promise<OutboxRow[]>;
+  /** Incidents that got any row since `since` (restart catch-up). */
+  incidentIds(since: number): Promise<string[]>;
+  pendingCount(): Promise<number>;
+  /** Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference. */
+  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void>;
+  markRetry(id: number, nextAt: number, error: string): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  /** The vendor's ticket reference for an incident, once the ticket exists. */
+  ref(incidentId: string, vendor: string): Promise<string | undefined>;
+}
+
+export interface SlaRow {
+  incidentId: string;
+  done: boolean;
+  data: unknown;
+}
+
+export interface SlaTimers {
+  save(incidentId: string, data: unknown, done: boolean): Promise<void>;
+  get(incidentId: string): Promise<SlaRow | undefined>;
+  /** SLA states not yet finished (restart recovery). */
+  active(): Promise<SlaRow[]>;
+}
+
+// ---- operator silences -------------------------------------------------------------------------
+
+export interface SilenceRepository {
+  /** Insert or replace by id; `data` is the silence as the API holds it (plain JSON). */
+  save(silence: { id: string; until: number }): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Silences still active at `now` (expired ones are dropped). */
+  active(now: number): Promise<unknown[]>;
+}
+
+// ---- the whole store, as the wiring opens it ---------------------------------------------------
+
+export interface Store {
+  readonly incidents: IncidentRepository;
+  readonly audit: AuditLog;
+  readonly samples: SampleHistory;
+  readonly outbox: TicketOutbox;
+  readonly sla: SlaTimers;
+  readonly silences: SilenceRepository;
+  close(): void;
+}
