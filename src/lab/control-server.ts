@@ -1,4 +1,5 @@
-import http from 'node:http';
+import express, { type ErrorRequestHandler } from 'express';
+import { errorMiddleware, HttpError, jsonBody, listen, notFound, validBody } from '../http/index.ts';
 import { log } from '../shared/log.ts';
 import { faultSchema } from './fault-schema.ts';
 import { LabLookupError, type Lab } from './lab.ts';
@@ -13,34 +14,12 @@ export interface ControlServer {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
-}
+/** The lab's own failures as HTTP: an unknown stream or protocol is 404, a line in the wrong state 409. */
+const labErrors: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
+  if (err instanceof LabLookupError) return next(new HttpError('not_found', err.message));
+  if (err instanceof LineStateError) return next(new HttpError('conflict', err.message));
+  next(err);
+};
 
 /**
  * HTTP control of a running lab, for people and for tests in other processes:
@@ -48,47 +27,29 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
  *   POST   /lab/faults   inject one fault (JSON, see fault-schema.ts) → its truth record
  *   DELETE /lab/faults   end every fault, restore every line
  */
-export async function startControlServer(lab: Lab, port = 0): Promise<ControlServer> {
-  const logger = log.child({ component: 'lab-control' });
-  const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === '/lab' && req.method === 'GET') return send(res, 200, lab.describe());
-    if (path !== '/lab/faults') throw new HttpError(404, 'not found');
-    if (req.method === 'DELETE') {
+function controlApp(lab: Lab): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/lab', (_req, res) => {
+    res.json(lab.describe());
+  });
+  app
+    .route('/lab/faults')
+    .post(...jsonBody(MAX_BODY_BYTES), async (req, res) => {
+      res.json(await lab.applyFault(validBody(faultSchema, req.body)));
+    })
+    .delete(async (_req, res) => {
       await lab.clearFaults();
-      return send(res, 200, { activeFaults: lab.describe().activeFaults });
-    }
-    if (req.method !== 'POST') throw new HttpError(405, 'method not allowed');
-    const parsed = faultSchema.safeParse(await readJson(req));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || '(body)';
-      throw new HttpError(400, `${field}: ${issue?.message ?? 'invalid'}`);
-    }
-    send(res, 200, await lab.applyFault(parsed.data));
-  };
-
-  const server = http.createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
-      const status =
-        error instanceof HttpError ? error.status : error instanceof LabLookupError ? 404 : error instanceof LineStateError ? 409 : 500;
-      if (status === 500) logger.error({ err: error }, 'control request failed');
-      send(res, status, { error: error instanceof Error ? error.message : String(error) });
+      res.json({ activeFaults: lab.describe().activeFaults });
+    })
+    .all((req) => {
+      throw new HttpError('method_not_allowed', `${req.method} ${req.path}: use POST (one fault) or DELETE (clear all)`);
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, LOOPBACK, () => resolve());
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return {
-    port: bound,
-    url: `http://${LOOPBACK}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  app.use(notFound, labErrors, errorMiddleware(log.child({ component: 'lab-control' })));
+  return app;
+}
+
+export async function startControlServer(lab: Lab, port = 0): Promise<ControlServer> {
+  const listening = await listen(controlApp(lab), port, LOOPBACK);
+  return { port: listening.port, url: `http://${LOOPBACK}:${listening.port}`, close: () => listening.close() };
 }

@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
+import express, { type RequestHandler } from 'express';
+import { errorMiddleware, HttpError, listen, notFound, type Listening } from '../http/index.ts';
+import { log } from '../shared/log.ts';
 import { parseMediaPlaylist, type MediaPlaylist } from './hls-playlist.ts';
 import { LOOPBACK } from './ports.ts';
 
@@ -35,17 +36,17 @@ interface Channel {
  */
 export class HlsServer {
   private readonly channels = new Map<string, Channel>();
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly app = express()
+    .disable('x-powered-by')
+    .get('/hls/:channel/:file', this.serveFile())
+    .use(notFound, errorMiddleware(log.child({ component: 'lab-hls' })));
+  private listening: Listening | undefined;
   private poller: NodeJS.Timeout | undefined;
 
   async start(port = 0): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, LOOPBACK, () => resolve());
-    });
+    this.listening = await listen(this.app, port, LOOPBACK);
     this.poller = setInterval(() => void this.poll(), POLL_MS);
-    const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : port;
+    return this.listening.port;
   }
 
   addChannel(name: string, dir: string, onSnapshot: (snapshot: PlaylistSnapshot) => void, render = (s: PlaylistSnapshot) => s.text): void {
@@ -70,8 +71,7 @@ export class HlsServer {
 
   async stop(): Promise<void> {
     clearInterval(this.poller);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listening?.close();
   }
 
   private channel(name: string): Channel {
@@ -96,35 +96,28 @@ export class HlsServer {
     );
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const [, root, name, file] = (req.url ?? '').split('?')[0]!.split('/');
-    const channel = name ? this.channels.get(name) : undefined;
-    if (req.method !== 'GET' || root !== 'hls' || !channel || !file) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (file === PLAYLIST_NAME) {
-      const snapshot = this.served(name!);
-      if (!snapshot) {
-        res.writeHead(404).end();
+  /**
+   * GET /hls/<channel>/index.m3u8 answers the served snapshot; GET /hls/<channel>/<name>.ts streams
+   * the segment file (with ranges). Names are checked against SEGMENT_NAME after decoding, so
+   * nothing outside the channel's directory can be named (`..%2f` included).
+   */
+  private serveFile(): RequestHandler<{ channel: string; file: string }> {
+    return (req, res, next) => {
+      const { channel: name, file } = req.params;
+      const channel = this.channels.get(name);
+      if (!channel) throw new HttpError('not_found', `no HLS channel "${name}"`);
+      if (file === PLAYLIST_NAME) {
+        const snapshot = this.served(name);
+        if (!snapshot) throw new HttpError('not_found', `HLS channel "${name}" has no playlist to serve yet`);
+        res.set({ 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'no-cache' }).end(channel.render(snapshot));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'no-cache' });
-      res.end(channel.render(snapshot));
-      return;
-    }
-    if (!SEGMENT_NAME.test(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const stream = createReadStream(path.join(channel.dir, file));
-    stream.once('open', () => {
-      res.writeHead(200, { 'content-type': 'video/mp2t' });
-      stream.pipe(res);
-    });
-    stream.once('error', () => {
-      if (!res.headersSent) res.writeHead(404);
-      res.end();
-    });
+      if (!SEGMENT_NAME.test(file)) throw new HttpError('not_found', `HLS channel "${name}" serves ${PLAYLIST_NAME} and <name>.ts segments, not "${file}"`);
+      res.sendFile(file, { root: channel.dir, headers: { 'content-type': 'video/mp2t' } }, (err?: Error & { status?: number; code?: string; syscall?: string }) => {
+        // The client went away mid-transfer: nothing left to answer.
+        if (!err || err.code === 'ECONNABORTED' || err.syscall === 'write') return;
+        next(err.status === 404 ? new HttpError('not_found', `HLS channel "${name}" has no segment ${file}`) : err);
+      });
+    };
   }
 }

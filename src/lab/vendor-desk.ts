@@ -1,4 +1,7 @@
-import http from 'node:http';
+import express from 'express';
+import { z } from 'zod';
+import { errorMiddleware, HttpError, jsonBody, listen, notFound, validBody, type Listening } from '../http/index.ts';
+import { log } from '../shared/log.ts';
 import { LOOPBACK } from './ports.ts';
 
 export interface DeskTicket {
@@ -19,7 +22,18 @@ export interface ReceivedHook {
   body: unknown;
 }
 
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The fields of a Zendesk ticket body the desk keeps; others (type, tags) are accepted and ignored. */
+const ticketBody = z.object({
+  ticket: z.object({
+    subject: z.string().optional(),
+    priority: z.string().optional(),
+    status: z.string().optional(),
+    external_id: z.string().optional(),
+    comment: z.object({ body: z.string().optional() }).optional(),
+  }),
+});
 
 /**
  * The lab's stand-in for a vendor's support desk and an edge's switch webhook, so the demo and
@@ -31,15 +45,17 @@ const MAX_BODY = 1024 * 1024;
 export class VendorDesk {
   readonly tickets: DeskTicket[] = [];
   readonly hooks: ReceivedHook[] = [];
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly app = express()
+    .disable('x-powered-by')
+    .use('/api/v2', this.ticketRoutes())
+    .use('/hooks', this.hookRoutes())
+    .use(notFound, errorMiddleware(log.child({ component: 'vendor-desk' })));
+  private listening: Listening | undefined;
   private onTicket: ((t: DeskTicket, change: 'opened' | 'updated') => void) | undefined;
 
   async start(port = 0): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, LOOPBACK, () => resolve());
-    });
-    return (this.server.address() as { port: number }).port;
+    this.listening = await listen(this.app, port, LOOPBACK);
+    return this.listening.port;
   }
 
   /** Called for every ticket opened or updated (the demo prints them). */
@@ -48,64 +64,50 @@ export class VendorDesk {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listening?.close();
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    try {
-      if (req.method === 'GET' && path === '/api/v2/tickets.json') return send(200, { tickets: this.tickets });
-      if (req.method === 'GET' && path === '/hooks') return send(200, { hooks: this.hooks });
-      const body = await readJson(req);
+  private ticketRoutes(): express.Router {
+    const router = express.Router();
+    router.get('/tickets.json', (_req, res) => {
+      res.json({ tickets: this.tickets });
+    });
+    router.post('/tickets.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
+      const { ticket } = validBody(ticketBody, req.body);
       const now = Date.now();
-      if (req.method === 'POST' && path.startsWith('/hooks/')) {
-        this.hooks.push({ at: now, path, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body });
-        return send(200, { ok: true });
-      }
-      const ticket = (body as { ticket?: { subject?: string; priority?: string; status?: string; external_id?: string; comment?: { body?: string } } }).ticket;
-      if (!ticket) return send(400, { error: 'body must be {"ticket": {...}}' });
-      if (req.method === 'POST' && path === '/api/v2/tickets.json') {
-        const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], createdAt: now, updatedAt: now };
-        if (ticket.priority !== undefined) t.priority = ticket.priority;
-        if (ticket.external_id !== undefined) t.externalId = ticket.external_id;
-        if (ticket.comment?.body) t.comments.push(ticket.comment.body);
-        this.tickets.push(t);
-        this.onTicket?.(t, 'opened');
-        return send(201, { ticket: { id: t.id } });
-      }
-      const m = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(path);
-      const t = m ? this.tickets.find((x) => x.id === Number(m[1])) : undefined;
-      if (req.method === 'PUT' && t) {
-        if (ticket.status) t.status = ticket.status;
-        if (ticket.priority) t.priority = ticket.priority;
-        if (ticket.comment?.body) t.comments.push(ticket.comment.body);
-        t.updatedAt = now;
-        this.onTicket?.(t, 'updated');
-        return send(200, { ticket: { id: t.id } });
-      }
-      send(404, { error: `no route ${req.method} ${path}` });
-    } catch (err) {
-      send(400, { error: (err as Error).message });
-    }
+      const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], createdAt: now, updatedAt: now };
+      if (ticket.priority !== undefined) t.priority = ticket.priority;
+      if (ticket.external_id !== undefined) t.externalId = ticket.external_id;
+      if (ticket.comment?.body) t.comments.push(ticket.comment.body);
+      this.tickets.push(t);
+      this.onTicket?.(t, 'opened');
+      res.status(201).json({ ticket: { id: t.id } });
+    });
+    router.put('/tickets/:id.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
+      const t = this.tickets.find((x) => String(x.id) === req.params.id);
+      if (!t) throw new HttpError('not_found', `no ticket ${req.params.id}: the desk has ${this.tickets.length} ticket(s)`);
+      const { ticket } = validBody(ticketBody, req.body);
+      if (ticket.status) t.status = ticket.status;
+      if (ticket.priority) t.priority = ticket.priority;
+      if (ticket.comment?.body) t.comments.push(ticket.comment.body);
+      t.updatedAt = Date.now();
+      this.onTicket?.(t, 'updated');
+      res.json({ ticket: { id: t.id } });
+    });
+    return router;
   }
-}
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
-  } catch {
-    throw new Error('body is not valid JSON');
+  private hookRoutes(): express.Router {
+    const router = express.Router();
+    router.get('/', (_req, res) => {
+      res.json({ hooks: this.hooks });
+    });
+    router.post('/*name', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      // No body is recorded as {}; a JSON null stays null.
+      this.hooks.push({ at: Date.now(), path: req.baseUrl + req.path, headers, body: req.body === undefined ? {} : (req.body as unknown) });
+      res.json({ ok: true });
+    });
+    return router;
   }
 }

@@ -122,14 +122,18 @@ describe('lab with real streams', () => {
     await lab.applyFault({ stream: 'it', line: 'primary', kind: 'proxy', protocol: 'http-flv', mode: 'clear' });
   });
 
-  it('control server: 400 names the bad field, a good fault returns its truth record', async () => {
+  it('control server: errors are {error: {code, message}} (400 names the bad field), a good fault returns its truth record', async () => {
     const post = (body: unknown) =>
       fetch(`${control.url}/lab/faults`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     const bad = await post({ stream: 'it', line: 'primary', kind: 'freeze', ms: 'long' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^ms:/);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/^ms:/) });
     const unknown = await post({ stream: 'nope', line: 'primary', kind: 'freeze', ms: 500 });
     expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'not_found', message: 'unknown stream nope' } });
+    const form = await fetch(`${control.url}/lab/faults`, { method: 'POST', body: 'stream=it' });
+    expect(form.status).toBe(415);
+    expect(((await (await fetch(`${control.url}/lab/faults`, { method: 'PUT' })).json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
 
     const ok = await post({ stream: 'it', line: 'primary', kind: 'freeze', ms: 500 });
     expect(ok.status).toBe(200);
