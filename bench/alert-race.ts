@@ -1,5 +1,5 @@
 /**
- * Alert race (issue 7 §6): the same lab fault (primary publisher SIGKILLed through the lab's fault
+ * Alert race: the same lab fault (primary publisher SIGKILLed through the lab's fault
  * API), timed from the lab's truth-log time to
  *   (a) streamguard's incident opened   (`incidents` event on /ws, change "opened"),
  *   (b) streamguard's failover done     (`actions` event on /ws, phase "done", type "switch"),
@@ -12,7 +12,7 @@
  *
  *   npx tsx bench/alert-race.ts [faults=10] [budgetMinutes=60]
  *
- * Each fault gets fresh Prometheus + Alertmanager processes (Alertmanager first, LAB-NOTES): once
+ * Each fault gets fresh Prometheus + Alertmanager processes (Alertmanager first: started second, its first notification waits for the 1 min resend delay): once
  * an Alertmanager group has notified, a later firing of the same alert waits for group_interval
  * (5m) and the resolved notification too, so reusing them would time Alertmanager's group
  * bookkeeping, not detection. Fresh processes start at a random phase of their intervals relative

@@ -1,5 +1,5 @@
 /**
- * WebSocket fan-out (issue 7 §6): one hub process (`streamguard run`: SQLite store, detector,
+ * WebSocket fan-out: one hub process (`streamguard run`: SQLite store, detector,
  * /probes, /ws) fed 10,000 samples/s by simulated remote probes over the real uplink protocol,
  * and N operator clients (real `ws` clients) on /ws, in worker threads of this process so their
  * CPU is not the hub's.

@@ -6,7 +6,7 @@ import type { ReaderSession, ReaderSink } from './readers/reader.ts';
 import type { ResolvedUrl } from '../src/shared/resolve-host.ts';
 
 /**
- * Fast-probe flags from LAB-NOTES, minus `-fflags nobuffer`: nobuffer discards the packets
+ * Fast-probe flags (measured on the lab: 20–31 ms startup on HTTP-FLV), minus `-fflags nobuffer`: nobuffer discards the packets
  * read while probing, which include the keyframe a server sends from its GOP cache, so the
  * first decodable frame came one GOP later (measured 1.5–1.9 s instead of 20 ms on HTTP-FLV
  * and ~200 ms on RTMP with a 2 s GOP).

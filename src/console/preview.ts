@@ -12,7 +12,7 @@ import { ffmpegPath } from '../shared/binaries.ts';
 import { PreviewPool } from './preview-pool.ts';
 
 /**
- * The console's live preview (issue 7 §4): `GET /preview/<stream>/<line>` upgraded to a WebSocket
+ * The console's live preview: `GET /preview/<stream>/<line>` upgraded to a WebSocket
  * carrying MPEG-TS/MPEG-1 for JSMpeg. node-rtsp-stream's Mpeg1Muxer runs the ffmpeg (it reads
  * RTMP, HTTP-FLV, HLS and RTSP alike); its own VideoStream is not used because it opens a WS
  * server on a port of its own. Lifecycle (sharing, grace, cap) is PreviewPool's.

@@ -14,7 +14,7 @@ export const ProbeErrorSchema = z.enum([
 ]);
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
 
-/** One window of measurements for one (probe, stream, line). See ARCHITECTURE.md "Sample". */
+/** One window of measurements for one (probe, stream, line). See docs/architecture.md "Sample". */
 export const SampleSchema = z.object({
   probe: z.string().min(1),
   region: z.string().min(1),

@@ -1,5 +1,5 @@
 /**
- * Probe accuracy against the lab's ground truth (issue 3 §4): real publishers, real servers,
+ * Probe accuracy against the lab's ground truth: real publishers, real servers,
  * real ffprobe/ffmpeg readers. Every fault is injected through the lab, which records when it
  * actually took effect; the probe's Samples must agree with that record.
  */

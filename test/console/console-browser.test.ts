@@ -1,5 +1,5 @@
 /**
- * The web console in real headless Chromium (issue 7 §4) against a real hub and the real lab:
+ * The web console in real headless Chromium against a real hub and the real lab:
  * load, a lab fault turns a cell red and the active line changes; switch back by hand and fail
  * back by clicking; a line's live preview shows frames and its ffmpeg is gone once it is closed.
  * Screenshots in test-artifacts/console/.

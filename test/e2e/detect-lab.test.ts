@@ -1,5 +1,5 @@
 /**
- * End to end (issue 4 §5): real publishers and servers (the lab), real probes in three regions,
+ * End to end: real publishers and servers (the lab), real probes in three regions,
  * a real hub (detector, incidents, SQLite store). Each region pulls every line over its own
  * protocol, and the lab puts a separate fault proxy in front of every (stream, line, protocol),
  * so the three regions' network paths are independent:
