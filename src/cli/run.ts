@@ -3,7 +3,7 @@ import { formatIncidentLine } from '../hub/format.ts';
 import { HubConfigError, startHub, type HubHandle } from '../hub/start.ts';
 import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
-import { parseOptions, UsageError } from './args.ts';
+import { parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 
 export { startHub, type HubHandle, type StartHubOptions } from '../hub/start.ts';
@@ -20,16 +20,25 @@ export function printIncidentChanges(handle: HubHandle): void {
   }
 }
 
+export const runSpec = {
+  name: 'run',
+  synopsis: ['--config FILE [--data-dir DIR] [--listen HOST:PORT]'],
+  summary:
+    'Run the hub: in-process probes, detector, incidents, SQLite store, REST API and web console, remote probes on /probes. ' +
+    'SIGHUP re-reads the config (probe tokens and assignments); SIGINT/SIGTERM stop it cleanly. Exit 1 on an invalid config or an unusable database.',
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', help: 'the YAML config' },
+    'data-dir': { type: 'string', value: 'DIR', help: "where the SQLite database lives (default: the config's hub.dataDir)" },
+    listen: { type: 'string', value: 'HOST:PORT', help: "the API's address (default: the config's hub.listen)" },
+  },
+} satisfies CommandSpec;
+
 /**
  * `streamguard run --config FILE [--data-dir DIR] [--listen HOST:PORT]`: hub + REST API + in-process
  * probes until SIGINT/SIGTERM. Exit 1 on an invalid config or an unusable database.
  */
 export async function runCommand(argv: string[]): Promise<number> {
-  const opts = parseOptions('run', argv, {
-    config: { type: 'string', short: 'c' },
-    'data-dir': { type: 'string' },
-    listen: { type: 'string' },
-  });
+  const opts = parseOptions(runSpec, argv);
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 
