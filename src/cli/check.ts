@@ -1,10 +1,17 @@
 import { formatConfigError, parseConfig } from '../config/load.ts';
 import { readFileSync } from 'node:fs';
-import { parseOptions, UsageError } from './args.ts';
+import { parseOptions, UsageError, type CommandSpec } from './args.ts';
+
+export const checkSpec = {
+  name: 'check',
+  synopsis: ['--config FILE'],
+  summary: 'Validate a config: exit 0 if it is valid, else 1 listing every error with its YAML path and line.',
+  options: { config: { type: 'string', short: 'c', value: 'FILE', help: 'the YAML config to validate' } },
+} satisfies CommandSpec;
 
 /** `streamguard check --config FILE`: exit 0 if valid, else 1 with every error and its YAML path. */
 export function checkCommand(argv: string[]): number {
-  const opts = parseOptions('check', argv, { config: { type: 'string', short: 'c' } });
+  const opts = parseOptions(checkSpec, argv);
   if (!opts.config) throw new UsageError('streamguard check: --config FILE is required');
   let text: string;
   try {

@@ -1,12 +1,31 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
 import { startHub, type HubHandle } from '../app/start.ts';
 import { startControlServer, startLab, VendorDesk, type Fault, type Lab } from '../lab/index.ts';
 import type { Sample } from '../model/sample.ts';
-import { parseOptions } from './args.ts';
+import { parseOptions, type CommandSpec } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { untilSignal } from './lab.ts';
 import { printIncidentChanges } from './run.ts';
+
+/** This package's checkout or install: where the demo's own config lives, wherever it is run from. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO_CONFIG = resolve(PACKAGE_ROOT, 'config/demo.yaml');
+
+export const demoSpec = {
+  name: 'demo',
+  synopsis: ['[--config FILE] [--data-dir DIR] [--no-scenario]'],
+  summary:
+    'What `npm start` runs: the lab of real streams, the hub with probes in three simulated regions, the web console, a vendor desk ' +
+    'and a scripted fault scenario, so incidents open and resolve before your eyes. SIGINT/SIGTERM stop it.',
+  options: {
+    config: { type: 'string', value: 'FILE', help: `a config whose URLs the lab serves (default: ${DEMO_CONFIG})` },
+    'data-dir': { type: 'string', value: 'DIR', help: "where the SQLite database lives (default: the config's hub.dataDir; the default config's is under the package)" },
+    'no-scenario': { type: 'boolean', default: false, help: 'inject no faults; only your own (`streamguard fault`)' },
+  },
+} satisfies CommandSpec;
 
 /** The lab's fixed ports that config/demo.yaml names (see its header). */
 const DEMO_LAB_PORTS = { rtmp: 19350, httpFlv: 19351, hls: 19352, proxyBase: 19400 };
@@ -46,13 +65,13 @@ const SCENARIO: Step[] = [
  * simulated regions, and a scripted fault scenario, so an operator sees detection end to end.
  */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const opts = parseOptions('demo', argv, {
-    config: { type: 'string', default: 'config/demo.yaml' },
-    'data-dir': { type: 'string' },
-    'no-scenario': { type: 'boolean', default: false },
-  });
-  const config = loadConfigOrReport(opts.config);
+  const opts = parseOptions(demoSpec, argv);
+  const configFile = opts.config ?? DEMO_CONFIG;
+  const config = loadConfigOrReport(configFile);
   if (!config) return 1;
+  // The default config's relative data dir means one in the package (as `npm start` in a checkout
+  // has it), not one in whatever directory the demo is started from.
+  const dataDir = opts['data-dir'] ?? (opts.config === undefined ? resolve(PACKAGE_ROOT, config.hub.dataDir) : undefined);
 
   const lab = await startLab({ streams: config.streams.map((s) => ({ id: s.id, protocols: ['rtmp', 'hls'] })), ports: DEMO_LAB_PORTS });
   let hub: HubHandle | undefined;
@@ -61,13 +80,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     const unserved = urlsNotServed(config, lab);
     if (unserved.length > 0) {
-      process.stderr.write(`${opts.config}: URL(s) the lab does not serve:\n${unserved.map((u) => `  ${u}`).join('\n')}\n`);
+      process.stderr.write(`${configFile}: URL(s) the lab does not serve:\n${unserved.map((u) => `  ${u}`).join('\n')}\n`);
       return 1;
     }
     control = await startControlServer(lab, DEMO_CONTROL_PORT);
     await desk.start(DEMO_DESK_PORT);
     desk.watch((t, change) => say(`vendor desk: ticket #${t.id} ${change} [${t.priority ?? '-'}, ${t.status}] ${t.subject}`));
-    hub = await startHub(config, opts['data-dir'] === undefined ? {} : { dataDir: opts['data-dir'] });
+    hub = await startHub(config, dataDir === undefined ? {} : { dataDir });
     printIncidentChanges(hub);
     hub.controller?.onAction((a, phase) => {
       if (phase === 'decided' && a.type === 'switch') say(`control: stream ${a.stream} switched ${a.from} → ${a.to} (${a.reason}: ${a.why})`);

@@ -1,40 +1,17 @@
-import { UsageError } from './args.ts';
-import { checkCommand } from './check.ts';
-import { demoCommand } from './demo.ts';
-import { drillCommand } from './drill.ts';
-import { faultCommand, labCommand } from './lab.ts';
-import { probeCommand } from './probe.ts';
-import { runCommand } from './run.ts';
-
-type Command = (argv: string[]) => number | Promise<number>;
-
-const commands: Record<string, { summary: string; run: Command }> = {
-  check: { summary: 'check --config FILE          validate a config; exit 1 listing every error', run: checkCommand },
-  probe: {
-    summary: 'probe --url URL [--duration S] [--json] [--packets-only] [--region R] [--window MS]\n      probe one stream once and print a Sample per window (exit 0 if it ends connected)\n' +
-      '  probe --hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]\n' +
-      '      remote probe worker: takes its assignment from the hub, streams Samples back (token from $STREAMGUARD_PROBE_TOKEN)',
-    run: probeCommand,
-  },
-  run: { summary: 'run --config FILE [--data-dir DIR] [--listen HOST:PORT]\n      run the hub: in-process probes, detector, incidents, store, REST API, remote probes on /probes (SIGHUP reloads)', run: runCommand },
-  demo: { summary: 'demo [--config config/demo.yaml] [--no-scenario]\n      what `npm start` runs: lab + hub + probes in three regions + a fault scenario', run: demoCommand },
-  drill: { summary: 'drill --config FILE [--only vendor,...]\n      send a marked test through every vendor and escalation channel; report who answered', run: drillCommand },
-  lab: { summary: 'lab [--streams a,b] [--protocols rtmp,hls,rtsp] [--control-port N]\n      real local streams (primary + backup lines) with fault injection over HTTP', run: labCommand },
-  fault: { summary: 'fault --lab URL --stream S --line L --kind K [--ms N] [--protocol P --mode M] | --clear\n      inject a fault into a running lab', run: faultCommand },
-};
-
-function usage(): string {
-  return ['usage: streamguard <command> [options]', '', ...Object.values(commands).map((c) => `  ${c.summary}`)].join('\n');
-}
+import { commandUsage, HelpRequested, UsageError } from './args.ts';
+import { findCommand, topUsage } from './commands.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 2;
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) throw new HelpRequested(topUsage());
+  if (name === 'help') {
+    const command = findCommand(rest[0]!);
+    if (!command) throw new UsageError(`streamguard help: unknown command "${rest[0]}"\n${topUsage()}`);
+    throw new HelpRequested(commandUsage(command.spec));
   }
-  const command = commands[name];
-  if (!command) throw new UsageError(`streamguard: unknown command "${name}"\n${usage()}`);
+  if (!name) throw new UsageError(topUsage());
+  const command = findCommand(name);
+  if (!command) throw new UsageError(`streamguard: unknown command "${name}"\n${topUsage()}`);
   return command.run(rest);
 }
 
@@ -43,7 +20,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.message}\n`);
+      process.exitCode = 0;
+    } else if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 2;
     } else {

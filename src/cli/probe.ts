@@ -2,8 +2,37 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
 import type { Sample } from '../model/sample.ts';
-import { numberOption, parseOptions, UsageError } from './args.ts';
+import { numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { tableHeader, tableRow } from './sample-table.ts';
+
+export const DEFAULT_TOKEN_ENV = 'STREAMGUARD_PROBE_TOKEN';
+
+export const probeSpec = {
+  name: 'probe',
+  synopsis: [
+    '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--region R] [--stream S] [--line L]',
+    `--hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]`,
+  ],
+  summary:
+    'With --url: probe one stream (RTMP, HTTP-FLV, HLS, RTSP) once and print a Sample per window; exit 0 if it ended connected, 1 if not.\n' +
+    `With --hub: a remote probe worker; it takes its assignment from the hub and streams Samples back (token from $${DEFAULT_TOKEN_ENV}); exit 3 if the hub refuses it.`,
+  options: {
+    url: { type: 'string', value: 'URL', help: 'the stream to probe once' },
+    duration: { type: 'string', value: 'S', default: '10', help: 'seconds to probe' },
+    window: { type: 'string', value: 'MS', default: '1000', help: 'milliseconds per Sample' },
+    json: { type: 'boolean', default: false, help: 'one JSON Sample per line instead of a live table' },
+    'packets-only': { type: 'boolean', default: false, help: 'skip the decoded checks (frozen picture, A/V sync markers)' },
+    stream: { type: 'string', value: 'S', help: "the stream id in the Samples (default: the URL's last path segment)" },
+    line: { type: 'string', value: 'L', default: 'primary', help: 'the line name in the Samples' },
+    region: { type: 'string', value: 'R', help: 'the region this probe watches from (one-shot default: local)' },
+    hub: { type: 'string', value: 'URL', help: "the hub's probe endpoint, ws[s]://HUB/probes (remote probe worker)" },
+    'token-env': { type: 'string', value: 'NAME', help: `the environment variable holding the probe token (default: ${DEFAULT_TOKEN_ENV})` },
+    token: { type: 'string', value: 'TOKEN', help: 'the probe token itself (shows in `ps`: prefer --token-env)' },
+    ca: { type: 'string', value: 'FILE', help: "a PEM CA to trust for the hub's wss:// certificate" },
+    'spill-dir': { type: 'string', value: 'DIR', help: 'spill unacknowledged Samples to disk here when memory is full and at exit; resent first after a restart' },
+    buffer: { type: 'string', value: 'N', help: 'unacknowledged Samples kept in memory (default: 100000)' },
+  },
+} satisfies CommandSpec;
 
 /**
  * `streamguard probe --url URL [--duration S] [--json]`: a one-shot probe for humans and scripts,
@@ -11,22 +40,7 @@ import { tableHeader, tableRow } from './sample-table.ts';
  * --packets-only. Exit 0 if the last Sample saw the stream connected, 1 if not, 2 on bad usage.
  */
 export async function probeCommand(argv: string[]): Promise<number> {
-  const opts = parseOptions('probe', argv, {
-    url: { type: 'string' },
-    hub: { type: 'string' },
-    token: { type: 'string' },
-    'token-env': { type: 'string' },
-    ca: { type: 'string' },
-    'spill-dir': { type: 'string' },
-    buffer: { type: 'string' },
-    region: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    window: { type: 'string', default: '1000' },
-    json: { type: 'boolean', default: false },
-    'packets-only': { type: 'boolean', default: false },
-    stream: { type: 'string' },
-    line: { type: 'string', default: 'primary' },
-  });
+  const opts = parseOptions(probeSpec, argv);
   if (opts.hub !== undefined) {
     if (opts.url !== undefined) throw new UsageError('streamguard probe: --url (one-shot) and --hub (remote probe worker) do not go together');
     return hubMode(opts);
@@ -72,8 +86,6 @@ export async function probeCommand(argv: string[]): Promise<number> {
   await handle.stop();
   return last?.connected ? 0 : 1;
 }
-
-export const DEFAULT_TOKEN_ENV = 'STREAMGUARD_PROBE_TOKEN';
 
 /**
  * `streamguard probe --hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE]

@@ -1,9 +1,20 @@
+import type { CommandSpec } from './args.ts';
+
 /**
- * The options of `streamguard run`. Their own module so the container's entrypoint and health
+ * `streamguard run`'s options and usage. Their own module so the container's entrypoint and health
  * check read a hub command line the way the hub does without loading the hub.
  */
-export const RUN_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  'data-dir': { type: 'string' },
-  listen: { type: 'string' },
-} as const;
+export const runSpec = {
+  name: 'run',
+  synopsis: ['--config FILE [--data-dir DIR] [--listen HOST:PORT]'],
+  summary:
+    'Run the hub: in-process probes, detector, incidents, SQLite store, REST API and web console, remote probes on /probes. ' +
+    'SIGHUP re-reads the config (probe tokens and assignments); SIGINT/SIGTERM stop it cleanly. Exit 1 on an invalid config or an unusable database.',
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', help: 'the YAML config' },
+    'data-dir': { type: 'string', value: 'DIR', help: "where the SQLite database lives (default: the config's hub.dataDir)" },
+    listen: { type: 'string', value: 'HOST:PORT', help: "the API's address (default: the config's hub.listen)" },
+  },
+} satisfies CommandSpec;
+
+export const RUN_OPTIONS = runSpec.options;

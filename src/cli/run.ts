@@ -5,7 +5,9 @@ import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
-import { RUN_OPTIONS } from './run-options.ts';
+import { runSpec } from './run-options.ts';
+
+export { runSpec } from './run-options.ts';
 
 export { startHub, type HubHandle, type StartHubOptions } from '../app/start.ts';
 
@@ -20,12 +22,13 @@ export function printIncidentChanges(handle: HubHandle): void {
   }
 }
 
+
 /**
  * `streamguard run --config FILE [--data-dir DIR] [--listen HOST:PORT]`: hub + REST API + in-process
  * probes until SIGINT/SIGTERM. Exit 1 on an invalid config or an unusable database.
  */
 export async function runCommand(argv: string[]): Promise<number> {
-  const opts = parseOptions('run', argv, RUN_OPTIONS);
+  const opts = parseOptions(runSpec, argv);
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 

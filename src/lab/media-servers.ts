@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { log } from '../shared/log.ts';
 import { killAndWait, track } from '../shared/children.ts';
 import { LOOPBACK } from './ports.ts';
@@ -19,11 +20,16 @@ export interface MediaServers {
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const entry = fileURLToPath(new URL('./media-servers-main.ts', import.meta.url));
+/**
+ * tsx's loader as resolved from this package: `--import tsx` would resolve it from the working
+ * directory, which has no tsx when streamguard runs installed or from another directory.
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Starts RTMP + HTTP-FLV (and RTSP when configured) in a child process, on loopback. */
 export async function startMediaServers(config: MediaServersConfig): Promise<MediaServers> {
   const child: ChildProcess = track(
-    spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(config)], {
+    spawn(process.execPath, ['--import', TSX_LOADER, entry, JSON.stringify(config)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     }),
   );

@@ -5,10 +5,15 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.ts';
 
-/** What `npm start` runs, as a real process: lab, hub, probes in three regions; then Ctrl-C. */
+/**
+ * What `npm start` runs, as a real process: lab, hub, probes in three regions; then Ctrl-C. It runs
+ * from a directory that is not the package, as an installed streamguard does: its default config
+ * and the lab's media servers (node + tsx) come from the package.
+ */
 it('streamguard demo serves the hub with samples from every region and stops cleanly on SIGINT', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-demo-'));
-  const child = spawn(process.execPath, [CLI, 'demo', '--no-scenario', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const cwd = mkdtempSync(join(tmpdir(), 'sg-demo-cwd-'));
+  const child = spawn(process.execPath, [CLI, 'demo', '--no-scenario', '--data-dir', dataDir], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.resume();
