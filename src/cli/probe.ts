@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
 import type { Sample } from '../model/sample.ts';
 import { numberOption, parseOptions, UsageError } from './args.ts';
+import { applyLogFormat } from './log-format.ts';
 import { tableHeader, tableRow } from './sample-table.ts';
 
 /**
@@ -26,7 +27,9 @@ export async function probeCommand(argv: string[]): Promise<number> {
     'packets-only': { type: 'boolean', default: false },
     stream: { type: 'string' },
     line: { type: 'string', default: 'primary' },
+    'log-format': { type: 'string' },
   });
+  applyLogFormat('probe', opts['log-format']);
   if (opts.hub !== undefined) {
     if (opts.url !== undefined) throw new UsageError('streamguard probe: --url (one-shot) and --hub (remote probe worker) do not go together');
     return hubMode(opts);

@@ -5,6 +5,7 @@ import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
+import { applyLogFormat } from './log-format.ts';
 
 export { startHub, type HubHandle, type StartHubOptions } from '../app/start.ts';
 
@@ -28,7 +29,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     'data-dir': { type: 'string' },
     listen: { type: 'string' },
+    'log-format': { type: 'string' },
   });
+  applyLogFormat('run', opts['log-format']);
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 
