@@ -4,6 +4,7 @@ import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts'
 import { classifyEnd, type SessionEnd } from './classify.ts';
 import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
 import type { PacketEvent } from './events.ts';
+import { LineLogPolicy, lineLogMessage } from './line-log-policy.ts';
 import { readerFor } from './readers/registry.ts';
 import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
 import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from '../src/shared/resolve-host.ts';
@@ -57,6 +58,9 @@ export class LineProber {
   private readonly decoderOptions: DecoderOptions | undefined;
   private timing: ReaderTiming;
   private window: MetricsWindow;
+  private readonly lineLog: LineLogPolicy;
+  /** Of the current session, logged with "line up". */
+  private startupMs: number | undefined;
 
   /** Bumped whenever a session ends: callbacks from older sessions are ignored. */
   private sessionId = 0;
@@ -85,11 +89,12 @@ export class LineProber {
   constructor(private readonly opts: LineProberOptions) {
     this.reader = readerFor(opts.url);
     this.windowMs = opts.windowMs ?? 1000;
-    this.logger = (opts.logger ?? log).child({ stream: opts.stream, line: opts.line, region: opts.region, protocol: this.reader.protocol });
+    this.logger = (opts.logger ?? log.child({ component: 'probe' })).child({ region: opts.region, stream: opts.stream, line: opts.line, protocol: this.reader.protocol });
     this.nextSeq = opts.nextSeq ?? seqCounter();
     this.timing = { ...this.reader.timing };
     this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, performance.now());
     this.decoderOptions = decoderOptions(opts.decode);
+    this.lineLog = new LineLogPolicy({ now: () => performance.now(), windowMs: this.windowMs });
   }
 
   start(): void {
@@ -134,6 +139,9 @@ export class LineProber {
     const { probe, region, stream, line } = this.opts;
     const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics };
     this.scheduleTick();
+    const entry = this.lineLog.windowClosed(metrics.connected && metrics.fps > 0);
+    if (entry?.kind === 'up') this.logger.info({ startupMs: this.startupMs }, lineLogMessage(entry));
+    else if (entry) this.logger.warn(lineLogMessage(entry));
     try {
       this.opts.onSample(sample);
     } catch (err) {
@@ -189,7 +197,8 @@ export class LineProber {
   private onUp(id: number, at: number): void {
     this.failures = 0;
     this.settled = true;
-    this.logger.info({ startupMs: Math.round(at - this.attemptStartedAt) }, 'line up');
+    this.startupMs = Math.round(at - this.attemptStartedAt);
+    this.lineLog.connected();
     if (this.decoderOptions) this.startDecoder(id);
   }
 
@@ -237,7 +246,11 @@ export class LineProber {
     clearTimeout(this.retryTimer);
     this.teardown = Promise.all([session?.close(), decoder?.close()]);
     const delayMs = backoffDelay(this.failures++, this.opts.backoff ?? defaultBackoff);
-    this.logger.warn({ error, cause: end.cause, detail: end.stderr.at(-1), code: end.code, signal: end.signal, delayMs }, 'line down, reconnecting');
+    const detail = end.stderr.at(-1);
+    this.logger.debug({ error, cause: end.cause, detail, code: end.code, signal: end.signal, delayMs }, 'session ended, reconnecting');
+    // Every attempt is at debug level; the policy lets "line down" through once per outage.
+    const entry = this.lineLog.failed(error);
+    if (entry) this.logger.warn({ detail }, lineLogMessage(entry));
     this.retryTimer = setTimeout(() => this.reconnect(), delayMs);
   }
 }

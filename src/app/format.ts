@@ -1,3 +1,4 @@
+import type { Sample } from '../model/sample.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
 
 const VERB: Partial<Record<Topic, string>> = {
@@ -32,4 +33,38 @@ export function formatIncidentLine(topic: Topic, change: IncidentChange, at = ne
   if (topic === 'incident.resolved' && inc.resolvedAt !== undefined) parts.push(`after ${secs(inc.resolvedAt - inc.openedAt)}`);
   parts.push(`id=${inc.id}`);
   return parts.join('  ');
+}
+
+/** One row of the status table: the latest Sample of one stream/line/region. */
+export interface StatusRow {
+  sample: Sample;
+  /** The line the stream is served from (failover moves it). */
+  active: boolean;
+}
+
+const rowKey = ({ sample: s }: StatusRow) => `${s.stream}/${s.line}/${s.region}`;
+const byKey = (rows: readonly StatusRow[]) => [...rows].sort((a, b) => rowKey(a).localeCompare(rowKey(b)));
+
+/**
+ * What the status table says that matters, without the figures that change every window (fps,
+ * stall, freeze): each line up or down (and why) and which line is active. The table is
+ * reprinted when this changes.
+ */
+export function statusState(rows: readonly StatusRow[]): string {
+  return byKey(rows)
+    .map((r) => `${rowKey(r)} ${r.sample.connected ? 'up' : `down ${r.sample.error ?? ''}`}${r.active ? ' active' : ''}`)
+    .join('\n');
+}
+
+/**
+ * The status table, e.g.
+ *   2024-01-01T00:00:00.000Z status (* = active line)
+ *   * show1/primary/cn-east        up 25fps
+ *     show1/backup/cn-east         DOWN refused
+ */
+export function formatStatusTable(rows: readonly StatusRow[], at = new Date()): string {
+  const cell = (s: Sample) =>
+    s.connected ? `up ${s.fps.toFixed(0)}fps${s.stallMs ? ` stall ${s.stallMs}ms` : ''}${s.freezeMs ? ` freeze ${s.freezeMs}ms` : ''}` : `DOWN ${s.error ?? ''}`;
+  const lines = byKey(rows).map((r) => `${r.active ? '*' : ' '} ${rowKey(r).padEnd(28)} ${cell(r.sample)}`);
+  return `${at.toISOString()} status (* = active line)\n${lines.join('\n')}\n`;
 }

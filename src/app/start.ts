@@ -87,7 +87,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const logger = opts.logger ?? rootLog.child({ component: 'hub' });
   const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
   const dbFile = opts.store ? undefined : join(dataDir, DB_FILE);
-  const store: Store = opts.store ?? new SqliteStore(dbFile!, { logger: logger.child({ component: 'store' }) });
+  const store: Store = opts.store ?? new SqliteStore(dbFile!, { logger: logger.child({ sub: 'store' }) });
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
   let uplink: UplinkServer | undefined;
@@ -116,11 +116,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false && store instanceof SqliteStore) {
-      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;
@@ -152,9 +152,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         },
       ];
       api = await startApi(listen, { hub: h, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, auth, logger, ...(tls && { tls }) });
-      uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ component: 'uplink' }) });
-      preview = new PreviewServer(api.server, { streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ component: 'preview' }) });
-      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ component: 'ws' }), otherUpgradePaths: (p) => p === UPLINK_PATH || p.startsWith(PREVIEW_PREFIX), ...opts.ws });
+      uplink = new UplinkServer(api.server, { hub: h, config, logger: logger.child({ sub: 'uplink' }) });
+      preview = new PreviewServer(api.server, { streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
+      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), otherUpgradePaths: (p) => p === UPLINK_PATH || p.startsWith(PREVIEW_PREFIX), ...opts.ws });
     }
     if (opts.probes !== false && config.probe.embedded) {
       for (const region of config.probe.regions) {

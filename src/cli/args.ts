@@ -126,3 +126,10 @@ export function numberOption(command: string, name: string, value: string | unde
   }
   return n;
 }
+
+/** `--log-format`, shared by the commands that log (run, demo, probe); applied by log-format.ts. */
+export const LOG_FORMAT_OPTION = {
+  type: 'string',
+  value: 'auto|pretty|json',
+  help: 'log lines: human (pretty) or JSON; auto (default, or $STREAMGUARD_LOG_FORMAT) is pretty when stderr is a terminal',
+} as const;

@@ -2,12 +2,15 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
+import { ChangeGate } from '../app/change-gate.ts';
+import { formatStatusTable, statusState } from '../app/format.ts';
 import { startHub, type HubHandle } from '../app/start.ts';
 import { startControlServer, startLab, VendorDesk, type Fault, type Lab } from '../lab/index.ts';
 import type { Sample } from '../model/sample.ts';
-import { parseOptions, type CommandSpec } from './args.ts';
+import { LOG_FORMAT_OPTION, parseOptions, type CommandSpec } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { untilSignal } from './lab.ts';
+import { applyLogFormat } from './log-format.ts';
 import { printIncidentChanges } from './run.ts';
 
 /** This package's checkout or install: where the demo's own config lives, wherever it is run from. */
@@ -24,6 +27,7 @@ export const demoSpec = {
     config: { type: 'string', value: 'FILE', help: `a config whose URLs the lab serves (default: ${DEMO_CONFIG})` },
     'data-dir': { type: 'string', value: 'DIR', help: "where the SQLite database lives (default: the config's hub.dataDir; the default config's is under the package)" },
     'no-scenario': { type: 'boolean', default: false, help: 'inject no faults; only your own (`streamguard fault`)' },
+    'log-format': LOG_FORMAT_OPTION,
   },
 } satisfies CommandSpec;
 
@@ -31,7 +35,9 @@ export const demoSpec = {
 const DEMO_LAB_PORTS = { rtmp: 19350, httpFlv: 19351, hls: 19352, proxyBase: 19400 };
 const DEMO_CONTROL_PORT = 8090;
 const DEMO_DESK_PORT = 19360;
+/** The status table is looked at this often, printed when a line's state changed, else once per heartbeat. */
 const STATUS_EVERY_MS = 10_000;
+const STATUS_HEARTBEAT_MS = 60_000;
 
 /** A scripted fault the demo injects so an operator sees incidents open and resolve. */
 interface Step {
@@ -66,6 +72,7 @@ const SCENARIO: Step[] = [
  */
 export async function demoCommand(argv: string[]): Promise<number> {
   const opts = parseOptions(demoSpec, argv);
+  applyLogFormat('demo', opts['log-format']);
   const configFile = opts.config ?? DEMO_CONFIG;
   const config = loadConfigOrReport(configFile);
   if (!config) return 1;
@@ -100,11 +107,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
         `web console ${hub.url}/  (open it in a browser: the grid turns red and the active line moves when a fault hits)`,
         `lab control ${control.url}/lab  (inject: streamguard fault --lab ${control.url} --stream ${first(config)} --line primary --kind kill)`,
         `play URL ${hub.url}/api/v1/streams/${first(config)}/play?format=json   vendor desk http://127.0.0.1:${DEMO_DESK_PORT}/api/v2/tickets.json`,
-        `probing ${config.streams.length} streams × 2 lines from ${config.probe.regions.join(', ')}; Ctrl-C stops`,
+        `probing ${config.streams.length} streams × 2 lines from ${config.probe.regions.join(', ')}; times are UTC; Ctrl-C stops`,
         '',
       ].join('\n'),
     );
-    const status = setInterval(() => process.stdout.write(statusTable(latest)), STATUS_EVERY_MS);
+    const controller = hub.controller;
+    const statusGate = new ChangeGate(STATUS_HEARTBEAT_MS);
+    const status = setInterval(() => {
+      const rows = [...latest.values()].map((sample) => ({ sample, active: controller?.state(sample.stream)?.line.active === sample.line }));
+      if (rows.length > 0 && statusGate.pass(statusState(rows))) process.stdout.write(formatStatusTable(rows));
+    }, STATUS_EVERY_MS);
     const scenario = opts['no-scenario'] ? undefined : runScenario(lab, config);
     await untilSignal();
     clearInterval(status);
@@ -148,12 +160,4 @@ function runScenario(lab: Lab, config: Config): { stop(): void } {
   };
   next();
   return { stop: () => clearTimeout(timer) };
-}
-
-/** The latest Sample per stream/line/region, compact. */
-function statusTable(latest: Map<string, Sample>): string {
-  const rows = [...latest.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const cell = (s: Sample) =>
-    s.connected ? `up ${s.fps.toFixed(0)}fps${s.stallMs ? ` stall ${s.stallMs}ms` : ''}${s.freezeMs ? ` freeze ${s.freezeMs}ms` : ''}` : `DOWN ${s.error ?? ''}`;
-  return `${new Date().toISOString()} status\n${rows.map(([key, s]) => `  ${key.padEnd(28)} ${cell(s)}`).join('\n')}\n`;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
 import type { Sample } from '../model/sample.ts';
-import { numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
+import { LOG_FORMAT_OPTION, numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
+import { applyLogFormat } from './log-format.ts';
 import { tableHeader, tableRow } from './sample-table.ts';
 
 export const DEFAULT_TOKEN_ENV = 'STREAMGUARD_PROBE_TOKEN';
@@ -18,6 +19,7 @@ export const probeSpec = {
     `With --hub: a remote probe worker; it takes its assignment from the hub and streams Samples back (token from $${DEFAULT_TOKEN_ENV}); exit 3 if the hub refuses it.`,
   options: {
     url: { type: 'string', value: 'URL', help: 'the stream to probe once' },
+    'log-format': LOG_FORMAT_OPTION,
     duration: { type: 'string', value: 'S', default: '10', help: 'seconds to probe' },
     window: { type: 'string', value: 'MS', default: '1000', help: 'milliseconds per Sample' },
     json: { type: 'boolean', default: false, help: 'one JSON Sample per line instead of a live table' },
@@ -41,6 +43,7 @@ export const probeSpec = {
  */
 export async function probeCommand(argv: string[]): Promise<number> {
   const opts = parseOptions(probeSpec, argv);
+  applyLogFormat('probe', opts['log-format']);
   if (opts.hub !== undefined) {
     if (opts.url !== undefined) throw new UsageError('streamguard probe: --url (one-shot) and --hub (remote probe worker) do not go together');
     return hubMode(opts);

@@ -1,4 +1,4 @@
-import type { CommandSpec } from './args.ts';
+import { LOG_FORMAT_OPTION, type CommandSpec } from './args.ts';
 
 /**
  * `streamguard run`'s options and usage. Their own module so the container's entrypoint and health
@@ -14,6 +14,7 @@ export const runSpec = {
     config: { type: 'string', short: 'c', value: 'FILE', help: 'the YAML config' },
     'data-dir': { type: 'string', value: 'DIR', help: "where the SQLite database lives (default: the config's hub.dataDir)" },
     listen: { type: 'string', value: 'HOST:PORT', help: "the API's address (default: the config's hub.listen)" },
+    'log-format': LOG_FORMAT_OPTION,
   },
 } satisfies CommandSpec;
 

@@ -6,6 +6,7 @@ import { StoreOpenError } from '../store/sqlite.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { runSpec } from './run-options.ts';
+import { applyLogFormat } from './log-format.ts';
 
 export { runSpec } from './run-options.ts';
 
@@ -29,6 +30,7 @@ export function printIncidentChanges(handle: HubHandle): void {
  */
 export async function runCommand(argv: string[]): Promise<number> {
   const opts = parseOptions(runSpec, argv);
+  applyLogFormat('run', opts['log-format']);
   if (!opts.config) throw new UsageError('streamguard run: --config FILE is required');
   if (opts.listen !== undefined && !/^[^:\s]+:\d{1,5}$/.test(opts.listen)) throw new UsageError(`streamguard run: --listen must be HOST:PORT, got "${opts.listen}"`);
 

@@ -22,9 +22,12 @@ export interface HubProcess {
   kill9(): Promise<void>;
 }
 
-/** Spawns `streamguard run` in its own process group, so its ffprobe children can be reaped after a kill -9. */
-export function spawnHub(args: string[]): HubProcess {
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'warn' } });
+/**
+ * Spawns `streamguard run` in its own process group, so its ffprobe children can be reaped after a
+ * kill -9. Logs at warn level unless `env` says otherwise.
+ */
+export function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): HubProcess {
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'warn', ...env } });
   let out = '';
   let err = '';
   let onUrl: (u: string) => void = () => undefined;
