@@ -51,8 +51,11 @@ export interface DetectorState {
   probeIncidents: Map<string, ActiveIncident>;
   /** Probes currently blind as all-failing (re-checked when their streams change elsewhere). */
   allFailing: Set<ProbeState>;
-  /** Streams with restored incidents, graded once the grace time has passed: stream → restore time. */
-  restored: Map<string, number>;
+  /**
+   * Streams with restored incidents not yet settled by fresh views (StreamViews.restored): graded
+   * on every tick, as a line that is healthy from its first sample never changes level.
+   */
+  restored: Set<StreamViews>;
   /** Streams in start-up grace with configured lines that have not reported: graded again when it ends. */
   awaiting: Set<StreamViews>;
   stats: DetectorStats;
@@ -71,7 +74,7 @@ export function compileDetector(config: DetectorConfig = {}): DetectorContext {
 }
 
 export function createDetectorState(): DetectorState {
-  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Map(), awaiting: new Set(), stats: { samples: 0, late: 0, duplicate: 0 } };
+  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Set(), awaiting: new Set(), stats: { samples: 0, late: 0, duplicate: 0 } };
 }
 
 export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
@@ -137,14 +140,9 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
         grade(ctx, state, sv, now, events);
       }
     }
-    if (state.restored.size > 0) {
-      const grace = restoreGraceMs(ctx);
-      for (const [stream, at] of state.restored) {
-        if (now - at < grace) continue;
-        state.restored.delete(stream);
-        const sv = state.streams.get(stream);
-        if (sv) grade(ctx, state, sv, now, events);
-      }
+    for (const sv of state.restored) {
+      grade(ctx, state, sv, now, events);
+      if (sv.restored.size === 0) state.restored.delete(sv);
     }
   }
   return { state, events };
@@ -180,7 +178,7 @@ function streamViews(ctx: DetectorContext, state: DetectorState, id: string): St
   let sv = state.streams.get(id);
   if (!sv) {
     const cfg = ctx.streams.get(id);
-    sv = { id, lineOrder: cfg ? Object.keys(cfg.lines) : [], lines: new Map(), incidents: new Map() };
+    sv = { id, lineOrder: cfg ? Object.keys(cfg.lines) : [], lines: new Map(), incidents: new Map(), restored: new Map() };
     state.streams.set(id, sv);
   }
   return sv;
@@ -242,12 +240,6 @@ function regradeProbe(ctx: DetectorContext, state: DetectorState, p: ProbeState,
   }
 }
 
-function restoreGraceMs(ctx: DetectorContext): number {
-  let max = 0;
-  for (const r of ctx.rules.rules) if (r.forMs > max) max = r.forMs;
-  return max + 5000;
-}
-
 /** All active incidents (stream and probe), e.g. for a snapshot or the console. */
 export function activeIncidents(state: DetectorState): ActiveIncident[] {
   const out: ActiveIncident[] = [];
@@ -258,9 +250,10 @@ export function activeIncidents(state: DetectorState): ActiveIncident[] {
 
 /**
  * Seeds open incidents after a restart (from the store). The same condition seen again updates
- * them instead of opening duplicates; a stream incident whose condition is gone is cleared on the
- * first tick after a grace time (the longest rule `for` + 5 s) unless a view change grades it first.
- * Restored probe incidents clear when the probe is heard.
+ * them instead of opening duplicates. A stream incident keeps its state until fresh samples speak
+ * for every region of its evidence (grade.ts): it is cleared only once they show the line healthy
+ * for the clear time, never for want of data (a probe that never comes back is a blind probe's
+ * matter). Restored probe incidents clear when the probe is heard.
  */
 export function restoreIncidents(ctx: DetectorContext, state: DetectorState, incidents: readonly ActiveIncident[], now: number): void {
   for (const inc of incidents) {
@@ -278,7 +271,8 @@ export function restoreIncidents(ctx: DetectorContext, state: DetectorState, inc
       const sv = streamViews(ctx, state, inc.stream);
       sv.incidents.set(inc.key, copy);
       if (inc.line !== undefined && !sv.lineOrder.includes(inc.line)) sv.lineOrder.push(inc.line);
-      state.restored.set(inc.stream, now);
+      sv.restored.set(inc.key, new Set(inc.regions.map((r) => r.region)));
+      state.restored.add(sv);
     }
   }
 }

@@ -29,6 +29,10 @@ import { type IncidentEvent, type IncidentKind, type IncidentScope, type RegionE
  *                   (`clear` event with severity P3, previous = the severity it had, cause `blip`).
  * - a probe that is excluded (blind) contributes nothing: if that withdraws all evidence of an
  *   incident it clears with cause `probe-blind` (not a blip).
+ * - restored (after a hub restart): absence of data is not health. A restored incident keeps its
+ *   state until fresh views of its line speak: each region of its evidence either sees the line at
+ *   the incident's level again (from then on it is graded as any incident) or sees it healthy for
+ *   the clear time (`showsHealthy`). Until every one of those regions has spoken it is not cleared.
  * Onset of an incident = the earliest first-bad-sample t among its evidence (probe clocks).
  */
 
@@ -61,6 +65,11 @@ export interface StreamViews {
    * stream is not graded down as a whole (P0): only an already-P0 lead keeps its P0.
    */
   graceUntil?: number;
+  /**
+   * Incidents restored after a hub restart that fresh views have not settled yet: key → the
+   * regions of their evidence not heard from since (see the module comment).
+   */
+  restored: Map<string, Set<string>>;
 }
 
 interface Candidate {
@@ -167,6 +176,8 @@ export function gradeStream(
     }
   }
 
+  if (sv.restored.size > 0) settleRestored(sv, excluded, rules);
+
   // Diff against the active incidents of this stream.
   for (const c of candidates.values()) {
     const regions = c.views.map((v) => evidence(v, rules));
@@ -208,7 +219,7 @@ export function gradeStream(
   }
 
   for (const [key, inc] of sv.incidents) {
-    if (candidates.has(key)) continue;
+    if (candidates.has(key) || sv.restored.has(key)) continue;
     sv.incidents.delete(key);
     const withdrawn = inc.regions.length > 0 && inc.regions.every((r) => excluded(r.probe));
     const blip = !withdrawn && now - inc.openedAt < settings.blipMs && inc.severity !== 'P3';
@@ -217,6 +228,37 @@ export function gradeStream(
     if (blip) ev.severity = 'P3';
     out.push(ev);
   }
+}
+
+/** Drops from each restored incident the regions whose fresh views have settled it (see the module comment). */
+function settleRestored(sv: StreamViews, excluded: (probe: string) => boolean, rules: readonly CompiledRule[]): void {
+  for (const [key, regions] of sv.restored) {
+    const inc = sv.incidents.get(key);
+    const views = inc?.line === undefined ? undefined : sv.lines.get(inc.line);
+    if (inc && views) {
+      for (const v of views) {
+        if (regions.has(v.region) && !excluded(v.probe) && (v.level === inc.kind || showsHealthy(v, inc.kind, rules))) regions.delete(v.region);
+      }
+    }
+    if (!inc || regions.size === 0) sv.restored.delete(key);
+  }
+}
+
+/**
+ * Fresh evidence that a view's line is clear of `kind`: the view is ok with no rule yielding
+ * `kind` on a pending bad run (a new view starts ok: a line that is down but not yet for a rule's
+ * `for` looks healthy for a moment), and has been for those rules' longest clearFor.
+ */
+function showsHealthy(v: LineState, kind: IncidentKind, rules: readonly CompiledRule[]): boolean {
+  if (v.level !== 'ok') return false;
+  let clearMs = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.yields !== kind) continue;
+    if (v.badStart[i] === v.badStart[i]) return false;
+    if (r.clearForMs > clearMs) clearMs = r.clearForMs;
+  }
+  return v.lastSeenAt - v.since >= clearMs;
 }
 
 function rankOf(s: Severity): number {
