@@ -4,6 +4,7 @@ import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/in
 import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
+import { controllerPorts } from './control-ports.ts';
 import { outboxFor, TicketService, ticketRawRoutes } from '../tickets/index.ts';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
@@ -116,7 +117,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false && store instanceof SqliteStore) {

@@ -2,6 +2,7 @@ import type { DetectorState } from '../detect/detector.ts';
 import { LEVEL_RANK } from '../model/severity.ts';
 import type { IncidentView, StreamHealth } from './types.ts';
 import type { Incident } from '../model/incident.ts';
+import type { LineHealthSource } from './ports.ts';
 
 /**
  * Per (line, region) health of one stream, read from the detector's views: the region's level is
@@ -24,6 +25,14 @@ export function streamHealth(state: DetectorState, stream: string): StreamHealth
     if (Object.keys(regions).length > 0) out[line] = regions;
   }
   return out;
+}
+
+/** The controller's view of line health, read live from the detector's state. */
+export function detectorLineHealth(state: DetectorState): LineHealthSource {
+  return {
+    health: (stream) => streamHealth(state, stream),
+    graceUntil: (stream) => state.streams.get(stream)?.graceUntil,
+  };
 }
 
 /** An open incident in the policies' shape (rules = every rule seen in its evidence). */

@@ -135,8 +135,8 @@ export class HubMetrics {
   }
 
   /**
-   * The controller's numbers, read at scrape time: active line, feature flags, failovers and the
-   * fault-onset → action-done histogram it keeps.
+   * The controller's numbers, read at scrape time: active line, feature flags and failovers; and
+   * the fault-onset → action-done histogram it observes into (`streamguard_action_delay_seconds`).
    */
   attachController(controller: Controller): void {
     const r = [this.registry];
@@ -171,28 +171,7 @@ export class HubMetrics {
         for (const f of read().failoversTotal) this.inc({ stream: f.stream, from: f.from, to: f.to, reason: f.reason }, f.value);
       },
     });
-    const name = `${P}action_delay_seconds`;
-    this.registry.registerMetric({
-      name,
-      help: 'fault onset to control action done',
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => {
-        const h = read().actionDelaySeconds;
-        return {
-          name,
-          help: 'fault onset to control action done',
-          type: 'histogram',
-          aggregator: 'sum',
-          values: [
-            ...h.buckets.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le }, value: h.counts[i] ?? 0 })),
-            { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: h.count },
-            { metricName: `${name}_sum`, labels: {}, value: h.sum },
-            { metricName: `${name}_count`, labels: {}, value: h.count },
-          ],
-        };
-      },
-    } as unknown as Parameters<Registry['registerMetric']>[0]);
+    this.registry.registerMetric(controller.actionDelay);
   }
 
   /**

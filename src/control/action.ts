@@ -1,0 +1,67 @@
+import type { ControlAction } from '../actuators/types.ts';
+import type { StreamConfig } from '../model/stream.ts';
+import type { Decision } from './types.ts';
+
+/** The incident an action belongs to (its timeline records the action). */
+export interface IncidentRef {
+  id: string;
+  key: string;
+}
+
+/**
+ * A policy's decision as the command every stage and actuator receives. The id is the
+ * idempotency key: stream, type, target and decision time, so the same decision is one action.
+ */
+export function toAction(d: Decision, ctx: { cfg: StreamConfig; now: number; dryRun: boolean; incident?: IncidentRef | undefined }): ControlAction {
+  const { stream } = d;
+  const target = d.type === 'switch' ? `${d.from}>${d.to}` : d.type === 'feature' ? `${d.feature}=${d.enabled ? 'on' : 'off'}` : d.type === 'escalate' ? `${d.reason}=${d.severity}` : d.reason;
+  const a: ControlAction = {
+    id: `${stream}:${d.type}:${target}:${ctx.now}`,
+    type: d.type,
+    stream,
+    at: ctx.now,
+    actor: d.by !== undefined ? `operator:${d.by}` : `policy:${d.policy}`,
+    policy: d.policy,
+    reason: d.reason,
+    why: d.why,
+    dryRun: ctx.dryRun,
+  };
+  if (d.onset !== undefined) a.onset = d.onset;
+  if (ctx.incident) {
+    a.incidentId = ctx.incident.id;
+    a.incidentKey = ctx.incident.key;
+  } else if (d.incidentKey !== undefined) a.incidentKey = d.incidentKey;
+  if (d.type === 'switch') {
+    a.from = d.from;
+    a.to = d.to;
+    const line = ctx.cfg.lines[d.to];
+    if (line) {
+      a.url = line.url;
+      if (line.regionUrls) a.urls = { ...line.regionUrls };
+    }
+  } else if (d.type === 'feature') {
+    a.feature = d.feature;
+    a.enabled = d.enabled;
+  } else if (d.type === 'escalate') a.severity = d.severity;
+  return a;
+}
+
+/** Whether the action is carried out: dry-run actions and notes are only recorded. */
+export function isActed(a: ControlAction): boolean {
+  return !a.dryRun && a.type !== 'note';
+}
+
+/** The action's name in the audit log (`control.<name>`) and on the timeline. */
+export function actionName(a: ControlAction): string {
+  if (a.type === 'feature') return a.enabled ? 'feature.enable' : 'feature.disable';
+  if (a.type === 'note') return `note.${a.reason}`;
+  if (a.type === 'escalate') return `escalate.${a.reason}`;
+  return a.type;
+}
+
+/** The fields of the action that say what it does (reason, and from/to, feature/enabled, severity when set). */
+export function actionDetail(a: ControlAction): Record<string, unknown> {
+  const out: Record<string, unknown> = { reason: a.reason };
+  for (const k of ['from', 'to', 'feature', 'enabled', 'severity'] as const) if (a[k] !== undefined) out[k] = a[k];
+  return out;
+}
