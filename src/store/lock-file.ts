@@ -1,138 +1,100 @@
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 
 /** The lock file of a data dir: one running hub per data dir. */
 export const LOCK_FILE = 'hub.lock';
 
-/** Lock files this process holds: a second store on the same data dir in this process is refused too. */
-const held = new Set<string>();
+/**
+ * How long to wait for the lock before refusing. Two hubs starting at the same moment both
+ * reach for it; the one that gets it holds it for good within microseconds, so the other's
+ * wait ends in a refusal that can name the winner.
+ */
+const CONTENDED_MS = 500;
 
-/** Why a data dir could not be locked: the PID named in its lock file is running. */
+/** Offset of the SQLite header's user_version: the PID of the hub that holds the lock. */
+const PID_OFFSET = 60;
+
+/** Lock files this process holds: a second store on the same data dir in this process is refused too. */
+const held = new Map<string, DataDirLock>();
+
+/** Why a data dir could not be locked: a running process holds its lock. */
 export interface LockHeld {
   file: string;
-  pid: number;
+  /** Undefined while the holder is still writing it (a hub starting at this very moment). */
+  pid: number | undefined;
+  /** This process holds it (another store on the same data dir). */
+  byThisProcess: boolean;
 }
 
 /**
- * `<dir>/hub.lock`, holding the PID of the hub that runs on the data dir. Unlike an exclusive
- * SQLite lock it keeps the database files open to readers and backups while the hub runs. A lock
- * whose process is gone (a crash, kill -9) is stale and taken over.
+ * `<dir>/hub.lock`: a small SQLite file that the hub keeps exclusively locked while it runs,
+ * with the hub's PID in its header (user_version) for the message a refused hub prints. The
+ * operating system drops the lock when the process ends, however it ends (kill -9, a crash), and
+ * the lock holds across containers on one volume, where PIDs of different namespaces (every hub
+ * is PID 1 in its container) could not tell a running hub from a dead one. A PID left in a lock
+ * nobody holds is a hub that did not stop cleanly: logged when the next hub takes the lock over.
+ * Unlike an exclusive lock on the databases themselves, this leaves them readable (queries,
+ * backups) while the hub runs.
+ *
+ * The holding process must never open this file by other means (fs.readFile…): closing any
+ * descriptor of a file drops the process's POSIX locks on it.
  */
 export class DataDirLock {
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    /** Referenced for as long as the lock is held: a collected connection would close and drop it. */
+    private readonly db: Database.Database,
+  ) {}
 
   /** Takes the data dir's lock, or says which running process holds it. */
   static acquire(dir: string, logger?: Logger): DataDirLock | LockHeld {
-    const file = join(dir, LOCK_FILE);
-    if (held.has(file)) return { file, pid: process.pid };
-    // A pass creates the lock, finds it held, or removes a stale one for the next pass. More passes
-    // mean the file keeps changing or cannot be read (e.g. a dangling symlink).
-    for (let pass = 0; pass < 4; pass++) {
-      if (create(file)) {
-        held.add(file);
-        return new DataDirLock(file);
-      }
-      const content = read(file);
-      if (content === undefined) continue; // released meanwhile
-      const pid = pidIn(content);
-      if (pid !== undefined && running(pid)) return { file, pid };
-      const taker = removeStale(file, content, logger);
-      if (taker) return taker;
+    // The real path: reached through another path, a lock this process holds would look like
+    // another process's, and reading its PID would drop it (see above).
+    const file = join(realpathSync(dir), LOCK_FILE);
+    if (held.has(file)) return { file, pid: process.pid, byThisProcess: true };
+    const db = new Database(file, { timeout: CONTENDED_MS });
+    try {
+      db.pragma('journal_mode = MEMORY'); // one page, written at start and stop: no journal file beside it
+      db.exec('BEGIN EXCLUSIVE');
+      db.pragma('locking_mode = EXCLUSIVE'); // kept after COMMIT, until the connection closes
+      const previous = db.pragma('user_version', { simple: true }) as number;
+      db.pragma(`user_version = ${process.pid}`);
+      db.exec('COMMIT');
+      if (previous !== 0) logger?.warn({ lock: file, pid: previous }, `taking over a stale data dir lock ${file}: hub PID ${previous} did not release it (it crashed or was killed)`);
+      const lock = new DataDirLock(file, db);
+      held.set(file, lock);
+      return lock;
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY') return { file, pid: holderPid(file), byThisProcess: false };
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new Error(`${file}: not a data dir lock file (${code}); if no hub runs on ${dir}, remove it`);
+      throw err;
     }
-    throw new Error(`${file}: could not take the data dir lock: the file keeps changing or cannot be read; remove it if no hub runs on ${dir}`);
   }
 
-  /** Removes the lock file, if it is still this process's. Idempotent. */
+  /** Clears the PID (a clean stop) and drops the lock. Idempotent. */
   release(): void {
-    if (!held.delete(this.file)) return;
-    const content = read(this.file);
-    if (content !== undefined && pidIn(content) === process.pid) unlinkSync(this.file);
+    if (held.get(this.file) !== this) return; // released before (a later lock on the same dir is not this one's)
+    held.delete(this.file);
+    try {
+      this.db.pragma('user_version = 0');
+    } finally {
+      this.db.close();
+    }
   }
 }
 
-/**
- * Creates `file` holding this PID, unless it exists. Written aside, then hard-linked into place:
- * link() fails if the name exists (as O_EXCL does) and the file appears with the PID already in
- * it; created empty and written after, another hub could read it empty in between and take it
- * for a crashed one's.
- */
-function create(file: string): boolean {
-  const aside = `${file}.${process.pid}`;
-  writeFileSync(aside, `${process.pid}\n`);
+/** The PID in a lock another process holds (it cannot be read through SQLite while locked). */
+function holderPid(file: string): number | undefined {
+  const fd = openSync(file, 'r');
   try {
-    linkSync(aside, file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    const header = Buffer.alloc(PID_OFFSET + 4);
+    const pid = readSync(fd, header, 0, header.length, 0) === header.length ? header.readInt32BE(PID_OFFSET) : 0;
+    return pid > 0 ? pid : undefined;
   } finally {
-    unlinkSync(aside);
-  }
-}
-
-function read(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function pidIn(content: string): number | undefined {
-  const pid = Number(content.trim());
-  // Only a positive integer: kill(0 or -N) would signal whole process groups.
-  return content.trim() !== '' && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-/**
- * Whether the lock's process runs. This process's own PID in a lock it does not hold is a
- * previous run's (a container restarted under the same PID). A zombie (killed, never reaped: a
- * container's PID 1 may never reap it) holds no files, so it does not count.
- */
-function running(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true; // no /proc: kill(pid, 0) said it exists
-  }
-}
-
-/**
- * Deletes the stale lock `file` (holding `stale`), so that the next pass creates a new one.
- * Hubs starting together must not delete each other's new lock: a takeover runs under
- * `hub.lock.takeover`, created as the lock is, and deletes the lock only if it still holds what
- * was read. Returns the process that is taking it over right now, if another one is.
- */
-function removeStale(file: string, stale: string, logger: Logger | undefined): LockHeld | undefined {
-  const takeover = `${file}.takeover`;
-  if (!create(takeover)) {
-    const taker = pidIn(read(takeover) ?? '');
-    if (taker !== undefined && running(taker)) return { file, pid: taker };
-    rmSync(takeover, { force: true }); // left by a hub that died taking over (a window of microseconds)
-    return undefined;
-  }
-  try {
-    if (read(file) !== stale) return undefined;
-    const pid = pidIn(stale);
-    const why =
-      pid === undefined
-        ? 'it holds no PID (written by a hub that crashed, or not a lock file)'
-        : pid === process.pid
-          ? `it holds this process's PID ${pid} from a previous run (restarted under the same PID)`
-          : `PID ${pid} is not running (a hub that crashed or was killed?)`;
-    logger?.warn({ lock: file, content: stale.trim() }, `taking over a stale data dir lock ${file}: ${why}`);
-    unlinkSync(file);
-    return undefined;
-  } finally {
-    unlinkSync(takeover);
+    closeSync(fd);
   }
 }

@@ -200,10 +200,9 @@ function lockDataDir(dir: string, logger: Logger): DataDirLock {
     throw new StoreOpenError(`${dir}: cannot lock the data dir: ${(err as Error).message}`);
   }
   if (lock instanceof DataDirLock) return lock;
-  if (lock.pid === process.pid) throw new StoreOpenError(`${dir}: this process already has a store open on this data dir (${lock.file}); close it first`);
-  throw new StoreOpenError(
-    `${dir}: database is locked by another process (hub PID ${lock.pid} holds ${lock.file}); is another hub running on this data dir? Stop it first; if PID ${lock.pid} is not a streamguard hub, remove ${lock.file}`,
-  );
+  if (lock.byThisProcess) throw new StoreOpenError(`${dir}: this process already has a store open on this data dir (${lock.file}); close it first`);
+  const holder = lock.pid === undefined ? 'a hub starting at this moment' : `hub PID ${lock.pid}`;
+  throw new StoreOpenError(`${dir}: database is locked by another process (${holder} holds ${lock.file}); is another hub running on this data dir? Stop it first`);
 }
 
 /** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign or newer file loudly. */
