@@ -1,4 +1,5 @@
 import { UsageError } from './args.ts';
+import { BACKUP_SUMMARY, backupCommand } from './backup.ts';
 import { checkCommand } from './check.ts';
 import { demoCommand } from './demo.ts';
 import { drillCommand } from './drill.ts';
@@ -18,6 +19,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
   },
   run: { summary: 'run --config FILE [--data-dir DIR] [--listen HOST:PORT]\n      run the hub: in-process probes, detector, incidents, store, REST API, remote probes on /probes (SIGHUP reloads)', run: runCommand },
   demo: { summary: 'demo [--config config/demo.yaml] [--no-scenario]\n      what `npm start` runs: lab + hub + probes in three regions + a fault scenario', run: demoCommand },
+  backup: { summary: BACKUP_SUMMARY, run: backupCommand },
   drill: { summary: 'drill --config FILE [--only vendor,...]\n      send a marked test through every vendor and escalation channel; report who answered', run: drillCommand },
   lab: { summary: 'lab [--streams a,b] [--protocols rtmp,hls,rtsp] [--control-port N]\n      real local streams (primary + backup lines) with fault injection over HTTP', run: labCommand },
   fault: { summary: 'fault --lab URL --stream S --line L --kind K [--ms N] [--protocol P --mode M] | --clear\n      inject a fault into a running lab', run: faultCommand },
