@@ -1,4 +1,5 @@
 import { wrap, type CommandSpec } from './args.ts';
+import { backupCommand, backupSpec } from './backup.ts';
 import { checkCommand, checkSpec } from './check.ts';
 import { demoCommand, demoSpec } from './demo.ts';
 import { drillCommand, drillSpec } from './drill.ts';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   { spec: drillSpec, run: drillCommand },
   { spec: labSpec, run: labCommand },
   { spec: faultSpec, run: faultCommand },
+  { spec: backupSpec, run: backupCommand },
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '../shared/log.ts';
+import { log, type Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
 import { HistoryWorkerClient } from './history-worker-client.ts';
+import { DataDirLock } from './lock-file.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor, type SampleFiles } from './sample-history.ts';
 import { SAMPLE_COLUMNS } from './sample-row.ts';
@@ -28,6 +29,7 @@ interface IncidentRow {
 const DROP_SLICE_ROWS = 5000;
 
 export interface SqliteStoreOptions {
+  /** Default: the root logger (a stale data dir lock taken over is always logged). */
   logger?: Logger;
   /** How often the history worker merges the inbox into the sample history (default 1000 ms: at 50k samples/s a merge of 1 s of rows costs half as much per sample as one of 250 ms, bench/sample-table.ts). */
   mergeEveryMs?: number;
@@ -39,7 +41,9 @@ export interface SqliteStoreOptions {
  * The embedded store: incidents, timeline, audit (and the tickets outbox, silences) in the hub's
  * database file; raw samples and rollups in the two-tier sample history beside it
  * (src/store/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in one
- * connection and merges inline (tests).
+ * connection and merges inline (tests). One store per data dir (the directory of `file`), guarded
+ * by its lock file (src/store/lock-file.ts); the files stay readable by other processes (WAL), so
+ * they can be queried and backed up (src/store/backup.ts) while the hub runs.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -47,15 +51,21 @@ export class SqliteStore implements Store {
   private readonly inbox: SampleInbox;
   private readonly worker: HistoryWorkerClient | undefined;
   private readonly inlineMerger: SampleMerger | undefined;
+  private readonly lock: DataDirLock | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
     opts: SqliteStoreOptions = {},
   ) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const files = sampleFilesFor(file);
-    this.db = openChecked(file, files);
+    if (file !== ':memory:') this.lock = lockDataDir(dirname(file), opts.logger ?? log);
+    try {
+      this.db = openChecked(file, files);
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
     this.inbox = new SampleInbox(this.db);
     if (files === 'memory') this.inlineMerger = new SampleMerger(this.db);
     else {
@@ -87,8 +97,8 @@ export class SqliteStore implements Store {
 
   /**
    * The open connection, for companion tables on the same file (the tickets outbox,
-   * src/store/outbox.ts): the file is opened with an exclusive lock, so a second connection
-   * could not share it.
+   * src/store/outbox.ts, silences): one writing connection per file, so the hub's writes never
+   * wait on each other's locks.
    */
   get database(): Database.Database {
     return this.db;
@@ -164,6 +174,7 @@ export class SqliteStore implements Store {
     clearInterval(this.checkpointTimer);
     this.worker?.close();
     if (this.db.open) this.db.close();
+    this.lock?.release();
   }
 }
 
@@ -179,15 +190,27 @@ function toIncident(r: IncidentRow): StoredIncident {
   };
 }
 
-/** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign, newer or locked file loudly. */
+/** Creates the data dir and takes its lock; refuses one another running hub holds, naming it. */
+function lockDataDir(dir: string, logger: Logger): DataDirLock {
+  let lock: ReturnType<typeof DataDirLock.acquire>;
+  try {
+    mkdirSync(dir, { recursive: true });
+    lock = DataDirLock.acquire(dir, logger);
+  } catch (err) {
+    throw new StoreOpenError(`${dir}: cannot lock the data dir: ${(err as Error).message}`);
+  }
+  if (lock instanceof DataDirLock) return lock;
+  if (lock.byThisProcess) throw new StoreOpenError(`${dir}: this process already has a store open on this data dir (${lock.file}); close it first`);
+  const holder = lock.pid === undefined ? 'a hub starting at this moment' : `hub PID ${lock.pid}`;
+  throw new StoreOpenError(`${dir}: database is locked by another process (${holder} holds ${lock.file}); is another hub running on this data dir? Stop it first`);
+}
+
+/** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign or newer file loudly. */
 function openChecked(file: string, sampleFiles: SampleFiles): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { timeout: 2000 });
-    // One hub per data dir: the exclusive lock (taken at the first write below) makes a second
-    // hub on the same file fail at start instead of interleaving writes. Only on `main`: the
-    // history worker shares the sample files.
-    db.pragma('main.locking_mode = EXCLUSIVE');
+    // WAL: readers (ad-hoc queries, `streamguard backup`) never block this writer, nor it them.
     db.pragma('main.journal_mode = WAL');
     // WAL + NORMAL: a commit is in the WAL file when it returns, so an acked sample survives a
     // hub process crash (not an OS crash or power cut: the WAL is fsynced only at checkpoints).
@@ -201,7 +224,6 @@ function openChecked(file: string, sampleFiles: SampleFiles): Database.Database 
     // each merge; the hub's own file is checkpointed on a timer (see the constructor).
     if (sampleFiles !== 'memory') db.pragma('wal_autocheckpoint = 0');
     migrate(db, file);
-    db.exec('BEGIN IMMEDIATE; COMMIT');
     return db;
   } catch (err) {
     db?.close();
@@ -211,7 +233,8 @@ function openChecked(file: string, sampleFiles: SampleFiles): Database.Database 
       throw new StoreOpenError(`${file}: not a valid streamguard database (${code}); restore a backup or move it away — nothing was overwritten`);
     }
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      throw new StoreOpenError(`${file}: database is locked by another process (${code}); is another hub running on this data dir?`);
+      // Not another hub (the data dir lock is taken first): a tool writing to the file.
+      throw new StoreOpenError(`${file}: database is locked by another process (${code}) for more than 2 s; is a tool writing to it (a sqlite3 shell in a transaction)? End that and start again`);
     }
     throw new StoreOpenError(`${file}: cannot open database: ${(err as Error).message}`);
   }
