@@ -1,0 +1,153 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import type { Store } from '../ports.ts';
+import { SqliteAuditLog } from './audit.ts';
+import { SqliteIncidentRepository } from './incidents.ts';
+import { legacySyncStore, type LegacySyncStore } from './legacy-sync.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { SqliteTicketOutbox } from './outbox.ts';
+import { attachSampleFiles, SampleInbox, sampleFilesFor, type SampleFiles } from './sample-history.ts';
+import { SAMPLE_COLUMNS } from './sample-row.ts';
+import { SqliteSampleHistory } from './samples.ts';
+import { SqliteSilenceRepository } from './silences.ts';
+import { SqliteSlaTimers } from './sla.ts';
+
+/** The database file could not be opened safely; the message says which file and what to do. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
+export interface SqliteStoreOptions {
+  logger?: Logger;
+  /** How often the history worker merges the inbox into the sample history (default 1000 ms: at 50k samples/s a merge of 1 s of rows costs half as much per sample as one of 250 ms, bench/sample-table.ts). */
+  mergeEveryMs?: number;
+  /** Checkpoint period of the hub's own file (incidents, audit, outbox: small writes); default 5000 ms. */
+  checkpointEveryMs?: number;
+}
+
+/**
+ * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences in
+ * the hub's database file; raw samples and rollups in the two-tier sample history beside it
+ * (src/store/sqlite/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in
+ * one connection and merges inline (tests).
+ *
+ * The file is opened with an exclusive lock, so every repository shares this one connection; each
+ * does its work synchronously inside its async methods (durable on return).
+ */
+export class SqliteStore implements Store {
+  readonly incidents: SqliteIncidentRepository;
+  readonly audit: SqliteAuditLog;
+  readonly samples: SqliteSampleHistory;
+  readonly outbox: SqliteTicketOutbox;
+  readonly sla: SqliteSlaTimers;
+  readonly silences: SqliteSilenceRepository;
+  /**
+   * Transitional: the synchronous calls of the tickets service and the controller, which are
+   * being moved onto the ports (src/store/sqlite/legacy-sync.ts). Goes away with them.
+   */
+  readonly legacy: LegacySyncStore;
+  private readonly db: Database.Database;
+  private readonly checkpointTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly file: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const files = sampleFilesFor(file);
+    this.db = openChecked(file, files);
+    const inbox = new SampleInbox(this.db);
+    this.incidents = new SqliteIncidentRepository(this.db);
+    this.audit = new SqliteAuditLog(this.db);
+    this.samples = new SqliteSampleHistory(this.db, inbox, files, { mergeEveryMs: opts.mergeEveryMs ?? 1000, ...(opts.logger && { logger: opts.logger }) });
+    this.outbox = new SqliteTicketOutbox(this.db);
+    this.sla = new SqliteSlaTimers(this.db);
+    this.silences = new SqliteSilenceRepository(this.db);
+    this.legacy = legacySyncStore(this.db, inbox);
+    if (files !== 'memory') {
+      // This connection never checkpoints on commit (openChecked): its own file is checkpointed
+      // here, whether or not samples flow (the history worker checkpoints the inbox).
+      this.checkpointTimer = setInterval(() => this.db.open && this.db.pragma('main.wal_checkpoint(PASSIVE)'), opts.checkpointEveryMs ?? 5000);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.checkpointTimer);
+    this.samples.close();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign, newer or locked file loudly. */
+function openChecked(file: string, sampleFiles: SampleFiles): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: 2000 });
+    // One hub per data dir: the exclusive lock (taken at the first write below) makes a second
+    // hub on the same file fail at start instead of interleaving writes. Only on `main`: the
+    // history worker shares the sample files.
+    db.pragma('main.locking_mode = EXCLUSIVE');
+    db.pragma('main.journal_mode = WAL');
+    // WAL + NORMAL: a commit is in the WAL file when it returns, so an acked sample survives a
+    // hub process crash (not an OS crash or power cut: the WAL is fsynced only at checkpoints).
+    db.pragma('main.synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const check = db.pragma('main.quick_check', { simple: true });
+    if (check !== 'ok') throw new StoreOpenError(`${file}: database is corrupt (quick_check: ${String(check)}); restore a backup or move it away`);
+    attachSampleFiles(db, sampleFiles, 16);
+    // No checkpoint on commit: it would also checkpoint the inbox on the ack path (a 1,000-page
+    // checkpoint held one commit for ≈ 70 ms). The history worker checkpoints the inbox after
+    // each merge; the hub's own file is checkpointed on a timer (see the constructor).
+    if (sampleFiles !== 'memory') db.pragma('wal_autocheckpoint = 0');
+    migrate(db, file);
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof StoreOpenError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new StoreOpenError(`${file}: not a valid streamguard database (${code}); restore a backup or move it away — nothing was overwritten`);
+    }
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      throw new StoreOpenError(`${file}: database is locked by another process (${code}); is another hub running on this data dir?`);
+    }
+    throw new StoreOpenError(`${file}: cannot open database: ${(err as Error).message}`);
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new StoreOpenError(`${file}: database schema v${version} is newer than this streamguard (v${MIGRATIONS.length}); upgrade streamguard`);
+  }
+  MIGRATIONS.slice(version).forEach((sql, i) => {
+    if (version + i + 1 === SAMPLES_MOVED_OUT) moveSamplesToHistory(db);
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`main.user_version = ${version + i + 1}`);
+    })();
+  });
+}
+
+/** The migration that drops the samples tables from the hub's file (their rows are in the history by then). */
+const SAMPLES_MOVED_OUT = 5;
+
+/**
+ * Copies a v4 file's raw samples, rollups and per-probe high-water marks into the sample history.
+ * Idempotent (a crash before migration 5 drops the old tables copies them again, ignored).
+ */
+function moveSamplesToHistory(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`
+      INSERT OR IGNORE INTO history.samples (${SAMPLE_COLUMNS}) SELECT ${SAMPLE_COLUMNS} FROM main.samples;
+      INSERT OR IGNORE INTO history.sample_streams (stream) SELECT DISTINCT stream FROM main.samples;
+      INSERT OR IGNORE INTO history.sample_rollups SELECT * FROM main.sample_rollups;
+      INSERT INTO inbox.probe_seqs (probe, seq) SELECT probe, MAX(seq) FROM main.samples WHERE true GROUP BY probe
+        ON CONFLICT(probe) DO UPDATE SET seq = MAX(seq, excluded.seq);
+    `);
+  })();
+}
