@@ -15,6 +15,7 @@ import { UplinkServer } from '../uplink/server.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import type { CommandContext } from '../ws/commands.ts';
+import type { ActionInput } from '../incidents/manager.ts';
 import { Silences } from '../incidents/silences.ts';
 import { commandRawRoutes } from '../ws/rest.ts';
 import { consoleRawRoutes } from '../console/routes.ts';
@@ -130,7 +131,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false && legacy) {
-      tickets = new TicketService({ hub: { bus: h.bus, store: legacy, incidents: h.incidents }, outbox: legacy.outbox, config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      // An incident the manager no longer holds is acted on as stored (what its act() once read itself).
+      const incidents = { open: () => h.incidents.open(), byDedupKey: (key: string) => h.incidents.byDedupKey(key), act: (id: string, input: ActionInput, now: number) => h.incidents.act(id, input, now, legacy.incident(id)?.data) };
+      tickets = new TicketService({ hub: { bus: h.bus, store: legacy, incidents }, outbox: legacy.outbox, config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;
