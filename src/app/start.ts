@@ -4,18 +4,18 @@ import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/in
 import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
-import { TicketService, ticketRawRoutes } from '../tickets/index.ts';
+import { TicketService, ticketRawRoutes, type TicketServiceOptions } from '../tickets/index.ts';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../shared/log.ts';
 import type { Store } from '../store/ports.ts';
+import type { LegacySyncStore } from '../store/sqlite/legacy-sync.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import type { CommandContext } from '../ws/commands.ts';
-import type { ActionInput } from '../incidents/manager.ts';
 import { Silences } from '../incidents/silences.ts';
 import { commandRawRoutes } from '../ws/rest.ts';
 import { consoleRawRoutes } from '../console/routes.ts';
@@ -121,19 +121,13 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     }).start();
     const h = hub;
-    // Transitional: the controller and the tickets service still call the store synchronously
-    // (`hub.store`, the tickets outbox), which only the SQLite store opened here can do, through
-    // its `legacy` view. Goes away when they take the ports of src/store/ports.ts.
-    const legacy = opened?.legacy;
+    const legacy = opened && legacyHubs(h, opened.legacy);
     if (opts.control !== false) {
-      const controlHub: Hub = legacy ? Object.assign(Object.create(h), { store: legacy }) : h;
-      controller = new Controller({ hub: controlHub, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = new Controller({ hub: legacy?.control ?? h, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false && legacy) {
-      // An incident the manager no longer holds is acted on as stored (what its act() once read itself).
-      const incidents = { open: () => h.incidents.open(), byDedupKey: (key: string) => h.incidents.byDedupKey(key), act: (id: string, input: ActionInput, now: number) => h.incidents.act(id, input, now, legacy.incident(id)?.data) };
-      tickets = new TicketService({ hub: { bus: h.bus, store: legacy, incidents }, outbox: legacy.outbox, config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: legacy.tickets, outbox: legacy.outbox, config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;
@@ -239,6 +233,29 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
           opened?.close();
         }
       })()),
+  };
+}
+
+/**
+ * Transitional, to be deleted: the controller and the tickets service still call the store
+ * synchronously (`hub.store`, the tickets outbox), which only the SQLite store opened by startHub
+ * can do, through its legacy view (src/store/sqlite/legacy-sync.ts). They get the hub with that
+ * view until they take the ports of src/store/ports.ts.
+ */
+function legacyHubs(h: Hub, legacy: LegacySyncStore): { control: Hub; tickets: TicketServiceOptions['hub']; outbox: LegacySyncStore['outbox'] } {
+  return {
+    control: Object.assign(Object.create(h), { store: legacy }),
+    tickets: {
+      bus: h.bus,
+      store: legacy,
+      incidents: {
+        open: () => h.incidents.open(),
+        byDedupKey: (key) => h.incidents.byDedupKey(key),
+        // An incident the manager no longer holds is acted on as stored (what its act() once read itself).
+        act: (id, input, now) => h.incidents.act(id, input, now, legacy.incident(id)?.data),
+      },
+    },
+    outbox: legacy.outbox,
   };
 }
 
