@@ -3,7 +3,6 @@ import type { Principal, Role } from '../auth/auth.ts';
 import type { Controller } from '../control/controller.ts';
 import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
-import type { Sample } from '../model/sample.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import type { Blindness } from '../detect/probe-watch.ts';
 import type { EventBus } from '../shared/event-bus.ts';
@@ -192,7 +191,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
         // serve what is stored
       }
       const q = { stream: req.stream, from, to, ...(req.line !== undefined && { line: req.line }), ...(req.region !== undefined && { region: req.region }) };
-      const samples: Sample[] = await store.samples.samples(q);
+      const samples = await store.samples.samples(q);
       const limit = req.limit ?? 10_000;
       return { stream: req.stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups: await store.samples.rollups(q) };
     }
