@@ -10,7 +10,7 @@
  *   v4         the previous store: PRIMARY KEY (probe, seq) WITHOUT ROWID + index (stream, t) +
  *              index (t), on the hub's thread
  *   by-stream  one clustered key (stream, t, region, line, probe, seq), nothing else, on the hub's thread
- *   two-tier   the store now (src/store/sample-history.ts): SampleInbox.append on the hub's
+ *   two-tier   the store now (src/store/sqlite/sample-history.ts): SampleInbox.append on the hub's
  *              thread; SampleMerger.merge every MERGE_EVERY samples — in the hub this runs in the
  *              history worker thread, so it is timed apart. Two-tier runs twice: merging 12,500
  *              (250 ms at 50k/s) and 50,000 (1 s, the default) rows at a time
@@ -23,8 +23,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sample } from '../src/model/sample.ts';
-import { attachSampleFiles, SampleInbox, SampleMerger } from '../src/store/sample-history.ts';
-import { SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues } from '../src/store/sample-row.ts';
+import { attachSampleFiles, SampleInbox, SampleMerger } from '../src/store/sqlite/sample-history.ts';
+import { SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues } from '../src/store/sqlite/sample-row.ts';
 
 const N = Number(process.argv[2] ?? 500_000);
 const HISTORY = Number(process.argv[3] ?? 1_000_000);

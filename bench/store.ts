@@ -4,7 +4,7 @@
  *   npx tsx bench/store.ts [samples=300000] [history=500000]
  *
  * Workload: 10,000 streams × 2 lines × 3 regions (60,000 samples per 1 s window), written through
- * the hub's real path — createIngest (queue) → SqliteStore.addSamples — in transactions of the
+ * the hub's real path — createIngest (queue) → SampleHistory.append (SQLite) — in transactions of the
  * given size (the hub flushes every 1000 samples and on every 1 s tick). The table first holds
  * `history` samples so the indexes are not empty. Figures:
  *   - write: trusted ingest (in-process probes), per batch size
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIngest } from '../src/ingest/ingest.ts';
 import type { Sample } from '../src/model/sample.ts';
-import { SqliteStore } from '../src/store/sqlite.ts';
+import { SqliteStore } from '../src/store/sqlite/store.ts';
 
 const N = Number(process.argv[2] ?? 300_000);
 const HISTORY = Number(process.argv[3] ?? 500_000);
@@ -49,10 +49,10 @@ const file = join(dir, 'bench.db');
 const store = new SqliteStore(file);
 
 // History.
-for (let done = 0; done < HISTORY; done += 10_000) store.addSamples(nextSamples(Math.min(10_000, HISTORY - done)));
+for (let done = 0; done < HISTORY; done += 10_000) store.samples.append(nextSamples(Math.min(10_000, HISTORY - done)));
 
 function run(label: string, batch: number, trusted: boolean): { label: string; batch: number; perSec: number; txPerSec: number; p99BatchMs: number } {
-  const ingest = createIngest({ store, onSample: () => undefined, maxBatch: batch });
+  const ingest = createIngest({ history: store.samples, onSample: () => undefined, maxBatch: batch });
   const samples = nextSamples(N);
   const batchMs: number[] = [];
   const start = performance.now();
@@ -79,10 +79,10 @@ for (const r of results) {
 }
 const rows = HISTORY + results.length * N;
 const c0 = performance.now();
-const c = await store.compact(T0 + 10 * 60_000 * 60, 0);
+const c = await store.samples.compact(T0 + 10 * 60_000 * 60, 0);
 const cs = (performance.now() - c0) / 1000;
 console.log(`compact: rolled up ${c.rolledUp.toLocaleString('en-US')} raw samples in ${cs.toFixed(2)} s (${Math.round(c.rolledUp / cs).toLocaleString('en-US')} samples/s); table had ${rows.toLocaleString('en-US')} rows`);
-// The hub's file plus the sample history's two (src/store/sample-history.ts).
+// The hub's file plus the sample history's two (src/store/sqlite/sample-history.ts).
 const bytes = [file, file.replace(/\.db$/, '.samples.db'), file.replace(/\.db$/, '.inbox.db')].reduce((n, f) => n + statSync(f).size, 0);
 console.log(`db files ${(bytes / 1e6).toFixed(0)} MB (${Math.round(bytes / rows)} B/sample after compaction, WAL checkpointed pages included)`);
 store.close();

@@ -5,7 +5,7 @@ import { Authenticator } from '../auth/auth.ts';
 import type { Hub } from './hub.ts';
 import type { Incident } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
-import type { StoredIncident } from '../store/store.ts';
+import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 
 /**
  * REST API (docs/api.md) on node:http: read-only for now.
@@ -23,8 +23,15 @@ export interface RawRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, params: string[]): void | Promise<void>;
 }
 
+/** The store reads the API answers from. */
+export interface ApiStore {
+  incidents: Pick<IncidentRepository, 'open' | 'get' | 'timeline'>;
+  samples: Pick<SampleHistory, 'samples' | 'rollups' | 'unmerged'>;
+}
+
 export interface ApiOptions {
   hub: Hub;
+  store: ApiStore;
   /** Stream ids from the config (unknown stream → 404). */
   streams: readonly string[] | (() => readonly string[]);
   /** Number of in-process probe lines running (for /healthz). */
@@ -61,7 +68,7 @@ const DEFAULT_SAMPLES_RANGE_MS = 5 * 60_000;
 type Handler = (req: IncomingMessage, url: URL, params: string[]) => unknown;
 
 export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { hub } = opts;
+  const { hub, store } = opts;
   const streamIds = opts.streams;
   let streams = new Set(typeof streamIds === 'function' ? streamIds() : streamIds);
   const refreshStreams = () => {
@@ -78,7 +85,7 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
 
   function healthz() {
     const now = hub.clock();
-    const probes = [...hub.detector.state.probes.values()].map((p) => ({
+    const probes = hub.probeStatus().map((p) => ({
       probe: p.probe,
       region: p.region,
       lastSeenAgoMs: Math.max(0, now - p.lastSeenAt),
@@ -96,38 +103,38 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
         rejected: ingest.rejected,
         written: ingest.written,
         pending: ingest.pending,
-        ...(hub.store.unmerged && { unmerged: hub.store.unmerged() }),
+        unmerged: store.samples.unmerged(),
       },
       ...(opts.uplink && { uplink: opts.uplink() }),
     };
   }
 
-  function listIncidents(url: URL) {
+  async function listIncidents(url: URL) {
     const status = url.searchParams.get('status') ?? 'open';
     if (status !== 'open' && status !== 'all') throw new HttpError(400, `query parameter "status" must be "open" or "all", got "${status}"`);
     const limit = intParam(url, 'limit', 1, 1000) ?? 100;
-    const byId = new Map<string, StoredIncident>();
-    for (const row of hub.store.openIncidents()) byId.set(row.id, row);
+    const byId = new Map<string, Incident>();
+    for (const inc of await store.incidents.open()) byId.set(inc.id, inc);
     if (status === 'all') {
-      // The Store interface has no history query yet: "all" = open + every incident touched since start.
+      // The repository has no history query yet: "all" = open + every incident touched since start.
       for (const id of hub.incidents.recent()) {
         if (byId.has(id)) continue;
-        const row = hub.store.incident(id);
-        if (row) byId.set(id, row);
+        const inc = await store.incidents.get(id);
+        if (inc) byId.set(id, inc);
       }
     }
-    const incidents = [...byId.values()].map((r) => r.data as Incident).sort((a, b) => b.openedAt - a.openedAt);
+    const incidents = [...byId.values()].sort((a, b) => b.openedAt - a.openedAt);
     return { status, incidents: incidents.slice(0, limit), total: incidents.length };
   }
 
-  function getIncident(raw: string) {
+  async function getIncident(raw: string) {
     const id = decode(raw, 'id');
-    const row = hub.store.incident(id);
-    if (!row) throw new HttpError(404, `no incident "${id}"`);
-    return { incident: row.data as Incident, timeline: hub.store.timeline(id) };
+    const incident = await store.incidents.get(id);
+    if (!incident) throw new HttpError(404, `no incident "${id}"`);
+    return { incident, timeline: await store.incidents.timeline(id) };
   }
 
-  function streamSamples(raw: string, url: URL) {
+  async function streamSamples(raw: string, url: URL) {
     const stream = decode(raw, 'id');
     refreshStreams();
     if (!streams.has(stream)) throw new HttpError(404, `no stream "${stream}" in the config`);
@@ -147,12 +154,12 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
       // serve what is stored
     }
     const q = { stream, from, to, ...(line !== undefined && { line }), ...(region !== undefined && { region }) };
-    const samples = hub.store.samples(q);
-    const rollups = hub.store.rollups(q);
+    const samples = await store.samples.samples(q);
+    const rollups = await store.samples.rollups(q);
     return { stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups };
   }
 
-  return (req, res) => {
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let status = 200;
     let body: unknown;
     try {
@@ -174,7 +181,7 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
         res.setHeader('allow', 'GET, HEAD');
         throw new HttpError(405, `method ${req.method} not allowed on ${url.pathname}`);
       }
-      body = route.r.handler(req, url, route.m!.slice(1));
+      body = await route.r.handler(req, url, route.m!.slice(1));
     } catch (err) {
       if (err instanceof HttpError) {
         status = err.status;
@@ -188,7 +195,9 @@ export function createApi(opts: ApiOptions): (req: IncomingMessage, res: ServerR
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : text);
-  };
+  }
+
+  return (req, res) => void answer(req, res);
 }
 
 function decode(raw: string, name: string): string {

@@ -1,20 +1,22 @@
 import type { StreamConfig } from '../model/stream.ts';
 import { createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
+import type { Blindness } from '../detect/probe-watch.ts';
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
-import type { Store } from '../store/store.ts';
+import type { Level } from '../model/severity.ts';
+import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { EventBus } from '../shared/event-bus.ts';
-import { IncidentManager } from '../incidents/manager.ts';
+import { IncidentManager, type OnsetView } from '../incidents/manager.ts';
 
 /**
  * The hub core: owns the clock, the detector, the incident manager and the sample ingest.
  *
- *   ingest(sample) ─▶ store queue + detector.step ─▶ IncidentEvent ─▶ IncidentManager ─▶ store + bus
+ *   ingest(sample) ─▶ history queue + detector.step ─▶ IncidentEvent ─▶ IncidentManager ─▶ repository + bus
  *   tick (1 s)     ─▶ detector tick, flush samples, forget old resolved incidents
- *   compaction     ─▶ store.compact(now − raw retention, now − rollup retention), in the background
+ *   compaction     ─▶ history.compact(now − raw retention, now − rollup retention), in the background
  *
  * Everything runs on the event loop thread; with an injected clock and `tickMs: 0` a test drives it
  * entirely by hand (`ingest`, `tick`, `compact`).
@@ -23,7 +25,10 @@ import { IncidentManager } from '../incidents/manager.ts';
 const MINUTE = 60_000;
 
 export interface HubOptions {
-  store: Store;
+  /** Where incidents and their timelines are written (restored from at start). */
+  incidents: IncidentRepository;
+  /** Where accepted samples go, compacted on a timer; read for the samples around an onset. */
+  samples: Pick<SampleHistory, 'append' | 'samples' | 'compact'>;
   streams: readonly StreamConfig[];
   rules?: Rules;
   detector?: Partial<DetectorSettings>;
@@ -48,11 +53,28 @@ export interface HubStats {
   lastCompaction?: { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
 }
 
+/** What the detector knows of a probe (from its samples and heartbeats). */
+export interface ProbeStatus {
+  probe: string;
+  region: string;
+  /** Hub time of its last sample or heartbeat. */
+  lastSeenAt: number;
+  /** Why it is blind (it stopped reporting, or everything it sees fails), false when it is not. */
+  blind: Blindness;
+}
+
+/** One probe's current view of one line of a stream. */
+export interface LineView {
+  line: string;
+  region: string;
+  probe: string;
+  level: Level;
+}
+
 export class Hub {
   readonly bus: EventBus;
   readonly detector: Detector;
   readonly incidents: IncidentManager;
-  readonly store: Store;
   readonly clock: () => number;
   readonly startedAt: number;
   readonly stats: HubStats = { ticks: 0, detectorEvents: 0, compactions: 0 };
@@ -69,19 +91,18 @@ export class Hub {
   constructor(opts: HubOptions) {
     this.opts = opts;
     this.log = opts.logger;
-    this.store = opts.store;
     this.clock = opts.clock ?? Date.now;
     this.startedAt = this.clock();
     this.bus = opts.bus ?? new EventBus(opts.logger);
     this.detector = createDetector({ streams: opts.streams, ...(opts.rules && { rules: opts.rules }), ...(opts.detector && { settings: opts.detector }) });
     this.ingestor = createIngest({
-      store: opts.store,
+      history: opts.samples,
       onSample: (s) => this.onSample(s),
       ...(opts.maxBatch !== undefined && { maxBatch: opts.maxBatch }),
       ...(opts.logger && { logger: opts.logger }),
     });
     this.incidents = new IncidentManager({
-      store: opts.store,
+      repository: opts.incidents,
       bus: this.bus,
       reopenWindowMs: opts.reopenWindowMs ?? 10 * 60_000,
       ...(opts.logger && { logger: opts.logger }),
@@ -89,11 +110,11 @@ export class Hub {
     });
   }
 
-  /** Restores open incidents from the store into the detector, then starts the tick and compaction timers. */
-  start(): this {
+  /** Restores open incidents from the repository into the detector, then starts the tick and compaction timers. */
+  async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
-    const restored = this.incidents.restore();
+    const restored = await this.incidents.restore();
     if (restored.length > 0) {
       restoreIncidents(this.detector.ctx, this.detector.state, restored, this.clock());
       this.log?.info({ incidents: restored.map((i) => i.key) }, `restored ${restored.length} open incident(s) from the store`);
@@ -129,6 +150,18 @@ export class Hub {
 
   get ingestStats() {
     return { ...this.ingestor.stats, pending: this.ingestor.pending };
+  }
+
+  /** Every probe the detector has heard of. */
+  probeStatus(): ProbeStatus[] {
+    return [...this.detector.state.probes.values()].map((p) => ({ probe: p.probe, region: p.region, lastSeenAt: p.lastSeenAt, blind: p.blind }));
+  }
+
+  /** The current level of every probe's view of each line of a stream (none before its first sample). */
+  lineViews(stream: string): LineView[] {
+    const views = this.detector.state.streams.get(stream);
+    if (!views) return [];
+    return [...views.lines].flatMap(([line, states]) => states.map((st) => ({ line, region: st.region, probe: st.probe, level: st.level })));
   }
 
   /** One hub tick: detector time-based checks, a sample flush, forgetting old resolved incidents. */
@@ -170,7 +203,7 @@ export class Hub {
       steps.push(target);
       for (const before of steps) {
         if (this.stopped) break;
-        const r = await this.store.compact(before, rollupBefore);
+        const r = await this.opts.samples.compact(before, rollupBefore);
         rolledUp += r.rolledUp;
         prunedRollups += r.prunedRollups;
         this.compactedBefore = before;
@@ -190,13 +223,17 @@ export class Hub {
     }
   }
 
-  /** Stops the timers and writes every queued sample. Does not close the store (its owner does). */
-  stop(): void {
+  /** Stops the timers, writes every queued sample and waits for the incident writes. Does not close the store (its owner does). */
+  async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.compactTimer) clearInterval(this.compactTimer);
-    this.ingestor.flush();
+    try {
+      this.ingestor.flush();
+    } finally {
+      await this.incidents.settled();
+    }
   }
 
   private onSample(sample: Sample): void {
@@ -216,14 +253,14 @@ export class Hub {
     this.incidents.onDetectorEvent(ev, now);
   }
 
-  private onsetSamples(v: { stream: string; line: string; region: string; probe: string; onset: number; windowMs: number }, count: number): Sample[] {
+  private async onsetSamples(v: OnsetView, count: number): Promise<Sample[]> {
     try {
       this.ingestor.flush();
     } catch {
       // the store is failing; whatever is stored is still worth reading
     }
     const from = v.onset - (count + 5) * v.windowMs;
-    const rows = this.store.samples({ stream: v.stream, line: v.line, region: v.region, from, to: v.onset + 1 });
+    const rows = await this.opts.samples.samples({ stream: v.stream, line: v.line, region: v.region, from, to: v.onset + 1 });
     return rows.filter((s) => s.probe === v.probe).slice(-count);
   }
 }

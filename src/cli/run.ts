@@ -2,7 +2,7 @@ import { INCIDENT_TOPICS } from '../model/topics.ts';
 import { formatIncidentLine } from '../app/format.ts';
 import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
 import { log } from '../shared/log.ts';
-import { StoreOpenError } from '../store/sqlite.ts';
+import { StoreOpenError } from '../store/sqlite/store.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { runSpec } from './run-options.ts';

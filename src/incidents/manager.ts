@@ -5,30 +5,46 @@ import { applyIncident, type LifecycleInput, type LifecycleResult } from './life
 import { type Incident, type TimelineEntry } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
-import type { Store } from '../store/store.ts';
+import type { IncidentRepository } from '../store/ports.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
 
 /**
- * Applies detector events (and, later, operator actions) to incidents through the pure lifecycle,
- * persists every transition with its timeline entries in one store transaction, then publishes it.
+ * Applies detector events and operator or controller actions to incidents through the pure
+ * lifecycle, writes every transition with its timeline entries to the IncidentRepository, then
+ * publishes it.
  *
  * Holds the latest incident per dedup key: open ones, and resolved ones until their reopen window
  * has passed (a recurrence within it reopens the same incident instead of opening a new one).
+ * What it holds is the truth for the running hub, so a change is applied and published at once;
+ * the writes go out in commit order (a timeline never gets an entry before an earlier one). A
+ * write starts at once when none is running, so with the embedded store a change is on disk
+ * before anyone hears about it.
  */
 
 export interface IncidentManagerOptions {
-  store: Store;
+  repository: IncidentRepository;
   bus: EventBus;
   reopenWindowMs: number;
   logger?: Logger;
   /**
    * The samples of one view at and just before the onset (oldest first, at most `count`), for the
-   * timeline. Called when a region is first seen on an incident.
+   * timeline. Called when a region is first seen on an incident; the entry is written after the
+   * transition's own entries.
    */
-  onsetSamples?: (view: { stream: string; line: string; region: string; probe: string; onset: number; windowMs: number }, count: number) => Sample[];
+  onsetSamples?: (view: OnsetView, count: number) => Promise<Sample[]>;
   /** Samples per region kept on the timeline around the onset (default 5). */
   onsetSampleCount?: number;
+}
+
+/** One probe's view of an incident's line, around the onset it saw. */
+export interface OnsetView {
+  stream: string;
+  line: string;
+  region: string;
+  probe: string;
+  onset: number;
+  windowMs: number;
 }
 
 /** Operator or controller inputs (everything but detector events). */
@@ -39,19 +55,21 @@ export class IncidentManager {
   /** Ids touched since start, newest last (bounded): lets the API list recent resolved incidents. */
   private readonly recentIds: string[] = [];
   private readonly opts: IncidentManagerOptions;
+  /** The last write queued, until every write is done. */
+  private writing: Promise<void> | undefined;
 
   constructor(opts: IncidentManagerOptions) {
     this.opts = opts;
   }
 
   /**
-   * Loads the open incidents from the store (restart recovery) and returns them in the detector's
-   * shape for `restoreIncidents`, so the same condition seen again updates them, never duplicates.
+   * Loads the open incidents from the repository (restart recovery) and returns them in the
+   * detector's shape for `restoreIncidents`, so the same condition seen again updates them, never
+   * duplicates.
    */
-  restore(): ActiveIncident[] {
+  async restore(): Promise<ActiveIncident[]> {
     const out: ActiveIncident[] = [];
-    for (const row of this.opts.store.openIncidents()) {
-      const inc = row.data as Incident;
+    for (const inc of await this.opts.repository.open()) {
       const prev = this.byKey.get(inc.key);
       if (prev && prev.openedAt > inc.openedAt) continue;
       this.byKey.set(inc.key, inc);
@@ -97,9 +115,13 @@ export class IncidentManager {
     return this.commit(result, event, now);
   }
 
-  /** Applies an operator/controller action (acknowledge, mitigate, action, note, resolve) to an incident by id. */
-  act(id: string, input: ActionInput, now: number): LifecycleResult {
-    const current = [...this.byKey.values()].find((i) => i.id === id) ?? (this.opts.store.incident(id)?.data as Incident | undefined);
+  /**
+   * Applies an operator/controller action (acknowledge, mitigate, action, note, resolve) to an
+   * incident by id: the one held here, else `stored` (the caller read it from the repository: an
+   * incident resolved and forgotten). Throws when there is neither.
+   */
+  act(id: string, input: ActionInput, now: number, stored?: Incident): LifecycleResult {
+    const current = [...this.byKey.values()].find((i) => i.id === id) ?? (stored?.id === id ? stored : undefined);
     if (!current) throw new Error(`no incident "${id}"`);
     const result = applyIncident(current, input, now, { reopenWindowMs: this.opts.reopenWindowMs });
     if (!result.rejected) this.commit(result, undefined, now);
@@ -115,7 +137,12 @@ export class IncidentManager {
     return pickLead(mine, lineOrder)?.incident;
   }
 
-  /** Forgets resolved incidents whose reopen window has passed (they stay in the store). */
+  /** Resolves when every change so far is written. */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Forgets resolved incidents whose reopen window has passed (they stay in the repository). */
   prune(now: number): void {
     for (const [key, inc] of this.byKey) {
       if (inc.status === 'resolved' && now - (inc.resolvedAt ?? inc.updatedAt) > this.opts.reopenWindowMs) this.byKey.delete(key);
@@ -124,18 +151,16 @@ export class IncidentManager {
 
   private commit(result: LifecycleResult, event: IncidentEvent | undefined, now: number): IncidentChange {
     const inc = result.incident;
-    const entries = [...result.entries];
-    for (const e of result.entries) {
-      if (e.type === 'region-seen' && inc.stream !== undefined && inc.line !== undefined) {
-        const samples = this.onsetSamples(inc, e, event);
-        if (samples.length > 0) entries.push({ incidentId: inc.id, t: now, type: 'onset-samples', data: { region: e.data.region, probe: e.data.probe, samples } });
-      }
-    }
-    // Durable before anyone hears about it: a crash after this line loses nothing.
-    this.opts.store.upsertIncident(
-      { id: inc.id, key: inc.key, status: inc.status, severity: inc.severity, openedAt: inc.openedAt, ...(inc.resolvedAt !== undefined && { resolvedAt: inc.resolvedAt }), data: inc },
-      entries,
-    );
+    const entries = result.entries;
+    // Read now, at the transition (the samples just ingested included), written after its entries.
+    const onsetEntries = entries
+      .filter((e) => e.type === 'region-seen' && inc.stream !== undefined && inc.line !== undefined)
+      .map((e) => this.onsetEntry(inc, e, event, now));
+    this.write(async () => {
+      await this.opts.repository.save(inc, entries);
+      const found = (await Promise.all(onsetEntries)).filter((e): e is TimelineEntry => e !== undefined);
+      if (found.length > 0) await this.opts.repository.save(inc, found);
+    });
     this.byKey.set(inc.key, inc);
     this.remember(inc.id);
 
@@ -157,19 +182,34 @@ export class IncidentManager {
     return change;
   }
 
-  private onsetSamples(inc: Incident, e: TimelineEntry, event: IncidentEvent | undefined): Sample[] {
+  /**
+   * Runs `work` after every write queued before it; at once when none is running (so the
+   * embedded store's synchronous part runs before the change is published).
+   */
+  private write(work: () => Promise<void>): void {
+    const run = () => work().catch((err: unknown) => this.opts.logger?.error({ err }, 'writing an incident change failed'));
+    const tail = this.writing ? this.writing.then(run) : run();
+    this.writing = tail;
+    void tail.then(() => {
+      if (this.writing === tail) this.writing = undefined;
+    });
+  }
+
+  /** The `onset-samples` entry for a region first seen, or undefined when there are none. */
+  private async onsetEntry(inc: Incident, e: TimelineEntry, event: IncidentEvent | undefined, now: number): Promise<TimelineEntry | undefined> {
     const fetch = this.opts.onsetSamples;
-    if (!fetch) return [];
+    if (!fetch) return undefined;
     const region = String(e.data.region);
     const probe = String(e.data.probe);
     const onset = Number(e.data.firstSeen);
     const ev: RegionEvidence | undefined = event?.regions.find((r) => r.region === region);
     try {
       // Up to the first bad sample: the onset itself lies inside that sample's window.
-      return fetch({ stream: inc.stream!, line: inc.line!, region, probe, onset: ev?.sample?.t ?? onset, windowMs: ev?.sample?.windowMs ?? 1000 }, this.opts.onsetSampleCount ?? 5);
+      const samples = await fetch({ stream: inc.stream!, line: inc.line!, region, probe, onset: ev?.sample?.t ?? onset, windowMs: ev?.sample?.windowMs ?? 1000 }, this.opts.onsetSampleCount ?? 5);
+      return samples.length > 0 ? { incidentId: inc.id, t: now, type: 'onset-samples', data: { region, probe, samples } } : undefined;
     } catch (err) {
       this.opts.logger?.warn({ err, incident: inc.id }, 'could not read the samples around the onset');
-      return [];
+      return undefined;
     }
   }
 

@@ -1,21 +1,22 @@
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
-import type { Store } from '../store/store.ts';
+import type { SampleHistory } from '../store/ports.ts';
 import { checkSample } from './check-sample.ts';
 
 /**
  * The one entry point for samples. In-process probes call it now; the WebSocket uplink of remote
  * probes calls it later with `trusted: false` (the default), then `flush()` before acking a batch.
  *
- *   sample ─▶ validate (untrusted) ─▶ queue for the store ─▶ onSample (detector)
- *                                          └─ flush: one transaction per tick or per maxBatch samples
+ *   sample ─▶ validate (untrusted) ─▶ queue for the history ─▶ onSample (detector)
+ *                                            └─ flush: one append per tick or per maxBatch samples
  *
  * An accepted sample is never dropped: a failed write keeps the batch queued and retries on the
  * next flush; while the backlog is full new samples are refused (the caller sees why), not lost.
  */
 
 export interface IngestOptions {
-  store: Pick<Store, 'addSamples'>;
+  /** Where accepted samples are appended (durable on return). */
+  history: Pick<SampleHistory, 'append'>;
   /** Called for every accepted sample, in order, right after it is queued (feeds the detector). */
   onSample: (sample: Sample) => void;
   /** Write when this many samples are queued (default 1000); the hub also flushes on every tick. */
@@ -64,7 +65,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     const batch = queue;
     queue = [];
     try {
-      opts.store.addSamples(batch);
+      opts.history.append(batch);
     } catch (err) {
       queue = batch.concat(queue);
       stats.failedFlushes++;

@@ -2,9 +2,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Config } from '../config/schema.ts';
 import type { Controller } from '../control/controller.ts';
 import type { TicketService } from '../tickets/service.ts';
-import { LEVEL_RANK, SEVERITY_RANK, type Severity } from '../model/severity.ts';
-import type { Hub } from '../app/hub.ts';
+import { LEVEL_RANK, SEVERITY_RANK, type Level, type Severity } from '../model/severity.ts';
+import type { Incident } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
+import type { EventBus } from '../shared/event-bus.ts';
 
 const P = 'streamguard_';
 
@@ -29,6 +30,14 @@ interface View {
 }
 const VIEW = ['stream', 'line', 'region'] as const;
 
+/** What the metrics read of the hub: its events, its open incidents and the detector's views, at scrape time. */
+export interface MetricsHub {
+  bus: Pick<EventBus, 'on'>;
+  incidents: { open(): readonly Pick<Incident, 'severity'>[] };
+  /** The current level of every probe's view of each line of a stream. */
+  lineViews(stream: string): readonly { line: string; region: string; level: Level }[];
+}
+
 /**
  * The Prometheus metrics of ARCHITECTURE.md. Label values come only from the config (streams,
  * their lines, regions): a sample naming anything else is not exported, so cardinality stays
@@ -46,7 +55,7 @@ export class HubMetrics {
 
   constructor(
     config: Pick<Config, 'streams' | 'regions'>,
-    private readonly hub: Hub,
+    private readonly hub: MetricsHub,
   ) {
     this.known = {
       streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])),
@@ -253,17 +262,14 @@ export class HubMetrics {
   }
 
   /** Worst level over the probes of each (stream, line, region) the config knows. */
-  private lineHealth(): Map<string, 'ok' | 'degraded' | 'down'> {
-    const out = new Map<string, 'ok' | 'degraded' | 'down'>();
-    for (const views of this.hub.detector.state.streams.values()) {
-      for (const [line, states] of views.lines) {
-        if (!this.known.streams.get(views.id)?.has(line)) continue;
-        for (const st of states) {
-          if (!this.known.regions.has(st.region)) continue;
-          const key = `${views.id}\u0000${line}\u0000${st.region}`;
-          const prev = out.get(key);
-          if (!prev || LEVEL_RANK[st.level] > LEVEL_RANK[prev]) out.set(key, st.level);
-        }
+  private lineHealth(): Map<string, Level> {
+    const out = new Map<string, Level>();
+    for (const [stream, lines] of this.known.streams) {
+      for (const v of this.hub.lineViews(stream)) {
+        if (!lines.has(v.line) || !this.known.regions.has(v.region)) continue;
+        const key = `${stream}\u0000${v.line}\u0000${v.region}`;
+        const prev = out.get(key);
+        if (!prev || LEVEL_RANK[v.level] > LEVEL_RANK[prev]) out.set(key, v.level);
       }
     }
     return out;

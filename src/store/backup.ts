@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { sampleFilesFor } from './sample-history.ts';
+import { sampleFilesFor } from './sqlite/sample-history.ts';
 
 /** A backup that could not be made; the message names the file or directory and what to do. */
 export class BackupError extends Error {

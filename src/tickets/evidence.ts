@@ -1,6 +1,7 @@
 import type { Incident } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
-import type { SampleRollup, Store } from '../store/store.ts';
+import type { SampleRollup } from '../store/ports.ts';
+import type { LegacySyncStore as Store } from '../store/sqlite/legacy-sync.ts';
 
 /**
  * The evidence bundle a vendor's support asks for first: what each region sees now, the metric

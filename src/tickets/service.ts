@@ -7,7 +7,7 @@ import type { ActionInput } from '../incidents/manager.ts';
 import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Logger } from '../shared/log.ts';
 import { OutboxStore, type OutboxRow } from '../store/outbox.ts';
-import type { Store } from '../store/store.ts';
+import type { LegacySyncStore as Store } from '../store/sqlite/legacy-sync.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { actionLine, buildEvidence, TICKET_ACTORS, timelineActions, type EvidenceBundle, type EvidenceOptions } from './evidence.ts';
 import { drill as runDrill, type DrillReport } from './drill.ts';

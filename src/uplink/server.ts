@@ -2,8 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
-import type { Hub } from '../app/hub.ts';
+import type { IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../shared/log.ts';
+import type { SampleHistory } from '../store/ports.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
 import {
   clockSample,
@@ -31,8 +32,21 @@ import {
  * keeps sending garbage is closed (1008) after Defaults.maxBadMessages.
  */
 
+/** What the uplink needs of the hub. */
+export interface UplinkHub {
+  clock(): number;
+  /** Validates and queues one sample from a probe. */
+  ingest(sample: unknown): IngestResult;
+  /** A probe's keep-alive. */
+  heartbeat(probe: string, region: string, intervalMs?: number): void;
+  /** Writes every queued sample (durable on return); throws when the store fails: then nothing is acked. */
+  flush(): number;
+}
+
 export interface UplinkServerOptions {
-  hub: Hub;
+  hub: UplinkHub;
+  /** Where a reconnecting probe's last stored seq is read (dedup of resends across hub restarts). */
+  history: Pick<SampleHistory, 'lastSeq'>;
   config: Config;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
@@ -78,6 +92,8 @@ interface Conn {
   helloed: boolean;
   bad: number;
   helloTimer: NodeJS.Timeout | undefined;
+  /** Messages that arrived while the hello was answered (it reads the store), handled after it in order. */
+  held: { data: RawData; isBinary: boolean }[] | undefined;
   assignment: Assignment | undefined;
   /** Recent clock samples from hub pings. */
   clock: { offsetMs: number; rttMs: number }[];
@@ -113,7 +129,8 @@ export class UplinkServer {
     flushFailures: 0,
     heartbeatTimeouts: 0,
   };
-  private readonly hub: Hub;
+  private readonly hub: UplinkHub;
+  private readonly history: Pick<SampleHistory, 'lastSeq'>;
   private readonly log: Logger | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly wss: WebSocketServer;
@@ -141,6 +158,7 @@ export class UplinkServer {
     opts: UplinkServerOptions,
   ) {
     this.hub = opts.hub;
+    this.history = opts.history;
     this.log = opts.logger;
     this.env = opts.env ?? process.env;
     this.config = opts.config;
@@ -246,19 +264,14 @@ export class UplinkServer {
       return;
     }
     const now = this.hub.clock();
-    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, lastHeardBeat: this.beats, helloed: false, bad: 0, helloTimer: undefined, assignment: undefined, clock: [], pingId: 0 };
+    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, lastHeardBeat: this.beats, helloed: false, bad: 0, helloTimer: undefined, held: undefined, assignment: undefined, clock: [], pingId: 0 };
     conn.helloTimer = setTimeout(() => {
       this.log?.warn({ probe: who.id, remote }, 'probe sent no hello in time (closing 4408)');
       ws.close(CLOSE.helloTimeout, `no hello within ${Defaults.helloTimeoutMs} ms`);
     }, Defaults.helloTimeoutMs);
     ws.on('message', (data, isBinary) => {
-      try {
-        this.onMessage(conn, data, isBinary);
-      } catch (err) {
-        // Never let one probe's input take the hub down.
-        this.log?.error({ err, probe: who.id }, 'uplink message handling failed');
-        this.refuse(conn, 'protocol', 'the hub could not handle this message');
-      }
+      if (conn.held) conn.held.push({ data, isBinary });
+      else this.handle(conn, data, isBinary);
     });
     ws.on('close', (code, reason) => {
       clearTimeout(conn.helloTimer);
@@ -267,6 +280,16 @@ export class UplinkServer {
         this.log?.info({ probe: who.id, region: who.region, remote, code, reason: reason.toString() }, 'probe disconnected');
       }
     });
+  }
+
+  private handle(conn: Conn, data: RawData, isBinary: boolean): void {
+    try {
+      this.onMessage(conn, data, isBinary);
+    } catch (err) {
+      // Never let one probe's input take the hub down.
+      this.log?.error({ err, probe: conn.who.id }, 'uplink message handling failed');
+      this.refuse(conn, 'protocol', 'the hub could not handle this message');
+    }
   }
 
   private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
@@ -289,7 +312,7 @@ export class UplinkServer {
       return this.refuse(conn, 'malformed', `invalid ${type} message: ${issues.join('; ')}`);
     }
     const msg: ProbeMessage = parsed.data;
-    if (msg.type === 'hello') return this.onHello(conn, msg);
+    if (msg.type === 'hello') return this.hello(conn, msg);
     if (!conn.helloed) return this.refuse(conn, 'protocol', `send hello first (got ${msg.type})`);
     switch (msg.type) {
       case 'samples':
@@ -309,7 +332,22 @@ export class UplinkServer {
     }
   }
 
-  private onHello(conn: Conn, msg: Extract<ProbeMessage, { type: 'hello' }>): void {
+  /** Answers a hello; messages that arrive meanwhile wait for it. */
+  private hello(conn: Conn, msg: Extract<ProbeMessage, { type: 'hello' }>): void {
+    conn.held = [];
+    void this.onHello(conn, msg)
+      .catch((err: unknown) => {
+        this.log?.error({ err, probe: conn.who.id }, 'uplink hello handling failed');
+        this.refuse(conn, 'protocol', 'the hub could not handle this message');
+      })
+      .finally(() => {
+        const held = conn.held ?? [];
+        conn.held = undefined;
+        for (const m of held) this.handle(conn, m.data, m.isBinary);
+      });
+  }
+
+  private async onHello(conn: Conn, msg: Extract<ProbeMessage, { type: 'hello' }>): Promise<void> {
     const { who } = conn;
     if (conn.helloed) return this.refuse(conn, 'protocol', 'hello was already received on this connection');
     clearTimeout(conn.helloTimer);
@@ -324,6 +362,16 @@ export class UplinkServer {
       conn.ws.close(CLOSE.forbidden, `forbidden: the token of probe "${who.id}" is for region "${who.region}", not "${msg.region}"`);
       return;
     }
+    if (!this.durableSeq.has(who.id)) {
+      // First hello since the hub started: what this probe already delivered before a restart
+      // is in the store, so resent samples are not fed to the detector a second time.
+      const stored = await this.history.lastSeq(who.id);
+      if (stored !== undefined && !this.durableSeq.has(who.id)) {
+        this.durableSeq.set(who.id, stored);
+        this.lastSeq.set(who.id, Math.max(stored, this.lastSeq.get(who.id) ?? -1));
+      }
+    }
+    if (this.closed || conn.ws.readyState !== conn.ws.OPEN) return;
     const previous = this.conns.get(who.id);
     if (previous && previous !== conn) {
       this.log?.info({ probe: who.id, old: previous.remote, new: conn.remote }, 'probe reconnected; closing its older connection');
@@ -332,15 +380,6 @@ export class UplinkServer {
     this.conns.set(who.id, conn);
     conn.helloed = true;
     this.stats.connects++;
-    if (!this.durableSeq.has(who.id)) {
-      // First hello since the hub started: what this probe already delivered before a restart
-      // is in the store, so resent samples are not fed to the detector a second time.
-      const stored = this.hub.store.lastSeq(who.id);
-      if (stored !== undefined) {
-        this.durableSeq.set(who.id, stored);
-        this.lastSeq.set(who.id, Math.max(stored, this.lastSeq.get(who.id) ?? -1));
-      }
-    }
     const lastSeq = this.durableSeq.get(who.id) ?? null;
     this.send(conn, {
       type: 'welcome',

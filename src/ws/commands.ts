@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { Principal, Role } from '../auth/auth.ts';
 import type { Controller } from '../control/controller.ts';
-import type { Hub } from '../app/hub.ts';
+import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
+import type { Blindness } from '../detect/probe-watch.ts';
+import type { EventBus } from '../shared/event-bus.ts';
+import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { TicketRequestError, type TicketService } from '../tickets/service.ts';
-import { SilenceMatcherSchema, type Silences } from './silences.ts';
+import { SilenceMatcherSchema, type Silences } from '../incidents/silences.ts';
 import { SeveritySchema } from '../model/severity.ts';
 
 /**
@@ -79,8 +82,27 @@ export function describeIssues(err: z.ZodError): string {
     .join('; ');
 }
 
+/** What the operator API needs of the hub. */
+export interface CommandHub {
+  clock(): number;
+  /** Writes the queued samples, so that history reads see them; throws when the store fails. */
+  flush(): number;
+  bus: Pick<EventBus, 'on'>;
+  incidents: Pick<IncidentManager, 'open' | 'recent' | 'act'>;
+  /** Probes heard of, for readiness: when each was last heard, whether it is blind. */
+  probeStatus(): { probe: string; lastSeenAt: number; blind: Blindness }[];
+}
+
+/** The store reads and writes of the operator API. */
+export interface CommandStore {
+  incidents: Pick<IncidentRepository, 'open' | 'get' | 'timeline'>;
+  audit: AuditLog;
+  samples: Pick<SampleHistory, 'samples' | 'rollups'>;
+}
+
 export interface CommandContext {
-  hub: Hub;
+  hub: CommandHub;
+  store: CommandStore;
   streams: () => readonly StreamConfig[];
   controller: Controller | undefined;
   tickets: TicketService | undefined;
@@ -98,23 +120,23 @@ const DEFAULT_HISTORY_MS = 5 * 60_000;
  * (`ok` or `error: <code>`), so a refused action is on record too.
  */
 export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api'): Promise<unknown> {
-  const pending: Parameters<Hub['store']['audit']>[0][] = [];
+  const pending: AuditEntry[] = [];
   try {
     const result = await run(ctx, who, req, via, pending);
-    for (const e of pending) ctx.hub.store.audit({ ...e, data: { ...(e.data as object), outcome: 'ok' } });
+    for (const e of pending) await ctx.store.audit.append({ ...e, data: { ...(e.data as object), outcome: 'ok' } });
     return result;
   } catch (err) {
     // Checked and audited but refused on the way (conflict, unavailable, a bug): recorded with the outcome.
     const outcome = err instanceof ApiError ? `error: ${err.code}` : 'error: internal';
-    for (const e of pending) ctx.hub.store.audit({ ...e, data: { ...(e.data as object), outcome, message: (err as Error).message } });
+    for (const e of pending) await ctx.store.audit.append({ ...e, data: { ...(e.data as object), outcome, message: (err as Error).message } });
     throw err;
   }
 }
 
-async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: Parameters<Hub['store']['audit']>[0][]): Promise<unknown> {
+async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: AuditEntry[]): Promise<unknown> {
   const need = neededRole(req.type);
   if (need === 'operator' && who.role !== 'operator') throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
-  const { hub } = ctx;
+  const { hub, store } = ctx;
   const now = hub.clock();
   const streamCfg = (s: string) => {
     const cfg = ctx.streams().find((x) => x.id === s);
@@ -125,10 +147,10 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     if (!ctx.controller) throw new ApiError('unavailable', 'the controller is not running on this hub');
     return ctx.controller;
   };
-  const incident = (i: string) => {
-    const row = hub.store.incident(i);
-    if (!row) throw new ApiError('not_found', `no incident "${i}"`);
-    return row.data as Incident;
+  const incident = async (i: string) => {
+    const inc = await store.incidents.get(i);
+    if (!inc) throw new ApiError('not_found', `no incident "${i}"`);
+    return inc;
   };
   const expiryOf = (r: { ttlMs?: number | undefined; until?: number | undefined }, def?: number) => {
     if (r.until !== undefined && r.ttlMs !== undefined) throw new ApiError('bad_request', 'give ttlMs or until, not both');
@@ -138,9 +160,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     return until;
   };
   const audit = (target: string, why: string, data: Record<string, unknown>) => pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
-  const act = (i: string, input: Parameters<Hub['incidents']['act']>[1]) => {
-    incident(i);
-    const r = hub.incidents.act(i, input, now);
+  const act = (inc: Incident, input: Parameters<IncidentManager['act']>[1]) => {
+    const r = hub.incidents.act(inc.id, input, now, inc);
     if (r.rejected) throw new ApiError('conflict', r.rejected);
     return r.incident;
   };
@@ -156,8 +177,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'incidents':
       return listIncidents(ctx, req);
     case 'incident': {
-      const inc = incident(req.incident);
-      return { incident: inc, timeline: hub.store.timeline(inc.id) };
+      const inc = await incident(req.incident);
+      return { incident: inc, timeline: await store.incidents.timeline(inc.id) };
     }
     case 'history': {
       streamCfg(req.stream);
@@ -170,32 +191,32 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
         // serve what is stored
       }
       const q = { stream: req.stream, from, to, ...(req.line !== undefined && { line: req.line }), ...(req.region !== undefined && { region: req.region }) };
-      const samples = hub.store.samples(q);
+      const samples = await store.samples.samples(q);
       const limit = req.limit ?? 10_000;
-      return { stream: req.stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups: hub.store.rollups(q) };
+      return { stream: req.stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups: await store.samples.rollups(q) };
     }
     case 'audit':
-      return { entries: hub.store.auditLog(req.limit ?? 100) };
+      return { entries: await store.audit.recent(req.limit ?? 100) };
     case 'silences':
       return { silences: ctx.silences.active() };
 
     case 'ack': {
-      const inc = incident(req.incident);
+      const inc = await incident(req.incident);
       if (req.vendor !== undefined && !ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
       audit(inc.id, req.reason, { vendor: req.vendor });
-      const after = inc.status === 'open' ? act(inc.id, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
+      const after = inc.status === 'open' ? act(inc, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
       const vendorAck = req.vendor !== undefined ? ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
       return { incident: after, ...(vendorAck !== undefined && { vendorAck }) };
     }
     case 'note': {
-      incident(req.incident);
+      const inc = await incident(req.incident);
       audit(req.incident, req.reason ?? req.note, { note: req.note });
-      return { incident: act(req.incident, { type: 'note', by: who.name, note: req.note }) };
+      return { incident: act(inc, { type: 'note', by: who.name, note: req.note }) };
     }
     case 'assign': {
-      incident(req.incident);
+      const inc = await incident(req.incident);
       audit(req.incident, req.reason, { role: req.role, person: req.person });
-      return { incident: act(req.incident, { type: 'action', by: who.name, action: 'role.assigned', detail: { role: req.role, person: req.person, reason: req.reason } }) };
+      return { incident: act(inc, { type: 'action', by: who.name, action: 'role.assigned', detail: { role: req.role, person: req.person, reason: req.reason } }) };
     }
     case 'switch':
     case 'pin': {
@@ -230,7 +251,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'silence': {
       if (req.matcher.stream !== undefined) streamCfg(req.matcher.stream);
       const until = expiryOf(req);
-      const s = ctx.silences.add({ matcher: req.matcher, until, by: who.name, reason: req.reason, at: now });
+      const s = await ctx.silences.add({ matcher: req.matcher, until, by: who.name, reason: req.reason, at: now });
       audit(s.id, req.reason, { matcher: req.matcher, until });
       return { silence: s };
     }
@@ -238,13 +259,13 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       const s = ctx.silences.active().find((x) => x.id === req.silence);
       if (!s) throw new ApiError('not_found', `no active silence "${req.silence}"`);
       audit(s.id, req.reason, { matcher: s.matcher });
-      ctx.silences.remove(s.id);
+      await ctx.silences.remove(s.id);
       return { removed: s };
     }
     case 'ticket': {
       const tickets = ctx.tickets;
       if (!tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
-      const inc = incident(req.incident);
+      const inc = await incident(req.incident);
       // An unknown vendor is a bad name like an unknown incident: refused before the audit.
       ticketRequest(() => tickets.ticketVendorsFor(req.vendor));
       audit(inc.id, req.reason, { vendor: req.vendor });
@@ -293,16 +314,16 @@ export function snapshot(ctx: CommandContext): unknown {
   };
 }
 
-function listIncidents(ctx: CommandContext, q: Extract<Request, { type: 'incidents' }>) {
-  const { hub } = ctx;
+async function listIncidents(ctx: CommandContext, q: Extract<Request, { type: 'incidents' }>) {
+  const { hub, store } = ctx;
   const byId = new Map<string, Incident>();
-  for (const row of hub.store.openIncidents()) byId.set(row.id, row.data as Incident);
+  for (const inc of await store.incidents.open()) byId.set(inc.id, inc);
   const wantResolved = q.state === 'all' || q.state === 'resolved' || (Array.isArray(q.state) && q.state.includes('resolved'));
   if (wantResolved) {
     for (const i of hub.incidents.recent()) {
       if (byId.has(i)) continue;
-      const row = hub.store.incident(i);
-      if (row) byId.set(i, row.data as Incident);
+      const inc = await store.incidents.get(i);
+      if (inc) byId.set(i, inc);
     }
   }
   const states = q.state === undefined || q.state === 'active' ? ['open', 'acknowledged', 'mitigating'] : q.state === 'all' ? undefined : Array.isArray(q.state) ? q.state : [q.state];

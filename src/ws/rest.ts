@@ -76,18 +76,18 @@ export function commandRawRoutes(ctx: CommandContext, auth: Authenticator, opts:
     },
     {
       pattern: /^\/readyz$/,
-      handle: (_req, res) => {
-        const { hub } = ctx;
+      handle: async (_req, res) => {
+        const { hub, store } = ctx;
         const checks: Record<string, { ok: boolean; detail?: string }> = {};
         try {
-          hub.store.auditLog(1);
+          await store.audit.recent(1);
           checks.store = { ok: true };
         } catch (err) {
           checks.store = { ok: false, detail: (err as Error).message };
         }
         const now = hub.clock();
         const fresh = opts.probeFreshMs ?? 10_000;
-        const probes = [...hub.detector.state.probes.values()].filter((p) => now - p.lastSeenAt <= fresh && !p.blind);
+        const probes = hub.probeStatus().filter((p) => now - p.lastSeenAt <= fresh && !p.blind);
         checks.probes = probes.length > 0 ? { ok: true, detail: `${probes.length} probe(s) heard within ${fresh} ms` } : { ok: false, detail: `no probe heard within ${fresh} ms` };
         const ok = Object.values(checks).every((c) => c.ok);
         send(res, ok ? 200 : 503, { ok, checks });

@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
 
     await page.getByTestId('failback-s1').click();
     await expect.poll(async () => (await hub.controller!.state('s1'))?.line.pin, { timeout: 5000 }).toBeUndefined();
-    const audit = hub.store.auditLog(20).map((a) => a.action);
+    const audit = (await hub.store.audit.recent(20)).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['ws.switch', 'ws.failback']));
   }, 60_000);
 

@@ -198,7 +198,7 @@ describe.skipIf(!haveChromium)('web console sign-in and operator buttons in head
     expect((await restIncident(incidentId)).status).toBe('open');
     expect(hub.controller!.served('s1')!.active).toBe('backup');
     expect(hub.controller!.served('s1')!.features[FEATURE]).toBeUndefined();
-    expect(hub.store.auditLog(100).filter((a) => a.actor === VIEWER.name)).toEqual([]);
+    expect((await hub.store.audit.recent(100)).filter((a) => a.actor === VIEWER.name)).toEqual([]);
   }, 30_000);
 
   it('the operator clicks ack: acknowledged in both consoles and in the hub, audited with the operator', async () => {
@@ -218,7 +218,7 @@ describe.skipIf(!haveChromium)('web console sign-in and operator buttons in head
     const inc = await restIncident(incidentId);
     expect(inc.status).toBe('acknowledged');
     expect(inc.acknowledgedAt).toBeGreaterThanOrEqual(clicked - 1000);
-    const acks = hub.store.auditLog(100).filter((a) => a.action === 'ws.ack');
+    const acks = (await hub.store.audit.recent(100)).filter((a) => a.action === 'ws.ack');
     expect(acks).toEqual([expect.objectContaining({ actor: OPERATOR.name, target: incidentId, reason, data: expect.objectContaining({ role: 'operator', outcome: 'ok' }) })]);
   }, 30_000);
 
@@ -241,7 +241,7 @@ describe.skipIf(!haveChromium)('web console sign-in and operator buttons in head
     await expect.poll(servedFeatures, { timeout: 5000 }).toEqual({ [FEATURE]: true });
     console.log(`console: ${FEATURE} back on at /features ${Date.now() - auto} ms after auto`);
     await expect.poll(() => operator.getByTestId(`feature-state-s1-${FEATURE}`).textContent(), { timeout: 5000 }).toContain(`${FEATURE}: on`);
-    const features = hub.store.auditLog(100).filter((a) => a.action === 'ws.feature');
+    const features = (await hub.store.audit.recent(100)).filter((a) => a.action === 'ws.feature');
     expect(features.map((a) => [a.actor, a.target, (a.data as { enabled: unknown }).enabled])).toEqual([
       [OPERATOR.name, 's1', 'auto'],
       [OPERATOR.name, 's1', false],

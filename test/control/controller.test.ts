@@ -42,7 +42,7 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     ...control,
     actuators: [{ type: 'webhook', name: 'edge', url: hook.url, secretEnv: 'SG_HOOK_SECRET', timeout: '1s', retries: 2, backoff: '50ms' }],
   });
-  const controller = await new Controller({ ...controllerPorts(handle.hub), streams: cfg.streams, config: controlCfg, env: { SG_HOOK_SECRET: SECRET }, tickMs: 0 }).start();
+  const controller = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit), streams: cfg.streams, config: controlCfg, env: { SG_HOOK_SECRET: SECRET }, tickMs: 0 }).start();
   cleanups.push(() => controller.stop());
   const actions: ControlAction[] = [];
   controller.onAction((a, phase) => phase === 'decided' && actions.push(a));
@@ -68,6 +68,12 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     controller.tick();
   }
   return { handle, controller, hook, actions, window, now: () => now, store, dataDir };
+}
+
+/** An incident's timeline once every change so far is written (the incident manager writes behind). */
+async function settledTimeline(handle: HubHandle, incidentId: string) {
+  await handle.hub.incidents.settled();
+  return handle.store.incidents.timeline(incidentId);
 }
 
 /** action_delay_seconds' count and sum, as a scrape would see them. */
@@ -112,7 +118,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(hook.received[0]!.headers['idempotency-key']).toBe(failover.id);
 
     // Audit: decision (who, why, incident) and outcome.
-    const audit = store.auditLog(100).reverse();
+    const audit = (await store.audit.recent(100)).reverse();
     const decided = audit.find((a) => a.action === 'control.switch')!;
     expect(decided).toMatchObject({ actor: 'policy:failover', target: 'stream:s1 line:primary>backup' });
     expect(decided.reason).toMatch(/"primary" unusable/);
@@ -120,7 +126,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(audit.find((a) => a.action === 'control.switch.done')!.reason).toMatch(/edge: ok \(1 attempt/);
 
     // Timeline of the incident.
-    const timeline = store.timeline(incident.id).filter((e) => e.type === 'action');
+    const timeline = (await settledTimeline(handle, incident.id)).filter((e) => e.type === 'action');
     expect(timeline.map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.done']);
     expect(timeline[0]!.data).toMatchObject({ by: 'policy:failover', from: 'primary', to: 'backup', id: failover.id });
 
@@ -150,7 +156,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     const failback = actions.find((a) => a.reason === 'failback')!;
     expect(failback).toMatchObject({ from: 'backup', to: 'primary', actor: 'policy:failback', incidentId: incident.id });
     expect(handle.hub.incidents.byDedupKey('s1/primary/down')!.status).toBe('resolved');
-    expect(store.timeline(incident.id).filter((e) => e.type === 'action').map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.done', 'switch']);
+    expect((await settledTimeline(handle, incident.id)).filter((e) => e.type === 'action').map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.done', 'switch']);
     expect(okAt).toBeDefined();
     expect(failback.at - okAt!).toBeGreaterThanOrEqual(3000);
     expect(failback.at - okAt!).toBeLessThan(4000);
@@ -177,7 +183,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
       ['no-healthy-line', 'P0'],
     ]);
     expect(escalations[1]!.why).toMatch(/line "backup" unusable in eu, us and no other line is healthy there \(primary: eu down, us down\)/);
-    expect(store.auditLog(100).filter((a) => a.action === 'control.escalate.no-healthy-line')).toHaveLength(2);
+    expect((await store.audit.recent(100)).filter((a) => a.action === 'control.escalate.no-healthy-line')).toHaveLength(2);
     expect(controller.served('s1')!.active).toBe('backup');
     expect(hook.received.every((r) => (JSON.parse(r.body) as ControlAction).type === 'switch')).toBe(true);
   });
@@ -194,11 +200,11 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(controller.served('s1')!.active).toBe('primary'); // what is served: unchanged
     expect(hook.received).toHaveLength(0);
     expect(controller.metrics().failoversTotal).toEqual([]);
-    const row = store.auditLog(100).find((a) => a.action === 'control.switch')!;
+    const row = (await store.audit.recent(100)).find((a) => a.action === 'control.switch')!;
     expect(row.reason).toMatch(/^dry-run: /);
     expect(row.data).toMatchObject({ action: { dryRun: true } });
     const inc = handle.hub.incidents.byDedupKey('s1/primary/down')!;
-    expect(store.timeline(inc.id).some((e) => e.type === 'action' && (e.data as { dryRun?: boolean }).dryRun === true)).toBe(true);
+    expect((await settledTimeline(handle, inc.id)).some((e) => e.type === 'action' && (e.data as { dryRun?: boolean }).dryRun === true)).toBe(true);
   });
 
   it('operator pin with expiry moves the line and holds it; features endpoint; 404/400', async () => {
@@ -244,7 +250,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(hook.received).toHaveLength(3);
     // The hold was decided with the primary healthy (no open incident): its next failure got the raise, once.
     const lead = handle.hub.incidents.byDedupKey('s1/primary/down')!;
-    expect(handle.store.timeline(lead.id).filter((e) => e.type === 'escalated').map((e) => e.data)).toEqual([expect.objectContaining({ by: 'policy:flap-damping', reason: 'flapping', severity: 'P1' })]);
+    expect((await settledTimeline(handle, lead.id)).filter((e) => e.type === 'escalated').map((e) => e.data)).toEqual([expect.objectContaining({ by: 'policy:flap-damping', reason: 'flapping', severity: 'P1' })]);
     // An operator releases the hold (the budget starts afresh): the policies fail back.
     controller.unpin('s1', 'alice', 'primary fixed by the vendor');
     for (let i = 0; i < 8; i++) window();
@@ -273,7 +279,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     await controller.stop();
     const cmd = new CommandActuator({ name: 'cdn', argv: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], process.argv.slice(2).join("|"))', out, '{stream}', '{from}', '{to}', '{url}'] });
     const hookOnly = new WebhookActuator({ name: 'edge', url: hook.url, retries: 1, backoffMs: 10 });
-    const c2 = await new Controller({ ...controllerPorts(handle.hub), streams: controller.streams, tickMs: 0, actuators: [hookOnly, cmd] }).start();
+    const c2 = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit), streams: controller.streams, tickMs: 0, actuators: [hookOnly, cmd] }).start();
     cleanups.push(() => c2.stop());
     c2.onAction((a, phase) => phase === 'decided' && actions.push(a));
     for (let i = 0; i < 5; i++) window();
@@ -282,10 +288,10 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(c2.served('s1')!.active).toBe('backup');
     expect(hook.received).toHaveLength(2);
     expect(readFileSync(out, 'utf8')).toBe(`s1|primary|backup|${BACKUP}`);
-    const failed = store.auditLog(100).find((a) => a.action === 'control.switch.failed')!;
+    const failed = (await store.audit.recent(100)).find((a) => a.action === 'control.switch.failed')!;
     expect(failed.reason).toMatch(/edge: HTTP 500 \(gave up after 2 attempts\) \(2 attempts, \d+ ms\); cdn: ok \(1 attempt/);
     const inc = handle.hub.incidents.byDedupKey('s1/primary/down')!;
-    expect(store.timeline(inc.id).filter((e) => e.type === 'action').map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.failed']);
+    expect((await settledTimeline(handle, inc.id)).filter((e) => e.type === 'action').map((e) => (e.data as { action: string }).action)).toEqual(['switch', 'switch.failed']);
     const m = c2.metrics();
     expect(m.actionsTotal).toEqual(expect.arrayContaining([{ type: 'switch', outcome: 'failed', value: 1 }]));
     expect((await histogramTotals(c2)).count).toBe(0);
@@ -305,7 +311,7 @@ describe('escalation raises the stream\'s lead incident', () => {
     expect(p0().map((i) => i.key)).toEqual(['s1/backup/down']);
     const lead = p0()[0]!;
     expect(lead.escalation).toMatchObject({ severity: 'P0', by: 'policy:failover', reason: 'no-healthy-line' });
-    const timeline = handle.store.timeline(lead.id);
+    const timeline = await settledTimeline(handle, lead.id);
     expect(timeline.find((e) => e.type === 'severity-raised')?.data).toMatchObject({ from: 'P1', to: 'P0', by: 'policy:failover' });
     // The detector still grades it P1 (the backup is fine in one region): the floor holds.
     for (let i = 0; i < 3; i++) window((region, line) => line === 'primary' || (line === 'backup' && region === first));

@@ -61,12 +61,15 @@ it('primary flapping every 5 s → switches capped at the hourly limit, then hel
   // The lead incident is raised once for the hold: at once if the primary's incident was still
   // open when the hold came (a slow machine), else at its next flap.
   await lab.applyFault({ stream: 'f1', line: 'primary', kind: 'kill' });
-  const escalations = () => {
+  const escalations = async () => {
     const lead = hub.hub.incidents.byDedupKey('f1/primary/down');
-    return lead ? hub.store.timeline(lead.id).filter((e) => e.type === 'escalated').map((e) => ({ id: lead.id, data: e.data as { reason: string; severity: string } })) : [];
+    return lead ? (await hub.store.incidents.timeline(lead.id)).filter((e) => e.type === 'escalated').map((e) => ({ id: lead.id, data: e.data as { reason: string; severity: string } })) : [];
   };
-  const [raised] = await until('the escalated lead incident', async () => (escalations().length > 0 ? escalations() : undefined), 10_000);
-  expect(escalations()).toHaveLength(1);
+  const [raised] = await until('the escalated lead incident', async () => {
+    const found = await escalations();
+    return found.length > 0 ? found : undefined;
+  }, 10_000);
+  expect(await escalations()).toHaveLength(1);
   expect(raised!.data).toMatchObject({ reason: 'flapping', severity: 'P1' });
   const ticket = await until('the escalation on the ticket', async () => edge.tickets.find((t) => t.externalId === raised!.id && t.comments.some((c) => c.includes('escalated by policy:flap-damping (flapping): at least P1'))), 10_000);
   expect(ticket.priority).toBe('high'); // P1

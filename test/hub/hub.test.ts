@@ -7,7 +7,7 @@ import type { IncidentChange, Topic } from '../../src/model/topics.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Incident } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import type { TimelineEntry } from '../../src/store/store.ts';
+import type { TimelineEntry } from '../../src/model/incident.ts';
 
 const T0 = 1_700_000_000_000;
 const REGIONS = ['eu', 'us'] as const;
@@ -116,8 +116,8 @@ describe('hub (injected clock, real store, real HTTP)', () => {
     expect((await get(handle, `/api/v1/incidents/${id}`)).status).toBe(200);
 
     // Same data straight from the store (what survives a restart).
-    expect(handle.store.incident(id)?.status).toBe('resolved');
-    expect(handle.store.timeline(id).map((e) => e.type)).toEqual(types);
+    expect((await handle.store.incidents.get(id))?.status).toBe('resolved');
+    expect((await handle.store.incidents.timeline(id)).map((e) => e.type)).toEqual(types);
   });
 
   it('reopens a recurrence within the reopen window instead of opening a new incident', async () => {
@@ -151,7 +151,7 @@ describe('hub (injected clock, real store, real HTTP)', () => {
     expect(handle.hub.ingestStats).toMatchObject({ accepted: 2, rejected: 3, pending: 2 });
     handle.hub.tick();
     expect(handle.hub.ingestStats.pending).toBe(0);
-    expect(handle.store.samples({ stream: 's1', from: 0, to: T0 + 1 })).toHaveLength(2);
+    expect(await handle.store.samples.samples({ stream: 's1', from: 0, to: T0 + 1 })).toHaveLength(2);
   });
 
   it('compacts raw samples past the retention into minute rollups', async () => {

@@ -12,8 +12,8 @@ describe('ingest', () => {
     let failing = false;
     const fed: number[] = [];
     const ingest = createIngest({
-      store: {
-        addSamples: (b) => {
+      history: {
+        append: (b) => {
           if (failing) throw new Error('disk full');
           written.push(b.map((s) => s.seq));
         },
@@ -46,7 +46,7 @@ describe('ingest', () => {
   });
 
   it('names every bad field of an untrusted sample', () => {
-    const ingest = createIngest({ store: { addSamples: () => undefined }, onSample: () => undefined });
+    const ingest = createIngest({ history: { append: () => undefined }, onSample: () => undefined });
     const r = ingest.ingest({ ...sample(1), connected: 'yes', windowMs: -1 });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(/^invalid sample: windowMs: .*; connected: /);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
-import type { TimelineEntry } from '../../src/store/store.ts';
+import type { TimelineEntry } from '../../src/model/incident.ts';
 import { runCli } from '../helpers/cli.ts';
 import { publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from './helpers/processes.ts';
 

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../src/shared/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor } from '../../src/store/sample-history.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
+import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor } from '../../src/store/sqlite/sample-history.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { until } from '../helpers/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-sample-history-'));
@@ -103,12 +103,12 @@ describe('sample history (inbox → merge → history)', () => {
     const file = join(dir, 'worker.db');
     const store = new SqliteStore(file, { mergeEveryMs: 20 });
     try {
-      store.addSamples(Array.from({ length: 300 }, (_, i) => sample(i + 1)));
+      store.samples.append(Array.from({ length: 300 }, (_, i) => sample(i + 1)));
       const history = new Database(join(dir, 'worker.samples.db'), { readonly: true });
       await until('300 rows in the history file', () => (history.prepare('SELECT COUNT(*) FROM samples').pluck().get() as number) === 300);
-      await until('the merged inbox rows deleted', () => store.unmerged() === 0);
+      await until('the merged inbox rows deleted', () => store.samples.unmerged() === 0);
       history.close();
-      expect(store.samples({ stream: 's2', from: 0, to: 1e9 })).toHaveLength(100);
+      expect(await store.samples.samples({ stream: 's2', from: 0, to: 1e9 })).toHaveLength(100);
     } finally {
       store.close();
     }
@@ -120,15 +120,15 @@ describe('sample history (inbox → merge → history)', () => {
     const logger = { error: (o: unknown) => errors.push(o), warn: () => undefined, info: () => undefined } as unknown as Logger;
     const store = new SqliteStore(file, { mergeEveryMs: 20, logger });
     try {
-      store.addSamples([sample(1), sample(2)]);
-      await until('first merge', () => store.unmerged() === 0);
-      // Kill the thread as a crash would (its handle is private to the store).
-      const client = (store as unknown as { worker: { worker: Worker } }).worker;
+      store.samples.append([sample(1), sample(2)]);
+      await until('first merge', () => store.samples.unmerged() === 0);
+      // Kill the thread as a crash would (its handle is private to the sample history).
+      const client = (store.samples as unknown as { worker: { worker: Worker } }).worker;
       await client.worker.terminate();
-      store.addSamples([sample(3), sample(4)]);
-      expect(store.unmerged()).toBe(2); // durable in the inbox meanwhile
-      expect(store.samples({ stream: 's0', from: 0, to: 1e9 }).map((s) => s.seq)).toEqual([3]);
-      await until('merged by the new worker', () => store.unmerged() === 0, 10_000);
+      store.samples.append([sample(3), sample(4)]);
+      expect(store.samples.unmerged()).toBe(2); // durable in the inbox meanwhile
+      expect((await store.samples.samples({ stream: 's0', from: 0, to: 1e9 })).map((s) => s.seq)).toEqual([3]);
+      await until('merged by the new worker', () => store.samples.unmerged() === 0, 10_000);
       const history = new Database(join(dir, 'respawn.samples.db'), { readonly: true });
       expect(history.prepare('SELECT seq FROM samples ORDER BY seq').pluck().all()).toEqual([1, 2, 3, 4]);
       history.close();
@@ -141,15 +141,15 @@ describe('sample history (inbox → merge → history)', () => {
   it("the hub's own file is checkpointed on a timer, so its WAL stays bounded with no samples flowing", async () => {
     const file = join(dir, 'checkpoint.db');
     const store = new SqliteStore(file, { checkpointEveryMs: 50 });
-    const round = () => {
-      for (let i = 0; i < 300; i++) store.audit({ t: i, actor: 'a', action: 'x', target: 'y', reason: 'r'.repeat(200) });
+    const round = async () => {
+      for (let i = 0; i < 300; i++) await store.audit.append({ t: i, actor: 'a', action: 'x', target: 'y', reason: 'r'.repeat(200) });
       return statSync(`${file}-wal`).size;
     };
     try {
-      const first = round();
+      const first = await round();
       for (let r = 0; r < 3; r++) {
         await new Promise((resolve) => setTimeout(resolve, 200)); // a checkpoint ran: the WAL is reused from its start
-        round();
+        await round();
       }
       expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(first * 1.5);
     } finally {
@@ -159,7 +159,7 @@ describe('sample history (inbox → merge → history)', () => {
 
   it('samples acked just before a kill -9 are all there after a restart, once', async () => {
     const file = join(dir, 'killed.db');
-    const storeModule = JSON.stringify(new URL('../../src/store/sqlite.ts', import.meta.url).pathname);
+    const storeModule = JSON.stringify(new URL('../../src/store/sqlite/store.ts', import.meta.url).pathname);
     // The child appends 10 batches (each durable on return), says how many, and is killed at once.
     const child = spawn(
       process.execPath,
@@ -170,7 +170,7 @@ describe('sample history (inbox → merge → history)', () => {
         `import { SqliteStore } from ${storeModule};
          const s = new SqliteStore(${JSON.stringify(file)}, { mergeEveryMs: 5 });
          let seq = 0;
-         for (let b = 0; b < 10; b++) s.addSamples(Array.from({ length: 500 }, () => ({ probe: 'p1', region: 'r1', stream: 's' + (seq % 7), line: 'primary', seq: ++seq, t: seq, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1, maxGapMs: 40, stallMs: 0, freezeMs: 0 })));
+         for (let b = 0; b < 10; b++) s.samples.append(Array.from({ length: 500 }, () => ({ probe: 'p1', region: 'r1', stream: 's' + (seq % 7), line: 'primary', seq: ++seq, t: seq, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1, maxGapMs: 40, stallMs: 0, freezeMs: 0 })));
          console.log('acked ' + seq);
          setInterval(() => {}, 1000);`,
       ],
@@ -183,13 +183,13 @@ describe('sample history (inbox → merge → history)', () => {
 
     const store = new SqliteStore(file, { mergeEveryMs: 20 });
     try {
-      const seqs = () => Array.from({ length: 7 }, (_, k) => store.samples({ stream: `s${k}`, from: 0, to: 1e9 })).flat().map((s) => s.seq);
-      expect(new Set(seqs()).size).toBe(5000);
-      expect(seqs()).toHaveLength(5000);
-      expect(store.lastSeq('p1')).toBe(5000);
+      const seqs = async () => (await Promise.all(Array.from({ length: 7 }, (_, k) => store.samples.samples({ stream: `s${k}`, from: 0, to: 1e9 })))).flat().map((s) => s.seq);
+      expect(new Set(await seqs()).size).toBe(5000);
+      expect(await seqs()).toHaveLength(5000);
+      expect(await store.samples.lastSeq('p1')).toBe(5000);
       // After the new worker's merge: still exactly once.
-      await until('the inbox merged', () => store.unmerged() === 0);
-      expect(seqs()).toHaveLength(5000);
+      await until('the inbox merged', () => store.samples.unmerged() === 0);
+      expect(await seqs()).toHaveLength(5000);
     } finally {
       store.close();
     }

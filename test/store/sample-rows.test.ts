@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model/sample.ts';
-import { MIGRATIONS } from '../../src/store/migrations.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-sample-rows-'));
 
@@ -16,14 +16,14 @@ const full: Sample = {
 const bare: Sample = { probe: 'p1', region: 'r1', stream: 's1', line: 'primary', seq: 8, t: 8000, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
 
 describe('raw sample rows (typed columns, migration 4)', () => {
-  it('reads back every field written, and leaves absent optional fields absent', () => {
+  it('reads back every field written, and leaves absent optional fields absent', async () => {
     const s = new SqliteStore(join(dir, 'roundtrip.sqlite'));
-    s.addSamples([full, bare]);
-    expect(s.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
+    s.samples.append([full, bare]);
+    expect(await s.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
     s.close();
   });
 
-  it('migrates a v3 database file: its samples keep every field, dedup and lastSeq still hold', () => {
+  it('migrates a v3 database file: its samples keep every field, dedup and lastSeq still hold', async () => {
     const file = join(dir, 'v3.sqlite');
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
@@ -37,12 +37,19 @@ describe('raw sample rows (typed columns, migration 4)', () => {
     old.close();
 
     const s = new SqliteStore(file);
-    expect(s.database.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(s.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
-    expect(s.lastSeq('p1')).toBe(8);
-    s.addSamples([bare, { ...bare, seq: 9, t: 9000 }]);
-    expect(s.samples({ stream: 's1', from: 0, to: 10_000 }).map((x) => x.seq)).toEqual([7, 8, 9]);
-    expect(s.database.prepare("SELECT COUNT(*) AS n FROM pragma_table_info('samples') WHERE name = 'data'").get()).toEqual({ n: 0 });
+    expect(await s.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([full, bare]);
+    expect(await s.samples.lastSeq('p1')).toBe(8);
+    s.samples.append([bare, { ...bare, seq: 9, t: 9000 }]);
+    expect((await s.samples.samples({ stream: 's1', from: 0, to: 10_000 })).map((x) => x.seq)).toEqual([7, 8, 9]);
     s.close();
+    const migrated = new Database(file, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    // The samples left the hub's file for the sample history (migration 5), as typed columns only.
+    expect(migrated.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'samples'").get()).toEqual({ n: 0 });
+    migrated.close();
+    const history = new Database(join(dir, 'v3.samples.sqlite'), { readonly: true });
+    expect(history.prepare("SELECT COUNT(*) AS n FROM pragma_table_info('samples') WHERE name = 'data'").get()).toEqual({ n: 0 });
+    expect(history.prepare("SELECT COUNT(*) AS n FROM pragma_table_info('samples') WHERE name = 'fps'").get()).toEqual({ n: 1 });
+    history.close();
   });
 });

@@ -73,9 +73,9 @@ function raw(url: string, token: string | undefined) {
   return { ws, got, closed, opened, send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)) };
 }
 
-function storedSeqs(h: HubHandle, probe = 'probe-eu'): number[] {
+async function storedSeqs(h: HubHandle, probe = 'probe-eu'): Promise<number[]> {
   h.hub.flush();
-  return h.store.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 }).filter((s) => s.probe === probe).map((s) => s.seq).sort((a, b) => a - b);
+  return (await h.store.samples.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 })).filter((s) => s.probe === probe).map((s) => s.seq).sort((a, b) => a - b);
 }
 
 describe('uplink auth', () => {
@@ -101,8 +101,8 @@ describe('uplink auth', () => {
     c.send({ type: 'samples', samples: [sample(10), sample(11, { probe: 'probe-us', region: 'us' })] });
     const ack = await until('ack', () => c.got.find((m) => m.type === 'ack'));
     expect(ack).toEqual({ type: 'ack', seq: 11, rejected: [{ seq: 11, error: 'a probe reports only as itself: probe must be "probe-eu" and region "eu"' }] });
-    expect(storedSeqs(h)).toEqual([10]);
-    expect(storedSeqs(h, 'probe-us')).toEqual([]);
+    expect(await storedSeqs(h)).toEqual([10]);
+    expect(await storedSeqs(h, 'probe-us')).toEqual([]);
   });
 });
 
@@ -135,7 +135,7 @@ describe('uplink input hygiene', () => {
     ]);
     const ack = await until('ack', () => c.got.find((m) => m.type === 'ack'));
     expect(ack).toMatchObject({ seq: 6, rejected: [{ seq: 5, error: expect.stringMatching(/^invalid sample: fps: /) }] });
-    expect(storedSeqs(h)).toEqual([6]);
+    expect(await storedSeqs(h)).toEqual([6]);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
 
     c.send({ type: 'samples', samples: [sample(7, { error: 'x'.repeat(70_000) as never })] });
@@ -158,7 +158,7 @@ describe('uplink delivery', () => {
     await until('ack 105', () => c.got.find((m) => m.type === 'ack' && m.seq === 105));
     c.send({ type: 'samples', samples: [3, 4, 5, 6, 7].map((i) => sample(100 + i)) });
     await until('ack 107', () => c.got.find((m) => m.type === 'ack' && m.seq === 107));
-    expect(storedSeqs(h)).toEqual([101, 102, 103, 104, 105, 106, 107]);
+    expect(await storedSeqs(h)).toEqual([101, 102, 103, 104, 105, 106, 107]);
     expect(h.uplink!.status().stats.samplesDuplicate).toBe(3);
 
     const again = raw(h.ws, process.env.SG_TEST_TOKEN_EU);
@@ -188,7 +188,7 @@ describe('uplink delivery', () => {
     b.send({ type: 'samples', samples: [2, 3, 4].map((i) => sample(200 + i)) });
     await until('ack 204', () => b.got.find((m) => m.type === 'ack' && m.seq === 204));
     expect(h.uplink!.status().stats.samplesDuplicate).toBe(2);
-    expect(storedSeqs(h)).toEqual([201, 202, 203, 204]);
+    expect(await storedSeqs(h)).toEqual([201, 202, 203, 204]);
   });
 
   it('UplinkClient: a 5 s blackhole between probe and hub loses nothing and duplicates nothing', async () => {
@@ -216,7 +216,7 @@ describe('uplink delivery', () => {
     await client.drain(5000);
     expect(unackedDuringCut).toBeGreaterThan(100);
     expect(buffer.size).toBe(0);
-    const seqs = storedSeqs(h);
+    const seqs = await storedSeqs(h);
     expect(seqs.length).toBe(n);
     expect(new Set(seqs).size).toBe(n);
     expect(seqs.at(-1)! - seqs[0]!).toBe(n - 1); // contiguous: not one missing
@@ -234,7 +234,7 @@ describe('uplink delivery', () => {
     const t = clock();
     client.enqueue(sample(0, { t }));
     await client.drain(3000);
-    const stored = h.store.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 });
+    const stored = await h.store.samples.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 });
     expect(Math.abs(stored[0]!.t - (t - skew))).toBeLessThan(20);
     // The hub measures the same offset from its own pings (probe − hub ≈ +7 s).
     await until('hub-side offset', () => h.uplink!.status().probes[0]!.clockOffsetMs !== undefined);
@@ -321,7 +321,7 @@ describe('probe worker with a spill dir', () => {
     cleanups.push(() => b.stop(0));
     await until('the spilled and new samples to be acked', () => b.client.connected && b.buffer.size === 0 && b.client.stats.acked > spilled, 15_000);
     await b.stop(1000);
-    const seqs = storedSeqs(h);
+    const seqs = await storedSeqs(h);
     expect(new Set(seqs).size).toBe(seqs.length);
     // Every seq the first worker stamped is stored: nothing missing across the restart.
     const stampedByA = seqs.filter((q) => q < a.buffer.nextSeq());

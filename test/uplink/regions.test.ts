@@ -19,7 +19,7 @@ import type { Incident } from '../../src/model/incident.ts';
 import { startLab, type Lab, type PlayProtocol, type TruthRecord } from '../../src/lab/index.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import type { TimelineEntry } from '../../src/store/store.ts';
+import type { TimelineEntry } from '../../src/model/incident.ts';
 import { CLI } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 

@@ -116,7 +116,7 @@ describe('ws operator API: auth and roles', () => {
     const ok = await client(wsUrl);
     expect(await ok.req({ type: 'auth', token: ENV.SG_VIEW })).toMatchObject({ ok: true, result: { name: 'victor', role: 'viewer' } });
     expect((await ok.req({ type: 'state' })).ok).toBe(true);
-    expect(handle.store.auditLog(10)).toEqual([]);
+    expect((await handle.store.audit.recent(10))).toEqual([]);
   });
 
   it('a viewer reads but cannot act: forbidden, nothing done, nothing audited', async () => {
@@ -125,7 +125,7 @@ describe('ws operator API: auth and roles', () => {
     const r = await v.req({ type: 'pin', stream: 's1', line: 'backup', reason: 'test', ttlMs: 60_000 });
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(handle.controller!.served('s1')!.active).toBe('primary');
-    expect(handle.store.auditLog(10)).toEqual([]);
+    expect((await handle.store.audit.recent(10))).toEqual([]);
     // Same over REST.
     expect((await post(handle, 'pin', { stream: 's1', line: 'backup', reason: 'x' }, ENV.SG_VIEW)).status).toBe(403);
     expect((await post(handle, 'pin', { stream: 's1', line: 'backup', reason: 'x' }, 'bad')).status).toBe(401);
@@ -143,7 +143,7 @@ describe('ws operator API: auth and roles', () => {
     expect(await c.req({ type: 'auth', token: 'whatever' })).toMatchObject({ ok: true, result: { name: 'anonymous', role: 'operator' } });
     const r = await c.req({ type: 'switch', stream: 's1', line: 'backup', reason: 'open mode' });
     expect(r.ok).toBe(true);
-    expect(handle.store.auditLog(5).find((a) => a.action === 'ws.switch')).toMatchObject({ actor: 'anonymous', reason: 'open mode' });
+    expect((await handle.store.audit.recent(5)).find((a) => a.action === 'ws.switch')).toMatchObject({ actor: 'anonymous', reason: 'open mode' });
     const locked = await manualHub(config({ auth: { tokens: [] }, hub: { listen: '0.0.0.0:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-ws-')) } }));
     const url = `ws://127.0.0.1:${locked.handle.url!.split(':').at(-1)}/ws`;
     await expect(client(url)).rejects.toThrow(/401/);
@@ -175,7 +175,7 @@ describe('ws operator API: commands', () => {
     // Going back at once is a switch to the primary.
     expect((await c.req({ type: 'switch', stream: 's1', line: 'primary', reason: 'back now', ttlMs: 60_000 })).ok).toBe(true);
     expect(handle.controller!.served('s1')!.active).toBe('primary');
-    const audit = handle.store.auditLog(50).filter((a) => a.action.startsWith('ws.'));
+    const audit = (await handle.store.audit.recent(50)).filter((a) => a.action.startsWith('ws.'));
     expect(audit.map((a) => [a.actor, a.action, a.target, a.reason])).toEqual(
       expect.arrayContaining([
         ['alice', 'ws.pin', 's1', 'primary vendor maintenance'],
@@ -202,7 +202,7 @@ describe('ws operator API: commands', () => {
     expect(feats.features.gifts).toBe(false);
     expect((await post(handle, 'feature', { stream: 's2', feature: 'gifts', enabled: 'auto', reason: 'fixed' }, ENV.SG_OPS)).status).toBe(200);
     expect(handle.controller!.served('s2')!.features.gifts ?? true).toBe(true);
-    expect(handle.store.auditLog(50).filter((a) => a.action.startsWith('api.')).map((a) => [a.actor, a.action, a.reason])).toEqual(
+    expect((await handle.store.audit.recent(50)).filter((a) => a.action.startsWith('api.')).map((a) => [a.actor, a.action, a.reason])).toEqual(
       expect.arrayContaining([
         ['alice', 'api.switch', 'rest switch'],
         ['alice', 'api.feature', 'gifts lag'],
@@ -247,7 +247,7 @@ describe('ws operator API: commands', () => {
     const types = one.result.timeline.map((e: Msg) => e.type);
     expect(types).toEqual(expect.arrayContaining(['acknowledged', 'note']));
     expect(JSON.stringify(one.result.timeline)).toContain('role.assigned');
-    expect(handle.store.auditLog(50).filter((a) => a.action.startsWith('ws.')).map((a) => [a.actor, a.action, a.target])).toEqual(
+    expect((await handle.store.audit.recent(50)).filter((a) => a.action.startsWith('ws.')).map((a) => [a.actor, a.action, a.target])).toEqual(
       expect.arrayContaining([
         ['alice', 'ws.ack', id],
         ['alice', 'ws.note', id],
@@ -309,7 +309,7 @@ describe('ws operator API: ticket by hand', () => {
       expect(again).toMatchObject({ status: 200, body: { ok: true, result: { vendors: [{ vendor: 'desk', sent: 'update' }] } } });
       await until('the request on the ticket', () => [...desk.tickets.values()][0]!.comments.some((x) => x.includes('no answer yet')));
       expect(desk.tickets.size).toBe(1);
-      expect(handle.store.auditLog(50).filter((a) => a.action.endsWith('.ticket')).map((a) => [a.actor, a.action, a.target, a.reason, (a.data as Msg).outcome]).sort()).toEqual([
+      expect((await handle.store.audit.recent(50)).filter((a) => a.action.endsWith('.ticket')).map((a) => [a.actor, a.action, a.target, a.reason, (a.data as Msg).outcome]).sort()).toEqual([
         ['alice', 'api.ticket', inc.id, 'no answer yet', 'ok'],
         ['alice', 'ws.ticket', inc.id, 'P1 below the desk minimum, but the vendor must look', 'ok'],
       ]);
@@ -342,7 +342,7 @@ describe('ws operator API: maintenance silence', () => {
       await handle.tickets!.tick();
       await until('the unsilenced stream\'s ticket', () => [...desk.tickets.values()].some((t) => t.externalId === s2.id));
       expect([...desk.tickets.values()].some((t) => t.externalId === s1.id)).toBe(false);
-      expect(handle.store.timeline(s1.id).some((e) => (e.data as Msg).action === 'ticket-held')).toBe(true);
+      expect((await handle.store.incidents.timeline(s1.id)).some((e) => (e.data as Msg).action === 'ticket-held')).toBe(true);
       expect(handle.controller!.served('s1')!.active).toBe('backup'); // the failover policy still acts
 
       expect((await c.req({ type: 'unsilence', silence: id, reason: 'work done' })).ok).toBe(true);
@@ -363,7 +363,7 @@ describe('ws operator API: drill', () => {
     const r = await c.req({ type: 'drill', reason: 'weekly drill', waitAckMs: 0 });
     expect(r.ok).toBe(true);
     expect(r.result.report).toBeDefined();
-    expect(handle.store.auditLog(10).find((a) => a.action === 'ws.drill')).toMatchObject({ actor: 'alice', target: 'tickets', reason: 'weekly drill', data: { role: 'operator', outcome: 'ok' } });
+    expect((await handle.store.audit.recent(10)).find((a) => a.action === 'ws.drill')).toMatchObject({ actor: 'alice', target: 'tickets', reason: 'weekly drill', data: { role: 'operator', outcome: 'ok' } });
   });
 });
 

@@ -1,32 +1,24 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { log, type Logger } from '../shared/log.ts';
-import type { Sample } from '../model/sample.ts';
-import { HistoryWorkerClient } from './history-worker-client.ts';
-import { DataDirLock } from './lock-file.ts';
+import { log, type Logger } from '../../shared/log.ts';
+import { DataDirLock } from '../lock-file.ts';
+import type { Store } from '../ports.ts';
+import { SqliteAuditLog } from './audit.ts';
+import { SqliteIncidentRepository } from './incidents.ts';
+import { legacySyncStore, type LegacySyncStore } from './legacy-sync.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor, type SampleFiles } from './sample-history.ts';
+import { SqliteTicketOutbox } from './outbox.ts';
+import { attachSampleFiles, SampleInbox, sampleFilesFor, type SampleFiles } from './sample-history.ts';
 import { SAMPLE_COLUMNS } from './sample-row.ts';
-import type { AuditEntry, SampleQuery, SampleRollup, Store, StoredIncident, TimelineEntry } from './store.ts';
+import { SqliteSampleHistory } from './samples.ts';
+import { SqliteSilenceRepository } from './silences.ts';
+import { SqliteSlaTimers } from './sla.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
 export class StoreOpenError extends Error {
   override name = 'StoreOpenError';
 }
-
-interface IncidentRow {
-  id: string;
-  key: string;
-  status: string;
-  severity: string;
-  opened_at: number;
-  resolved_at: number | null;
-  data: string;
-}
-
-/** Merged inbox rows deleted per event-loop turn (≈ 1–2 ms). */
-const DROP_SLICE_ROWS = 5000;
 
 export interface SqliteStoreOptions {
   /** Default: the root logger (a stale data dir lock taken over is always logged). */
@@ -38,21 +30,31 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: incidents, timeline, audit (and the tickets outbox, silences) in the hub's
- * database file; raw samples and rollups in the two-tier sample history beside it
- * (src/store/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in one
- * connection and merges inline (tests). One store per data dir (the directory of `file`), guarded
- * by its lock file (src/store/lock-file.ts); the files stay readable by other processes (WAL), so
- * they can be queried and backed up (src/store/backup.ts) while the hub runs.
+ * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences in
+ * the hub's database file; raw samples and rollups in the two-tier sample history beside it
+ * (src/store/sqlite/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in
+ * one connection and merges inline (tests). One store per data dir (the directory of `file`),
+ * guarded by its lock file (src/store/lock-file.ts); the files stay readable by other processes
+ * (WAL), so they can be queried and backed up (src/store/backup.ts) while the hub runs.
+ *
+ * Every repository shares this one writing connection (the hub's writes never wait on each
+ * other's locks); each does its work synchronously inside its async methods (durable on return).
  */
 export class SqliteStore implements Store {
+  readonly incidents: SqliteIncidentRepository;
+  readonly audit: SqliteAuditLog;
+  readonly samples: SqliteSampleHistory;
+  readonly outbox: SqliteTicketOutbox;
+  readonly sla: SqliteSlaTimers;
+  readonly silences: SqliteSilenceRepository;
+  /**
+   * Transitional: the synchronous calls of the tickets service and the controller, which are
+   * being moved onto the ports (src/store/sqlite/legacy-sync.ts). Goes away with them.
+   */
+  readonly legacy: LegacySyncStore;
   private readonly db: Database.Database;
-  private readonly stmts;
-  private readonly inbox: SampleInbox;
-  private readonly worker: HistoryWorkerClient | undefined;
-  private readonly inlineMerger: SampleMerger | undefined;
   private readonly lock: DataDirLock | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -66,128 +68,28 @@ export class SqliteStore implements Store {
       this.lock?.release();
       throw err;
     }
-    this.inbox = new SampleInbox(this.db);
-    if (files === 'memory') this.inlineMerger = new SampleMerger(this.db);
-    else {
-      // Merged rows leave the inbox a slice per event-loop turn, between acks.
-      const drop = (through: number) => {
-        if (this.db.open && this.inbox.dropMerged(through, DROP_SLICE_ROWS)) setImmediate(drop, through);
-      };
+    const inbox = new SampleInbox(this.db);
+    this.incidents = new SqliteIncidentRepository(this.db);
+    this.audit = new SqliteAuditLog(this.db);
+    this.samples = new SqliteSampleHistory(this.db, inbox, files, { mergeEveryMs: opts.mergeEveryMs ?? 1000, ...(opts.logger && { logger: opts.logger }) });
+    this.outbox = new SqliteTicketOutbox(this.db);
+    this.sla = new SqliteSlaTimers(this.db);
+    this.silences = new SqliteSilenceRepository(this.db);
+    this.legacy = legacySyncStore(this.db, inbox);
+    if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
       // here, whether or not samples flow (the history worker checkpoints the inbox).
       this.checkpointTimer = setInterval(() => this.db.open && this.db.pragma('main.wal_checkpoint(PASSIVE)'), opts.checkpointEveryMs ?? 5000);
       this.checkpointTimer.unref();
-      this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs ?? 1000, cacheMiB: 64 }, drop, opts.logger);
     }
-    this.stmts = {
-      upsertIncident: this.db.prepare(
-        `INSERT INTO incidents (id, key, status, severity, opened_at, resolved_at, data)
-         VALUES (@id, @key, @status, @severity, @openedAt, @resolvedAt, @data)
-         ON CONFLICT(id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
-           resolved_at = excluded.resolved_at, data = excluded.data`,
-      ),
-      addTimeline: this.db.prepare('INSERT INTO timeline (incident_id, t, type, data) VALUES (?, ?, ?, ?)'),
-      openIncidents: this.db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY opened_at"),
-      incident: this.db.prepare('SELECT * FROM incidents WHERE id = ?'),
-      timeline: this.db.prepare('SELECT incident_id, t, type, data FROM timeline WHERE incident_id = ? ORDER BY id'),
-      audit: this.db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)'),
-      auditLog: this.db.prepare('SELECT t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?'),
-    };
-  }
-
-  /**
-   * The open connection, for companion tables on the same file (the tickets outbox,
-   * src/store/outbox.ts, silences): one writing connection per file, so the hub's writes never
-   * wait on each other's locks.
-   */
-  get database(): Database.Database {
-    return this.db;
-  }
-
-  upsertIncident(incident: StoredIncident, timeline: TimelineEntry[]): void {
-    this.db.transaction(() => {
-      this.stmts.upsertIncident.run({ ...incident, resolvedAt: incident.resolvedAt ?? null, data: JSON.stringify(incident.data) });
-      for (const e of timeline) this.stmts.addTimeline.run(e.incidentId, e.t, e.type, JSON.stringify(e.data));
-    })();
-  }
-
-  openIncidents(): StoredIncident[] {
-    return (this.stmts.openIncidents.all() as IncidentRow[]).map(toIncident);
-  }
-
-  incident(id: string): StoredIncident | undefined {
-    const row = this.stmts.incident.get(id) as IncidentRow | undefined;
-    return row && toIncident(row);
-  }
-
-  timeline(incidentId: string): TimelineEntry[] {
-    return (this.stmts.timeline.all(incidentId) as { incident_id: string; t: number; type: string; data: string }[]).map((r) => ({
-      incidentId: r.incident_id,
-      t: r.t,
-      type: r.type,
-      data: JSON.parse(r.data) as unknown,
-    }));
-  }
-
-  audit(e: AuditEntry): void {
-    this.stmts.audit.run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data));
-  }
-
-  auditLog(limit: number): AuditEntry[] {
-    return (this.stmts.auditLog.all(limit) as (Omit<AuditEntry, 'data'> & { data: string | null })[]).map((r) => ({
-      ...r,
-      data: r.data === null ? undefined : (JSON.parse(r.data) as unknown),
-    }));
-  }
-
-  /** Durable on return (the inbox); identical resends are stored once. */
-  addSamples(samples: readonly Sample[]): void {
-    this.inbox.append(samples);
-    if (!this.worker) this.inbox.dropMerged(this.inlineMerger!.merge());
-  }
-
-  lastSeq(probe: string): number | undefined {
-    return this.inbox.lastSeq(probe);
-  }
-
-  samples(q: SampleQuery): Sample[] {
-    return this.inbox.samples(q);
-  }
-
-  rollups(q: SampleQuery): SampleRollup[] {
-    return this.inbox.rollups(q);
-  }
-
-  /** In the history worker (merging the inbox first), so the hub's thread is not blocked by it. */
-  async compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }> {
-    if (this.worker) return this.worker.compact(rawBefore, rollupBefore);
-    const r = this.inlineMerger!.compact(rawBefore, rollupBefore);
-    this.inbox.dropMerged(this.inlineMerger!.merged);
-    return r;
-  }
-
-  unmerged(): number {
-    return this.inbox.pending;
   }
 
   close(): void {
     clearInterval(this.checkpointTimer);
-    this.worker?.close();
+    this.samples.close();
     if (this.db.open) this.db.close();
     this.lock?.release();
   }
-}
-
-function toIncident(r: IncidentRow): StoredIncident {
-  return {
-    id: r.id,
-    key: r.key,
-    status: r.status,
-    severity: r.severity,
-    openedAt: r.opened_at,
-    resolvedAt: r.resolved_at ?? undefined,
-    data: JSON.parse(r.data) as unknown,
-  };
 }
 
 /** Creates the data dir and takes its lock; refuses one another running hub holds, naming it. */

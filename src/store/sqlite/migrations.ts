@@ -157,7 +157,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX samples_t ON samples(t);
   `,
   // 5: raw samples and rollups moved to the two-tier sample history beside this file
-  //    (src/store/sample-history.ts; the rows are copied there before this runs)
+  //    (src/store/sqlite/sample-history.ts; the rows are copied there before this runs)
   `
   DROP TABLE main.samples;
   DROP TABLE main.sample_rollups;

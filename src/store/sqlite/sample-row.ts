@@ -1,4 +1,4 @@
-import type { ProbeError, Sample } from '../model/sample.ts';
+import type { ProbeError, Sample } from '../../model/sample.ts';
 
 /** A raw sample row's columns, in order, with their types: one typed column per Sample field, no JSON copy. */
 export const SAMPLE_COLUMN_DEFS = `probe TEXT NOT NULL, seq INTEGER NOT NULL, region TEXT NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL,

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../../shared/log.ts';
 import type { SampleFiles } from './sample-history.ts';
 
 export interface HistoryWorkerData {
@@ -21,7 +21,7 @@ export type FromHistoryWorker =
 const RESPAWN_MS = 1000;
 
 /**
- * The hub thread's handle on the history worker (src/store/history-worker.ts): forwards
+ * The hub thread's handle on the history worker (src/store/sqlite/history-worker.ts): forwards
  * compactions, deletes inbox rows the worker reports merged, and starts a new worker if one dies
  * (the inbox keeps every accepted sample meanwhile, so nothing is lost, only merged later).
  */

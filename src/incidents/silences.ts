@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Incident } from '../model/incident.ts';
-import type { SilenceStore } from '../store/silences.ts';
 import { SeveritySchema } from '../model/severity.ts';
+import type { SilenceRepository } from '../store/ports.ts';
+import { checkStored } from '../store/stored-record.ts';
 
 /**
  * Operator silences (matcher + expiry), set before planned work. A silence mutes matching WS
  * event pushes and, unless its matcher names another topic, holds back new vendor tickets and SLA
  * escalations for matching incidents (`holding`, used by the tickets service). Detection,
- * incidents and the failover policies go on. Persisted in the store when one is given, so a
- * maintenance window survives a hub restart.
+ * incidents and the failover policies go on. Persisted in a SilenceRepository, so a maintenance
+ * window survives a hub restart.
  */
 
 export const SilenceMatcherSchema = z
@@ -22,41 +23,51 @@ export const SilenceMatcherSchema = z
   })
   .refine((m) => Object.keys(m).length > 0, 'a matcher needs at least one field (stream, line, kind, severity, topic)');
 
-export interface Silence {
-  id: string;
-  matcher: z.infer<typeof SilenceMatcherSchema>;
-  until: number;
-  by: string;
-  reason: string;
-  at: number;
-}
+/** A silence as set by an operator, and as stored. */
+export const SilenceSchema = z.object({
+  id: z.string(),
+  matcher: SilenceMatcherSchema,
+  until: z.number(),
+  by: z.string(),
+  reason: z.string(),
+  at: z.number(),
+});
+export type Silence = z.infer<typeof SilenceSchema>;
 
 type Match = Partial<Pick<Incident, 'stream' | 'line' | 'kind' | 'severity'>>;
 
 export class Silences {
   private readonly list = new Map<string, Silence>();
 
-  constructor(
+  private constructor(
     private readonly clock: () => number,
-    private readonly store?: SilenceStore,
-  ) {
-    for (const s of store?.active(clock()) ?? []) {
-      const silence = s as Silence;
-      this.list.set(silence.id, silence);
+    private readonly repository: SilenceRepository,
+  ) {}
+
+  /** The silences still active in the repository (a stored one that is not a silence is refused, naming it). */
+  static async load(clock: () => number, repository: SilenceRepository): Promise<Silences> {
+    const silences = new Silences(clock, repository);
+    for (const stored of await repository.active(clock())) {
+      const id = typeof stored === 'object' && stored !== null && 'id' in stored ? String(stored.id) : '?';
+      const s = checkStored(SilenceSchema, stored, `silence "${id}"`);
+      silences.list.set(s.id, s);
     }
+    return silences;
   }
 
-  add(s: Omit<Silence, 'id'>): Silence {
+  /** Sets a silence; it is stored before it takes effect. */
+  async add(s: Omit<Silence, 'id'>): Promise<Silence> {
     const silence = { id: `sil-${s.at}-${randomBytes(3).toString('hex')}`, ...s };
-    this.store?.save(silence);
+    await this.repository.save(silence);
     this.list.set(silence.id, silence);
     return silence;
   }
 
-  remove(id: string): Silence | undefined {
+  /** Removes a silence at once, and from the repository. */
+  async remove(id: string): Promise<Silence | undefined> {
     const s = this.list.get(id);
     this.list.delete(id);
-    this.store?.remove(id);
+    await this.repository.remove(id);
     return s;
   }
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Sample } from '../model/sample.ts';
+import type { Sample } from '../../model/sample.ts';
 import { rowSample, SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
-import type { SampleQuery, SampleRollup } from './store.ts';
+import type { SampleQuery, SampleRollup } from '../ports.ts';
 
 /**
  * Raw sample history in two tiers, so that accepting a sample costs an append and not a write
@@ -18,7 +18,7 @@ import type { SampleQuery, SampleRollup } from './store.ts';
  * is queryable at once. The inbox is durable, so nothing accepted waits on the merge.
  *
  * The tiers live in their own files next to the hub's database: the hub's connection writes the
- * inbox and only reads the history; the history worker (src/store/history-worker.ts) writes the
+ * inbox and only reads the history; the history worker (src/store/sqlite/history-worker.ts) writes the
  * history and only reads the inbox. One writer per file, so neither thread waits on the other's
  * locks. A crash between a merge and the inbox delete merges those rows again: the history's key
  * covers the whole identity of a sample, so they are ignored.

@@ -1,0 +1,32 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry, AuditLog } from '../ports.ts';
+import { parseStored } from '../stored-record.ts';
+
+interface AuditRow {
+  id: number;
+  t: number;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  data: string | null;
+}
+
+/** The audit log on the hub's file (table from migration 1), appended to and read newest first. */
+export class SqliteAuditLog implements AuditLog {
+  private readonly insert: Database.Statement;
+  private readonly newest: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.insert = db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.newest = db.prepare('SELECT id, t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?');
+  }
+
+  async append(e: AuditEntry): Promise<void> {
+    this.insert.run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data));
+  }
+
+  async recent(limit: number): Promise<AuditEntry[]> {
+    return (this.newest.all(limit) as AuditRow[]).map(({ id, data, ...entry }) => (data === null ? entry : { ...entry, data: parseStored(data, `audit entry ${id}`) }));
+  }
+}

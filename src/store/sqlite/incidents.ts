@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import { IncidentSchema, TimelineEntrySchema, type Incident, type TimelineEntry } from '../../model/incident.ts';
+import type { IncidentRepository } from '../ports.ts';
+import { checkStored, parseStored } from '../stored-record.ts';
+
+interface IncidentRow {
+  id: string;
+  data: string;
+}
+
+interface TimelineRow {
+  id: number;
+  incident_id: string;
+  t: number;
+  type: string;
+  data: string;
+}
+
+/**
+ * Incidents and their timelines on the hub's file (tables from migration 1): indexed columns
+ * (key, status, severity, times) beside the whole incident as JSON, checked against IncidentSchema
+ * when read back (reads are rare: restart, API).
+ */
+export class SqliteIncidentRepository implements IncidentRepository {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = {
+      upsert: db.prepare(
+        `INSERT INTO incidents (id, key, status, severity, opened_at, resolved_at, data)
+         VALUES (@id, @key, @status, @severity, @openedAt, @resolvedAt, @data)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+           resolved_at = excluded.resolved_at, data = excluded.data`,
+      ),
+      append: db.prepare('INSERT INTO timeline (incident_id, t, type, data) VALUES (?, ?, ?, ?)'),
+      open: db.prepare("SELECT id, data FROM incidents WHERE status <> 'resolved' ORDER BY opened_at"),
+      get: db.prepare('SELECT id, data FROM incidents WHERE id = ?'),
+      timeline: db.prepare('SELECT id, incident_id, t, type, data FROM timeline WHERE incident_id = ? ORDER BY id'),
+    };
+  }
+
+  async save(incident: Incident, entries: readonly TimelineEntry[]): Promise<void> {
+    this.db.transaction(() => {
+      const { id, key, status, severity, openedAt } = incident;
+      this.stmts.upsert.run({ id, key, status, severity, openedAt, resolvedAt: incident.resolvedAt ?? null, data: JSON.stringify(incident) });
+      for (const e of entries) this.stmts.append.run(e.incidentId, e.t, e.type, JSON.stringify(e.data));
+    })();
+  }
+
+  async open(): Promise<Incident[]> {
+    return (this.stmts.open.all() as IncidentRow[]).map(readIncident);
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const row = this.stmts.get.get(id) as IncidentRow | undefined;
+    return row && readIncident(row);
+  }
+
+  async timeline(incidentId: string): Promise<TimelineEntry[]> {
+    return (this.stmts.timeline.all(incidentId) as TimelineRow[]).map((r) => {
+      const what = `timeline entry ${r.id} of incident "${r.incident_id}"`;
+      return checkStored(TimelineEntrySchema, { incidentId: r.incident_id, t: r.t, type: r.type, data: parseStored(r.data, what) }, what);
+    });
+  }
+}
+
+function readIncident(row: IncidentRow): Incident {
+  const what = `incident "${row.id}"`;
+  return checkStored(IncidentSchema, parseStored(row.data, what), what);
+}

@@ -1,0 +1,34 @@
+import { afterEach } from 'vitest';
+import type { Store } from '../../../src/store/ports.ts';
+
+/**
+ * How a storage engine's contract tests get their stores. Every engine (SQLite files today,
+ * PostgreSQL later) provides one and runs the same suites (./index.ts) against it.
+ */
+export interface StoreMaker {
+  /** A new store on empty storage. */
+  open(): Promise<Store>;
+  /** Closes `store` and opens the same storage again (a hub restart). */
+  reopen(store: Store): Promise<Store>;
+  /**
+   * Replaces the stored document of incident `id` with `document`, bypassing the store (as damage
+   * or a foreign writer would), and returns a store to read it with (`store`, or the storage
+   * reopened when the engine must close it first).
+   */
+  corruptIncident(store: Store, id: string, document: string): Promise<Store>;
+}
+
+/** The maker's stores for the tests of one describe block; whatever is still open after a test is closed. */
+export function storesOf(maker: StoreMaker): StoreMaker {
+  let open: Store[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  const keep = (s: Store) => (open.push(s), s);
+  const drop = (s: Store) => (open = open.filter((x) => x !== s));
+  return {
+    open: async () => keep(await maker.open()),
+    reopen: async (s) => (drop(s), keep(await maker.reopen(s))),
+    corruptIncident: async (s, id, document) => (drop(s), keep(await maker.corruptIncident(s, id, document))),
+  };
+}
