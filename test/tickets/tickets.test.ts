@@ -10,7 +10,7 @@ import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { createApi } from '../../src/app/api.ts';
 import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
-import { dingTalkSign } from '../../src/tickets/im.ts';
+import { dingTalkSign } from '../../src/tickets/dingtalk.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/tickets/outbox.ts';
 import { outboxFor, TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
