@@ -4,11 +4,13 @@ import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/in
 import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
-import { outboxFor, TicketService, ticketRawRoutes } from '../tickets/index.ts';
+import { TicketService, ticketRawRoutes, type TicketHub, type TicketStorage } from '../tickets/index.ts';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../shared/log.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
+import { OutboxStore } from '../store/outbox.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
@@ -55,7 +57,7 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
-  /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or a non-SQLite store). */
+  /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or an injected store). */
   tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
   controller: Controller | undefined;
@@ -87,7 +89,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const logger = opts.logger ?? rootLog.child({ component: 'hub' });
   const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
   const dbFile = opts.store ? undefined : join(dataDir, DB_FILE);
-  const store: Store = opts.store ?? new SqliteStore(dbFile!, { logger: logger.child({ component: 'store' }) });
+  /** The SQLite store this hub opened (none when one was injected). */
+  let sqlite: SqliteStore | undefined;
+  const store: Store = opts.store ?? (sqlite = new SqliteStore(dbFile!, { logger: logger.child({ component: 'store' }) }));
   let hub: Hub | undefined;
   let api: ApiServer | undefined;
   let uplink: UplinkServer | undefined;
@@ -119,8 +123,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       controller = new Controller({ hub: h, streams: config.streams, config: config.control, logger: logger.child({ component: 'control' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
-    if (opts.tickets !== false && store instanceof SqliteStore) {
-      tickets = new TicketService({ hub: h, outbox: outboxFor(store), config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+    if (opts.tickets !== false && sqlite) {
+      tickets = new TicketService({ ...ticketPorts(h, sqlite), config: ticketsConfig, muter: silences, logger: logger.child({ component: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;
@@ -240,4 +244,47 @@ function readPem(what: string, file: string): Buffer {
   } catch (err) {
     throw new HubConfigError(`${what}: cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The tickets' ports on the SQLite store this hub opened. Until the SQLite store implements
+ * TicketOutbox, SlaTimers, IncidentRepository and AuditLog itself, its synchronous methods are
+ * wrapped here, in this one place: each write is durable when the call returns, as the ports promise.
+ */
+function ticketPorts(hub: Hub, sqlite: SqliteStore): { hub: TicketHub; storage: TicketStorage } {
+  const outbox = new OutboxStore(sqlite.database);
+  return {
+    hub: {
+      bus: hub.bus,
+      incidents: hub.incidents,
+      stored: {
+        get: async (id) => sqlite.incident(id)?.data as Incident | undefined,
+        timeline: async (id) => sqlite.timeline(id) as TimelineEntry[],
+        save: async (inc, entries) =>
+          sqlite.upsertIncident({ id: inc.id, key: inc.key, status: inc.status, severity: inc.severity, openedAt: inc.openedAt, ...(inc.resolvedAt !== undefined && { resolvedAt: inc.resolvedAt }), data: inc }, [...entries]),
+      },
+      audit: { append: async (entry) => sqlite.audit(entry) },
+      evidence: sqlite,
+    },
+    storage: {
+      outbox: {
+        enqueue: async (row) => outbox.enqueue(row),
+        due: async (now, limit) => outbox.due(now, limit),
+        get: async (key) => outbox.get(key),
+        forIncident: async (incidentId) => outbox.forIncident(incidentId),
+        recent: async (limit) => outbox.recent(limit),
+        incidentIds: async (since) => outbox.incidentIds(since),
+        pendingCount: async () => outbox.pendingCount(),
+        markDelivered: async (row, now, ref) => outbox.markDelivered(row, now, ref),
+        markRetry: async (id, nextAt, error) => outbox.markRetry(id, nextAt, error),
+        markFailed: async (id, error) => outbox.markFailed(id, error),
+        ref: async (incidentId, vendor) => outbox.ref(incidentId, vendor),
+      },
+      sla: {
+        save: async (incidentId, data, done) => outbox.saveSla(incidentId, data, done),
+        get: async (incidentId) => outbox.sla(incidentId),
+        active: async () => outbox.activeSla(),
+      },
+    },
+  };
 }

@@ -9,6 +9,9 @@ import type { SampleRollup, Store } from '../store/store.ts';
  * (`GET /api/v1/incidents/:id/evidence`, see ticketRoutes) and it survives restarts.
  */
 
+/** What the bundle is read from: the store's samples, rollups and timelines. */
+export type EvidenceSource = Pick<Store, 'samples' | 'rollups' | 'timeline'>;
+
 export interface EvidenceOptions {
   /** History starts this long before the onset. Default 2 min. */
   beforeMs?: number;
@@ -74,7 +77,7 @@ export interface EvidenceBundle {
 /** Actors whose timeline actions are the ticket machinery itself, not news for the vendor. */
 export const TICKET_ACTORS = new Set(['tickets', 'sla']);
 
-export function buildEvidence(store: Store, incident: Incident, now: number, opts: EvidenceOptions = {}): EvidenceBundle {
+export function buildEvidence(store: EvidenceSource, incident: Incident, now: number, opts: EvidenceOptions = {}): EvidenceBundle {
   const beforeMs = opts.beforeMs ?? 2 * 60_000;
   const afterMs = opts.afterMs ?? 3 * 60_000;
   const lastN = opts.lastPerRegion ?? 5;
@@ -117,7 +120,7 @@ export function buildEvidence(store: Store, incident: Incident, now: number, opt
 }
 
 /** What the controller and operators did to an incident (timeline actions, mitigations, acknowledgements), oldest first. */
-export function timelineActions(store: Store, incidentId: string): EvidenceAction[] {
+export function timelineActions(store: EvidenceSource, incidentId: string): EvidenceAction[] {
   const out: EvidenceAction[] = [];
   for (const e of store.timeline(incidentId)) {
     const data = (e.data ?? {}) as Record<string, unknown>;
