@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { DingTalkVendorSchema } from './config-schema.ts';
-import { endpoint, request, secret } from './http-client.ts';
+import { endpoint, request } from './http-client.ts';
 import { checkErrcode } from './im-reply.ts';
 import { markdownBody, subject } from './message.ts';
+import { secret, vendorSecrets } from './secrets.ts';
 import type { DeliveryContext, DeliveryResult, TicketMessage, TicketVendor } from './types.ts';
 
 /**
@@ -36,8 +37,9 @@ export class DingTalkVendor implements TicketVendor {
       markdown: { title: subject(msg).slice(0, 64), text: markdownBody(msg) + (mentions ? `\n\n${mentions}` : '') },
       at: { atMobiles: this.cfg.mention, isAtAll: false },
     };
-    const reply = await request('POST', url, body, {}, this.cfg.timeoutMs);
-    checkErrcode(`dingtalk ${this.name}`, reply.json, reply.status);
+    const secrets = vendorSecrets(this.cfg, this.env);
+    const reply = await request('POST', url, body, {}, this.cfg.timeoutMs, secrets);
+    checkErrcode(`dingtalk ${this.name}`, reply.json, reply.status, secrets);
     return { status: reply.status };
   }
 }

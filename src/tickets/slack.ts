@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { SlackVendorSchema } from './config-schema.ts';
-import { endpoint, redact, request } from './http-client.ts';
+import { endpoint, request } from './http-client.ts';
 import { markdownBody, subject } from './message.ts';
+import { scrub, shownUrl, vendorSecrets } from './secrets.ts';
 import { DeliveryError, type DeliveryContext, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
 /**
@@ -30,8 +31,9 @@ export class SlackVendor implements TicketVendor {
       ],
     };
     const url = endpoint(this.env, this.cfg);
-    const reply = await request('POST', url, body, {}, this.cfg.timeoutMs);
-    if (reply.text.trim() !== 'ok' && reply.text.trim() !== '') throw new DeliveryError(`slack ${this.name} (${redact(url)}): ${reply.text.slice(0, 200)}`, false, reply.status);
+    const secrets = vendorSecrets(this.cfg, this.env);
+    const reply = await request('POST', url, body, {}, this.cfg.timeoutMs, secrets);
+    if (reply.text.trim() !== 'ok' && reply.text.trim() !== '') throw new DeliveryError(`slack ${this.name} (${shownUrl(url, secrets)}): ${scrub(reply.text, secrets)}`, false, reply.status);
     return { status: reply.status };
   }
 }

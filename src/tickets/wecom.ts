@@ -3,6 +3,7 @@ import type { WeComVendorSchema } from './config-schema.ts';
 import { endpoint, request } from './http-client.ts';
 import { checkErrcode } from './im-reply.ts';
 import { markdownBody } from './message.ts';
+import { vendorSecrets } from './secrets.ts';
 import type { DeliveryContext, DeliveryResult, TicketMessage, TicketVendor } from './types.ts';
 
 /**
@@ -23,8 +24,9 @@ export class WeComVendor implements TicketVendor {
     const mentions = this.cfg.mention.map((m) => `<@${m}>`).join(' ');
     // WeCom markdown is limited to 4096 bytes.
     const content = truncateBytes(markdownBody(msg) + (mentions ? `\n${mentions}` : ''), 4000);
-    const reply = await request('POST', endpoint(this.env, this.cfg), { msgtype: 'markdown', markdown: { content } }, {}, this.cfg.timeoutMs);
-    checkErrcode(`wecom ${this.name}`, reply.json, reply.status);
+    const secrets = vendorSecrets(this.cfg, this.env);
+    const reply = await request('POST', endpoint(this.env, this.cfg), { msgtype: 'markdown', markdown: { content } }, {}, this.cfg.timeoutMs, secrets);
+    checkErrcode(`wecom ${this.name}`, reply.json, reply.status, secrets);
     return { status: reply.status };
   }
 }
