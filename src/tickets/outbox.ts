@@ -44,7 +44,7 @@ export function backoffMs(attempts: number, p: RetryPolicy): number {
   return Math.min(p.maxMs, p.baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-export class Outbox {
+export class OutboxDelivery {
   private readonly retry: RetryPolicy;
   private running: Promise<number> | undefined;
   private closed = false;

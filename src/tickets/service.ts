@@ -1,7 +1,7 @@
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { Logger } from '../shared/log.ts';
-import { catchUp, type CatchUpOptions } from './catch-up.ts';
+import { catchUp } from './catch-up.ts';
 import { ChangeRouter } from './change-router.ts';
 import type { TicketsConfig } from './config-schema.ts';
 import { TicketCounters, type TicketMetrics } from './counters.ts';
@@ -14,7 +14,7 @@ import { LiveDrill } from './live-drill.ts';
 import { ManualTickets, type ManualTicketResult } from './manual.ts';
 import { MuteStage, type Muter } from './mute.ts';
 import { DeliveryOutcomes } from './outcomes.ts';
-import { Outbox, type RetryPolicy } from './outbox.ts';
+import { OutboxDelivery, type RetryPolicy } from './outbox.ts';
 import type { TicketHub, TicketStorage } from './ports.ts';
 import { MessageRenderer } from './render.ts';
 import { VendorRouting } from './routing.ts';
@@ -68,9 +68,8 @@ export class TicketService {
   private readonly escalation: Escalation;
   private readonly manual: ManualTickets;
   private readonly drills: LiveDrill;
-  private readonly delivery: Outbox;
-  private readonly renderer: MessageRenderer;
-  private readonly catchUp: CatchUpOptions;
+  private readonly delivery: OutboxDelivery;
+  private readonly mute: MuteStage;
   private readonly clock: () => number;
   private readonly log: Logger | undefined;
   private unsubs: (() => void)[] = [];
@@ -90,23 +89,22 @@ export class TicketService {
     const timeline = new TicketTimeline(hub.incidents, hub.stored, opts.logger);
     const enqueue = new EnqueueStage(storage.outbox, this.counters);
     const startSla = new StartSlaStage(this.clocks);
-    const mute = new MuteStage(opts.muter, storage.outbox, timeline);
-    this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([mute, enqueue, startSla]), send: enqueue, mute, clocks: this.clocks, readIncident: this.readIncident });
+    this.mute = new MuteStage(opts.muter, storage.outbox, timeline);
+    this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([this.mute, enqueue, startSla]), send: enqueue, mute: this.mute, clocks: this.clocks, readIncident: this.readIncident });
     this.escalation = new Escalation({ clocks: this.clocks, readIncident: this.readIncident, muter: opts.muter, timeline, send: enqueue, counters: this.counters });
     this.manual = new ManualTickets({ routing: this.routing, outbox: storage.outbox, send: new Pipeline([enqueue, startSla]), readIncident: this.readIncident, timeline });
     this.drills = new LiveDrill({ config, adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
-    this.renderer = new MessageRenderer({ roles: config.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
+    const renderer = new MessageRenderer({ roles: config.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
     const outcomes = new DeliveryOutcomes(timeline, this.counters, this.clock);
-    this.delivery = new Outbox({
+    this.delivery = new OutboxDelivery({
       store: storage.outbox,
       vendor: (name) => adapters.get(name),
-      render: (row) => this.renderer.render(row),
+      render: (row) => renderer.render(row),
       clock: this.clock,
       retry: opts.retry,
       onOutcome: (row, o) => outcomes.record(row, o),
       ...(opts.logger && { logger: opts.logger }),
     });
-    this.catchUp = { clocks: this.clocks, mute, router: this.router, live: hub.incidents, stored: hub.stored, outbox: storage.outbox, readIncident: this.readIncident };
   }
 
   /** What was counted since start (enqueued, delivered, retries, failed, escalations, acks). */
@@ -115,17 +113,19 @@ export class TicketService {
   }
 
   /**
-   * Catches up (catch-up.ts: SLA clocks, held incidents, tickets of open incidents,
-   * resolves missed while down), follows the incident topics, starts the tick. The catch-up is the
-   * first job in line: the changes published meanwhile and the first tick wait for it.
+   * Catches up (catch-up.ts: SLA clocks, held incidents, tickets of open incidents, resolves
+   * missed while down), follows the incident topics, starts the tick. The catch-up is the first
+   * job in line: the changes published meanwhile and the first tick wait for it.
    */
   start(): this {
     if (this.started) return this;
     this.started = true;
-    this.serially(() => catchUp(this.catchUp, this.clock()), 'tickets catch-up failed');
+    const { hub, storage } = this.opts;
+    const now = this.clock();
+    this.serially(() => catchUp({ clocks: this.clocks, mute: this.mute, router: this.router, live: hub.incidents, stored: hub.stored, outbox: storage.outbox, readIncident: this.readIncident }, now), 'tickets catch-up failed');
     for (const topic of INCIDENT_TOPICS) {
       this.unsubs.push(
-        this.opts.hub.bus.on(topic, (change) => {
+        hub.bus.on(topic, (change) => {
           const now = this.clock();
           this.serially(() => this.router.handle(topic, change, now), 'tickets: an incident change was not followed').then(() => {
             if (this.started && (this.opts.tickMs ?? 1000) > 0) void this.delivery.drain();
