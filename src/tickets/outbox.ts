@@ -28,7 +28,7 @@ export type DeliveryOutcome =
   | { type: 'retry'; error: string; attempts: number; nextAt: number }
   | { type: 'failed'; error: string; attempts: number };
 
-export interface OutboxOptions {
+export interface OutboxDeliveryOptions {
   store: TicketOutbox;
   vendor: (name: string) => TicketVendor | undefined;
   /** Builds the message at delivery time; a throw drops the row as failed (nothing to send). */
@@ -49,7 +49,7 @@ export class OutboxDelivery {
   private running: Promise<number> | undefined;
   private closed = false;
 
-  constructor(private readonly opts: OutboxOptions) {
+  constructor(private readonly opts: OutboxDeliveryOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
