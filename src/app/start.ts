@@ -5,13 +5,13 @@ import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller, controlRawRoutes } from '../control/index.ts';
 import { controllerPorts } from './control-ports.ts';
-import { TicketService, ticketRawRoutes, type TicketServiceOptions } from '../tickets/index.ts';
+import { TicketService, ticketRawRoutes } from '../tickets/index.ts';
+import { ticketHub } from './ticket-ports.ts';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../shared/log.ts';
 import type { Store } from '../store/ports.ts';
-import type { LegacySyncStore } from '../store/sqlite/legacy-sync.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
@@ -56,7 +56,7 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
-  /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or a non-SQLite store). */
+  /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or an injected store). */
   tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
   controller: Controller | undefined;
@@ -122,13 +122,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     }).start();
     const h = hub;
-    const legacy = opened && legacyHubs(h, opened.legacy);
     if (opts.control !== false) {
       controller = await new Controller({ ...controllerPorts(h, store.audit), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
-    if (opts.tickets !== false && legacy) {
-      tickets = new TicketService({ hub: legacy.tickets, outbox: legacy.outbox, config: ticketsConfig, hold: (inc) => silences.holding(inc)?.id, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+    if (opts.tickets !== false) {
+      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsConfig, muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     let auth: Authenticator;
@@ -237,27 +236,6 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   };
 }
 
-/**
- * Transitional, to be deleted: the tickets service still calls the store synchronously (the
- * tickets outbox), which only the SQLite store opened by startHub
- * can do, through its legacy view (src/store/sqlite/legacy-sync.ts). It gets the hub with that
- * view until it takes the ports of src/store/ports.ts.
- */
-function legacyHubs(h: Hub, legacy: LegacySyncStore): { tickets: TicketServiceOptions['hub']; outbox: LegacySyncStore['outbox'] } {
-  return {
-    tickets: {
-      bus: h.bus,
-      store: legacy,
-      incidents: {
-        open: () => h.incidents.open(),
-        byDedupKey: (key) => h.incidents.byDedupKey(key),
-        // An incident the manager no longer holds is acted on as stored (what its act() once read itself).
-        act: (id, input, now) => h.incidents.act(id, input, now, legacy.incident(id)?.data),
-      },
-    },
-    outbox: legacy.outbox,
-  };
-}
 
 /** A config error found at start (e.g. an unreadable TLS file): `streamguard run` prints it and exits 1. */
 export class HubConfigError extends Error {

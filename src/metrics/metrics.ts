@@ -193,18 +193,18 @@ export class HubMetrics {
       name: `${P}sla_escalations_total`,
       help: 'escalation steps run because a vendor missed its response target',
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        this.inc(read().escalationsTotal);
+        this.inc((await read()).escalationsTotal);
       },
     });
     new Counter({
       name: `${P}vendor_acks_total`,
       help: 'vendor acknowledgements received',
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        this.inc(read().vendorAcksTotal);
+        this.inc((await read()).vendorAcksTotal);
       },
     });
     new Counter({
@@ -212,9 +212,9 @@ export class HubMetrics {
       help: 'vendor tickets opened',
       labelNames: ['vendor', 'severity'],
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const t of tickets.metrics().ticketsTotal) this.inc({ vendor: t.vendor, severity: t.severity }, t.value);
+        for (const t of (await read()).ticketsTotal) this.inc({ vendor: t.vendor, severity: t.severity }, t.value);
       },
     });
   }

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { DeskVendorSchema } from './config-schema.ts';
-import { endpoint, request, secret } from './http-client.ts';
+import { endpoint, request } from './http-client.ts';
 import { DESK_PRIORITY, subject, textBody } from './message.ts';
+import { secret, vendorSecrets } from './secrets.ts';
 import { DeliveryError, type DeliveryContext, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
 type Config = z.infer<typeof DeskVendorSchema>;
@@ -52,14 +53,14 @@ export class DeskVendor implements TicketVendor {
       external_id: msg.dedupKey,
       tags: [...this.cfg.tags, `severity_${msg.severity.toLowerCase()}`, ...(msg.drill || msg.action === 'drill' ? ['drill'] : [])],
     };
-    const reply = await request('POST', `${this.base()}/api/v2/tickets.json`, { ticket }, this.headers(msg.idempotencyKey), this.cfg.timeoutMs);
+    const reply = await request('POST', `${this.base()}/api/v2/tickets.json`, { ticket }, this.headers(msg.idempotencyKey), this.cfg.timeoutMs, vendorSecrets(this.cfg, this.env));
     const id = (reply.json as { ticket?: { id?: unknown } } | undefined)?.ticket?.id;
     if (id === undefined || id === null) throw new DeliveryError(`desk ${this.name}: created, but the answer has no ticket.id`, false, reply.status);
     return { status: reply.status, ref: String(id) };
   }
 
   private async put(ref: string, ticket: Record<string, unknown>, key: string): Promise<DeliveryResult> {
-    const reply = await request('PUT', `${this.base()}/api/v2/tickets/${encodeURIComponent(ref)}.json`, { ticket }, this.headers(key), this.cfg.timeoutMs);
+    const reply = await request('PUT', `${this.base()}/api/v2/tickets/${encodeURIComponent(ref)}.json`, { ticket }, this.headers(key), this.cfg.timeoutMs, vendorSecrets(this.cfg, this.env));
     return { status: reply.status };
   }
 

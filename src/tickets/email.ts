@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import tls from 'node:tls';
 import type { z } from 'zod';
 import type { EmailVendorSchema } from './config-schema.ts';
-import { secret } from './http-client.ts';
+import { scrub, secret } from './secrets.ts';
 import { subject, textBody } from './message.ts';
 import { DeliveryError, type DeliveryContext, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
@@ -64,10 +64,12 @@ export interface Mail {
 /**
  * A minimal SMTP client (RFC 5321): greeting, EHLO, optional AUTH PLAIN, MAIL FROM, RCPT TO,
  * DATA (dot-stuffed, base64 UTF-8 body), QUIT. Resolves with the final reply code to DATA.
- * 4xx replies and network errors are retryable DeliveryErrors, 5xx permanent.
+ * 4xx replies and network errors are retryable DeliveryErrors, 5xx permanent; the credentials
+ * never appear in one, even when the relay quotes them back.
  */
 export function sendMail(opts: SmtpOptions, mail: Mail): Promise<number> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const secrets = opts.auth ? [opts.auth.user, opts.auth.password] : [];
   return new Promise<number>((resolve, reject) => {
     const socket: net.Socket = opts.secure
       ? tls.connect({ host: opts.host, port: opts.port, servername: opts.host, rejectUnauthorized: opts.rejectUnauthorized ?? true })
@@ -114,7 +116,7 @@ export function sendMail(opts: SmtpOptions, mail: Mail): Promise<number> {
       const p = reply();
       if (cmd !== undefined) socket.write(`${cmd}\r\n`);
       const r = await p;
-      if (!ok.includes(r.code)) throw new DeliveryError(`smtp ${opts.host}:${opts.port} ${what}: ${r.text.slice(0, 200)}`, r.code < 500, r.code);
+      if (!ok.includes(r.code)) throw new DeliveryError(`smtp ${opts.host}:${opts.port} ${what}: ${scrub(r.text, secrets)}`, r.code < 500, r.code);
       return r;
     };
 

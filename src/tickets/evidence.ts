@@ -1,7 +1,6 @@
 import type { Incident } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
-import type { SampleRollup } from '../store/ports.ts';
-import type { LegacySyncStore as Store } from '../store/sqlite/legacy-sync.ts';
+import type { IncidentRepository, SampleHistory, SampleRollup } from '../store/ports.ts';
 
 /**
  * The evidence bundle a vendor's support asks for first: what each region sees now, the metric
@@ -9,6 +8,12 @@ import type { LegacySyncStore as Store } from '../store/sqlite/legacy-sync.ts';
  * from the store only (no hub state), so the API can serve the same bundle for humans
  * (`GET /api/v1/incidents/:id/evidence`, see ticketRoutes) and it survives restarts.
  */
+
+/** What the bundle is read from: the sample history and the incidents' timelines. */
+export interface EvidenceSource {
+  history: Pick<SampleHistory, 'samples' | 'rollups'>;
+  timeline: IncidentRepository['timeline'];
+}
 
 export interface EvidenceOptions {
   /** History starts this long before the onset. Default 2 min. */
@@ -75,7 +80,7 @@ export interface EvidenceBundle {
 /** Actors whose timeline actions are the ticket machinery itself, not news for the vendor. */
 export const TICKET_ACTORS = new Set(['tickets', 'sla']);
 
-export function buildEvidence(store: Store, incident: Incident, now: number, opts: EvidenceOptions = {}): EvidenceBundle {
+export async function buildEvidence(store: EvidenceSource, incident: Incident, now: number, opts: EvidenceOptions = {}): Promise<EvidenceBundle> {
   const beforeMs = opts.beforeMs ?? 2 * 60_000;
   const afterMs = opts.afterMs ?? 3 * 60_000;
   const lastN = opts.lastPerRegion ?? 5;
@@ -100,27 +105,27 @@ export function buildEvidence(store: Store, incident: Incident, now: number, opt
   if (incident.stream !== undefined) {
     const stream = incident.stream;
     // Latest samples: the last minute, every line of the stream (the healthy backup matters too).
-    const recent = store.samples({ stream, from: now - 60_000, to: now + 1 });
+    const recent = await store.history.samples({ stream, from: now - 60_000, to: now + 1 });
     for (const series of group(recent)) {
       (bundle.lastSamples[series.region] ??= []).push({ ...series, points: series.points.slice(-lastN) });
     }
-    const around = store.samples({ stream, from, to }).filter((s) => lines.length === 0 || lines.includes(s.line));
+    const around = (await store.history.samples({ stream, from, to })).filter((s) => lines.length === 0 || lines.includes(s.line));
     bundle.history = group(around).map((s) => ({ ...s, points: thin(s.points, maxPoints) }));
     bundle.probeErrors = errorLines(around, opts.maxErrorLines ?? 50);
     if (around.length === 0) {
-      const rollups = store.rollups({ stream, from, to }).filter((r) => lines.length === 0 || lines.includes(r.line));
+      const rollups = (await store.history.rollups({ stream, from, to })).filter((r) => lines.length === 0 || lines.includes(r.line));
       if (rollups.length > 0) bundle.rollups = rollups;
     }
   }
 
-  bundle.actions = timelineActions(store, incident.id);
+  bundle.actions = await timelineActions(store, incident.id);
   return bundle;
 }
 
 /** What the controller and operators did to an incident (timeline actions, mitigations, acknowledgements), oldest first. */
-export function timelineActions(store: Store, incidentId: string): EvidenceAction[] {
+export async function timelineActions(store: Pick<EvidenceSource, 'timeline'>, incidentId: string): Promise<EvidenceAction[]> {
   const out: EvidenceAction[] = [];
-  for (const e of store.timeline(incidentId)) {
+  for (const e of await store.timeline(incidentId)) {
     const data = (e.data ?? {}) as Record<string, unknown>;
     const by = typeof data.by === 'string' ? data.by : 'detector';
     if (TICKET_ACTORS.has(by)) continue;

@@ -1,3 +1,4 @@
+import { scrub, secret, shownUrl } from './secrets.ts';
 import { DeliveryError } from './types.ts';
 
 export interface HttpReply {
@@ -8,9 +9,10 @@ export interface HttpReply {
 
 /**
  * One HTTP request with a timeout. Network errors, timeouts, 408, 429 and 5xx are retryable
- * DeliveryErrors; other non-2xx are permanent (sending the same again cannot help).
+ * DeliveryErrors; other non-2xx are permanent (sending the same again cannot help). `secrets`
+ * (the vendor's: secrets.ts) never appear in an error, whatever the vendor answered.
  */
-export async function request(method: string, url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<HttpReply> {
+export async function request(method: string, url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, secrets: readonly string[]): Promise<HttpReply> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -22,7 +24,7 @@ export async function request(method: string, url: string, body: unknown, header
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (e.cause?.code ?? e.message);
-    throw new DeliveryError(`${method} ${redact(url)}: ${why}`, true);
+    throw new DeliveryError(`${method} ${shownUrl(url, secrets)}: ${scrub(why, secrets)}`, true);
   }
   const text = await res.text().catch(() => '');
   let json: unknown;
@@ -33,29 +35,12 @@ export async function request(method: string, url: string, body: unknown, header
   }
   if (!res.ok) {
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-    throw new DeliveryError(`${method} ${redact(url)}: HTTP ${res.status} ${text.slice(0, 200)}`, retryable, res.status);
+    throw new DeliveryError(`${method} ${shownUrl(url, secrets)}: HTTP ${res.status} ${scrub(text, secrets)}`, retryable, res.status);
   }
   return { status: res.status, text, json };
 }
 
-/** URLs of IM bots carry their key in the query: never log it. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.search ? `${u.origin}${u.pathname}?…` : `${u.origin}${u.pathname}`;
-  } catch {
-    return '(bad url)';
-  }
-}
-
-/** Reads a secret from the environment by name; missing → a permanent delivery error naming the variable. */
-export function secret(env: NodeJS.ProcessEnv, name: string | undefined, what: string): string | undefined {
-  if (name === undefined) return undefined;
-  const v = env[name];
-  if (v === undefined || v === '') throw new DeliveryError(`${what}: environment variable ${name} is not set`, false);
-  return v;
-}
-
+/** The vendor's endpoint: `url` from the config, or the URL in the `urlEnv` variable (a secret itself). */
 export function endpoint(env: NodeJS.ProcessEnv, v: { name: string; url?: string | undefined; urlEnv?: string | undefined }): string {
   if (v.url !== undefined) return v.url;
   const u = secret(env, v.urlEnv, `vendor ${v.name}`);

@@ -71,7 +71,7 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
         if (type !== 'incident.acknowledged') return send(res, 200, { ok: true, ignored: type ?? 'no event_type' });
         const key = ev.event?.data?.incident_key;
         if (typeof key !== 'string') throw new HttpFail(422, 'event.data.incident_key missing: not an incident streamguard opened');
-        const r = service.acknowledge({ incidentId: key, vendor, by: ev.event?.agent?.summary ?? 'pagerduty' });
+        const r = await service.acknowledge({ incidentId: key, vendor, by: ev.event?.agent?.summary ?? 'pagerduty' });
         return send(res, r.ok ? 200 : 404, r);
       }
       if ((m = reAck.exec(path))) {
@@ -87,14 +87,14 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
         const body = parse(await readBody(req, maxBody)) as { incident?: unknown; by?: unknown; status?: unknown };
         if (body.status !== undefined && body.status !== 'acknowledged') return send(res, 200, { ok: true, ignored: body.status });
         if (typeof body.incident !== 'string') throw new HttpFail(400, 'body.incident (the streamguard incident id) is required');
-        const r = service.acknowledge({ incidentId: body.incident, vendor, by: typeof body.by === 'string' ? body.by : vendor });
+        const r = await service.acknowledge({ incidentId: body.incident, vendor, by: typeof body.by === 'string' ? body.by : vendor });
         return send(res, r.ok ? 200 : 404, r);
       }
       if ((m = reEvidence.exec(path))) {
         method(req, 'GET');
         await allow(req, 'read', false);
         const id = decodeURIComponent(m[1]!);
-        const e = service.evidence(id);
+        const e = await service.evidence(id);
         if (!e) throw new HttpFail(404, `no incident "${id}"`);
         return send(res, 200, e);
       }
@@ -103,7 +103,7 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
         await allow(req, 'read', false);
         const id = url.searchParams.get('incident');
         if (!id) return send(res, 200, { vendors: service.vendors(), stats: service.stats });
-        return send(res, 200, service.status(id));
+        return send(res, 200, await service.status(id));
       }
       if (reDrill.exec(path)) {
         method(req, 'POST');

@@ -12,7 +12,12 @@ export {
 export { drill, formatDrillReport, type DrillChannel, type DrillReport } from './drill.ts';
 export { buildEvidence, type EvidenceBundle } from './evidence.ts';
 export { pagerDutySignature, ticketRawRoutes, ticketRoutes, verifyPagerDutySignature, type TicketRoutesOptions } from './http.ts';
-export { outboxFor, TicketService, type AckResult, type TicketHub, type TicketMetrics, type TicketServiceOptions } from './service.ts';
+export type { TicketMetrics } from './counters.ts';
+export type { AckResult } from './escalation.ts';
+export type { ManualTicketResult } from './manual.ts';
+export type { Muter } from './mute.ts';
+export type { LiveIncidents, TicketHub, TicketStorage } from './ports.ts';
+export { TicketRequestError } from './request-error.ts';
+export { TicketService, type TicketServiceOptions } from './service.ts';
 export { DeliveryError, type TicketMessage, type TicketVendor } from './types.ts';
 export { createVendor, missingSecrets } from './vendors.ts';
-export { OutboxStore } from '../store/outbox.ts';

@@ -1,12 +1,14 @@
 import type { Logger } from '../shared/log.ts';
-import type { NewOutboxRow, OutboxRow, OutboxStore } from '../store/outbox.ts';
+import type { OutboxRow, TicketOutbox } from '../store/ports.ts';
 import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
 /**
- * Delivers outbox rows to vendors: at-least-once, in order per (incident, vendor), with
- * exponential backoff. The state is all in the store (src/store/outbox.ts), so a restarted hub
- * picks up where the killed one stopped; a delivery interrupted by the kill is sent again with
- * the same idempotency key (PagerDuty dedup_key, desk Idempotency-Key, email Message-ID).
+ * The delivery loop: sends the outbox's due rows to their vendors, at-least-once, in order per
+ * (incident, vendor), retrying with exponential backoff what the adapter calls retryable
+ * (DeliveryError.retryable; anything else thrown is retried too). The state is all in the
+ * TicketOutbox, so a restarted hub picks up where the killed one stopped; a delivery interrupted
+ * by the kill is sent again with the same idempotency key (PagerDuty dedup_key, desk
+ * Idempotency-Key, email Message-ID).
  */
 
 export interface RetryPolicy {
@@ -26,14 +28,15 @@ export type DeliveryOutcome =
   | { type: 'retry'; error: string; attempts: number; nextAt: number }
   | { type: 'failed'; error: string; attempts: number };
 
-export interface OutboxOptions {
-  store: OutboxStore;
+export interface OutboxDeliveryOptions {
+  store: TicketOutbox;
   vendor: (name: string) => TicketVendor | undefined;
-  /** Builds the message at delivery time; undefined drops the row as failed (nothing to send). */
-  render: (row: OutboxRow) => TicketMessage | undefined;
+  /** Builds the message at delivery time; a throw drops the row as failed (nothing to send). */
+  render: (row: OutboxRow) => Promise<TicketMessage>;
   clock: () => number;
-  retry?: Partial<RetryPolicy>;
-  onOutcome?: (row: OutboxRow, outcome: DeliveryOutcome) => void;
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Awaited: a drain is over when the outcomes of its deliveries are recorded. */
+  onOutcome?: (row: OutboxRow, outcome: DeliveryOutcome) => Promise<void>;
   logger?: Logger;
 }
 
@@ -41,18 +44,13 @@ export function backoffMs(attempts: number, p: RetryPolicy): number {
   return Math.min(p.maxMs, p.baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-export class Outbox {
+export class OutboxDelivery {
   private readonly retry: RetryPolicy;
   private running: Promise<number> | undefined;
   private closed = false;
 
-  constructor(private readonly opts: OutboxOptions) {
+  constructor(private readonly opts: OutboxDeliveryOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-  }
-
-  /** Durable on return; false when the idempotency key was already there. */
-  enqueue(row: NewOutboxRow): boolean {
-    return this.opts.store.enqueue(row);
   }
 
   /**
@@ -83,7 +81,7 @@ export class Outbox {
     let delivered = 0;
     try {
       for (let pass = 0; pass < 20 && !this.closed; pass++) {
-        const rows = this.opts.store.due(this.opts.clock(), 200);
+        const rows = await this.opts.store.due(this.opts.clock(), 200);
         if (rows.length === 0) break;
         const results = await Promise.all(rows.map((r) => this.deliver(r)));
         const n = results.filter(Boolean).length;
@@ -100,24 +98,23 @@ export class Outbox {
     const { store, clock } = this.opts;
     const attempts = row.attempts + 1;
     const vendor = this.opts.vendor(row.vendor);
-    let msg: TicketMessage | undefined;
+    let msg: TicketMessage;
     try {
       if (!vendor) throw new DeliveryError(`no vendor "${row.vendor}" configured (any more)`, false);
-      msg = this.opts.render(row);
-      if (!msg) throw new DeliveryError('nothing to send (incident gone)', false);
+      msg = await this.opts.render(row);
     } catch (err) {
       const error = (err as Error).message;
-      store.markFailed(row.id, error);
-      this.outcome(row, { type: 'failed', error, attempts });
+      await store.markFailed(row.id, error);
+      await this.outcome(row, { type: 'failed', error, attempts });
       return false;
     }
     try {
-      const ref = store.ref(row.incidentId, row.vendor);
+      const ref = await store.ref(row.incidentId, row.vendor);
       const result = await vendor.send(msg, ref !== undefined ? { ref } : {});
       if (this.closed) return false;
       const now = clock();
-      store.markDelivered(row, now, result.ref);
-      this.outcome(row, { type: 'delivered', result, attempts, delayMs: now - row.createdAt });
+      await store.markDelivered(row, now, result.ref);
+      await this.outcome(row, { type: 'delivered', result, attempts, delayMs: now - row.createdAt });
       return true;
     } catch (err) {
       if (this.closed) return false;
@@ -125,24 +122,24 @@ export class Outbox {
       const error = (err as Error).message;
       const retryable = !(err instanceof DeliveryError) || err.retryable;
       if (!retryable || now - row.createdAt >= this.retry.maxAgeMs) {
-        store.markFailed(row.id, error);
-        this.outcome(row, { type: 'failed', error, attempts });
+        await store.markFailed(row.id, error);
+        await this.outcome(row, { type: 'failed', error, attempts });
       } else {
         const nextAt = now + backoffMs(attempts, this.retry);
-        store.markRetry(row.id, nextAt, error);
-        this.outcome(row, { type: 'retry', error, attempts, nextAt });
+        await store.markRetry(row.id, nextAt, error);
+        await this.outcome(row, { type: 'retry', error, attempts, nextAt });
       }
       return false;
     }
   }
 
-  private outcome(row: OutboxRow, o: DeliveryOutcome): void {
+  private async outcome(row: OutboxRow, o: DeliveryOutcome): Promise<void> {
     const log = this.opts.logger;
     if (o.type === 'delivered') log?.info({ key: row.key, attempts: o.attempts, delayMs: o.delayMs }, 'ticket delivered');
     else if (o.type === 'retry') log?.warn({ key: row.key, attempts: o.attempts, error: o.error, nextAt: o.nextAt }, 'ticket delivery failed; will retry');
     else log?.error({ key: row.key, attempts: o.attempts, error: o.error }, 'ticket delivery given up');
     try {
-      this.opts.onOutcome?.(row, o);
+      await this.opts.onOutcome?.(row, o);
     } catch (err) {
       log?.error({ err, key: row.key }, 'outbox outcome handler failed');
     }

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { PagerDutyVendorSchema } from './config-schema.ts';
-import { request, secret } from './http-client.ts';
+import { request } from './http-client.ts';
 import { PD_SEVERITY, textBody } from './message.ts';
+import { scrub, secret, vendorSecrets } from './secrets.ts';
 import { DeliveryError, type DeliveryContext, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
 type Config = z.infer<typeof PagerDutyVendorSchema>;
@@ -74,9 +75,10 @@ export class PagerDutyVendor implements TicketVendor {
   }
 
   private async post(body: Record<string, unknown>): Promise<DeliveryResult> {
-    const reply = await request('POST', this.cfg.url, body, {}, this.cfg.timeoutMs);
+    const secrets = vendorSecrets(this.cfg, this.env);
+    const reply = await request('POST', this.cfg.url, body, {}, this.cfg.timeoutMs, secrets);
     const j = reply.json as { status?: string; dedup_key?: string; message?: string } | undefined;
-    if (j?.status !== undefined && j.status !== 'success') throw new DeliveryError(`PagerDuty: ${j.status} ${j.message ?? ''}`, false, reply.status);
+    if (j?.status !== undefined && j.status !== 'success') throw new DeliveryError(`PagerDuty: ${scrub(`${j.status} ${j.message ?? ''}`, secrets)}`, false, reply.status);
     return { status: reply.status, ...(typeof j?.dedup_key === 'string' && { ref: j.dedup_key }) };
   }
 }

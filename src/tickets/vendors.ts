@@ -1,10 +1,12 @@
 import type { VendorConfig } from './config-schema.ts';
 import { DeskVendor } from './desk.ts';
+import { DingTalkVendor } from './dingtalk.ts';
 import { EmailVendor } from './email.ts';
-import { DingTalkVendor, SlackVendor, WeComVendor } from './im.ts';
 import { PagerDutyVendor } from './pagerduty.ts';
+import { SlackVendor } from './slack.ts';
 import type { TicketVendor } from './types.ts';
 import { WebhookVendor } from './webhook.ts';
+import { WeComVendor } from './wecom.ts';
 
 /** One adapter per configured vendor entry. Secrets are read from `env` at each delivery. */
 export function createVendor(cfg: VendorConfig, env: NodeJS.ProcessEnv = process.env): TicketVendor {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookVendorSchema } from './config-schema.ts';
-import { endpoint, request, secret } from './http-client.ts';
+import { endpoint, request } from './http-client.ts';
+import { secret, vendorSecrets } from './secrets.ts';
 import type { DeliveryContext, DeliveryResult, TicketMessage, TicketVendor } from './types.ts';
 import type { z } from 'zod';
 
@@ -29,7 +30,7 @@ export class WebhookVendor implements TicketVendor {
     if (key !== undefined) headers['x-streamguard-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
     const token = secret(this.env, this.cfg.tokenEnv, `vendor ${this.name}`);
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const reply = await request('POST', endpoint(this.env, this.cfg), body, headers, this.cfg.timeoutMs);
+    const reply = await request('POST', endpoint(this.env, this.cfg), body, headers, this.cfg.timeoutMs, vendorSecrets(this.cfg, this.env));
     const j = reply.json as { ref?: unknown; id?: unknown } | undefined;
     const ref = j?.ref ?? j?.id;
     return { status: reply.status, ...(ref !== undefined && ref !== null && { ref: String(ref) }) };

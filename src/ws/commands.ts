@@ -7,7 +7,8 @@ import type { StreamConfig } from '../model/stream.ts';
 import type { Blindness } from '../detect/probe-watch.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
-import { TicketRequestError, type TicketService } from '../tickets/service.ts';
+import { TicketRequestError } from '../tickets/request-error.ts';
+import type { TicketService } from '../tickets/service.ts';
 import { SilenceMatcherSchema, type Silences } from '../incidents/silences.ts';
 import { SeveritySchema } from '../model/severity.ts';
 
@@ -205,7 +206,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       if (req.vendor !== undefined && !ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
       audit(inc.id, req.reason, { vendor: req.vendor });
       const after = inc.status === 'open' ? act(inc, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
-      const vendorAck = req.vendor !== undefined ? ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
+      const vendorAck = req.vendor !== undefined ? await ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
       return { incident: after, ...(vendorAck !== undefined && { vendorAck }) };
     }
     case 'note': {
@@ -267,7 +268,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       if (!tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
       const inc = await incident(req.incident);
       // An unknown vendor is a bad name like an unknown incident: refused before the audit.
-      ticketRequest(() => tickets.ticketVendorsFor(req.vendor));
+      await ticketRequest(() => tickets.ticketVendorsFor(req.vendor));
       audit(inc.id, req.reason, { vendor: req.vendor });
       return ticketRequest(() => tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) }));
     }
@@ -280,9 +281,9 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
 }
 
 /** Runs a tickets-service call; its TicketRequestError becomes the API error of the same code. */
-function ticketRequest<T>(call: () => T): T {
+async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
   try {
-    return call();
+    return await call();
   } catch (err) {
     if (err instanceof TicketRequestError) throw new ApiError(err.code, err.message);
     throw err;

@@ -5,56 +5,15 @@ import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { drill, formatDrillReport } from '../../src/tickets/drill.ts';
 import { sendMail } from '../../src/tickets/email.ts';
 import { DeliveryError } from '../../src/tickets/types.ts';
+import { FakeSmtp } from './helpers.ts';
 
-interface Session {
-  commands: string[];
-  data: string;
-}
-
-/** A tiny SMTP server: records commands and the DATA of every session; `rcptReply` lets a test refuse. */
-async function smtpServer(opts: { rcptReply?: () => string; auth?: string } = {}) {
-  const sessions: Session[] = [];
-  const server = net.createServer((sock) => {
-    const s: Session = { commands: [], data: '' };
-    sessions.push(s);
-    let buf = '';
-    let inData = false;
-    sock.write('220 test.local ESMTP ready\r\n');
-    sock.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buf.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          s.data = buf.slice(0, end);
-          buf = buf.slice(end + 5);
-          inData = false;
-          sock.write('250 2.0.0 queued as 42\r\n');
-          continue;
-        }
-        const i = buf.indexOf('\r\n');
-        if (i < 0) return;
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        s.commands.push(line);
-        const verb = line.split(' ')[0]!.toUpperCase();
-        if (verb === 'EHLO') sock.write('250-test.local\r\n250-AUTH PLAIN\r\n250 SIZE 1000000\r\n');
-        else if (verb === 'AUTH') sock.write(opts.auth !== undefined && line === `AUTH PLAIN ${opts.auth}` ? '235 2.7.0 ok\r\n' : '535 5.7.8 bad credentials\r\n');
-        else if (verb === 'MAIL') sock.write('250 2.1.0 ok\r\n');
-        else if (verb === 'RCPT') sock.write(opts.rcptReply?.() ?? '250 2.1.5 ok\r\n');
-        else if (verb === 'DATA') {
-          inData = true;
-          sock.write('354 go ahead\r\n');
-        } else if (verb === 'QUIT') sock.end('221 bye\r\n');
-        else sock.write('502 5.5.2 what\r\n');
-      }
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { port, sessions };
+/** A local relay for one test (stopped after it). */
+async function smtpServer(opts: { rcptReply?: () => string; auth?: string } = {}): Promise<FakeSmtp> {
+  const smtp = await new FakeSmtp().start();
+  smtp.auth = opts.auth;
+  smtp.rcptReply = opts.rcptReply;
+  cleanup.push(() => smtp.stop());
+  return smtp;
 }
 
 const cleanup: (() => Promise<void>)[] = [];

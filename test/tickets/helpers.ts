@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { IncidentEvent } from '../../src/model/incident.ts';
 import type { Severity } from '../../src/model/severity.ts';
 import type { Sample } from '../../src/model/sample.ts';
@@ -12,13 +12,16 @@ export interface Received {
   at: number;
 }
 
-export type Mode = 'ok' | '500' | 'hang' | 'reset';
+export type Mode = 'ok' | '500' | 'refuse' | 'overload' | 'hang' | 'reset';
 
 /**
  * A local vendor: PagerDuty Events v2 at POST /v2/enqueue, a Zendesk-shaped desk under
  * /api/v2/tickets, an IM bot (WeCom/DingTalk/Slack-shaped) at POST /im/*, a generic webhook at
  * POST /hook. Records every request it accepted; `mode` '500' answers 500 (and records nothing),
- * 'hang' records and never answers, 'reset' closes the connection unanswered; down()/up() close and reopen the port (connection refused).
+ * 'refuse' and 'overload' refuse (records nothing) quoting back what they got — the credential,
+ * the path with its query, the body — as careless vendors do: 'refuse' for good (400; the bots
+ * their HTTP 200 refusal), 'overload' for now (503); 'hang' records and never answers, 'reset'
+ * closes the connection unanswered; down()/up() close and reopen the port (connection refused).
  */
 export class FakeVendor {
   readonly received: Received[] = [];
@@ -85,6 +88,15 @@ export class FakeVendor {
         return;
       }
       const path = req.url ?? '/';
+      if (this.mode === 'refuse' || this.mode === 'overload') {
+        this.rejected++;
+        const quote = `credential ${credential(req.headers.authorization)} at ${path}: ${raw}`;
+        if (this.mode === 'overload') res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'overloaded', got: quote }));
+        else if (path.startsWith('/im/slack')) res.writeHead(200, { 'content-type': 'text/plain' }).end(`invalid_token: ${quote}`);
+        else if (path.startsWith('/im/')) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errcode: 93000, errmsg: `invalid webhook url: ${quote}` }));
+        else res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'rejected', got: quote }));
+        return;
+      }
       const body = raw ? (JSON.parse(raw) as unknown) : undefined;
       const rec: Received = { method: req.method ?? '', path, headers: req.headers, body, at: Date.now() };
       this.received.push(rec);
@@ -131,6 +143,86 @@ export class FakeVendor {
       if (path.startsWith('/hook')) return json(200, { ref: `H-${this.received.length}` });
       json(404, { error: 'no such endpoint' });
     });
+  }
+}
+
+/** The credential of an Authorization header, decoded (a bearer token, or basic `user:password`). */
+function credential(header: string | undefined): string {
+  if (header === undefined) return '-';
+  const [scheme, value = ''] = header.split(' ');
+  return scheme === 'Basic' ? Buffer.from(value, 'base64').toString('utf8') : value;
+}
+
+export interface SmtpSession {
+  commands: string[];
+  data: string;
+}
+
+/**
+ * A local SMTP relay: records the commands and the DATA of every session. `auth` is the AUTH PLAIN
+ * argument it accepts; `rcptReply` lets a test refuse recipients; `mode` 'refuse' (535) and
+ * 'overload' (454) refuse AUTH quoting back the credentials it got, as a careless relay does.
+ */
+export class FakeSmtp {
+  readonly sessions: SmtpSession[] = [];
+  port = 0;
+  mode: 'ok' | 'refuse' | 'overload' = 'ok';
+  auth: string | undefined;
+  rcptReply: (() => string) | undefined;
+  private server: net.Server | undefined;
+
+  async start(): Promise<this> {
+    this.server = net.createServer((sock) => this.session(sock));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private session(sock: net.Socket): void {
+    const s: SmtpSession = { commands: [], data: '' };
+    this.sessions.push(s);
+    let buf = '';
+    let inData = false;
+    sock.write('220 test.local ESMTP ready\r\n');
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          s.data = buf.slice(0, end);
+          buf = buf.slice(end + 5);
+          inData = false;
+          sock.write('250 2.0.0 queued as 42\r\n');
+          continue;
+        }
+        const i = buf.indexOf('\r\n');
+        if (i < 0) return;
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        s.commands.push(line);
+        const [verb = '', , arg = ''] = line.split(' ');
+        const got = Buffer.from(arg, 'base64').toString('utf8').replace(/\0/g, ' ');
+        if (verb.toUpperCase() === 'EHLO') sock.write('250-test.local\r\n250-AUTH PLAIN\r\n250 SIZE 1000000\r\n');
+        else if (verb.toUpperCase() === 'AUTH' && this.mode === 'refuse') sock.write(`535 5.7.8 bad credentials:${got}\r\n`);
+        else if (verb.toUpperCase() === 'AUTH' && this.mode === 'overload') sock.write(`454 4.7.0 try later,${got}\r\n`);
+        else if (verb.toUpperCase() === 'AUTH') sock.write(this.auth !== undefined && line === `AUTH PLAIN ${this.auth}` ? '235 2.7.0 ok\r\n' : '535 5.7.8 bad credentials\r\n');
+        else if (verb.toUpperCase() === 'MAIL') sock.write('250 2.1.0 ok\r\n');
+        else if (verb.toUpperCase() === 'RCPT') sock.write(this.rcptReply?.() ?? '250 2.1.5 ok\r\n');
+        else if (verb.toUpperCase() === 'DATA') {
+          inData = true;
+          sock.write('354 go ahead\r\n');
+        } else if (verb.toUpperCase() === 'QUIT') sock.end('221 bye\r\n');
+        else sock.write('502 5.5.2 what\r\n');
+      }
+    });
+    sock.on('error', () => undefined);
   }
 }
 

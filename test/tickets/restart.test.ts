@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from '../../src/app/hub.ts';
-import { OutboxStore } from '../../src/store/outbox.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { FakeVendor, sleep, until } from './helpers.ts';
+import { ticketPorts } from './ticket-ports.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..');
@@ -39,7 +39,7 @@ function restart(file: string, vendorUrl: string) {
   const store = new SqliteStore(file);
   const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0 }).start();
   const config = TicketsConfigSchema.parse({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${vendorUrl}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
-  const service = new TicketService({ hub, outbox: new OutboxStore(store.database), config, env: { PD_KEY: 'rk' }, tickMs: 50, retry: { baseMs: 50, maxMs: 100 } }).start();
+  const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 50, retry: { baseMs: 50, maxMs: 100 } }).start();
   cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   return { store, service };
@@ -70,7 +70,7 @@ describe('outbox survives kill -9', () => {
     await service.tick();
     await sleep(200);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
-    const row = service.status(id).rows[0]!;
+    const row = (await service.status(id)).rows[0]!;
     expect(row.status).toBe('delivered');
     expect(row.attempts).toBeGreaterThan(1); // the killed process had tried
     expect(row.lastError).toBeUndefined();
@@ -84,7 +84,7 @@ describe('outbox survives kill -9', () => {
     const id = await enqueueThenKill9(file, v.url, () => v.received.length >= 1);
     v.mode = 'ok';
     const { service, store } = restart(file, v.url);
-    await until('delivered after restart', () => service.status(id).rows[0]?.status === 'delivered');
+    await until('delivered after restart', async () => (await service.status(id)).rows[0]?.status === 'delivered');
     await sleep(300);
     const triggers = v.at('/v2/enqueue').filter((r) => r.body.event_action === 'trigger');
     expect(triggers).toHaveLength(2); // at-least-once: the in-flight one, and the resend

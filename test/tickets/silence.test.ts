@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from '../../src/app/hub.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
-import { heldOnTimeline, outboxFor, TicketService } from '../../src/tickets/service.ts';
+import { heldOnTimeline } from '../../src/tickets/mute.ts';
+import { TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor } from './helpers.ts';
+import { silenceSwitch, ticketPorts } from './ticket-ports.ts';
 
 /**
  * A maintenance silence against the real service: SQLite file, local vendor over HTTP, and an
@@ -47,7 +49,7 @@ async function rig() {
       }
       const store = new SqliteStore(file);
       const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, reopenWindowMs: 24 * 60 * MIN, clock: () => r.now }).start();
-      const service = new TicketService({ hub, outbox: outboxFor(store), config, env: { PD_KEY: 'rk' }, tickMs: 0, clock: () => r.now, hold: () => r.silence }).start();
+      const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 0, clock: () => r.now, muter: silenceSwitch(() => r.silence) }).start();
       cleanup.push(() => store.close());
       cleanup.push(() => service.stop());
       Object.assign(r, { store, hub, service });
@@ -113,7 +115,7 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     r.silence = undefined;
     await r.at(71); // before the fix: both steps fired here, 56 min "overdue"
     expect(r.escalations()).toEqual([]);
-    expect(r.service.status(inc.id).sla?.nextDueAt).toBe(T0 + 75 * MIN);
+    expect((await r.service.status(inc.id)).sla?.nextDueAt).toBe(T0 + 75 * MIN);
     await r.at(75);
     expect(r.escalations()).toEqual(['account manager']);
     expect(r.steps(inc.id).filter(([a]) => a === 'escalated')).toEqual([['escalated', 75]]);

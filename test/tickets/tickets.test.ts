@@ -10,10 +10,11 @@ import { SqliteStore } from '../../src/store/sqlite.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { createApi } from '../../src/app/api.ts';
 import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
-import { dingTalkSign } from '../../src/tickets/im.ts';
+import { dingTalkSign } from '../../src/tickets/dingtalk.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/tickets/outbox.ts';
-import { outboxFor, TicketService } from '../../src/tickets/service.ts';
+import { TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
+import { silenceSwitch, ticketPorts } from './ticket-ports.ts';
 
 const ENV = { PD_KEY: 'routing-key-1', DESK_TOKEN: 'desk-token', PD_WEBHOOK_SECRET: 'pd-secret', ACK_TOKEN: 'ack-token', DING_SECRET: 'ding-secret', HOTLINE_KEY: 'hotline-key' };
 
@@ -34,7 +35,8 @@ function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number
   const store = new SqliteStore(join(dir, 'hub.db'));
   const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
   const cfg = TicketsConfigSchema.parse(config);
-  const service = new TicketService({ hub, outbox: outboxFor(hub.store), config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 }, ...(opts.hold && { hold: opts.hold }) }).start();
+  const ports = ticketPorts(hub, store);
+  const service = new TicketService({ ...ports, config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 }, ...(opts.hold && { muter: silenceSwitch(opts.hold) }) }).start();
   cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   /** Opens (or applies) a detector event now; returns the incident. */
@@ -46,7 +48,7 @@ function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const timeline = (id: string): Record<string, any>[] => store.timeline(id).map((e) => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
-  return { store, hub, service, cfg, detector, timeline };
+  return { store, hub, ports, service, cfg, detector, timeline };
 }
 
 describe('tickets: one ticket per incident, updates and resolution follow', () => {
@@ -105,7 +107,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     expect(v.alerts.size).toBe(1);
     expect(v.at('/im/')).toHaveLength(0);
 
-    expect(t.service.metrics()).toMatchObject({ ticketsTotal: expect.arrayContaining([{ vendor: 'cdn-pd', severity: 'P1', value: 1 }, { vendor: 'cdn-desk', severity: 'P1', value: 1 }]), escalationsTotal: 0, outboxPending: 0 });
+    expect(await t.service.metrics()).toMatchObject({ ticketsTotal: expect.arrayContaining([{ vendor: 'cdn-pd', severity: 'P1', value: 1 }, { vendor: 'cdn-desk', severity: 'P1', value: 1 }]), escalationsTotal: 0, outboxPending: 0 });
     const tl = t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'ticket-opened').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
     expect(tl.find((e) => e.action === 'ticket-opened' && e.vendor === 'cdn-desk')?.ref).toBe(String(ticketId));
@@ -136,7 +138,7 @@ describe('tickets: a later incident on the same key', () => {
     const b = t.detector('open', 'P1');
     expect(b.id).not.toBe(a.id);
     await until('two alerts, the first resolved', () => v.alerts.size === 2 && v.alerts.get(a.id)?.status === 'resolved');
-    expect(t.service.acknowledge({ incidentId: a.id, vendor: 'pd', by: 'late' }).ok).toBe(true);
+    expect((await t.service.acknowledge({ incidentId: a.id, vendor: 'pd', by: 'late' })).ok).toBe(true);
     expect(t.hub.incidents.byDedupKey(a.key)?.id).toBe(b.id);
     expect(t.timeline(a.id).some((e) => e.action === 'vendor-acknowledged')).toBe(true);
   });
@@ -168,15 +170,15 @@ describe('tickets: restart catch-up', () => {
     const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
     const inc = t.detector('open', 'P1');
     await until('ticket', () => v.alerts.get(inc.id));
-    t.service.acknowledge({ incidentId: inc.id, vendor: 'pd', by: 'x' }); // SLA done: no timer left to find it by
+    await t.service.acknowledge({ incidentId: inc.id, vendor: 'pd', by: 'x' }); // SLA done: no timer left to find it by
     await t.service.stop();
     t.detector('clear', 'P1');
     await sleep(100);
     expect(v.alerts.get(inc.id)?.status).toBe('triggered');
-    const again = new TicketService({ hub: t.hub, outbox: outboxFor(t.hub.store), config: t.cfg, env: ENV, tickMs: 50 }).start();
+    const again = new TicketService({ ...t.ports, config: t.cfg, env: ENV, tickMs: 50 }).start();
     cleanup.push(() => again.stop());
     await until('resolved after start', () => v.alerts.get(inc.id)?.status === 'resolved');
-    const third = new TicketService({ hub: t.hub, outbox: outboxFor(t.hub.store), config: t.cfg, env: ENV, tickMs: 0 }).start();
+    const third = new TicketService({ ...t.ports, config: t.cfg, env: ENV, tickMs: 0 }).start();
     await third.tick();
     await third.stop();
     expect(v.at('/v2/enqueue').filter((r) => r.body.event_action === 'resolve')).toHaveLength(1);
@@ -189,11 +191,11 @@ describe('tickets: vendor endpoint down', () => {
     await v.down();
     const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
     const inc = t.detector('open', 'P0', { scope: 'stream' });
-    await until('a few failed attempts', () => (t.service.status(inc.id).rows[0]?.attempts ?? 0) >= 3);
-    expect(t.service.status(inc.id).rows[0]).toMatchObject({ status: 'pending' });
-    expect(t.service.status(inc.id).rows[0]!.lastError).toMatch(/ECONNREFUSED/);
+    await until('a few failed attempts', async () => ((await t.service.status(inc.id)).rows[0]?.attempts ?? 0) >= 3);
+    expect((await t.service.status(inc.id)).rows[0]).toMatchObject({ status: 'pending' });
+    expect((await t.service.status(inc.id)).rows[0]!.lastError).toMatch(/ECONNREFUSED/);
     await v.up();
-    await until('delivered', () => t.service.status(inc.id).rows[0]?.status === 'delivered');
+    await until('delivered', async () => (await t.service.status(inc.id)).rows[0]?.status === 'delivered');
     await sleep(300);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
     const tl = t.timeline(inc.id);
@@ -212,11 +214,11 @@ describe('tickets: vendor endpoint down', () => {
     await sleep(30_000);
     v.mode = 'ok';
     const back = Date.now();
-    await until('delivered', () => t.service.status(inc.id).rows[0]?.status === 'delivered', DEFAULT_RETRY.maxMs + 5000);
+    await until('delivered', async () => (await t.service.status(inc.id)).rows[0]?.status === 'delivered', DEFAULT_RETRY.maxMs + 5000);
     const delay = Date.now() - back;
     expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.maxMs + 1000);
     await sleep(500);
-    const row = t.service.status(inc.id).rows[0]!;
+    const row = (await t.service.status(inc.id)).rows[0]!;
     expect(v.rejected).toBeGreaterThanOrEqual(1); // the reset half was tried
     expect(row.attempts).toBeGreaterThanOrEqual(7);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
@@ -245,7 +247,7 @@ describe('tickets: vendor endpoint down', () => {
     const v = await vendor();
     const t = setup({ vendors: [{ name: 'hook', type: 'webhook', url: `${v.url}/nowhere` }] });
     const inc = t.detector('open', 'P1');
-    await until('failed', () => t.service.status(inc.id).rows[0]?.status === 'failed');
+    await until('failed', async () => (await t.service.status(inc.id)).rows[0]?.status === 'failed');
     expect(v.received).toHaveLength(1);
     expect(t.timeline(inc.id).find((e) => e.action === 'ticket-failed')?.error).toMatch(/HTTP 404/);
   });
@@ -369,7 +371,7 @@ describe('tickets: inbound acknowledgement', () => {
     const tl = t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'escalated')).toHaveLength(0);
     expect(tl.find((e) => e.action === 'vendor-acknowledged')).toMatchObject({ by: 'sla', vendor: 'cdn-pd', ackBy: 'CDN support engineer', timeToAckMs: ack.timeToAckMs });
-    expect(t.service.status(inc.id).sla?.ackedAt).toBeDefined();
+    expect((await t.service.status(inc.id)).sla?.ackedAt).toBeDefined();
 
     // A second acknowledgement changes nothing; an unknown incident is a 404.
     r = await fetch(url, { method: 'POST', body, headers: { 'x-pagerduty-signature': pagerDutySignature(body, 'pd-secret') } });
@@ -436,7 +438,7 @@ describe('tickets: drill', () => {
     const pending = t.service.drill({ by: 'night-shift', waitAckMs: 3000 });
     // A human acknowledges the drill through the generic webhook.
     const drillId = await until('drill message at the account manager', () => v.at('/hook/account-manager')[0]?.body.ticket.incidentId as string | undefined);
-    expect(t.service.acknowledge({ incidentId: drillId, vendor: 'am-hook', by: 'Zhang' }).ok).toBe(true);
+    expect((await t.service.acknowledge({ incidentId: drillId, vendor: 'am-hook', by: 'Zhang' })).ok).toBe(true);
     const report = await pending;
     expect(report.ok).toBe(false);
     const by = Object.fromEntries(report.channels.map((c) => [c.name, c]));
@@ -470,9 +472,9 @@ describe('tickets: opened by hand', () => {
     const inc = t.detector('open', 'P2', { kind: 'degraded', key: 's1/primary/degraded' });
     await sleep(200);
     expect(v.tickets.size).toBe(0);
-    expect(t.service.openByHand({ incidentId: inc.id, by: 'alice', reason: 'viewers complain' })).toEqual({ incidentId: inc.id, vendors: [{ vendor: 'desk', sent: 'open' }] });
+    expect(await t.service.openByHand({ incidentId: inc.id, by: 'alice', reason: 'viewers complain' })).toEqual({ incidentId: inc.id, vendors: [{ vendor: 'desk', sent: 'open' }] });
     await until('the ticket', () => v.tickets.size === 1);
-    expect(t.service.openByHand({ incidentId: inc.id, by: 'bob', reason: 'still bad', vendor: 'desk' }).vendors).toEqual([{ vendor: 'desk', sent: 'update' }]);
+    expect((await t.service.openByHand({ incidentId: inc.id, by: 'bob', reason: 'still bad', vendor: 'desk' })).vendors).toEqual([{ vendor: 'desk', sent: 'update' }]);
     const [ticket] = [...v.tickets.values()];
     await until('the request on the ticket', () => ticket!.comments.some((c) => c.includes('ticket requested by bob: still bad')));
     t.detector('raise', 'P1', { kind: 'degraded', key: 's1/primary/degraded' });
@@ -486,13 +488,13 @@ describe('tickets: opened by hand', () => {
     const v = await vendor();
     const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }, { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=k`, use: 'escalation' }] });
     const inc = t.detector('open', 'P1');
-    expect(() => t.service.openByHand({ incidentId: 'nope', by: 'a', reason: 'r' })).toThrow(/no incident "nope"/);
-    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
-    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'ops-im' })).toThrow(/"ops-im" is an escalation channel, not a ticket vendor \(ticket vendors: desk\)/);
+    await expect(t.service.openByHand({ incidentId: 'nope', by: 'a', reason: 'r' })).rejects.toThrow(/no incident "nope"/);
+    await expect(t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).rejects.toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
+    await expect(t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'ops-im' })).rejects.toThrow(/"ops-im" is an escalation channel, not a ticket vendor \(ticket vendors: desk\)/);
     expect(t.service.ticketVendorsFor()).toEqual(['desk']);
     expect(t.service.ticketVendorsFor('desk')).toEqual(['desk']);
     t.detector('clear', 'P1');
-    expect(() => t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r' })).toThrow(/is resolved/);
+    await expect(t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r' })).rejects.toThrow(/is resolved/);
   });
 });
 
@@ -530,6 +532,6 @@ describe('tickets: held by a maintenance silence', () => {
     t.detector('clear', 'P0', { key: 's1/backup/down', line: 'backup' });
     silence = undefined;
     await sleep(400);
-    expect(t.service.status(other.id).rows).toEqual([]);
+    expect((await t.service.status(other.id)).rows).toEqual([]);
   });
 });

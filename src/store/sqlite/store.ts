@@ -6,7 +6,6 @@ import { DataDirLock } from '../lock-file.ts';
 import type { Store } from '../ports.ts';
 import { SqliteAuditLog } from './audit.ts';
 import { SqliteIncidentRepository } from './incidents.ts';
-import { legacySyncStore, type LegacySyncStore } from './legacy-sync.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTicketOutbox } from './outbox.ts';
 import { attachSampleFiles, SampleInbox, sampleFilesFor, type SampleFiles } from './sample-history.ts';
@@ -47,11 +46,6 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteTicketOutbox;
   readonly sla: SqliteSlaTimers;
   readonly silences: SqliteSilenceRepository;
-  /**
-   * Transitional: the synchronous calls of the tickets service and the controller, which are
-   * being moved onto the ports (src/store/sqlite/legacy-sync.ts). Goes away with them.
-   */
-  readonly legacy: LegacySyncStore;
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
@@ -75,7 +69,6 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteTicketOutbox(this.db);
     this.sla = new SqliteSlaTimers(this.db);
     this.silences = new SqliteSilenceRepository(this.db);
-    this.legacy = legacySyncStore(this.db, inbox);
     if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
       // here, whether or not samples flow (the history worker checkpoints the inbox).

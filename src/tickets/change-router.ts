@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { Incident } from '../model/incident.ts';
+import type { IncidentChange, IncidentTopic } from '../model/topics.ts';
+import type { TicketOutbox } from '../store/ports.ts';
+import { changeLines } from './change-lines.ts';
+import type { ReadIncident } from './incident-reader.ts';
+import type { MuteStage } from './mute.ts';
+import type { VendorRouting } from './routing.ts';
+import type { SlaClocks } from './sla-clocks.ts';
+import { rowKey, type Notice, type Stage } from './stage.ts';
+
+export interface ChangeRouterOptions {
+  routing: VendorRouting;
+  outbox: Pick<TicketOutbox, 'get' | 'forIncident'>;
+  /** New tickets: mute, enqueue, start the SLA clock. */
+  opens: Stage;
+  /** Everything else: enqueue. */
+  send: Stage;
+  /** Holds the incidents whose tickets a muter holds back. */
+  mute: MuteStage;
+  clocks: SlaClocks;
+  readIncident: ReadIncident;
+}
+
+/**
+ * Turns the hub's incident changes into notices and runs them through their stages:
+ *
+ *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per incident, ever)
+ *   incident.reopened         ─▶ update the vendors holding a ticket, a new SLA generation, then opens
+ *   incident.* changes        ─▶ update at the vendors holding a ticket (controller actions, regions, severity)
+ *   incident.resolved         ─▶ resolve wherever a ticket or escalation went
+ */
+export class ChangeRouter {
+  constructor(private readonly o: ChangeRouterOptions) {}
+
+  async handle(topic: IncidentTopic, change: IncidentChange, now: number): Promise<void> {
+    const inc = change.incident;
+    switch (topic) {
+      case 'incident.opened':
+        return this.open(inc, now);
+      case 'incident.reopened':
+        await this.update(inc, [`reopened (recurrence ${inc.reopenCount}), severity ${inc.severity}`], `reopen:${inc.reopenCount}`, now);
+        await this.o.clocks.restart(inc, now);
+        return this.open(inc, now);
+      case 'incident.raised':
+      case 'incident.lowered': {
+        const e = change.entries.find((x) => x.type === 'severity-raised' || x.type === 'severity-lowered');
+        const from = e ? String(e.data.from) : '?';
+        await this.update(inc, [`severity ${from} → ${inc.severity}`, ...changeLines(change.entries)], undefined, now);
+        await this.o.clocks.severity(inc, now);
+        return this.open(inc, now);
+      }
+      case 'incident.updated': {
+        const lines = changeLines(change.entries);
+        if (lines.length > 0) await this.update(inc, lines, undefined, now);
+        return;
+      }
+      case 'incident.resolved':
+        return this.resolve(inc, now);
+    }
+  }
+
+  /** Opens a ticket at every qualifying vendor that has none (the mute stage may hold them). */
+  async open(inc: Incident, now: number): Promise<void> {
+    if (inc.status === 'resolved') return;
+    const notices: Notice[] = this.o.routing.qualifying(inc).map((vendor) => ({ vendor, action: 'open', suffix: 'open', payload: { incident: inc } }));
+    await this.o.opens.exec({ incident: inc, now }, notices);
+  }
+
+  /** Resolves wherever anything went for the incident: once per reopen generation. */
+  async resolve(inc: Incident, now: number): Promise<void> {
+    const vendors = new Set((await this.o.outbox.forIncident(inc.id)).map((r) => r.vendor));
+    const notices: Notice[] = [...vendors].map((vendor) => ({ vendor, action: 'resolve', suffix: `resolve:${inc.reopenCount}`, payload: { incident: inc } }));
+    await this.o.send.exec({ incident: inc, now }, notices);
+    await this.o.clocks.resolve(inc, now);
+  }
+
+  /** Runs the held incidents through again: those still open get their tickets once nothing mutes them. */
+  async releaseHeld(now: number): Promise<void> {
+    for (const id of this.o.mute.heldIds()) {
+      const inc = await this.o.readIncident(id);
+      if (inc && inc.status !== 'resolved') await this.open(inc, now);
+      else this.o.mute.forget(id);
+    }
+  }
+
+  /** An update at every vendor holding a ticket; the key is per change (or `suffix`). */
+  private async update(inc: Incident, changes: string[], suffix: string | undefined, now: number): Promise<void> {
+    const key = suffix ?? `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;
+    const notices: Notice[] = [];
+    for (const { name } of this.o.routing.vendors()) {
+      if (await this.o.outbox.get(rowKey(inc.id, name, 'open'))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes } });
+    }
+    await this.o.send.exec({ incident: inc, now }, notices);
+  }
+}

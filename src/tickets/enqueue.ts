@@ -1,0 +1,24 @@
+import type { TicketOutbox } from '../store/ports.ts';
+import type { TicketCounters } from './counters.ts';
+import { rowKey, type Notice, type Stage, type StageContext } from './stage.ts';
+
+/**
+ * Writes notices to the durable outbox, one row each under its idempotency key
+ * `incident/vendor/suffix`. The outbox keeps a key once, so this is the dedup: a replayed change or
+ * the start-up catch-up enqueues nothing twice. Passes every notice on, new or not.
+ */
+export class EnqueueStage implements Stage {
+  constructor(
+    private readonly outbox: Pick<TicketOutbox, 'enqueue'>,
+    private readonly counters: TicketCounters,
+  ) {}
+
+  async exec(ctx: StageContext, notices: readonly Notice[]): Promise<Notice[]> {
+    const { incident, now } = ctx;
+    for (const n of notices) {
+      const row = { key: rowKey(incident.id, n.vendor, n.suffix), incidentId: incident.id, vendor: n.vendor, action: n.action, payload: n.payload, createdAt: now };
+      if (await this.outbox.enqueue(row)) this.counters.stats.enqueued++;
+    }
+    return [...notices];
+  }
+}

@@ -1,0 +1,52 @@
+import type { OutboxRow } from '../store/ports.ts';
+import type { RolesConfig } from './config-schema.ts';
+import { actionLine, buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
+import type { ReadIncident } from './incident-reader.ts';
+import { buildMessage } from './message.ts';
+import type { SlaClocks } from './sla-clocks.ts';
+import type { NoticePayload } from './stage.ts';
+import type { TicketAction, TicketMessage } from './types.ts';
+
+export interface MessageRendererOptions {
+  roles: RolesConfig;
+  clocks: SlaClocks;
+  readIncident: ReadIncident;
+  evidence: EvidenceSource;
+  evidenceOptions?: EvidenceOptions | undefined;
+  /** Link for humans to an incident (console URL), put in every message. */
+  link?: ((incidentId: string) => string) | undefined;
+  clock: () => number;
+}
+
+/**
+ * Builds the message of an outbox row when it is delivered, not when it was enqueued: the
+ * evidence, what the controller did and the SLA are read then, so a ticket held back by a vendor
+ * outage arrives with what is known when it arrives.
+ */
+export class MessageRenderer {
+  constructor(private readonly o: MessageRendererOptions) {}
+
+  async render(row: OutboxRow): Promise<TicketMessage> {
+    const p = row.payload as NoticePayload;
+    const current = (await this.o.readIncident(row.incidentId)) ?? p.incident;
+    // An update describes the incident as it was at the change; the rest use the latest state.
+    const inc = row.action === 'update' ? p.incident : current;
+    const now = this.o.clock();
+    const st = await this.o.clocks.get(inc.id);
+    const slaMs = this.o.clocks.policy.sla[inc.severity];
+    const withEvidence = row.action === 'open' || row.action === 'escalate';
+    return buildMessage({
+      action: row.action as TicketAction,
+      idempotencyKey: row.key,
+      incident: inc,
+      ...(slaMs !== undefined && { slaMs }),
+      ...(st && { slaStart: st.startedAt }),
+      roles: this.o.roles,
+      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionLine),
+      ...(withEvidence && { evidence: await buildEvidence(this.o.evidence, current, now, this.o.evidenceOptions) }),
+      ...(p.changes && { changes: p.changes }),
+      ...(p.escalation && { escalation: p.escalation }),
+      ...(this.o.link && { link: this.o.link(inc.id) }),
+    });
+  }
+}
