@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
-import { buildEvidence } from '../../src/tickets/evidence.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { buildEvidence, type EvidenceSource } from '../../src/tickets/evidence.ts';
 import { samples } from './helpers.ts';
 
 const T = 1_700_000_000_000;
+
+/** What the evidence is read from, as the hub's wiring hands it to the tickets (src/app/ticket-ports.ts). */
+function source(store: SqliteStore): EvidenceSource {
+  return { history: store.samples, timeline: (id) => store.incidents.timeline(id) };
+}
 
 function incident(over: Partial<Incident> = {}): Incident {
   return {
@@ -31,14 +36,14 @@ describe('evidence bundle', () => {
   it('last samples per region (every line), history around the onset for the incident lines, merged error lines, controller actions', async () => {
     const store = new SqliteStore(':memory:');
     // 5 min of history: primary refused from the onset on in both regions.
-    store.addSamples(samples(T - 180_000, 240, (i) => (T - 180_000 + i * 1000 >= T ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).map((s) => (s.line === 'backup' ? { ...s, connected: true, fps: 25, bitrateBps: 2e6, error: undefined } : s)).map((s) => JSON.parse(JSON.stringify(s))));
+    store.samples.append(samples(T - 180_000, 240, (i) => (T - 180_000 + i * 1000 >= T ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).map((s) => (s.line === 'backup' ? { ...s, connected: true, fps: 25, bitrateBps: 2e6, error: undefined } : s)).map((s) => JSON.parse(JSON.stringify(s))));
     const inc = incident();
-    store.upsertIncident({ id: inc.id, key: inc.key, status: 'open', severity: 'P1', openedAt: inc.openedAt, data: inc }, [
+    await store.incidents.save(inc, [
       { incidentId: inc.id, t: T + 2500, type: 'action', data: { by: 'policy:failover', action: 'failover', from: 'primary', to: 'backup' } },
       { incidentId: inc.id, t: T + 3000, type: 'action', data: { by: 'tickets', action: 'ticket-opened', vendor: 'pd' } },
     ]);
     const now = T + 59_500;
-    const e = buildEvidence(store, inc, now, { beforeMs: 60_000, afterMs: 60_000, maxPoints: 30 });
+    const e = await buildEvidence(source(store), inc, now, { beforeMs: 60_000, afterMs: 60_000, maxPoints: 30 });
     expect(e.lines).toEqual(['primary']);
     expect(e.regions).toEqual(['eu', 'us']);
     expect(Object.keys(e.lastSamples)).toEqual(['eu', 'us']);
@@ -57,21 +62,21 @@ describe('evidence bundle', () => {
     expect(e.rollups).toBeUndefined();
 
     // Raw samples compacted away: minute rollups stand in.
-    await store.compact(T + 600_000, 0);
-    const later = buildEvidence(store, inc, now);
+    await store.samples.compact(T + 600_000, 0);
+    const later = await buildEvidence(source(store), inc, now);
     expect(later.history).toEqual([]);
     expect(later.rollups!.length).toBeGreaterThan(0);
     expect(later.rollups!.every((r) => r.line === 'primary')).toBe(true);
     store.close();
   });
 
-  it('a probe incident has no stream evidence but still its actions', () => {
+  it('a probe incident has no stream evidence but still its actions', async () => {
     const store = new SqliteStore(':memory:');
     const inc = incident({ id: 'probe/p-eu/blind@1', key: 'probe/p-eu/blind', kind: 'blind', stream: undefined, line: undefined, probe: 'p-eu', regions: {} });
     delete inc.stream;
     delete inc.line;
-    store.upsertIncident({ id: inc.id, key: inc.key, status: 'open', severity: 'P2', openedAt: 1, data: inc }, []);
-    const e = buildEvidence(store, inc, T);
+    await store.incidents.save(inc, []);
+    const e = await buildEvidence(source(store), inc, T);
     expect(e).toMatchObject({ lines: [], history: [], lastSamples: {}, probeErrors: [], actions: [] });
     store.close();
   });

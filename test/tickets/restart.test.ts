@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/app/hub.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { FakeVendor, sleep, until } from './helpers.ts';
-import { ticketPorts } from './ticket-ports.ts';
+import { hubOn, settledTimeline, ticketPorts } from './ticket-ports.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..');
@@ -35,14 +34,15 @@ async function enqueueThenKill9(file: string, vendorUrl: string, ready: (sinceEn
   return id;
 }
 
-function restart(file: string, vendorUrl: string) {
+async function restart(file: string, vendorUrl: string) {
   const store = new SqliteStore(file);
-  const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0 }).start();
+  cleanup.push(() => store.close());
+  const hub = await hubOn(store);
+  cleanup.push(() => hub.stop());
   const config = TicketsConfigSchema.parse({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${vendorUrl}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
   const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 50, retry: { baseMs: 50, maxMs: 100 } }).start();
-  cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
-  return { store, service };
+  return { store, hub, service };
 }
 
 describe('outbox survives kill -9', () => {
@@ -66,7 +66,7 @@ describe('outbox survives kill -9', () => {
     expect(v.at('/v2/enqueue')).toHaveLength(1);
     expect(v.at('/v2/enqueue')[0]!.body).toMatchObject({ event_action: 'trigger', dedup_key: id });
     // And a third start finds nothing to send.
-    const { service } = restart(file, v.url);
+    const { service } = await restart(file, v.url);
     await service.tick();
     await sleep(200);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
@@ -83,13 +83,13 @@ describe('outbox survives kill -9', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sg-outbox-kill-')), 'hub.db');
     const id = await enqueueThenKill9(file, v.url, () => v.received.length >= 1);
     v.mode = 'ok';
-    const { service, store } = restart(file, v.url);
+    const { service, store, hub } = await restart(file, v.url);
     await until('delivered after restart', async () => (await service.status(id)).rows[0]?.status === 'delivered');
     await sleep(300);
     const triggers = v.at('/v2/enqueue').filter((r) => r.body.event_action === 'trigger');
     expect(triggers).toHaveLength(2); // at-least-once: the in-flight one, and the resend
     expect(new Set(triggers.map((r) => r.body.dedup_key))).toEqual(new Set([id]));
     expect(v.alerts.size).toBe(1);
-    expect(store.timeline(id).filter((e) => (e.data as { action?: string }).action === 'ticket-opened')).toHaveLength(1);
+    expect((await settledTimeline(hub, store, id)).filter((e) => (e.data as { action?: string }).action === 'ticket-opened')).toHaveLength(1);
   });
 });

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/app/hub.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
+import type { Hub } from '../../src/app/hub.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { heldOnTimeline } from '../../src/tickets/mute.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor } from './helpers.ts';
-import { silenceSwitch, ticketPorts } from './ticket-ports.ts';
+import { hubOn, settledTimeline, silenceSwitch, ticketPorts } from './ticket-ports.ts';
 
 /**
  * A maintenance silence against the real service: SQLite file, local vendor over HTTP, and an
@@ -45,12 +45,14 @@ async function rig() {
     async boot() {
       if (r.service) {
         await r.service.stop();
+        await r.hub.stop();
         r.store.close();
       }
       const store = new SqliteStore(file);
-      const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, reopenWindowMs: 24 * 60 * MIN, clock: () => r.now }).start();
-      const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 0, clock: () => r.now, muter: silenceSwitch(() => r.silence) }).start();
       cleanup.push(() => store.close());
+      const hub = await hubOn(store, { reopenWindowMs: 24 * 60 * MIN, clock: () => r.now });
+      cleanup.push(() => hub.stop());
+      const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 0, clock: () => r.now, muter: silenceSwitch(() => r.silence) }).start();
       cleanup.push(() => service.stop());
       Object.assign(r, { store, hub, service });
     },
@@ -65,9 +67,8 @@ async function rig() {
       await r.service.tick();
     },
     /** Ticket steps on the timeline (action, minute), in order. */
-    steps(id: string): [string, number][] {
-      return r.store
-        .timeline(id)
+    async steps(id: string): Promise<[string, number][]> {
+      return (await settledTimeline(r.hub, r.store, id))
         .filter((e) => (e.data as { by?: string }).by === 'tickets' || (e.data as { by?: string }).by === 'sla')
         .map((e) => [(e.data as { action: string }).action, (e.t - T0) / MIN]);
     },
@@ -87,11 +88,11 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     await r.at(1);
     await r.at(60);
     expect(r.vendor.received).toEqual([]);
-    expect(r.steps(inc.id)).toEqual([['ticket-held', 0]]);
+    expect(await r.steps(inc.id)).toEqual([['ticket-held', 0]]);
 
     r.silence = undefined;
     await r.at(61);
-    expect(r.steps(inc.id)).toEqual([['ticket-held', 0], ['ticket-released', 61], ['ticket-opened', 61]]);
+    expect(await r.steps(inc.id)).toEqual([['ticket-held', 0], ['ticket-released', 61], ['ticket-opened', 61]]);
     const trigger = r.vendor.at('/v2/enqueue')[0]!.body;
     expect(trigger.payload.custom_details.expected_response).toEqual({ withinMs: 15 * MIN, by: new Date(T0 + 76 * MIN).toISOString() });
     await r.at(76 - 1 / MIN);
@@ -118,8 +119,8 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     expect((await r.service.status(inc.id)).sla?.nextDueAt).toBe(T0 + 75 * MIN);
     await r.at(75);
     expect(r.escalations()).toEqual(['account manager']);
-    expect(r.steps(inc.id).filter(([a]) => a === 'escalated')).toEqual([['escalated', 75]]);
-    expect(r.steps(inc.id).map(([a]) => a)).not.toContain('ticket-held'); // it had its ticket: nothing was held
+    expect((await r.steps(inc.id)).filter(([a]) => a === 'escalated')).toEqual([['escalated', 75]]);
+    expect((await r.steps(inc.id)).map(([a]) => a)).not.toContain('ticket-held'); // it had its ticket: nothing was held
   });
 
   it('reopened during a silence: the reopen reaches the vendor, the new SLA waits for the end of the silence', async () => {
@@ -142,7 +143,7 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     expect(r.escalations()).toEqual([]);
     await r.at(96);
     expect(r.escalations()).toEqual(['account manager']);
-    expect(r.steps(inc.id).map(([a]) => a)).not.toContain('ticket-held');
+    expect((await r.steps(inc.id)).map(([a]) => a)).not.toContain('ticket-held');
   });
 });
 

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/app/hub.ts';
 import type { Incident } from '../../src/model/incident.ts';
-import { SqliteStore } from '../../src/store/sqlite.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { createApi } from '../../src/app/api.ts';
 import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
@@ -14,7 +13,7 @@ import { dingTalkSign } from '../../src/tickets/dingtalk.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/tickets/outbox.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { event, FakeVendor, samples, sleep, until } from './helpers.ts';
-import { silenceSwitch, ticketPorts } from './ticket-ports.ts';
+import { hubOn, settledTimeline, silenceSwitch, ticketPorts } from './ticket-ports.ts';
 
 const ENV = { PD_KEY: 'routing-key-1', DESK_TOKEN: 'desk-token', PD_WEBHOOK_SECRET: 'pd-secret', ACK_TOKEN: 'ack-token', DING_SECRET: 'ding-secret', HOTLINE_KEY: 'hotline-key' };
 
@@ -30,14 +29,15 @@ async function vendor(): Promise<FakeVendor> {
 }
 
 /** `retry` defaults to a fast test policy; `{}` is the production default. */
-function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number; retry?: Partial<RetryPolicy>; hold?: () => string | undefined } = {}) {
+async function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number; retry?: Partial<RetryPolicy>; hold?: () => string | undefined } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-'));
   const store = new SqliteStore(join(dir, 'hub.db'));
-  const hub = new Hub({ store, streams: [], tickMs: 0, compactEveryMs: 0, ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
+  cleanup.push(() => store.close());
+  const hub = await hubOn(store, { ...(opts.reopenWindowMs !== undefined && { reopenWindowMs: opts.reopenWindowMs }) });
+  cleanup.push(() => hub.stop());
   const cfg = TicketsConfigSchema.parse(config);
   const ports = ticketPorts(hub, store);
   const service = new TicketService({ ...ports, config: cfg, env: ENV, tickMs: opts.tickMs ?? 50, retry: opts.retry ?? { baseMs: 50, maxMs: 200 }, ...(opts.hold && { muter: silenceSwitch(opts.hold) }) }).start();
-  cleanup.push(() => store.close());
   cleanup.push(() => service.stop());
   /** Opens (or applies) a detector event now; returns the incident. */
   function detector(type: Parameters<typeof event>[0], severity: Parameters<typeof event>[1], over: Parameters<typeof event>[3] = {}): Incident {
@@ -46,15 +46,16 @@ function setup(config: unknown, opts: { tickMs?: number; reopenWindowMs?: number
     if (!change) throw new Error(`detector ${type} not applied`);
     return change.incident;
   }
+  const entries = (id: string) => settledTimeline(hub, store, id);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const timeline = (id: string): Record<string, any>[] => store.timeline(id).map((e) => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
-  return { store, hub, ports, service, cfg, detector, timeline };
+  const timeline = async (id: string): Promise<Record<string, any>[]> => (await entries(id)).map((e) => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
+  return { store, hub, ports, service, cfg, detector, entries, timeline };
 }
 
 describe('tickets: one ticket per incident, updates and resolution follow', () => {
   it('PagerDuty and desk get one ticket each with the evidence; failover, raise and resolve follow; IM escalation channel gets nothing', async () => {
     const v = await vendor();
-    const t = setup({
+    const t = await setup({
       vendors: [
         { name: 'cdn-pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' },
         { name: 'cdn-desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', user: 'ops@example.com' },
@@ -63,7 +64,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
       roles: { describe: { name: 'Alice', contact: '+86 100' }, logs: 'Bob', comms: 'Carol', decide: 'Dave' },
     });
     const now = Date.now();
-    t.store.addSamples(samples(now - 30_000, 31, (i) => (i >= 25 ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).filter((s) => s.line === 'primary' || !s.error));
+    t.store.samples.append(samples(now - 30_000, 31, (i) => (i >= 25 ? { connected: false, fps: 0, bitrateBps: 0, error: 'refused' } : {})).filter((s) => s.line === 'primary' || !s.error));
     const inc = t.detector('open', 'P1');
     t.hub.incidents.act(inc.id, { type: 'action', by: 'policy:failover', action: 'failover', detail: { from: 'primary', to: 'backup' } }, Date.now());
 
@@ -98,7 +99,8 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     await until('resolve reaches both', () => v.alerts.get(inc.id)?.status === 'resolved' && ticket.status === 'solved');
 
     // A replayed bus event (or a restart catch-up) never opens a second ticket.
-    const stored = t.store.incident(inc.id)!.data as Incident;
+    await t.hub.incidents.settled();
+    const stored = (await t.store.incidents.get(inc.id))!;
     t.hub.bus.publish('incident.opened', { incident: { ...stored, status: 'open' }, entries: [] });
     await t.service.tick();
     await sleep(100);
@@ -108,7 +110,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     expect(v.at('/im/')).toHaveLength(0);
 
     expect(await t.service.metrics()).toMatchObject({ ticketsTotal: expect.arrayContaining([{ vendor: 'cdn-pd', severity: 'P1', value: 1 }, { vendor: 'cdn-desk', severity: 'P1', value: 1 }]), escalationsTotal: 0, outboxPending: 0 });
-    const tl = t.timeline(inc.id);
+    const tl = await t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'ticket-opened').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
     expect(tl.find((e) => e.action === 'ticket-opened' && e.vendor === 'cdn-desk')?.ref).toBe(String(ticketId));
     expect(tl.filter((e) => e.action === 'ticket-resolved').map((e) => e.vendor).sort()).toEqual(['cdn-desk', 'cdn-pd']);
@@ -116,7 +118,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
 
   it('below minSeverity and blind probes get no ticket; a P3 raised to P1 gets one then', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY', minSeverity: 'P1' }] });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY', minSeverity: 'P1' }] });
     t.detector('open', 'P1', { key: 'probe/p-eu/blind', kind: 'blind', scope: 'probe', probe: 'p-eu', stream: undefined, line: undefined });
     const inc = t.detector('open', 'P3');
     await t.service.tick();
@@ -131,7 +133,7 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
 describe('tickets: a later incident on the same key', () => {
   it('gets its own ticket; a late step recorded on the old one does not displace it in the hub', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { reopenWindowMs: 10 });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { reopenWindowMs: 10 });
     const a = t.detector('open', 'P1');
     t.detector('clear', 'P1');
     await sleep(30);
@@ -140,14 +142,14 @@ describe('tickets: a later incident on the same key', () => {
     await until('two alerts, the first resolved', () => v.alerts.size === 2 && v.alerts.get(a.id)?.status === 'resolved');
     expect((await t.service.acknowledge({ incidentId: a.id, vendor: 'pd', by: 'late' })).ok).toBe(true);
     expect(t.hub.incidents.byDedupKey(a.key)?.id).toBe(b.id);
-    expect(t.timeline(a.id).some((e) => e.action === 'vendor-acknowledged')).toBe(true);
+    expect((await t.timeline(a.id)).some((e) => e.action === 'vendor-acknowledged')).toBe(true);
   });
 });
 
 describe('tickets: reopen', () => {
   it('a recurrence within the reopen window reopens the same desk ticket and re-triggers PagerDuty; the second resolve closes both again', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }, { name: 'desk', type: 'desk', url: v.url }] });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }, { name: 'desk', type: 'desk', url: v.url }] });
     const inc = t.detector('open', 'P1');
     await until('ticket', () => v.tickets.size === 1 && v.alerts.size === 1);
     t.detector('clear', 'P1');
@@ -167,7 +169,7 @@ describe('tickets: reopen', () => {
 describe('tickets: restart catch-up', () => {
   it('an incident resolved while the service was stopped is resolved at the vendor on start, once', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
     const inc = t.detector('open', 'P1');
     await until('ticket', () => v.alerts.get(inc.id));
     await t.service.acknowledge({ incidentId: inc.id, vendor: 'pd', by: 'x' }); // SLA done: no timer left to find it by
@@ -189,7 +191,7 @@ describe('tickets: vendor endpoint down', () => {
   it('connection refused for a while → the ticket is delivered exactly once when it returns', async () => {
     const v = await vendor();
     await v.down();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await until('a few failed attempts', async () => ((await t.service.status(inc.id)).rows[0]?.attempts ?? 0) >= 3);
     expect((await t.service.status(inc.id)).rows[0]).toMatchObject({ status: 'pending' });
@@ -198,7 +200,7 @@ describe('tickets: vendor endpoint down', () => {
     await until('delivered', async () => (await t.service.status(inc.id)).rows[0]?.status === 'delivered');
     await sleep(300);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
-    const tl = t.timeline(inc.id);
+    const tl = await t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'ticket-delivery-retrying')).toHaveLength(1);
     expect(tl.filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
   });
@@ -206,7 +208,7 @@ describe('tickets: vendor endpoint down', () => {
   it('down for a full minute (30 s refused, 30 s reset) with the default backoff → one ticket, delivered within the backoff cap of its return', async () => {
     const v = await vendor();
     await v.down();
-    const t = setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { tickMs: 200, retry: {} });
+    const t = await setup({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] }, { tickMs: 200, retry: {} });
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await sleep(30_000);
     v.mode = 'reset';
@@ -223,13 +225,13 @@ describe('tickets: vendor endpoint down', () => {
     expect(row.attempts).toBeGreaterThanOrEqual(7);
     expect(v.at('/v2/enqueue')).toHaveLength(1);
     expect(v.alerts.get(inc.id)).toMatchObject({ status: 'triggered', triggers: 1 });
-    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
+    expect((await t.timeline(inc.id)).filter((e) => e.action === 'ticket-opened')).toHaveLength(1);
   }, 100_000);
 
   it('HTTP 500 for a while → one desk ticket; the update queued meanwhile follows it, in order', async () => {
     const v = await vendor();
     v.mode = '500';
-    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
+    const t = await setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
     const inc = t.detector('open', 'P1');
     t.hub.incidents.act(inc.id, { type: 'action', by: 'policy:failover', action: 'failover', detail: { to: 'backup' } }, Date.now());
     await until('rejected twice', () => v.rejected >= 2);
@@ -245,11 +247,11 @@ describe('tickets: vendor endpoint down', () => {
 
   it('a permanent refusal (400) is not retried and is on the timeline', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'hook', type: 'webhook', url: `${v.url}/nowhere` }] });
+    const t = await setup({ vendors: [{ name: 'hook', type: 'webhook', url: `${v.url}/nowhere` }] });
     const inc = t.detector('open', 'P1');
     await until('failed', async () => (await t.service.status(inc.id)).rows[0]?.status === 'failed');
     expect(v.received).toHaveLength(1);
-    expect(t.timeline(inc.id).find((e) => e.action === 'ticket-failed')?.error).toMatch(/HTTP 404/);
+    expect((await t.timeline(inc.id)).find((e) => e.action === 'ticket-failed')?.error).toMatch(/HTTP 404/);
   });
 });
 
@@ -268,18 +270,19 @@ const chain = [
 describe('tickets: SLA expiry and escalation', () => {
   it('unacknowledged past the short P0 target → account manager, hotline page, IM group, in order, each on the timeline; resolve closes the page', async () => {
     const v = await vendor();
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain }, roles: { describe: 'Alice' } });
+    const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain }, roles: { describe: 'Alice' } });
     const opened = Date.now();
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await until('IM group reached', () => v.at('/im/dingtalk').length === 1, 5000);
-    const tl = t.timeline(inc.id);
+    const tl = await t.timeline(inc.id);
     const esc = tl.filter((e) => e.action === 'escalated');
     expect(esc.map((e) => [e.step, e.name, e.channel])).toEqual([
       [1, 'account manager', 'am-hook'],
       [2, '24/7 hotline', 'hotline'],
       [3, 'ops IM group', 'ops-im'],
     ]);
-    const times = esc.map((e) => (t.store.timeline(inc.id).find((x) => (x.data as { step?: number; action?: string }).step === e.step && (x.data as { action?: string }).action === 'escalated')!.t));
+    const stored = await t.entries(inc.id);
+    const times = esc.map((e) => (stored.find((x) => (x.data as { step?: number; action?: string }).step === e.step && (x.data as { action?: string }).action === 'escalated')!.t));
     // Each at its time or the tick after: deadline 300 ms, then 150 ms more per step.
     expect(times[0]! - opened).toBeGreaterThanOrEqual(300);
     expect(times[1]! - opened).toBeGreaterThanOrEqual(450);
@@ -287,7 +290,7 @@ describe('tickets: SLA expiry and escalation', () => {
     expect(times[0]! <= times[1]! && times[1]! <= times[2]!).toBe(true);
     expect(esc[1]!.overdueMs).toBeGreaterThanOrEqual(150);
     expect(esc[2]!.overdueMs).toBeGreaterThanOrEqual(300);
-    await until('every escalation delivered', () => t.timeline(inc.id).filter((e) => e.action === 'escalation-delivered').length === 3);
+    await until('every escalation delivered', async () => (await t.timeline(inc.id)).filter((e) => e.action === 'escalation-delivered').length === 3);
 
     const am = v.at('/hook/account-manager')[0]!;
     expect(am.body.action).toBe('escalate');
@@ -314,12 +317,12 @@ describe('tickets: SLA expiry and escalation', () => {
 
 describe('tickets: inbound acknowledgement', () => {
   /** Standalone handler, or (api) mounted in the hub's REST API as raw routes. */
-  async function mount(t: ReturnType<typeof setup>, how: 'standalone' | 'api' = 'standalone') {
+  async function mount(t: Awaited<ReturnType<typeof setup>>, how: 'standalone' | 'api' = 'standalone') {
     const opts = { config: t.cfg, env: ENV, authorize: (req: http.IncomingMessage) => req.headers.authorization === 'Bearer operator' };
     const routes = ticketRoutes(t.service, opts);
     const server =
       how === 'api'
-        ? http.createServer(createApi({ hub: t.hub, streams: [], rawRoutes: ticketRawRoutes(t.service, opts) }))
+        ? http.createServer(createApi({ hub: t.hub, store: t.store, streams: [], rawRoutes: ticketRawRoutes(t.service, opts) }))
         : http.createServer((req, res) => {
             void routes(req, res).then((handled) => {
               if (!handled) res.writeHead(404).end('{}');
@@ -345,7 +348,7 @@ describe('tickets: inbound acknowledgement', () => {
 
   it('PagerDuty v3 webhook: bad signature rejected; signed acknowledgement stops escalation and records time to ack', async () => {
     const v = await vendor();
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '1500ms' }, chain } });
+    const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '1500ms' }, chain } });
     const base = await mount(t);
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await until('ticket', () => v.alerts.get(inc.id));
@@ -368,7 +371,7 @@ describe('tickets: inbound acknowledgement', () => {
     await sleep(2200); // past the deadline and the whole chain
     expect(v.at('/hook')).toHaveLength(0);
     expect(v.at('/im/')).toHaveLength(0);
-    const tl = t.timeline(inc.id);
+    const tl = await t.timeline(inc.id);
     expect(tl.filter((e) => e.action === 'escalated')).toHaveLength(0);
     expect(tl.find((e) => e.action === 'vendor-acknowledged')).toMatchObject({ by: 'sla', vendor: 'cdn-pd', ackBy: 'CDN support engineer', timeToAckMs: ack.timeToAckMs });
     expect((await t.service.status(inc.id)).sla?.ackedAt).toBeDefined();
@@ -383,7 +386,7 @@ describe('tickets: inbound acknowledgement', () => {
 
   it('generic webhook with a token; evidence and ticket status routes', async () => {
     const v = await vendor();
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P1: '300ms' }, chain } });
+    const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P1: '300ms' }, chain } });
     const base = await mount(t, 'api');
     const inc = t.detector('open', 'P1');
     await until('escalated to the account manager', () => v.at('/hook/account-manager').length === 1, 5000);
@@ -396,7 +399,7 @@ describe('tickets: inbound acknowledgement', () => {
     expect(ack.timeToAckMs).toBeGreaterThanOrEqual(300);
     await sleep(600);
     // Step 1 fired before the ack, steps 2 and 3 never.
-    expect(t.timeline(inc.id).filter((e) => e.action === 'escalated').map((e) => e.step)).toEqual([1]);
+    expect((await t.timeline(inc.id)).filter((e) => e.action === 'escalated').map((e) => e.step)).toEqual([1]);
     expect(v.at('/v2/enqueue').filter((x) => x.body.routing_key === 'hotline-key')).toHaveLength(0);
 
     r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}/evidence`, { headers: { authorization: 'Bearer operator' } });
@@ -424,7 +427,7 @@ describe('tickets: drill', () => {
     const v = await vendor();
     const dead = await vendor();
     await dead.down();
-    const t = setup({
+    const t = await setup({
       vendors: [
         ...escalationVendors(v),
         { name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' },
@@ -461,14 +464,14 @@ describe('tickets: drill', () => {
     expect(ticket.status).toBe('solved');
     expect(v.at('/im/wecom')[0]!.body.markdown.content).toContain('DRILL');
     expect(v.at('/im/slack')[0]!.body.text).toContain('[DRILL]');
-    expect(t.store.auditLog(5).find((a) => a.action === 'tickets.drill')).toMatchObject({ actor: 'night-shift' });
+    expect((await t.store.audit.recent(5)).find((a) => a.action === 'tickets.drill')).toMatchObject({ actor: 'night-shift' });
   });
 });
 
 describe('tickets: opened by hand', () => {
   it('opens a ticket below minSeverity; again → an update, never a second ticket; the automatic open later is the same ticket', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', minSeverity: 'P1' }] });
+    const t = await setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', minSeverity: 'P1' }] });
     const inc = t.detector('open', 'P2', { kind: 'degraded', key: 's1/primary/degraded' });
     await sleep(200);
     expect(v.tickets.size).toBe(0);
@@ -481,12 +484,12 @@ describe('tickets: opened by hand', () => {
     await until('the raise on the ticket', () => ticket!.priority === 'high');
     await sleep(300);
     expect(v.tickets.size).toBe(1);
-    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-requested').map((e) => e.requestedBy)).toEqual(['alice', 'bob']);
+    expect((await t.timeline(inc.id)).filter((e) => e.action === 'ticket-requested').map((e) => e.requestedBy)).toEqual(['alice', 'bob']);
   });
 
   it('refuses an unknown incident or vendor and a resolved incident', async () => {
     const v = await vendor();
-    const t = setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }, { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=k`, use: 'escalation' }] });
+    const t = await setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }, { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=k`, use: 'escalation' }] });
     const inc = t.detector('open', 'P1');
     await expect(t.service.openByHand({ incidentId: 'nope', by: 'a', reason: 'r' })).rejects.toThrow(/no incident "nope"/);
     await expect(t.service.openByHand({ incidentId: inc.id, by: 'a', reason: 'r', vendor: 'other' })).rejects.toThrow(/no ticket vendor "other" \(ticket vendors: desk\)/);
@@ -502,29 +505,29 @@ describe('tickets: held by a maintenance silence', () => {
   it('a silenced incident gets no ticket and no escalation; when the silence ends, still open → its ticket, then the SLA chain', async () => {
     const v = await vendor();
     let silence: string | undefined = 'sil-maintenance';
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
+    const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
     const inc = t.detector('open', 'P0', { scope: 'stream' });
     await sleep(800);
     expect(v.received).toEqual([]);
-    expect(t.timeline(inc.id).filter((e) => e.action === 'ticket-held')).toEqual([expect.objectContaining({ by: 'tickets', silence: 'sil-maintenance' })]);
+    expect((await t.timeline(inc.id)).filter((e) => e.action === 'ticket-held')).toEqual([expect.objectContaining({ by: 'tickets', silence: 'sil-maintenance' })]);
     silence = undefined;
-    await until('the ticket', () => t.timeline(inc.id).some((e) => e.action === 'ticket-opened'));
-    await until('the chain', () => t.timeline(inc.id).filter((e) => e.action === 'escalated').length === 3, 5000);
-    const types = t.timeline(inc.id).map((e) => e.action).filter(Boolean);
+    await until('the ticket', async () => (await t.timeline(inc.id)).some((e) => e.action === 'ticket-opened'));
+    await until('the chain', async () => (await t.timeline(inc.id)).filter((e) => e.action === 'escalated').length === 3, 5000);
+    const types = (await t.timeline(inc.id)).map((e) => e.action).filter(Boolean);
     expect(types.indexOf('ticket-released')).toBeLessThan(types.indexOf('escalated'));
   });
 
   it('a silence set after the ticket holds its escalation; a silence ending after resolve opens nothing', async () => {
     const v = await vendor();
     let silence: string | undefined;
-    const t = setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
+    const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P0: '300ms', P1: '1h' }, chain } }, { hold: () => silence });
     const inc = t.detector('open', 'P0', { scope: 'stream' });
-    await until('the ticket', () => t.timeline(inc.id).some((e) => e.action === 'ticket-opened'));
+    await until('the ticket', async () => (await t.timeline(inc.id)).some((e) => e.action === 'ticket-opened'));
     silence = 'sil-late';
     await sleep(700);
-    expect(t.timeline(inc.id).filter((e) => e.action === 'escalated')).toEqual([]);
+    expect((await t.timeline(inc.id)).filter((e) => e.action === 'escalated')).toEqual([]);
     silence = undefined;
-    await until('the chain', () => t.timeline(inc.id).filter((e) => e.action === 'escalated').length === 3, 5000);
+    await until('the chain', async () => (await t.timeline(inc.id)).filter((e) => e.action === 'escalated').length === 3, 5000);
 
     silence = 'sil-2';
     const other = t.detector('open', 'P0', { key: 's1/backup/down', line: 'backup', scope: 'stream' });
