@@ -3,24 +3,9 @@ import { EventBus } from '../../src/shared/event-bus.ts';
 import { type IncidentChange } from '../../src/model/topics.ts';
 import { formatIncidentLine } from '../../src/app/format.ts';
 import type { Incident } from '../../src/model/incident.ts';
+import { lineIncident } from '../helpers/incident.ts';
 
-const incident: Incident = {
-  id: 's1/primary/down@5000',
-  key: 's1/primary/down',
-  kind: 'down',
-  stream: 's1',
-  line: 'primary',
-  status: 'open',
-  severity: 'P1',
-  peakSeverity: 'P1',
-  scope: 'line',
-  onset: 3200,
-  openedAt: 5000,
-  detectionDelayMs: 1800,
-  updatedAt: 5000,
-  reopenCount: 0,
-  regions: { eu: { probe: 'p-eu', firstSeen: 3200, firstSeenAt: 5000, level: 'down', reasons: [] }, us: { probe: 'p-us', firstSeen: 3300, firstSeenAt: 5000, level: 'down', reasons: [] } },
-};
+const incident: Incident = lineIncident(5000, { delayMs: 1800, regions: ['eu', 'us'] });
 
 describe('EventBus', () => {
   it('delivers by topic and to onAny; a throwing listener does not stop the others', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lineIncident } from '../helpers/incident.ts';
 import type { Incident } from '../../src/model/incident.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { buildEvidence, type EvidenceSource } from '../../src/tickets/evidence.ts';
@@ -12,24 +13,7 @@ function source(store: SqliteStore): EvidenceSource {
 }
 
 function incident(over: Partial<Incident> = {}): Incident {
-  return {
-    id: 's1/primary/down@' + T,
-    key: 's1/primary/down',
-    kind: 'down',
-    stream: 's1',
-    line: 'primary',
-    status: 'open',
-    severity: 'P1',
-    peakSeverity: 'P1',
-    scope: 'line',
-    onset: T,
-    openedAt: T + 2000,
-    detectionDelayMs: 2000,
-    updatedAt: T + 2000,
-    reopenCount: 0,
-    regions: { eu: { probe: 'p-eu', firstSeen: T, firstSeenAt: T + 2000, level: 'down', reasons: [] }, us: { probe: 'p-us', firstSeen: T, firstSeenAt: T + 2000, level: 'down', reasons: [] } },
-    ...over,
-  };
+  return lineIncident(T + 2000, { regions: ['eu', 'us'] }, over);
 }
 
 describe('evidence bundle', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { lineIncident } from '../helpers/incident.ts';
 import type { Incident } from '../../src/model/incident.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema, type VendorConfig } from '../../src/tickets/config-schema.ts';
@@ -129,23 +130,7 @@ function entry(c: VendorCase, r: Rig): VendorConfig {
 }
 
 const T = 1_700_000_000_000;
-const INCIDENT: Incident = {
-  id: `s1/primary/down@${T}`,
-  key: 's1/primary/down',
-  kind: 'down',
-  stream: 's1',
-  line: 'primary',
-  status: 'open',
-  severity: 'P1',
-  peakSeverity: 'P1',
-  scope: 'line',
-  onset: T,
-  openedAt: T + 2000,
-  detectionDelayMs: 2000,
-  updatedAt: T + 2000,
-  reopenCount: 0,
-  regions: { eu: { probe: 'p-eu', firstSeen: T, firstSeenAt: T + 2000, level: 'down', reasons: [] } },
-};
+const INCIDENT: Incident = lineIncident(T + 2000);
 
 function message(action: Exclude<TicketAction, 'drill'>): TicketMessage {
   return buildMessage({

@@ -1,26 +1,10 @@
 import type { Incident, TimelineEntry } from '../../../src/model/incident.ts';
 import type { Sample } from '../../../src/model/sample.ts';
+import { lineIncident } from '../../helpers/incident.ts';
 
 /** A valid incident (IncidentSchema) opened at `openedAt` on s1/primary. */
 export function incident(openedAt: number, over: Partial<Incident> = {}): Incident {
-  return {
-    id: `s1/primary/down@${openedAt}`,
-    key: 's1/primary/down',
-    kind: 'down',
-    stream: 's1',
-    line: 'primary',
-    status: 'open',
-    severity: 'P1',
-    peakSeverity: 'P1',
-    scope: 'line',
-    onset: openedAt - 1500,
-    openedAt,
-    detectionDelayMs: 1500,
-    updatedAt: openedAt,
-    reopenCount: 0,
-    regions: { eu: { probe: 'p-eu', firstSeen: openedAt - 1500, firstSeenAt: openedAt, level: 'down', reasons: [] } },
-    ...over,
-  };
+  return lineIncident(openedAt, { delayMs: 1500 }, over);
 }
 
 export function entry(inc: Incident, t: number, type: string, data: Record<string, unknown> = {}): TimelineEntry {
