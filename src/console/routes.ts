@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { allowMethods } from '../http/index.ts';
 
 /** The console's static files (no build step): served as they are from src/console/public. */
@@ -11,6 +11,10 @@ const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 const JSMPEG = join(dirname(createRequire(import.meta.url).resolve('@cycjimmy/jsmpeg-player')), 'jsmpeg-player.esm.js');
 /** Revalidated on every load (ETag): a hub upgrade reaches the page at its next reload. */
 const CACHE = 'no-cache';
+/** What the page loads: scripts, style, icon. Anything else in public/ (the .d.ts of grid-model.js for the tests) is not served. */
+const SERVED = /\.(?:html|js|css|svg)$/;
+/** Leaves the console's routes (for the 404) on a file the page does not load. */
+const onlyServed: RequestHandler = (req, _res, next) => (SERVED.test(req.path) ? next() : next('router'));
 const STATIC = { index: false, redirect: false, cacheControl: false, setHeaders: (res: ServerResponse) => res.setHeader('cache-control', CACHE) };
 
 /**
@@ -26,6 +30,6 @@ export function consoleRoutes(): Router {
     .get((_req, res, next) => res.set('cache-control', CACHE).sendFile('index.html', { root: PUBLIC_DIR, cacheControl: false }, (err) => err && next(err)))
     .all(allowMethods('GET', 'HEAD'));
   router.get('/console/jsmpeg-player.esm.js', (_req, res, next) => res.set('cache-control', CACHE).sendFile(JSMPEG, { cacheControl: false }, (err) => err && next(err)));
-  router.use('/console', allowMethods('GET', 'HEAD'), express.static(PUBLIC_DIR, STATIC));
+  router.use('/console', allowMethods('GET', 'HEAD'), onlyServed, express.static(PUBLIC_DIR, STATIC));
   return router;
 }
