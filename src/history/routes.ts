@@ -30,10 +30,10 @@ export function historyRoutes(opts: HistoryRoutesOptions): Router {
       if (!opts.streams().includes(stream)) throw new HttpError('not_found', `no stream "${stream}" in the config`);
       const params = queryParams(req);
       onlyParams(params, PARAMS);
-      const to = intParam(params, 'to', 0, undefined, 'unix ms') ?? opts.clock();
-      const from = intParam(params, 'from', 0, undefined, 'unix ms') ?? to - DEFAULT_RANGE_MS;
+      const to = intParam(params, 'to', { min: 0, unit: 'unix ms' }) ?? opts.clock();
+      const from = intParam(params, 'from', { min: 0, unit: 'unix ms' }) ?? to - DEFAULT_RANGE_MS;
       if (from >= to) throw new HttpError('bad_request', `query parameter "from" must be before "to" (got from=${from}, to=${to})`);
-      const limit = intParam(params, 'limit', 1, MAX_SAMPLES) ?? 10_000;
+      const limit = intParam(params, 'limit', { min: 1, max: MAX_SAMPLES }) ?? 10_000;
       const line = params.get('line') ?? undefined;
       const region = params.get('region') ?? undefined;
       res.json(await readHistory(opts.reads, { stream, from, to, limit, ...(line !== undefined && { line }), ...(region !== undefined && { region }) }));

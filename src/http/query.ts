@@ -14,13 +14,14 @@ export function onlyParams(params: URLSearchParams, known: readonly string[]): v
   }
 }
 
-/** An integer query parameter in [min, max], or undefined when absent; a 400 names it and what it got. */
-export function intParam(params: URLSearchParams, name: string, min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): number | undefined {
+/** An integer query parameter in [min, max], or undefined when absent; a 400 names it, its range and what it got. */
+export function intParam(params: URLSearchParams, name: string, range: { min: number; max?: number; unit?: string }): number | undefined {
   const v = params.get(name);
   if (v === null) return undefined;
   const n = Number(v);
+  const { min, max = Number.MAX_SAFE_INTEGER, unit } = range;
   if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new HttpError('bad_request', `query parameter "${name}" must be an integer${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}${unit && ` (${unit})`}, got "${v}"`);
+    throw new HttpError('bad_request', `query parameter "${name}" must be an integer${range.max === undefined ? ` ≥ ${min}` : ` from ${min} to ${max}`}${unit ? ` (${unit})` : ''}, got "${v}"`);
   }
   return n;
 }

@@ -20,7 +20,7 @@ export function incidentRoutes(reads: IncidentReads, mayRead: RequestHandler): R
       const params = queryParams(req);
       const status = params.get('status') ?? 'open';
       if (status !== 'open' && status !== 'all') throw new HttpError('bad_request', `query parameter "status" must be "open" or "all", got "${status}"`);
-      const limit = intParam(params, 'limit', 1, 1000) ?? 100;
+      const limit = intParam(params, 'limit', { min: 1, max: 1000 }) ?? 100;
       const incidents = (await knownIncidents(reads, status === 'all')).sort((a, b) => b.openedAt - a.openedAt);
       res.json({ status, incidents: incidents.slice(0, limit), total: incidents.length });
     })

@@ -21,7 +21,7 @@ export function commandRoutes(ctx: CommandContext, auth: Authenticator): Router 
     .route('/api/v1/commands/:type')
     // Queries need a viewer, commands an operator: refused before the body is read.
     .post(requireRole(auth, (req) => neededRole(req.params.type as RequestType)), ...jsonBody(MAX_BODY_BYTES), async (req, res) => {
-      const type = req.params.type!;
+      const type = req.params.type;
       const body: unknown = req.body ?? {};
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError('bad_request', 'the body must be a JSON object');
       const { type: _ignored, ...fields } = body as Record<string, unknown>;
