@@ -4,7 +4,6 @@ import type { Controller } from '../control/controller.ts';
 import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
-import type { Blindness } from '../detect/probe-watch.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { TicketRequestError, type TicketService } from '../tickets/service.ts';
@@ -81,8 +80,6 @@ export interface CommandHub {
   flush(): number;
   bus: Pick<EventBus, 'on'>;
   incidents: Pick<IncidentManager, 'open' | 'recent' | 'act'>;
-  /** Probes heard of, for readiness: when each was last heard, whether it is blind. */
-  probeStatus(): { probe: string; lastSeenAt: number; blind: Blindness }[];
 }
 
 /** The store reads and writes of the operator API. */
