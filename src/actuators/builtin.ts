@@ -2,7 +2,7 @@ import type { Actuator, ActuatorResult, ControlAction } from './types.ts';
 
 /**
  * The built-in actuator: the state that `GET /api/v1/streams/:id/play` and `/features` serve
- * (src/control/http.ts), so players and edges follow with no integration. Applied synchronously
+ * (src/control/routes.ts), so players and edges follow with no integration. Applied synchronously
  * by the controller before any external actuator runs.
  */
 

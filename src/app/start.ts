@@ -1,11 +1,11 @@
+import type { RequestHandler } from 'express';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/index.ts';
-import { startApi, type ApiServer, type RawRoute } from './api.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
-import { Controller, controlRawRoutes } from '../control/index.ts';
+import { Controller } from '../control/index.ts';
 import { controllerPorts } from './control-ports.ts';
-import { TicketService, ticketRawRoutes } from '../tickets/index.ts';
+import { TicketService, ticketRoutes } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
 import { type Config } from '../config/schema.ts';
 import { lineUrl } from '../model/stream.ts';
@@ -18,10 +18,11 @@ import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import type { CommandContext } from '../ws/commands.ts';
 import { Silences } from '../incidents/silences.ts';
-import { commandRawRoutes } from '../ws/rest.ts';
-import { consoleRawRoutes } from '../console/routes.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
-import { WsApi } from '../ws/server.ts';
+import { WS_PATH, WsApi } from '../ws/server.ts';
+import { listen as listenHttp, type Listening } from '../http/index.ts';
+import { hubHttpApp } from './http-app.ts';
+import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import { Hub } from './hub.ts';
 
@@ -92,7 +93,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   const store: Store = opts.store ?? (opened = new SqliteStore(join(dataDir, DB_FILE), { logger: logger.child({ sub: 'store' }) }));
   const dbFile = opened?.file;
   let hub: Hub | undefined;
-  let api: ApiServer | undefined;
+  let http: Listening | undefined;
   let uplink: UplinkServer | undefined;
   /** The config as last reloaded (remote probe assignments, stream ids the API knows). */
   let current = config;
@@ -144,24 +145,33 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       const metrics = new HubMetrics(config, h);
       if (controller) metrics.attachController(controller);
       if (tickets) metrics.attachTickets(tickets);
-      const rawRoutes: RawRoute[] = [
-        ...commandRawRoutes(commandCtx, auth, { probeFreshMs: Math.max(10_000, 3 * (config.detector.heartbeatMs ?? 1000)) }),
-        ...(tickets ? ticketRawRoutes(tickets, { config: ticketsConfig }) : []),
-        ...(controller ? controlRawRoutes(controller) : []),
-        ...consoleRawRoutes(),
-        {
-          pattern: /^\/metrics$/,
-          handle: async (_req, res) => {
-            const text = await metrics.text();
-            res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
-            res.end(text);
-          },
+      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
+      preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
+      ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
+      const httpLog = logger.child({ sub: 'http' });
+      const ticketService = tickets;
+      const ticketsRoutes = ticketService && ((checks: { mayRead: RequestHandler; mayAct: RequestHandler }) => ticketRoutes(ticketService, { config: ticketsConfig, ...checks }));
+      const app = hubHttpApp({
+        auth,
+        health: {
+          hub: h,
+          audit: store.audit,
+          samples: store.samples,
+          localProbeLines: () => lines,
+          uplink: () => uplink?.status(),
+          probeFreshMs: Math.max(10_000, 3 * (config.detector.heartbeatMs ?? 1000)),
         },
-      ];
-      api = await startApi(listen, { hub: h, store, streams: () => current.streams.map((s) => s.id), localProbes: () => lines, uplink: () => uplink?.status(), rawRoutes, auth, logger, ...(tls && { tls }) });
-      uplink = new UplinkServer(api.server, { hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
-      preview = new PreviewServer(api.server, { streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
-      ws = new WsApi(api.server, { ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), otherUpgradePaths: (p) => p === UPLINK_PATH || p.startsWith(PREVIEW_PREFIX), ...opts.ws });
+        metrics,
+        incidents: { repository: store.incidents, recent: () => h.incidents.recent() },
+        history: { reads: { samples: store.samples, flush: () => h.flush() }, streams: () => current.streams.map((s) => s.id), clock: h.clock },
+        commands: commandCtx,
+        control: controller,
+        tickets: ticketsRoutes,
+        logger: httpLog,
+      });
+      const i = listen.lastIndexOf(':');
+      http = await listenHttp(app, Number(listen.slice(i + 1)), listen.slice(0, i), { ...(tls && { tls }) });
+      dispatchUpgrades(http.server, { [WS_PATH]: ws.handleUpgrade, [UPLINK_PATH]: uplink.handleUpgrade, [PREVIEW_PREFIX]: preview.handleUpgrade }, httpLog);
     }
     if (opts.probes !== false && config.probe.embedded) {
       for (const region of config.probe.regions) {
@@ -191,7 +201,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     ws?.close();
     preview?.close();
     uplink?.close();
-    await api?.close();
+    await http?.close();
     await hub?.stop();
     opened?.close();
     throw err;
@@ -214,8 +224,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       current = next;
       uplink?.reload(next);
     },
-    address: api?.address,
-    url: api ? `${config.hub.tls ? 'https' : 'http'}://${api.address}` : undefined,
+    address: http?.address,
+    url: http ? `${config.hub.tls ? 'https' : 'http'}://${http.address}` : undefined,
     dbFile,
     stop: () =>
       (stopping ??= (async () => {
@@ -229,7 +239,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
           uplink?.close();
           await h.stop();
         } finally {
-          await api?.close();
+          await http?.close();
           opened?.close();
         }
       })()),

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { EventEmitter } from 'node:events';
@@ -10,6 +10,7 @@ import { lineUrl, type StreamConfig } from '../model/stream.ts';
 import type { Logger } from '../shared/log.ts';
 import { ffmpegPath } from '../shared/binaries.ts';
 import { PreviewPool } from './preview-pool.ts';
+import { HttpError } from '../http/index.ts';
 
 /**
  * The console's live preview: `GET /preview/<stream>/<line>` upgraded to a WebSocket
@@ -61,12 +62,8 @@ export class PreviewServer {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1024 });
   private readonly pool: PreviewPool<Feed>;
 
-  constructor(
-    private readonly server: Server,
-    private readonly opts: PreviewOptions,
-  ) {
+  constructor(private readonly opts: PreviewOptions) {
     this.pool = new PreviewPool<Feed>({ start: (key) => this.start(key), stop: (feed) => this.stop(feed), graceMs: opts.graceMs ?? PREVIEW_GRACE_MS, max: opts.max ?? MAX_PREVIEWS });
-    server.on('upgrade', this.onUpgrade);
   }
 
   /** Running previews: `stream/line`, the ffmpeg's PID (once spawned), viewers. */
@@ -75,28 +72,22 @@ export class PreviewServer {
   }
 
   close(): void {
-    this.server.off('upgrade', this.onUpgrade);
     this.pool.close();
     this.wss.close();
   }
 
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  /** An upgrade under PREVIEW_PREFIX: refused (HttpError) without a token, for an unknown stream or line, or with every preview busy. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://hub');
-    if (!url.pathname.startsWith(PREVIEW_PREFIX)) return;
-    const refuse = (status: string, code: string, message: string) => {
-      const body = JSON.stringify({ error: { code, message } });
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    };
     // Browsers cannot set headers on a WebSocket and JSMpeg sends no first message: `?token=`.
-    if (!this.opts.auth.check(url.searchParams.get('token') ?? Authenticator.bearer(req))) return refuse('401 Unauthorized', 'unauthorized', this.opts.auth.refusal());
-    const [stream, line, ...rest] = url.pathname.slice(PREVIEW_PREFIX.length).split('/').map(decodeURIComponent);
+    if (!this.opts.auth.check(url.searchParams.get('token') ?? Authenticator.bearer(req))) throw new HttpError('unauthorized', this.opts.auth.refusal());
+    const [stream, line, ...rest] = url.pathname.slice(PREVIEW_PREFIX.length).split('/').map(decodeSegment);
     const s = this.opts.streams().find((x) => x.id === stream);
-    if (!s || rest.length > 0) return refuse('404 Not Found', 'not_found', `no stream "${stream}" in the config (preview path: /preview/<stream>/<line>)`);
-    if (!line || !s.lines[line]) return refuse('404 Not Found', 'not_found', `stream "${stream}" has no line "${line}" (lines: ${Object.keys(s.lines).join(', ')})`);
+    if (!s || rest.length > 0) throw new HttpError('not_found', `no stream "${stream}" in the config (preview path: /preview/<stream>/<line>)`);
+    if (!line || !s.lines[line]) throw new HttpError('not_found', `stream "${stream}" has no line "${line}" (lines: ${Object.keys(s.lines).join(', ')})`);
     const key = `${stream}/${line}`;
     const got = this.pool.acquire(key);
-    if (!got.ok) return refuse('503 Service Unavailable', 'busy', `${this.opts.max ?? MAX_PREVIEWS} previews are running already: close one first`);
-    socket.on('error', () => socket.destroy());
+    if (!got.ok) throw new HttpError('unavailable', `${this.opts.max ?? MAX_PREVIEWS} previews are running already: close one first`);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (got.feed.stopped) return ws.close(1011, 'preview source ended');
       got.feed.viewers.add(ws);
@@ -157,5 +148,13 @@ export class PreviewServer {
     child.kill('SIGTERM');
     const hard = setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     void feed.exited.then(() => clearTimeout(hard));
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError('bad_request', `preview path segment "${segment}" is not valid percent-encoding`);
   }
 }

@@ -1,36 +1,35 @@
-import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RawRoute } from '../app/api.ts';
+import express, { type RequestHandler, type Router } from 'express';
+import { allowMethods } from '../http/index.ts';
 
 /** The console's static files (no build step): served as they are from src/console/public. */
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 /** The preview's JSMpeg client, served as npm ships it (its ES module build sits next to `main`). */
 const JSMPEG = join(dirname(createRequire(import.meta.url).resolve('@cycjimmy/jsmpeg-player')), 'jsmpeg-player.esm.js');
-/** Exactly the files the page loads: no path from the URL ever reaches the file system. */
-const FILES = new Map([...['index.html', 'console.js', 'grid-model.js', 'console.css', 'preview.js'].map((f) => [f, join(PUBLIC_DIR, f)] as const), ['jsmpeg-player.esm.js', JSMPEG]]);
+/** Revalidated on every load (ETag): a hub upgrade reaches the page at its next reload. */
+const CACHE = 'no-cache';
+/** What the page loads: scripts, style, icon. Anything else in public/ (the .d.ts of grid-model.js for the tests) is not served. */
+const SERVED = /\.(?:html|js|css|svg)$/;
+/** Leaves the console's routes (for the 404) on a file the page does not load. */
+const onlyServed: RequestHandler = (req, _res, next) => (SERVED.test(req.path) ? next() : next('router'));
+const STATIC = { index: false, redirect: false, cacheControl: false, setHeaders: (res: ServerResponse) => res.setHeader('cache-control', CACHE) };
 
 /**
- * `GET /` (the console page) and `GET /console/<file>`. Public like /metrics: the page holds no
- * data; everything it shows comes over /ws, which checks the token.
+ * `GET /` (the console page) and `GET /console/<file>` (its scripts, style and icon, and the
+ * JSMpeg client). Public like /metrics: the page holds no data; everything it shows comes over
+ * /ws, which checks the token. express.static serves only what is inside public/ (a `..` or
+ * dotfile is refused), with the type of the file's extension.
  */
-export function consoleRawRoutes(): RawRoute[] {
-  return [{ pattern: /^\/(?:console\/([\w.-]+))?$/, handle: (req, res, _url, [file]) => serve(req.method, res, file ?? 'index.html') }];
-}
-
-async function serve(method: string | undefined, res: Parameters<RawRoute['handle']>[1], file: string): Promise<void> {
-  if (method !== 'GET' && method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: `method ${method} not allowed` }));
-    return;
-  }
-  const path = FILES.get(file);
-  if (!path) {
-    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: `no console file ${file}` }));
-    return;
-  }
-  const body = await readFile(path);
-  res.writeHead(200, { 'content-type': TYPES[extname(file)]!, 'cache-control': 'no-cache' });
-  res.end(method === 'HEAD' ? undefined : body);
+export function consoleRoutes(): Router {
+  const router = express.Router();
+  router
+    .route('/')
+    .get((_req, res, next) => res.set('cache-control', CACHE).sendFile('index.html', { root: PUBLIC_DIR, cacheControl: false }, (err) => err && next(err)))
+    .all(allowMethods('GET', 'HEAD'));
+  router.get('/console/jsmpeg-player.esm.js', (_req, res, next) => res.set('cache-control', CACHE).sendFile(JSMPEG, { cacheControl: false }, (err) => err && next(err)));
+  router.use('/console', allowMethods('GET', 'HEAD'), onlyServed, express.static(PUBLIC_DIR, STATIC));
+  return router;
 }

@@ -14,7 +14,7 @@ import { DedupStage } from './dedup.ts';
 import { LeadEscalation } from './escalation.ts';
 import { evaluateStream, initialStreamState } from './evaluate.ts';
 import { pinFeature, unpinFeature } from './features.ts';
-import type { ControlSource } from './http.ts';
+import type { ControlSource } from './routes.ts';
 import { linkedIncident } from './incident-link.ts';
 import { ActionListeners, type ActionListener } from './listeners.ts';
 import { filterStage, outcomeStages, Pipeline } from './pipeline.ts';

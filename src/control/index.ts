@@ -6,6 +6,6 @@ export type { ActionListener, ActionPhase } from './listeners.ts';
 export type { Clock, EventSource, IncidentSource, LineHealthSource } from './ports.ts';
 export { detectorLineHealth } from './health.ts';
 export { evaluateStream, initialStreamState } from './evaluate.ts';
-export { controlRawRoutes, controlRoutes, type ControlSource } from './http.ts';
+export { controlRoutes, type ControlSource } from './routes.ts';
 export { resolvePlay, type FeaturesAnswer, type PlayAnswer } from './resolve.ts';
 export type { Decision, StreamControlState, StreamHealth } from './types.ts';

@@ -9,7 +9,9 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 /**
  * The one error middleware: HttpError → its status; body-parser failures (bad JSON, too large)
- * → 400/413 with their reason; anything else → 500, logged, with no internals in the answer.
+ * → 400/413 with their reason; another client error (a status below 500, e.g. a path parameter
+ * that is not valid percent-encoding) → its status and message; anything else → 500, logged, with
+ * no internals in the answer.
  */
 export function errorMiddleware(logger?: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
@@ -22,7 +24,7 @@ export function errorMiddleware(logger?: Logger): ErrorRequestHandler {
     } else if (isStatusError(err)) {
       status = err.status;
       code = codeForStatus(status);
-      message = err.type === 'entity.parse.failed' ? 'body is not valid JSON' : err.type === 'entity.too.large' ? `body larger than ${err.limit} bytes` : err.expose ? err.message : 'request failed';
+      message = err.type === 'entity.parse.failed' ? 'body is not valid JSON' : err.type === 'entity.too.large' ? `body larger than ${err.limit} bytes` : err.expose || status < 500 ? err.message : 'request failed';
     } else {
       status = 500;
       code = 'internal';

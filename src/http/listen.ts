@@ -1,8 +1,18 @@
 import http from 'node:http';
+import https from 'node:https';
 
 export interface Listening {
+  /** The server, for what is not a request: WebSocket upgrades. */
+  readonly server: http.Server | https.Server;
   readonly port: number;
+  /** The bound address, `HOST:PORT` (IPv6 in brackets), with the real port when 0 was asked. */
+  readonly address: string;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Serve HTTPS: PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -10,8 +20,8 @@ export interface Listening {
  * close() also ends open keep-alive connections, so it returns at once instead of waiting
  * for every client's idle timeout.
  */
-export async function listen(app: http.RequestListener, port: number, host: string): Promise<Listening> {
-  const server = http.createServer(app);
+export async function listen(app: http.RequestListener, port: number, host: string, opts: ListenOptions = {}): Promise<Listening> {
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, app) : http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -20,8 +30,11 @@ export async function listen(app: http.RequestListener, port: number, host: stri
     });
   });
   const address = server.address();
+  const bound = typeof address === 'object' && address ? address : undefined;
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    server,
+    port: bound?.port ?? port,
+    address: bound ? `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

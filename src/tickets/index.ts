@@ -11,7 +11,8 @@ export {
 } from './config-schema.ts';
 export { drill, formatDrillReport, type DrillChannel, type DrillReport } from './drill.ts';
 export { buildEvidence, type EvidenceBundle } from './evidence.ts';
-export { pagerDutySignature, ticketRawRoutes, ticketRoutes, verifyPagerDutySignature, type TicketRoutesOptions } from './http.ts';
+export { pagerDutySignature, verifyPagerDutySignature } from './pagerduty-signature.ts';
+export { ticketRoutes, type TicketRoutesOptions } from './routes.ts';
 export type { TicketMetrics } from './counters.ts';
 export type { AckResult } from './escalation.ts';
 export type { ManualTicketResult } from './manual.ts';

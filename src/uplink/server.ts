@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
@@ -12,7 +12,6 @@ import {
   Defaults,
   PROTOCOL_VERSION,
   ProbeMessageSchema,
-  UPLINK_PATH,
   type Assignment,
   type ErrorMessage,
   type HubMessage,
@@ -20,8 +19,8 @@ import {
 } from '../model/probe-protocol.ts';
 
 /**
- * The hub end of the probe uplink (docs/probe-protocol.md), mounted on the API's HTTP(S) server
- * at `/probes`:
+ * The hub end of the probe uplink (docs/probe-protocol.md), on the API's HTTP(S) server at
+ * `/probes` (the hub's upgrade dispatcher hands it the upgrades of UPLINK_PATH):
  *
  *   upgrade ─▶ token → probe identity (else close 4401) ─▶ hello (region must match, else 4403)
  *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ hub.ingest (validated)
@@ -153,10 +152,7 @@ export class UplinkServer {
   private beats = 0;
   private closed = false;
 
-  constructor(
-    private readonly server: Server,
-    opts: UplinkServerOptions,
-  ) {
+  constructor(opts: UplinkServerOptions) {
     this.hub = opts.hub;
     this.history = opts.history;
     this.log = opts.logger;
@@ -164,7 +160,6 @@ export class UplinkServer {
     this.config = opts.config;
     this.tokens = this.loadTokens(opts.config);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.config.uplink.maxMessageBytes, perMessageDeflate: false });
-    server.on('upgrade', this.onUpgrade);
     this.beat = setInterval(() => this.heartbeat(), this.heartbeatMs);
     this.beat.unref?.();
   }
@@ -211,13 +206,12 @@ export class UplinkServer {
     return { probes, stats: { ...this.stats }, missingTokens: [...this.tokens.missing] };
   }
 
-  /** Acks what is durable, closes every probe connection (1001) and detaches from the server. */
+  /** Acks what is durable and closes every probe connection (1001). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.beat);
     clearTimeout(this.flushRetry);
-    this.server.off('upgrade', this.onUpgrade);
     this.flushAndAck();
     for (const conn of this.conns.values()) conn.ws.close(CLOSE.goingAway, 'hub shutting down');
     for (const ws of this.wss.clients) ws.terminate();
@@ -230,19 +224,8 @@ export class UplinkServer {
     return t;
   }
 
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let path: string;
-    try {
-      path = new URL(req.url ?? '/', 'http://hub').pathname;
-    } catch {
-      path = '';
-    }
-    if (path !== UPLINK_PATH) {
-      // Leave other upgrade paths to their own handlers; refuse them when there is none.
-      if (this.server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    socket.on('error', () => socket.destroy());
+  /** An upgrade of UPLINK_PATH: the probe's token is checked once the socket is open (close 4401), as the protocol says. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
   };
 

@@ -4,13 +4,15 @@ import type { Controller } from '../control/controller.ts';
 import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
-import type { Blindness } from '../detect/probe-watch.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { TicketRequestError } from '../tickets/request-error.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { SilenceMatcherSchema, type Silences } from '../incidents/silences.ts';
 import { SeveritySchema } from '../model/severity.ts';
+import { HttpError } from '../http/index.ts';
+import { knownIncidents } from '../incidents/known.ts';
+import { readHistory } from '../history/read.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -64,17 +66,6 @@ export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident
 export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'ticket', 'drill']);
 export const neededRole = (t: RequestType): Role => (COMMAND_TYPES.has(t) ? 'operator' : 'viewer');
 
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'too_large' | 'internal';
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-export const HTTP_STATUS: Record<ErrorCode, number> = { bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, too_large: 413, internal: 500 };
-
 /** Formats zod issues as `path: message`, at most five. */
 export function describeIssues(err: z.ZodError): string {
   return err.issues
@@ -90,8 +81,6 @@ export interface CommandHub {
   flush(): number;
   bus: Pick<EventBus, 'on'>;
   incidents: Pick<IncidentManager, 'open' | 'recent' | 'act'>;
-  /** Probes heard of, for readiness: when each was last heard, whether it is blind. */
-  probeStatus(): { probe: string; lastSeenAt: number; blind: Blindness }[];
 }
 
 /** The store reads and writes of the operator API. */
@@ -114,7 +103,8 @@ const DEFAULT_SWITCH_TTL_MS = 30 * 60_000;
 const DEFAULT_HISTORY_MS = 5 * 60_000;
 
 /**
- * Runs one validated request for an authenticated principal. Throws ApiError. `via` goes in the
+ * Runs one validated request for an authenticated principal. Throws HttpError (its code is the
+ * WebSocket reply's `error.code`, its status the REST answer's). `via` goes in the
  * audit action (`ws.pin`, `api.pin`). Role checks happen here so both transports share them.
  * Commands are checked first (nothing audited, nothing done on a bad stream, line, incident,
  * vendor or expiry); then the audit row is written when the action finished, with `data.outcome`
@@ -128,7 +118,7 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
     return result;
   } catch (err) {
     // Checked and audited but refused on the way (conflict, unavailable, a bug): recorded with the outcome.
-    const outcome = err instanceof ApiError ? `error: ${err.code}` : 'error: internal';
+    const outcome = err instanceof HttpError ? `error: ${err.code}` : 'error: internal';
     for (const e of pending) await ctx.store.audit.append({ ...e, data: { ...(e.data as object), outcome, message: (err as Error).message } });
     throw err;
   }
@@ -136,34 +126,34 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
 
 async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: AuditEntry[]): Promise<unknown> {
   const need = neededRole(req.type);
-  if (need === 'operator' && who.role !== 'operator') throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
+  if (need === 'operator' && who.role !== 'operator') throw new HttpError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
   const { hub, store } = ctx;
   const now = hub.clock();
   const streamCfg = (s: string) => {
     const cfg = ctx.streams().find((x) => x.id === s);
-    if (!cfg) throw new ApiError('not_found', `no stream "${s}" in the config`);
+    if (!cfg) throw new HttpError('not_found', `no stream "${s}" in the config`);
     return cfg;
   };
   const controller = () => {
-    if (!ctx.controller) throw new ApiError('unavailable', 'the controller is not running on this hub');
+    if (!ctx.controller) throw new HttpError('unavailable', 'the controller is not running on this hub');
     return ctx.controller;
   };
   const incident = async (i: string) => {
     const inc = await store.incidents.get(i);
-    if (!inc) throw new ApiError('not_found', `no incident "${i}"`);
+    if (!inc) throw new HttpError('not_found', `no incident "${i}"`);
     return inc;
   };
   const expiryOf = (r: { ttlMs?: number | undefined; until?: number | undefined }, def?: number) => {
-    if (r.until !== undefined && r.ttlMs !== undefined) throw new ApiError('bad_request', 'give ttlMs or until, not both');
-    if (r.until !== undefined && r.until <= now) throw new ApiError('bad_request', `until (${r.until}) is in the past (now ${now})`);
+    if (r.until !== undefined && r.ttlMs !== undefined) throw new HttpError('bad_request', 'give ttlMs or until, not both');
+    if (r.until !== undefined && r.until <= now) throw new HttpError('bad_request', `until (${r.until}) is in the past (now ${now})`);
     const until = r.until ?? (r.ttlMs !== undefined ? now + r.ttlMs : def !== undefined ? now + def : undefined);
-    if (until === undefined) throw new ApiError('bad_request', 'an expiry is required: ttlMs or until');
+    if (until === undefined) throw new HttpError('bad_request', 'an expiry is required: ttlMs or until');
     return until;
   };
   const audit = (target: string, why: string, data: Record<string, unknown>) => pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
   const act = (inc: Incident, input: Parameters<IncidentManager['act']>[1]) => {
     const r = hub.incidents.act(inc.id, input, now, inc);
-    if (r.rejected) throw new ApiError('conflict', r.rejected);
+    if (r.rejected) throw new HttpError('conflict', r.rejected);
     return r.incident;
   };
 
@@ -172,7 +162,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'subscribe':
     case 'unsubscribe':
     case 'ping':
-      throw new ApiError('bad_request', `"${req.type}" is a WebSocket message`);
+      throw new HttpError('bad_request', `"${req.type}" is a WebSocket message`);
     case 'state':
       return snapshot(ctx);
     case 'incidents':
@@ -185,16 +175,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       streamCfg(req.stream);
       const to = req.to ?? now + 1;
       const from = req.from ?? to - DEFAULT_HISTORY_MS;
-      if (from >= to) throw new ApiError('bad_request', `from (${from}) must be before to (${to})`);
-      try {
-        hub.flush();
-      } catch {
-        // serve what is stored
-      }
-      const q = { stream: req.stream, from, to, ...(req.line !== undefined && { line: req.line }), ...(req.region !== undefined && { region: req.region }) };
-      const samples = await store.samples.samples(q);
-      const limit = req.limit ?? 10_000;
-      return { stream: req.stream, from, to, samples: samples.slice(-limit), truncated: samples.length > limit, rollups: await store.samples.rollups(q) };
+      if (from >= to) throw new HttpError('bad_request', `from (${from}) must be before to (${to})`);
+      return readHistory({ samples: store.samples, flush: () => hub.flush() }, { stream: req.stream, from, to, limit: req.limit ?? 10_000, ...(req.line !== undefined && { line: req.line }), ...(req.region !== undefined && { region: req.region }) });
     }
     case 'audit':
       return { entries: await store.audit.recent(req.limit ?? 100) };
@@ -203,7 +185,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
 
     case 'ack': {
       const inc = await incident(req.incident);
-      if (req.vendor !== undefined && !ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      if (req.vendor !== undefined && !ctx.tickets) throw new HttpError('unavailable', 'tickets are not running on this hub');
       audit(inc.id, req.reason, { vendor: req.vendor });
       const after = inc.status === 'open' ? act(inc, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
       const vendorAck = req.vendor !== undefined ? await ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
@@ -222,7 +204,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'switch':
     case 'pin': {
       const cfg = streamCfg(req.stream);
-      if (!(req.line in cfg.lines)) throw new ApiError('not_found', `stream "${req.stream}" has no line "${req.line}" (lines: ${Object.keys(cfg.lines).join(', ')})`);
+      if (!(req.line in cfg.lines)) throw new HttpError('not_found', `stream "${req.stream}" has no line "${req.line}" (lines: ${Object.keys(cfg.lines).join(', ')})`);
       const c = controller();
       const until = expiryOf(req, req.type === 'switch' ? DEFAULT_SWITCH_TTL_MS : undefined);
       audit(req.stream, req.reason, { line: req.line, until });
@@ -258,14 +240,14 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     }
     case 'unsilence': {
       const s = ctx.silences.active().find((x) => x.id === req.silence);
-      if (!s) throw new ApiError('not_found', `no active silence "${req.silence}"`);
+      if (!s) throw new HttpError('not_found', `no active silence "${req.silence}"`);
       audit(s.id, req.reason, { matcher: s.matcher });
       await ctx.silences.remove(s.id);
       return { removed: s };
     }
     case 'ticket': {
       const tickets = ctx.tickets;
-      if (!tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      if (!tickets) throw new HttpError('unavailable', 'tickets are not running on this hub');
       const inc = await incident(req.incident);
       // An unknown vendor is a bad name like an unknown incident: refused before the audit.
       await ticketRequest(() => tickets.ticketVendorsFor(req.vendor));
@@ -273,19 +255,19 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       return ticketRequest(() => tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) }));
     }
     case 'drill': {
-      if (!ctx.tickets) throw new ApiError('unavailable', 'tickets are not running on this hub');
+      if (!ctx.tickets) throw new HttpError('unavailable', 'tickets are not running on this hub');
       audit('tickets', req.reason, { waitAckMs: req.waitAckMs });
       return { report: await ctx.tickets.drill({ by: who.name, ...(req.waitAckMs !== undefined && { waitAckMs: req.waitAckMs }) }) };
     }
   }
 }
 
-/** Runs a tickets-service call; its TicketRequestError becomes the API error of the same code. */
+/** Runs a tickets-service call; its TicketRequestError becomes the HttpError of the same code. */
 async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof TicketRequestError) throw new ApiError(err.code, err.message);
+    if (err instanceof TicketRequestError) throw new HttpError(err.code, err.message);
     throw err;
   }
 }
@@ -317,19 +299,11 @@ export function snapshot(ctx: CommandContext): unknown {
 
 async function listIncidents(ctx: CommandContext, q: Extract<Request, { type: 'incidents' }>) {
   const { hub, store } = ctx;
-  const byId = new Map<string, Incident>();
-  for (const inc of await store.incidents.open()) byId.set(inc.id, inc);
   const wantResolved = q.state === 'all' || q.state === 'resolved' || (Array.isArray(q.state) && q.state.includes('resolved'));
-  if (wantResolved) {
-    for (const i of hub.incidents.recent()) {
-      if (byId.has(i)) continue;
-      const inc = await store.incidents.get(i);
-      if (inc) byId.set(i, inc);
-    }
-  }
+  const known = await knownIncidents({ repository: store.incidents, recent: () => hub.incidents.recent() }, wantResolved);
   const states = q.state === undefined || q.state === 'active' ? ['open', 'acknowledged', 'mitigating'] : q.state === 'all' ? undefined : Array.isArray(q.state) ? q.state : [q.state];
   const sev = q.severity === undefined ? undefined : Array.isArray(q.severity) ? q.severity : [q.severity];
-  const list = [...byId.values()]
+  const list = known
     .filter((i) => !states || states.includes(i.status))
     .filter((i) => !sev || sev.includes(i.severity))
     .filter((i) => q.stream === undefined || i.stream === q.stream)

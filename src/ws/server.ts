@@ -1,15 +1,17 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { allows, Authenticator, type Principal } from '../auth/auth.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
-import { ApiError, describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
+import { describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
+import { HttpError } from '../http/index.ts';
 
 /**
- * The operator WebSocket API on `/ws` (docs/ws-api.md), on the API's HTTP server next to `/probes`.
+ * The operator WebSocket API on `/ws` (docs/ws-api.md), on the API's HTTP server next to `/probes`
+ * (the hub's upgrade dispatcher hands it the upgrades of WS_PATH).
  *
  *   upgrade /ws ─▶ Authorization: Bearer (bad token → 401, nothing opened) or a first `auth` message
  *   {id, type, ...} ─▶ zod ─▶ role ─▶ execute (audited) ─▶ {id, ok, result | error: {code, message}}
@@ -36,11 +38,6 @@ export interface WsApiOptions {
   heartbeatMs?: number;
   /** Time to authenticate after connecting, when no header was given. Default 10 s. */
   authTimeoutMs?: number;
-  /**
-   * Upgrade paths that other handlers on the same server answer (default: `/probes`). Every other
-   * path is refused with 404 here, so an unknown path gets exactly one answer.
-   */
-  otherUpgradePaths?: (path: string) => boolean;
 }
 
 interface Client {
@@ -64,14 +61,10 @@ export class WsApi {
   private readonly maxBuffered: number;
   private readonly maxDropped: number;
 
-  constructor(
-    private readonly server: Server,
-    private readonly opts: WsApiOptions,
-  ) {
+  constructor(private readonly opts: WsApiOptions) {
     this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
     this.maxDropped = opts.maxDropped ?? 1000;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false });
-    server.on('upgrade', this.onUpgrade);
     const { hub } = opts.ctx;
     for (const t of INCIDENT_TOPICS) {
       this.unsubs.push(hub.bus.on(t, (c) => this.onIncident(t, c)));
@@ -102,7 +95,6 @@ export class WsApi {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     for (const u of this.unsubs.splice(0)) u();
-    this.server.off('upgrade', this.onUpgrade);
     for (const c of this.clients) {
       clearTimeout(c.authTimer);
       c.ws.terminate();
@@ -112,27 +104,14 @@ export class WsApi {
     this.wss.close();
   }
 
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let path = '';
-    try {
-      path = new URL(req.url ?? '/', 'http://hub').pathname;
-    } catch {
-      // refused below
-    }
-    if (path !== WS_PATH) {
-      if (!(this.opts.otherUpgradePaths ?? ((p) => p === '/probes'))(path)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+  /** An upgrade of WS_PATH: a wrong header token is refused (401, nothing opened); no header means a first `auth` message is due. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const { auth } = this.opts;
     const token = Authenticator.bearer(req);
     let who: Principal | undefined;
     if (auth.mode === 'locked' || token !== undefined || auth.mode === 'open') {
       who = auth.check(token);
-      if (!who) {
-        const body = JSON.stringify({ error: { code: 'unauthorized', message: auth.refusal() } });
-        socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-        return;
-      }
+      if (!who) throw new HttpError('unauthorized', auth.refusal());
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, who));
   };
@@ -160,23 +139,23 @@ export class WsApi {
       if (isBinary) throw new Error('binary');
       msg = JSON.parse(rawToString(data));
     } catch {
-      return this.reply(c, null, new ApiError('bad_request', isBinary ? 'binary frames are not accepted: send JSON text' : 'malformed JSON'));
+      return this.reply(c, null, new HttpError('bad_request', isBinary ? 'binary frames are not accepted: send JSON text' : 'malformed JSON'));
     }
     const reqId = msg && typeof msg === 'object' && 'id' in msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
     const parsed = RequestSchema.safeParse(msg);
     if (!parsed.success) {
       const type = msg && typeof msg === 'object' && 'type' in msg ? (msg as { type: unknown }).type : undefined;
       const known = typeof type === 'string' && RequestSchema.options.some((o) => o.shape.type.value === type);
-      return this.reply(c, reqId, new ApiError('bad_request', known ? describeIssues(parsed.error) : `unknown message type ${JSON.stringify(type ?? null)}`));
+      return this.reply(c, reqId, new HttpError('bad_request', known ? describeIssues(parsed.error) : `unknown message type ${JSON.stringify(type ?? null)}`));
     }
     const req = parsed.data;
     try {
       if (req.type === 'auth') {
         if (c.who && this.opts.auth.mode === 'open') return this.reply(c, reqId, undefined, { name: c.who.name, role: c.who.role });
-        if (c.who) throw new ApiError('conflict', `already authenticated as "${c.who.name}"`);
+        if (c.who) throw new HttpError('conflict', `already authenticated as "${c.who.name}"`);
         const who = this.opts.auth.check(req.token);
         if (!who) {
-          this.reply(c, reqId, new ApiError('unauthorized', this.opts.auth.refusal()));
+          this.reply(c, reqId, new HttpError('unauthorized', this.opts.auth.refusal()));
           c.ws.close(4401, 'unauthorized');
           return;
         }
@@ -184,13 +163,13 @@ export class WsApi {
         clearTimeout(c.authTimer);
         return this.reply(c, reqId, undefined, { name: who.name, role: who.role });
       }
-      if (!c.who) throw new ApiError('unauthorized', 'authenticate first: {"type":"auth","token":"…"} or an Authorization: Bearer header');
+      if (!c.who) throw new HttpError('unauthorized', 'authenticate first: {"type":"auth","token":"…"} or an Authorization: Bearer header');
       if (req.type === 'ping') return this.reply(c, reqId, undefined, { pong: this.opts.ctx.hub.clock() });
       if (req.type === 'subscribe' || req.type === 'unsubscribe') {
         const streams = new Set(this.opts.ctx.streams().map((s) => s.id));
         for (const t of req.topics) {
           const ok = (TOPICS as readonly string[]).includes(t) || (t.startsWith('samples:') && streams.has(t.slice(8)));
-          if (!ok) throw new ApiError(t.startsWith('samples:') ? 'not_found' : 'bad_request', t.startsWith('samples:') ? `no stream "${t.slice(8)}" in the config` : `unknown topic "${t}" (topics: health, incidents, actions, samples:<stream>)`);
+          if (!ok) throw new HttpError(t.startsWith('samples:') ? 'not_found' : 'bad_request', t.startsWith('samples:') ? `no stream "${t.slice(8)}" in the config` : `unknown topic "${t}" (topics: health, incidents, actions, samples:<stream>)`);
         }
         for (const t of req.topics) {
           if (req.type === 'subscribe') this.subscribe(c, t);
@@ -198,17 +177,17 @@ export class WsApi {
         }
         return this.reply(c, reqId, undefined, { topics: [...c.topics] });
       }
-      if (!allows(c.who.role, neededRole(req.type))) throw new ApiError('forbidden', `"${req.type}" needs the operator role; token "${c.who.name}" is a ${c.who.role}`);
+      if (!allows(c.who.role, neededRole(req.type))) throw new HttpError('forbidden', `"${req.type}" needs the operator role; token "${c.who.name}" is a ${c.who.role}`);
       const result = await execute(this.opts.ctx, c.who, req, 'ws');
       this.reply(c, reqId, undefined, result);
     } catch (err) {
-      if (err instanceof ApiError) return this.reply(c, reqId, err);
+      if (err instanceof HttpError) return this.reply(c, reqId, err);
       this.opts.logger?.error({ err, type: req.type }, 'ws request failed');
-      this.reply(c, reqId, new ApiError('internal', err instanceof Error ? err.message : 'internal error'));
+      this.reply(c, reqId, new HttpError('internal', err instanceof Error ? err.message : 'internal error'));
     }
   }
 
-  private reply(c: Client, id: string | number | null, err: ApiError | undefined, result?: unknown): void {
+  private reply(c: Client, id: string | number | null, err: HttpError | undefined, result?: unknown): void {
     this.send(c, err ? { id, ok: false, error: { code: err.code, message: err.message } } : { id, ok: true, result: result ?? null }, true);
   }
 

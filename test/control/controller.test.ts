@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControlAction } from '../../src/actuators/types.ts';
 import { CommandActuator } from '../../src/actuators/command.ts';
@@ -7,7 +6,8 @@ import { verifySignature, WebhookActuator } from '../../src/actuators/webhook.ts
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { ControlConfigSchema } from '../../src/control/config-schema.ts';
 import { Controller } from '../../src/control/controller.ts';
-import { controlRawRoutes, controlRoutes } from '../../src/control/http.ts';
+import { controlRoutes } from '../../src/control/routes.ts';
+import { errorMiddleware, listen, notFound } from '../../src/http/index.ts';
 import { controllerPorts } from '../../src/app/control-ports.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
@@ -84,13 +84,9 @@ async function histogramTotals(controller: Controller): Promise<{ count: number;
 }
 
 async function serve(controller: Controller) {
-  const routes = controlRoutes(controller);
-  const server = http.createServer((req, res) => {
-    if (!routes(req, res)) res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listen(express().use(controlRoutes(controller), notFound, errorMiddleware()), 0, '127.0.0.1');
+  cleanups.push(() => server.close());
+  return `http://${server.address}`;
 }
 
 describe('controller with a real hub (injected clock, synthetic samples)', () => {
@@ -226,13 +222,18 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     for (let i = 0; i < 4; i++) window([], { stallMs: 400 });
     res = await fetch(`${base}/api/v1/streams/s1/features`);
     expect(await res.json()).toMatchObject({ features: { 'co-hosting': false } });
-    expect((await fetch(`${base}/api/v1/streams/nope/play`)).status).toBe(404);
-    expect((await fetch(`${base}/api/v1/streams/s1/play?bogus=1`)).status).toBe(400);
-    expect((await fetch(`${base}/api/v1/streams/s1/play`, { method: 'POST' })).status).toBe(405);
-    const [raw] = controlRawRoutes(controller);
-    expect(raw!.pattern.test('/api/v1/streams/s1/play')).toBe(true);
-    expect(raw!.pattern.test('/api/v1/streams/s1/features')).toBe(true);
-    expect(raw!.pattern.test('/api/v1/streams/s1/samples')).toBe(false);
+    const refusals: [string, RequestInit, number, string, RegExp][] = [
+      ['/api/v1/streams/nope/play', {}, 404, 'not_found', /no stream "nope"/],
+      ['/api/v1/streams/s1/play?bogus=1', {}, 400, 'bad_request', /unknown query parameter "bogus"/],
+      ['/api/v1/streams/s1/play?format=xml', {}, 400, 'bad_request', /"format"/],
+      ['/api/v1/streams/s1/play', { method: 'POST' }, 405, 'method_not_allowed', /POST/],
+      ['/api/v1/streams/s1/samples', {}, 404, 'not_found', /no route/],
+    ];
+    for (const [path, init, status, code, message] of refusals) {
+      res = await fetch(`${base}${path}`, init);
+      expect([path, res.status, await res.json()]).toEqual([path, status, { error: { code, message: expect.stringMatching(message) } }]);
+    }
+    expect((await fetch(`${base}/api/v1/streams/s1/play`, { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('primary flapping every 5 s: switches capped, then held on the backup and escalated once', async () => {

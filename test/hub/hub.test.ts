@@ -192,9 +192,9 @@ describe('hub (injected clock, real store, real HTTP)', () => {
       ['/api/v2/x', 404, /no route/],
     ];
     for (const [path, status, message] of cases) {
-      const r = await get<{ error: string }>(handle, path);
+      const r = await get<{ error: { code: string; message: string } }>(handle, path);
       expect([path, r.status]).toEqual([path, status]);
-      expect(r.body.error).toMatch(message);
+      expect(r.body.error.message).toMatch(message);
     }
     const post = await fetch(`${handle.url}/api/v1/incidents`, { method: 'POST' });
     expect(post.status).toBe(405);

@@ -7,8 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
-import { createApi } from '../../src/app/api.ts';
-import { pagerDutySignature, ticketRawRoutes, ticketRoutes } from '../../src/tickets/http.ts';
+import express, { type RequestHandler } from 'express';
+import { errorMiddleware, HttpError, notFound } from '../../src/http/index.ts';
+import { incidentRoutes } from '../../src/incidents/routes.ts';
+import { pagerDutySignature } from '../../src/tickets/pagerduty-signature.ts';
+import { ticketRoutes } from '../../src/tickets/routes.ts';
 import { dingTalkSign } from '../../src/tickets/dingtalk.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/tickets/outbox.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -316,18 +319,18 @@ describe('tickets: SLA expiry and escalation', () => {
 });
 
 describe('tickets: inbound acknowledgement', () => {
-  /** Standalone handler, or (api) mounted in the hub's REST API as raw routes. */
-  async function mount(t: Awaited<ReturnType<typeof setup>>, how: 'standalone' | 'api' = 'standalone') {
-    const opts = { config: t.cfg, env: ENV, authorize: (req: http.IncomingMessage) => req.headers.authorization === 'Bearer operator' };
-    const routes = ticketRoutes(t.service, opts);
-    const server =
-      how === 'api'
-        ? http.createServer(createApi({ hub: t.hub, store: t.store, streams: [], rawRoutes: ticketRawRoutes(t.service, opts) }))
-        : http.createServer((req, res) => {
-            void routes(req, res).then((handled) => {
-              if (!handled) res.writeHead(404).end('{}');
-            });
-          });
+  /** The tickets' routes in an express app with the hub's error middleware (and, with `incidents`, the incident routes after them, as the hub mounts them). */
+  async function mount(t: Awaited<ReturnType<typeof setup>>, withIncidentRoutes = false) {
+    // The hub's token check, reduced to one operator token.
+    const operatorOnly: RequestHandler = (req, _res, next) => {
+      if (req.headers.authorization !== 'Bearer operator') throw new HttpError('forbidden', 'needs the operator token');
+      next();
+    };
+    const app = express();
+    app.use(ticketRoutes(t.service, { config: t.cfg, env: ENV, mayRead: operatorOnly, mayAct: operatorOnly }));
+    if (withIncidentRoutes) app.use(incidentRoutes({ repository: t.store.incidents, recent: () => t.hub.incidents.recent() }, operatorOnly));
+    app.use(notFound, errorMiddleware());
+    const server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -387,7 +390,7 @@ describe('tickets: inbound acknowledgement', () => {
   it('generic webhook with a token; evidence and ticket status routes', async () => {
     const v = await vendor();
     const t = await setup({ vendors: escalationVendors(v), escalation: { sla: { P1: '300ms' }, chain } });
-    const base = await mount(t, 'api');
+    const base = await mount(t, true);
     const inc = t.detector('open', 'P1');
     await until('escalated to the account manager', () => v.at('/hook/account-manager').length === 1, 5000);
     const url = `${base}/api/v1/tickets/webhooks/ack/am-hook`;
@@ -417,7 +420,7 @@ describe('tickets: inbound acknowledgement', () => {
     ]);
     r = await fetch(`${base}/api/v1/tickets/nothing-here`);
     expect(r.status).toBe(404);
-    r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}`);
+    r = await fetch(`${base}/api/v1/incidents/${encodeURIComponent(inc.id)}`, { headers: { authorization: 'Bearer operator' } });
     expect(r.status).toBe(200); // the API's own incident route still answers
   });
 });
