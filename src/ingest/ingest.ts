@@ -4,8 +4,8 @@ import type { SampleHistory } from '../store/ports.ts';
 import { checkSample } from './check-sample.ts';
 
 /**
- * The one entry point for samples. In-process probes call it now; the WebSocket uplink of remote
- * probes calls it later with `trusted: false` (the default), then `flush()` before acking a batch.
+ * The one entry point for samples. The hub's embedded probes call it with `trusted: true`; the
+ * WebSocket uplink of remote probes calls it untrusted (the default), then `flush()` before acking a batch.
  *
  *   sample ─▶ validate (untrusted) ─▶ queue for the history ─▶ onSample (detector)
  *                                            └─ flush: one append per tick or per maxBatch samples

@@ -39,7 +39,7 @@ export interface MetricsHub {
 }
 
 /**
- * The Prometheus metrics of ARCHITECTURE.md. Label values come only from the config (streams,
+ * The Prometheus metrics of docs/architecture.md. Label values come only from the config (streams,
  * their lines, regions): a sample naming anything else is not exported, so cardinality stays
  * bounded at streams × lines × regions whatever probes send. Never URLs or errors in labels.
  */

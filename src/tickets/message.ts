@@ -4,7 +4,7 @@ import type { RolesConfig } from './config-schema.ts';
 import type { EvidenceBundle } from './evidence.ts';
 import type { RoleLine, TicketAction, TicketMessage } from './types.ts';
 
-/** Human labels of the conventional role keys (ARCHITECTURE / issue 6: incident roles). */
+/** Human labels of the conventional role keys (the incident roles of docs/operations.md). */
 export const ROLE_LABELS: Record<string, string> = {
   describe: 'describes the problem',
   logs: 'gathers logs',

@@ -1,5 +1,5 @@
 /**
- * Failover end to end (issue 6 §4, the controller part): real lab streams, the real hub with its
+ * Failover end to end (the controller part): real lab streams, the real hub with its
  * embedded probes in two regions, the controller, a webhook receiver, /play and /metrics.
  */
 import { createServer, type Server } from 'node:http';

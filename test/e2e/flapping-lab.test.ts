@@ -1,5 +1,5 @@
 /**
- * Flap damping end to end (issue 6 §4): a primary that dies and comes back every 5 s must not
+ * Flap damping end to end: a primary that dies and comes back every 5 s must not
  * drag the stream back and forth — switches are capped, then the line is held and escalated: the
  * stream's lead incident is raised to at least P1 and its one vendor ticket says so.
  */

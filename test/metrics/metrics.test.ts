@@ -41,7 +41,7 @@ async function scrape(h: HubHandle): Promise<string> {
 const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
 describe('/metrics', () => {
-  it('exports the ARCHITECTURE metric names with stream/line/region labels', async () => {
+  it('exports the metric names of docs/architecture.md with stream/line/region labels', async () => {
     const h = await hub(2);
     h.ingest(sample({ latencyMs: 1200, startupMs: 300, avSyncMs: -40, avSkewMs: 20, freezeMs: 500, stallMs: 250 }));
     h.ingest(sample({ region: 'us', connected: false, fps: 0, bitrateBps: 0, error: 'refused' }));

@@ -1,5 +1,5 @@
 /**
- * Issue 5 §3 as real processes: the hub (`streamguard run`) and three remote probe workers
+ * Probes in several regions as real processes: the hub (`streamguard run`) and three remote probe workers
  * (`streamguard probe --hub ws://…/probes --region R`), one per region, against the lab's real
  * streams (started here). Each probe connects to the hub through its own TCP fault proxy (the
  * lab's FaultProxy class), so one probe's hub connection can be cut alone.
