@@ -205,7 +205,7 @@ describe('uplink delivery', () => {
     cleanups.push(() => clearInterval(produce));
     await new Promise((r) => setTimeout(r, 500));
     await proxy.setMode({ mode: 'blackhole' });
-    await until('the hub to drop the silent probe', () => h.uplink!.status().stats.heartbeatTimeouts >= 1, 5000);
+    await until('the hub to drop the silent probe', () => h.uplink!.status().stats.heartbeatTimeouts >= 1, 15_000);
     await until('the probe to notice', () => !client.connected, 5000);
     await new Promise((r) => setTimeout(r, 3000));
     const unackedDuringCut = buffer.size;
