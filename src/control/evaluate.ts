@@ -8,6 +8,20 @@ export function initialStreamState(lines: readonly string[], policy: Policy, now
   return { line: initialLineState(lines, policy, now), features: {} };
 }
 
+/**
+ * A stream's state across a config reload: kept (served line, switch history, hold, pins,
+ * features) while its active line is still configured, minus a pin on a line that left the
+ * config; a stream whose active line left the config starts afresh on its preferred line.
+ */
+export function reloadedStreamState(prev: StreamControlState, lines: readonly string[], policy: Policy, now: number): StreamControlState {
+  if (!lines.includes(prev.line.active)) return initialStreamState(lines, policy, now);
+  if (prev.line.pin === undefined || lines.includes(prev.line.pin.value)) return prev;
+  const line = { ...prev.line };
+  delete line.pin;
+  delete line.pinWarned;
+  return { ...prev, line };
+}
+
 /** One evaluation of every policy of a stream: lines first, then features against the (new) active line. */
 export function evaluateStream(prev: StreamControlState, input: PolicyInput, policy: Policy, now: number): PolicyResult<StreamControlState> {
   const lines = evaluateLines(prev.line, input, policy, now);
