@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TicketsConfig } from './config-schema.ts';
 import type { TicketService } from './service.ts';
 
 /**
@@ -20,7 +19,6 @@ import type { TicketService } from './service.ts';
  */
 
 export interface TicketRoutesOptions {
-  config: TicketsConfig;
   env?: NodeJS.ProcessEnv;
   /** Default "/api/v1". */
   prefix?: string;
@@ -43,7 +41,6 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
   const prefix = (opts.prefix ?? '/api/v1').replace(/\/+$/, '');
   const env = opts.env ?? process.env;
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
-  const vendors = new Map(opts.config.vendors.map((v) => [v.name, v]));
   const esc = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const rePd = new RegExp(`^${esc}/tickets/webhooks/pagerduty/([^/]+)$`);
   const reAck = new RegExp(`^${esc}/tickets/webhooks/ack/([^/]+)$`);
@@ -59,7 +56,8 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
       if ((m = rePd.exec(path))) {
         method(req, 'POST');
         const vendor = decodeURIComponent(m[1]!);
-        const v = vendors.get(vendor);
+        // The vendor as the config in use has it (a reload may have changed it).
+        const v = service.vendorConfig(vendor);
         if (!v || v.type !== 'pagerduty' || !v.webhookSecretEnv) throw new HttpFail(404, `no PagerDuty vendor "${vendor}" with a webhook secret`);
         const secret = env[v.webhookSecretEnv];
         if (!secret) throw new HttpFail(503, `webhook secret ${v.webhookSecretEnv} is not set`);
@@ -77,7 +75,7 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
       if ((m = reAck.exec(path))) {
         method(req, 'POST');
         const vendor = decodeURIComponent(m[1]!);
-        const v = vendors.get(vendor);
+        const v = service.vendorConfig(vendor);
         if (!v || !v.ackTokenEnv) throw new HttpFail(404, `no vendor "${vendor}" with an ackTokenEnv`);
         const expected = env[v.ackTokenEnv];
         if (!expected) throw new HttpFail(503, `ack token ${v.ackTokenEnv} is not set`);
