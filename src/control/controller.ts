@@ -14,7 +14,7 @@ import { ActuationStage } from './actuation.ts';
 import { ControlConfigSchema, policyFor, type ControlConfig, type Policy } from './config-schema.ts';
 import { DedupStage } from './dedup.ts';
 import { LeadEscalation } from './escalation.ts';
-import { evaluateStream, initialStreamState, reloadedStreamState } from './evaluate.ts';
+import { evaluateStream, initialStreamState, rebasedOnServed, reloadedStreamState } from './evaluate.ts';
 import { pinFeature, unpinFeature } from './features.ts';
 import type { ControlSource } from './http.ts';
 import { linkedIncident } from './incident-link.ts';
@@ -162,9 +162,9 @@ export class Controller implements ControlSource {
    * A config reload: builds the new actuators and checks every stream's policy (throws
    * ReloadError naming each problem) without touching what runs. The returned commit makes the
    * next decisions use the new policies and actuators: a stream that stays keeps its served line
-   * and policy state (evaluate.ts reloadedStreamState), a removed one is dropped with its served
-   * state and counters, a new one starts on its preferred line. An action already on its way
-   * finishes with the actuators it started with.
+   * and policy state (evaluate.ts reloadedStreamState; re-based on what is served when it leaves
+   * dry-run), a removed one is dropped with its served state and counters, a new one starts on
+   * its preferred line. An action already on its way finishes with the actuators it started with.
    */
   prepareReload(next: ControlSettings): Commit {
     const prepared = this.prepare(next);
@@ -186,11 +186,14 @@ export class Controller implements ControlSource {
           this.addSlot(plan, now);
           continue;
         }
-        const state = reloadedStreamState(slot.state, plan.lines, plan.policy, now);
-        if (state.line.active !== slot.state.line.active) {
-          this.log?.warn({ stream: plan.cfg.id, from: slot.state.line.active, to: state.line.active }, 'control: the served line left the config; the stream starts afresh on its preferred line');
-          this.builtin.remove(plan.cfg.id);
-          this.builtin.init(plan.cfg.id, state.line.active, now);
+        const id = plan.cfg.id;
+        const served = this.builtin.get(id);
+        const leavingDryRun = slot.policy.dryRun && !plan.policy.dryRun;
+        const state = reloadedStreamState(leavingDryRun ? rebasedOnServed(slot.state, served) : slot.state, plan.lines, plan.policy, now);
+        if (served && !plan.lines.includes(served.active)) {
+          this.log?.warn({ stream: id, from: served.active, to: state.line.active }, 'control: the served line left the config; the stream is served from the line its policy is on');
+          this.builtin.remove(id);
+          this.builtin.init(id, state.line.active, now);
         }
         Object.assign(slot, plan, { state });
       }

@@ -1,3 +1,4 @@
+import type { ServedStream } from '../actuators/builtin.ts';
 import type { Policy } from './config-schema.ts';
 import { evaluateFeatures } from './features.ts';
 import { evaluateLines, initialLineState } from './policy.ts';
@@ -20,6 +21,18 @@ export function reloadedStreamState(prev: StreamControlState, lines: readonly st
   delete line.pin;
   delete line.pinWarned;
   return { ...prev, line };
+}
+
+/**
+ * A stream leaving dry-run: its policies decided without acting, so what they think is active can
+ * differ from what is served. Re-based on what is served (the line; feature states that disagree
+ * are dropped), the next evaluation decides again from there, and this time acts.
+ */
+export function rebasedOnServed(state: StreamControlState, served: ServedStream | undefined): StreamControlState {
+  if (!served) return state;
+  const line = served.active === state.line.active ? state.line : { ...state.line, active: served.active, since: served.since };
+  const features = Object.fromEntries(Object.entries(state.features).filter(([name, f]) => (served.features[name] ?? true) === f.enabled));
+  return { line, features };
 }
 
 /** One evaluation of every policy of a stream: lines first, then features against the (new) active line. */

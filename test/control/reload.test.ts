@@ -8,7 +8,7 @@ import { startHub } from '../../src/app/start.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { ControlConfigSchema, DEFAULT_POLICY } from '../../src/control/config-schema.ts';
 import { Controller } from '../../src/control/controller.ts';
-import { initialStreamState, reloadedStreamState } from '../../src/control/evaluate.ts';
+import { initialStreamState, rebasedOnServed, reloadedStreamState } from '../../src/control/evaluate.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { StreamConfig } from '../../src/model/stream.ts';
 import { ReloadError } from '../../src/shared/reload.ts';
@@ -31,12 +31,12 @@ function streams(...ids: string[]): StreamConfig[] {
   return ConfigSchema.parse({ streams: ids.map((id) => ({ id, lines: LINES })) }).streams;
 }
 
-async function setup() {
+async function setup(control: Record<string, unknown> = {}) {
   let now = T0;
   const cfg = ConfigSchema.parse({ regions: ['eu'], streams: streams('s1', 's2') });
   const handle = await startHub(cfg, { probes: false, listen: false, tickMs: 0, clock: () => now, dataDir: mkdtempSync(join(tmpdir(), 'sg-control-reload-')), control: false, tickets: false });
   cleanups.push(() => handle.stop());
-  const controller = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit), streams: cfg.streams, config: ControlConfigSchema.parse({ default: { minDwell: 0, holdOff: '2s' } }), tickMs: 0 }).start();
+  const controller = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit), streams: cfg.streams, config: ControlConfigSchema.parse({ default: { minDwell: 0, holdOff: '2s' }, ...control }), tickMs: 0 }).start();
   cleanups.push(() => controller.stop());
   const actions: ControlAction[] = [];
   controller.onAction((a, phase) => phase === 'decided' && actions.push(a));
@@ -108,6 +108,22 @@ describe('controller reload: commit', () => {
   });
 });
 
+describe('controller reload: leaving dry-run', () => {
+  it('acts on what it had only decided: the policies start again from the line actually served', async () => {
+    const { controller, actions, window } = await setup({ dryRun: true });
+    for (let i = 0; i < 3; i++) window(['s1', 's2']);
+    for (let i = 0; i < 3; i++) window(['s1', 's2'], ['primary']);
+    expect(controller.state('s1')!.line.active).toBe('backup'); // decided
+    expect(controller.served('s1')!.active).toBe('primary'); // not acted on
+
+    controller.prepareReload({ streams: streams('s1', 's2'), config: ControlConfigSchema.parse({ default: { minDwell: 0, holdOff: '2s' } }) })();
+    const before = actions.length;
+    window(['s1', 's2'], ['primary']);
+    expect(actions.slice(before).find((a) => a.type === 'switch' && a.stream === 's1')).toMatchObject({ from: 'primary', to: 'backup', dryRun: false });
+    expect(controller.served('s1')!.active).toBe('backup');
+  });
+});
+
 describe('reloadedStreamState', () => {
   const policy = { ...DEFAULT_POLICY };
   const lines = ['primary', 'backup'];
@@ -115,6 +131,13 @@ describe('reloadedStreamState', () => {
   it('keeps the state while the active line is still configured', () => {
     const prev = { ...initialStreamState(lines, policy, 0), line: { ...initialStreamState(lines, policy, 0).line, active: 'backup', switches: [5] } };
     expect(reloadedStreamState(prev, lines, policy, 100)).toBe(prev);
+  });
+
+  it('rebasedOnServed: the line served, feature states that disagree with what is served dropped', () => {
+    const prev = initialStreamState(lines, policy, 0);
+    const decided = { line: { ...prev.line, active: 'backup' }, features: { chat: { enabled: false, by: 'policy' as const, since: 5 }, gifts: { enabled: true, by: 'default' as const, since: 0 } } };
+    const served = { stream: 's1', active: 'primary', since: 3, features: {}, updatedAt: 3 };
+    expect(rebasedOnServed(decided, served)).toEqual({ line: { ...prev.line, active: 'primary', since: 3 }, features: { gifts: decided.features.gifts } });
   });
 
   it('starts afresh on the preferred line when the active line left the config; drops a pin on a removed line', () => {
