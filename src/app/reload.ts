@@ -79,6 +79,7 @@ export interface ConfigReloaderOptions {
 
 export class ConfigReloader {
   private current: Config;
+  private closed = false;
 
   constructor(
     config: Config,
@@ -92,8 +93,14 @@ export class ConfigReloader {
     return this.current;
   }
 
+  /** No reload from now on (the hub is stopping: a part must not start anything again). */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Takes `next` whole (prepare every part, then commit every part) or refuses it and keeps the running config. */
   reload(next: Config): ReloadResult {
+    if (this.closed) return { ok: false, errors: [{ path: '', message: 'the hub is stopping' }] };
     const restart = restartOnlyChanges(this.current, next);
     if (restart.length > 0) return this.refuse(restart);
     const commits: Commit[] = [];

@@ -241,6 +241,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     dbFile,
     stop: () =>
       (stopping ??= (async () => {
+        reloader.close();
         await probes?.stop();
         await controller?.stop();
         await tickets?.stop();

@@ -21,7 +21,7 @@ export class ReloadError extends Error {
   readonly issues: readonly ReloadIssue[];
 
   constructor(issues: ReloadIssue | readonly ReloadIssue[]) {
-    const list = Array.isArray(issues) ? (issues as readonly ReloadIssue[]) : [issues as ReloadIssue];
+    const list: readonly ReloadIssue[] = 'path' in issues ? [issues] : issues;
     super(list.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.issues = list;
   }

@@ -211,7 +211,7 @@ export class UplinkServer {
       }
       if (this.assign(conn)) reassigned++;
     }
-    this.log?.info({ probes: this.tokens.size, reassigned }, `uplink config reloaded: ${reassigned} probe(s) reassigned`);
+    this.log?.debug({ probes: this.tokens.size, reassigned }, `uplink config reloaded: ${reassigned} probe(s) reassigned`);
   }
 
   status(): { probes: UplinkProbeStatus[]; stats: UplinkStats; missingTokens: { id: string; tokenEnv: string }[] } {

@@ -71,6 +71,14 @@ describe('ConfigReloader', () => {
     expect(outcomes).toEqual([false]);
   });
 
+  it('once the hub is stopping, a reload is refused before any part prepares (nothing starts again)', () => {
+    const log: string[] = [];
+    const r = new ConfigReloader(config(), { parts: parts(log), clock: () => 0 });
+    r.close();
+    expect(r.reload(config({ streams: streams('b') }))).toEqual({ ok: false, errors: [{ path: '', message: 'the hub is stopping' }] });
+    expect(log).toEqual([]);
+  });
+
   it('a restart-only change is refused before any part prepares', () => {
     const log: string[] = [];
     const r = new ConfigReloader(config(), { parts: parts(log), clock: () => 0 });
