@@ -37,7 +37,7 @@ export class MessageRenderer {
     const st = await this.o.clocks.get(inc.id);
     const slaMs = this.o.clocks.policy.sla[inc.severity];
     const withEvidence = row.action === 'open' || row.action === 'escalate';
-    const resolution = row.action === 'resolve' ? resolutionOf(await this.o.evidence.timeline(inc.id)) : undefined;
+    const resolution = row.action === 'resolve' ? (p.resolution ?? resolutionOf(await this.o.evidence.timeline(inc.id))) : undefined;
     return buildMessage({
       action: row.action as TicketAction,
       idempotencyKey: row.key,
