@@ -47,7 +47,6 @@ export interface ProbeWorker {
   stop(drainMs?: number): Promise<void>;
 }
 
-
 export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
   const logger = opts.logger ?? rootLog.child({ component: 'probe-worker', region: opts.region });
   const skew = opts.clockSkewMs ?? 0;

@@ -84,7 +84,7 @@ export class TicketService {
     const { hub, storage, config } = opts;
     this.clock = opts.clock ?? Date.now;
     this.log = opts.logger;
-    const adapters = (this.adapters = this.buildAdapters(config));
+    this.adapters = this.buildAdapters(config);
     this.routing = new VendorRouting(config);
     this.clocks = new SlaClocks(storage.sla, this.routing);
     this.readIncident = incidentReader(hub.stored, opts.logger);
@@ -95,12 +95,12 @@ export class TicketService {
     this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([this.mute, enqueue, startSla]), send: enqueue, mute: this.mute, clocks: this.clocks, readIncident: this.readIncident });
     this.escalation = new Escalation({ clocks: this.clocks, readIncident: this.readIncident, muter: opts.muter, timeline, send: enqueue, counters: this.counters });
     this.manual = new ManualTickets({ routing: this.routing, outbox: storage.outbox, send: new Pipeline([enqueue, startSla]), readIncident: this.readIncident, timeline });
-    this.drills = new LiveDrill({ config: () => this.routing.current, adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
+    this.drills = new LiveDrill({ config: () => this.routing.current, adapters: this.adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
     const renderer = new MessageRenderer({ roles: () => this.routing.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
     const outcomes = new DeliveryOutcomes(timeline, this.counters, this.clock);
     this.delivery = new OutboxDelivery({
       store: storage.outbox,
-      vendor: (name) => adapters.get(name),
+      vendor: (name) => this.adapters.get(name),
       render: (row) => renderer.render(row),
       clock: this.clock,
       retry: opts.retry,
