@@ -1,6 +1,6 @@
 import type { Sample } from '../src/model/sample.ts';
 import type { DecodeSetting } from './decode/decoder.ts';
-import { LineProber, seqCounter } from './line-prober.ts';
+import { LineSet } from './line-set.ts';
 
 export interface ProbeTarget {
   stream: string;
@@ -24,25 +24,12 @@ export interface ProbeHandle {
   stop(): Promise<void>;
 }
 
-/** Runs one LineProber per target with one seq sequence for the whole probe. */
+/** Runs one LineProber per target with one seq sequence for the whole probe (a LineSet that does not change). */
 export function startProber(opts: ProberOptions): ProbeHandle {
-  const nextSeq = seqCounter();
-  const lines = opts.targets.map(
-    (t) =>
-      new LineProber({
-        probe: opts.probe,
-        region: opts.region,
-        stream: t.stream,
-        line: t.line,
-        url: t.url,
-        onSample: opts.onSample,
-        nextSeq,
-        ...(opts.windowMs !== undefined && { windowMs: opts.windowMs }),
-        ...((t.decode ?? opts.decode) !== undefined && { decode: t.decode ?? opts.decode }),
-      }),
-  );
-  for (const line of lines) line.start();
-  return { stop: async () => void (await Promise.all(lines.map((l) => l.stop()))) };
+  const lines = new LineSet({ probe: opts.probe, region: opts.region, onSample: opts.onSample });
+  const windowMs = opts.windowMs ?? 1000;
+  lines.apply(lines.plan(opts.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs, ...((t.decode ?? opts.decode) !== undefined && { decode: t.decode ?? opts.decode }) }))));
+  return { stop: () => lines.stop() };
 }
 
 export interface ProbeUrlOptions {

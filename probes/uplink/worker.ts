@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { log as rootLog, type Logger } from '../../src/shared/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import type { Assignment, UplinkTarget } from '../../src/model/probe-protocol.ts';
-import { startProber, type ProbeHandle } from '../prober.ts';
+import type { Assignment } from '../../src/model/probe-protocol.ts';
+import { LineSet } from '../line-set.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';
 
@@ -47,13 +47,6 @@ export interface ProbeWorker {
   stop(drainMs?: number): Promise<void>;
 }
 
-interface Running {
-  target: UplinkTarget;
-  windowMs: number;
-  decode: boolean;
-  handle: ProbeHandle;
-}
-
 export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
   const logger = opts.logger ?? rootLog.child({ component: 'probe-worker', region: opts.region });
   const skew = opts.clockSkewMs ?? 0;
@@ -63,10 +56,10 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     ...(opts.maxSpillBytes !== undefined && { maxSpillBytes: opts.maxSpillBytes }),
     logger,
   });
-  const running = new Map<string, Running>();
-  const stopping = new Set<Promise<void>>();
+  let lines: LineSet | undefined;
+  /** Line sets of a former probe id, until their lines have stopped. */
+  const retired = new Set<Promise<void>>();
   let assignment: Assignment | undefined;
-  let probeId: string | undefined;
   let onRefused: (r: { code: number; reason: string }) => void = () => undefined;
   const refused = new Promise<{ code: number; reason: string }>((resolve) => (onRefused = resolve));
 
@@ -75,35 +68,17 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     client.enqueue(s);
   };
 
-  const stopOne = (key: string) => {
-    const r = running.get(key);
-    if (!r) return;
-    running.delete(key);
-    const p = r.handle.stop().finally(() => stopping.delete(p));
-    stopping.add(p);
-  };
-
   const apply = (next: Assignment, probe: string) => {
-    if (probeId !== undefined && probeId !== probe) for (const key of [...running.keys()]) stopOne(key);
-    probeId = probe;
-    const wanted = new Map(next.targets.map((t) => [`${t.stream}\u0000${t.line}`, t]));
-    let started = 0;
-    let stopped = 0;
-    for (const [key, r] of running) {
-      const t = wanted.get(key);
-      const decode = t?.decode ?? next.decode;
-      if (!t || t.url !== r.target.url || decode !== r.decode || next.windowMs !== r.windowMs) {
-        stopOne(key);
-        stopped++;
-      }
+    if (lines && lines.probe !== probe) {
+      const old = lines.stop().finally(() => retired.delete(old));
+      retired.add(old);
+      lines = undefined;
     }
-    for (const [key, t] of wanted) {
-      if (running.has(key)) continue;
-      const decode = t.decode ?? next.decode;
-      const handle = startProber({ probe, region: opts.region, targets: [{ stream: t.stream, line: t.line, url: t.url }], windowMs: next.windowMs, decode, onSample });
-      running.set(key, { target: t, windowMs: next.windowMs, decode, handle });
-      started++;
-    }
+    lines ??= new LineSet({ probe, region: opts.region, onSample });
+    const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: t.decode ?? next.decode })));
+    lines.apply(plan);
+    const started = plan.start.length;
+    const stopped = plan.stop.length;
     const first = assignment === undefined;
     assignment = next;
     if (opts.spillDir) {
@@ -113,7 +88,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
         logger.warn({ err }, 'cannot keep the assignment in the spill dir');
       }
     }
-    logger.info({ version: next.version, lines: running.size, started, stopped }, first ? 'assignment received' : 'reassigned by the hub');
+    logger.info({ version: next.version, lines: lines.size, started, stopped }, first ? 'assignment received' : 'reassigned by the hub');
   };
 
   const client = new UplinkClient({
@@ -153,8 +128,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     refused,
     stop: (drainMs = 2000) =>
       (stopped ??= (async () => {
-        for (const key of [...running.keys()]) stopOne(key);
-        await Promise.all([...stopping]);
+        await Promise.all([lines?.stop(), ...retired]);
         if (client.connected) await client.drain(drainMs);
         client.stop();
         const left = buffer.size;

@@ -28,6 +28,11 @@ export class BuiltinState implements Actuator {
     if (!this.streams.has(stream)) this.streams.set(stream, { stream, active, since: now, features: {}, updatedAt: now });
   }
 
+  /** Forgets a stream (it left the config). */
+  remove(stream: string): void {
+    this.streams.delete(stream);
+  }
+
   get(stream: string): ServedStream | undefined {
     const s = this.streams.get(stream);
     return s && { ...s, features: { ...s.features } };

@@ -1,5 +1,5 @@
 import type { StreamConfig } from '../model/stream.ts';
-import { createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
+import { compileDetector, createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
 import type { Blindness } from '../detect/probe-watch.ts';
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
@@ -10,6 +10,7 @@ import type { Level } from '../model/severity.ts';
 import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { EventBus } from '../shared/event-bus.ts';
 import { IncidentManager, type OnsetView } from '../incidents/manager.ts';
+import type { Commit } from '../shared/reload.ts';
 
 /**
  * The hub core: owns the clock, the detector, the incident manager and the sample ingest.
@@ -45,6 +46,9 @@ export interface HubOptions {
   logger?: Logger;
   bus?: EventBus;
 }
+
+/** What of the config the hub core follows at a reload (src/app/start.ts maps the config onto it). */
+export type HubSettings = Required<Pick<HubOptions, 'streams' | 'rules' | 'detector' | 'reopenWindowMs' | 'retention' | 'compactEveryMs'>>;
 
 export interface HubStats {
   ticks: number;
@@ -83,6 +87,8 @@ export class Hub {
   private readonly log: Logger | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
+  private compactEveryMs: number;
+  private retention: { rawMs: number; rollupsMs: number };
   private compacting = false;
   private compactedBefore: number | undefined;
   private started = false;
@@ -93,6 +99,8 @@ export class Hub {
     this.log = opts.logger;
     this.clock = opts.clock ?? Date.now;
     this.startedAt = this.clock();
+    this.compactEveryMs = opts.compactEveryMs ?? 5 * 60_000;
+    this.retention = opts.retention ?? { rawMs: 6 * 3_600_000, rollupsMs: 30 * 86_400_000 };
     this.bus = opts.bus ?? new EventBus(opts.logger);
     this.detector = createDetector({ streams: opts.streams, ...(opts.rules && { rules: opts.rules }), ...(opts.detector && { settings: opts.detector }) });
     this.ingestor = createIngest({
@@ -124,12 +132,34 @@ export class Hub {
       this.tickTimer = setInterval(() => this.tick(), tickMs);
       this.tickTimer.unref?.();
     }
-    const compactMs = this.opts.compactEveryMs ?? 5 * 60_000;
-    if (compactMs > 0) {
-      this.compactTimer = setInterval(() => void this.compact(), compactMs);
-      this.compactTimer.unref?.();
-    }
+    this.scheduleCompaction();
     return this;
+  }
+
+  /**
+   * A config reload (prepared, then applied by the returned commit): the detector moves onto the
+   * new streams, rules and settings (src/detect/reconfigure.ts); the open incidents of a stream or
+   * line that left the config are resolved, by `config` with cause `removed-from-config`; the
+   * reopen window, retention and compaction period apply from then on.
+   */
+  prepareReload(next: HubSettings): Commit {
+    const ctx = compileDetector({ streams: next.streams, rules: next.rules, settings: next.detector });
+    const reopen = this.incidents.prepareReload({ reopenWindowMs: next.reopenWindowMs });
+    return () => {
+      const now = this.clock();
+      const before = this.detector.ctx.streams;
+      const events = this.detector.reconfigure(ctx, now);
+      this.resolveRemoved(before, ctx.streams, now);
+      for (const ev of events) this.onEvent(ev, now);
+      reopen();
+      this.retention = next.retention;
+      if (next.compactEveryMs !== this.compactEveryMs) {
+        this.compactEveryMs = next.compactEveryMs;
+        if (this.compactTimer) clearInterval(this.compactTimer);
+        this.compactTimer = undefined;
+        if (this.started && !this.stopped) this.scheduleCompaction();
+      }
+    };
   }
 
   /** The one entry point for samples (see src/ingest). Untrusted (validated) unless `trusted`. */
@@ -191,7 +221,7 @@ export class Hub {
     this.compacting = true;
     const started = performance.now();
     const now = this.clock();
-    const { rawMs, rollupsMs } = this.opts.retention ?? { rawMs: 6 * 3_600_000, rollupsMs: 30 * 86_400_000 };
+    const { rawMs, rollupsMs } = this.retention;
     const target = now - rawMs;
     const rollupBefore = now - rollupsMs;
     let rolledUp = 0;
@@ -233,6 +263,31 @@ export class Hub {
       this.ingestor.flush();
     } finally {
       await this.incidents.settled();
+    }
+  }
+
+  private scheduleCompaction(): void {
+    if (this.compactEveryMs <= 0) return;
+    this.compactTimer = setInterval(() => void this.compact(), this.compactEveryMs);
+    this.compactTimer.unref?.();
+  }
+
+  /** Resolves the open incidents of the streams and lines in `before` that `after` no longer has. */
+  private resolveRemoved(before: ReadonlyMap<string, StreamConfig>, after: ReadonlyMap<string, StreamConfig>, now: number): void {
+    for (const inc of this.incidents.open()) {
+      if (inc.stream === undefined) continue;
+      const was = before.get(inc.stream);
+      if (!was) continue;
+      const is = after.get(inc.stream);
+      let note: string;
+      if (!is) note = `stream "${inc.stream}" was removed from the config`;
+      else if (inc.line !== undefined && inc.line in was.lines && !(inc.line in is.lines)) note = `line "${inc.line}" of stream "${inc.stream}" was removed from the config`;
+      else continue;
+      try {
+        this.incidents.act(inc.id, { type: 'resolve', by: 'config', cause: 'removed-from-config', note }, now);
+      } catch (err) {
+        this.log?.error({ err, incident: inc.id }, 'resolving an incident of a removed stream failed');
+      }
     }
   }
 

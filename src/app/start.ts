@@ -1,14 +1,13 @@
 import type { RequestHandler } from 'express';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startProber, type ProbeHandle, type ProbeTarget } from '../../probes/index.ts';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
 import { controllerPorts } from './control-ports.ts';
 import { TicketService, ticketRoutes } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
 import { type Config } from '../config/schema.ts';
-import { lineUrl } from '../model/stream.ts';
+import { ConfigInvalidError, loadConfig } from '../config/load.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../shared/log.ts';
 import type { Store } from '../store/ports.ts';
@@ -24,7 +23,10 @@ import { listen as listenHttp, type Listening } from '../http/index.ts';
 import { hubHttpApp } from './http-app.ts';
 import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../shared/event-bus.ts';
+import { ReloadError } from '../shared/reload.ts';
+import { EmbeddedProbes } from './embedded-probes.ts';
 import { Hub } from './hub.ts';
+import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
 
 export interface StartHubOptions {
   /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db`. */
@@ -67,8 +69,14 @@ export interface HubHandle {
   preview: PreviewServer | undefined;
   /** Active silences (WS pushes; new tickets and SLA escalations of matching incidents). */
   silences: Silences;
-  /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
-  reload(config: Config): void;
+  /**
+   * Takes a reloaded config whole — streams, probes, detection, incidents, control, tickets, auth,
+   * remote probes, metrics — or refuses it (src/app/reload.ts: errors at their YAML paths; the
+   * restart-only keys hub.listen, hub.dataDir and hub.tls) and keeps the running one.
+   */
+  reload(config: Config): ReloadResult;
+  /** Reads and validates a config file, then reload(); a file that does not validate is refused with its errors. */
+  reloadFile(file: string): ReloadResult;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
   address: string | undefined;
   url: string | undefined;
@@ -95,19 +103,19 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let hub: Hub | undefined;
   let http: Listening | undefined;
   let uplink: UplinkServer | undefined;
-  /** The config as last reloaded (remote probe assignments, stream ids the API knows). */
+  /** The config as last reloaded (the stream ids and configs the API, WS and previews know). */
   let current = config;
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
   let ws: WsApi | undefined;
   let preview: PreviewServer | undefined;
+  let metrics: HubMetrics | undefined;
+  let auth: Authenticator | undefined;
+  let probes: EmbeddedProbes | undefined;
   const silences = await Silences.load(opts.clock ?? Date.now, store.silences).catch((err: unknown) => {
     opened?.close();
     throw err;
   });
-  const probers: ProbeHandle[] = [];
-  const stopProbers = async () => void (await Promise.all(probers.splice(0).map((p) => p.stop())));
-  let lines = 0;
   try {
     hub = await new Hub({
       incidents: store.incidents,
@@ -131,7 +139,6 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsConfig, muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
-    let auth: Authenticator;
     try {
       auth = new Authenticator({ tokens: config.auth.tokens, listen, ...(opts.env && { env: opts.env }) });
     } catch (err) {
@@ -142,26 +149,27 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, controller, tickets, silences };
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
-      const metrics = new HubMetrics(config, h);
-      if (controller) metrics.attachController(controller);
-      if (tickets) metrics.attachTickets(tickets);
+      const m = (metrics = new HubMetrics(config, h));
+      m.configLoaded(true, h.clock());
+      if (controller) m.attachController(controller);
+      if (tickets) m.attachTickets(tickets);
       uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
       const httpLog = logger.child({ sub: 'http' });
       const ticketService = tickets;
-      const ticketsRoutes = ticketService && ((checks: { mayRead: RequestHandler; mayAct: RequestHandler }) => ticketRoutes(ticketService, { config: ticketsConfig, ...checks }));
+      const ticketsRoutes = ticketService && ((checks: { mayRead: RequestHandler; mayAct: RequestHandler }) => ticketRoutes(ticketService, checks));
       const app = hubHttpApp({
         auth,
         health: {
           hub: h,
           audit: store.audit,
           samples: store.samples,
-          localProbeLines: () => lines,
+          localProbeLines: () => probes?.lines ?? 0,
           uplink: () => uplink?.status(),
           probeFreshMs: Math.max(10_000, 3 * (config.detector.heartbeatMs ?? 1000)),
         },
-        metrics,
+        metrics: m,
         incidents: { repository: store.incidents, recent: () => h.incidents.recent() },
         history: { reads: { samples: store.samples, flush: () => h.flush() }, streams: () => current.streams.map((s) => s.id), clock: h.clock },
         commands: commandCtx,
@@ -173,29 +181,16 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       http = await listenHttp(app, Number(listen.slice(i + 1)), listen.slice(0, i), { ...(tls && { tls }) });
       dispatchUpgrades(http.server, { [WS_PATH]: ws.handleUpgrade, [UPLINK_PATH]: uplink.handleUpgrade, [PREVIEW_PREFIX]: preview.handleUpgrade }, httpLog);
     }
-    if (opts.probes !== false && config.probe.embedded) {
-      for (const region of config.probe.regions) {
-        const targets: ProbeTarget[] = config.streams.flatMap((s) =>
-          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), ...(l.decode !== undefined && { decode: l.decode }) })),
-        );
-        lines += targets.length;
-        probers.push(
-          startProber({
-            probe: `hub-${region}`,
-            region,
-            targets,
-            windowMs: config.probe.windowMs,
-            decode: config.probe.decode,
-            onSample: (s) => {
-              const r = h.ingest(s, { trusted: true });
-              if (!r.ok) logger.warn({ stream: s.stream, line: s.line, error: r.error }, 'local sample refused');
-            },
-          }),
-        );
-      }
-    }
+    probes = new EmbeddedProbes({
+      enabled: opts.probes !== false,
+      onSample: (s) => {
+        const r = h.ingest(s, { trusted: true });
+        if (!r.ok) logger.warn({ stream: s.stream, line: s.line, error: r.error }, 'local sample refused');
+      },
+    });
+    probes.prepareReload(config)();
   } catch (err) {
-    await stopProbers();
+    await probes?.stop();
     await controller?.stop();
     await tickets?.stop();
     ws?.close();
@@ -204,11 +199,33 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     await http?.close();
     await hub?.stop();
     opened?.close();
-    throw err;
+    throw err instanceof ReloadError ? new HubConfigError(err.message) : err;
   }
 
   let stopping: Promise<void> | undefined;
   const h = hub;
+  // In commit order: the tickets and the controller follow the new config before the hub
+  // resolves the incidents of removed streams; `current` (what the API knows) last.
+  const parts: ReloadPart[] = [
+    ...reloadPart('vendors', tickets, (t, next) => t.prepareReload({ vendors: next.vendors, escalation: next.escalation, roles: next.roles })),
+    ...reloadPart('control', controller, (c, next) => c.prepareReload({ streams: next.streams, config: next.control })),
+    ...reloadPart('detector', h, (hb, next) =>
+      hb.prepareReload({
+        streams: next.streams,
+        rules: next.rules,
+        detector: next.detector,
+        reopenWindowMs: next.incidents.reopenWindow,
+        retention: { rawMs: next.store.retention.raw, rollupsMs: next.store.retention.rollups },
+        compactEveryMs: next.store.compactEvery,
+      }),
+    ),
+    ...reloadPart('probe', probes, (p, next) => p.prepareReload(next)),
+    ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
+    ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
+    ...reloadPart('auth', auth, (a, next) => a.prepareReload(next.auth.tokens)),
+    { section: 'streams', prepare: (next) => () => void (current = next) },
+  ];
+  const reloader = new ConfigReloader(config, { parts, clock: h.clock, logger: logger.child({ sub: 'reload' }), onOutcome: (ok, at) => metrics?.configLoaded(ok, at) });
   return {
     hub: h,
     bus: h.bus,
@@ -220,17 +237,22 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     ws,
     preview,
     silences,
-    reload: (next) => {
-      current = next;
-      uplink?.reload(next);
+    reload: (next) => reloader.reload(next),
+    reloadFile: (file) => {
+      try {
+        return reloader.reload(loadConfig(file));
+      } catch (err) {
+        if (err instanceof ConfigInvalidError) return reloader.refuse(err.errors);
+        throw err;
+      }
     },
     address: http?.address,
     url: http ? `${config.hub.tls ? 'https' : 'http'}://${http.address}` : undefined,
     dbFile,
     stop: () =>
       (stopping ??= (async () => {
-        lines = 0;
-        await stopProbers();
+        reloader.close();
+        await probes?.stop();
         await controller?.stop();
         await tickets?.stop();
         try {

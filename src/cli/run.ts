@@ -1,5 +1,7 @@
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import { formatIncidentLine } from '../app/format.ts';
+import { describeChanges } from '../app/reload.ts';
+import { formatConfigError } from '../config/load.ts';
 import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
 import { log } from '../shared/log.ts';
 import { StoreOpenError } from '../store/sqlite/store.ts';
@@ -57,16 +59,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   printIncidentChanges(handle);
-  // SIGHUP: re-read the config; remote probes get their new assignments (and revoked tokens are
-  // disconnected) without a restart. A config that does not validate is reported and ignored.
+  // SIGHUP: re-read the config and take it whole (src/app/reload.ts), or refuse it with every
+  // error at its YAML path, as `streamguard check` prints them, and keep the running one.
   const onHup = () => {
-    const next = loadConfigOrReport(opts.config!);
-    if (!next) {
-      process.stderr.write(`streamguard run: SIGHUP: ${opts.config} is invalid; keeping the running config\n`);
+    const file = opts.config!;
+    const r = handle.reloadFile(file);
+    if (r.ok) {
+      process.stdout.write(`streamguard run: SIGHUP: reloaded ${file}: ${describeChanges(r.changes)}\n`);
       return;
     }
-    handle.reload(next);
-    process.stdout.write(`streamguard run: SIGHUP: reloaded ${opts.config} (remote probe tokens and assignments)\n`);
+    for (const e of r.errors) process.stderr.write(`${formatConfigError(file, e)}\n`);
+    process.stderr.write(`streamguard run: SIGHUP: ${file} is invalid; keeping the running config (${r.errors.length} error(s))\n`);
   };
   process.on('SIGHUP', onHup);
   const lines = config.streams.reduce((n, s) => n + Object.keys(s.lines).length, 0);

@@ -48,6 +48,11 @@ export class ActionStats implements Stage, OutcomeStage {
     if (action.onset !== undefined && ok) this.actionDelay.observe(Math.max(0, (at - action.onset) / 1000));
   }
 
+  /** Drops a stream's switch counts (it left the config). */
+  forget(stream: string): void {
+    for (const [key, f] of this.failovers) if (f.stream === stream) this.failovers.delete(key);
+  }
+
   failoversTotal(): FailoverCount[] {
     return [...this.failovers.values()].map((f) => ({ ...f }));
   }

@@ -13,7 +13,8 @@ export class ActuationStage implements Stage {
   constructor(
     private readonly opts: {
       builtin: BuiltinState;
-      actuators: readonly Actuator[];
+      /** The external actuators of the moment (a config reload replaces them). */
+      actuators: () => readonly Actuator[];
       queues: SerialQueues;
       /** Aborts retries and attempts in flight (controller stop). */
       signal: AbortSignal;
@@ -25,7 +26,7 @@ export class ActuationStage implements Stage {
   exec(action: ControlAction): boolean {
     const { builtin, actuators, queues, signal, clock, outcome } = this.opts;
     if (builtin.accepts(action)) builtin.apply(action);
-    const external = actuators.filter((a) => a.accepts(action));
+    const external = actuators().filter((a) => a.accepts(action));
     if (external.length === 0) {
       outcome.done({ action, results: [], at: action.at });
       return true;

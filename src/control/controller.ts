@@ -2,9 +2,11 @@ import type { Histogram } from 'prom-client';
 import { BuiltinState, type ServedStream } from '../actuators/builtin.ts';
 import { createActuators } from '../actuators/index.ts';
 import type { Actuator } from '../actuators/types.ts';
+import type { ActuatorConfig } from '../actuators/config-schema.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { Logger } from '../shared/log.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
 import type { AuditLog } from '../store/ports.ts';
 import { isActed, toAction } from './action.ts';
 import { ActionStats, type ActionCount, type FailoverCount } from './action-stats.ts';
@@ -12,7 +14,7 @@ import { ActuationStage } from './actuation.ts';
 import { ControlConfigSchema, policyFor, type ControlConfig, type Policy } from './config-schema.ts';
 import { DedupStage } from './dedup.ts';
 import { LeadEscalation } from './escalation.ts';
-import { evaluateStream, initialStreamState } from './evaluate.ts';
+import { evaluateStream, initialStreamState, rebasedOnServed, reloadedStreamState } from './evaluate.ts';
 import { pinFeature, unpinFeature } from './features.ts';
 import type { ControlSource } from './routes.ts';
 import { linkedIncident } from './incident-link.ts';
@@ -81,10 +83,20 @@ interface StreamSlot {
   state: StreamControlState;
 }
 
+/** A stream's config and effective policy, checked (prepared for a start or a reload). */
+type StreamPlan = Omit<StreamSlot, 'state'>;
+
+/** What the controller follows of the config. */
+export interface ControlSettings {
+  streams: readonly StreamConfig[];
+  config: ControlConfig;
+}
+
 export class Controller implements ControlSource {
-  readonly streams: readonly StreamConfig[];
   readonly builtin = new BuiltinState();
-  readonly actuators: readonly Actuator[];
+  private streamList: readonly StreamConfig[];
+  private actuatorList: readonly Actuator[];
+  private readonly opts: ControllerOptions;
   private readonly incidents: IncidentSource;
   private readonly lineHealth: LineHealthSource;
   private readonly events: EventSource;
@@ -106,7 +118,8 @@ export class Controller implements ControlSource {
   private stopped = false;
 
   constructor(opts: ControllerOptions) {
-    this.streams = opts.streams;
+    this.opts = opts;
+    this.streamList = opts.streams;
     this.incidents = opts.incidents;
     this.lineHealth = opts.lineHealth;
     this.events = opts.events;
@@ -114,16 +127,10 @@ export class Controller implements ControlSource {
     this.clock = opts.clock;
     this.log = opts.logger;
     const config = opts.config ?? ControlConfigSchema.parse({});
-    this.actuators = opts.actuators ?? createActuators(config.actuators, opts.env ?? process.env);
+    const prepared = this.prepare({ streams: opts.streams, config });
+    this.actuatorList = prepared.actuators;
     const now = this.clock();
-    for (const cfg of opts.streams) {
-      const lines = Object.keys(cfg.lines);
-      const policy = policyFor(config, cfg.id);
-      if (policy.preferred !== undefined && !lines.includes(policy.preferred)) throw new Error(`control: stream "${cfg.id}" has no line "${policy.preferred}" (preferred)`);
-      const state = initialStreamState(lines, policy, now);
-      this.slots.set(cfg.id, { cfg, lines, policy, state });
-      this.builtin.init(cfg.id, state.line.active, now);
-    }
+    for (const plan of prepared.plans) this.addSlot(plan, now);
 
     this.listeners = new ActionListeners(this.log);
     this.escalation = new LeadEscalation(this.incidents, (stream) => this.slots.get(stream)?.lines ?? [], this.log);
@@ -136,9 +143,62 @@ export class Controller implements ControlSource {
       this.listeners,
       filterStage(isActed),
       this.escalation,
-      new ActuationStage({ builtin: this.builtin, actuators: this.actuators, queues: this.queues, signal: this.abort.signal, clock: this.clock, outcome: outcomeStages([this.stats, recorder, this.listeners]) }),
+      new ActuationStage({ builtin: this.builtin, actuators: () => this.actuatorList, queues: this.queues, signal: this.abort.signal, clock: this.clock, outcome: outcomeStages([this.stats, recorder, this.listeners]) }),
     ]);
     this.scheduler = new SweepScheduler({ ids: () => [...this.slots.keys()], slice: () => this.slice() }, { periodMs: opts.tickMs ?? config.tick });
+  }
+
+  /** The streams of the config in use. */
+  get streams(): readonly StreamConfig[] {
+    return this.streamList;
+  }
+
+  /** The external actuators in use. */
+  get actuators(): readonly Actuator[] {
+    return this.actuatorList;
+  }
+
+  /**
+   * A config reload: builds the new actuators and checks every stream's policy (throws
+   * ReloadError naming each problem) without touching what runs. The returned commit makes the
+   * next decisions use the new policies and actuators: a stream that stays keeps its served line
+   * and policy state (evaluate.ts reloadedStreamState; re-based on what is served when it leaves
+   * dry-run), a removed one is dropped with its served state and counters, a new one starts on
+   * its preferred line. An action already on its way finishes with the actuators it started with.
+   */
+  prepareReload(next: ControlSettings): Commit {
+    const prepared = this.prepare(next);
+    return () => {
+      const now = this.clock();
+      this.actuatorList = prepared.actuators;
+      this.streamList = next.streams;
+      const kept = new Set(prepared.plans.map((p) => p.cfg.id));
+      for (const id of [...this.slots.keys()]) {
+        if (kept.has(id)) continue;
+        this.slots.delete(id);
+        this.builtin.remove(id);
+        this.escalation.forget(id);
+        this.stats.forget(id);
+      }
+      for (const plan of prepared.plans) {
+        const slot = this.slots.get(plan.cfg.id);
+        if (!slot) {
+          this.addSlot(plan, now);
+          continue;
+        }
+        const id = plan.cfg.id;
+        const served = this.builtin.get(id);
+        const leavingDryRun = slot.policy.dryRun && !plan.policy.dryRun;
+        const state = reloadedStreamState(leavingDryRun ? rebasedOnServed(slot.state, served) : slot.state, plan.lines, plan.policy, now);
+        if (served && !plan.lines.includes(served.active)) {
+          this.log?.warn({ stream: id, from: served.active, to: state.line.active }, 'control: the served line left the config; the stream is served from the line its policy is on');
+          this.builtin.remove(id);
+          this.builtin.init(id, state.line.active, now);
+        }
+        Object.assign(slot, plan, { state });
+      }
+      if (this.opts.tickMs === undefined) this.scheduler.setPeriod(next.config.tick);
+    };
   }
 
   /** Restores the served lines from the audit log, subscribes to incident changes and starts the sweep. */
@@ -288,6 +348,38 @@ export class Controller implements ControlSource {
         return this.knownFeatures(cfg.id).map((feature) => ({ stream: cfg.id, feature, enabled: served?.features[feature] ?? true }));
       }),
     };
+  }
+
+  /** Every stream's plan and the actuators of a config; throws ReloadError with every problem found. */
+  private prepare(next: ControlSettings): { plans: StreamPlan[]; actuators: readonly Actuator[] } {
+    const issues: ReloadIssue[] = [];
+    const plans = next.streams.map((cfg) => {
+      const lines = Object.keys(cfg.lines);
+      const policy = policyFor(next.config, cfg.id);
+      if (policy.preferred !== undefined && !lines.includes(policy.preferred)) {
+        const path = next.config.streams[cfg.id]?.preferred !== undefined ? `control.streams.${cfg.id}.preferred` : 'control.default.preferred';
+        issues.push({ path, message: `stream "${cfg.id}" has no line "${policy.preferred}" (lines: ${lines.join(', ')})` });
+      }
+      return { cfg, lines, policy };
+    });
+    const actuators = this.opts.actuators ?? next.config.actuators.flatMap((c, i) => this.buildActuator(c, i, issues));
+    if (issues.length > 0) throw new ReloadError(issues);
+    return { plans, actuators };
+  }
+
+  private buildActuator(c: ActuatorConfig, index: number, issues: ReloadIssue[]): Actuator[] {
+    try {
+      return createActuators([c], this.opts.env ?? process.env);
+    } catch (err) {
+      issues.push({ path: `control.actuators[${index}]`, message: (err as Error).message });
+      return [];
+    }
+  }
+
+  private addSlot(plan: StreamPlan, now: number): void {
+    const state = initialStreamState(plan.lines, plan.policy, now);
+    this.slots.set(plan.cfg.id, { ...plan, state });
+    this.builtin.init(plan.cfg.id, state.line.active, now);
   }
 
   private slot(stream: string): StreamSlot {

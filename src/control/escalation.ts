@@ -28,6 +28,11 @@ export class LeadEscalation implements Stage {
     return true;
   }
 
+  /** Drops a stream's waiting raise (it left the config). */
+  forget(stream: string): void {
+    this.pending.delete(stream);
+  }
+
   /** After each evaluation of a stream: a waiting raise goes to a lead that has appeared, or is dropped once its condition is gone. */
   evaluated(stream: string, line: LineControlState, now: number): void {
     const action = this.pending.get(stream);

@@ -27,20 +27,31 @@ export class SweepScheduler {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  private started = false;
   private stopped = false;
 
   constructor(
     private readonly target: SweepTarget,
-    private readonly opts: SweepOptions,
+    private opts: SweepOptions,
   ) {
     this.sliceMs = opts.sliceMs ?? 5;
     this.now = opts.now ?? (() => performance.now());
   }
 
   start(): void {
+    this.started = true;
     if (this.opts.periodMs <= 0 || this.timer || this.stopped) return;
     this.timer = setInterval(() => this.sweep(), this.opts.periodMs);
     this.timer.unref?.();
+  }
+
+  /** Sweeps every `periodMs` from now on (0: no timer). */
+  setPeriod(periodMs: number): void {
+    if (periodMs === this.opts.periodMs) return;
+    this.opts = { ...this.opts, periodMs };
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.started) this.start();
   }
 
   /** No further sweeps or slices (a slice in progress finishes). */

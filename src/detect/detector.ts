@@ -2,7 +2,8 @@ import type { StreamConfig } from '../model/stream.ts';
 import type { Sample } from '../model/sample.ts';
 import { gradeStream, toEvent, type ActiveIncident, type StreamViews } from './grade.ts';
 import { compileRules, evaluateLine, type CompiledRules, type LineState } from './line-health.ts';
-import { blindIncident, createProbeState, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
+import { blindIncident, createProbeState, excludedProbes, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
+import { reconfigure } from './reconfigure.ts';
 import { DEFAULT_RULES, DetectorSettingsSchema, type DetectorSettings, type Rules } from './rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
 
@@ -42,6 +43,8 @@ export interface DetectorStats {
   samples: number;
   late: number;
   duplicate: number;
+  /** Samples of a stream or line a config reload removed (a probe not yet told), ignored. */
+  retired: number;
 }
 
 export interface DetectorState {
@@ -58,6 +61,8 @@ export interface DetectorState {
   restored: Set<StreamViews>;
   /** Streams in start-up grace with configured lines that have not reported: graded again when it ends. */
   awaiting: Set<StreamViews>;
+  /** Streams (`id`) and lines (`id\u0000line`) a config reload removed: their samples are ignored. */
+  retired: Set<string>;
   stats: DetectorStats;
 }
 
@@ -74,7 +79,7 @@ export function compileDetector(config: DetectorConfig = {}): DetectorContext {
 }
 
 export function createDetectorState(): DetectorState {
-  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Set(), awaiting: new Set(), stats: { samples: 0, late: 0, duplicate: 0 } };
+  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Set(), awaiting: new Set(), retired: new Set(), stats: { samples: 0, late: 0, duplicate: 0, retired: 0 } };
 }
 
 export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
@@ -91,6 +96,10 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       state.probes.set(sample.probe, p);
     }
     if (touchProbe(p, now, sample.windowMs, ctx.settings)) unblind(ctx, state, p, now, events);
+    if (state.retired.size > 0 && (state.retired.has(sample.stream) || state.retired.has(`${sample.stream}\u0000${sample.line}`))) {
+      state.stats.retired++;
+      return { state, events };
+    }
 
     let lines = p.views.get(sample.stream);
     if (!lines) {
@@ -191,12 +200,7 @@ function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState,
 }
 
 function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
-  const probes = state.probes;
-  const excluded = (probe: string): boolean => {
-    const b = probes.get(probe)?.blind;
-    return b !== undefined && b !== false;
-  };
-  gradeStream(sv, excluded, ctx.rules.rules, ctx.settings, now, out);
+  gradeStream(sv, excludedProbes(state.probes), ctx.rules.rules, ctx.settings, now, out);
 }
 
 function blind(ctx: DetectorContext, state: DetectorState, p: ProbeState, how: 'silent' | 'all-failing', now: number, out: IncidentEvent[]): void {
@@ -278,19 +282,30 @@ export function restoreIncidents(ctx: DetectorContext, state: DetectorState, inc
 }
 
 export interface Detector {
+  /** The compiled config in use (replaced by `reconfigure`). */
   readonly ctx: DetectorContext;
+  /** One state object for the detector's life (readers may hold it): a reconfigure changes it in place. */
   readonly state: DetectorState;
   step(input: DetectorInput, now: number): IncidentEvent[];
+  /** Switches to another compiled config (reconfigure.ts); returns the events of streams graded again. */
+  reconfigure(next: DetectorContext, now: number): IncidentEvent[];
   activeIncidents(): ActiveIncident[];
 }
 
 export function createDetector(config: DetectorConfig = {}): Detector {
-  const ctx = compileDetector(config);
+  let ctx = compileDetector(config);
   const state = createDetectorState();
   return {
-    ctx,
+    get ctx() {
+      return ctx;
+    },
     state,
     step: (input, now) => step(ctx, state, input, now).events,
+    reconfigure: (next, now) => {
+      const events = reconfigure(ctx, state, next, now);
+      ctx = next;
+      return events;
+    },
     activeIncidents: () => activeIncidents(state),
   };
 }

@@ -167,6 +167,38 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
   };
 }
 
+/**
+ * Re-indexes a view's per-rule state for another rule list (a config reload): a rule kept by name
+ * keeps its runs, baselines stay, a new rule starts with no run, a dropped rule's state goes. The
+ * level is left as it is: the next sample re-evaluates it under the new rules.
+ */
+export function remapRules(st: LineState, from: readonly CompiledRule[], to: readonly CompiledRule[]): void {
+  const old = new Map(from.map((r, i) => [r.name, i]));
+  const n = to.length;
+  const active = new Uint8Array(n);
+  const badStart = new Float64Array(n).fill(NaN);
+  const badFirstT = new Float64Array(n).fill(NaN);
+  const clearStart = new Float64Array(n).fill(NaN);
+  const value = new Float64Array(n).fill(NaN);
+  const badSample = new Array<Sample | undefined>(n).fill(undefined);
+  for (let j = 0; j < n; j++) {
+    const i = old.get(to[j]!.name);
+    if (i === undefined) continue;
+    active[j] = st.active[i]!;
+    badStart[j] = st.badStart[i]!;
+    badFirstT[j] = st.badFirstT[i]!;
+    clearStart[j] = st.clearStart[i]!;
+    value[j] = st.value[i]!;
+    badSample[j] = st.badSample[i];
+  }
+  st.active = active;
+  st.badStart = badStart;
+  st.badFirstT = badFirstT;
+  st.clearStart = clearStart;
+  st.value = value;
+  st.badSample = badSample;
+}
+
 /** Budgets and nominal values resolved once per stream config. */
 export interface StreamBudgets {
   startupMs: number;

@@ -41,6 +41,14 @@ export function createProbeState(probe: string, region: string, now: number, int
   return { probe, region, lastSeenAt: now, intervalMs, blind: false, blindSince: NaN, views: new Map(), viewCount: 0, downCount: 0 };
 }
 
+/** Whether a probe's views are left out of grading (it is blind), by probe id. */
+export function excludedProbes(probes: ReadonlyMap<string, ProbeState>): (probe: string) => boolean {
+  return (probe) => {
+    const b = probes.get(probe)?.blind;
+    return b !== undefined && b !== false;
+  };
+}
+
 /** Records that the probe was heard at `now`. Returns true when this ends a silent blindness. */
 export function touchProbe(p: ProbeState, now: number, intervalMs: number | undefined, settings: DetectorSettings): boolean {
   if (now > p.lastSeenAt) p.lastSeenAt = now;

@@ -1,4 +1,4 @@
-import type { Incident, IncidentEvent, IncidentKind, IncidentScope, Reason, TimelineEntry } from '../model/incident.ts';
+import type { Incident, IncidentEvent, IncidentKind, IncidentScope, Reason, ResolveCause, TimelineEntry } from '../model/incident.ts';
 import type { Level, Severity } from '../model/severity.ts';
 
 /**
@@ -25,7 +25,8 @@ export type LifecycleInput =
   | { type: 'mitigate'; by: string; action?: string; note?: string }
   /** Any action taken (failover, ticket opened, feature disabled …), recorded on the timeline. */
   | { type: 'action'; by: string; action: string; detail?: Record<string, unknown> }
-  | { type: 'resolve'; by: string; note?: string }
+  /** By hand, or (with `cause`) because the hub stopped watching what it is about. */
+  | { type: 'resolve'; by: string; note?: string; cause?: ResolveCause }
   | { type: 'note'; by: string; note: string }
   /** The controller cannot fix it by itself: raise to at least `severity` (see the diagram above). */
   | { type: 'escalate'; by: string; severity: Severity; reason: string; why?: string };
@@ -121,7 +122,8 @@ export function applyIncident(
       if (incident.status === 'resolved') return reject(incident, 'already resolved');
       const next: Incident = { ...incident, status: 'resolved', resolvedAt: now, updatedAt: now };
       delete next.escalation;
-      return done(next, [entry(id, now, 'resolved', { by: input.by, note: input.note, manual: true })]);
+      const why = input.cause !== undefined ? { cause: input.cause } : { manual: true };
+      return done(next, [entry(id, now, 'resolved', { by: input.by, note: input.note, ...why })]);
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Sample } from '../model/sample.ts';
 import type { IncidentRepository } from '../store/ports.ts';
 import type { EventBus } from '../shared/event-bus.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
+import type { Commit } from '../shared/reload.ts';
 
 /**
  * Applies detector events and operator or controller actions to incidents through the pure
@@ -55,11 +56,20 @@ export class IncidentManager {
   /** Ids touched since start, newest last (bounded): lets the API list recent resolved incidents. */
   private readonly recentIds: string[] = [];
   private readonly opts: IncidentManagerOptions;
+  private reopenWindowMs: number;
   /** The last write queued, until every write is done. */
   private writing: Promise<void> | undefined;
 
   constructor(opts: IncidentManagerOptions) {
     this.opts = opts;
+    this.reopenWindowMs = opts.reopenWindowMs;
+  }
+
+  /** A config reload: the reopen window applies to the changes from the commit on. */
+  prepareReload(next: { reopenWindowMs: number }): Commit {
+    return () => {
+      this.reopenWindowMs = next.reopenWindowMs;
+    };
   }
 
   /**
@@ -103,7 +113,7 @@ export class IncidentManager {
     }
     let result: LifecycleResult;
     try {
-      result = applyIncident(current, { type: 'detector', event }, now, { reopenWindowMs: this.opts.reopenWindowMs });
+      result = applyIncident(current, { type: 'detector', event }, now, { reopenWindowMs: this.reopenWindowMs });
     } catch (err) {
       this.opts.logger?.error({ err, key: event.key, type: event.type }, 'incident lifecycle refused a detector event');
       return undefined;
@@ -123,7 +133,7 @@ export class IncidentManager {
   act(id: string, input: ActionInput, now: number, stored?: Incident): LifecycleResult {
     const current = [...this.byKey.values()].find((i) => i.id === id) ?? (stored?.id === id ? stored : undefined);
     if (!current) throw new Error(`no incident "${id}"`);
-    const result = applyIncident(current, input, now, { reopenWindowMs: this.opts.reopenWindowMs });
+    const result = applyIncident(current, input, now, { reopenWindowMs: this.reopenWindowMs });
     if (!result.rejected) this.commit(result, undefined, now);
     return result;
   }
@@ -145,7 +155,7 @@ export class IncidentManager {
   /** Forgets resolved incidents whose reopen window has passed (they stay in the repository). */
   prune(now: number): void {
     for (const [key, inc] of this.byKey) {
-      if (inc.status === 'resolved' && now - (inc.resolvedAt ?? inc.updatedAt) > this.opts.reopenWindowMs) this.byKey.delete(key);
+      if (inc.status === 'resolved' && now - (inc.resolvedAt ?? inc.updatedAt) > this.reopenWindowMs) this.byKey.delete(key);
     }
   }
 

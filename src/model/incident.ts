@@ -77,6 +77,14 @@ export const IncidentEventSchema = z.object({
 });
 export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
 
+/**
+ * Why an incident was resolved without its fault being seen to clear: `removed-from-config`, its
+ * stream (or line) left the config at a reload and is no longer watched. A vendor must not read
+ * such a resolve as a fix (src/tickets says so in the message).
+ */
+export const ResolveCauseSchema = z.enum(['removed-from-config']);
+export type ResolveCause = z.infer<typeof ResolveCauseSchema>;
+
 export const IncidentStatusSchema = z.enum(['open', 'acknowledged', 'mitigating', 'resolved']);
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 

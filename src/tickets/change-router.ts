@@ -4,10 +4,11 @@ import type { IncidentChange, IncidentTopic } from '../model/topics.ts';
 import type { TicketOutbox } from '../store/ports.ts';
 import { changeLines } from './change-lines.ts';
 import type { ReadIncident } from './incident-reader.ts';
+import { resolutionOf } from './resolution.ts';
 import type { MuteStage } from './mute.ts';
 import type { VendorRouting } from './routing.ts';
 import type { SlaClocks } from './sla-clocks.ts';
-import { rowKey, type Notice, type Stage } from './stage.ts';
+import { rowKey, type Notice, type NoticePayload, type Stage } from './stage.ts';
 
 export interface ChangeRouterOptions {
   routing: VendorRouting;
@@ -56,7 +57,7 @@ export class ChangeRouter {
         return;
       }
       case 'incident.resolved':
-        return this.resolve(inc, now);
+        return this.resolve(inc, now, resolutionOf(change.entries));
     }
   }
 
@@ -67,10 +68,14 @@ export class ChangeRouter {
     await this.o.opens.exec({ incident: inc, now }, notices);
   }
 
-  /** Resolves wherever anything went for the incident: once per reopen generation. */
-  async resolve(inc: Incident, now: number): Promise<void> {
+  /**
+   * Resolves wherever anything went for the incident: once per reopen generation. `resolution`:
+   * the resolve is no fix (from the change; the message otherwise reads it from the timeline).
+   */
+  async resolve(inc: Incident, now: number, resolution?: NoticePayload['resolution']): Promise<void> {
     const vendors = new Set((await this.o.outbox.forIncident(inc.id)).map((r) => r.vendor));
-    const notices: Notice[] = [...vendors].map((vendor) => ({ vendor, action: 'resolve', suffix: `resolve:${inc.reopenCount}`, payload: { incident: inc } }));
+    const payload: NoticePayload = { incident: inc, ...(resolution && { resolution }) };
+    const notices: Notice[] = [...vendors].map((vendor) => ({ vendor, action: 'resolve', suffix: `resolve:${inc.reopenCount}`, payload }));
     await this.o.send.exec({ incident: inc, now }, notices);
     await this.o.clocks.resolve(inc, now);
   }

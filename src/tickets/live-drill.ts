@@ -12,7 +12,8 @@ interface DrillAck {
 }
 
 export interface LiveDrillOptions {
-  config: TicketsConfig;
+  /** The tickets config in use when a drill runs. */
+  config: () => TicketsConfig;
   /** The running service's adapters. */
   adapters: ReadonlyMap<string, TicketVendor>;
   audit: Pick<AuditLog, 'append'>;
@@ -39,7 +40,7 @@ export class LiveDrill {
     const id = `drill-${now}`;
     let acked: Promise<DrillAck> | undefined;
     if (opts.waitAckMs !== undefined && opts.waitAckMs > 0) acked = new Promise<DrillAck>((resolve) => this.waiting.set(id, resolve));
-    const report = await drill(this.o.config, { clock: () => now, adapters: this.o.adapters, ...(opts.by !== undefined && { by: opts.by }), ...(opts.only && { only: opts.only }) });
+    const report = await drill(this.o.config(), { clock: () => now, adapters: this.o.adapters, ...(opts.by !== undefined && { by: opts.by }), ...(opts.only && { only: opts.only }) });
     if (acked) {
       let timer: NodeJS.Timeout | undefined;
       const a = await Promise.race([acked, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), opts.waitAckMs)))]);

@@ -33,6 +33,7 @@ export interface BuildMessageInput {
   evidence?: EvidenceBundle;
   changes?: string[];
   escalation?: TicketMessage['escalation'];
+  resolution?: TicketMessage['resolution'];
   link?: string;
 }
 
@@ -72,6 +73,7 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
   if (i.evidence) msg.evidence = i.evidence;
   if (i.changes) msg.changes = i.changes;
   if (i.escalation) msg.escalation = i.escalation;
+  if (i.resolution) msg.resolution = i.resolution;
   if (i.link) msg.link = i.link;
   msg.summary = summary(msg);
   return msg;
@@ -79,6 +81,7 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
 
 function summary(m: TicketMessage): string {
   const parts = [`${m.title}. Fault onset ${m.onset}, detected ${m.openedAt}, status ${m.status}.`];
+  if (m.resolution) parts.push(`Not a fault resolution (${m.resolution.cause}): ${m.resolution.note ?? 'it is no longer monitored'}; streamguard stopped watching it and did not see the fault clear.`);
   if (m.actions.length > 0) parts.push(`Already done: ${m.actions.join('; ')}.`);
   else parts.push('No automatic action taken yet.');
   if (m.expectedResponse) parts.push(`Expected vendor response within ${fmtMs(m.expectedResponse.withinMs)} (by ${m.expectedResponse.by}).`);
@@ -103,7 +106,7 @@ export function subject(m: TicketMessage): string {
     case 'update':
       return `${prefix}Update: ${m.title}`;
     case 'resolve':
-      return `${prefix}Resolved: ${m.title}`;
+      return m.resolution ? `${prefix}No longer monitored (${m.resolution.cause}), not a fix: ${m.title}` : `${prefix}Resolved: ${m.title}`;
     case 'escalate':
       return `${prefix}ESCALATION${m.escalation ? ` (${m.escalation.name})` : ''}: vendor has not responded — ${m.title}`;
     case 'drill':

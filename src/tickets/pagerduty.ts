@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { PagerDutyVendorSchema } from './config-schema.ts';
 import { request } from './http-client.ts';
-import { PD_SEVERITY, textBody } from './message.ts';
+import { PD_SEVERITY, subject, textBody } from './message.ts';
 import { scrub, secret, vendorSecrets } from './secrets.ts';
 import { DeliveryError, type DeliveryContext, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
@@ -26,7 +26,11 @@ export class PagerDutyVendor implements TicketVendor {
   async send(msg: TicketMessage, _ctx: DeliveryContext): Promise<DeliveryResult> {
     const routingKey = secret(this.env, this.cfg.routingKeyEnv, `vendor ${this.name}`)!;
     const dedupKey = msg.dedupKey;
-    if (msg.action === 'resolve') return this.post({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey });
+    if (msg.action === 'resolve') {
+      // A resolve event carries no text: when it is no fix, say so on the alert first.
+      if (msg.resolution) await this.post(this.trigger(msg, routingKey, dedupKey));
+      return this.post({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey });
+    }
     const body = this.trigger(msg, routingKey, dedupKey);
     const res = await this.post(body);
     // A drill must not leave a page open: resolve it at once (the trigger proved the channel).
@@ -36,7 +40,7 @@ export class PagerDutyVendor implements TicketVendor {
 
   private trigger(msg: TicketMessage, routingKey: string, dedupKey: string): Record<string, unknown> {
     const severity = msg.action === 'drill' ? 'info' : (this.cfg.severityMap[msg.severity] ?? PD_SEVERITY[msg.severity]);
-    const summary = (msg.action === 'drill' ? '[DRILL] streamguard contact test — no action needed' : msg.action === 'escalate' ? `ESCALATION: ${msg.title}` : msg.title).slice(0, 1024);
+    const summary = (msg.action === 'drill' ? '[DRILL] streamguard contact test — no action needed' : msg.action === 'escalate' ? `ESCALATION: ${msg.title}` : msg.action === 'resolve' ? subject(msg) : msg.title).slice(0, 1024);
     const details: Record<string, unknown> = {
       action: msg.action,
       incident: msg.incidentId,

@@ -3,12 +3,14 @@ import type { RolesConfig } from './config-schema.ts';
 import { actionLine, buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
 import type { ReadIncident } from './incident-reader.ts';
 import { buildMessage } from './message.ts';
+import { resolutionOf } from './resolution.ts';
 import type { SlaClocks } from './sla-clocks.ts';
 import type { NoticePayload } from './stage.ts';
 import type { TicketAction, TicketMessage } from './types.ts';
 
 export interface MessageRendererOptions {
-  roles: RolesConfig;
+  /** The roles in use when a message is built. */
+  roles: () => RolesConfig;
   clocks: SlaClocks;
   readIncident: ReadIncident;
   evidence: EvidenceSource;
@@ -35,17 +37,19 @@ export class MessageRenderer {
     const st = await this.o.clocks.get(inc.id);
     const slaMs = this.o.clocks.policy.sla[inc.severity];
     const withEvidence = row.action === 'open' || row.action === 'escalate';
+    const resolution = row.action === 'resolve' ? (p.resolution ?? resolutionOf(await this.o.evidence.timeline(inc.id))) : undefined;
     return buildMessage({
       action: row.action as TicketAction,
       idempotencyKey: row.key,
       incident: inc,
       ...(slaMs !== undefined && { slaMs }),
       ...(st && { slaStart: st.startedAt }),
-      roles: this.o.roles,
+      roles: this.o.roles(),
       actions: (await timelineActions(this.o.evidence, inc.id)).map(actionLine),
       ...(withEvidence && { evidence: await buildEvidence(this.o.evidence, current, now, this.o.evidenceOptions) }),
       ...(p.changes && { changes: p.changes }),
       ...(p.escalation && { escalation: p.escalation }),
+      ...(resolution && { resolution }),
       ...(this.o.link && { link: this.o.link(inc.id) }),
     });
   }

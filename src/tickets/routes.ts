@@ -1,11 +1,9 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { allowMethods, HttpError, jsonBody } from '../http/index.ts';
-import type { TicketsConfig } from './config-schema.ts';
 import { safeEqual, verifyPagerDutySignature } from './pagerduty-signature.ts';
 import type { TicketService } from './service.ts';
 
 export interface TicketRoutesOptions {
-  config: TicketsConfig;
   env?: NodeJS.ProcessEnv;
   /** The token checks the hub puts in front of the operator routes: reading, and running a drill. */
   mayRead: RequestHandler;
@@ -32,7 +30,6 @@ export interface TicketRoutesOptions {
 export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions): Router {
   const env = opts.env ?? process.env;
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
-  const vendors = new Map(opts.config.vendors.map((v) => [v.name, v]));
   const rawBody = express.raw({ type: () => true, limit: maxBody });
   const router = express.Router();
 
@@ -40,7 +37,8 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
     .route('/api/v1/tickets/webhooks/pagerduty/:vendor')
     .post(rawBody, async (req, res) => {
       const vendor = req.params.vendor!;
-      const v = vendors.get(vendor);
+      // The vendor as the config in use has it (a reload may have changed it).
+      const v = service.vendorConfig(vendor);
       if (!v || v.type !== 'pagerduty' || !v.webhookSecretEnv) throw new HttpError('not_found', `no PagerDuty vendor "${vendor}" with a webhook secret`);
       const secret = env[v.webhookSecretEnv];
       if (!secret) throw new HttpError('unavailable', `webhook secret ${v.webhookSecretEnv} is not set`);
@@ -60,7 +58,7 @@ export function ticketRoutes(service: TicketService, opts: TicketRoutesOptions):
     .route('/api/v1/tickets/webhooks/ack/:vendor')
     .post(rawBody, async (req, res) => {
       const vendor = req.params.vendor!;
-      const v = vendors.get(vendor);
+      const v = service.vendorConfig(vendor);
       if (!v || !v.ackTokenEnv) throw new HttpError('not_found', `no vendor "${vendor}" with an ackTokenEnv`);
       const expected = env[v.ackTokenEnv];
       if (!expected) throw new HttpError('unavailable', `ack token ${v.ackTokenEnv} is not set`);

@@ -1,22 +1,47 @@
 import { SEVERITY_RANK } from '../model/severity.ts';
 import type { Incident } from '../model/incident.ts';
-import type { TicketsConfig } from './config-schema.ts';
+import type { RolesConfig, TicketsConfig, VendorConfig } from './config-schema.ts';
 import { TicketRequestError } from './request-error.ts';
 import type { SlaPolicy } from './sla.ts';
 
 /**
  * Which vendors hear about what, from the config alone: the ticket vendors an incident qualifies
  * for (kind and minimum severity), the ticket vendors an operator may open one at by hand, and
- * the escalation policy (response targets and chain).
+ * the escalation policy (response targets and chain). One object for the service's life: a config
+ * reload swaps the config it answers from (`use`).
  */
 export class VendorRouting {
-  readonly policy: SlaPolicy;
+  private config: TicketsConfig;
+  private slaPolicy: SlaPolicy;
 
-  constructor(private readonly config: TicketsConfig) {
-    this.policy = {
-      sla: config.escalation.sla,
-      chain: config.escalation.chain.map((s) => ({ name: s.name, channel: s.channel, after: s.after, severities: s.severities })),
-    };
+  constructor(config: TicketsConfig) {
+    this.config = config;
+    this.slaPolicy = slaPolicyOf(config);
+  }
+
+  /** Answers from `config` from now on. */
+  use(config: TicketsConfig): void {
+    this.config = config;
+    this.slaPolicy = slaPolicyOf(config);
+  }
+
+  get policy(): SlaPolicy {
+    return this.slaPolicy;
+  }
+
+  /** The incident roles printed in every message. */
+  get roles(): RolesConfig {
+    return this.config.roles;
+  }
+
+  /** The whole tickets config in use (drills go through every vendor and chain step of it). */
+  get current(): TicketsConfig {
+    return this.config;
+  }
+
+  /** A configured vendor's entry (inbound webhooks check its secrets). */
+  vendor(name: string): VendorConfig | undefined {
+    return this.config.vendors.find((v) => v.name === name);
   }
 
   /** The ticket vendors that open a ticket for this incident as it is now. */
@@ -44,4 +69,11 @@ export class VendorRouting {
   vendors(): { name: string; type: string; use: string }[] {
     return this.config.vendors.map((v) => ({ name: v.name, type: v.type, use: v.use }));
   }
+}
+
+function slaPolicyOf(config: TicketsConfig): SlaPolicy {
+  return {
+    sla: config.escalation.sla,
+    chain: config.escalation.chain.map((s) => ({ name: s.name, channel: s.channel, after: s.after, severities: s.severities })),
+  };
 }

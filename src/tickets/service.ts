@@ -1,9 +1,10 @@
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { Logger } from '../shared/log.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
 import { catchUp } from './catch-up.ts';
 import { ChangeRouter } from './change-router.ts';
-import type { TicketsConfig } from './config-schema.ts';
+import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { TicketCounters, type TicketMetrics } from './counters.ts';
 import type { DrillReport } from './drill.ts';
 import { EnqueueStage } from './enqueue.ts';
@@ -70,6 +71,8 @@ export class TicketService {
   private readonly drills: LiveDrill;
   private readonly delivery: OutboxDelivery;
   private readonly mute: MuteStage;
+  /** The adapter per configured vendor name: one map for the service's life, refilled by a reload. */
+  private readonly adapters: Map<string, TicketVendor>;
   private readonly clock: () => number;
   private readonly log: Logger | undefined;
   private unsubs: (() => void)[] = [];
@@ -81,10 +84,9 @@ export class TicketService {
     const { hub, storage, config } = opts;
     this.clock = opts.clock ?? Date.now;
     this.log = opts.logger;
-    const env = opts.env ?? process.env;
-    const adapters = new Map(config.vendors.map((v) => [v.name, opts.adapters?.[v.name] ?? createVendor(v, env)]));
+    this.adapters = this.buildAdapters(config);
     this.routing = new VendorRouting(config);
-    this.clocks = new SlaClocks(storage.sla, this.routing.policy);
+    this.clocks = new SlaClocks(storage.sla, this.routing);
     this.readIncident = incidentReader(hub.stored, opts.logger);
     const timeline = new TicketTimeline(hub.incidents, hub.stored, opts.logger);
     const enqueue = new EnqueueStage(storage.outbox, this.counters);
@@ -93,18 +95,39 @@ export class TicketService {
     this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([this.mute, enqueue, startSla]), send: enqueue, mute: this.mute, clocks: this.clocks, readIncident: this.readIncident });
     this.escalation = new Escalation({ clocks: this.clocks, readIncident: this.readIncident, muter: opts.muter, timeline, send: enqueue, counters: this.counters });
     this.manual = new ManualTickets({ routing: this.routing, outbox: storage.outbox, send: new Pipeline([enqueue, startSla]), readIncident: this.readIncident, timeline });
-    this.drills = new LiveDrill({ config, adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
-    const renderer = new MessageRenderer({ roles: config.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
+    this.drills = new LiveDrill({ config: () => this.routing.current, adapters: this.adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
+    const renderer = new MessageRenderer({ roles: () => this.routing.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
     const outcomes = new DeliveryOutcomes(timeline, this.counters, this.clock);
     this.delivery = new OutboxDelivery({
       store: storage.outbox,
-      vendor: (name) => adapters.get(name),
+      vendor: (name) => this.adapters.get(name),
       render: (row) => renderer.render(row),
       clock: this.clock,
       retry: opts.retry,
       onOutcome: (row, o) => outcomes.record(row, o),
       ...(opts.logger && { logger: opts.logger }),
     });
+  }
+
+  /**
+   * A config reload: builds the adapters of the new vendors (throws ReloadError naming each one it
+   * cannot build) without touching what runs. The returned commit routes the next changes,
+   * escalation steps and messages by the new vendors, escalation and roles. Outbox rows already
+   * queued stay: delivered by their vendor's new adapter, or marked failed (no such vendor any
+   * more) when the vendor left the config.
+   */
+  prepareReload(config: TicketsConfig): Commit {
+    const adapters = this.buildAdapters(config);
+    return () => {
+      this.routing.use(config);
+      this.adapters.clear();
+      for (const [name, adapter] of adapters) this.adapters.set(name, adapter);
+    };
+  }
+
+  /** A configured vendor's entry, as the config in use has it. */
+  vendorConfig(name: string): VendorConfig | undefined {
+    return this.routing.vendor(name);
   }
 
   /** What was counted since start (enqueued, delivered, retries, failed, escalations, acks). */
@@ -236,6 +259,21 @@ export class TicketService {
    */
   drill(opts: { by?: string; waitAckMs?: number; only?: string[] } = {}): Promise<DrillReport> {
     return this.drills.run(opts);
+  }
+
+  private buildAdapters(config: TicketsConfig): Map<string, TicketVendor> {
+    const env = this.opts.env ?? process.env;
+    const issues: ReloadIssue[] = [];
+    const adapters = new Map<string, TicketVendor>();
+    config.vendors.forEach((v, i) => {
+      try {
+        adapters.set(v.name, this.opts.adapters?.[v.name] ?? createVendor(v, env));
+      } catch (err) {
+        issues.push({ path: `vendors[${i}]`, message: (err as Error).message });
+      }
+    });
+    if (issues.length > 0) throw new ReloadError(issues);
+    return adapters;
   }
 
   /** Queues a job; a failure is logged (the queue goes on). */

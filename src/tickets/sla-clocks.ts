@@ -13,8 +13,13 @@ export class SlaClocks {
 
   constructor(
     private readonly timers: SlaTimers,
-    readonly policy: SlaPolicy,
+    /** The escalation policy in use (a config reload may replace it: read at each use). */
+    private readonly routing: { readonly policy: SlaPolicy },
   ) {}
+
+  get policy(): SlaPolicy {
+    return this.routing.policy;
+  }
 
   /** Loads the clocks still running (restart). */
   async restore(): Promise<void> {

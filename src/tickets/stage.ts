@@ -1,5 +1,5 @@
 import type { Incident } from '../model/incident.ts';
-import type { TicketAction } from './types.ts';
+import type { TicketAction, TicketMessage } from './types.ts';
 
 /**
  * The ticket pipeline, after Alertmanager's notify pipeline: a change of an incident becomes
@@ -18,6 +18,8 @@ export interface NoticePayload {
   changes?: string[];
   /** For an escalation: the chain step (0-based) and how late the vendor is. */
   escalation?: { step: number; name: string; overdueMs: number };
+  /** For a resolve that is no fix (resolution.ts), as the change said it. */
+  resolution?: TicketMessage['resolution'];
 }
 
 /** One message to one vendor about the incident a stage runs for. */

@@ -1,3 +1,4 @@
+import type { ResolveCause } from '../model/incident.ts';
 import type { Severity } from '../model/severity.ts';
 import type { EvidenceBundle } from './evidence.ts';
 
@@ -43,6 +44,11 @@ export interface TicketMessage {
   roles: RoleLine[];
   /** For update: what changed, one line each. */
   changes?: string[];
+  /**
+   * For resolve: the incident was resolved without its fault being seen to clear (its stream left
+   * the config): every rendering says so, the vendor must not take it for a fix.
+   */
+  resolution?: { cause: ResolveCause; note?: string };
   /** For escalate: the chain step. */
   escalation?: { step: number; name: string; overdueMs: number };
   /** For open (and on request): the evidence bundle. */

@@ -4,6 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
 import type { IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../shared/log.ts';
+import type { Commit } from '../shared/reload.ts';
 import type { SampleHistory } from '../store/ports.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
 import {
@@ -147,7 +148,7 @@ export class UplinkServer {
   /** Samples handled since the last commit. */
   private unflushed = 0;
   private flushRetry: NodeJS.Timeout | undefined;
-  private readonly beat: NodeJS.Timeout;
+  private beat: NodeJS.Timeout;
   private version = 0;
   private beats = 0;
   private closed = false;
@@ -158,20 +159,43 @@ export class UplinkServer {
     this.log = opts.logger;
     this.env = opts.env ?? process.env;
     this.config = opts.config;
-    this.tokens = this.loadTokens(opts.config);
+    this.tokens = new TokenTable(opts.config, this.env);
+    this.logMissing(this.tokens);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.config.uplink.maxMessageBytes, perMessageDeflate: false });
-    this.beat = setInterval(() => this.heartbeat(), this.heartbeatMs);
-    this.beat.unref?.();
+    this.beat = this.startBeat();
+  }
+
+  private startBeat(): NodeJS.Timeout {
+    const beat = setInterval(() => this.heartbeat(), this.heartbeatMs);
+    beat.unref?.();
+    return beat;
   }
 
   private get heartbeatMs(): number {
     return this.config.uplink.heartbeatMs;
   }
 
-  /** Applies a reloaded config: tokens (revoked ones are disconnected) and assignments (pushed when changed). */
-  reload(config: Config): void {
+  /**
+   * A config reload: reads the probe tokens without touching what runs. The commit applies tokens
+   * (revoked ones are disconnected; one whose variable is not set is logged, as at start: that
+   * probe cannot connect) and assignments (pushed when changed); a new heartbeat period and
+   * message size limit apply to the connections made from then on.
+   */
+  prepareReload(config: Config): Commit {
+    const tokens = new TokenTable(config, this.env);
+    return () => this.apply(config, tokens);
+  }
+
+  private apply(config: Config, tokens: TokenTable): void {
+    const beatChanged = config.uplink.heartbeatMs !== this.heartbeatMs;
     this.config = config;
-    this.tokens = this.loadTokens(config);
+    this.tokens = tokens;
+    this.logMissing(tokens);
+    this.wss.options.maxPayload = config.uplink.maxMessageBytes;
+    if (beatChanged && !this.closed) {
+      clearInterval(this.beat);
+      this.beat = this.startBeat();
+    }
     let reassigned = 0;
     for (const conn of [...this.conns.values()]) {
       const who = this.tokens.identity(conn.who.id);
@@ -182,7 +206,7 @@ export class UplinkServer {
       }
       if (this.assign(conn)) reassigned++;
     }
-    this.log?.info({ probes: this.tokens.size, reassigned }, `uplink config reloaded: ${reassigned} probe(s) reassigned`);
+    this.log?.debug({ probes: this.tokens.size, reassigned }, `uplink config reloaded: ${reassigned} probe(s) reassigned`);
   }
 
   status(): { probes: UplinkProbeStatus[]; stats: UplinkStats; missingTokens: { id: string; tokenEnv: string }[] } {
@@ -218,10 +242,8 @@ export class UplinkServer {
     this.wss.close();
   }
 
-  private loadTokens(config: Config): TokenTable {
-    const t = new TokenTable(config, this.env);
+  private logMissing(t: TokenTable): void {
     for (const m of t.missing) this.log?.error({ probe: m.id, tokenEnv: m.tokenEnv }, `uplink: environment variable ${m.tokenEnv} is not set: probe "${m.id}" cannot connect`);
-    return t;
   }
 
   /** An upgrade of UPLINK_PATH: the probe's token is checked once the socket is open (close 4401), as the protocol says. */

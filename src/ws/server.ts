@@ -70,6 +70,7 @@ export class WsApi {
       this.unsubs.push(hub.bus.on(t, (c) => this.onIncident(t, c)));
     }
     this.unsubs.push(hub.bus.on('sample', (s) => this.onSample(s)));
+    this.unsubs.push(opts.auth.onReload(() => this.closeRevoked()));
     if (opts.ctx.controller) this.unsubs.push(opts.ctx.controller.onAction((action, phase, results) => this.push('actions', { phase, action, ...(results && { results }) }, { stream: action.stream })));
     const hb = opts.heartbeatMs ?? 15_000;
     if (hb > 0) {
@@ -102,6 +103,16 @@ export class WsApi {
     this.clients.clear();
     this.subscribers.clear();
     this.wss.close();
+  }
+
+  /** After a reload of the tokens: sessions whose token is gone (or changed) are closed (4401). */
+  private closeRevoked(): void {
+    for (const c of this.clients) {
+      if (!c.who || this.opts.auth.valid(c.who)) continue;
+      this.opts.logger?.warn({ name: c.who.name }, 'operator token revoked by a config reload; closing its session');
+      c.who = undefined;
+      c.ws.close(4401, 'unauthorized: token revoked by a config reload');
+    }
   }
 
   /** An upgrade of WS_PATH: a wrong header token is refused (401, nothing opened); no header means a first `auth` message is due. */

@@ -152,6 +152,15 @@ describe('incident lifecycle', () => {
     expect(inc).toMatchObject({ status: 'resolved', resolvedAt: 9000 });
   });
 
+  it('a resolve with a cause (its stream left the config) says so on the timeline, not as a manual resolve', () => {
+    const { inc, entries } = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [{ type: 'resolve', by: 'config', cause: 'removed-from-config', note: 'stream "s1" was removed from the config' }, 9000],
+    ]);
+    expect(inc).toMatchObject({ status: 'resolved', resolvedAt: 9000 });
+    expect(entries.at(-1)).toEqual({ incidentId: inc.id, t: 9000, type: 'resolved', data: { by: 'config', cause: 'removed-from-config', note: 'stream "s1" was removed from the config' } });
+  });
+
   it('is pure and JSON-plain: inputs untouched, output survives a JSON round trip', () => {
     const opened = openIncident(ev('open', 'P1', 4100), 4100).incident;
     const snapshot = JSON.stringify(opened);

@@ -327,7 +327,7 @@ describe('tickets: inbound acknowledgement', () => {
       next();
     };
     const app = express();
-    app.use(ticketRoutes(t.service, { config: t.cfg, env: ENV, mayRead: operatorOnly, mayAct: operatorOnly }));
+    app.use(ticketRoutes(t.service, { env: ENV, mayRead: operatorOnly, mayAct: operatorOnly }));
     if (withIncidentRoutes) app.use(incidentRoutes({ repository: t.store.incidents, recent: () => t.hub.incidents.recent() }, operatorOnly));
     app.use(notFound, errorMiddleware());
     const server = http.createServer(app);
