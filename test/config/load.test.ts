@@ -65,4 +65,12 @@ streams:
       'streams[0].lines.p.regionUrls.us: unknown region "us" (regions: eu)',
     ]);
   });
+
+  it('refuses a region listed twice, in regions and in probe.regions, with its YAML path and line', () => {
+    const bad = parseConfig(`regions: [r1, r1]\nprobe:\n  regions: [r1, r1]\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a" } }\n`);
+    expect(bad.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual([
+      '1:15 regions[1]: duplicate region "r1" (first at regions[0])',
+      '3:17 probe.regions[1]: duplicate region "r1" (first at probe.regions[0])',
+    ]);
+  });
 });
