@@ -1,10 +1,12 @@
-import { ProbeErrorSchema, type Sample } from '../model/sample.ts';
+import { ProbeErrorSchema, SAMPLE_LIMITS as L, type Sample } from '../model/sample.ts';
 
 /**
  * Hand-written check of an untrusted Sample, equivalent to SampleSchema (src/model/sample.ts) but
  * ≈ 10× cheaper than zod's safeParse on the uplink's hot path (one call per sample). It returns a
  * fresh object with only the known fields (unknown keys dropped, like zod), or every bad field
- * with its reason. test/ingest/check-sample.test.ts holds it to the schema.
+ * with its reason, and whether the sample is `malformed` (a field missing or of the wrong type)
+ * or `out_of_range` (well-formed, outside SAMPLE_LIMITS). test/ingest/check-sample.test.ts holds
+ * it to the schema.
  */
 
 type Rule = (v: unknown) => string | undefined;
@@ -25,14 +27,23 @@ const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
   ['fps', nonNegative], ['bitrateBps', nonNegative], ['maxGapMs', nonNegative], ['stallMs', nonNegative], ['freezeMs', nonNegative],
 ];
 const OPTIONAL: readonly (readonly [keyof Sample, Rule])[] = [
-  ['startupMs', nonNegative], ['latencyMs', number], ['width', positiveInt], ['height', positiveInt],
+  ['startupMs', nonNegative], ['latencyMs', nonNegative], ['width', positiveInt], ['height', positiveInt],
   ['avSkewMs', number], ['avSyncMs', number], ['error', probeError],
 ];
 
-export type SampleCheck = { sample: Sample; error?: undefined } | { sample?: undefined; error: string };
+/** The bounds of SAMPLE_LIMITS, checked once every field has its type; stallMs and freezeMs depend on windowMs. */
+const RANGES: readonly (readonly [keyof Sample, number, number])[] = [
+  ['t', 0, L.maxT], ['windowMs', 0, L.maxWindowMs], ['fps', 0, L.maxFps], ['bitrateBps', 0, L.maxBitrateBps],
+  ['startupMs', 0, L.maxDelayMs], ['latencyMs', 0, L.maxDelayMs], ['maxGapMs', 0, L.maxDelayMs],
+  ['width', 0, L.maxDimension], ['height', 0, L.maxDimension],
+  ['avSkewMs', -L.maxDelayMs, L.maxDelayMs], ['avSyncMs', -L.maxDelayMs, L.maxDelayMs],
+];
+
+export type SampleRefusal = 'malformed' | 'out_of_range';
+export type SampleCheck = { sample: Sample; error?: undefined; reason?: undefined } | { sample?: undefined; error: string; reason: SampleRefusal };
 
 export function checkSample(input: unknown): SampleCheck {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}` };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}`, reason: 'malformed' };
   const o = input as Record<string, unknown>;
   let issues: string[] | undefined;
   for (const [key, rule] of REQUIRED) {
@@ -46,10 +57,19 @@ export function checkSample(input: unknown): SampleCheck {
     const bad = rule(v);
     if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
   }
-  if (issues) return { error: `invalid sample: ${issues.join('; ')}` };
+  if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'malformed' };
+  const v = o as unknown as Sample;
+  for (const [key, min, max] of RANGES) {
+    const n = o[key] as number | undefined;
+    if (n !== undefined && (n < min || n > max)) (issues ??= []).push(`${key}: expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`);
+  }
+  if (!issues) {
+    const window = v.windowMs * L.windowSlack;
+    for (const key of ['stallMs', 'freezeMs'] as const) if (v[key] > window) (issues ??= []).push(`${key}: expected a number <= ${window} (windowMs × ${L.windowSlack})`);
+  }
+  if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'out_of_range' };
   // Built as one literal in one field order, so every accepted sample has the same shape for the
   // code that reads it next (detector, metrics, store); optional fields follow when present.
-  const v = o as unknown as Sample;
   const sample: Sample = {
     probe: v.probe, region: v.region, stream: v.stream, line: v.line, seq: v.seq, t: v.t, windowMs: v.windowMs, connected: v.connected,
     fps: v.fps, bitrateBps: v.bitrateBps, maxGapMs: v.maxGapMs, stallMs: v.stallMs, freezeMs: v.freezeMs,
