@@ -9,17 +9,21 @@ import { ProbeErrorSchema, SAMPLE_LIMITS as L, type Sample } from '../model/samp
  * it to the schema.
  */
 
-type Rule = (v: unknown) => string | undefined;
+/** A field's problem; `range` when the value has the right type but lies outside its bounds. */
+type Issue = { message: string; range?: true };
+type Rule = (v: unknown) => Issue | undefined;
 
 const ERRORS: ReadonlySet<string> = new Set(ProbeErrorSchema.options);
 
-const text: Rule = (v) => (typeof v !== 'string' ? `expected string, received ${kind(v)}` : v.length === 0 ? 'expected a non-empty string' : undefined);
-const number: Rule = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? `expected number, received ${kind(v)}` : undefined);
-const nonNegative: Rule = (v) => number(v) ?? ((v as number) < 0 ? 'expected a number >= 0' : undefined);
-const nonNegativeInt: Rule = (v) => nonNegative(v) ?? (Number.isSafeInteger(v) ? undefined : 'expected an integer');
-const positiveInt: Rule = (v) => nonNegativeInt(v) ?? (v === 0 ? 'expected a number > 0' : undefined);
-const boolean: Rule = (v) => (typeof v !== 'boolean' ? `expected boolean, received ${kind(v)}` : undefined);
-const probeError: Rule = (v) => (typeof v === 'string' && ERRORS.has(v) ? undefined : `expected one of ${[...ERRORS].join('|')}`);
+const bad = (message: string): Issue => ({ message });
+const outside = (message: string): Issue => ({ message, range: true });
+const text: Rule = (v) => (typeof v !== 'string' ? bad(`expected string, received ${kind(v)}`) : v.length === 0 ? bad('expected a non-empty string') : undefined);
+const number: Rule = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? bad(`expected number, received ${kind(v)}`) : undefined);
+const nonNegative: Rule = (v) => number(v) ?? ((v as number) < 0 ? outside('expected a number >= 0') : undefined);
+const nonNegativeInt: Rule = (v) => nonNegative(v) ?? (Number.isSafeInteger(v) ? undefined : bad('expected an integer'));
+const positiveInt: Rule = (v) => nonNegativeInt(v) ?? (v === 0 ? outside('expected a number > 0') : undefined);
+const boolean: Rule = (v) => (typeof v !== 'boolean' ? bad(`expected boolean, received ${kind(v)}`) : undefined);
+const probeError: Rule = (v) => (typeof v === 'string' && ERRORS.has(v) ? undefined : bad(`expected one of ${[...ERRORS].join('|')}`));
 
 const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
   ['probe', text], ['region', text], ['stream', text], ['line', text],
@@ -31,7 +35,7 @@ const OPTIONAL: readonly (readonly [keyof Sample, Rule])[] = [
   ['avSkewMs', number], ['avSyncMs', number], ['error', probeError],
 ];
 
-/** The bounds of SAMPLE_LIMITS, checked once every field has its type; stallMs and freezeMs depend on windowMs. */
+/** The bounds of SAMPLE_LIMITS beyond the signs the rules above check; stallMs and freezeMs depend on windowMs. */
 const RANGES: readonly (readonly [keyof Sample, number, number])[] = [
   ['t', 0, L.maxT], ['windowMs', 0, L.maxWindowMs], ['fps', 0, L.maxFps], ['bitrateBps', 0, L.maxBitrateBps],
   ['startupMs', 0, L.maxDelayMs], ['latencyMs', 0, L.maxDelayMs], ['maxGapMs', 0, L.maxDelayMs],
@@ -46,26 +50,30 @@ export function checkSample(input: unknown): SampleCheck {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}`, reason: 'malformed' };
   const o = input as Record<string, unknown>;
   let issues: string[] | undefined;
+  let malformed = false;
+  const note = (key: string, issue: Issue | undefined) => {
+    if (issue === undefined) return;
+    (issues ??= []).push(`${key}: ${issue.message}`);
+    if (!issue.range) malformed = true;
+  };
   for (const [key, rule] of REQUIRED) {
     const v = o[key];
-    const bad = v === undefined ? 'required' : rule(v);
-    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
+    note(key, v === undefined ? bad('required') : rule(v));
   }
   for (const [key, rule] of OPTIONAL) {
     const v = o[key];
-    if (v === undefined) continue;
-    const bad = rule(v);
-    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
+    if (v !== undefined) note(key, rule(v));
   }
-  if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'malformed' };
+  if (malformed) return { error: `invalid sample: ${issues!.join('; ')}`, reason: 'malformed' };
   const v = o as unknown as Sample;
   for (const [key, min, max] of RANGES) {
     const n = o[key] as number | undefined;
-    if (n !== undefined && (n < min || n > max)) (issues ??= []).push(`${key}: expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`);
+    // A negative value of a field with min 0 was refused by its rule already: say it once.
+    if (n !== undefined && (n > max || (n < min && min < 0))) note(key, outside(`expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`));
   }
   if (!issues) {
     const window = v.windowMs * L.windowSlack;
-    for (const key of ['stallMs', 'freezeMs'] as const) if (v[key] > window) (issues ??= []).push(`${key}: expected a number <= ${window} (windowMs × ${L.windowSlack})`);
+    for (const key of ['stallMs', 'freezeMs'] as const) if (v[key] > window) note(key, outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`));
   }
   if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'out_of_range' };
   // Built as one literal in one field order, so every accepted sample has the same shape for the

@@ -58,6 +58,7 @@ describe('checkSample', () => {
     expect(checkSample({ ...good, fps: 'x' }).reason).toBe('malformed');
     expect(checkSample({ ...good, fps: 1e308 }).reason).toBe('out_of_range');
     expect(checkSample({ ...good, fps: 1e308, connected: 1 }).reason).toBe('malformed');
+    expect(checkSample({ ...good, fps: -1, width: 20_000 })).toEqual({ reason: 'out_of_range', error: 'invalid sample: fps: expected a number >= 0; width: expected a number <= 16384' });
   });
 
   it('names every bad field with its reason', () => {
