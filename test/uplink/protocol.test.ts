@@ -190,6 +190,16 @@ describe('uplink sample refusals', () => {
     for (const [reason, n] of Object.entries(byReason)) expect(metrics).toContain(`streamguard_samples_refused_total{region="eu",reason="${reason}"} ${n}`);
     expect(Object.prototype).not.toHaveProperty('primary');
   });
+  it('the embedded probes still report: their samples (a line that refuses connections) are stored and detected', async () => {
+    const c = config();
+    const h = await startHub({ ...c, probe: { ...c.probe, embedded: true, regions: ['eu'] } }, { dataDir: mkdtempSync(join(tmpdir(), 'sg-uplink-')) });
+    handles.push(h);
+    const detected: Sample[] = [];
+    h.bus.on('sample', (s: Sample) => void detected.push(s));
+    await until('an embedded sample', () => detected.find((s) => s.probe === 'hub-eu'), 15_000);
+    await until('stored', async () => (await storedSeqs(h, 'hub-eu')).length > 0, 15_000);
+    expect(h.uplink!.status().probes.every((p) => p.samplesRefused === undefined)).toBe(true);
+  });
 });
 
 describe('uplink delivery', () => {
