@@ -255,7 +255,7 @@ describe('uplink delivery', () => {
     cleanups.push(() => client.stop());
     await until('connected', () => client.connected);
     let n = 0;
-    const produce = setInterval(() => client.enqueue(sample(0, { t: Date.now(), line: `l${n++ % 3}` })), 20);
+    const produce = setInterval(() => (n++, client.enqueue(sample(0, { t: Date.now() }))), 20);
     cleanups.push(() => clearInterval(produce));
     await new Promise((r) => setTimeout(r, 500));
     await proxy.setMode({ mode: 'blackhole' });
