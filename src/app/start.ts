@@ -154,6 +154,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
+      metrics.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
       const httpLog = logger.child({ sub: 'http' });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -33,6 +33,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+/**
+ * yaml's bound on how many nodes one alias may expand to; a config sharing a line or two by alias
+ * stays far below it, chained aliases (a "billion laughs") exceed it instead of exhausting memory.
+ */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parses and validates YAML text; returns every error rather than the first. */
 export function parseConfig(text: string): { config?: Config; errors: ConfigError[] } {
   const lineCounter = new LineCounter();
@@ -45,7 +51,18 @@ export function parseConfig(text: string): { config?: Config; errors: ConfigErro
       }),
     };
   }
-  const result = ConfigSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    // yaml throws (rather than reporting) when aliases expand past maxAliasCount.
+    const pos = firstAliasAt(doc.contents, lineCounter);
+    const message = /alias count/i.test((err as Error).message)
+      ? `too many aliases: expanding them exceeds ${MAX_ALIAS_COUNT} nodes per alias (aliases of aliases grow exponentially)`
+      : `YAML: ${(err as Error).message}`;
+    return { errors: [{ path: '', message, line: pos?.line, col: pos?.col }] };
+  }
+  const result = ConfigSchema.safeParse(data);
   if (result.success) return { config: result.data, errors: [] };
   return { errors: result.error.issues.map((issue) => locate(issue, doc.contents, lineCounter)) };
 }
@@ -68,6 +85,17 @@ function locate(issue: z.core.$ZodIssue, root: unknown, lines: LineCounter): Con
   const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
   const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return { path: formatPath(path), message, line: pos?.line, col: pos?.col };
+}
+
+function firstAliasAt(root: Node | null, lines: LineCounter): { line: number; col: number } | undefined {
+  let offset: number | undefined;
+  visit(root, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) offset = node.range[0];
+      return offset === undefined ? undefined : visit.BREAK;
+    },
+  });
+  return offset === undefined ? undefined : lines.linePos(offset);
 }
 
 /** The deepest YAML node along `path` (a missing key points at its parent). */

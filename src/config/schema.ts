@@ -75,6 +75,16 @@ export const IncidentSettingsSchema = z.strictObject({
   reopenWindow: durationSchema.default(10 * 60_000),
 });
 
+/** A region listed twice would probe (and count) it twice; say which entry repeats which. */
+function refuseDuplicateRegions(list: readonly string[] | undefined, path: string[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  list?.forEach((region, index) => {
+    const at = first.get(region);
+    if (at !== undefined) ctx.addIssue({ code: 'custom', path: [...path, index], message: `duplicate region "${region}" (first at ${path.join('.')}[${at}])` });
+    else first.set(region, index);
+  });
+}
+
 export const ConfigSchema = z
   .strictObject({
     hub: HubSchema.default(HubSchema.parse({})),
@@ -97,6 +107,8 @@ export const ConfigSchema = z
     ...ticketsConfigShape,
   })
   .superRefine((config, ctx) => {
+    refuseDuplicateRegions(config.regions, ['regions'], ctx);
+    refuseDuplicateRegions(config.probe.regions, ['probe', 'regions'], ctx);
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);
     const known = [...regions].join(', ');
     config.probe.regions?.forEach((region, index) => {

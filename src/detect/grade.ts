@@ -185,8 +185,9 @@ export function gradeStream(
     for (const r of regions) if (r.onset < onset) onset = r.onset;
     const cur = sv.incidents.get(c.key);
     if (!cur) {
-      const firstSeen: Record<string, number> = {};
-      for (const r of regions) if (!(r.region in firstSeen)) firstSeen[r.region] = r.onset;
+      // Without a prototype: a region may be named "constructor" or "__proto__".
+      const firstSeen: Record<string, number> = Object.create(null) as Record<string, number>;
+      for (const r of regions) if (!Object.hasOwn(firstSeen, r.region)) firstSeen[r.region] = r.onset;
       const inc: ActiveIncident = { key: c.key, kind: c.kind, stream: sv.id, line: c.line, severity: c.severity, scope: c.scope, openedAt: now, onset, regions, firstSeen };
       if (c.related) inc.related = c.related;
       sv.incidents.set(c.key, inc);
@@ -195,7 +196,7 @@ export function gradeStream(
     }
     let newRegion = false;
     for (const r of regions) {
-      if (!(r.region in cur.firstSeen)) {
+      if (!Object.hasOwn(cur.firstSeen, r.region)) {
         cur.firstSeen[r.region] = r.onset;
         newRegion = true;
       }

@@ -1,23 +1,29 @@
-import { ProbeErrorSchema, type Sample } from '../model/sample.ts';
+import { ProbeErrorSchema, SAMPLE_LIMITS as L, type Sample } from '../model/sample.ts';
 
 /**
  * Hand-written check of an untrusted Sample, equivalent to SampleSchema (src/model/sample.ts) but
  * ≈ 10× cheaper than zod's safeParse on the uplink's hot path (one call per sample). It returns a
  * fresh object with only the known fields (unknown keys dropped, like zod), or every bad field
- * with its reason. test/ingest/check-sample.test.ts holds it to the schema.
+ * with its reason, and whether the sample is `malformed` (a field missing or of the wrong type)
+ * or `out_of_range` (well-formed, outside SAMPLE_LIMITS). test/ingest/check-sample.test.ts holds
+ * it to the schema.
  */
 
-type Rule = (v: unknown) => string | undefined;
+/** A field's problem; `range` when the value has the right type but lies outside its bounds. */
+type Issue = { message: string; range?: true };
+type Rule = (v: unknown) => Issue | undefined;
 
 const ERRORS: ReadonlySet<string> = new Set(ProbeErrorSchema.options);
 
-const text: Rule = (v) => (typeof v !== 'string' ? `expected string, received ${kind(v)}` : v.length === 0 ? 'expected a non-empty string' : undefined);
-const number: Rule = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? `expected number, received ${kind(v)}` : undefined);
-const nonNegative: Rule = (v) => number(v) ?? ((v as number) < 0 ? 'expected a number >= 0' : undefined);
-const nonNegativeInt: Rule = (v) => nonNegative(v) ?? (Number.isSafeInteger(v) ? undefined : 'expected an integer');
-const positiveInt: Rule = (v) => nonNegativeInt(v) ?? (v === 0 ? 'expected a number > 0' : undefined);
-const boolean: Rule = (v) => (typeof v !== 'boolean' ? `expected boolean, received ${kind(v)}` : undefined);
-const probeError: Rule = (v) => (typeof v === 'string' && ERRORS.has(v) ? undefined : `expected one of ${[...ERRORS].join('|')}`);
+const bad = (message: string): Issue => ({ message });
+const outside = (message: string): Issue => ({ message, range: true });
+const text: Rule = (v) => (typeof v !== 'string' ? bad(`expected string, received ${kind(v)}`) : v.length === 0 ? bad('expected a non-empty string') : undefined);
+const number: Rule = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? bad(`expected number, received ${kind(v)}`) : undefined);
+const nonNegative: Rule = (v) => number(v) ?? ((v as number) < 0 ? outside('expected a number >= 0') : undefined);
+const nonNegativeInt: Rule = (v) => nonNegative(v) ?? (Number.isSafeInteger(v) ? undefined : bad('expected an integer'));
+const positiveInt: Rule = (v) => nonNegativeInt(v) ?? (v === 0 ? outside('expected a number > 0') : undefined);
+const boolean: Rule = (v) => (typeof v !== 'boolean' ? bad(`expected boolean, received ${kind(v)}`) : undefined);
+const probeError: Rule = (v) => (typeof v === 'string' && ERRORS.has(v) ? undefined : bad(`expected one of ${[...ERRORS].join('|')}`));
 
 const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
   ['probe', text], ['region', text], ['stream', text], ['line', text],
@@ -25,31 +31,53 @@ const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
   ['fps', nonNegative], ['bitrateBps', nonNegative], ['maxGapMs', nonNegative], ['stallMs', nonNegative], ['freezeMs', nonNegative],
 ];
 const OPTIONAL: readonly (readonly [keyof Sample, Rule])[] = [
-  ['startupMs', nonNegative], ['latencyMs', number], ['width', positiveInt], ['height', positiveInt],
+  ['startupMs', nonNegative], ['latencyMs', nonNegative], ['width', positiveInt], ['height', positiveInt],
   ['avSkewMs', number], ['avSyncMs', number], ['error', probeError],
 ];
 
-export type SampleCheck = { sample: Sample; error?: undefined } | { sample?: undefined; error: string };
+/** The bounds of SAMPLE_LIMITS beyond the signs the rules above check; stallMs and freezeMs depend on windowMs. */
+const RANGES: readonly (readonly [keyof Sample, number, number])[] = [
+  ['t', 0, L.maxT], ['windowMs', 0, L.maxWindowMs], ['fps', 0, L.maxFps], ['bitrateBps', 0, L.maxBitrateBps],
+  ['startupMs', 0, L.maxDelayMs], ['latencyMs', 0, L.maxDelayMs], ['maxGapMs', 0, L.maxDelayMs],
+  ['width', 0, L.maxDimension], ['height', 0, L.maxDimension],
+  ['avSkewMs', -L.maxDelayMs, L.maxDelayMs], ['avSyncMs', -L.maxDelayMs, L.maxDelayMs],
+];
+
+export type SampleRefusal = 'malformed' | 'out_of_range';
+export type SampleCheck = { sample: Sample; error?: undefined; reason?: undefined } | { sample?: undefined; error: string; reason: SampleRefusal };
 
 export function checkSample(input: unknown): SampleCheck {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}` };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}`, reason: 'malformed' };
   const o = input as Record<string, unknown>;
   let issues: string[] | undefined;
+  let malformed = false;
+  const note = (key: string, issue: Issue | undefined) => {
+    if (issue === undefined) return;
+    (issues ??= []).push(`${key}: ${issue.message}`);
+    if (!issue.range) malformed = true;
+  };
   for (const [key, rule] of REQUIRED) {
     const v = o[key];
-    const bad = v === undefined ? 'required' : rule(v);
-    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
+    note(key, v === undefined ? bad('required') : rule(v));
   }
   for (const [key, rule] of OPTIONAL) {
     const v = o[key];
-    if (v === undefined) continue;
-    const bad = rule(v);
-    if (bad !== undefined) (issues ??= []).push(`${key}: ${bad}`);
+    if (v !== undefined) note(key, rule(v));
   }
-  if (issues) return { error: `invalid sample: ${issues.join('; ')}` };
+  if (malformed) return { error: `invalid sample: ${issues!.join('; ')}`, reason: 'malformed' };
+  const v = o as unknown as Sample;
+  for (const [key, min, max] of RANGES) {
+    const n = o[key] as number | undefined;
+    // A negative value of a field with min 0 was refused by its rule already: say it once.
+    if (n !== undefined && (n > max || (n < min && min < 0))) note(key, outside(`expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`));
+  }
+  if (!issues) {
+    const window = v.windowMs * L.windowSlack;
+    for (const key of ['stallMs', 'freezeMs'] as const) if (v[key] > window) note(key, outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`));
+  }
+  if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'out_of_range' };
   // Built as one literal in one field order, so every accepted sample has the same shape for the
   // code that reads it next (detector, metrics, store); optional fields follow when present.
-  const v = o as unknown as Sample;
   const sample: Sample = {
     probe: v.probe, region: v.region, stream: v.stream, line: v.line, seq: v.seq, t: v.t, windowMs: v.windowMs, connected: v.connected,
     fps: v.fps, bitrateBps: v.bitrateBps, maxGapMs: v.maxGapMs, stallMs: v.stallMs, freezeMs: v.freezeMs,

@@ -198,6 +198,20 @@ export class HubMetrics {
    * tickets_total{vendor,severity}, and the SLA signal: an escalation step runs only when a vendor
    * missed its response target, so any increase of sla_escalations_total is an SLA breach.
    */
+  /** Samples the probe uplink refused, by region and reason (both from bounded sets: the config, SAMPLE_REFUSALS). */
+  attachUplink(uplink: { refusals(): readonly { region: string; reason: string; count: number }[] }): void {
+    new Counter({
+      name: `${P}samples_refused_total`,
+      help: 'remote probe samples refused (malformed, out_of_range, not_itself, unassigned, clock)',
+      labelNames: ['region', 'reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { region, reason, count } of uplink.refusals()) this.inc({ region, reason }, count);
+      },
+    });
+  }
+
   attachTickets(tickets: TicketService): void {
     const read = () => tickets.metrics();
     new Counter({

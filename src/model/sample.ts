@@ -14,27 +14,58 @@ export const ProbeErrorSchema = z.enum([
 ]);
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
 
+/**
+ * Physical bounds of a sample's values: a probe reporting outside them is broken or hostile, and
+ * its numbers would poison the detector (an onset computed from them), the metrics and the history.
+ */
+export const SAMPLE_LIMITS = {
+  /** The latest instant a JS Date can hold. */
+  maxT: 8.64e15,
+  /** probe.windowMs in the config is at most 60 s. */
+  maxWindowMs: 60_000,
+  maxFps: 1000,
+  /** 10 Gbps. */
+  maxBitrateBps: 10e9,
+  /** One hour: latency, startup, a gap between frames, A/V offsets (either sign). */
+  maxDelayMs: 3_600_000,
+  /** stallMs and freezeMs measure time within one window; some slack for a late window end. */
+  windowSlack: 2,
+  maxDimension: 16_384,
+} as const;
+
+const L = SAMPLE_LIMITS;
+const delay = z.number().nonnegative().max(L.maxDelayMs);
+const offset = z.number().min(-L.maxDelayMs).max(L.maxDelayMs);
+const dimension = z.number().int().positive().max(L.maxDimension);
+
 /** One window of measurements for one (probe, stream, line). See docs/architecture.md "Sample". */
-export const SampleSchema = z.object({
-  probe: z.string().min(1),
-  region: z.string().min(1),
-  stream: z.string().min(1),
-  line: z.string().min(1),
-  seq: z.number().int().nonnegative(),
-  t: z.number().int().nonnegative(),
-  windowMs: z.number().int().positive(),
-  connected: z.boolean(),
-  startupMs: z.number().nonnegative().optional(),
-  latencyMs: z.number().optional(),
-  fps: z.number().nonnegative(),
-  bitrateBps: z.number().nonnegative(),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  maxGapMs: z.number().nonnegative(),
-  stallMs: z.number().nonnegative(),
-  freezeMs: z.number().nonnegative(),
-  avSkewMs: z.number().optional(),
-  avSyncMs: z.number().optional(),
-  error: ProbeErrorSchema.optional(),
-});
+export const SampleSchema = z
+  .object({
+    probe: z.string().min(1),
+    region: z.string().min(1),
+    stream: z.string().min(1),
+    line: z.string().min(1),
+    seq: z.number().int().nonnegative(),
+    t: z.number().int().nonnegative().max(L.maxT),
+    windowMs: z.number().int().positive().max(L.maxWindowMs),
+    connected: z.boolean(),
+    startupMs: delay.optional(),
+    latencyMs: delay.optional(),
+    fps: z.number().nonnegative().max(L.maxFps),
+    bitrateBps: z.number().nonnegative().max(L.maxBitrateBps),
+    width: dimension.optional(),
+    height: dimension.optional(),
+    maxGapMs: delay,
+    stallMs: z.number().nonnegative(),
+    freezeMs: z.number().nonnegative(),
+    avSkewMs: offset.optional(),
+    avSyncMs: offset.optional(),
+    error: ProbeErrorSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const max = s.windowMs * L.windowSlack;
+    for (const key of ['stallMs', 'freezeMs'] as const) {
+      if (s[key] > max) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: max, inclusive: true, path: [key], message: `expected a number <= ${max} (windowMs × ${L.windowSlack})`, input: s[key] });
+    }
+  });
 export type Sample = z.infer<typeof SampleSchema>;

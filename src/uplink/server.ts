@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
-import type { IngestResult } from '../ingest/ingest.ts';
+import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Commit } from '../shared/reload.ts';
 import type { SampleHistory } from '../store/ports.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
+import { assignedLines, gateSample, type AssignedLines, type SampleRefusal } from './sample-gate.ts';
 import {
   clockSample,
   CLOSE,
@@ -24,7 +25,7 @@ import {
  * `/probes` (the hub's upgrade dispatcher hands it the upgrades of UPLINK_PATH):
  *
  *   upgrade ─▶ token → probe identity (else close 4401) ─▶ hello (region must match, else 4403)
- *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ hub.ingest (validated)
+ *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ gate (sample-gate.ts) ─▶ hub.ingest
  *           ─▶ group commit: one hub.flush() per event-loop turn (or per FLUSH_AT_SAMPLES) ─▶ cumulative ack per probe
  *
  * Never throws on probe input: malformed, forbidden or oversized messages are refused with a
@@ -35,8 +36,8 @@ import {
 /** What the uplink needs of the hub. */
 export interface UplinkHub {
   clock(): number;
-  /** Validates and queues one sample from a probe. */
-  ingest(sample: unknown): IngestResult;
+  /** Queues one sample from a probe (the uplink has checked it: `trusted`). */
+  ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** A probe's keep-alive. */
   heartbeat(probe: string, region: string, intervalMs?: number): void;
   /** Writes every queued sample (durable on return); throws when the store fails: then nothing is acked. */
@@ -79,6 +80,8 @@ export interface UplinkProbeStatus {
   rttMs?: number;
   lastSeq: number | null;
   assignment?: number;
+  /** Samples refused since the hub started, by reason (see sample-gate.ts). */
+  samplesRefused?: Partial<Record<SampleRefusal, number>>;
 }
 
 interface Conn {
@@ -95,6 +98,8 @@ interface Conn {
   /** Messages that arrived while the hello was answered (it reads the store), handled after it in order. */
   held: { data: RawData; isBinary: boolean }[] | undefined;
   assignment: Assignment | undefined;
+  /** The assignment's streams → lines: what this probe's samples may name. */
+  assigned: AssignedLines;
   /** Recent clock samples from hub pings. */
   clock: { offsetMs: number; rttMs: number }[];
   pingId: number;
@@ -142,6 +147,8 @@ export class UplinkServer {
   private readonly lastSeq = new Map<string, number>();
   /** Highest seq per probe known durable (told to a reconnecting probe in `welcome`). */
   private readonly durableSeq = new Map<string, number>();
+  /** Samples refused per probe id (from the token, not the sample), by reason. */
+  private readonly refused = new Map<string, Map<SampleRefusal, number>>();
   /** Acks waiting for the next durable write, per probe id. */
   private readonly pendingAcks = new Map<string, PendingAck>();
   private flushScheduled = false;
@@ -225,6 +232,8 @@ export class UplinkServer {
         }
         if (conn.assignment) s.assignment = conn.assignment.version;
       }
+      const refused = this.refused.get(p.id);
+      if (refused) s.samplesRefused = Object.fromEntries(refused);
       return s;
     });
     return { probes, stats: { ...this.stats }, missingTokens: [...this.tokens.missing] };
@@ -269,7 +278,7 @@ export class UplinkServer {
       return;
     }
     const now = this.hub.clock();
-    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, lastHeardBeat: this.beats, helloed: false, bad: 0, helloTimer: undefined, held: undefined, assignment: undefined, clock: [], pingId: 0 };
+    const conn: Conn = { ws, who, remote, connectedAt: now, lastHeard: now, lastHeardBeat: this.beats, helloed: false, bad: 0, helloTimer: undefined, held: undefined, assignment: undefined, assigned: new Map(), clock: [], pingId: 0 };
     conn.helloTimer = setTimeout(() => {
       this.log?.warn({ probe: who.id, remote }, 'probe sent no hello in time (closing 4408)');
       ws.close(CLOSE.helloTimeout, `no hello within ${Defaults.helloTimeoutMs} ms`);
@@ -411,6 +420,7 @@ export class UplinkServer {
     if (conn.assignment && sameAssignment(conn.assignment, next)) return false;
     next.version = ++this.version;
     conn.assignment = next;
+    conn.assigned = assignedLines(next.targets);
     this.send(conn, { type: 'assign', ...next });
     return true;
   }
@@ -419,11 +429,12 @@ export class UplinkServer {
     const { id, region } = conn.who;
     let last = this.lastSeq.get(id) ?? -1;
     const rejected: { seq: number; error: string }[] = [];
+    const now = this.hub.clock();
     let backlog: string | undefined;
     for (const s of samples) {
       const seq = typeof s === 'object' && s !== null ? (s as { seq?: unknown }).seq : undefined;
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-        this.stats.samplesRejected++;
+        this.countRefused(id, 'malformed');
         this.refuse(conn, 'malformed', 'a sample without a valid seq cannot be acked; dropped');
         continue;
       }
@@ -431,14 +442,14 @@ export class UplinkServer {
         this.stats.samplesDuplicate++;
         continue;
       }
-      const o = s as { probe?: unknown; region?: unknown };
-      if (o.probe !== id || o.region !== region) {
-        this.stats.samplesRejected++;
-        rejected.push({ seq, error: `a probe reports only as itself: probe must be "${id}" and region "${region}"` });
+      const gate = gateSample(s, { probe: id, region, assigned: conn.assigned, now, offsetMs: bestClock(conn.clock)?.offsetMs ?? 0, maxAgeMs: this.config.store.retention.raw });
+      if (gate.reason !== undefined) {
+        this.countRefused(id, gate.reason);
+        rejected.push({ seq, error: gate.error });
         last = seq;
         continue;
       }
-      const r = this.hub.ingest(s);
+      const r = this.hub.ingest(gate.sample, { trusted: true });
       if (r.ok) {
         this.stats.samplesAccepted++;
         this.unflushed++;
@@ -463,6 +474,30 @@ export class UplinkServer {
     if (this.unflushed >= FLUSH_AT_SAMPLES && !this.flushRetry) this.flushAndAck();
     else this.scheduleFlush();
     if (backlog) this.send(conn, { type: 'error', code: 'backlog', message: backlog, retryAfterMs: 1000 });
+  }
+
+  private countRefused(probe: string, reason: SampleRefusal): void {
+    this.stats.samplesRejected++;
+    let counts = this.refused.get(probe);
+    if (!counts) this.refused.set(probe, (counts = new Map()));
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+
+  /** Refused samples by the refusing probe's region and reason (the metric's labels: both bounded by the config). */
+  refusals(): { region: string; reason: SampleRefusal; count: number }[] {
+    const byProbe = new Map(this.config.uplink.probes.map((p) => [p.id, p.region]));
+    const sums = new Map<string, { region: string; reason: SampleRefusal; count: number }>();
+    for (const [probe, counts] of this.refused) {
+      const region = byProbe.get(probe);
+      if (region === undefined) continue; // a probe removed by a reload
+      for (const [reason, count] of counts) {
+        const key = `${region}\u0000${reason}`;
+        const sum = sums.get(key);
+        if (sum) sum.count += count;
+        else sums.set(key, { region, reason, count });
+      }
+    }
+    return [...sums.values()];
   }
 
   private scheduleFlush(): void {

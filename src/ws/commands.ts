@@ -187,7 +187,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       const inc = await incident(req.incident);
       if (req.vendor !== undefined && !ctx.tickets) throw new HttpError('unavailable', 'tickets are not running on this hub');
       audit(inc.id, req.reason, { vendor: req.vendor });
-      const after = inc.status === 'open' ? act(inc, { type: 'acknowledge', by: who.name, note: req.reason }) : inc;
+      // Acknowledging again is a no-op (a vendor's ack may still be recorded); a resolved incident refuses.
+      const after = inc.status === 'acknowledged' || inc.status === 'mitigating' ? inc : act(inc, { type: 'acknowledge', by: who.name, note: req.reason });
       const vendorAck = req.vendor !== undefined ? await ctx.tickets!.acknowledge({ incidentId: inc.id, vendor: req.vendor, by: who.name }) : undefined;
       return { incident: after, ...(vendorAck !== undefined && { vendorAck }) };
     }

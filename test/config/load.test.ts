@@ -65,4 +65,21 @@ streams:
       'streams[0].lines.p.regionUrls.us: unknown region "us" (regions: eu)',
     ]);
   });
+
+  it('refuses a region listed twice, in regions and in probe.regions, with its YAML path and line', () => {
+    const bad = parseConfig(`regions: [r1, r1]\nprobe:\n  regions: [r1, r1]\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a" } }\n`);
+    expect(bad.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual([
+      '1:15 regions[1]: duplicate region "r1" (first at regions[0])',
+      '3:17 probe.regions[1]: duplicate region "r1" (first at probe.regions[0])',
+    ]);
+  });
+
+  it('takes an alias used a few times (a shared line) and refuses chained aliases that expand without bound, at the first alias', () => {
+    const shared = parseConfig(`streams:\n  - id: a\n    lines: { p: &line { url: "rtmp://h/a" } }\n  - id: b\n    lines: { p: *line }\n`);
+    expect(shared.errors).toEqual([]);
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const laughs = [`a: &a [x, x, x, x, x, x, x, x, x]`, ...levels.slice(1).map((l, i) => `${l}: &${l} [${Array(9).fill(`*${levels[i]}`).join(', ')}]`)].join('\n');
+    const bad = parseConfig(`${laughs}\nstreams: []\n`);
+    expect(bad.errors).toEqual([{ path: '', message: expect.stringMatching(/^too many aliases/), line: 2, col: 8 }]);
+  });
 });

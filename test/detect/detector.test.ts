@@ -112,6 +112,18 @@ describe('grading across regions', () => {
     expect(lab.active()).toEqual([]);
   });
 
+  it('regions named like Object.prototype members ("constructor", "__proto__") are first seen like any other', () => {
+    const lab = new Lab(['s1'], [
+      { probe: 'p-c', region: 'constructor' },
+      { probe: 'p-p', region: '__proto__' },
+    ]);
+    lab.run(3);
+    lab.run(2, primaryDown);
+    const inc = lab.det.activeIncidents().find((i) => i.key === 's1/primary/down')!;
+    expect(Object.keys(inc.firstSeen).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.values(inc.firstSeen)).toEqual([3000, 3000]);
+  });
+
   it('the P0 lead is the line whose down incident opened first, even if it was the backup', () => {
     const lab = new Lab();
     lab.run(2, (_s, line) => (line === 'backup' ? DOWN : undefined));

@@ -7,7 +7,7 @@ const good = { probe: 'p1', region: 'r1', stream: 's1', line: 'primary', seq: 3,
 // Each case differs from `good` in one way; the hand-written check must agree with the schema.
 const cases: Record<string, unknown> = {
   good,
-  'all optional fields': { ...good, startupMs: 800, latencyMs: -3, width: 1280, height: 720, avSkewMs: -5, avSyncMs: 12, error: 'eof' },
+  'all optional fields': { ...good, startupMs: 800, latencyMs: 3, width: 1280, height: 720, avSkewMs: -5, avSyncMs: 12, error: 'eof' },
   'unknown key': { ...good, extra: 'x' },
   'null': null,
   'array': [good],
@@ -30,6 +30,17 @@ const cases: Record<string, unknown> = {
   'string latencyMs': { ...good, latencyMs: '5' },
   'free-text error': { ...good, error: 'it broke' },
   'null avSyncMs': { ...good, avSyncMs: null },
+  'negative latencyMs': { ...good, latencyMs: -99_999 },
+  'latency over an hour': { ...good, latencyMs: 3_600_001 },
+  'fps 1e308': { ...good, fps: 1e308 },
+  'bitrate over 10 Gbps': { ...good, bitrateBps: 1.1e10 },
+  't past the last Date': { ...good, t: 8.64e15 + 1 },
+  'windowMs over a minute': { ...good, windowMs: 60_001 },
+  'width over 16384': { ...good, width: 16_385 },
+  'a gap over an hour': { ...good, maxGapMs: 3_600_001 },
+  'stallMs over two windows': { ...good, stallMs: 2001 },
+  'freezeMs over two windows': { ...good, freezeMs: 2001 },
+  'avSkewMs under an hour back': { ...good, avSkewMs: -3_600_001 },
 };
 
 describe('checkSample', () => {
@@ -42,6 +53,13 @@ describe('checkSample', () => {
       else expect(mine.error).toMatch(new RegExp(`^invalid sample: ${zod.error.issues.map((i) => `${i.path.map(String).join('.') || '\\(sample\\)'}: .+`).join('; ')}$`));
     });
   }
+
+  it('tells a malformed sample from one out of physical range', () => {
+    expect(checkSample({ ...good, fps: 'x' }).reason).toBe('malformed');
+    expect(checkSample({ ...good, fps: 1e308 }).reason).toBe('out_of_range');
+    expect(checkSample({ ...good, fps: 1e308, connected: 1 }).reason).toBe('malformed');
+    expect(checkSample({ ...good, fps: -1, width: 20_000 })).toEqual({ reason: 'out_of_range', error: 'invalid sample: fps: expected a number >= 0; width: expected a number <= 16384' });
+  });
 
   it('names every bad field with its reason', () => {
     expect(checkSample({ ...good, windowMs: 0, connected: 1 }).error).toBe('invalid sample: windowMs: expected a number > 0; connected: expected boolean, received number');

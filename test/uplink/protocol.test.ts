@@ -148,6 +148,60 @@ describe('uplink input hygiene', () => {
   });
 });
 
+describe('uplink sample refusals', () => {
+  it('refuses samples outside the assignment, physical ranges or the clock window: each counted by reason, nothing stored or detected', async () => {
+    const h = await hub();
+    const detected: string[] = [];
+    h.bus.on('sample', (s: Sample) => void detected.push(`${s.stream}/${s.line}/${s.seq}`));
+    const c = raw(h.ws, process.env.SG_TEST_TOKEN_EU);
+    await c.opened;
+    c.send({ type: 'hello', v: 1, region: 'eu' });
+    await until('assignment', () => c.got.find((m) => m.type === 'assign'));
+    const now = Date.now();
+    const refused: [Sample, string][] = [
+      [sample(1, { stream: 'nope' }), 'unassigned'],
+      [sample(2, { stream: '__proto__' }), 'unassigned'],
+      [sample(3, { stream: 'constructor' }), 'unassigned'],
+      [sample(4, { line: '__proto__' }), 'unassigned'],
+      [sample(5, { line: 'backup' }), 'unassigned'],
+      [sample(6, { t: 0 }), 'clock'],
+      [sample(7, { t: now + 3 * 3_600_000 }), 'clock'],
+      [sample(8, { t: now - 30 * 86_400_000 }), 'clock'],
+      [sample(9, { t: 8.64e15 + 1 }), 'out_of_range'],
+      [sample(10, { latencyMs: -99_999 }), 'out_of_range'],
+      [sample(11, { fps: 1e308 }), 'out_of_range'],
+      [sample(12, { bitrateBps: 2e10 }), 'out_of_range'],
+      [sample(13, { width: 20_000 }), 'out_of_range'],
+      [sample(14, { stallMs: 50_000 }), 'out_of_range'],
+      [sample(15, { latencyMs: 2 * 3_600_000 }), 'out_of_range'],
+    ];
+    c.send({ type: 'samples', samples: [...refused.map(([s]) => s), sample(16)] });
+    const ack = await until('ack', () => c.got.find((m): m is Extract<HubMessage, { type: 'ack' }> => m.type === 'ack'));
+    expect(ack.seq).toBe(16);
+    expect(ack.rejected?.map((r) => r.seq)).toEqual(refused.map(([s]) => s.seq));
+    expect(await storedSeqs(h)).toEqual([16]);
+    expect(detected).toEqual(['s1/primary/16']);
+    const byReason = { unassigned: 5, clock: 3, out_of_range: 7 };
+    const probe = h.uplink!.status().probes.find((p) => p.probe === 'probe-eu')!;
+    expect(probe.samplesRefused).toEqual(byReason);
+    const health = (await (await fetch(`${h.url}/healthz`)).json()) as { uplink: { probes: { probe: string; samplesRefused?: unknown }[] } };
+    expect(health.uplink.probes.find((p) => p.probe === 'probe-eu')?.samplesRefused).toEqual(byReason);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    for (const [reason, n] of Object.entries(byReason)) expect(metrics).toContain(`streamguard_samples_refused_total{region="eu",reason="${reason}"} ${n}`);
+    expect(Object.prototype).not.toHaveProperty('primary');
+  });
+  it('the embedded probes still report: their samples (a line that refuses connections) are stored and detected', async () => {
+    const c = config();
+    const h = await startHub({ ...c, probe: { ...c.probe, embedded: true, regions: ['eu'] } }, { dataDir: mkdtempSync(join(tmpdir(), 'sg-uplink-')) });
+    handles.push(h);
+    const detected: Sample[] = [];
+    h.bus.on('sample', (s: Sample) => void detected.push(s));
+    await until('an embedded sample', () => detected.find((s) => s.probe === 'hub-eu'), 15_000);
+    await until('stored', async () => (await storedSeqs(h, 'hub-eu')).length > 0, 15_000);
+    expect(h.uplink!.status().probes.every((p) => p.samplesRefused === undefined)).toBe(true);
+  });
+});
+
 describe('uplink delivery', () => {
   it('acks after the durable write, drops duplicates, and a reconnecting probe learns what the hub has', async () => {
     const h = await hub();
@@ -201,7 +255,7 @@ describe('uplink delivery', () => {
     cleanups.push(() => client.stop());
     await until('connected', () => client.connected);
     let n = 0;
-    const produce = setInterval(() => client.enqueue(sample(0, { t: Date.now(), line: `l${n++ % 3}` })), 20);
+    const produce = setInterval(() => (n++, client.enqueue(sample(0, { t: Date.now() }))), 20);
     cleanups.push(() => clearInterval(produce));
     await new Promise((r) => setTimeout(r, 500));
     await proxy.setMode({ mode: 'blackhole' });

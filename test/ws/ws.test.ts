@@ -270,6 +270,21 @@ describe('ws operator API: commands', () => {
     expect((await viewer.req({ type: 'silences' })).result.silences).toEqual([]);
   });
 
+  it('ack on a resolved incident answers conflict, changes nothing and is audited as refused', async () => {
+    const { wsUrl, handle, window } = await manualHub();
+    for (let i = 0; i < 3; i++) window();
+    for (let i = 0; i < 3; i++) window(['s1/primary']);
+    const inc = handle.hub.incidents.open().find((i) => i.key === 's1/primary/down')!;
+    expect(handle.hub.incidents.act(inc.id, { type: 'resolve', by: 'test' }, handle.hub.clock()).rejected).toBeUndefined();
+    const op = await client(wsUrl, ENV.SG_OPS);
+    const r = await op.req({ type: 'ack', incident: inc.id, reason: 'late' });
+    expect(r.ok).toBe(false);
+    expect(r.error.code).toBe('conflict');
+    expect((await handle.store.incidents.get(inc.id))?.status).toBe('resolved');
+    const row = (await handle.store.audit.recent(50)).find((a) => a.action === 'ws.ack' && a.target === inc.id);
+    expect(row?.data).toMatchObject({ outcome: 'error: conflict' });
+  });
+
   it('history returns a stream\'s samples; samples:<stream> pushes live samples', async () => {
     const { wsUrl, window } = await manualHub();
     const c = await client(wsUrl, ENV.SG_VIEW);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { log, type Logger } from '../../shared/log.ts';
 import { DataDirLock } from '../lock-file.ts';
@@ -88,8 +88,8 @@ export class SqliteStore implements Store {
 /** Creates the data dir and takes its lock; refuses one another running hub holds, naming it. */
 function lockDataDir(dir: string, logger: Logger): DataDirLock {
   let lock: ReturnType<typeof DataDirLock.acquire>;
+  prepareDataDir(dir);
   try {
-    mkdirSync(dir, { recursive: true });
     lock = DataDirLock.acquire(dir, logger);
   } catch (err) {
     throw new StoreOpenError(`${dir}: cannot lock the data dir: ${(err as Error).message}`);
@@ -98,6 +98,58 @@ function lockDataDir(dir: string, logger: Logger): DataDirLock {
   if (lock.byThisProcess) throw new StoreOpenError(`${dir}: this process already has a store open on this data dir (${lock.file}); close it first`);
   const holder = lock.pid === undefined ? 'a hub starting at this moment' : `hub PID ${lock.pid}`;
   throw new StoreOpenError(`${dir}: database is locked by another process (${holder} holds ${lock.file}); is another hub running on this data dir? Stop it first`);
+}
+
+/**
+ * Creates the data dir if need be and checks the hub can write there, saying in one line what is
+ * wrong with which path (a file in the way, no permission, a read-only file system).
+ */
+function prepareDataDir(dir: string): void {
+  const kind = existing(dir);
+  if (kind && !kind.isDirectory()) throw new StoreOpenError(`data dir ${dir} is a file, not a directory`);
+  if (!kind) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const blocker = code === 'ENOTDIR' || code === 'EEXIST' ? fileOnTheWay(dir) : undefined;
+      throw new StoreOpenError(`data dir ${dir} cannot be created: ${blocker ? `${blocker} is a file, not a directory` : reason(err)}`);
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new StoreOpenError(`data dir ${dir} is not writable (${reason(err)})`);
+  }
+}
+
+/** The nearest ancestor of `path` that exists and is not a directory. */
+function fileOnTheWay(path: string): string | undefined {
+  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) {
+    const st = existing(p);
+    if (st) return st.isDirectory() ? undefined : p;
+  }
+  return undefined;
+}
+
+/**
+ * What is at `path`, or undefined when nothing is found there: also when a file stands where a
+ * parent dir should, or a parent may not be searched (mkdir then says which).
+ */
+function existing(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function reason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return (err as Error).message;
 }
 
 /** Opens with WAL, attaches the sample tiers and applies migrations; refuses a corrupt, foreign or newer file loudly. */
