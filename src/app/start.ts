@@ -69,6 +69,8 @@ export interface HubHandle {
   silences: Silences;
   /** Applies a reloaded config to what can change at run time: remote probe tokens and assignments. */
   reload(config: Config): void;
+  /** The API server (its request listener is the express app of src/app/http-app.ts); undefined when listen is false. */
+  server: Listening['server'] | undefined;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
   address: string | undefined;
   url: string | undefined;
@@ -224,6 +226,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       current = next;
       uplink?.reload(next);
     },
+    server: http?.server,
     address: http?.address,
     url: http ? `${config.hub.tls ? 'https' : 'http'}://${http.address}` : undefined,
     dbFile,
