@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
+import { redactUrls } from '../model/redact-url.ts';
 import type { Sample } from '../model/sample.ts';
 import { LOG_FORMAT_OPTION, numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { applyLogFormat } from './log-format.ts';
@@ -52,7 +53,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
   try {
     readerFor(opts.url);
   } catch (err) {
-    throw new UsageError(`streamguard probe: --url: ${err instanceof TypeError ? `not a URL: "${opts.url}"` : (err as Error).message}`);
+    throw new UsageError(`streamguard probe: --url: ${err instanceof TypeError ? `not a URL: "${redactUrls(opts.url)}"` : (err as Error).message}`);
   }
   const durationS = numberOption('probe', 'duration', opts.duration, 1, 86_400) ?? 10;
   const windowMs = numberOption('probe', 'window', opts.window, 200, 60_000) ?? 1000;

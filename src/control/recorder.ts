@@ -1,5 +1,6 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
 import type { Logger } from '../shared/log.ts';
+import { redactUrls } from '../model/redact-url.ts';
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
 import { actionDetail, actionName } from './action.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';
@@ -54,9 +55,10 @@ export function auditTarget(a: ControlAction): string {
   return `stream:${a.stream}${a.type === 'switch' ? ` line:${a.from}>${a.to}` : a.type === 'feature' ? ` feature:${a.feature}` : ''}`;
 }
 
-/** The audit row of a decision: the whole action in `data` (restart restores served lines from it). */
+/** The audit row of a decision: the whole action in `data` (restart restores served lines from it), its line URLs without their secrets. */
 export function decisionEntry(a: ControlAction): AuditEntry {
-  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action: a });
+  const action: ControlAction = { ...a, ...(a.url !== undefined && { url: redactUrls(a.url) }), ...(a.urls && { urls: Object.fromEntries(Object.entries(a.urls).map(([region, url]) => [region, redactUrls(url)])) }) };
+  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action });
 }
 
 /** `<name>.done` when every actuator succeeded, else `<name>.failed`. */
