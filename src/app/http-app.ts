@@ -43,14 +43,14 @@ const PUBLIC_ROUTES: readonly RegExp[] = [
 ];
 
 /** The routes that act, and need an operator (the commands' role depends on the command). */
-function operatorOnly(req: Request): boolean {
-  const command = /^\/api\/v1\/commands\/([^/]+)$/.exec(req.path);
+function operatorOnly(path: string): boolean {
+  const command = /^\/api\/v1\/commands\/([^/]+)$/.exec(path);
   // Decoded as the route decodes it (`%73witch` is `switch`); a name that does not decode is no query.
   if (command) {
     const type = decoded(command[1]!);
     return type === undefined || neededRole(type as RequestType) === 'operator';
   }
-  return req.path === '/api/v1/tickets/drill';
+  return path === '/api/v1/tickets/drill';
 }
 
 function decoded(segment: string): string | undefined {
@@ -61,10 +61,14 @@ function decoded(segment: string): string | undefined {
   }
 }
 
-/** What a request needs: the one place the hub decides who may call what. */
+/**
+ * What a request needs: the one place the hub decides who may call what. The path is compared as
+ * the routers match it: case-insensitive, with or without a trailing slash.
+ */
 export function accessOf(req: Request): Access {
-  if (PUBLIC_ROUTES.some((r) => r.test(req.path))) return 'public';
-  return operatorOnly(req) ? 'operator' : 'viewer';
+  const path = req.path.length > 1 ? req.path.replace(/\/$/, '').toLowerCase() : req.path;
+  if (PUBLIC_ROUTES.some((r) => r.test(path))) return 'public';
+  return operatorOnly(path) ? 'operator' : 'viewer';
 }
 
 /** JSON answers are live state: never from a cache (the console's files say otherwise). */

@@ -35,7 +35,11 @@ const ROUTES: Record<string, Call[]> = {
   'POST /api/v1/tickets/webhooks/ack/:vendor': [{ path: '/api/v1/tickets/webhooks/ack/desk', access: 'public', body: {} }],
   'GET /api/v1/incidents/*id/evidence': [{ path: '/api/v1/incidents/s1%2Fprimary%2Fdown%401/evidence', access: 'viewer' }],
   'GET /api/v1/tickets': [{ path: '/api/v1/tickets', access: 'viewer' }],
-  'POST /api/v1/tickets/drill': [{ path: '/api/v1/tickets/drill', access: 'operator', body: { waitAckMs: 0 } }],
+  'POST /api/v1/tickets/drill': [
+    { path: '/api/v1/tickets/drill', access: 'operator', body: { waitAckMs: 0 } },
+    // express matches paths case-insensitively and with a trailing slash: so does the gate.
+    { path: '/API/v1/Tickets/DRILL/', access: 'operator', body: { waitAckMs: 0 } },
+  ],
   'GET /api/v1/streams/:id/features': [{ path: '/api/v1/streams/s1/features', access: 'public' }],
   'GET /api/v1/streams/:id/play': [{ path: '/api/v1/streams/s1/play?format=json', access: 'public' }],
   'GET /api/v1/streams/:id/samples': [{ path: '/api/v1/streams/s1/samples', access: 'viewer' }],
@@ -46,6 +50,7 @@ const ROUTES: Record<string, Call[]> = {
     { path: '/api/v1/commands/audit', access: 'viewer', body: { limit: 1 } },
     { path: '/api/v1/commands/switch', access: 'operator', body: { stream: 's1', line: 'backup', reason: 'route walk' } },
     { path: '/api/v1/commands/%73witch', access: 'operator', body: { stream: 's1', line: 'primary', reason: 'route walk' } },
+    { path: '/api/v1/Commands/switch/', access: 'operator', body: { stream: 's1', line: 'primary', reason: 'route walk' } },
     { path: '/api/v1/commands/feature', access: 'operator', body: { stream: 's1', feature: 'captions', enabled: false, reason: 'route walk' } },
   ],
   'GET /api/v1/state': [{ path: '/api/v1/state', access: 'viewer' }],
