@@ -12,10 +12,11 @@ import { isLoopback } from './auth.ts';
  *
  *   Host     on a loopback listen, only a loopback name (localhost, 127.x, [::1]), the listen
  *            host, or the host of an allowed origin: a rebound name is refused
- *   Origin   absent (curl, probes, tools) or `null`-free and one of: the hub's own origins (the
- *            listen host, localhost, 127.0.0.1, [::1], with the port and scheme the request came
- *            in on), the origin the request addressed (same-origin: Origin = scheme://Host), or
- *            one of `hub.allowedOrigins`
+ *   Origin   on upgrades and on requests that may change something: absent (curl, probes,
+ *            tools), or one of the hub's own origins (the listen host, localhost, 127.0.0.1,
+ *            [::1], with the port and scheme the request came in on), the origin the request
+ *            addressed (same-origin: Origin = scheme://Host), or one of `hub.allowedOrigins`;
+ *            anything else (`null` too) is refused
  *
  * Both refusals are 403 `forbidden` naming what was refused.
  */
@@ -34,20 +35,28 @@ export class OriginPolicy {
     this.allowedHosts = new Set([...this.ownHosts, ...opts.allowedOrigins.map((o) => new URL(o).hostname)]);
   }
 
-  /** Why this request or upgrade is refused, or undefined when it may go on. */
+  /** Why this upgrade, or request that may change something, is refused (its Host or its Origin), or undefined when it may go on. */
   refusal(req: IncomingMessage): string | undefined {
+    return this.hostRefusal(req) ?? this.originRefusal(req);
+  }
+
+  /** A Host that is not the hub's on a loopback listen: a DNS-rebound name. */
+  hostRefusal(req: IncomingMessage): string | undefined {
     const host = req.headers.host;
-    const hostname = host === undefined ? undefined : hostnameOf(host);
-    if (this.loopback && hostname !== undefined && !this.allowedHosts.has(hostname) && !/^127\.\d+\.\d+\.\d+$/.test(hostname)) {
-      return `host ${hostname} is not allowed: the hub listens on loopback and answers only to localhost, 127.0.0.1, [::1] or the hosts of hub.allowedOrigins`;
-    }
+    if (!this.loopback || host === undefined) return undefined;
+    const hostname = hostnameOf(host);
+    if (this.allowedHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname)) return undefined;
+    return `host ${hostname} is not allowed: the hub listens on loopback and answers only to localhost, 127.0.0.1, [::1] or the hosts of hub.allowedOrigins`;
+  }
+
+  private originRefusal(req: IncomingMessage): string | undefined {
     const origin = req.headers.origin;
-    if (origin === undefined) return undefined;
-    if (this.allowed.has(origin) || this.isOwn(origin, req, host)) return undefined;
+    if (origin === undefined || this.allowed.has(origin) || this.isOwn(origin, req)) return undefined;
     return `origin ${origin} is not allowed: only the hub's own origin and hub.allowedOrigins may send commands or open WebSockets`;
   }
 
-  private isOwn(origin: string, req: IncomingMessage, host: string | undefined): boolean {
+  private isOwn(origin: string, req: IncomingMessage): boolean {
+    const host = req.headers.host;
     let u: URL;
     try {
       u = new URL(origin);
@@ -61,11 +70,14 @@ export class OriginPolicy {
     return host !== undefined && u.host === host.toLowerCase();
   }
 
-  /** The express check: every request's Host, and the Origin of every request that may change something (not GET, HEAD or OPTIONS). */
+  /**
+   * The express check: every request's Host, and the Origin of every request that may change
+   * something. A read's Origin is not checked: without CORS headers the page cannot read the answer.
+   */
   middleware(): RequestHandler {
     return (req, _res, next) => {
       const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
-      const why = this.refusal(safe ? withoutOrigin(req) : req);
+      const why = safe ? this.hostRefusal(req) : this.refusal(req);
       if (why) throw new HttpError('forbidden', why);
       next();
     };
@@ -78,10 +90,4 @@ function hostnameOf(host: string): string {
   if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
   const colon = h.lastIndexOf(':');
   return colon < 0 ? h : h.slice(0, colon);
-}
-
-/** A read's Origin is not checked: without CORS headers the page cannot read the answer. */
-function withoutOrigin(req: IncomingMessage): IncomingMessage {
-  const { origin: _ignored, ...headers } = req.headers;
-  return { headers, socket: req.socket } as IncomingMessage;
 }
