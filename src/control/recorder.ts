@@ -1,8 +1,7 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
 import type { Logger } from '../shared/log.ts';
-import { redactUrls } from '../model/redact-url.ts';
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
-import { actionDetail, actionName } from './action.ts';
+import { actionDetail, actionName, shownAction } from './action.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';
 import type { IncidentSource } from './ports.ts';
 
@@ -57,8 +56,7 @@ export function auditTarget(a: ControlAction): string {
 
 /** The audit row of a decision: the whole action in `data` (restart restores served lines from it), its line URLs without their secrets. */
 export function decisionEntry(a: ControlAction): AuditEntry {
-  const action: ControlAction = { ...a, ...(a.url !== undefined && { url: redactUrls(a.url) }), ...(a.urls && { urls: Object.fromEntries(Object.entries(a.urls).map(([region, url]) => [region, redactUrls(url)])) }) };
-  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action });
+  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action: shownAction(a) });
 }
 
 /** `<name>.done` when every actuator succeeded, else `<name>.failed`. */

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
@@ -39,19 +40,30 @@ describe('stream URL secrets in config errors, audit rows and logs', () => {
     expect(errors.map((e) => e.message).join('\n')).not.toMatch(SECRETS);
   });
 
-  it('audits a switch without the line URL secrets', async () => {
+  it('audits a switch and pushes it to /ws without the line URL secrets', async () => {
     const config = ConfigSchema.parse({
       hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-secrets-')) },
       probe: { embedded: false, regions: ['local', 'eu'] },
       streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' }, backup: { url: SECRET_URL, regionUrls: { eu: 'https://cdn.example/s1.m3u8?sign=s1gn' } } } }],
     });
     hub = await startHub(config, { probes: false, tickMs: 0, env: {} });
+    // An operator console subscribed to actions sees the switch, not the secrets.
+    const ws = new WebSocket(`ws://${hub.address}/ws`);
+    const events: string[] = [];
+    ws.on('message', (d: Buffer) => events.push(d.toString()));
+    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+    ws.send(JSON.stringify({ id: 1, type: 'subscribe', topics: ['actions'] }));
+    await until('subscribed', () => events.some((e) => JSON.parse(e).id === 1));
     const r = await fetch(`${hub.url}/api/v1/commands/switch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stream: 's1', line: 'backup', reason: 'secrets test' }) });
     expect(r.status).toBe(200);
     const rows = await hub.store.audit.recent(10);
     const text = JSON.stringify(rows);
     expect(text).toContain('rtmp://alice:***@127.0.0.1:1/live/s1?token=***');
     expect(text).not.toMatch(SECRETS);
+    await until('the switch on the actions topic', () => events.some((e) => e.includes('"topic":"actions"')));
+    ws.close();
+    expect(events.join('\n')).toContain('rtmp://alice:***@');
+    expect(events.join('\n')).not.toMatch(SECRETS);
     // Players still get the real URL: /play is how they reach the line.
     const play = await fetch(`${hub.url}/api/v1/streams/s1/play?format=json`);
     expect(((await play.json()) as { url: string }).url).toBe(SECRET_URL);
