@@ -1,4 +1,5 @@
 import type { Sample } from '../src/model/sample.ts';
+import { redactUrls } from '../src/model/redact-url.ts';
 import { log, type Logger } from '../src/shared/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { classifyEnd, type SessionEnd } from './classify.ts';
@@ -215,7 +216,7 @@ export class LineProber {
       },
       (stderr) => {
         if (id !== this.sessionId) return;
-        this.logger.warn({ stderr: stderr.at(-1) }, 'decoder exited, restarting');
+        this.logger.warn({ stderr: redactUrls(stderr.at(-1) ?? '') }, 'decoder exited, restarting');
         this.retryTimer = setTimeout(() => this.startDecoder(id), DECODER_RESTART_MS);
       },
     );
@@ -246,7 +247,8 @@ export class LineProber {
     clearTimeout(this.retryTimer);
     this.teardown = Promise.all([session?.close(), decoder?.close()]);
     const delayMs = backoffDelay(this.failures++, this.opts.backoff ?? defaultBackoff);
-    const detail = end.stderr.at(-1);
+    const last = end.stderr.at(-1);
+    const detail = last === undefined ? undefined : redactUrls(last);
     this.logger.debug({ error, cause: end.cause, detail, code: end.code, signal: end.signal, delayMs }, 'session ended, reconnecting');
     // Every attempt is at debug level; the policy lets "line down" through once per outage.
     const entry = this.lineLog.failed(error);

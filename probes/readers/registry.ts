@@ -3,6 +3,7 @@ import { httpFlvReader } from './http-flv.ts';
 import type { Reader } from './reader.ts';
 import { rtmpReader } from './rtmp.ts';
 import { rtspReader } from './rtsp.ts';
+import { redactUrls } from '../../src/model/redact-url.ts';
 
 export class UnsupportedUrlError extends Error {}
 
@@ -21,9 +22,9 @@ export function readerFor(url: string): Reader {
       const path = u.pathname.toLowerCase();
       if (path.endsWith('.m3u8')) return hlsReader;
       if (path.endsWith('.flv')) return httpFlvReader;
-      throw new UnsupportedUrlError(`cannot tell HLS from HTTP-FLV by the path of ${url} (expected .m3u8 or .flv)`);
+      throw new UnsupportedUrlError(`cannot tell HLS from HTTP-FLV by the path of ${redactUrls(url)} (expected .m3u8 or .flv)`);
     }
     default:
-      throw new UnsupportedUrlError(`unsupported protocol ${u.protocol} in ${url}`);
+      throw new UnsupportedUrlError(`unsupported protocol ${u.protocol} in ${redactUrls(url)}`);
   }
 }

@@ -5,6 +5,7 @@ import { CLOSE, Defaults, FATAL_CLOSE_CODES, PROTOCOL_VERSION, type Assignment, 
 import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import type { UplinkBuffer } from './buffer.ts';
 import { ClockOffset } from './clock.ts';
+import { redactUrls } from '../../src/model/redact-url.ts';
 
 /**
  * The probe end of the uplink (docs/probe-protocol.md): one outbound WebSocket to the hub, kept
@@ -161,7 +162,7 @@ export class UplinkClient {
       this.onMessage(ws, msg);
     });
     ws.on('unexpected-response', (_req, res) => {
-      this.log?.warn({ url: this.opts.url, status: res.statusCode }, `hub answered HTTP ${res.statusCode} instead of a WebSocket upgrade (is the URL …/probes?)`);
+      this.log?.warn({ url: redactUrls(this.opts.url), status: res.statusCode }, `hub answered HTTP ${res.statusCode} instead of a WebSocket upgrade (is the URL …/probes?)`);
       ws.terminate();
     });
     ws.on('error', (err) => {
@@ -182,7 +183,7 @@ export class UplinkClient {
         }
         // Everything unacked goes again; the hub drops what it already has.
         this.sentUpTo = this.opts.buffer.acked;
-        this.log?.info({ probe: msg.probe, hub: this.opts.url, unacked: this.opts.buffer.size, heartbeatMs: msg.heartbeatMs }, 'connected to the hub');
+        this.log?.info({ probe: msg.probe, hub: redactUrls(this.opts.url), unacked: this.opts.buffer.size, heartbeatMs: msg.heartbeatMs }, 'connected to the hub');
         clearInterval(this.beatTimer);
         this.beatTimer = setInterval(() => this.beat(ws), msg.heartbeatMs);
         this.beat(ws);
@@ -253,7 +254,7 @@ export class UplinkClient {
     if (this.stopped) return;
     if (FATAL_CLOSE_CODES.has(code)) {
       this.fatal = true;
-      this.log?.error({ code, reason, hub: this.opts.url }, `the hub refused this probe: ${reason || `close ${code}`}`);
+      this.log?.error({ code, reason, hub: redactUrls(this.opts.url) }, `the hub refused this probe: ${reason || `close ${code}`}`);
       this.opts.onFatal?.(code, reason);
       return;
     }

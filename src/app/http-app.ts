@@ -1,6 +1,7 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/auth.ts';
-import { requireRole } from '../auth/require-role.ts';
+import type { OriginPolicy } from '../auth/origin.ts';
+import { authGate, type Access } from '../auth/require-role.ts';
 import { consoleRoutes } from '../console/routes.ts';
 import { controlRoutes, type ControlSource } from '../control/routes.ts';
 import { historyRoutes, type HistoryRoutesOptions } from '../history/routes.ts';
@@ -10,22 +11,64 @@ import { incidentRoutes } from '../incidents/routes.ts';
 import type { HubMetrics } from '../metrics/metrics.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
 import type { Logger } from '../shared/log.ts';
-import type { CommandContext } from '../ws/commands.ts';
+import { neededRole, type CommandContext, type RequestType } from '../ws/commands.ts';
 import { commandRoutes } from '../ws/rest.ts';
 import { healthRoutes, type HealthOptions } from './health.ts';
 
 export interface HubHttpOptions {
   auth: Authenticator;
+  /** Which Host and Origin headers the hub answers (cross-site pages, DNS rebinding). */
+  origins: OriginPolicy;
   health: HealthOptions;
   metrics: Pick<HubMetrics, 'text' | 'contentType'>;
   incidents: IncidentReads;
-  history: Omit<HistoryRoutesOptions, 'mayRead'>;
+  history: HistoryRoutesOptions;
   commands: CommandContext;
   /** The built-in actuator's play and feature routes, when the controller runs. */
   control?: ControlSource | undefined;
-  /** The tickets' routes (given the token checks), when tickets run. */
-  tickets?: ((checks: { mayRead: RequestHandler; mayAct: RequestHandler }) => express.Router) | undefined;
+  /** The tickets' routes, when tickets run. */
+  tickets?: express.Router | undefined;
   logger?: Logger;
+}
+
+/**
+ * The routes anyone may call, without a token. Everything else needs at least a viewer's token:
+ * a route added without a line here is closed by default.
+ */
+const PUBLIC_ROUTES: readonly RegExp[] = [
+  /^\/(?:healthz|readyz|metrics)$/, // orchestrators, load balancers, scrapers
+  /^\/(?:console\/.*)?$/, // the console's page and files: they hold no data, /ws checks the token
+  /^\/api\/v1\/streams\/[^/]+\/(?:play|features)$/, // players, edges and apps
+  /^\/api\/v1\/tickets\/webhooks\//, // vendors: each checks its own secret
+];
+
+/** The routes that act, and need an operator (the commands' role depends on the command). */
+function operatorOnly(path: string): boolean {
+  const command = /^\/api\/v1\/commands\/([^/]+)$/.exec(path);
+  // Decoded as the route decodes it (`%73witch` is `switch`); a name that does not decode is no query.
+  if (command) {
+    const type = decoded(command[1]!);
+    return type === undefined || neededRole(type as RequestType) === 'operator';
+  }
+  return path === '/api/v1/tickets/drill';
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a request needs: the one place the hub decides who may call what. The path is compared as
+ * the routers match it: case-insensitive, with or without a trailing slash.
+ */
+export function accessOf(req: Request): Access {
+  const path = req.path.length > 1 ? req.path.replace(/\/$/, '').toLowerCase() : req.path;
+  if (PUBLIC_ROUTES.some((r) => r.test(path))) return 'public';
+  return operatorOnly(path) ? 'operator' : 'viewer';
 }
 
 /** JSON answers are live state: never from a cache (the console's files say otherwise). */
@@ -35,26 +78,26 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * Every HTTP route of the hub (docs/api.md) in one express app, and who may call it:
+ * Every HTTP route of the hub (docs/api.md) in one express app, behind two checks:
  *
- *   public       /healthz, /readyz, /metrics, the console (/ and /console/…), /api/v1/streams/:id/play|features,
- *                the vendors' inbound webhooks (they check their own secrets)
- *   any role     /api/v1/incidents… (evidence too), /api/v1/streams/:id/samples, /api/v1/tickets, /api/v1/state, query commands
- *   operator     the other commands (POST /api/v1/commands/:type), POST /api/v1/tickets/drill
+ *   origins      the Host of every request and the Origin of every request that may change
+ *                something (src/auth/origin.ts): 403 for a foreign one
+ *   tokens       one gate (accessOf): public routes (PUBLIC_ROUTES) pass; the commands that act
+ *                and the ticket drill need an operator; everything else a viewer
  *
- * Then one 404 and one error middleware: every refusal is `{error: {code, message}}`.
- * WebSocket upgrades are not requests: src/app/upgrade.ts dispatches them.
+ * Then the modules' routers, one 404 and one error middleware: every refusal is
+ * `{error: {code, message}}`. WebSocket upgrades are not requests: src/app/upgrade.ts dispatches them.
  */
 export function hubHttpApp(opts: HubHttpOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const mayRead = requireRole(opts.auth, 'viewer');
+  app.use(opts.origins.middleware(), authGate(opts.auth, accessOf));
   app.use(noStore, healthRoutes(opts.health), metricsRoutes(opts.metrics), consoleRoutes());
   // Before the incident routes: /api/v1/incidents/:id/evidence is the tickets'.
-  if (opts.tickets) app.use(opts.tickets({ mayRead, mayAct: requireRole(opts.auth, 'operator') }));
+  if (opts.tickets) app.use(opts.tickets);
   if (opts.control) app.use(controlRoutes(opts.control));
-  app.use(historyRoutes({ ...opts.history, mayRead }), incidentRoutes(opts.incidents, mayRead), commandRoutes(opts.commands, opts.auth));
+  app.use(historyRoutes(opts.history), incidentRoutes(opts.incidents), commandRoutes(opts.commands));
   app.use(notFound, errorMiddleware(opts.logger));
   return app;
 }

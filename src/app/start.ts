@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
@@ -15,6 +14,7 @@ import { SqliteStore } from '../store/sqlite/store.ts';
 import { UplinkServer } from '../uplink/server.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
+import { OriginPolicy } from '../auth/origin.ts';
 import type { CommandContext } from '../ws/commands.ts';
 import { Silences } from '../incidents/silences.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
@@ -77,6 +77,8 @@ export interface HubHandle {
   reload(config: Config): ReloadResult;
   /** Reads and validates a config file, then reload(); a file that does not validate is refused with its errors. */
   reloadFile(file: string): ReloadResult;
+  /** The API server (its request listener is the express app of src/app/http-app.ts); undefined when listen is false. */
+  server: Listening['server'] | undefined;
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
   address: string | undefined;
   url: string | undefined;
@@ -158,10 +160,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
       const httpLog = logger.child({ sub: 'http' });
-      const ticketService = tickets;
-      const ticketsRoutes = ticketService && ((checks: { mayRead: RequestHandler; mayAct: RequestHandler }) => ticketRoutes(ticketService, checks));
+      const origins = new OriginPolicy({ listen, allowedOrigins: config.hub.allowedOrigins });
       const app = hubHttpApp({
         auth,
+        origins,
         health: {
           hub: h,
           audit: store.audit,
@@ -175,12 +177,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         history: { reads: { samples: store.samples, flush: () => h.flush() }, streams: () => current.streams.map((s) => s.id), clock: h.clock },
         commands: commandCtx,
         control: controller,
-        tickets: ticketsRoutes,
+        tickets: tickets && ticketRoutes(tickets, {}),
         logger: httpLog,
       });
       const i = listen.lastIndexOf(':');
       http = await listenHttp(app, Number(listen.slice(i + 1)), listen.slice(0, i), { ...(tls && { tls }) });
-      dispatchUpgrades(http.server, { [WS_PATH]: ws.handleUpgrade, [UPLINK_PATH]: uplink.handleUpgrade, [PREVIEW_PREFIX]: preview.handleUpgrade }, httpLog);
+      dispatchUpgrades(http.server, { [WS_PATH]: ws.handleUpgrade, [UPLINK_PATH]: uplink.handleUpgrade, [PREVIEW_PREFIX]: preview.handleUpgrade }, { origins, logger: httpLog });
     }
     probes = new EmbeddedProbes({
       enabled: opts.probes !== false,
@@ -247,6 +249,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         throw err;
       }
     },
+    server: http?.server,
     address: http?.address,
     url: http ? `${config.hub.tls ? 'https' : 'http'}://${http.address}` : undefined,
     dbFile,

@@ -19,6 +19,18 @@ export function requireRole(auth: Authenticator, role: Role | ((req: Request) =>
   };
 }
 
+/** Who may call a route: anyone (`public`), or a token of at least this role. */
+export type Access = 'public' | Role;
+
+/**
+ * The one token check in front of every route: `access` says what a request needs (from its
+ * method and path), a public one passes untouched, any other goes through requireRole.
+ */
+export function authGate(auth: Authenticator, access: (req: Request) => Access): RequestHandler {
+  const check = requireRole(auth, (req) => access(req) as Role);
+  return (req, res, next) => (access(req) === 'public' ? next() : check(req, res, next));
+}
+
 /** The principal requireRole let in on this request. */
 export function principalOf(res: Response): Principal {
   const who = res.locals.principal as Principal | undefined;

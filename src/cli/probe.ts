@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
+import { redactUrls } from '../model/redact-url.ts';
 import type { Sample } from '../model/sample.ts';
 import { LOG_FORMAT_OPTION, numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { applyLogFormat } from './log-format.ts';
@@ -12,11 +13,11 @@ export const probeSpec = {
   name: 'probe',
   synopsis: [
     '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--region R] [--stream S] [--line L]',
-    `--hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]`,
+    `--hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]`,
   ],
   summary:
     'With --url: probe one stream (RTMP, HTTP-FLV, HLS, RTSP) once and print a Sample per window; exit 0 if it ended connected, 1 if not.\n' +
-    `With --hub: a remote probe worker; it takes its assignment from the hub and streams Samples back (token from $${DEFAULT_TOKEN_ENV}); exit 3 if the hub refuses it.`,
+    `With --hub: a remote probe worker; it takes its assignment from the hub and streams Samples back (token from --token-file FILE, or $${DEFAULT_TOKEN_ENV}); exit 3 if the hub refuses it.`,
   options: {
     url: { type: 'string', value: 'URL', help: 'the stream to probe once' },
     'log-format': LOG_FORMAT_OPTION,
@@ -29,7 +30,8 @@ export const probeSpec = {
     region: { type: 'string', value: 'R', help: 'the region this probe watches from (one-shot default: local)' },
     hub: { type: 'string', value: 'URL', help: "the hub's probe endpoint, ws[s]://HUB/probes (remote probe worker)" },
     'token-env': { type: 'string', value: 'NAME', help: `the environment variable holding the probe token (default: ${DEFAULT_TOKEN_ENV})` },
-    token: { type: 'string', value: 'TOKEN', help: 'the probe token itself (shows in `ps`: prefer --token-env)' },
+    'token-file': { type: 'string', value: 'FILE', help: 'a file holding the probe token (one line; keep it mode 600)' },
+    token: { type: 'string', value: 'TOKEN', help: 'deprecated: the probe token itself, which shows in `ps` (use --token-file or --token-env)' },
     ca: { type: 'string', value: 'FILE', help: "a PEM CA to trust for the hub's wss:// certificate" },
     'spill-dir': { type: 'string', value: 'DIR', help: 'spill unacknowledged Samples to disk here when memory is full and at exit; resent first after a restart' },
     buffer: { type: 'string', value: 'N', help: 'unacknowledged Samples kept in memory (default: 100000)' },
@@ -52,7 +54,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
   try {
     readerFor(opts.url);
   } catch (err) {
-    throw new UsageError(`streamguard probe: --url: ${err instanceof TypeError ? `not a URL: "${opts.url}"` : (err as Error).message}`);
+    throw new UsageError(`streamguard probe: --url: ${err instanceof TypeError ? `not a URL: "${redactUrls(opts.url)}"` : (err as Error).message}`);
   }
   const durationS = numberOption('probe', 'duration', opts.duration, 1, 86_400) ?? 10;
   const windowMs = numberOption('probe', 'window', opts.window, 200, 60_000) ?? 1000;
@@ -91,12 +93,12 @@ export async function probeCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * `streamguard probe --hub ws[s]://HUB/probes --region R [--token-env NAME] [--ca FILE]
- * [--spill-dir DIR] [--buffer N]`: a remote probe worker until SIGINT/SIGTERM. The token comes from
- * the environment ($STREAMGUARD_PROBE_TOKEN, or --token-env NAME); `--token T` works but shows in
- * `ps`. Exit 0 on a signal, 3 when the hub refuses the probe (bad token, wrong region), 2 on bad usage.
+ * `streamguard probe --hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME]
+ * [--ca FILE] [--spill-dir DIR] [--buffer N]`: a remote probe worker until SIGINT/SIGTERM. The token
+ * comes from a file (--token-file) or the environment ($STREAMGUARD_PROBE_TOKEN, or --token-env
+ * NAME); `--token T` still works, with a deprecation warning: it shows in `ps`. Exit 0 on a signal, 3 when the hub refuses the probe (bad token, wrong region), 2 on bad usage.
  */
-async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string }): Promise<number> {
+async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-file'?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string }): Promise<number> {
   const hub = opts.hub!;
   let url: URL;
   try {
@@ -107,9 +109,7 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`streamguard probe: --hub must be a ws:// or wss:// URL, got "${hub}"`);
   if (!opts.region) throw new UsageError('streamguard probe: --hub needs --region R (the region this probe watches from)');
   const region = opts.region!;
-  const envName = opts['token-env'] ?? DEFAULT_TOKEN_ENV;
-  const token = opts.token ?? process.env[envName];
-  if (!token) throw new UsageError(`streamguard probe: no probe token: set ${envName} (or --token-env NAME)`);
+  const token = probeToken(opts);
   let ca: Buffer | undefined;
   if (opts.ca !== undefined) {
     try {
@@ -144,4 +144,30 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
   process.stderr.write(`streamguard probe: the hub refused this probe (close ${outcome.code}): ${outcome.reason}\n`);
   await worker.stop(0);
   return 3;
+}
+
+/** The probe token: from --token-file, --token (deprecated: it shows in `ps`) or the environment; a usage error names what is missing. */
+function probeToken(opts: { token?: string; 'token-file'?: string; 'token-env'?: string }): string {
+  const given = [opts.token !== undefined && '--token', opts['token-file'] !== undefined && '--token-file', opts['token-env'] !== undefined && '--token-env'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`streamguard probe: ${given.join(' and ')} do not go together: give the token one way`);
+  const file = opts['token-file'];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`streamguard probe: --token-file: cannot read ${file}: ${(err as Error).message}`);
+    }
+    const token = text.trim();
+    if (!token) throw new UsageError(`streamguard probe: --token-file: ${file} is empty`);
+    return token;
+  }
+  if (opts.token !== undefined) {
+    process.stderr.write('streamguard probe: --token is deprecated: the token shows in `ps`; use --token-file FILE or --token-env NAME\n');
+    return opts.token;
+  }
+  const envName = opts['token-env'] ?? DEFAULT_TOKEN_ENV;
+  const token = process.env[envName];
+  if (!token) throw new UsageError(`streamguard probe: no probe token: set ${envName} (or --token-file FILE, --token-env NAME)`);
+  return token;
 }

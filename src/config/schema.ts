@@ -20,6 +20,16 @@ export const ProbeSettingsSchema = z.strictObject({
   embedded: z.boolean().default(true),
 });
 
+/** A web origin: `http(s)://host[:port]`, nothing after it. */
+const originSchema = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}, 'must be an origin: http(s)://host[:port], without a path, query or user').transform((s) => new URL(s).origin);
+
 export const HubSchema = z.strictObject({
   listen: z
     .string()
@@ -28,6 +38,12 @@ export const HubSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   /** Serve the API and the probe uplink over TLS (https + wss). PEM files. */
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  /**
+   * Web origins besides the hub's own whose pages may send commands and open /ws and /preview
+   * (a console served elsewhere, e.g. `https://console.example.com`). Browsers name their page's
+   * origin in `Origin`; any other is refused with 403 (docs/operations.md, security model).
+   */
+  allowedOrigins: z.array(originSchema).default([]),
 });
 
 const envName = envNameSchema;

@@ -1,6 +1,15 @@
 import type { ControlAction } from '../actuators/types.ts';
+import { redactUrls } from '../model/redact-url.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import type { Decision } from './types.ts';
+
+/**
+ * The action as it is recorded and shown (audit rows, operator WebSocket): its line URLs without
+ * their credentials. Actuators get the action itself: they hand players the real URL.
+ */
+export function shownAction(a: ControlAction): ControlAction {
+  return { ...a, ...(a.url !== undefined && { url: redactUrls(a.url) }), ...(a.urls && { urls: Object.fromEntries(Object.entries(a.urls).map(([region, url]) => [region, redactUrls(url)])) }) };
+}
 
 /** The incident an action belongs to (its timeline records the action). */
 export interface IncidentRef {

@@ -1,7 +1,7 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
 import type { Logger } from '../shared/log.ts';
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
-import { actionDetail, actionName } from './action.ts';
+import { actionDetail, actionName, shownAction } from './action.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';
 import type { IncidentSource } from './ports.ts';
 
@@ -54,9 +54,9 @@ export function auditTarget(a: ControlAction): string {
   return `stream:${a.stream}${a.type === 'switch' ? ` line:${a.from}>${a.to}` : a.type === 'feature' ? ` feature:${a.feature}` : ''}`;
 }
 
-/** The audit row of a decision: the whole action in `data` (restart restores served lines from it). */
+/** The audit row of a decision: the whole action in `data` (restart restores served lines from it), its line URLs without their secrets. */
 export function decisionEntry(a: ControlAction): AuditEntry {
-  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action: a });
+  return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action: shownAction(a) });
 }
 
 /** `<name>.done` when every actuator succeeded, else `<name>.failed`. */

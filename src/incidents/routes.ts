@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
 import { allowMethods, HttpError, intParam, queryParams } from '../http/index.ts';
 import { knownIncidents, type IncidentReads } from './known.ts';
 
@@ -8,14 +8,11 @@ import { knownIncidents, type IncidentReads } from './known.ts';
  *   GET /api/v1/incidents?status=open|all&limit   incidents, newest first
  *   GET /api/v1/incidents/:id                     one incident with its timeline; the id
  *                                                 (`stream/line/kind@openedAt`) percent-encoded or with raw slashes
- *
- * `mayRead` is the token check the hub puts in front of them.
  */
-export function incidentRoutes(reads: IncidentReads, mayRead: RequestHandler): Router {
+export function incidentRoutes(reads: IncidentReads): Router {
   const router = express.Router();
   router
     .route('/api/v1/incidents')
-    .all(mayRead)
     .get(async (req, res) => {
       const params = queryParams(req);
       const status = params.get('status') ?? 'open';
@@ -27,7 +24,6 @@ export function incidentRoutes(reads: IncidentReads, mayRead: RequestHandler): R
     .all(allowMethods('GET', 'HEAD'));
   router
     .route('/api/v1/incidents/*id')
-    .all(mayRead)
     .get(async (req, res) => {
       // Each segment arrives decoded: an id sent with raw slashes is its segments joined again.
       const id = (req.params.id as string[]).join('/');

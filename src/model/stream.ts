@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema as id } from './ids.ts';
+import { redactUrls } from './redact-url.ts';
 
 /** A stream and its lines, as the config declares them and every module reads them. */
 
@@ -11,14 +12,14 @@ const streamUrl = z.string().superRefine((value, ctx) => {
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `not a URL: "${value}"` });
+    ctx.addIssue({ code: 'custom', message: `not a URL: "${redactUrls(value)}"` });
     return;
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (!(SUPPORTED_SCHEMES as readonly string[]).includes(scheme)) {
     ctx.addIssue({ code: 'custom', message: `unsupported scheme "${scheme}" (expected one of ${SUPPORTED_SCHEMES.join(', ')})` });
   } else if (!url.hostname) {
-    ctx.addIssue({ code: 'custom', message: `missing host in "${value}"` });
+    ctx.addIssue({ code: 'custom', message: `missing host in "${redactUrls(value)}"` });
   }
 });
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { allows, Authenticator, type Principal } from '../auth/auth.ts';
+import { shownAction } from '../control/action.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Sample } from '../model/sample.ts';
@@ -71,7 +72,7 @@ export class WsApi {
     }
     this.unsubs.push(hub.bus.on('sample', (s) => this.onSample(s)));
     this.unsubs.push(opts.auth.onReload(() => this.closeRevoked()));
-    if (opts.ctx.controller) this.unsubs.push(opts.ctx.controller.onAction((action, phase, results) => this.push('actions', { phase, action, ...(results && { results }) }, { stream: action.stream })));
+    if (opts.ctx.controller) this.unsubs.push(opts.ctx.controller.onAction((action, phase, results) => this.push('actions', { phase, action: shownAction(action), ...(results && { results }) }, { stream: action.stream })));
     const hb = opts.heartbeatMs ?? 15_000;
     if (hb > 0) {
       this.timer = setInterval(() => this.heartbeat(), hb);

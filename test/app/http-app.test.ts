@@ -59,7 +59,7 @@ function request(hub: HubHandle, path: string, opts: { method?: string; headers?
 function rawUpgrade(hub: HubHandle, path: string, headers = ''): Promise<string> {
   const port = Number(hub.address!.slice(hub.address!.lastIndexOf(':') + 1));
   return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => s.write(`GET ${path} HTTP/1.1\r\nhost: hub\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`));
+    const s = connect(port, '127.0.0.1', () => s.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`));
     let text = '';
     s.on('data', (d) => (text += d.toString()));
     s.on('end', () => resolve(text));
@@ -80,7 +80,7 @@ describe('hub HTTP: one error shape, static files, upgrades', () => {
   it('answers every refusal as {error: {code, message}} with its status', async () => {
     const command = (type: string, body: string | Buffer, headers: Record<string, string>) => ({ method: 'POST', headers, body, path: `/api/v1/commands/${type}` });
     const cases: [string, { path: string; method?: string; headers?: Record<string, string>; body?: string | Buffer }, number, string, RegExp][] = [
-      ['unknown path', { path: '/nowhere' }, 404, 'not_found', /no route for GET \/nowhere/],
+      ['unknown path', { path: '/nowhere', headers: VIEWER }, 404, 'not_found', /no route for GET \/nowhere/],
       ['unknown API version', { path: '/api/v2/incidents', headers: OPERATOR }, 404, 'not_found', /no route/],
       ['bad JSON', command('switch', '{not json', { ...OPERATOR, ...JSON_TYPE }), 400, 'bad_request', /not valid JSON/],
       ['a body that is not an object', command('switch', '[1]', { ...OPERATOR, ...JSON_TYPE }), 400, 'bad_request', /must be a JSON object/],

@@ -68,9 +68,9 @@ describe('hub HTTP refusals', () => {
     }
   });
 
-  it('a GET on a command answers 405 method_not_allowed with allow: POST', async () => {
-    const r = await request('/api/v1/commands/ack', 'GET');
-    expect([r.status, r.allow, JSON.parse(r.body).error.code]).toEqual([405, 'POST', 'method_not_allowed']);
+  it('a GET on a command answers 405 method_not_allowed with allow: POST (to a caller the auth gate lets through)', async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/commands/ack`, { headers: { authorization: `Bearer ${ENV.SG_OPS}` } });
+    expect([r.status, r.headers.get('allow'), ((await r.json()) as { error: { code: string } }).error.code]).toEqual([405, 'POST', 'method_not_allowed']);
   });
 
   it('a 10 MB body to a vendor webhook gets 413, not a reset, with a length or chunked', async () => {

@@ -57,7 +57,7 @@ function viewer(url: string): Promise<{ ws: WebSocket; bytes: () => number }> {
 function rawUpgrade(address: string, path: string): Promise<string> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   return new Promise((resolve, reject) => {
-    const s = connect(port, host, () => s.write(`GET ${path} HTTP/1.1\r\nhost: hub\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+    const s = connect(port, host, () => s.write(`GET ${path} HTTP/1.1\r\nhost: ${address}\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
     let text = '';
     s.on('data', (d) => (text += d.toString()));
     s.on('end', () => resolve(text));

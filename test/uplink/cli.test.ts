@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
 import { UplinkClient } from '../../probes/uplink/client.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
 import type { Assignment } from '../../src/model/probe-protocol.ts';
-import { CLI, runCli } from '../helpers/cli.ts';
+import { CLI, runCli, spawnCli } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-uplink-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +21,7 @@ describe('streamguard probe --hub: usage', () => {
     expect(noRegion.stderr).toMatch(/--hub needs --region R/);
     const noToken = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: '' } });
     expect(noToken.code).toBe(2);
-    expect(noToken.stderr).toMatch(/no probe token: set STREAMGUARD_PROBE_TOKEN \(or --token-env NAME\)/);
+    expect(noToken.stderr).toMatch(/no probe token: set STREAMGUARD_PROBE_TOKEN \(or --token-file FILE, --token-env NAME\)/);
     const otherEnv = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu', '--token-env', 'MY_TOKEN'], { env: { MY_TOKEN: '' } });
     expect(otherEnv.stderr).toMatch(/set MY_TOKEN/);
     const badUrl = await runCli(['probe', '--hub', 'http://hub/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: 't' } });
@@ -27,6 +30,62 @@ describe('streamguard probe --hub: usage', () => {
     const both = await runCli(['probe', '--hub', 'ws://h/probes', '--url', 'rtmp://h/live/a', '--region', 'eu']);
     expect(both.stderr).toMatch(/do not go together/);
   });
+});
+
+describe('streamguard probe --hub: the token from a file, not the command line', () => {
+  let hub: HubHandle | undefined;
+  afterAll(async () => {
+    await hub?.stop();
+    delete process.env.SG_FILE_TOKEN;
+  });
+
+  /** Runs a probe worker against the hub until it connected (then SIGTERM) or exited; its exit code and stderr. */
+  async function probe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; connected: boolean; stderr: string }> {
+    const child = spawnCli(['probe', '--hub', `${hub!.url!.replace('http', 'ws')}/probes`, '--region', 'eu', ...args], { env: { STREAMGUARD_PROBE_TOKEN: '', ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    let code: number | null | undefined;
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve((code = c))));
+    const connected = () => hub!.uplink!.status().probes.some((p) => p.connected);
+    await until('the probe connected or exited', () => connected() || code !== undefined, 20_000);
+    const was = connected();
+    child.kill('SIGTERM');
+    await exited;
+    await until('the probe gone', () => !connected(), 5_000);
+    return { code: code ?? null, connected: was, stderr };
+  }
+
+  it('--token-file reads the token; --token still works but warns; a wrong or unreadable file is refused', async () => {
+    const config = ConfigSchema.parse({
+      hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(dir, 'token-file-')) },
+      regions: ['eu'],
+      probe: { embedded: false },
+      uplink: { probes: [{ id: 'probe-eu', region: 'eu', tokenEnv: 'SG_FILE_TOKEN' }] },
+      streams: [{ id: 'a', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/a' } } }],
+    });
+    // The uplink reads probe tokens from the hub's process environment.
+    process.env.SG_FILE_TOKEN = 'file-token-0123456789';
+    hub = await startHub(config, { probes: false, tickMs: 0 });
+    const file = join(dir, 'probe.token');
+    writeFileSync(file, 'file-token-0123456789\n', { mode: 0o600 });
+    const fromFile = await probe(['--token-file', file]);
+    expect([fromFile.connected, fromFile.stderr]).toEqual([true, expect.not.stringMatching(/deprecated/)]);
+
+    const flag = await probe(['--token', 'file-token-0123456789']);
+    expect(flag.connected).toBe(true);
+    expect(flag.stderr).toMatch(/--token is deprecated: the token shows in `ps`; use --token-file FILE or --token-env NAME/);
+
+    const wrong = join(dir, 'wrong.token');
+    writeFileSync(wrong, 'not-the-token\n');
+    expect(await probe(['--token-file', wrong])).toMatchObject({ code: 3, connected: false });
+    const missing = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu', '--token-file', join(dir, 'nonexistent')]);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/--token-file: cannot read .*nonexistent: ENOENT/)]);
+    const empty = join(dir, 'empty.token');
+    writeFileSync(empty, '\n');
+    const blank = await runCli(['probe', '--hub', 'ws://127.0.0.1:1/probes', '--region', 'eu', '--token-file', empty]);
+    expect([blank.code, blank.stderr]).toEqual([2, expect.stringMatching(/--token-file: .*empty.token is empty/)]);
+  }, 60_000);
 });
 
 describe('streamguard run: TLS files', () => {
