@@ -12,28 +12,16 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { until } from '../helpers/until.ts';
+import { authedHubConfig, TOKENS_ENV } from './helpers/authed-hub.ts';
 
-const ENV = { SG_OPS: 'op-secret-1', SG_VIEW: 'view-secret-1' };
+const ENV = TOKENS_ENV;
 const OPERATOR = { authorization: `Bearer ${ENV.SG_OPS}` };
 const VIEWER = { authorization: `Bearer ${ENV.SG_VIEW}` };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-function config(hub: Record<string, unknown> = {}): Config {
-  return ConfigSchema.parse({
-    hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-http-')), ...hub },
-    probe: { embedded: false },
-    streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' }, backup: { url: 'rtmp://127.0.0.1:1/live/s1b' } } }],
-    auth: {
-      tokens: [
-        { name: 'alice', role: 'operator', tokenEnv: 'SG_OPS' },
-        { name: 'victor', role: 'viewer', tokenEnv: 'SG_VIEW' },
-      ],
-    },
-  });
-}
+const config = authedHubConfig;
 
 interface Answer {
   status: number;

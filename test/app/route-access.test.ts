@@ -4,15 +4,12 @@
  * and calls each one without a token, as a viewer and as an operator.
  */
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { authedHubConfig, TOKENS_ENV } from './helpers/authed-hub.ts';
 
-const ENV = { SG_OPS: 'op-secret-2', SG_VIEW: 'view-secret-2' };
+const ENV = TOKENS_ENV;
 const TOKENS = { none: undefined, viewer: ENV.SG_VIEW, operator: ENV.SG_OPS } as const;
 type Caller = keyof typeof TOKENS;
 type Access = 'public' | 'viewer' | 'operator';
@@ -112,17 +109,8 @@ function outcome(access: Access, status: number): 'unauthorized' | 'forbidden' |
 describe('every route behind the one token gate', () => {
   let hub: HubHandle;
   beforeAll(async () => {
-    const config = ConfigSchema.parse({
-      hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-routes-')) },
-      probe: { embedded: false },
-      streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' }, backup: { url: 'rtmp://127.0.0.1:1/live/s1b' } } }],
-      auth: {
-        tokens: [
-          { name: 'alice', role: 'operator', tokenEnv: 'SG_OPS' },
-          { name: 'victor', role: 'viewer', tokenEnv: 'SG_VIEW' },
-        ],
-      },
-    });
+    const config = authedHubConfig();
+
     hub = await startHub(config, { probes: false, tickMs: 0, env: ENV });
   });
   afterAll(async () => {
