@@ -72,7 +72,7 @@ if (!isMainThread) {
 }
 
 async function main(): Promise<void> {
-  const { spawnHub } = await import('../test/hub/helpers/processes.ts');
+  const { spawnHub } = await import('../test/helpers/processes.ts');
   const { procCpuMs } = await import('./helpers/proc.ts');
   const CLIENTS = Number(process.argv[2] ?? 1000);
   const PROBES = Number(process.argv[3] ?? 10);

@@ -14,7 +14,7 @@ import { applyLogFormat } from './log-format.ts';
 import { printIncidentChanges } from './run.ts';
 
 /** This package's checkout or install: where the demo's own config lives, wherever it is run from. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_CONFIG = resolve(PACKAGE_ROOT, 'config/demo.yaml');
 
 export const demoSpec = {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { runCli } from '../helpers/cli.ts';
-import { closedPort, spawnHub, until, type HubProcess } from '../hub/helpers/processes.ts';
+import { closedPort, spawnHub, until, type HubProcess } from '../helpers/processes.ts';
 
 /**
  * The data dir of a running hub (a real `streamguard run`): readable by other processes, locked

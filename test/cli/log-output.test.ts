@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, spawnHub, until, type HubProcess } from '../hub/helpers/processes.ts';
+import { closedPort, spawnHub, until, type HubProcess } from '../helpers/processes.ts';
 
 /**
  * What `streamguard run` writes to stderr for a dead line: one "line down", then a summary per

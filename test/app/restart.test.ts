@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
 import type { TimelineEntry } from '../../src/model/incident.ts';
 import { runCli } from '../helpers/cli.ts';
-import { publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from './helpers/processes.ts';
+import { publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from '../helpers/processes.ts';
 
 /**
  * Restart recovery against the real CLI: a stream whose primary line never answers (down once the

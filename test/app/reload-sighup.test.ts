@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { closedPort, publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from './helpers/processes.ts';
+import { closedPort, publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from '../helpers/processes.ts';
 
 /**
  * SIGHUP reloads the whole config of a running `streamguard run`, or none of it. Streams:

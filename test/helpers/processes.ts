@@ -4,10 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
-import { ffmpegPath } from '../../../src/shared/binaries.ts';
-import { CLI } from '../../helpers/cli.ts';
+import { ffmpegPath } from '../../src/shared/binaries.ts';
+import { CLI } from './cli.ts';
 
-import { until } from '../../helpers/until.ts';
+import { until } from './until.ts';
 
 export { until };
 
