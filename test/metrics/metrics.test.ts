@@ -63,7 +63,7 @@ describe('/metrics', () => {
     expect(text).toContain('streamguard_incidents_open{severity="P1"} 1');
     expect(text).toMatch(/streamguard_detection_delay_seconds_count 1/);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
-    expect(text).not.toMatch(/refused|rtmp:\/\//); // no errors or URLs in labels
+    expect(text).not.toMatch(/\{[^}]*(refused|rtmp:\/\/)[^}]*\}/); // no errors or URLs in labels
   });
 
   it('keeps cardinality at streams × lines × regions with 1,000 streams, whatever probes send', async () => {
