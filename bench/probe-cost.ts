@@ -162,7 +162,7 @@ async function runLab(viaProxy: boolean): Promise<void> {
     // Same path, the media server's own port instead of the line's fault proxy.
     return viaLab.replace(/^(\w+:\/\/[^/:]+):\d+\//, `$1:${upstream[p]}/`);
   };
-  const { liveChildPids: livePids } = await import('../src/shared/children.ts');
+  const { liveChildPids: livePids } = await import('../src/common/children.ts');
   process.on('message', (m: ParentMsg) => {
     if (m.type === 'mark') send({ type: 'mark', cpuUs: cpuUs() });
     if (m.type === 'stop') {
@@ -179,7 +179,7 @@ async function runLab(viaProxy: boolean): Promise<void> {
 
 async function runProbes(mode: ModeName, n: number, url: string, decode: boolean): Promise<void> {
   const { probeUrl } = await import('../probes/index.ts');
-  const { liveChildPids } = await import('../src/shared/children.ts');
+  const { liveChildPids } = await import('../src/common/children.ts');
   let measuring = false;
   let samples = 0;
   let connected = 0;

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
-import { ffprobePath } from '../src/shared/binaries.ts';
-import { spawnChild } from '../src/shared/children.ts';
+import { ffprobePath } from '../src/common/binaries.ts';
+import { spawnChild } from '../src/common/children.ts';
 import { parseProbeLine } from './ffprobe-output.ts';
 import type { ReaderSession, ReaderSink } from './readers/reader.ts';
-import type { ResolvedUrl } from '../src/shared/resolve-host.ts';
+import type { ResolvedUrl } from '../src/common/resolve-host.ts';
 
 /**
  * Fast-probe flags (measured on the lab: 20–31 ms startup on HTTP-FLV), minus `-fflags nobuffer`: nobuffer discards the packets

@@ -1,6 +1,6 @@
 import type { Sample } from '../src/model/sample.ts';
 import { redactUrls } from '../src/model/redact-url.ts';
-import { log, type Logger } from '../src/shared/log.ts';
+import { log, type Logger } from '../src/common/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { classifyEnd, type SessionEnd } from './classify.ts';
 import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
@@ -8,7 +8,7 @@ import type { PacketEvent } from './events.ts';
 import { LineLogPolicy, lineLogMessage } from './line-log-policy.ts';
 import { readerFor } from './readers/registry.ts';
 import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
-import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from '../src/shared/resolve-host.ts';
+import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from '../src/common/resolve-host.ts';
 import { MetricsWindow } from './window.ts';
 
 export interface LineIdentity {

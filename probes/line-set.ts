@@ -1,5 +1,5 @@
 import type { Sample } from '../src/model/sample.ts';
-import type { Logger } from '../src/shared/log.ts';
+import type { Logger } from '../src/common/log.ts';
 import type { DecodeSetting } from './decode/decoder.ts';
 import { LineProber, seqCounter } from './line-prober.ts';
 

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
-import { ffmpegPath } from '../../src/shared/binaries.ts';
-import { spawnChild } from '../../src/shared/children.ts';
+import { ffmpegPath } from '../../src/common/binaries.ts';
+import { spawnChild } from '../../src/common/children.ts';
 import { FAST_PROBE_ARGS } from '../ffprobe-stream.ts';
 import { DecodedAnalyzer, defaultThresholds, type DecodedEvent, type DecodeThresholds } from './analyzer.ts';
 import { MetadataLineParser } from './metadata-lines.ts';

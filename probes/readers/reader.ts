@@ -1,6 +1,6 @@
 import type { SessionEnd } from '../classify.ts';
 import type { PacketEvent, ResolutionEvent } from '../events.ts';
-import type { ResolvedUrl } from '../../src/shared/resolve-host.ts';
+import type { ResolvedUrl } from '../../src/common/resolve-host.ts';
 
 export type Protocol = 'rtmp' | 'http-flv' | 'hls' | 'rtsp';
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../src/shared/log.ts';
+import type { Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 
 /**

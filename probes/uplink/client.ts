@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Logger } from '../../src/shared/log.ts';
+import type { Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { CLOSE, Defaults, FATAL_CLOSE_CODES, PROTOCOL_VERSION, type Assignment, type HubMessage, type WelcomeMessage } from '../../src/model/probe-protocol.ts';
 import { backoffDelay, type BackoffOptions } from '../backoff.ts';

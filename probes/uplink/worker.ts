@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { log as rootLog, type Logger } from '../../src/shared/log.ts';
+import { log as rootLog, type Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment } from '../../src/model/probe-protocol.ts';
 import { LineSet } from '../line-set.ts';

@@ -2,7 +2,7 @@ import { LineSet, readerFor, type LineSpec } from '../../probes/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sample } from '../model/sample.ts';
 import { lineUrl } from '../model/stream.ts';
-import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
 
 export interface EmbeddedProbesOptions {
   /** Where every sample goes (the hub's ingest). */

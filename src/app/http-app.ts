@@ -10,7 +10,7 @@ import type { IncidentReads } from '../incidents/known.ts';
 import { incidentRoutes } from '../incidents/routes.ts';
 import type { HubMetrics } from '../metrics/metrics.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import { neededRole, type CommandContext, type RequestType } from '../ws/commands.ts';
 import { commandRoutes } from '../ws/rest.ts';
 import { healthRoutes, type HealthOptions } from './health.ts';

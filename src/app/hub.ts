@@ -4,13 +4,13 @@ import type { Blindness } from '../detect/probe-watch.ts';
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { Level } from '../model/severity.ts';
 import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
-import { EventBus } from '../shared/event-bus.ts';
+import { EventBus } from '../common/event-bus.ts';
 import { IncidentManager, type OnsetView } from '../incidents/manager.ts';
-import type { Commit } from '../shared/reload.ts';
+import type { Commit } from '../common/reload.ts';
 
 /**
  * The hub core: owns the clock, the detector, the incident manager and the sample ingest.

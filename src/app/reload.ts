@@ -1,7 +1,7 @@
 import type { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../shared/log.ts';
-import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
+import type { Logger } from '../common/log.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
 
 /**
  * Config reload (SIGHUP), whole or not at all. Every module that follows the config is a part:

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HttpError, refuseUpgrade, type Listening, type UpgradeHandler } from '../http/index.ts';
 import type { OriginPolicy } from '../auth/origin.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 
 /** WebSocket endpoints by path; a path ending in `/` takes every path under it. */
 export type UpgradeRoutes = Record<string, UpgradeHandler>;

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
 
 /**
  * Operator API auth: bearer tokens with roles, shared by `/ws` and the REST API.

@@ -1,4 +1,4 @@
-import { isLogFormat, LOG_FORMAT_ENV, LOG_FORMATS, setLogFormat } from '../shared/log.ts';
+import { isLogFormat, LOG_FORMAT_ENV, LOG_FORMATS, setLogFormat } from '../common/log.ts';
 import { UsageError } from './args.ts';
 
 /**

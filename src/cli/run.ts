@@ -3,7 +3,7 @@ import { formatIncidentLine } from '../app/format.ts';
 import { describeChanges } from '../app/reload.ts';
 import { formatConfigError } from '../config/load.ts';
 import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
-import { log } from '../shared/log.ts';
+import { log } from '../common/log.ts';
 import { StoreOpenError } from '../store/sqlite/store.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';

@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { EventEmitter } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { resolveUrl } from '../shared/resolve-host.ts';
+import { resolveUrl } from '../common/resolve-host.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { lineUrl, type StreamConfig } from '../model/stream.ts';
-import type { Logger } from '../shared/log.ts';
-import { ffmpegPath } from '../shared/binaries.ts';
+import type { Logger } from '../common/log.ts';
+import { ffmpegPath } from '../common/binaries.ts';
 import { PreviewPool } from './preview-pool.ts';
 import { HttpError } from '../http/index.ts';
 

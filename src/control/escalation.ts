@@ -1,5 +1,5 @@
 import type { ControlAction } from '../actuators/types.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Stage } from './pipeline.ts';
 import type { IncidentSource } from './ports.ts';
 import type { LineControlState } from './types.ts';

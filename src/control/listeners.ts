@@ -1,5 +1,5 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';
 
 export type ActionPhase = 'decided' | 'done';

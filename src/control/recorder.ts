@@ -1,5 +1,5 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
 import { actionDetail, actionName, shownAction } from './action.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';

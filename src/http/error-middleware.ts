@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import { codeForStatus, HttpError } from './http-error.ts';
 
 /** Unknown path: the same JSON error shape as every other failure. */

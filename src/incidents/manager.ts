@@ -3,12 +3,12 @@ import { pickLead } from '../detect/lead.ts';
 import type { IncidentEvent, RegionEvidence } from '../model/incident.ts';
 import { applyIncident, type LifecycleInput, type LifecycleResult } from './lifecycle.ts';
 import { type Incident, type TimelineEntry } from '../model/incident.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { IncidentRepository } from '../store/ports.ts';
-import type { EventBus } from '../shared/event-bus.ts';
+import type { EventBus } from '../common/event-bus.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
-import type { Commit } from '../shared/reload.ts';
+import type { Commit } from '../common/reload.ts';
 
 /**
  * Applies detector events and operator or controller actions to incidents through the pure

@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Sample } from '../model/sample.ts';
 import type { SampleHistory } from '../store/ports.ts';
 import { checkSample } from './check-sample.ts';

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler } from 'express';
 import { errorMiddleware, HttpError, jsonBody, listen, notFound, validBody } from '../http/index.ts';
-import { log } from '../shared/log.ts';
+import { log } from '../common/log.ts';
 import { faultSchema } from './fault-schema.ts';
 import { LabLookupError, type Lab } from './lab.ts';
 import { LineStateError } from './line.ts';

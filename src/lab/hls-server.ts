@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import { errorMiddleware, HttpError, listen, notFound, type Listening } from '../http/index.ts';
-import { log } from '../shared/log.ts';
+import { log } from '../common/log.ts';
 import { parseMediaPlaylist, type MediaPlaylist } from './hls-playlist.ts';
 import { LOOPBACK } from './ports.ts';
 

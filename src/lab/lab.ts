@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { log } from '../shared/log.ts';
-import { liveChildPids } from '../shared/children.ts';
+import { log } from '../common/log.ts';
+import { liveChildPids } from '../common/children.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import {
   LINES,

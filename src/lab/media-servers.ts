@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { log } from '../shared/log.ts';
-import { killAndWait, track } from '../shared/children.ts';
+import { log } from '../common/log.ts';
+import { killAndWait, track } from '../common/children.ts';
 import { LOOPBACK } from './ports.ts';
 
 export interface MediaServersConfig {

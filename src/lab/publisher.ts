@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ffmpegPath } from '../shared/binaries.ts';
-import { log } from '../shared/log.ts';
-import { hasExited, killAndWait, track, waitExit } from '../shared/children.ts';
+import { ffmpegPath } from '../common/binaries.ts';
+import { log } from '../common/log.ts';
+import { hasExited, killAndWait, track, waitExit } from '../common/children.ts';
 import { publisherArgs, type PublisherOutput } from './publisher-args.ts';
 import { StreamClock } from './stream-clock.ts';
 

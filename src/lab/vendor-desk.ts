@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { errorMiddleware, HttpError, jsonBody, listen, notFound, validBody, type Listening } from '../http/index.ts';
-import { log } from '../shared/log.ts';
+import { log } from '../common/log.ts';
 import { LOOPBACK } from './ports.ts';
 
 export interface DeskTicket {

@@ -5,8 +5,8 @@ import type { TicketService } from '../tickets/service.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Level, type Severity } from '../model/severity.ts';
 import type { Incident } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
-import type { EventBus } from '../shared/event-bus.ts';
-import type { Commit } from '../shared/reload.ts';
+import type { EventBus } from '../common/event-bus.ts';
+import type { Commit } from '../common/reload.ts';
 
 const P = 'streamguard_';
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 
 /** The lock file of a data dir: one running hub per data dir. */
 export const LOCK_FILE = 'hub.lock';

@@ -1,5 +1,5 @@
 import type { Incident } from '../model/incident.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { IncidentRepository } from '../store/ports.ts';
 
 /** Looks up a stored incident by id. */

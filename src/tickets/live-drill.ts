@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { AuditLog } from '../store/ports.ts';
 import type { TicketsConfig } from './config-schema.ts';
 import { drill, type DrillReport } from './drill.ts';

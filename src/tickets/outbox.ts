@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { OutboxRow, TicketOutbox } from '../store/ports.ts';
 import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { ActionInput } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
-import type { EventBus } from '../shared/event-bus.ts';
+import type { EventBus } from '../common/event-bus.ts';
 import type { AuditLog, IncidentRepository, SlaTimers, TicketOutbox } from '../store/ports.ts';
 import type { EvidenceSource } from './evidence.ts';
 

@@ -1,7 +1,7 @@
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { OutboxRow } from '../store/ports.ts';
-import type { Logger } from '../shared/log.ts';
-import { ReloadError, type Commit, type ReloadIssue } from '../shared/reload.ts';
+import type { Logger } from '../common/log.ts';
+import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
 import { catchUp } from './catch-up.ts';
 import { ChangeRouter } from './change-router.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';

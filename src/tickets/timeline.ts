@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { IncidentRepository } from '../store/ports.ts';
 import type { LiveIncidents } from './ports.ts';
 

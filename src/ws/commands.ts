@@ -4,7 +4,7 @@ import type { Controller } from '../control/controller.ts';
 import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
-import type { EventBus } from '../shared/event-bus.ts';
+import type { EventBus } from '../common/event-bus.ts';
 import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { TicketRequestError } from '../tickets/request-error.ts';
 import type { TicketService } from '../tickets/service.ts';

@@ -4,7 +4,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { allows, Authenticator, type Principal } from '../auth/auth.ts';
 import { shownAction } from '../control/action.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Sample } from '../model/sample.ts';
 import { describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';

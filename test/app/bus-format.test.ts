@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/shared/event-bus.ts';
+import { EventBus } from '../../src/common/event-bus.ts';
 import { type IncidentChange } from '../../src/model/topics.ts';
 import { formatIncidentLine } from '../../src/app/format.ts';
 import type { Incident } from '../../src/model/incident.ts';

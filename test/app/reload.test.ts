@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigReloader, configChanges, describeChanges, restartOnlyChanges, type ReloadPart } from '../../src/app/reload.ts';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
-import { ReloadError } from '../../src/shared/reload.ts';
+import { ReloadError } from '../../src/common/reload.ts';
 
 /** The reload's orchestration (src/app/reload.ts): restart-only keys, all parts prepared before any commits. */
 

@@ -11,7 +11,7 @@ import { Controller } from '../../src/control/controller.ts';
 import { initialStreamState, rebasedOnServed, reloadedStreamState } from '../../src/control/evaluate.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { StreamConfig } from '../../src/model/stream.ts';
-import { ReloadError } from '../../src/shared/reload.ts';
+import { ReloadError } from '../../src/common/reload.ts';
 
 /**
  * The controller's part of a config reload: prepareReload checks the policies and builds the

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
-import { ffmpegPath } from '../../src/shared/binaries.ts';
+import { ffmpegPath } from '../../src/common/binaries.ts';
 import { CLI } from './cli.ts';
 
 import { until } from './until.ts';

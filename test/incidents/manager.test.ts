@@ -4,8 +4,8 @@ import type { Incident, IncidentEvent, RegionEvidence, TimelineEntry } from '../
 import type { Sample } from '../../src/model/sample.ts';
 import type { Severity } from '../../src/model/severity.ts';
 import type { IncidentChange } from '../../src/model/topics.ts';
-import { EventBus } from '../../src/shared/event-bus.ts';
-import type { Logger } from '../../src/shared/log.ts';
+import { EventBus } from '../../src/common/event-bus.ts';
+import type { Logger } from '../../src/common/log.ts';
 import type { IncidentRepository } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveChildPids, startControlServer, startLab, type ControlServer, type Lab, type PlayProtocol } from '../../src/lab/index.ts';
-import { ffprobePath } from '../../src/shared/binaries.ts';
+import { ffprobePath } from '../../src/common/binaries.ts';
 
 const run = promisify(execFile);
 let lab: Lab;

@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The import graph points one way: wiring (cli, app) → interfaces → domains → store → shared →
+ * The import graph points one way: wiring (cli, app) → interfaces → domains → store → common →
  * model (docs/architecture.md "Layout"). A folder may import its own files and folders of a lower
  * rank, never one of the same or a higher rank. probes/ is the region probe worker: it imports only
- * src/model and src/shared, and src/ reaches it only through probes/index.ts, from the wiring.
+ * src/model and src/common, and src/ reaches it only through probes/index.ts, from the wiring.
  */
 const RANKS: Record<string, number> = {
   model: 0,
-  shared: 1,
+  common: 1,
   http: 2,
   store: 2,
   auth: 3,
@@ -33,7 +33,7 @@ const RANKS: Record<string, number> = {
   cli: 10,
   container: 11,
 };
-const PROBES_MAY_IMPORT = ['model', 'shared'];
+const PROBES_MAY_IMPORT = ['model', 'common'];
 const MAY_IMPORT_PROBES = ['app', 'cli'];
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -110,7 +110,7 @@ describe('import direction', () => {
       put('probes/prober.ts', "import { step } from '../src/detect/detector.ts';\n");
       put('src/cli/main.ts', "import { startProber } from '../../probes/prober.ts';\n");
       expect(violations(root)).toEqual([
-        'probes/prober.ts → src/detect/detector.ts: probes/ may import only src/model, src/shared',
+        'probes/prober.ts → src/detect/detector.ts: probes/ may import only src/model, src/common',
         "src/cli/main.ts → probes/prober.ts: use probes/index.ts, the probe worker's public surface",
         'src/detect/detector.ts → src/app/hub.ts: detect (rank 3) must not import app (rank 9)',
       ]);

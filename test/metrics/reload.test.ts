@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { HubMetrics } from '../../src/metrics/metrics.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { EventBus } from '../../src/shared/event-bus.ts';
+import { EventBus } from '../../src/common/event-bus.ts';
 
 /** The metrics' part of a config reload: label sets follow the new streams, lines and regions; the reload gauges. */
 

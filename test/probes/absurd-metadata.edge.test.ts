@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { probeUrl } from '../../probes/index.ts';
-import { ffmpegPath } from '../../src/shared/binaries.ts';
+import { ffmpegPath } from '../../src/common/binaries.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { closeServer, freePort, tempDir } from './helpers/media.ts';
 

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../src/shared/children.ts';
+import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
-import { ffmpegPath } from '../../src/shared/binaries.ts';
+import { ffmpegPath } from '../../src/common/binaries.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { startMediaServer, stopProcess, type MediaServer } from './helpers/media.ts';
 

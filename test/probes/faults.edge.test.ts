@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../src/shared/children.ts';
+import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl, startProber } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { closeServer, freePort, publish, serveDir, serveGarbage, stopProcess, tempDir, waitFor } from './helpers/media.ts';

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../src/shared/children.ts';
+import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { closeServer, freePort, publish, stopProcess, tempDir, waitFor } from './helpers/media.ts';

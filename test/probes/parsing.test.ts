@@ -3,7 +3,7 @@ import { backoffDelay } from '../../probes/backoff.ts';
 import { MetadataLineParser } from '../../probes/decode/metadata-lines.ts';
 import { parseProbeLine } from '../../probes/ffprobe-output.ts';
 import { readerFor } from '../../probes/readers/registry.ts';
-import { withAddress } from '../../src/shared/resolve-host.ts';
+import { withAddress } from '../../src/common/resolve-host.ts';
 
 describe('parseProbeLine (ffprobe compact output)', () => {
   it.each([

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../src/shared/children.ts';
+import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { gone } from '../helpers/gone.ts';
 import { SampleLog } from './helpers/collect.ts';

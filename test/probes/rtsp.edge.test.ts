@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveChildPids } from '../../src/shared/children.ts';
+import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
 import { freePort, publish, stopProcess } from './helpers/media.ts';

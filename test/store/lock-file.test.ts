@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/shared/log.ts';
+import type { Logger } from '../../src/common/log.ts';
 import { DataDirLock, LOCK_FILE } from '../../src/store/lock-file.ts';
 import { SqliteStore, StoreOpenError } from '../../src/store/sqlite/store.ts';
 

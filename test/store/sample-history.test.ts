@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import type { Logger } from '../../src/shared/log.ts';
+import type { Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { attachSampleFiles, SampleInbox, SampleMerger, sampleFilesFor } from '../../src/store/sqlite/sample-history.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { ANONYMOUS, Authenticator } from '../../src/auth/auth.ts';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
-import { ReloadError } from '../../src/shared/reload.ts';
+import { ReloadError } from '../../src/common/reload.ts';
 
 /** Operator tokens across a config reload: the new ones apply at the commit, revoked sessions are closed. */
 

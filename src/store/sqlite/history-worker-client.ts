@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../../shared/log.ts';
+import type { Logger } from '../../common/log.ts';
 import type { SampleFiles } from './sample-history.ts';
 
 export interface HistoryWorkerData {

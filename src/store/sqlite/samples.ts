@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Logger } from '../../shared/log.ts';
+import type { Logger } from '../../common/log.ts';
 import type { Sample } from '../../model/sample.ts';
 import type { SampleHistory, SampleQuery, SampleRollup } from '../ports.ts';
 import { HistoryWorkerClient } from './history-worker-client.ts';

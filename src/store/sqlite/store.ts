@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { log, type Logger } from '../../shared/log.ts';
+import { log, type Logger } from '../../common/log.ts';
 import { DataDirLock } from '../lock-file.ts';
 import type { Store } from '../ports.ts';
 import { SqliteAuditLog } from './audit.ts';

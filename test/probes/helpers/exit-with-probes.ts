@@ -3,7 +3,7 @@
  * ffprobe children once they exist, then exits without stopping the probe.
  */
 import { probeUrl } from '../../../probes/index.ts';
-import { liveChildPids } from '../../../src/shared/children.ts';
+import { liveChildPids } from '../../../src/common/children.ts';
 
 const url = process.argv[2] ?? '';
 probeUrl(url, { region: 't', probe: 't', stream: 's', line: 'l', onSample: () => undefined });

@@ -6,7 +6,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ffmpegPath } from '../../../src/shared/binaries.ts';
+import { ffmpegPath } from '../../../src/common/binaries.ts';
 
 /** Real processes for edge tests: a media server, publishers, odd servers. Test-only. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanMessage, prettyLine } from '../../src/shared/log-pretty.ts';
+import { humanMessage, prettyLine } from '../../src/common/log-pretty.ts';
 
 describe('human log lines', () => {
   const at = Date.UTC(2024, 0, 1, 13, 45, 2);
