@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
 import { controllerPorts } from './control-ports.ts';
-import { TicketService, ticketRoutes } from '../tickets/index.ts';
+import { TicketService, ticketRoutes, type TicketsConfig } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
 import { type Config } from '../config/schema.ts';
 import { ConfigInvalidError, loadConfig } from '../config/load.ts';
@@ -25,7 +25,7 @@ import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../common/event-bus.ts';
 import { ReloadError } from '../common/reload.ts';
 import { EmbeddedProbes } from './embedded-probes.ts';
-import { Hub } from './hub.ts';
+import { Hub, type HubSettings } from './hub.ts';
 import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
 
 export interface StartHubOptions {
@@ -122,12 +122,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     hub = await new Hub({
       incidents: store.incidents,
       samples: store.samples,
-      streams: config.streams,
-      rules: config.rules,
-      detector: config.detector,
-      reopenWindowMs: config.incidents.reopenWindow,
-      retention: { rawMs: config.store.retention.raw, rollupsMs: config.store.retention.rollups },
-      compactEveryMs: config.store.compactEvery,
+      ...hubSettings(config),
       logger,
       ...(opts.clock && { clock: opts.clock }),
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
@@ -136,9 +131,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     if (opts.control !== false) {
       controller = await new Controller({ ...controllerPorts(h, store.audit), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
-    const ticketsConfig = { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
     if (opts.tickets !== false) {
-      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsConfig, muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     try {
@@ -156,7 +150,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
-      metrics.attachUplink(uplink);
+      m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
       const httpLog = logger.child({ sub: 'http' });
@@ -210,18 +204,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   // In commit order: the tickets and the controller follow the new config before the hub
   // resolves the incidents of removed streams; `current` (what the API knows) last.
   const parts: ReloadPart[] = [
-    ...reloadPart('vendors', tickets, (t, next) => t.prepareReload({ vendors: next.vendors, escalation: next.escalation, roles: next.roles })),
+    ...reloadPart('vendors', tickets, (t, next) => t.prepareReload(ticketsSettings(next))),
     ...reloadPart('control', controller, (c, next) => c.prepareReload({ streams: next.streams, config: next.control })),
-    ...reloadPart('detector', h, (hb, next) =>
-      hb.prepareReload({
-        streams: next.streams,
-        rules: next.rules,
-        detector: next.detector,
-        reopenWindowMs: next.incidents.reopenWindow,
-        retention: { rawMs: next.store.retention.raw, rollupsMs: next.store.retention.rollups },
-        compactEveryMs: next.store.compactEvery,
-      }),
-    ),
+    ...reloadPart('detector', h, (hb, next) => hb.prepareReload(hubSettings(next))),
     ...reloadPart('probe', probes, (p, next) => p.prepareReload(next)),
     ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
     ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
@@ -284,4 +269,21 @@ function readPem(what: string, file: string): Buffer {
   } catch (err) {
     throw new HubConfigError(`${what}: cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+/** What of the config the hub core follows, at start and at every reload. */
+function hubSettings(config: Config): HubSettings {
+  return {
+    streams: config.streams,
+    rules: config.rules,
+    detector: config.detector,
+    reopenWindowMs: config.incidents.reopenWindow,
+    retention: { rawMs: config.store.retention.raw, rollupsMs: config.store.retention.rollups },
+    compactEveryMs: config.store.compactEvery,
+  };
+}
+
+/** What of the config the tickets follow, at start and at every reload. */
+function ticketsSettings(config: Config): TicketsConfig {
+  return { vendors: config.vendors, escalation: config.escalation, roles: config.roles };
 }
