@@ -430,6 +430,8 @@ export class UplinkServer {
     let last = this.lastSeq.get(id) ?? -1;
     const rejected: { seq: number; error: string }[] = [];
     const now = this.hub.clock();
+    // One context for the whole message: the clock offset and the assignment do not change inside it.
+    const gateCtx = { probe: id, region, assigned: conn.assigned, now, offsetMs: bestClock(conn.clock)?.offsetMs ?? 0, maxAgeMs: this.config.store.retention.raw };
     let backlog: string | undefined;
     for (const s of samples) {
       const seq = typeof s === 'object' && s !== null ? (s as { seq?: unknown }).seq : undefined;
@@ -442,7 +444,7 @@ export class UplinkServer {
         this.stats.samplesDuplicate++;
         continue;
       }
-      const gate = gateSample(s, { probe: id, region, assigned: conn.assigned, now, offsetMs: bestClock(conn.clock)?.offsetMs ?? 0, maxAgeMs: this.config.store.retention.raw });
+      const gate = gateSample(s, gateCtx);
       if (gate.reason !== undefined) {
         this.countRefused(id, gate.reason);
         rejected.push({ seq, error: gate.error });
