@@ -5,7 +5,7 @@ import type { Severity } from '../model/severity.ts';
  * The stream's lead incident: the one that carries the stream's severity (P0 when the whole
  * stream is down), so one outage is one P0 and one vendor ticket. The detector picks it when it
  * grades a stream down; the controller picks it, by the same rule, when an escalation raises the
- * stream (src/hub/incident-manager.ts `raiseLead`). Rule, among the stream's `down` incidents
+ * stream (`leadOf` in src/incidents/manager.ts). Rule, among the stream's `down` incidents
  * (its `degraded` ones when no line is down):
  *   1. the one already carrying P0;
  *   2. else the one that opened first;
