@@ -1,4 +1,4 @@
-import { ProbeErrorSchema, SAMPLE_LIMITS as L, type Sample } from '../model/sample.ts';
+import { ProbeErrorSchema, ProbeImpairmentSchema, SAMPLE_LIMITS as L, type Sample } from '../model/sample.ts';
 
 /**
  * Hand-written check of an untrusted Sample, equivalent to SampleSchema (src/model/sample.ts) but
@@ -14,6 +14,7 @@ type Issue = { message: string; range?: true };
 type Rule = (v: unknown) => Issue | undefined;
 
 const ERRORS: ReadonlySet<string> = new Set(ProbeErrorSchema.options);
+const IMPAIRMENTS: ReadonlySet<string> = new Set(ProbeImpairmentSchema.options);
 
 const bad = (message: string): Issue => ({ message });
 const outside = (message: string): Issue => ({ message, range: true });
@@ -23,7 +24,7 @@ const nonNegative: Rule = (v) => number(v) ?? ((v as number) < 0 ? outside('expe
 const nonNegativeInt: Rule = (v) => nonNegative(v) ?? (Number.isSafeInteger(v) ? undefined : bad('expected an integer'));
 const positiveInt: Rule = (v) => nonNegativeInt(v) ?? (v === 0 ? outside('expected a number > 0') : undefined);
 const boolean: Rule = (v) => (typeof v !== 'boolean' ? bad(`expected boolean, received ${kind(v)}`) : undefined);
-const probeError: Rule = (v) => (typeof v === 'string' && ERRORS.has(v) ? undefined : bad(`expected one of ${[...ERRORS].join('|')}`));
+const oneOf = (values: ReadonlySet<string>): Rule => (v) => (typeof v === 'string' && values.has(v) ? undefined : bad(`expected one of ${[...values].join('|')}`));
 
 const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
   ['probe', text], ['region', text], ['stream', text], ['line', text],
@@ -32,7 +33,7 @@ const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
 ];
 const OPTIONAL: readonly (readonly [keyof Sample, Rule])[] = [
   ['startupMs', nonNegative], ['latencyMs', nonNegative], ['width', positiveInt], ['height', positiveInt],
-  ['avSkewMs', number], ['avSyncMs', number], ['error', probeError],
+  ['avSkewMs', number], ['avSyncMs', number], ['error', oneOf(ERRORS)], ['impaired', oneOf(IMPAIRMENTS)],
 ];
 
 /** The bounds of SAMPLE_LIMITS beyond the signs the rules above check; stallMs and freezeMs depend on windowMs. */

@@ -15,6 +15,20 @@ export const ProbeErrorSchema = z.enum([
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
 
 /**
+ * Why a probe's own measurement of a window cannot be trusted (its host, not the stream): the
+ * detector treats such a sample like a blind probe's. Never free text in metric labels.
+ */
+export const ProbeImpairmentSchema = z.enum([
+  'event-loop', // the probe's event loop was blocked: arrivals were timestamped late
+  'cpu-pressure', // the host's CPU is oversubscribed (Linux PSI)
+  'timer-late', // the probe's timers fired late (starved, throttled)
+  'child-late', // its ffprobe/ffmpeg children's output arrived late
+  'cpu-use', // the probe process itself uses more CPU than budgeted
+  'time-jump', // the process was stopped or frozen (SIGSTOP, GC, VM steal) within the window
+]);
+export type ProbeImpairment = z.infer<typeof ProbeImpairmentSchema>;
+
+/**
  * Physical bounds of a sample's values: a probe reporting outside them is broken or hostile, and
  * its numbers would poison the detector (an onset computed from them), the metrics and the history.
  */
@@ -61,6 +75,7 @@ export const SampleSchema = z
     avSkewMs: offset.optional(),
     avSyncMs: offset.optional(),
     error: ProbeErrorSchema.optional(),
+    impaired: ProbeImpairmentSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const max = s.windowMs * L.windowSlack;

@@ -80,6 +80,20 @@ export function attachSampleFiles(db: Database.Database, files: SampleFiles, cac
   }
   db.pragma(`history.cache_size = -${cacheMiB * 1024}`);
   db.exec(HISTORY_SCHEMA + INBOX_SCHEMA);
+  for (const table of ['history.samples', 'inbox.sample_inbox']) addMissingColumns(db, table);
+}
+
+/**
+ * Sample fields added after a file was created become nullable columns (`ALTER TABLE ADD COLUMN`,
+ * no rewrite): files written by an older hub keep their rows, read back without those fields.
+ */
+function addMissingColumns(db: Database.Database, table: string): void {
+  const [schema, name] = table.split('.') as [string, string];
+  const have = new Set((db.prepare(`SELECT name FROM pragma_table_info(?, ?)`).all(name, schema) as { name: string }[]).map((c) => c.name));
+  for (const def of SAMPLE_COLUMN_DEFS.split(',')) {
+    const [column, type] = def.trim().split(/\s+/) as [string, string];
+    if (!have.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }
 
 /**

@@ -1,10 +1,10 @@
-import type { ProbeError, Sample } from '../../model/sample.ts';
+import type { ProbeError, ProbeImpairment, Sample } from '../../model/sample.ts';
 
 /** A raw sample row's columns, in order, with their types: one typed column per Sample field, no JSON copy. */
 export const SAMPLE_COLUMN_DEFS = `probe TEXT NOT NULL, seq INTEGER NOT NULL, region TEXT NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL,
   t INTEGER NOT NULL, window_ms INTEGER NOT NULL, connected INTEGER NOT NULL, startup_ms REAL, latency_ms REAL,
   fps REAL NOT NULL, bitrate_bps REAL NOT NULL, width INTEGER, height INTEGER, max_gap_ms REAL NOT NULL,
-  stall_ms REAL NOT NULL, freeze_ms REAL NOT NULL, av_skew_ms REAL, av_sync_ms REAL, error TEXT`;
+  stall_ms REAL NOT NULL, freeze_ms REAL NOT NULL, av_skew_ms REAL, av_sync_ms REAL, error TEXT, impaired TEXT`;
 
 /** Column order of a raw sample row (bind order of `sampleValues`). */
 export const SAMPLE_COLUMNS = SAMPLE_COLUMN_DEFS.split(',')
@@ -32,13 +32,14 @@ export interface SampleRow {
   av_skew_ms: number | null;
   av_sync_ms: number | null;
   error: string | null;
+  impaired: string | null;
 }
 
 /** Bind values in SAMPLE_COLUMNS order (positional: no per-sample parameter object). */
 export function sampleValues(s: Sample): unknown[] {
   return [
     s.probe, s.seq, s.region, s.stream, s.line, s.t, s.windowMs, s.connected ? 1 : 0, s.startupMs ?? null, s.latencyMs ?? null,
-    s.fps, s.bitrateBps, s.width ?? null, s.height ?? null, s.maxGapMs, s.stallMs, s.freezeMs, s.avSkewMs ?? null, s.avSyncMs ?? null, s.error ?? null,
+    s.fps, s.bitrateBps, s.width ?? null, s.height ?? null, s.maxGapMs, s.stallMs, s.freezeMs, s.avSkewMs ?? null, s.avSyncMs ?? null, s.error ?? null, s.impaired ?? null,
   ];
 }
 
@@ -55,5 +56,6 @@ export function rowSample(r: SampleRow): Sample {
   if (r.av_skew_ms !== null) s.avSkewMs = r.av_skew_ms;
   if (r.av_sync_ms !== null) s.avSyncMs = r.av_sync_ms;
   if (r.error !== null) s.error = r.error as ProbeError;
+  if (r.impaired !== null) s.impaired = r.impaired as ProbeImpairment;
   return s;
 }

@@ -209,9 +209,12 @@ const SAMPLES_MOVED_OUT = 5;
  * Idempotent (a crash before migration 5 drops the old tables copies them again, ignored).
  */
 function moveSamplesToHistory(db: Database.Database): void {
+  // The columns a v4 table has: Sample fields added later stay null in the copied rows.
+  const v4 = db.prepare(`SELECT name FROM pragma_table_info('samples', 'main')`).pluck().all() as string[];
+  const columns = SAMPLE_COLUMNS.split(', ').filter((c) => v4.includes(c)).join(', ');
   db.transaction(() => {
     db.exec(`
-      INSERT OR IGNORE INTO history.samples (${SAMPLE_COLUMNS}) SELECT ${SAMPLE_COLUMNS} FROM main.samples;
+      INSERT OR IGNORE INTO history.samples (${columns}) SELECT ${columns} FROM main.samples;
       INSERT OR IGNORE INTO history.sample_streams (stream) SELECT DISTINCT stream FROM main.samples;
       INSERT OR IGNORE INTO history.sample_rollups SELECT * FROM main.sample_rollups;
       INSERT INTO inbox.probe_seqs (probe, seq) SELECT probe, MAX(seq) FROM main.samples WHERE true GROUP BY probe
