@@ -5,6 +5,7 @@ import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { StreamSchema } from '../model/stream.ts';
+import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
@@ -18,6 +19,11 @@ export const ProbeSettingsSchema = z.strictObject({
   regions: z.array(id).min(1).optional(),
   /** Run the hub's in-process probes (`probe.regions`). false = only remote probes report (see `uplink`). */
   embedded: z.boolean().default(true),
+  /**
+   * When a probe marks a window's Sample `impaired` (it could not trust its own measurement): for
+   * the embedded probes, and sent to remote probes with their assignment.
+   */
+  health: ProbeHealthThresholdsSchema.default(ProbeHealthThresholdsSchema.parse({})),
 });
 
 /** A web origin: `http(s)://host[:port]`, nothing after it. */

@@ -45,6 +45,16 @@ streams:
     expect(errors).toHaveLength(4);
   });
 
+  it('probe.health: the defaults, overrides, false for a circumstantial reason, and a bad value named by its path', () => {
+    expect(parseConfig(valid).config?.probe.health).toEqual({ eventLoopDelayMs: 150, cpuPressurePct: 95, timerLateMs: 150, childLateMs: 10, cpuUsePct: 90, timeJumpMs: 1000 });
+    const tuned = parseConfig(`probe:\n  health: { eventLoopDelayMs: 300, cpuPressurePct: false }\n${valid}`);
+    expect(tuned.errors).toEqual([]);
+    expect(tuned.config?.probe.health).toMatchObject({ eventLoopDelayMs: 300, cpuPressurePct: false, timeJumpMs: 1000 });
+    const bad = parseConfig(`probe:\n  health:\n    timeJumpMs: 5\n    eventLoopDelayMs: false\n    steal: 3\n${valid}`);
+    expect(bad.errors.map((e) => `${e.line} ${e.path}`)).toEqual(expect.arrayContaining(['3 probe.health.timeJumpMs', '4 probe.health.eventLoopDelayMs']));
+    expect(bad.errors.find((e) => e.path === 'probe.health')?.message).toMatch(/unknown key\(s\) "steal"/);
+  });
+
   it('names YAML syntax errors with their position', () => {
     const { errors } = parseConfig('streams: [\n  - id: x\n');
     expect(errors[0]?.message).toMatch(/^YAML syntax/);
