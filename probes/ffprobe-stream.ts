@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { ffprobePath } from '../src/common/binaries.ts';
-import { spawnChild } from '../src/common/children.ts';
+import { runningPids, spawnChild } from '../src/common/children.ts';
 import { parseProbeLine } from './ffprobe-output.ts';
 import type { ReaderSession, ReaderSink } from './readers/reader.ts';
 import type { ResolvedUrl } from '../src/common/resolve-host.ts';
@@ -76,5 +76,6 @@ export function streamPackets(inputArgs: readonly string[], url: string, sink: R
       closing = true;
       await child.stop();
     },
+    pids: () => runningPids(child),
   };
 }

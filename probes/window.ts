@@ -48,6 +48,8 @@ export class MetricsWindow {
   private skews: number[] = [];
   private sync: number | undefined;
   private latency: number | undefined;
+  /** Where the oldest media gap closed in this window began. */
+  private oldestGapFrom: number | undefined;
 
   // Across windows.
   private connected = false;
@@ -75,6 +77,17 @@ export class MetricsWindow {
 
   get isConnected(): boolean {
     return this.connected;
+  }
+
+  /**
+   * The earliest instant this window's measurements depend on: its start, or the start of the
+   * oldest media gap it closed by new media (that gap is in maxGapMs, and the media that closed it
+   * may have waited in a pipe while the probe could not read). The gap still open at the close is
+   * not counted: nothing was waiting, or it would have been read. The probe's health looks at its
+   * own availability over all of it.
+   */
+  get measuredSince(): number {
+    return Math.min(this.start, this.oldestGapFrom ?? this.start);
   }
 
   connecting(now: number): void {
@@ -106,7 +119,11 @@ export class MetricsWindow {
         this.firstPts ??= p.ptsMs;
         this.lastPts = p.ptsMs;
       }
-      if (this.lastVideoAt !== undefined) this.gap(this.lastVideoAt, p.at);
+      if (this.lastVideoAt !== undefined) {
+        // Gaps close in order: the first one of the window is the oldest.
+        this.oldestGapFrom ??= this.lastVideoAt;
+        this.gap(this.lastVideoAt, p.at);
+      }
       this.lastVideoAt = p.at;
     }
     if (this.connected && this.lastAudioPts !== undefined && this.lastVideoPts !== undefined && p.kind === 'audio') {
@@ -211,6 +228,7 @@ export class MetricsWindow {
     this.skews = [];
     this.sync = undefined;
     this.latency = undefined;
+    this.oldestGapFrom = undefined;
     return metrics;
   }
 }

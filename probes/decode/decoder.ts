@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { ffmpegPath } from '../../src/common/binaries.ts';
-import { spawnChild } from '../../src/common/children.ts';
+import { runningPids, spawnChild, type Child } from '../../src/common/children.ts';
 import { FAST_PROBE_ARGS } from '../ffprobe-stream.ts';
 import { DecodedAnalyzer, defaultThresholds, type DecodedEvent, type DecodeThresholds } from './analyzer.ts';
 import { MetadataLineParser } from './metadata-lines.ts';
@@ -41,6 +41,8 @@ const NO_AUDIO = /matches no streams/;
 
 export interface DecoderHandle {
   close(): Promise<void>;
+  /** Its ffmpeg, while running. */
+  pids(): number[];
 }
 
 /**
@@ -56,7 +58,7 @@ export function startDecoder(
   onExit: (stderrTail: string[]) => void,
 ): DecoderHandle {
   let closed = false;
-  let current: { stop(): Promise<void> } | undefined;
+  let current: Child | undefined;
 
   const run = (audio: boolean): void => {
     const args = [
@@ -105,5 +107,6 @@ export function startDecoder(
       closed = true;
       await current?.stop();
     },
+    pids: () => (current ? runningPids(current) : []),
   };
 }

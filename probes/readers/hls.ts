@@ -112,6 +112,7 @@ export const hlsReader: Reader = {
         poller.stop();
         await packets.close();
       },
+      pids: () => packets.pids(),
     };
   },
 };

@@ -32,6 +32,8 @@ export interface ReaderSink {
 export interface ReaderSession {
   /** Kills the session's processes and waits for them; idempotent. */
   close(): Promise<void>;
+  /** Its processes running now (the probe's health reads how long they wait for a CPU). */
+  pids(): number[];
 }
 
 /** One protocol: how to open a continuous packet reader for a URL. */

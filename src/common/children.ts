@@ -72,6 +72,11 @@ export function liveChildPids(): number[] {
   return [...live.keys()].flatMap((p) => (p.pid === undefined || hasExited(p) ? [] : [p.pid]));
 }
 
+/** The child's PID while it runs, else none. */
+export function runningPids(child: Child): number[] {
+  return child.pid === undefined || hasExited(child.proc) ? [] : [child.pid];
+}
+
 export function hasExited(proc: ChildProcess): boolean {
   return proc.exitCode !== null || proc.signalCode !== null;
 }

@@ -140,6 +140,33 @@ describe('MetricsWindow', () => {
     expect(w.close(4000).freezeMs).toBe(0);
   });
 
+  it('measuredSince reaches back to the oldest media gap a window closed, not to a gap still open', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 1000);
+    expect(w.measuredSince).toBe(0);
+    w.close(1000);
+    // Steady media: the window's first frame closes the gap from the last frame of the one before.
+    feed(w, 1000, 2000, false);
+    expect(w.measuredSince).toBe(960);
+    w.close(2000);
+    // The stream dies at 2500; the gap open since then is not waiting media (it would have been read).
+    feed(w, 2000, 2500, false);
+    w.close(3000);
+    expect(w.measuredSince).toBe(3000);
+  });
+
+  it('measuredSince of the window that reads the media after a stop: the last frame before it', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 1000);
+    w.close(1000);
+    // Stopped from 1050 to 2500; the window due at 2000 closed at 2495 before the pipe was read.
+    w.close(2495);
+    for (let i = 0; i < 37; i++) w.packet(video(2500, false, 1000 + i * 40));
+    expect(w.measuredSince).toBe(960);
+  });
+
   it('a raised stall threshold (HLS segment bursts) ignores gaps below it', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.setStallThreshold(1500);
