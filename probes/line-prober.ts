@@ -1,4 +1,4 @@
-import type { Sample } from '../src/model/sample.ts';
+import type { ProbeImpairment, Sample } from '../src/model/sample.ts';
 import { redactUrls } from '../src/model/redact-url.ts';
 import { log, type Logger } from '../src/common/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
@@ -10,6 +10,7 @@ import { readerFor } from './readers/registry.ts';
 import type { Reader, ReaderSession, ReaderTiming } from './readers/reader.ts';
 import { resolveUrl, UnresolvableHostError, type ResolvedUrl } from '../src/common/resolve-host.ts';
 import { MetricsWindow } from './window.ts';
+import { LineHealth, type ProbeHealthContext } from './health/line-health.ts';
 
 export interface LineIdentity {
   probe: string;
@@ -21,6 +22,8 @@ export interface LineIdentity {
 export interface LineProberOptions extends LineIdentity {
   url: string;
   onSample: (sample: Sample) => void;
+  /** The probe's own health (thresholds, event-loop watch), shared by its lines. */
+  health: ProbeHealthContext;
   /** Window length; default 1000 ms. */
   windowMs?: number;
   /** Run the decoding checks (freeze, A/V sync markers): a second process, ~10× the CPU. */
@@ -59,6 +62,10 @@ export class LineProber {
   private readonly decoderOptions: DecoderOptions | undefined;
   private timing: ReaderTiming;
   private window: MetricsWindow;
+  private readonly health: LineHealth;
+  /** When the window timer is due: how late it fired is one of the probe's health readings. */
+  private windowDueAt = 0;
+  private lastWatchdogAt = 0;
   private readonly lineLog: LineLogPolicy;
   /** Of the current session, logged with "line up". */
   private startupMs: number | undefined;
@@ -93,12 +100,15 @@ export class LineProber {
     this.logger = (opts.logger ?? log.child({ component: 'probe' })).child({ region: opts.region, stream: opts.stream, line: opts.line, protocol: this.reader.protocol });
     this.nextSeq = opts.nextSeq ?? seqCounter();
     this.timing = { ...this.reader.timing };
-    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, performance.now());
+    const now = performance.now();
+    this.window = new MetricsWindow({ stallThresholdMs: this.timing.stallThresholdMs }, now);
+    this.health = new LineHealth(opts.health, now);
     this.decoderOptions = decoderOptions(opts.decode);
     this.lineLog = new LineLogPolicy({ now: () => performance.now(), windowMs: this.windowMs });
   }
 
   start(): void {
+    this.lastWatchdogAt = performance.now();
     this.scheduleTick();
     this.watchdogTimer = setInterval(() => this.watchdog(), WATCHDOG_TICK_MS);
     this.reconnect();
@@ -125,20 +135,24 @@ export class LineProber {
 
   private scheduleTick(): void {
     clearTimeout(this.tickTimer);
+    this.windowDueAt = performance.now() + this.windowMs;
     this.tickTimer = setTimeout(() => this.emit(), this.windowMs);
   }
 
   private emit(): void {
+    const now = performance.now();
     if (!this.settled) {
       // First attempt still connecting: drop the window (nothing in it is a measurement yet).
-      this.window.close(performance.now());
+      this.judgeHealth(now);
+      this.window.close(now);
       this.scheduleTick();
       return;
     }
     if (this.liveEdgeWallMs !== undefined) this.window.latencyMs(Date.now() - this.liveEdgeWallMs);
-    const metrics = this.window.close(performance.now());
+    const impaired = this.judgeHealth(now);
+    const metrics = this.window.close(now);
     const { probe, region, stream, line } = this.opts;
-    const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics };
+    const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics, ...(impaired !== undefined && { impaired }) };
     this.scheduleTick();
     const entry = this.lineLog.windowClosed(metrics.connected && metrics.fps > 0);
     if (entry?.kind === 'up') this.logger.info({ startupMs: this.startupMs }, lineLogMessage(entry));
@@ -149,6 +163,12 @@ export class LineProber {
       // A consumer bug must not stop the probe loop.
       this.logger.error({ err }, 'onSample threw');
     }
+  }
+
+  /** Before the window closes: the window knows how far back its measurements reach. */
+  private judgeHealth(now: number): ProbeImpairment | undefined {
+    const pids = [...(this.session?.pids() ?? []), ...(this.decoder?.pids() ?? [])];
+    return this.health.close({ now, measuredSince: this.window.measuredSince, timerLateMs: Math.max(0, now - this.windowDueAt), pids }).impaired;
   }
 
   private async connect(): Promise<void> {
@@ -223,11 +243,16 @@ export class LineProber {
   }
 
   private watchdog(): void {
-    if (!this.session) return;
     const now = performance.now();
+    // A look that comes late (the probe was stopped or starved) counts silence only up to a tick
+    // after the previous look: what arrived meanwhile is still unread in the pipe, and the line
+    // must not be called dead for the probe's own absence.
+    const watchedUntil = Math.min(now, this.lastWatchdogAt + 2 * WATCHDOG_TICK_MS);
+    this.lastWatchdogAt = now;
+    if (!this.session) return;
     if (this.window.isConnected) {
-      if (now - this.lastVideoAt > this.timing.watchdogMs) this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
-    } else if (now - this.attemptStartedAt > this.timing.startupTimeoutMs) {
+      if (watchedUntil - this.lastVideoAt > this.timing.watchdogMs) this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
+    } else if (watchedUntil - this.attemptStartedAt > this.timing.startupTimeoutMs) {
       this.fail(this.sessionId, { cause: 'startup-timeout', stderr: [] });
     }
   }

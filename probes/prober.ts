@@ -1,4 +1,5 @@
 import type { Sample } from '../src/model/sample.ts';
+import type { ProbeHealthThresholds } from '../src/model/probe-health.ts';
 import type { DecodeSetting } from './decode/decoder.ts';
 import { LineSet } from './line-set.ts';
 
@@ -17,6 +18,8 @@ export interface ProberOptions {
   onSample: (sample: Sample) => void;
   windowMs?: number;
   decode?: DecodeSetting;
+  /** When a window's Sample is marked impaired; default DEFAULT_PROBE_HEALTH. */
+  health?: ProbeHealthThresholds;
 }
 
 export interface ProbeHandle {
@@ -26,7 +29,7 @@ export interface ProbeHandle {
 
 /** Runs one LineProber per target with one seq sequence for the whole probe (a LineSet that does not change). */
 export function startProber(opts: ProberOptions): ProbeHandle {
-  const lines = new LineSet({ probe: opts.probe, region: opts.region, onSample: opts.onSample });
+  const lines = new LineSet({ probe: opts.probe, region: opts.region, onSample: opts.onSample, ...(opts.health && { health: opts.health }) });
   const windowMs = opts.windowMs ?? 1000;
   lines.apply(lines.plan(opts.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs, ...((t.decode ?? opts.decode) !== undefined && { decode: t.decode ?? opts.decode }) }))));
   return { stop: () => lines.stop() };
@@ -40,11 +43,12 @@ export interface ProbeUrlOptions {
   onSample: (sample: Sample) => void;
   windowMs?: number;
   decode?: DecodeSetting;
+  health?: ProbeHealthThresholds;
 }
 
 /** Probes a single URL: the CLI's `probe` one-shot and the tests use this. */
 export function probeUrl(url: string, opts: ProbeUrlOptions): ProbeHandle {
-  const { probe, region, stream, line, onSample, windowMs, decode } = opts;
+  const { probe, region, stream, line, onSample, windowMs, decode, health } = opts;
   return startProber({
     probe,
     region,
@@ -52,5 +56,6 @@ export function probeUrl(url: string, opts: ProbeUrlOptions): ProbeHandle {
     targets: [{ stream, line, url }],
     ...(windowMs !== undefined && { windowMs }),
     ...(decode !== undefined && { decode }),
+    ...(health !== undefined && { health }),
   });
 }
