@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { log as rootLog, type Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment } from '../../src/model/probe-protocol.ts';
+import { DEFAULT_PROBE_HEALTH, ProbeHealthThresholdsSchema, type ProbeHealthThresholds } from '../../src/model/probe-health.ts';
 import { LineSet } from '../line-set.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';
@@ -68,13 +69,24 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     client.enqueue(s);
   };
 
+  /** The hub's health thresholds; the defaults from an older hub (it sends none) or when they are invalid (logged). */
+  const healthOf = (next: Assignment): ProbeHealthThresholds => {
+    if (next.health === undefined) return DEFAULT_PROBE_HEALTH;
+    const parsed = ProbeHealthThresholdsSchema.safeParse(next.health);
+    if (parsed.success) return parsed.data;
+    logger.warn({ problems: parsed.error.issues.map((i) => `health.${i.path.join('.')}: ${i.message}`) }, "the hub's health thresholds are invalid; using the defaults");
+    return DEFAULT_PROBE_HEALTH;
+  };
+
   const apply = (next: Assignment, probe: string) => {
     if (lines && lines.probe !== probe) {
       const old = lines.stop().finally(() => retired.delete(old));
       retired.add(old);
       lines = undefined;
     }
-    lines ??= new LineSet({ probe, region: opts.region, onSample });
+    const health = healthOf(next);
+    lines ??= new LineSet({ probe, region: opts.region, onSample, health });
+    lines.setHealth(health);
     const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: t.decode ?? next.decode })));
     lines.apply(plan);
     const started = plan.start.length;

@@ -15,7 +15,8 @@ export interface EmbeddedProbesOptions {
  * The hub's in-process probes: one probe `hub-<region>` per `probe.regions`, one line per stream ×
  * line of the config at the region's URL. Started as a reload from nothing; a reload stops the
  * lines that left the config or whose URL, window or decode setting changed, starts the new ones
- * and leaves the others running (no reconnect).
+ * and leaves the others running (no reconnect); new `probe.health` thresholds apply to every line's
+ * next window.
  */
 export class EmbeddedProbes {
   private readonly sets = new Map<string, LineSet>();
@@ -36,7 +37,7 @@ export class EmbeddedProbes {
     const wanted = this.wanted(config);
     const issues: ReloadIssue[] = [];
     const plans = [...new Set([...this.sets.keys(), ...wanted.keys()])].map((region) => {
-      const set = this.sets.get(region) ?? new LineSet({ probe: `hub-${region}`, region, onSample: this.opts.onSample });
+      const set = this.sets.get(region) ?? new LineSet({ probe: `hub-${region}`, region, onSample: this.opts.onSample, health: config.probe.health });
       const plan = set.plan(wanted.get(region) ?? []);
       for (const spec of plan.start) {
         try {
@@ -51,6 +52,7 @@ export class EmbeddedProbes {
     if (issues.length > 0) throw new ReloadError(issues);
     return () => {
       for (const { region, set, plan } of plans) {
+        set.setHealth(config.probe.health);
         set.apply(plan);
         if (set.size > 0) {
           this.sets.set(region, set);

@@ -7,7 +7,7 @@
  *   probe                                   hub
  *   hello {region, agent, oldestUnacked?} ─▶
  *                                       ◀─ welcome {probe, region, heartbeatMs, lastSeq, hubTime}
- *                                       ◀─ assign {version, windowMs, decode, targets}   (again on reload)
+ *                                       ◀─ assign {version, windowMs, decode, targets, health}   (again on reload)
  *   samples {samples:[Sample…]}          ─▶
  *                                       ◀─ ack {seq, rejected?}          (cumulative, after a durable write)
  *   ping {id, t0}                        ─▶ (probe heartbeat; hub feeds the detector)
@@ -17,6 +17,7 @@
  *                                       ◀─ error {code, message}          (message refused; connection kept)
  */
 import { z } from 'zod';
+import type { ProbeHealthThresholds } from './probe-health.ts';
 import type { Sample } from './sample.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -64,6 +65,8 @@ export interface Assignment {
   windowMs: number;
   decode: boolean;
   targets: UplinkTarget[];
+  /** When the probe marks a window impaired (config `probe.health`); absent from older hubs: the defaults. */
+  health?: ProbeHealthThresholds;
 }
 
 // ---- probe → hub
