@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
+import { DEFAULT_PROBE_HEALTH } from '../../src/model/probe-health.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment, HubMessage } from '../../src/model/probe-protocol.ts';
 import { until } from '../helpers/until.ts';
@@ -297,7 +298,7 @@ describe('uplink delivery', () => {
 });
 
 describe('uplink assignments', () => {
-  it('assigns each region its URLs and reassigns on reload; a revoked token is disconnected', async () => {
+  it('assigns each region its URLs and health thresholds and reassigns on reload; a revoked token is disconnected', async () => {
     const h = await hub();
     const assigned: Assignment[] = [];
     let fatal: string | undefined;
@@ -311,18 +312,26 @@ describe('uplink assignments', () => {
     }).start();
     cleanups.push(() => client.stop());
     await until('assignment', () => assigned.length === 1);
-    expect(assigned[0]).toMatchObject({ windowMs: 1000, decode: false, targets: [{ stream: 's1', line: 'primary', url: 'rtmp://127.0.0.2:1/live/s1' }] });
+    expect(assigned[0]).toMatchObject({ windowMs: 1000, decode: false, targets: [{ stream: 's1', line: 'primary', url: 'rtmp://127.0.0.2:1/live/s1' }], health: DEFAULT_PROBE_HEALTH });
     h.reload(config('', ['s1', 's2']));
     await until('reassignment', () => assigned.length === 2);
     expect(assigned[1]!.version).toBeGreaterThan(assigned[0]!.version);
     expect(assigned[1]!.targets.map((t) => t.stream)).toEqual(['s1', 's2']);
-    h.reload(config('', ['s1', 's2'])); // unchanged: nothing pushed
-    const reduced = config('', ['s1', 's2']);
+    const stricter = () => {
+      const c = config('', ['s1', 's2']);
+      c.probe.health = { ...c.probe.health, eventLoopDelayMs: 80 };
+      return c;
+    };
+    h.reload(stricter());
+    await until('reassignment with new health thresholds', () => assigned.length === 3);
+    expect(assigned[2]!.health).toEqual({ ...DEFAULT_PROBE_HEALTH, eventLoopDelayMs: 80 });
+    h.reload(stricter()); // unchanged: nothing pushed
+    const reduced = stricter();
     reduced.uplink.probes = reduced.uplink.probes.filter((p) => p.id !== 'probe-us');
     h.reload(reduced);
     await until('revocation', () => fatal);
     expect(fatal).toBe('4401 unauthorized: probe token revoked by a config reload');
-    expect(assigned).toHaveLength(2);
+    expect(assigned).toHaveLength(3);
   });
 });
 
