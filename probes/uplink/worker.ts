@@ -84,9 +84,8 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
       retired.add(old);
       lines = undefined;
     }
-    const health = healthOf(next);
-    lines ??= new LineSet({ probe, region: opts.region, onSample, health });
-    lines.setHealth(health);
+    lines ??= new LineSet({ probe, region: opts.region, onSample });
+    lines.setHealth(healthOf(next));
     const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: t.decode ?? next.decode })));
     lines.apply(plan);
     const started = plan.start.length;

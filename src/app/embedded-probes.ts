@@ -37,7 +37,7 @@ export class EmbeddedProbes {
     const wanted = this.wanted(config);
     const issues: ReloadIssue[] = [];
     const plans = [...new Set([...this.sets.keys(), ...wanted.keys()])].map((region) => {
-      const set = this.sets.get(region) ?? new LineSet({ probe: `hub-${region}`, region, onSample: this.opts.onSample, health: config.probe.health });
+      const set = this.sets.get(region) ?? new LineSet({ probe: `hub-${region}`, region, onSample: this.opts.onSample });
       const plan = set.plan(wanted.get(region) ?? []);
       for (const spec of plan.start) {
         try {

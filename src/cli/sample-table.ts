@@ -17,6 +17,8 @@ const COLUMNS: { title: string; width: number; cell: (s: Sample) => string }[] =
   { title: 'sync', width: 6, cell: (s) => ms(s.avSyncMs) },
   { title: 'latency', width: 7, cell: (s) => ms(s.latencyMs) },
   { title: 'error', width: 10, cell: (s) => s.error ?? '' },
+  // The probe could not trust this row: its own host, not the stream.
+  { title: 'impaired', width: 12, cell: (s) => s.impaired ?? '' },
 ];
 
 function ms(v: number | undefined): string {
