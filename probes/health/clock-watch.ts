@@ -24,10 +24,6 @@ export class ClockWatch {
   private timer: NodeJS.Timeout | undefined;
   private lastLookAt = 0;
 
-  get running(): boolean {
-    return this.timer !== undefined;
-  }
-
   start(): void {
     if (this.timer) return;
     this.histogram = monitorEventLoopDelay({ resolution: HISTOGRAM_RESOLUTION_MS });
@@ -46,7 +42,7 @@ export class ClockWatch {
   }
 
   /** The worst over [from, now], the stretch since the last look included (a window that closes before the watch's late look). */
-  worst(from: number, now = performance.now()): LoopWorst {
+  worst(from: number, now: number): LoopWorst {
     return this.log.worst(from, now, this.timer ? this.open(now) : undefined);
   }
 
