@@ -5,7 +5,7 @@ import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../common/log.ts';
-import type { Sample } from '../model/sample.ts';
+import type { ProbeImpairment, Sample } from '../model/sample.ts';
 import type { Level } from '../model/severity.ts';
 import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { EventBus } from '../common/event-bus.ts';
@@ -70,6 +70,8 @@ export interface ProbeStatus {
   lastSeenAt: number;
   /** Why it is blind (it stopped reporting, or everything it sees fails), false when it is not. */
   blind: Blindness;
+  /** While its impairment episode lasts (src/detect/impairment.ts): the latest reason it gave. */
+  impaired?: ProbeImpairment;
 }
 
 /** One probe's current view of one line of a stream. */
@@ -191,7 +193,13 @@ export class Hub {
 
   /** Every probe the detector has heard of. */
   probeStatus(): ProbeStatus[] {
-    return [...this.detector.state.probes.values()].map((p) => ({ probe: p.probe, region: p.region, lastSeenAt: p.lastSeenAt, blind: p.blind }));
+    return [...this.detector.state.probes.values()].map((p) => ({
+      probe: p.probe,
+      region: p.region,
+      lastSeenAt: p.lastSeenAt,
+      blind: p.blind,
+      ...(p.impairment?.reason !== undefined && { impaired: p.impairment.reason }),
+    }));
   }
 
   /** The current level of every probe's view of each line of a stream (none before its first sample). */
