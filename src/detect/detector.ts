@@ -3,7 +3,7 @@ import type { Sample } from '../model/sample.ts';
 import { gradeStream, toEvent, type ActiveIncident, type StreamViews } from './grade.ts';
 import { compileRules, evaluateLine, type CompiledRules, type LineState } from './line-health.ts';
 import { impairedIncident, impairedKey, noteSample, restoredImpairment, type Impairment } from './impairment.ts';
-import { blindIncident, createProbeState, excludedProbes, excusePause, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
+import { blindIncident, couldBeAllFailing, createProbeState, excludedProbes, excusePause, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
 import { reconfigure } from './reconfigure.ts';
 import { DEFAULT_RULES, DetectorSettingsSchema, type DetectorSettings, type Rules } from './rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
@@ -128,12 +128,14 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       const c = res.change;
       if (c.from === 'down') p.downCount--;
       if (c.to === 'down') p.downCount++;
-      onViewChange(ctx, state, p, sample.stream, now, events);
+      onViewChange(ctx, state, p, sample.stream, c.to === 'down', now, events);
     } else if (!view && res.state.level !== 'down' && hasP0(state, sample.stream)) {
       // A line's first view that is not down refutes "the whole stream is down" (e.g. the backup
       // reporting for the first time after the start-up grace, or after a restart).
-      onViewChange(ctx, state, p, sample.stream, now, events);
+      onViewChange(ctx, state, p, sample.stream, false, now, events);
     }
+    // A trusted view that is not down: the probe holding downs back is not all-failing.
+    if (p.heldDowns !== undefined && !res.ignored && res.state.level !== 'down' && sample.impaired === undefined) releaseDowns(ctx, state, p, now, events);
   } else if (input.type === 'heartbeat') {
     const p = state.probes.get(input.probe) ?? heardFirst(ctx, state, input.probe, input.region, now, input.intervalMs ?? 1000);
     if (touchProbe(p, now, input.intervalMs, ctx.settings)) unblind(ctx, state, p, now, events);
@@ -147,6 +149,9 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       if (p.blind !== 'silent' && isSilent(p, now, ctx.settings)) {
         if (p.blind === 'all-failing') state.allFailing.delete(p);
         blind(ctx, state, p, 'silent', now, events);
+      } else if (p.heldDowns !== undefined && now - p.heldDowns.since >= p.intervalMs) {
+        // The probe has not shown the rest of its window: grade what it holds back.
+        releaseDowns(ctx, state, p, now, events);
       }
     }
     // All-failing ends on a tick, once a whole window has been ingested: the probe sees again, or
@@ -218,10 +223,36 @@ function streamViews(ctx: DetectorContext, state: DetectorState, id: string): St
   return sv;
 }
 
-function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, now: number, out: IncidentEvent[]): void {
+function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, toDown: boolean, now: number, out: IncidentEvent[]): void {
   if (p.blind !== false) return; // excluded from grading; all-failing is re-checked on ticks
-  if (p.downCount === p.viewCount && isAllFailing(p, state.streams, state.probes, ctx.settings)) blind(ctx, state, p, 'all-failing', now, out);
-  else grade(ctx, state, state.streams.get(stream)!, now, out);
+  if (p.downCount === p.viewCount) {
+    if (isAllFailing(p, state.streams, state.probes, ctx.settings)) {
+      blind(ctx, state, p, 'all-failing', now, out);
+      return;
+    }
+    if (p.heldDowns !== undefined) {
+      // every view down and not its blindness: what it held back is real
+      p.heldDowns.streams.add(stream);
+      releaseDowns(ctx, state, p, now, out);
+      return;
+    }
+  } else if (toDown && (p.heldDowns !== undefined || couldBeAllFailing(p, ctx.settings))) {
+    if (p.heldDowns === undefined) p.heldDowns = { since: now, streams: new Set() };
+    p.heldDowns.streams.add(stream);
+    return;
+  }
+  grade(ctx, state, state.streams.get(stream)!, now, out);
+}
+
+/** Grades the streams whose down views the probe held back (see probe-watch.ts). */
+function releaseDowns(ctx: DetectorContext, state: DetectorState, p: ProbeState, now: number, out: IncidentEvent[]): void {
+  const held = p.heldDowns;
+  if (!held) return;
+  p.heldDowns = undefined;
+  for (const stream of held.streams) {
+    const sv = state.streams.get(stream);
+    if (sv) grade(ctx, state, sv, now, out);
+  }
 }
 
 function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
@@ -231,6 +262,7 @@ function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now:
 function blind(ctx: DetectorContext, state: DetectorState, p: ProbeState, how: 'silent' | 'all-failing', now: number, out: IncidentEvent[]): void {
   const wasBlind = p.blind !== false;
   p.blind = how;
+  p.heldDowns = undefined; // its views are excluded: nothing held back is graded
   if (!wasBlind) p.blindSince = now;
   if (how === 'all-failing') state.allFailing.add(p);
   const key = `probe/${p.probe}/blind`;

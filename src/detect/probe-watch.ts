@@ -16,8 +16,13 @@ import type { DetectorSettings } from './rules-schema.ts';
  * grading, so it neither raises nor worsens stream incidents. It stops being blind when it is heard
  * again (silent, at once) or, checked on the next tick, when one of its views is no longer down or
  * the others stop seeing the streams fine (all-failing: then the outage is real and its views count
- * again). Becoming all-failing is decided per sample (withdrawing the incidents its first failing
- * views opened earlier in the same window, cause `probe-blind`).
+ * again). Becoming all-failing is decided when the probe's last view goes down; until then a view
+ * of a probe that could turn out all-failing (it watches ≥ allFailMinStreams streams) going down is
+ * held back from grading (`heldDowns`): released — graded — at the probe's next sample of a view that
+ * is not down (it is not all-failing: a remote probe's window comes in one batch, so that is at
+ * once), when its last view goes down and it is not all-failing (confirmed: a real outage), or on
+ * the first tick one heartbeat interval after the first held down. So a probe that sees everything
+ * fail at once opens, switches and tickets nothing on its way to blind.
  *
  * Caveat: a region whose path to every stream is cut while the probe still reaches the hub looks
  * exactly like all-failing; set allFailMinStreams: 0 to grade that as regional P1 outages instead.
@@ -42,10 +47,12 @@ export interface ProbeState {
   downCount: number;
   /** Its current impairment episode (impairment.ts), undefined when it trusts its measurements. */
   impairment: Impairment | undefined;
+  /** Streams whose view went down while it could still turn out all-failing, since (hub time) the first. */
+  heldDowns: { since: number; streams: Set<string> } | undefined;
 }
 
 export function createProbeState(probe: string, region: string, now: number, intervalMs: number): ProbeState {
-  return { probe, region, lastSeenAt: now, intervalMs, blind: false, blindSince: NaN, views: new Map(), viewCount: 0, downCount: 0, impairment: undefined };
+  return { probe, region, lastSeenAt: now, intervalMs, blind: false, blindSince: NaN, views: new Map(), viewCount: 0, downCount: 0, impairment: undefined, heldDowns: undefined };
 }
 
 /** Whether a probe's views are left out of grading (it is blind), by probe id. */
@@ -76,6 +83,11 @@ export function isSilent(p: ProbeState, now: number, settings: DetectorSettings)
  */
 export function excusePause(p: ProbeState, pausedMs: number, now: number): void {
   p.lastSeenAt = Math.min(now, p.lastSeenAt + pausedMs);
+}
+
+/** Whether a view of the probe going down could be the start of all-failing (its grading waits, see the module comment). */
+export function couldBeAllFailing(p: ProbeState, settings: DetectorSettings): boolean {
+  return settings.allFailMinStreams > 0 && p.views.size >= settings.allFailMinStreams;
 }
 
 /**

@@ -15,7 +15,9 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
  *
  * 1. A probe reporting a dead line in windows it marks impaired: no stream incident (so no
  *    switch, no ticket), its own P3 probe/<id>/impaired, the gauge on /metrics.
- * 2. The hub stopped (SIGSTOP) for 1.5 s, three times, with no fault anywhere: no stream incident,
+ * 2. A lone probe seeing every line of three streams fail at once (not marked): that probe's fault,
+ *    probe/<id>/blind, and nothing on the way there (no stream incident, switch or ticket).
+ * 3. The hub stopped (SIGSTOP) for 1.5 s, three times, with no fault anywhere: no stream incident,
  *    no switch, no vendor request, no probe/<id>/blind. The detector's heartbeat (400 ms: silent
  *    after 1.2 s) is shorter than the stop, so the stop's own silence would make the probes blind;
  *    hubStallMs 250 sees every such stop (one right after a tick makes the next one 0.5 s late).
@@ -23,7 +25,8 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
 
 const TOKENS = { SG_TOKEN_EU: 'eu-token-0123456789', SG_TOKEN_US: 'us-token-0123456789' };
 const STREAMS = ['s1', 's2'];
-const TARGETS = STREAMS.flatMap((stream) => ['primary', 'backup'].map((line) => ({ stream, line })));
+const targets = (streams: readonly string[]) => streams.flatMap((stream) => ['primary', 'backup'].map((line) => ({ stream, line })));
+const TARGETS = targets(STREAMS);
 const dir = mkdtempSync(join(tmpdir(), 'sg-impaired-hub-'));
 
 let vendor: { url: string; requests: string[]; close(): Promise<void> };
@@ -63,7 +66,7 @@ async function stopHub(h: HubProcess): Promise<void> {
   if (code === 'stuck') await h.kill9();
 }
 
-async function startHub(name: string): Promise<{ hub: HubProcess; url: string; ws: string }> {
+async function startHub(name: string, streams = STREAMS): Promise<{ hub: HubProcess; url: string; ws: string }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
@@ -82,7 +85,7 @@ async function startHub(name: string): Promise<{ hub: HubProcess; url: string; w
       '  chain:',
       '    - { name: cdn on-call, channel: cdn-hook }',
       'streams:',
-      ...STREAMS.flatMap((s) => [`  - id: ${s}`, '    lines:', `      primary: { url: "rtmp://127.0.0.1:1/live/${s}" }`, `      backup: { url: "rtmp://127.0.0.1:1/live/${s}b" }`]),
+      ...streams.flatMap((s) => [`  - id: ${s}`, '    lines:', `      primary: { url: "rtmp://127.0.0.1:1/live/${s}" }`, `      backup: { url: "rtmp://127.0.0.1:1/live/${s}b" }`]),
       '',
     ].join('\n'),
   );
@@ -92,8 +95,8 @@ async function startHub(name: string): Promise<{ hub: HubProcess; url: string; w
   return { hub, url, ws: `${url.replace(/^http/, 'ws')}/probes` };
 }
 
-function probe(ws: string, region: 'eu' | 'us', window?: Parameters<typeof syntheticProbe>[0]['window']): SyntheticProbe {
-  const p = syntheticProbe({ url: ws, token: TOKENS[region === 'eu' ? 'SG_TOKEN_EU' : 'SG_TOKEN_US'], probe: `probe-${region}`, region, targets: TARGETS, ...(window && { window }) });
+function probe(ws: string, region: 'eu' | 'us', window?: Parameters<typeof syntheticProbe>[0]['window'], streams = STREAMS): SyntheticProbe {
+  const p = syntheticProbe({ url: ws, token: TOKENS[region === 'eu' ? 'SG_TOKEN_EU' : 'SG_TOKEN_US'], probe: `probe-${region}`, region, targets: targets(streams), ...(window && { window }) });
   probes.push(p);
   return p;
 }
@@ -154,6 +157,30 @@ describe('a probe that says it cannot trust its measurements (real hub, real upl
     expect(all.map((i) => i.key)).toEqual(['probe/probe-eu/impaired']);
     expect(vendor.requests).toEqual([]);
     expect(probes.flatMap((p) => p.errors)).toEqual([]);
+  });
+});
+
+describe('a lone probe seeing every stream fail at once (real hub, real uplink)', () => {
+  it('is blind; no stream incident, no switch, no ticket on the way', async () => {
+    const streams = ['s1', 's2', 's3'];
+    const { url, ws } = await startHub('lone', streams);
+    let failing = false;
+    const dead = { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, maxGapMs: 1000, error: 'unreachable' as const };
+    const eu = probe(ws, 'eu', () => (failing ? dead : {}), streams);
+    await eu.welcomed;
+    await until('every line seen ok', async () => {
+      const text = await metrics(url);
+      return targets(streams).every(({ stream, line }) => text.includes(`streamguard_line_health{stream="${stream}",line="${line}",region="eu"} 0`));
+    }, 20_000);
+    failing = true;
+    const blind = await until('probe/probe-eu/blind', async () => (await incidents(url)).find((i) => i.key === 'probe/probe-eu/blind'), 20_000);
+    expect(blind).toMatchObject({ severity: 'P2', scope: 'probe', status: 'open' });
+    const from = value(await metrics(url), 'streamguard_samples_total{region="eu"}');
+    await until('three more windows', async () => value(await metrics(url), 'streamguard_samples_total{region="eu"}') >= from + 3 * 6, 15_000);
+
+    expect((await incidents(url)).map((i) => i.key)).toEqual(['probe/probe-eu/blind']);
+    expect(await metrics(url)).not.toMatch(/^streamguard_failovers_total\{/m);
+    expect(vendor.requests).toEqual([]);
   });
 });
 

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { createDetector } from '../../src/detect/detector.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { DOWN, Lab, type FaultOf } from './helpers.ts';
+import { brief, DOWN, Lab, sample, stream, type FaultOf } from './helpers.ts';
 
 /**
  * Every line of every stream failing at once from one probe is that probe's fault (blind) unless
  * a witness — a probe of another region that is heard and not impaired — confirms the streams down.
  * Silent probes' views are stale and impaired probes' views are frozen: neither confirms nor refutes.
+ * On its way there nothing is graded: a view going down on a probe that could turn out all-failing
+ * is held back until the probe shows a view that is not down, its last view goes down, or a tick
+ * one interval later.
  */
 
 const STREAMS = ['s1', 's2', 's3'];
@@ -17,12 +21,10 @@ const byRegion =
 const streamIncidents = (lab: Lab) => lab.active().filter((a) => !a.startsWith('probe/'));
 
 describe('all-failing: one probe sees everything fail at once', () => {
-  it('a lone probe: blind (nobody confirms), its views withdrawn', () => {
+  it('a lone probe: blind (nobody confirms), no stream incident on the way', () => {
     const lab = new Lab(STREAMS, [{ probe: 'p-eu', region: 'eu' }]);
     lab.run(2);
-    const ev = lab.run(1, () => DOWN);
-    expect(ev).toContain('3100 open probe/p-eu/blind P2');
-    expect(ev.filter((e) => e.includes(' clear ')).every((e) => e.endsWith('probe-blind'))).toBe(true);
+    expect(lab.run(1, () => DOWN)).toEqual(['3100 open probe/p-eu/blind P2']);
     expect(lab.run(5, () => DOWN)).toEqual([]);
     expect(lab.active()).toEqual(['probe/p-eu/blind P2 probe']);
     // it sees again (its views clear after 2 s): not blind, and nothing was graded against the streams
@@ -88,5 +90,57 @@ describe('all-failing: one probe sees everything fail at once', () => {
     expect(lab.active().filter((a) => a.includes('blind'))).toEqual([]);
     expect(streamIncidents(lab)).toHaveLength(6);
     expect(lab.det.activeIncidents().find((i) => i.key === 's2/primary/down')!.regions.map((r) => r.region)).toEqual(['eu', 'us']);
+  });
+});
+
+describe('held downs: a probe that could turn out all-failing', () => {
+  const det = () => createDetector({ streams: STREAMS.map((id) => stream({ id })) });
+  /** One healthy window of every view from p-eu at hub time `at`. */
+  const healthy = (d: ReturnType<typeof det>, at: number, seq: number) => {
+    for (const s of STREAMS) for (const line of ['primary', 'backup']) d.step(sample({ stream: s, line, seq: seq++, t: at }), at);
+    return seq;
+  };
+
+  it('one line down is graded at the probe\'s next sample of a view that is not down', () => {
+    const d = det();
+    const seq = healthy(d, 1000, 1);
+    expect(d.step(sample({ stream: 's2', line: 'primary', seq, t: 2000, ...DOWN }), 2010)).toEqual([]);
+    expect(brief(d.step(sample({ stream: 's2', line: 'backup', seq: seq + 1, t: 2000 }), 2020))).toEqual(['2020 open s2/primary/down P1']);
+  });
+
+  it('a down the probe does not follow up is graded on the first tick one interval later', () => {
+    const d = det();
+    const seq = healthy(d, 1000, 1);
+    d.step(sample({ stream: 's2', line: 'primary', seq, t: 2000, ...DOWN }), 2010);
+    expect(d.step({ type: 'tick' }, 2500)).toEqual([]);
+    expect(brief(d.step({ type: 'tick' }, 3010))).toEqual(['3010 open s2/primary/down P1']);
+  });
+
+  it('an impaired sample does not release them', () => {
+    const d = det();
+    const seq = healthy(d, 1000, 1);
+    d.step(sample({ stream: 's2', line: 'primary', seq, t: 2000, ...DOWN }), 2010);
+    expect(d.step(sample({ stream: 's2', line: 'backup', seq: seq + 1, t: 2000, impaired: 'event-loop' }), 2020)).toEqual([]);
+    expect(d.state.probes.get('p-eu')!.heldDowns?.streams).toEqual(new Set(['s2']));
+  });
+
+  it('a total outage a lone probe may grade (allFailUnconfirmed: outage) opens at its last view, P0 at once', () => {
+    const lab = new Lab(STREAMS, [{ probe: 'p-eu', region: 'eu' }], { settings: { allFailUnconfirmed: 'outage' } });
+    lab.run(2);
+    expect(lab.run(1, () => DOWN)).toEqual([
+      '3100 open s1/primary/down P0 stream-down',
+      '3100 open s1/backup/down P1',
+      '3100 open s2/primary/down P0 stream-down',
+      '3100 open s2/backup/down P1',
+      '3100 open s3/primary/down P0 stream-down',
+      '3100 open s3/backup/down P1',
+    ]);
+  });
+
+  it('fewer streams than allFailMinStreams: nothing is held', () => {
+    const lab = new Lab(['s1', 's2'], [{ probe: 'p-eu', region: 'eu' }]);
+    lab.run(1);
+    const d = lab.det;
+    expect(brief(d.step(sample({ stream: 's1', line: 'primary', seq: 99, t: 2000, ...DOWN }), 2010))).toEqual(['2010 open s1/primary/down P1']);
   });
 });
