@@ -55,7 +55,7 @@ export type HubSettings = Required<Pick<HubOptions, 'streams' | 'rules' | 'detec
 export interface HubStats {
   ticks: number;
   detectorEvents: number;
-  /** Times the tick timer fired late by more than detector.hubStallMs (the hub was frozen), and by how much (the time lost, at least). */
+  /** Times the tick timer fired late by more than detector.hubStallMs (the hub was frozen), and by how much (the time it lost, at least). */
   stalls: number;
   stalledMs: number;
   compactions: number;
@@ -227,22 +227,23 @@ export class Hub {
 
   /**
    * A tick of the timer. Firing late by more than `hubStallMs` beyond its period means the hub
-   * itself was frozen, and every in-process watchdog would fire at once. When within the time
-   * since the previous tick it was frozen is unknown: the detector is told the whole of it (an
-   * upper bound: a probe that really fell silent then is caught at most one period later) before
-   * the tick, so it counts as nobody's silence. The samples queued in the sockets meanwhile are
-   * taken as they come, before or after this tick: remote probes measured them unfrozen.
+   * itself was frozen, and every in-process watchdog would fire at once: the lateness — the time
+   * it was frozen at least — is handed to the detector before the tick, so it counts as nobody's
+   * silence. At least, not at most: when within the period it froze is unknown, and excusing the
+   * whole time since the previous tick would, on a hub late at every tick, never let a silent probe
+   * be found. What is left (up to a period) is covered by the silence threshold being longer than
+   * a period plus a heartbeat. The samples queued in the sockets meanwhile are taken as they come,
+   * before or after this tick: remote probes measured them unfrozen.
    */
   private timerTick(periodMs: number): void {
     const now = this.clock();
-    const since = this.lastTimerTick === undefined ? periodMs : now - this.lastTimerTick;
+    const late = this.lastTimerTick === undefined ? 0 : now - this.lastTimerTick - periodMs;
     this.lastTimerTick = now;
-    const late = since - periodMs;
     if (late > this.detector.ctx.settings.hubStallMs) {
       this.stats.stalls++;
       this.stats.stalledMs += late;
-      this.log?.warn({ lateMs: late }, 'the hub was frozen (its tick fired late): that time is not counted as probe silence');
-      this.step({ type: 'resume', pausedMs: since });
+      this.log?.warn({ pausedMs: late }, 'the hub was frozen (its tick fired late): that time is not counted as probe silence');
+      this.step({ type: 'resume', pausedMs: late });
     }
     this.tick();
   }

@@ -40,8 +40,8 @@ export type DetectorInput =
   /** A probe's keep-alive on the uplink when it has nothing else to send. */
   | { type: 'heartbeat'; probe: string; region: string; intervalMs?: number }
   /**
-   * The hub was frozen (GC pause, VM steal, SIGSTOP) for up to `pausedMs` just before `now`: it
-   * heard nobody then, so that time counts towards no probe's silence nor a start-up grace.
+   * The hub was frozen (GC pause, VM steal, SIGSTOP) for at least `pausedMs` just before `now`:
+   * it heard nobody then, so that time counts towards no probe's silence nor a start-up grace.
    */
   | { type: 'resume'; pausedMs: number };
 

@@ -78,8 +78,8 @@ export function isSilent(p: ProbeState, now: number, settings: DetectorSettings)
 }
 
 /**
- * The hub itself was frozen for up to `pausedMs` before `now` (src/app/hub.ts measures it): it
- * heard nothing then, so that time is not the probe's silence. Never moves it past `now`.
+ * The hub itself was frozen for `pausedMs` before `now` (src/app/hub.ts measures it): it heard
+ * nothing then, so that time is not the probe's silence. Never moves it past `now`.
  */
 export function excusePause(p: ProbeState, pausedMs: number, now: number): void {
   p.lastSeenAt = Math.min(now, p.lastSeenAt + pausedMs);

@@ -166,9 +166,9 @@ export const DetectorSettingsSchema = z.strictObject({
   impairedClearWindows: z.number().positive().default(5),
   /**
    * The hub's own tick firing later than its period by more than this means the hub was frozen
-   * (GC pause, VM steal, SIGSTOP): the time since its previous tick is not probes' silence
-   * (src/app/hub.ts). Keep it below silentIntervals × heartbeat − the tick period (1 s): a stall
-   * it misses must be too short to look like a silent probe.
+   * (GC pause, VM steal, SIGSTOP): that lateness is not probes' silence (src/app/hub.ts). The
+   * silence threshold (silentIntervals × heartbeat) must exceed the tick period (1 s) + one
+   * heartbeat + this, so that what a stall leaves unexcused never looks like a silent probe.
    */
   hubStallMs: z.number().int().positive().default(500),
   /**

@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const h of handles.splice(0)) await h.stop();
 });
 
-async function hub(detector: Record<string, unknown> = {}) {
+async function hub(detector: Record<string, unknown> = {}, tickMs = 20) {
   let now = T0;
   const config = ConfigSchema.parse({
     hub: { dataDir: mkdtempSync(join(tmpdir(), 'sg-stall-')) },
@@ -27,18 +27,18 @@ async function hub(detector: Record<string, unknown> = {}) {
     detector,
     streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' } } }],
   });
-  const handle = await startHub(config, { probes: false, listen: false, tickMs: 20, clock: () => now });
+  const handle = await startHub(config, { probes: false, listen: false, tickMs, clock: () => now });
   handles.push(handle);
   const sample: Sample = { probe: 'p-eu', region: 'eu', stream: 's1', line: 'primary', seq: 1, t: T0, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
   expect(handle.ingest(sample)).toEqual({ ok: true });
   await until('the first timer tick', () => handle.hub.stats.ticks >= 1);
   /** Moves the clock by `ms` at once: the next timer tick sees it as late. */
   const advance = (ms: number) => (now += ms);
-  /** Moves the clock by `ms` in steps of 200 ms, one per timer tick: time passing normally. */
-  const walk = async (ms: number) => {
-    for (let done = 0; done < ms; done += 200) {
+  /** Moves the clock by `ms` in steps of `step`, one per timer tick (200 ms: time passing normally). */
+  const walk = async (ms: number, step = 200) => {
+    for (let done = 0; done < ms; done += step) {
       const ticks = handle.hub.stats.ticks;
-      now += 200;
+      now += step;
       await until('a timer tick', () => handle.hub.stats.ticks > ticks);
     }
   };
@@ -69,6 +69,16 @@ describe('the hub\'s own stall', () => {
     advance(1500);
     await until('another tick', () => handle.hub.stats.ticks > ticks + 1);
     expect(handle.hub.stats.stalls).toBe(0);
+  });
+
+  it('a hub late at every tick still finds a probe that is really silent (only the lateness is excused)', async () => {
+    // a 100 ms tick that comes 600 ms late every time: 100 ms of each tick's time counts
+    const { handle, walk } = await hub({}, 100);
+    await walk(700 * 29, 700);
+    expect(blind(handle)).toBe(false); // 29 × 100 ms = 2.9 s of silence counted
+    await walk(700 * 2, 700);
+    expect(blind(handle)).toBe('silent');
+    expect(handle.hub.stats.stalls).toBeGreaterThanOrEqual(30);
   });
 
   it('without a stall the same silence is the probe\'s', async () => {

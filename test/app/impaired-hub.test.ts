@@ -18,9 +18,10 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
  * 2. A lone probe seeing every line of three streams fail at once (not marked): that probe's fault,
  *    probe/<id>/blind, and nothing on the way there (no stream incident, switch or ticket).
  * 3. The hub stopped (SIGSTOP) for 1.5 s, three times, with no fault anywhere: no stream incident,
- *    no switch, no vendor request, no probe/<id>/blind. The detector's heartbeat (400 ms: silent
- *    after 1.2 s) is shorter than the stop, so the stop's own silence would make the probes blind;
- *    hubStallMs 250 sees every such stop (one right after a tick makes the next one 0.5 s late).
+ *    no switch, no vendor request, no probe/<id>/blind. The detector's heartbeat (500 ms: silent
+ *    after 1.5 s) is no longer than the stop, so the stop's own silence would make the probes
+ *    blind; hubStallMs 250 sees every such stop (one right after a tick makes the next 0.5 s late),
+ *    and what it leaves unexcused (≤ the 1 s period + the probes' 250 ms pings) stays below 1.5 s.
  */
 
 const TOKENS = { SG_TOKEN_EU: 'eu-token-0123456789', SG_TOKEN_US: 'us-token-0123456789' };
@@ -78,7 +79,7 @@ async function startHub(name: string, streams = STREAMS): Promise<{ hub: HubProc
       '  probes:',
       '    - { id: probe-eu, region: eu, tokenEnv: SG_TOKEN_EU }',
       '    - { id: probe-us, region: us, tokenEnv: SG_TOKEN_US }',
-      'detector: { heartbeatMs: 400, hubStallMs: 250 }',
+      'detector: { heartbeatMs: 500, hubStallMs: 250 }',
       'vendors:',
       `  - { name: cdn-hook, type: webhook, use: both, url: ${JSON.stringify(vendor.url)}, minSeverity: P3 }`,
       'escalation:',
