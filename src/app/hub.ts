@@ -5,7 +5,7 @@ import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
 import { createIngest, type Ingest, type IngestCallOptions, type IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../common/log.ts';
-import type { Sample } from '../model/sample.ts';
+import type { ProbeImpairment, Sample } from '../model/sample.ts';
 import type { Level } from '../model/severity.ts';
 import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { EventBus } from '../common/event-bus.ts';
@@ -17,6 +17,8 @@ import type { Commit } from '../common/reload.ts';
  *
  *   ingest(sample) ─▶ history queue + detector.step ─▶ IncidentEvent ─▶ IncidentManager ─▶ repository + bus
  *   tick (1 s)     ─▶ detector tick, flush samples, forget old resolved incidents
+ *                     (a timer tick late by more than detector.hubStallMs: the hub itself was
+ *                     frozen — GC pause, VM steal, SIGSTOP — and the detector is told first: resume)
  *   compaction     ─▶ history.compact(now − raw retention, now − rollup retention), in the background
  *
  * Everything runs on the event loop thread; with an injected clock and `tickMs: 0` a test drives it
@@ -53,6 +55,9 @@ export type HubSettings = Required<Pick<HubOptions, 'streams' | 'rules' | 'detec
 export interface HubStats {
   ticks: number;
   detectorEvents: number;
+  /** Times the tick timer fired late by more than detector.hubStallMs (the hub was frozen), and by how much (the time it lost, at least). */
+  stalls: number;
+  stalledMs: number;
   compactions: number;
   lastCompaction?: { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
 }
@@ -65,6 +70,8 @@ export interface ProbeStatus {
   lastSeenAt: number;
   /** Why it is blind (it stopped reporting, or everything it sees fails), false when it is not. */
   blind: Blindness;
+  /** While its impairment episode lasts (src/detect/impairment.ts): the latest reason it gave. */
+  impaired?: ProbeImpairment;
 }
 
 /** One probe's current view of one line of a stream. */
@@ -81,7 +88,7 @@ export class Hub {
   readonly incidents: IncidentManager;
   readonly clock: () => number;
   readonly startedAt: number;
-  readonly stats: HubStats = { ticks: 0, detectorEvents: 0, compactions: 0 };
+  readonly stats: HubStats = { ticks: 0, detectorEvents: 0, stalls: 0, stalledMs: 0, compactions: 0 };
   private readonly ingestor: Ingest;
   private readonly opts: HubOptions;
   private readonly log: Logger | undefined;
@@ -91,6 +98,8 @@ export class Hub {
   private retention: { rawMs: number; rollupsMs: number };
   private compacting = false;
   private compactedBefore: number | undefined;
+  /** Hub time of the last timer tick (undefined before the first). */
+  private lastTimerTick: number | undefined;
   private started = false;
   private stopped = false;
 
@@ -129,7 +138,7 @@ export class Hub {
     }
     const tickMs = this.opts.tickMs ?? 1000;
     if (tickMs > 0) {
-      this.tickTimer = setInterval(() => this.tick(), tickMs);
+      this.tickTimer = setInterval(() => this.timerTick(tickMs), tickMs);
       this.tickTimer.unref?.();
     }
     this.scheduleCompaction();
@@ -184,7 +193,13 @@ export class Hub {
 
   /** Every probe the detector has heard of. */
   probeStatus(): ProbeStatus[] {
-    return [...this.detector.state.probes.values()].map((p) => ({ probe: p.probe, region: p.region, lastSeenAt: p.lastSeenAt, blind: p.blind }));
+    return [...this.detector.state.probes.values()].map((p) => ({
+      probe: p.probe,
+      region: p.region,
+      lastSeenAt: p.lastSeenAt,
+      blind: p.blind,
+      ...(p.impairment?.reason !== undefined && { impaired: p.impairment.reason }),
+    }));
   }
 
   /** The current level of every probe's view of each line of a stream (none before its first sample). */
@@ -208,6 +223,29 @@ export class Hub {
       }
       this.incidents.prune(now);
     }
+  }
+
+  /**
+   * A tick of the timer. Firing late by more than `hubStallMs` beyond its period means the hub
+   * itself was frozen, and every in-process watchdog would fire at once: the lateness — the time
+   * it was frozen at least — is handed to the detector before the tick, so it counts as nobody's
+   * silence. At least, not at most: when within the period it froze is unknown, and excusing the
+   * whole time since the previous tick would, on a hub late at every tick, never let a silent probe
+   * be found. What is left (up to a period) is covered by the silence threshold being longer than
+   * a period plus a heartbeat. The samples queued in the sockets meanwhile are taken as they come,
+   * before or after this tick: remote probes measured them unfrozen.
+   */
+  private timerTick(periodMs: number): void {
+    const now = this.clock();
+    const late = this.lastTimerTick === undefined ? 0 : now - this.lastTimerTick - periodMs;
+    this.lastTimerTick = now;
+    if (late > this.detector.ctx.settings.hubStallMs) {
+      this.stats.stalls++;
+      this.stats.stalledMs += late;
+      this.log?.warn({ pausedMs: late }, 'the hub was frozen (its tick fired late): that time is not counted as probe silence');
+      this.step({ type: 'resume', pausedMs: late });
+    }
+    this.tick();
   }
 
   /**

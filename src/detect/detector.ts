@@ -2,7 +2,8 @@ import type { StreamConfig } from '../model/stream.ts';
 import type { Sample } from '../model/sample.ts';
 import { gradeStream, toEvent, type ActiveIncident, type StreamViews } from './grade.ts';
 import { compileRules, evaluateLine, type CompiledRules, type LineState } from './line-health.ts';
-import { blindIncident, createProbeState, excludedProbes, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
+import { impairedIncident, impairedKey, noteSample, restoredImpairment, type Impairment } from './impairment.ts';
+import { blindIncident, couldBeAllFailing, createProbeState, excludedProbes, excusePause, isAllFailing, isSilent, touchProbe, type ProbeState } from './probe-watch.ts';
 import { reconfigure } from './reconfigure.ts';
 import { DEFAULT_RULES, DetectorSettingsSchema, type DetectorSettings, type Rules } from './rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
@@ -37,7 +38,12 @@ export type DetectorInput =
   | Sample
   | { type: 'tick' }
   /** A probe's keep-alive on the uplink when it has nothing else to send. */
-  | { type: 'heartbeat'; probe: string; region: string; intervalMs?: number };
+  | { type: 'heartbeat'; probe: string; region: string; intervalMs?: number }
+  /**
+   * The hub was frozen (GC pause, VM steal, SIGSTOP) for at least `pausedMs` just before `now`:
+   * it heard nobody then, so that time counts towards no probe's silence nor a start-up grace.
+   */
+  | { type: 'resume'; pausedMs: number };
 
 export interface DetectorStats {
   samples: number;
@@ -45,12 +51,14 @@ export interface DetectorStats {
   duplicate: number;
   /** Samples of a stream or line a config reload removed (a probe not yet told), ignored. */
   retired: number;
+  /** Samples their probe marked impaired (not evaluated: see line-health.ts). */
+  impaired: number;
 }
 
 export interface DetectorState {
   probes: Map<string, ProbeState>;
   streams: Map<string, StreamViews>;
-  /** `probe/<probe>/blind` incidents. */
+  /** `probe/<probe>/blind` and `probe/<probe>/impaired` incidents. */
   probeIncidents: Map<string, ActiveIncident>;
   /** Probes currently blind as all-failing (re-checked when their streams change elsewhere). */
   allFailing: Set<ProbeState>;
@@ -63,6 +71,8 @@ export interface DetectorState {
   awaiting: Set<StreamViews>;
   /** Streams (`id`) and lines (`id\u0000line`) a config reload removed: their samples are ignored. */
   retired: Set<string>;
+  /** Impairment episodes of restored `probe/<probe>/impaired` incidents whose probe has not been heard yet, by probe. */
+  restoredImpairments: Map<string, Impairment>;
   stats: DetectorStats;
 }
 
@@ -79,7 +89,7 @@ export function compileDetector(config: DetectorConfig = {}): DetectorContext {
 }
 
 export function createDetectorState(): DetectorState {
-  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Set(), awaiting: new Set(), retired: new Set(), stats: { samples: 0, late: 0, duplicate: 0, retired: 0 } };
+  return { probes: new Map(), streams: new Map(), probeIncidents: new Map(), allFailing: new Set(), restored: new Set(), awaiting: new Set(), retired: new Set(), restoredImpairments: new Map(), stats: { samples: 0, late: 0, duplicate: 0, retired: 0, impaired: 0 } };
 }
 
 export function step(ctx: DetectorContext, state: DetectorState, input: DetectorInput, now: number): StepResult {
@@ -90,23 +100,25 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
   if ('seq' in input) {
     const sample = input;
     state.stats.samples++;
-    let p = state.probes.get(sample.probe);
-    if (!p) {
-      p = createProbeState(sample.probe, sample.region, now, ctx.settings.heartbeatMs ?? sample.windowMs);
-      state.probes.set(sample.probe, p);
-    }
+    const p = state.probes.get(sample.probe) ?? heardFirst(ctx, state, sample.probe, sample.region, now, sample.windowMs);
     if (touchProbe(p, now, sample.windowMs, ctx.settings)) unblind(ctx, state, p, now, events);
+    if (sample.impaired !== undefined || p.impairment !== undefined) noteImpairment(ctx, state, p, sample, now, events);
     if (state.retired.size > 0 && (state.retired.has(sample.stream) || state.retired.has(`${sample.stream}\u0000${sample.line}`))) {
       state.stats.retired++;
       return { state, events };
     }
 
     let lines = p.views.get(sample.stream);
+    const view = lines?.get(sample.line);
+    if (sample.impaired !== undefined) {
+      state.stats.impaired++;
+      // An untrusted window makes no view: a fresh one starts ok and would speak for its region.
+      if (!view) return { state, events };
+    }
     if (!lines) {
       lines = new Map();
       p.views.set(sample.stream, lines);
     }
-    const view = lines.get(sample.line);
     const res = evaluateLine(view, sample, now, ctx.rules, ctx.streams.get(sample.stream));
     if (!view) register(ctx, state, p, lines, res.state, sample.windowMs, now);
     if (res.ignored) {
@@ -116,24 +128,30 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
       const c = res.change;
       if (c.from === 'down') p.downCount--;
       if (c.to === 'down') p.downCount++;
-      onViewChange(ctx, state, p, sample.stream, now, events);
+      onViewChange(ctx, state, p, sample.stream, c.to === 'down', now, events);
     } else if (!view && res.state.level !== 'down' && hasP0(state, sample.stream)) {
       // A line's first view that is not down refutes "the whole stream is down" (e.g. the backup
       // reporting for the first time after the start-up grace, or after a restart).
-      onViewChange(ctx, state, p, sample.stream, now, events);
+      onViewChange(ctx, state, p, sample.stream, false, now, events);
     }
+    // A trusted view that is not down: the probe holding downs back is not all-failing.
+    if (p.heldDowns !== undefined && !res.ignored && res.state.level !== 'down' && sample.impaired === undefined) releaseDowns(ctx, state, p, now, events);
   } else if (input.type === 'heartbeat') {
-    let p = state.probes.get(input.probe);
-    if (!p) {
-      p = createProbeState(input.probe, input.region, now, ctx.settings.heartbeatMs ?? input.intervalMs ?? 1000);
-      state.probes.set(input.probe, p);
-    }
+    const p = state.probes.get(input.probe) ?? heardFirst(ctx, state, input.probe, input.region, now, input.intervalMs ?? 1000);
     if (touchProbe(p, now, input.intervalMs, ctx.settings)) unblind(ctx, state, p, now, events);
+  } else if (input.type === 'resume') {
+    if (input.pausedMs > 0) {
+      for (const p of state.probes.values()) excusePause(p, input.pausedMs, now);
+      for (const sv of state.awaiting) if (sv.graceUntil !== undefined) sv.graceUntil += input.pausedMs;
+    }
   } else {
     for (const p of state.probes.values()) {
       if (p.blind !== 'silent' && isSilent(p, now, ctx.settings)) {
         if (p.blind === 'all-failing') state.allFailing.delete(p);
         blind(ctx, state, p, 'silent', now, events);
+      } else if (p.heldDowns !== undefined && now - p.heldDowns.since >= p.intervalMs) {
+        // The probe has not shown the rest of its window: grade what it holds back.
+        releaseDowns(ctx, state, p, now, events);
       }
     }
     // All-failing ends on a tick, once a whole window has been ingested: the probe sees again, or
@@ -155,6 +173,18 @@ export function step(ctx: DetectorContext, state: DetectorState, input: Detector
     }
   }
   return { state, events };
+}
+
+/** A probe heard for the first time (since the start): its state, with a restored impairment episode if it had one. */
+function heardFirst(ctx: DetectorContext, state: DetectorState, probe: string, region: string, now: number, intervalMs: number): ProbeState {
+  const p = createProbeState(probe, region, now, ctx.settings.heartbeatMs ?? intervalMs);
+  state.probes.set(probe, p);
+  const restored = state.restoredImpairments.get(probe);
+  if (restored) {
+    state.restoredImpairments.delete(probe);
+    p.impairment = restored;
+  }
+  return p;
 }
 
 function register(ctx: DetectorContext, state: DetectorState, p: ProbeState, lines: Map<string, LineState>, v: LineState, windowMs: number, now: number): void {
@@ -193,10 +223,36 @@ function streamViews(ctx: DetectorContext, state: DetectorState, id: string): St
   return sv;
 }
 
-function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, now: number, out: IncidentEvent[]): void {
+function onViewChange(ctx: DetectorContext, state: DetectorState, p: ProbeState, stream: string, toDown: boolean, now: number, out: IncidentEvent[]): void {
   if (p.blind !== false) return; // excluded from grading; all-failing is re-checked on ticks
-  if (p.downCount === p.viewCount && isAllFailing(p, state.streams, state.probes, ctx.settings)) blind(ctx, state, p, 'all-failing', now, out);
-  else grade(ctx, state, state.streams.get(stream)!, now, out);
+  if (p.downCount === p.viewCount) {
+    if (isAllFailing(p, state.streams, state.probes, ctx.settings)) {
+      blind(ctx, state, p, 'all-failing', now, out);
+      return;
+    }
+    if (p.heldDowns !== undefined) {
+      // every view down and not its blindness: what it held back is real
+      p.heldDowns.streams.add(stream);
+      releaseDowns(ctx, state, p, now, out);
+      return;
+    }
+  } else if (toDown && (p.heldDowns !== undefined || couldBeAllFailing(p, ctx.settings))) {
+    if (p.heldDowns === undefined) p.heldDowns = { since: now, streams: new Set() };
+    p.heldDowns.streams.add(stream);
+    return;
+  }
+  grade(ctx, state, state.streams.get(stream)!, now, out);
+}
+
+/** Grades the streams whose down views the probe held back (see probe-watch.ts). */
+function releaseDowns(ctx: DetectorContext, state: DetectorState, p: ProbeState, now: number, out: IncidentEvent[]): void {
+  const held = p.heldDowns;
+  if (!held) return;
+  p.heldDowns = undefined;
+  for (const stream of held.streams) {
+    const sv = state.streams.get(stream);
+    if (sv) grade(ctx, state, sv, now, out);
+  }
 }
 
 function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now: number, out: IncidentEvent[]): void {
@@ -206,6 +262,7 @@ function grade(ctx: DetectorContext, state: DetectorState, sv: StreamViews, now:
 function blind(ctx: DetectorContext, state: DetectorState, p: ProbeState, how: 'silent' | 'all-failing', now: number, out: IncidentEvent[]): void {
   const wasBlind = p.blind !== false;
   p.blind = how;
+  p.heldDowns = undefined; // its views are excluded: nothing held back is graded
   if (!wasBlind) p.blindSince = now;
   if (how === 'all-failing') state.allFailing.add(p);
   const key = `probe/${p.probe}/blind`;
@@ -237,6 +294,26 @@ function unblind(ctx: DetectorContext, state: DetectorState, p: ProbeState, now:
   regradeProbe(ctx, state, p, now, out);
 }
 
+/** Folds a sample into its probe's impairment episode; opens, updates or clears `probe/<probe>/impaired`. */
+function noteImpairment(ctx: DetectorContext, state: DetectorState, p: ProbeState, sample: Sample, now: number, out: IncidentEvent[]): void {
+  const { episode, change } = noteSample(p.impairment, sample, ctx.settings);
+  p.impairment = episode;
+  if (!change) return;
+  const key = impairedKey(p.probe);
+  const cur = state.probeIncidents.get(key);
+  if (change === 'clear') {
+    if (!cur) return;
+    state.probeIncidents.delete(key);
+    const ev = toEvent('clear', cur, now);
+    ev.previous = cur.severity;
+    out.push(ev);
+    return;
+  }
+  const inc = impairedIncident(p.probe, p.region, episode!, ctx.settings.impairedOpenWindows * sample.windowMs, now, cur?.openedAt);
+  state.probeIncidents.set(key, inc);
+  out.push(toEvent(cur ? 'update' : 'open', inc, now));
+}
+
 function regradeProbe(ctx: DetectorContext, state: DetectorState, p: ProbeState, now: number, out: IncidentEvent[]): void {
   for (const stream of p.views.keys()) {
     const sv = state.streams.get(stream);
@@ -257,12 +334,19 @@ export function activeIncidents(state: DetectorState): ActiveIncident[] {
  * them instead of opening duplicates. A stream incident keeps its state until fresh samples speak
  * for every region of its evidence (grade.ts): it is cleared only once they show the line healthy
  * for the clear time, never for want of data (a probe that never comes back is a blind probe's
- * matter). Restored probe incidents clear when the probe is heard.
+ * matter). A restored blind probe's incident clears when the probe is heard; a restored impaired
+ * one continues the probe's impairment episode (it clears after its clean windows).
  */
 export function restoreIncidents(ctx: DetectorContext, state: DetectorState, incidents: readonly ActiveIncident[], now: number): void {
   for (const inc of incidents) {
     const copy: ActiveIncident = { ...inc, regions: [...inc.regions], firstSeen: { ...inc.firstSeen } };
-    if (inc.kind === 'blind' && inc.probe !== undefined) {
+    if (inc.kind === 'impaired' && inc.probe !== undefined) {
+      // Not a probe state yet: an impairment is no reason to start its silence watchdog.
+      state.probeIncidents.set(inc.key, copy);
+      const p = state.probes.get(inc.probe);
+      if (p) p.impairment = restoredImpairment(copy);
+      else state.restoredImpairments.set(inc.probe, restoredImpairment(copy));
+    } else if (inc.kind === 'blind' && inc.probe !== undefined) {
       state.probeIncidents.set(inc.key, copy);
       let p = state.probes.get(inc.probe);
       if (!p) {

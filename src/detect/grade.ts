@@ -248,7 +248,8 @@ function settleRestored(sv: StreamViews, excluded: (probe: string) => boolean, r
 /**
  * Fresh evidence that a view's line is clear of `kind`: the view is ok with no rule yielding
  * `kind` on a pending bad run (a new view starts ok: a line that is down but not yet for a rule's
- * `for` looks healthy for a moment), and has been for those rules' longest clearFor.
+ * `for` looks healthy for a moment), and has been for those rules' longest clearFor, counted from
+ * its last impaired sample at the earliest (an impaired probe's view says nothing either way).
  */
 function showsHealthy(v: LineState, kind: IncidentKind, rules: readonly CompiledRule[]): boolean {
   if (v.level !== 'ok') return false;
@@ -259,7 +260,7 @@ function showsHealthy(v: LineState, kind: IncidentKind, rules: readonly Compiled
     if (v.badStart[i] === v.badStart[i]) return false;
     if (r.clearForMs > clearMs) clearMs = r.clearForMs;
   }
-  return v.lastSeenAt - v.since >= clearMs;
+  return v.trustedSince === v.trustedSince && v.lastSeenAt - Math.max(v.since, v.trustedSince) >= clearMs;
 }
 
 function rankOf(s: Severity): number {

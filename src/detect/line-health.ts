@@ -89,7 +89,13 @@ export interface LineState {
   onsetSample: Sample | undefined;
   lastT: number;
   lastSeq: number;
+  /** Hub time of the last sample evaluated (impaired ones are not). */
   lastSeenAt: number;
+  /**
+   * Hub time of the first sample evaluated after the view's last impaired one (its creation, when
+   * none was); NaN while its latest sample is impaired. Health shown since then is trusted evidence.
+   */
+  trustedSince: number;
   windowMs: number;
   connected: boolean;
   /** Per rule (index as in CompiledRules.rules). */
@@ -150,6 +156,7 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     lastT: -Infinity,
     lastSeq: -1,
     lastSeenAt: now,
+    trustedSince: now,
     windowMs: 1000,
     connected: true,
     active: new Uint8Array(ruleCount),
@@ -270,6 +277,10 @@ function onsetOf(s: Sample): number {
  *   a probe clock stepping back by more than settings.clockStepMs with a newer seq is taken as a reset.
  * - a gap of more than gapWindows windows restarts pending runs (a rule must hold on contiguous data).
  * - baselines (bitrate, height, fps) are learnt only while the view is ok with no pending or active rule.
+ * - an impaired sample (the probe could not trust its own measurement of the window) is not
+ *   evaluated: the level stays as it was (a starved probe's view says nothing either way), and every
+ *   run in progress (pending bad runs, clear runs of active rules) restarts, so evidence for a
+ *   change comes from windows after the impairment only. It still orders the view (late/duplicate).
  */
 export function evaluateLine(state: LineState | undefined, sample: Sample, now: number, compiled: CompiledRules, stream?: StreamConfig): LineResult {
   const rules = compiled.rules;
@@ -292,12 +303,19 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
   }
   st.lastT = t;
   st.lastSeq = sample.seq;
-  st.lastSeenAt = now;
-  st.windowMs = sample.windowMs;
   // A startup that ends an outage measured the outage (the reconnect waited for the publisher),
-  // not how fast the line starts: it is not judged against the startup budget.
+  // not how fast the line starts: it is not judged against the startup budget (nor one after an
+  // impaired disconnected window).
   const recovering = !st.connected;
   st.connected = sample.connected;
+  if (sample.impaired !== undefined) {
+    resetRuns(st, n);
+    st.trustedSince = NaN;
+    return { state: st };
+  }
+  if (st.trustedSince !== st.trustedSince) st.trustedSince = now;
+  st.lastSeenAt = now;
+  st.windowMs = sample.windowMs;
 
   const b = streamBudgets(stream);
   const warm = st.baseCount >= compiled.settings.baselineWarmup;
@@ -384,6 +402,14 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
 
 function resetPending(st: LineState, n: number): void {
   for (let i = 0; i < n; i++) if (st.active[i] === 0) st.badStart[i] = NaN;
+}
+
+/** Restarts every run in progress: pending bad runs of idle rules, clear runs of active ones. */
+function resetRuns(st: LineState, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (st.active[i] === 0) st.badStart[i] = NaN;
+    else st.clearStart[i] = NaN;
+  }
 }
 
 function learnBaselines(st: LineState, s: Sample, alpha: number): void {

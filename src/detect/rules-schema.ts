@@ -150,6 +150,28 @@ export const DetectorSettingsSchema = z.strictObject({
   /** … while at least this share of them is seen not down by another region. */
   allFailOthersFineShare: z.number().min(0).max(1).default(0.5),
   /**
+   * The same pattern when no trusted probe of another region (heard, not impaired) confirms any of
+   * those streams down — the probe is alone, or the others are silent or impaired: `blind` takes it
+   * for the probe's own fault (one vantage point cannot tell a dead origin from its own starved
+   * host or cut path), `outage` grades it as the streams' outage (a single-probe deployment that
+   * would rather page on a real total outage).
+   */
+  allFailUnconfirmed: z.enum(['blind', 'outage']).default('blind'),
+  /**
+   * A probe whose samples say it could not trust its measurement (Sample.impaired) over this many
+   * windows (clean windows in between not ending it) gets `probe/<probe>/impaired` (P3) …
+   */
+  impairedOpenWindows: z.number().positive().default(3),
+  /** … which clears after this many windows of clean samples from it. */
+  impairedClearWindows: z.number().positive().default(5),
+  /**
+   * The hub's own tick firing later than its period by more than this means the hub was frozen
+   * (GC pause, VM steal, SIGSTOP): that lateness is not probes' silence (src/app/hub.ts). The
+   * silence threshold (silentIntervals × heartbeat) must exceed the tick period (1 s) + one
+   * heartbeat + this, so that what a stall leaves unexcused never looks like a silent probe.
+   */
+  hubStallMs: z.number().int().positive().default(500),
+  /**
    * Start-up grace, in windows of the stream's first sample: until every configured line of a
    * stream has reported (or this grace has passed since the stream's first sample), "every line
    * is down" is not graded P0, so a hub start with one line down and the other still connecting

@@ -4,7 +4,7 @@ import type { Controller } from '../control/controller.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Level, type Severity } from '../model/severity.ts';
 import type { Incident } from '../model/incident.ts';
-import type { Sample } from '../model/sample.ts';
+import { ProbeImpairmentSchema, type ProbeImpairment, type Sample } from '../model/sample.ts';
 import type { EventBus } from '../common/event-bus.ts';
 import type { Commit } from '../common/reload.ts';
 
@@ -31,12 +31,16 @@ interface View {
 }
 const VIEW = ['stream', 'line', 'region'] as const;
 
-/** What the metrics read of the hub: its events, its open incidents and the detector's views, at scrape time. */
+/** What the metrics read of the hub: its events, its open incidents, the detector's views and probes, its stalls, at scrape time. */
 export interface MetricsHub {
   bus: Pick<EventBus, 'on'>;
   incidents: { open(): readonly Pick<Incident, 'severity'>[] };
   /** The current level of every probe's view of each line of a stream. */
   lineViews(stream: string): readonly { line: string; region: string; level: Level }[];
+  /** Every probe the detector knows, with its impairment reason while an episode lasts. */
+  probeStatus(): readonly { probe: string; impaired?: ProbeImpairment }[];
+  /** The hub's own stalls (src/app/hub.ts). */
+  stats: { stalls: number; stalledMs: number };
 }
 
 /**
@@ -44,16 +48,23 @@ export interface MetricsHub {
  * their lines, regions): a sample naming anything else is not exported, so cardinality stays
  * bounded at streams × lines × regions whatever probes send. Never URLs or errors in labels.
  */
-/** The streams (with their lines) and regions the labels may name. */
+/** The streams (with their lines), regions and probes (id → region) the labels may name. */
 interface Known {
   streams: Map<string, Set<string>>;
   regions: Set<string>;
+  probes: Map<string, string>;
 }
+
+const IMPAIRMENTS = ProbeImpairmentSchema.options;
+/** What of the config the label sets follow. */
+type LabelConfig = Pick<Config, 'streams' | 'regions' | 'probe' | 'uplink'>;
 
 export class HubMetrics {
   readonly registry = new Registry();
   private known: Known;
   private readonly regionSamples = new Map<string, number>();
+  /** Impaired samples of known probes, by probe → reason. */
+  private readonly impairedSamples = new Map<string, Map<ProbeImpairment, number>>();
   /** Every view, for scrapes. */
   private readonly views: View[] = [];
   /** The same views by stream → line → region: a sample finds its view without building a key string (≈ 5 % of the hub's CPU at 50k samples/s). */
@@ -63,7 +74,7 @@ export class HubMetrics {
   private readonly reloadSuccessAt: Gauge;
 
   constructor(
-    config: Pick<Config, 'streams' | 'regions'>,
+    config: LabelConfig,
     private readonly hub: MetricsHub,
   ) {
     this.known = knownOf(config);
@@ -144,6 +155,58 @@ export class HubMetrics {
         const counts: Record<Severity, number> = { P0: 0, P1: 0, P2: 0, P3: 0 };
         for (const inc of openIncidents()) if (inc.severity in SEVERITY_RANK) counts[inc.severity as Severity]++;
         for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
+      },
+    });
+    const known = () => this.known;
+    const probeStatus = () => this.hub.probeStatus();
+    new Gauge({
+      name: `${P}probe_impaired`,
+      help: '1 for the reason a probe gave while it cannot trust its own measurements (its impairment episode), 0 for the others',
+      labelNames: ['probe', 'region', 'reason'],
+      registers: r,
+      collect() {
+        this.reset();
+        const probes = known().probes;
+        for (const p of probeStatus()) {
+          const region = probes.get(p.probe);
+          if (region === undefined) continue;
+          for (const reason of IMPAIRMENTS) this.set({ probe: p.probe, region, reason }, p.impaired === reason ? 1 : 0);
+        }
+      },
+    });
+    const impairedSamples = this.impairedSamples;
+    new Counter({
+      name: `${P}probe_impaired_samples_total`,
+      help: 'samples a probe marked as measured while it could not trust itself (not evaluated by the detector)',
+      labelNames: ['probe', 'region', 'reason'],
+      registers: r,
+      collect() {
+        this.reset();
+        const probes = known().probes;
+        for (const [probe, byReason] of impairedSamples) {
+          const region = probes.get(probe);
+          if (region === undefined) continue;
+          for (const [reason, n] of byReason) this.inc({ probe, region, reason }, n);
+        }
+      },
+    });
+    const stats = () => this.hub.stats;
+    new Counter({
+      name: `${P}hub_stalls_total`,
+      help: 'times the hub found itself frozen (its tick late by more than detector.hubStallMs: GC pause, VM steal, SIGSTOP)',
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(stats().stalls);
+      },
+    });
+    new Counter({
+      name: `${P}hub_stalled_seconds_total`,
+      help: 'time the hub lost to its stalls (at least; not counted as probe silence)',
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(stats().stalledMs / 1000);
       },
     });
     collectDefaultMetrics({ register: this.registry });
@@ -254,7 +317,7 @@ export class HubMetrics {
    * A config reload: the label sets follow the new streams, lines and regions from the commit on;
    * the series of those that left are gone (a stream added back starts afresh).
    */
-  prepareReload(config: Pick<Config, 'streams' | 'regions'>): Commit {
+  prepareReload(config: LabelConfig): Commit {
     const next = knownOf(config);
     return () => {
       this.known = next;
@@ -270,6 +333,7 @@ export class HubMetrics {
       }
       for (const region of this.regionSamples.keys()) if (!next.regions.has(region)) this.regionSamples.delete(region);
       for (const region of next.regions) if (!this.regionSamples.has(region)) this.regionSamples.set(region, 0);
+      for (const probe of this.impairedSamples.keys()) if (!next.probes.has(probe)) this.impairedSamples.delete(probe);
     };
   }
 
@@ -286,6 +350,7 @@ export class HubMetrics {
     const n = this.regionSamples.get(s.region);
     if (n === undefined) return;
     this.regionSamples.set(s.region, n + 1);
+    if (s.impaired !== undefined) this.countImpaired(s.probe, s.impaired);
     const v = this.view(s);
     if (!v) return;
     const last = v.last;
@@ -298,6 +363,13 @@ export class HubMetrics {
     if (s.avSkewMs !== undefined) last.skew = s.avSkewMs / 1000;
     if (s.avSyncMs !== undefined) last.sync = s.avSyncMs / 1000;
     if (s.freezeMs > 0) v.freezeSeconds += s.freezeMs / 1000;
+  }
+
+  private countImpaired(probe: string, reason: ProbeImpairment): void {
+    if (!this.known.probes.has(probe)) return;
+    let byReason = this.impairedSamples.get(probe);
+    if (!byReason) this.impairedSamples.set(probe, (byReason = new Map()));
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
   }
 
   /** The view of a (stream, line, region) the config knows, made on its first sample. */
@@ -330,6 +402,9 @@ export class HubMetrics {
   }
 }
 
-function knownOf(config: Pick<Config, 'streams' | 'regions'>): Known {
-  return { streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])), regions: new Set(config.regions) };
+function knownOf(config: LabelConfig): Known {
+  // The probes a label may name: the uplink's (their token binds the region) and the hub's embedded ones.
+  const probes = new Map<string, string>(config.uplink.probes.map((p) => [p.id, p.region]));
+  if (config.probe.embedded) for (const region of config.probe.regions ?? []) probes.set(`hub-${region}`, region);
+  return { streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])), regions: new Set(config.regions), probes };
 }

@@ -8,14 +8,18 @@ import { LevelSchema, SeveritySchema } from './severity.ts';
  * the operator interfaces. Declared once as schemas: the store validates what it reads back.
  */
 
-export const IncidentKindSchema = z.enum(['down', 'degraded', 'blind']);
+/**
+ * down / degraded: a stream's line; blind: a probe that cannot see (silent, or every stream failing
+ * at once); impaired: a probe that says it cannot trust its own measurements (Sample.impaired).
+ */
+export const IncidentKindSchema = z.enum(['down', 'degraded', 'blind', 'impaired']);
 export type IncidentKind = z.infer<typeof IncidentKindSchema>;
 
 /**
  * How far an incident reaches:
  * stream = every line down in every region; line = one line in every region;
  * regional = some regions; single-probe = one probe disagrees with others in its region;
- * probe = the probe itself is blind.
+ * probe = the probe itself (blind or impaired).
  */
 export const IncidentScopeSchema = z.enum(['stream', 'line', 'regional', 'single-probe', 'probe']);
 export type IncidentScope = z.infer<typeof IncidentScopeSchema>;
@@ -52,7 +56,7 @@ export type IncidentEventType = z.infer<typeof IncidentEventTypeSchema>;
 
 export const IncidentEventSchema = z.object({
   type: IncidentEventTypeSchema,
-  /** Dedup key: `stream/line/down`, `stream/line/degraded` or `probe/<probe>/blind`. */
+  /** Dedup key: `stream/line/down`, `stream/line/degraded`, `probe/<probe>/blind` or `probe/<probe>/impaired`. */
   key: z.string(),
   kind: IncidentKindSchema,
   severity: SeveritySchema,

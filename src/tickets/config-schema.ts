@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../model/duration.ts';
 import { SeveritySchema, type Severity } from '../model/severity.ts';
+import { IncidentKindSchema } from '../model/incident.ts';
 import { envNameSchema, idSchema } from '../model/ids.ts';
 
 /**
@@ -39,8 +40,8 @@ const common = {
   use: z.enum(['ticket', 'escalation', 'both']).default('ticket'),
   /** Least severe incident that gets a ticket (P2 default: P3 goes to the digest only). */
   minSeverity: SeveritySchema.default('P2'),
-  /** Incident kinds that get a ticket: a blind probe is our problem, not the vendor's. */
-  kinds: z.array(z.enum(['down', 'degraded', 'blind'])).default(['down', 'degraded']),
+  /** Incident kinds that get a ticket: a blind or impaired probe is our problem, not the vendor's. */
+  kinds: z.array(IncidentKindSchema).default(['down', 'degraded']),
   timeoutMs: z.number().int().positive().default(10_000),
   /**
    * Token this vendor presents (`Authorization: Bearer …` or `?token=`) when it acknowledges through

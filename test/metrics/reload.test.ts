@@ -19,7 +19,7 @@ function sample(over: Partial<Sample>): Sample {
 
 function setup() {
   const bus = new EventBus();
-  const metrics = new HubMetrics(config(['eu', 'us'], { s1: LINES, s2: LINES }), { bus, incidents: { open: () => [] }, lineViews: () => [] });
+  const metrics = new HubMetrics(config(['eu', 'us'], { s1: LINES, s2: LINES }), { bus, incidents: { open: () => [] }, lineViews: () => [], probeStatus: () => [], stats: { stalls: 0, stalledMs: 0 } });
   return { bus, metrics };
 }
 
