@@ -14,12 +14,9 @@ import { publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from 
  * Nothing is wrong with the stream: no stream incident above P3, no switch, no vendor request, no
  * blind probe.
  *
- * The hub side (src/app/hub.ts: its own stall excused from probe silence) is not enough here: the
- * embedded probes' windows that overlapped the stop measure a stall the stream never had, and
- * their readers' timeouts fire on SIGCONT (a reconnect, disconnected windows after the stop too):
- * only the probe knows which of its windows the freeze spoiled. It is meant to pass once the
- * embedded probes mark those windows `impaired: time-jump` (probes/); until then it failed 3 runs
- * of 4 here (a line's `down` P1, or `degraded` P2s), so it is skipped.
+ * Two parts make it hold: the hub excuses its own stall from probe silence (src/app/hub.ts), and
+ * the embedded probes mark the windows the freeze spoiled `impaired: time-jump` (probes/health),
+ * which the detector neither opens nor clears anything on.
  */
 
 let hls: HlsPublisher | undefined;
@@ -31,7 +28,7 @@ afterAll(async () => {
   await new Promise<void>((r) => (vendor ? vendor.close(() => r()) : r()));
 });
 
-describe.skip('embedded probes frozen with their hub (needs probes marking time-jump windows)', () => {
+describe('embedded probes frozen with their hub', () => {
   it('three 1.5 s SIGSTOPs: no stream incident above P3, no switch, no ticket, no blind probe', async () => {
     hls = await publishHls();
     const requests: string[] = [];
