@@ -29,6 +29,7 @@ import { CpuBurners } from './helpers/cpu-burners.ts';
 import { FaultScript } from './helpers/fault-script.ts';
 import { HubEvents, type HubEvent } from './helpers/hub-events.ts';
 import { HubRest } from './helpers/hub-rest.ts';
+import { regionStats } from './helpers/region-stats.ts';
 import { planSoak, writeSoakHubConfig } from './helpers/soak-config.ts';
 import { parseSoakOptions, SOAK_USAGE, SoakUsageError, type SoakOptions } from './helpers/soak-options.ts';
 import { formatSoakTable, GOALS, goalFailures } from './helpers/soak-report.ts';
@@ -103,8 +104,11 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 // The registry SIGKILLs the burners and the lab's children on a signal; this stops the rest in order.
+// `on`, not `once`: the registry re-raises the signal (and the process dies at once) when its
+// handler is the only listener left, and a `once` listener is removed before it runs.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (cleaning) return; // a second Ctrl-C while stopping: the stop is under way
     process.stderr.write(`soak-trust: ${signal}: stopping\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -247,6 +251,8 @@ try {
   const { episodes, incidents, truncated } = await rest.episodes();
   const deskTickets = ((await (await fetch(`${deskUrl}/api/v2/tickets.json`)).json()) as { tickets: DeskTicket[] }).tickets;
   const tickets: TicketRow[] = deskTickets.map((t) => ({ id: t.id, createdAt: t.createdAt, subject: t.subject, ...(t.externalId !== undefined && { incidentId: t.externalId }), ...(t.priority !== undefined && { priority: t.priority }) }));
+  const measured = await rest.samples(plan.streams, measureFrom, measureTo);
+  const regions = regionStats(measured.samples);
   const faults = faultScript?.faults() ?? [];
   const score = scoreSoak({ from: measureFrom, to: measureTo, episodes, faults, switches: rest.switches(), tickets, toleranceMs: o.toleranceMs });
   const failures = goalFailures(o.scenario, score);
@@ -259,7 +265,11 @@ try {
     `commit ${commit}; measured ${o.minutes} min, ${new Date(measureFrom).toISOString()} – ${new Date(measureTo).toISOString()}; tolerance ${o.toleranceMs / 1000} s`,
     `load average (1 min) ${loadAvg.start.toFixed(2)} at start, max ${loadAvg.max.toFixed(2)}; ${os.cpus().length} cores`,
     ...(burners.windows.length > 0 ? [`burn windows: ${burners.windows.map((w) => `${new Date(w.from).toISOString().slice(11, 19)}–${new Date(w.to).toISOString().slice(11, 19)} (${w.usedCores} cores used)`).join(', ')}`] : []),
-    `read: ${incidents} incidents (${scored} episodes in the window, ${warmupEpisodes.length} during warm-up, not scored)${truncated ? ', LIST TRUNCATED at 1000' : ''}; /ws saw ${ws.opens} opens and ${ws.switches} switches (REST/audit: ${scored} and ${score.switches})${events.dropped ? `; /ws dropped ${events.dropped} events` : ''}`,
+    ...regions.map((r) => {
+      const impaired = Object.entries(r.impaired).map(([k, v]) => `${k} ${(v * 100).toFixed(1)} %`).join(', ');
+      return `probe ${r.region}${r.region === jitterRegion && o.scenario === 'c' ? ' (jittered)' : ''}: ${r.samples} samples, connected ${(r.connected * 100).toFixed(1)} %, max gap p95 ${r.maxGapP95Ms ?? '-'} ms, stall p95 ${r.stallP95Ms ?? '-'} ms, impaired ${impaired || 'none'}`;
+    }),
+    `read: ${incidents} incidents (${scored} episodes in the window, ${warmupEpisodes.length} during warm-up, not scored)${truncated ? ', LIST TRUNCATED at 1000' : ''}${measured.truncated ? ', samples TRUNCATED at 50,000 per stream' : ''}; /ws saw ${ws.opens} opens and ${ws.switches} switches (REST/audit: ${scored} and ${score.switches})${events.dropped ? `; /ws dropped ${events.dropped} events` : ''}`,
   ];
   if (o.json) {
     process.stdout.write(
@@ -272,6 +282,8 @@ try {
         measuredTo: measureTo,
         loadAvg,
         burnWindows: burners.windows,
+        regions,
+        samplesTruncated: measured.truncated,
         goal: GOALS[o.scenario],
         goalMet: failures.length === 0,
         goalFailures: failures,
@@ -295,7 +307,8 @@ try {
   }
   exitCode = failures.length === 0 ? 0 : 1;
 } catch (err) {
-  process.stderr.write(`soak-trust: the run failed: ${(err as Error).message}\n`);
+  // Once a signal started the cleanup, the run fails as its processes go: that is not news.
+  if (!cleaning) process.stderr.write(`soak-trust: the run failed: ${(err as Error).message}\n`);
   exitCode = 3;
 } finally {
   await cleanup();

@@ -1,9 +1,12 @@
 import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
+import type { Sample } from '../../src/model/sample.ts';
 import { incidentEpisodes, type Episode } from './incident-episodes.ts';
 import type { SwitchRow } from './soak-score.ts';
 
 /** The REST API's cap on a list (incidents `limit`, the audit query's `limit`). */
 const LIST_MAX = 1000;
+/** The sample history's cap per request. */
+const SAMPLES_MAX = 50_000;
 
 interface AuditRow {
   t: number;
@@ -20,7 +23,7 @@ interface StateResult {
 
 /**
  * What a soak reads from the hub, through its public REST API only (docs/api.md): the health
- * of every view (state), every incident since the hub started with its timeline, and the
+ * of every view (state), every incident since the hub started with its timeline, the samples, and the
  * controller's switch decisions from the audit log. The audit query answers the newest 1000 rows,
  * so it is polled during the run and merged by action id.
  */
@@ -58,6 +61,14 @@ export class HubRest {
       episodes.push(...incidentEpisodes(incident, timeline));
     }
     return { episodes, incidents: list.incidents.length, truncated: list.total > list.incidents.length };
+  }
+
+  /** Every raw sample of the streams in [from, to) (probe clock); `truncated` when a stream had more than one request holds. */
+  async samples(streams: readonly string[], from: number, to: number): Promise<{ samples: Sample[]; truncated: boolean }> {
+    const answers = await Promise.all(
+      streams.map((s) => this.get<{ samples: Sample[]; truncated: boolean }>(`/api/v1/streams/${encodeURIComponent(s)}/samples?from=${from}&to=${to}&limit=${SAMPLES_MAX}`)),
+    );
+    return { samples: answers.flatMap((a) => a.samples), truncated: answers.some((a) => a.truncated) };
   }
 
   /** Reads the newest audit rows and keeps every acted (not dry-run) switch decision among them. */
