@@ -88,6 +88,7 @@ export class FaultScript {
       return {
         label,
         kind: step.kind,
+        detectedAs: step.kind === 'freeze' ? 'degraded' : 'down',
         stream: step.stream,
         line: step.line,
         startedAt: Math.min(...records.map((r) => r.startedAt)),

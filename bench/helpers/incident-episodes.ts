@@ -18,9 +18,14 @@ export interface Episode {
   endAt?: number;
   /** The highest severity within the episode (a blip lowered to P3 on clear still counts as what it was). */
   severity: Severity;
-  /** Regions and rules that gave evidence during the episode (the incident's all-time evidence when none was logged in it). */
+  /** Regions and rules that gave evidence during the episode. */
   regions: string[];
   rules: string[];
+  /**
+   * `own`: logged in this episode. `first-seen`: none was (a reopen logs only regions new to the
+   * incident), so these are the incident's evidence as each region first saw it, maybe minutes before.
+   */
+  evidence: 'own' | 'first-seen';
 }
 
 const higher = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b);
@@ -50,6 +55,7 @@ export function incidentEpisodes(incident: Incident, timeline: readonly Timeline
         severity: (data.severity as Severity | undefined) ?? incident.severity,
         regions: [],
         rules: [],
+        evidence: 'own',
       };
       episodes.push(current);
       evidence.set(current, []);
@@ -67,6 +73,7 @@ export function incidentEpisodes(incident: Incident, timeline: readonly Timeline
     const seen = evidence.get(episode)!;
     const fallback = Object.entries(incident.regions).map(([region, r]) => ({ region, reasons: r.reasons }));
     const used = seen.length > 0 ? seen : fallback;
+    episode.evidence = seen.length > 0 ? 'own' : 'first-seen';
     episode.regions = [...new Set(used.flatMap((s) => (s.region ? [s.region] : [])))].sort();
     episode.rules = [...new Set(used.flatMap((s) => (s.reasons ?? []).flatMap((r) => (r.rule ? [r.rule] : []))))].sort();
   }

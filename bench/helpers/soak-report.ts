@@ -51,7 +51,7 @@ export function formatSoakTable(head: string[], score: SoakScore, failures: stri
     lines.push('false incidents:');
     for (const e of score.falseEpisodes) {
       const lasted = e.endAt === undefined ? 'still open' : `${((e.endAt - e.startAt) / 1000).toFixed(1)} s`;
-      lines.push(`  ${iso(e.startAt)} ${e.severity} ${e.key} (${e.scope}) ${lasted}; regions ${e.regions.join(',') || '-'}; rules ${e.rules.join(',') || '-'}`);
+      lines.push(`  ${iso(e.startAt)} ${e.severity} ${e.key} (${e.scope}) ${lasted}; ${e.evidence === 'own' ? '' : 'first seen: '}regions ${e.regions.join(',') || '-'}; rules ${e.rules.join(',') || '-'}`);
     }
   }
   if (score.falseSwitches.length > 0) {

@@ -10,6 +10,8 @@ export interface ScriptedFault {
   startedAt: number;
   /** Unset while still active at the end of the run. */
   endedAt?: number;
+  /** The incident kind that detects it (a kill is seen as `down`, a freeze as `degraded`); any kind when unset. */
+  detectedAs?: Episode['kind'];
 }
 
 /** A switch the controller decided (an audit row `control.switch`). */
@@ -67,9 +69,17 @@ export interface SoakScore {
 
 const faultEnd = (f: ScriptedFault, runEnd: number) => f.endedAt ?? runEnd;
 
-/** An episode is a fault's when it is on the fault's stream and line and starts between the fault's start and its end + tolerance. */
+/**
+ * An episode is explained by a fault when it is on the fault's stream and line and starts between
+ * the fault's start and its end + tolerance (any kind: a blackhole may also stall a line first).
+ */
 function causedBy(e: Episode, f: ScriptedFault, input: SoakInput): boolean {
   return e.stream === f.stream && e.line === f.line && e.startAt >= f.startedAt && e.startAt <= faultEnd(f, input.to) + input.toleranceMs;
+}
+
+/** It detects the fault when it is also of the kind the fault should be seen as (a stall noticed on a killed line is not its detection). */
+function detects(e: Episode, f: ScriptedFault, input: SoakInput): boolean {
+  return causedBy(e, f, input) && (f.detectedAs === undefined || e.kind === f.detectedAs);
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -97,7 +107,7 @@ export function scoreSoak(input: SoakInput): SoakScore {
   const falseIncidents = Object.fromEntries(SEVERITIES.map((s) => [s, falseEpisodes.filter((e) => e.severity === s).length])) as Record<Severity, number>;
 
   const faults: FaultOutcome[] = input.faults.map((f) => {
-    const first = episodes.filter((e) => causedBy(e, f, input)).sort((a, b) => a.startAt - b.startAt)[0];
+    const first = episodes.find((e) => detects(e, f, input));
     return first ? { ...f, detected: true, delayMs: first.startAt - f.startedAt, incidentId: first.incidentId, severity: first.severity } : { ...f, detected: false };
   });
   const byKindNames = [...new Set(faults.map((f) => f.kind))];

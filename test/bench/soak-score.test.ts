@@ -36,9 +36,9 @@ describe('incidentEpisodes', () => {
     ];
     const [first, second, ...rest] = incidentEpisodes(incident(), timeline);
     expect(rest).toEqual([]);
-    expect(first).toMatchObject({ startAt: 1000, endAt: 3000, severity: 'P1', regions: ['east'], rules: ['stall'] });
-    // No evidence logged in the second occurrence: the incident's all-time evidence stands in.
-    expect(second).toMatchObject({ startAt: 8000, endAt: 9000, severity: 'P2', rules: ['disconnected'] });
+    expect(first).toMatchObject({ startAt: 1000, endAt: 3000, severity: 'P1', regions: ['east'], rules: ['stall'], evidence: 'own' });
+    // No evidence logged in the second occurrence: the incident's first-seen evidence stands in, labelled so.
+    expect(second).toMatchObject({ startAt: 8000, endAt: 9000, severity: 'P2', rules: ['disconnected'], evidence: 'first-seen' });
   });
 });
 
@@ -53,6 +53,7 @@ const episode = (startAt: number, over: Partial<Episode> = {}): Episode => ({
   severity: 'P1',
   regions: ['east'],
   rules: ['disconnected'],
+  evidence: 'own',
   ...over,
 });
 const fault: ScriptedFault = { label: 'kill s1/primary', kind: 'kill', stream: 's1', line: 'primary', startedAt: 10_000, endedAt: 40_000 };
@@ -77,6 +78,12 @@ describe('scoreSoak', () => {
     expect(score.trueEpisodes).toBe(2);
     expect(score.faults[0]).toMatchObject({ detected: true, delayMs: 1000 });
     expect(score.missed).toEqual([]);
+  });
+
+  it('takes the first episode of the kind the fault should be seen as for its detection; an earlier one of another kind is explained, not false', () => {
+    const score = scoreSoak({ ...base, faults: [{ ...fault, detectedAs: 'down' }], episodes: [episode(10_500, { kind: 'degraded', severity: 'P2' }), episode(12_000)] });
+    expect(score.faults[0]).toMatchObject({ detected: true, delayMs: 2000 });
+    expect(score.falseEpisodes).toEqual([]);
   });
 
   it('reports a fault nothing opened for as missed', () => {
