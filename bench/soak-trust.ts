@@ -45,6 +45,8 @@ const AUDIT_POLL_MS = 30_000;
 const SETTLE_MS = 3000;
 /** A fault is started only if it, and this long after it, fit in the measured window. */
 const FAULT_TAIL_MS = 15_000;
+/** How long a due fault waits for its line to have no open incident. */
+const QUIET_WAIT_MS = 20_000;
 
 let opts: SoakOptions | undefined;
 try {
@@ -212,7 +214,7 @@ try {
     say(`jitter on: ${jitterRegion} (${jitterProtocol}) ${o.delayMs} ± ${o.jitterMs} ms`);
   }
   if (o.scenario === 'd') faultScript = new FaultScript(lab, { streams: plan.streams, decoded: plan.decoded, protocols: Object.values(plan.regionProtocol) }, o.faultHoldMs);
-  const firstFaultAt = measureFrom + Math.min(30_000, o.faultEveryMs / 2);
+  let faultDueAt = measureFrom + Math.min(30_000, o.faultEveryMs / 2);
   let nextFault = 0;
   let lastAuditPoll = 0;
   while (Date.now() < measureTo) {
@@ -229,10 +231,15 @@ try {
         say(`burners off (they used ${burners.windows.at(-1)!.usedCores} cores)`);
       }
     }
-    const faultAt = firstFaultAt + nextFault * o.faultEveryMs;
-    if (faultScript && now >= faultAt && faultAt + o.faultHoldMs + FAULT_TAIL_MS <= measureTo) {
-      say(`fault: ${await faultScript.inject(nextFault)}`);
-      nextFault++;
+    if (faultScript && now >= faultDueAt && now + o.faultHoldMs + FAULT_TAIL_MS <= measureTo) {
+      // A fault on a line with an incident already open could open nothing new: wait a while for it to clear.
+      const { stream, line } = faultScript.target(nextFault);
+      const open = await rest.openOn(stream, line);
+      if (open.length === 0 || now - faultDueAt >= QUIET_WAIT_MS) {
+        say(`fault: ${await faultScript.inject(nextFault)}${open.length > 0 ? ` (open on the line after ${QUIET_WAIT_MS / 1000} s of waiting: ${open.join(', ')})` : ''}`);
+        nextFault++;
+        faultDueAt = Date.now() + o.faultEveryMs;
+      }
     }
     if (now - lastAuditPoll >= AUDIT_POLL_MS) {
       await rest.pollSwitches();
@@ -298,6 +305,7 @@ try {
         tickets: score.tickets,
         faults: score.faults,
         missedFaults: score.missed.length,
+        maskedFaults: score.masked.length,
         detection: score.detection,
         read: { incidents, episodesScored: scored, warmupEpisodes: warmupEpisodes.length, truncated, wsOpens: ws.opens, wsSwitches: ws.switches, wsDropped: events.dropped },
       })}\n`,

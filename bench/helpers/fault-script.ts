@@ -49,6 +49,12 @@ export class FaultScript {
     ];
   }
 
+  /** The line the n-th fault of the rotation hits. */
+  target(n: number): { stream: string; line: LineName } {
+    const { stream, line } = this.steps[n % this.steps.length]!;
+    return { stream, line };
+  }
+
   /** Injects the n-th fault of the rotation (0-based); resolves with its label once it took effect. */
   async inject(n: number): Promise<string> {
     const step = this.steps[n % this.steps.length]!;

@@ -52,6 +52,12 @@ export class HubRest {
     return levels;
   }
 
+  /** The keys of the incidents open on one line now. */
+  async openOn(stream: string, line: string): Promise<string[]> {
+    const { incidents } = await this.get<{ incidents: Incident[] }>(`/api/v1/incidents?status=open&limit=${LIST_MAX}`);
+    return incidents.filter((i) => i.stream === stream && i.line === line).map((i) => i.key);
+  }
+
   /** Every incident since the hub started, split into episodes; `truncated` when the hub had more than the list's cap. */
   async episodes(): Promise<{ episodes: Episode[]; incidents: number; truncated: boolean }> {
     const list = await this.get<{ total: number; incidents: Incident[] }>(`/api/v1/incidents?status=all&limit=${LIST_MAX}`);

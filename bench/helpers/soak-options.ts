@@ -22,7 +22,7 @@ options:
   --jitter-region R      (c) the region whose path jitters (default the demo's first region)
   --delay-ms N           (c) the mean delay per chunk (default 300)
   --jitter-ms N          (c) ± uniform jitter per chunk, ≤ --delay-ms (default 300)
-  --fault-every D        (d) time between scripted faults (default 3m)
+  --fault-every D        (d) time between scripted faults (default 3m; a fault waits up to 20 s for its line to have no open incident)
   --fault-hold D         (d) how long each fault lasts (default a third of --fault-every, at most 30s)
   -h, --help             this text
 Durations: "90s", "3m", or milliseconds. Exit 0 when the scenario's goal is met, 1 when not, 2 on bad usage, 3 when the run failed.`;

@@ -18,6 +18,7 @@ export function goalFailures(scenario: Scenario, score: SoakScore): string[] {
     const out: string[] = [];
     if (score.faults.length === 0) out.push('no scripted fault ran (the run is shorter than the first fault plus its hold)');
     if (score.missed.length > 0) out.push(`${score.missed.length} of ${score.faults.length} scripted faults missed`);
+    if (score.masked.length > 0) out.push(`${score.masked.length} of ${score.faults.length} scripted faults not shown detected (an incident was already open on the line)`);
     const p95 = score.detection.p95Ms;
     if (p95 !== null && p95 > DETECTION_P95_GOAL_MS) out.push(`detection p95 ${p95} ms > ${DETECTION_P95_GOAL_MS} ms`);
     return out;
@@ -41,7 +42,7 @@ export function formatSoakTable(head: string[], score: SoakScore, failures: stri
     ['incidents explained by a scripted fault', String(score.trueEpisodes)],
     ['false switches (of all switches)', `${score.falseSwitches.length} (of ${score.switches})`],
     ['false tickets (of all desk tickets)', `${score.falseTickets.length} (of ${score.tickets})`],
-    ['scripted faults / missed', `${score.faults.length} / ${score.missed.length}`],
+    ['scripted faults / missed / masked', `${score.faults.length} / ${score.missed.length} / ${score.masked.length}`],
     ['detection delay p50 / p95 / max', `${ms(score.detection.p50Ms)} / ${ms(score.detection.p95Ms)} / ${ms(score.detection.maxMs)}`],
     ...Object.entries(score.detection.byKind).map(([kind, d]): [string, string] => [`  ${kind} (n=${d.n}) p50 / p95`, `${ms(d.p50Ms)} / ${ms(d.p95Ms)}`]),
   ];
@@ -64,7 +65,7 @@ export function formatSoakTable(head: string[], score: SoakScore, failures: stri
   }
   if (score.faults.length > 0) {
     lines.push('scripted faults:');
-    for (const f of score.faults) lines.push(`  ${iso(f.startedAt)} ${f.label}: ${f.detected ? `${f.severity} ${f.incidentId} after ${f.delayMs} ms` : 'MISSED'}`);
+    for (const f of score.faults) lines.push(`  ${iso(f.startedAt)} ${f.label}: ${f.detected ? `${f.severity} ${f.incidentId} after ${f.delayMs} ms` : f.masked ? `MASKED: ${f.severity} ${f.incidentId} was already open` : 'MISSED'}`);
   }
   lines.push('', `goal: ${goal}: ${failures.length === 0 ? 'MET' : `NOT MET (${failures.join('; ')})`}`);
   return `${lines.join('\n')}\n`;

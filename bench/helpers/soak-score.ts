@@ -48,6 +48,8 @@ export interface SoakInput {
 
 export interface FaultOutcome extends ScriptedFault {
   detected: boolean;
+  /** An incident of the kind it should be seen as was already open on its line when it began: nothing new could open, nothing can be timed. */
+  masked: boolean;
   /** First matching episode's start − the fault's start. */
   delayMs?: number;
   incidentId?: string;
@@ -63,7 +65,9 @@ export interface SoakScore {
   falseTickets: TicketRow[];
   tickets: number;
   faults: FaultOutcome[];
+  /** Not detected and not masked. */
   missed: FaultOutcome[];
+  masked: FaultOutcome[];
   detection: { n: number; p50Ms: number | null; p95Ms: number | null; maxMs: number | null; byKind: Record<string, { n: number; p50Ms: number | null; p95Ms: number | null }> };
 }
 
@@ -108,7 +112,9 @@ export function scoreSoak(input: SoakInput): SoakScore {
 
   const faults: FaultOutcome[] = input.faults.map((f) => {
     const first = episodes.find((e) => detects(e, f, input));
-    return first ? { ...f, detected: true, delayMs: first.startAt - f.startedAt, incidentId: first.incidentId, severity: first.severity } : { ...f, detected: false };
+    if (first) return { ...f, detected: true, masked: false, delayMs: first.startAt - f.startedAt, incidentId: first.incidentId, severity: first.severity };
+    const open = input.episodes.find((e) => e.stream === f.stream && e.line === f.line && (f.detectedAs === undefined || e.kind === f.detectedAs) && e.startAt < f.startedAt && (e.endAt === undefined || e.endAt > f.startedAt));
+    return { ...f, detected: false, masked: open !== undefined, ...(open && { incidentId: open.incidentId, severity: open.severity }) };
   });
   const byKindNames = [...new Set(faults.map((f) => f.kind))];
   const byKind = Object.fromEntries(byKindNames.map((k) => {
@@ -146,7 +152,8 @@ export function scoreSoak(input: SoakInput): SoakScore {
     falseTickets,
     tickets: tickets.length,
     faults,
-    missed: faults.filter((f) => !f.detected),
+    missed: faults.filter((f) => !f.detected && !f.masked),
+    masked: faults.filter((f) => f.masked),
     detection: { ...delays(faults), byKind },
   };
 }

@@ -86,10 +86,14 @@ describe('scoreSoak', () => {
     expect(score.falseEpisodes).toEqual([]);
   });
 
-  it('reports a fault nothing opened for as missed', () => {
-    const score = scoreSoak({ ...base, faults: [fault], episodes: [episode(5000)] });
-    expect(score.missed.map((f) => f.label)).toEqual(['kill s1/primary']);
-    expect(score.detection.p95Ms).toBeNull();
+  it('reports a fault nothing opened for as missed, and one whose line already had such an incident open as masked', () => {
+    const missed = scoreSoak({ ...base, faults: [fault], episodes: [episode(5000, { endAt: 6000 })] });
+    expect(missed.missed.map((f) => f.label)).toEqual(['kill s1/primary']);
+    expect(missed.masked).toEqual([]);
+    expect(missed.detection.p95Ms).toBeNull();
+    const masked = scoreSoak({ ...base, faults: [fault], episodes: [episode(5000, { endAt: 12_000 })] });
+    expect(masked.missed).toEqual([]);
+    expect(masked.masked.map((f) => f.label)).toEqual(['kill s1/primary']);
   });
 
   it('counts the failback that undoes a fault\'s switch as the fault\'s, and a switch outside any fault as false', () => {
