@@ -5,7 +5,7 @@ import { LOOPBACK } from './ports.ts';
 /** What the proxy does to traffic between a probe (client) and a media server (upstream). */
 export type ProxyMode =
   | { mode: 'pass' }
-  | { mode: 'delay'; ms: number } // hold every chunk for ms, in both directions
+  | { mode: 'delay'; ms: number; jitterMs?: number } // hold every chunk for ms ± uniform jitterMs, in both directions, in order
   | { mode: 'throttle'; bytesPerSecond: number } // cap each direction's rate
   | { mode: 'stall' } // stop forwarding; buffered bytes flow again when the mode changes
   | { mode: 'blackhole' } // accept, forward nothing, never close
@@ -17,6 +17,13 @@ const GARBAGE_BYTES = 16 * 1024;
 /** Throttled data is released in slices this many times a second, not in whole chunks. */
 const THROTTLE_SLICES_PER_SECOND = 20;
 
+/** How long a chunk arriving now is held: ms plus a uniform draw from [−jitterMs, +jitterMs] in delay mode. */
+export function chunkDelayMs(mode: ProxyMode, random: () => number = Math.random): number {
+  if (mode.mode !== 'delay') return 0;
+  const jitter = mode.jitterMs ?? 0;
+  return Math.max(0, mode.ms + (2 * random() - 1) * jitter);
+}
+
 /**
  * One direction of one proxied connection. Chunks wait in a queue until the current mode
  * lets them through; when the queue is long the source is paused so the sender feels TCP
@@ -25,6 +32,8 @@ const THROTTLE_SLICES_PER_SECOND = 20;
 class Pump {
   private readonly queue: { data: Buffer; readyAt: number }[] = [];
   private queuedBytes = 0;
+  /** When the newest queued chunk may go: a jittered chunk never overtakes the one before it. */
+  private lastReadyAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private throttleFreeAt = 0;
   private waitingForDrain = false;
@@ -36,8 +45,9 @@ class Pump {
     private readonly currentMode: () => ProxyMode,
   ) {
     src.on('data', (data: Buffer) => {
-      const mode = this.currentMode();
-      this.queue.push({ data, readyAt: Date.now() + (mode.mode === 'delay' ? mode.ms : 0) });
+      const readyAt = Math.max(this.lastReadyAt, Date.now() + chunkDelayMs(this.currentMode()));
+      this.lastReadyAt = readyAt;
+      this.queue.push({ data, readyAt });
       this.queuedBytes += data.length;
       this.pump();
     });

@@ -18,7 +18,10 @@ const target = { stream: z.string().min(1), line: z.enum(LINES) };
 const proxied = { ...target, kind: z.literal('proxy'), protocol: z.enum(PROXIED_PROTOCOLS) };
 
 const proxyFault = z.discriminatedUnion('mode', [
-  z.object({ ...proxied, mode: z.literal('delay'), ms, durationMs }),
+  // Jitter: each chunk is held ms ± a uniform draw up to jitterMs (never negative, order kept).
+  z
+    .object({ ...proxied, mode: z.literal('delay'), ms, jitterMs: z.number().int().min(0).max(600_000).optional(), durationMs })
+    .refine((f) => (f.jitterMs ?? 0) <= f.ms, { path: ['jitterMs'], message: 'jitterMs must not exceed ms (a chunk cannot be held for a negative time)' }),
   z.object({ ...proxied, mode: z.literal('throttle'), bytesPerSecond: z.number().int().min(1), durationMs }),
   z.object({ ...proxied, mode: z.literal('stall'), ms }),
   z.object({ ...proxied, mode: z.literal('blackhole'), durationMs }),

@@ -271,7 +271,7 @@ class LabImpl implements Lab {
       return this.instant({ ...base, startedAt: at });
     }
     await proxy.setMode(
-      mode === 'delay' ? { mode, ms: fault.ms } : mode === 'throttle' ? { mode, bytesPerSecond: fault.bytesPerSecond } : { mode },
+      mode === 'delay' ? { mode, ms: fault.ms, ...(fault.jitterMs ? { jitterMs: fault.jitterMs } : {}) } : mode === 'throttle' ? { mode, bytesPerSecond: fault.bytesPerSecond } : { mode },
     );
     const record = this.open(slot, { ...base, startedAt: Date.now() });
     const endAfter = fault.mode === 'stall' ? fault.ms : fault.durationMs;
