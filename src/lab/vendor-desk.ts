@@ -87,6 +87,7 @@ export class VendorDesk {
       const t = this.tickets.find((x) => String(x.id) === req.params.id);
       if (!t) throw new HttpError('not_found', `no ticket ${req.params.id}: the desk has ${this.tickets.length} ticket(s)`);
       const { ticket } = validBody(ticketBody, req.body);
+      if (ticket.subject) t.subject = ticket.subject;
       if (ticket.status) t.status = ticket.status;
       if (ticket.priority) t.priority = ticket.priority;
       if (ticket.comment?.body) t.comments.push(ticket.comment.body);

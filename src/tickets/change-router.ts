@@ -28,7 +28,7 @@ export interface ChangeRouterOptions {
  *
  *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per incident, ever)
  *   incident.reopened         ─▶ update the vendors holding a ticket, a new SLA generation, then opens
- *   incident.* changes        ─▶ update at the vendors holding a ticket (controller actions, regions, severity)
+ *   incident.* changes        ─▶ update at the vendors holding a ticket (severity, scope, regions, controller actions)
  *   incident.resolved         ─▶ resolve wherever a ticket or escalation went
  */
 export class ChangeRouter {
@@ -44,13 +44,10 @@ export class ChangeRouter {
         await this.o.clocks.restart(inc, now);
         return this.open(inc, now);
       case 'incident.raised':
-      case 'incident.lowered': {
-        const e = change.entries.find((x) => x.type === 'severity-raised' || x.type === 'severity-lowered');
-        const from = e ? String(e.data.from) : '?';
-        await this.update(inc, [`severity ${from} → ${inc.severity}`, ...changeLines(change.entries)], undefined, now);
+      case 'incident.lowered':
+        await this.update(inc, changeLines(change.entries), undefined, now);
         await this.o.clocks.severity(inc, now);
         return this.open(inc, now);
-      }
       case 'incident.updated': {
         const lines = changeLines(change.entries);
         if (lines.length > 0) await this.update(inc, lines, undefined, now);

@@ -11,8 +11,8 @@ type Config = z.infer<typeof DeskVendorSchema>;
  * A REST ticket desk in the Zendesk style (Jira Service Management maps the same way):
  *
  *   open     POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body}, priority, external_id, tags}} → {ticket: {id}}
- *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {comment: {body, public}, priority}}
- *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {status: "solved", comment: {body}}}
+ *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, comment: {body, public}, priority}}
+ *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, status: "solved", comment: {body}}}
  *
  * The create carries `Idempotency-Key` (the desk answers a repeat with the same ticket) and
  * external_id = incident id. Escalations and updates before any ticket exists create one.
@@ -37,10 +37,11 @@ export class DeskVendor implements TicketVendor {
       return created;
     }
     const body = textBody(msg, { evidence: false });
-    if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
+    // The subject follows the incident (severity, scope, regions), not only the comments.
+    if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { subject: msg.title, status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
     // A recurrence of a resolved incident reopens its ticket.
     const reopen = msg.action === 'update' && msg.status !== 'resolved' && (msg.changes ?? []).some((c) => c.startsWith('reopened'));
-    return { ...(await this.put(ctx.ref, { priority, comment: { body, public: true }, ...(reopen && { status: 'open' }) }, msg.idempotencyKey)), ref: ctx.ref };
+    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true }, ...(reopen && { status: 'open' }) }, msg.idempotencyKey)), ref: ctx.ref };
   }
 
   private async create(msg: TicketMessage, priority: string): Promise<DeliveryResult> {

@@ -128,7 +128,8 @@ export class FakeVendor {
       if (m && req.method === 'PUT') {
         const t = this.tickets.get(Number(m[1]));
         if (!t) return json(404, { error: 'RecordNotFound' });
-        const u = (body as { ticket: { comment?: { body: string }; status?: string; priority?: string } }).ticket;
+        const u = (body as { ticket: { subject?: string; comment?: { body: string }; status?: string; priority?: string } }).ticket;
+        if (u.subject) t.subject = u.subject;
         if (u.comment) t.comments.push(u.comment.body);
         if (u.status) t.status = u.status;
         if (u.priority) t.priority = u.priority;
