@@ -32,10 +32,19 @@ export type LifecycleInput =
   | { type: 'escalate'; by: string; severity: Severity; reason: string; why?: string };
 
 export interface LifecycleOptions {
-  /** A recurrence within this time after resolution reopens the incident. Default 10 min. */
+  /** A recurrence within this time after resolution reopens the incident. Default REOPEN_WINDOW_MS. */
   reopenWindowMs: number;
 }
-export const DEFAULT_LIFECYCLE_OPTIONS: LifecycleOptions = { reopenWindowMs: 10 * 60_000 };
+
+/**
+ * A relapse is the same fault coming back right after it cleared (a line flapping, a publisher
+ * that reconnects and drops again): one incident, one story. After two minutes of health a fault
+ * is a new fault, with its own onset, evidence and ticket. Two minutes is well past the clear
+ * times (2–15 s) and a failback hold-off (15 s); ten, the old default, folded distinct faults of a
+ * restless stream into one incident reopened dozens of times.
+ */
+export const REOPEN_WINDOW_MS = 2 * 60_000;
+export const DEFAULT_LIFECYCLE_OPTIONS: LifecycleOptions = { reopenWindowMs: REOPEN_WINDOW_MS };
 
 export interface LifecycleResult {
   incident: Incident;

@@ -130,11 +130,15 @@ export interface TicketOutbox {
   /** Incidents that got any row since `since` (restart catch-up). */
   incidentIds(since: number): Promise<string[]>;
   pendingCount(): Promise<number>;
-  /** Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference. */
-  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void>;
+  /**
+   * Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference:
+   * an open's replaces the one before (a relapse gets a new ticket, the later rows go to it); the
+   * other rows' only fill it in when none is known.
+   */
+  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void>;
   markRetry(id: number, nextAt: number, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
-  /** The vendor's ticket reference for an incident, once the ticket exists. */
+  /** The vendor's reference of the incident's latest ticket, once it exists. */
   ref(incidentId: string, vendor: string): Promise<string | undefined>;
 }
 

@@ -39,9 +39,7 @@ export class DeskVendor implements TicketVendor {
     const body = textBody(msg, { evidence: false });
     // The subject follows the incident (severity, scope, regions), not only the comments.
     if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { subject: msg.title, status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
-    // A recurrence of a resolved incident reopens its ticket.
-    const reopen = msg.action === 'update' && msg.status !== 'resolved' && (msg.changes ?? []).some((c) => c.startsWith('reopened'));
-    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true }, ...(reopen && { status: 'open' }) }, msg.idempotencyKey)), ref: ctx.ref };
+    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
   }
 
   private async create(msg: TicketMessage, priority: string): Promise<DeliveryResult> {

@@ -34,6 +34,7 @@ export interface BuildMessageInput {
   changes?: string[];
   escalation?: TicketMessage['escalation'];
   resolution?: TicketMessage['resolution'];
+  relapse?: TicketMessage['relapse'];
   link?: string;
 }
 
@@ -74,6 +75,7 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
   if (i.changes) msg.changes = i.changes;
   if (i.escalation) msg.escalation = i.escalation;
   if (i.resolution) msg.resolution = i.resolution;
+  if (i.relapse) msg.relapse = i.relapse;
   if (i.link) msg.link = i.link;
   msg.summary = summary(msg);
   return msg;
@@ -81,11 +83,19 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
 
 function summary(m: TicketMessage): string {
   const parts = [`${m.title}. Fault onset ${m.onset}, detected ${m.openedAt}, status ${m.status}.`];
+  if (m.relapse) parts.push(relapseLine(m.relapse));
   if (m.resolution) parts.push(`Not a fault resolution (${m.resolution.cause}): ${m.resolution.note ?? 'it is no longer monitored'}; streamguard stopped watching it and did not see the fault clear.`);
   if (m.actions.length > 0) parts.push(`Already done: ${m.actions.join('; ')}.`);
   else parts.push('No automatic action taken yet.');
   if (m.expectedResponse) parts.push(`Expected vendor response within ${fmtMs(m.expectedResponse.withinMs)} (by ${m.expectedResponse.by}).`);
   return parts.join(' ');
+}
+
+/** "Relapse 2: the fault came back at 2026-…Z, 40 s after it cleared; ticket 101, solved then, stays solved." */
+export function relapseLine(r: NonNullable<TicketMessage['relapse']>): string {
+  const after = `${r.at !== undefined ? ` at ${r.at},` : ''}${r.afterMs !== undefined ? ` ${fmtMs(r.afterMs)}` : ''} after it cleared`;
+  const before = r.previousTicket !== undefined ? `ticket ${r.previousTicket}, solved then, stays solved` : 'the ticket before, solved then, stays solved';
+  return `Relapse ${r.count}: the fault came back${after}; ${before}.`;
 }
 
 export function fmtMs(ms: number): string {

@@ -49,6 +49,12 @@ export interface TicketMessage {
    * the config): every rendering says so, the vendor must not take it for a fix.
    */
   resolution?: { cause: ResolveCause; note?: string };
+  /**
+   * The incident relapsed (it came back within the reopen window after it resolved): its ticket
+   * before this one was solved, this one is new. Which relapse, when (ISO 8601), how long after it
+   * cleared, and the vendor's reference of the ticket before.
+   */
+  relapse?: { count: number; at?: string; afterMs?: number; previousTicket?: string };
   /** For escalate: the chain step. */
   escalation?: { step: number; name: string; overdueMs: number };
   /** For open (and on request): the evidence bundle. */

@@ -114,8 +114,9 @@ describe('incident lifecycle', () => {
   });
 
   it.each([
-    ['reopens when it recurs within the window (10 min)', 20_000 + 600_000, false, 'open', 1],
-    ['opens a new incident after the window', 20_000 + 600_001, true, 'open', 0],
+    ['reopens a relapse within the window (2 min by default)', 20_000 + 120_000, false, 'open', 1],
+    ['opens a new incident for a fault after the window (3 min later)', 20_000 + 180_000, true, 'open', 0],
+    ['opens a new incident just past the window', 20_000 + 120_001, true, 'open', 0],
   ])('%s', (_name, again, isNew, status, reopenCount) => {
     const first = play([
       [det(ev('open', 'P1', 4100)), 4100],
@@ -132,7 +133,7 @@ describe('incident lifecycle', () => {
       expect(r.incident.id).toBe(first.id);
       expect(r.incident.acknowledgedAt).toBeUndefined();
       expect(r.entries.map((e) => e.type)).toEqual(['reopened', 'severity-lowered']);
-      expect(r.entries[0]!.data).toMatchObject({ afterMs: 600_000, reopenCount: 1 });
+      expect(r.entries[0]!.data).toMatchObject({ afterMs: 120_000, reopenCount: 1 });
     }
   });
 
