@@ -136,6 +136,13 @@ export interface TicketOutbox {
    * other rows' only fill it in when none is known.
    */
   markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void>;
+  /**
+   * Rewrites a pending row that is not due yet (next_at > `now`: a row that is due may be on its
+   * way to the vendor): its payload (a held update taking in later changes) and when it is due (a
+   * held update released early). Resolves false, changing nothing, when the row is due, settled or
+   * unknown.
+   */
+  amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean>;
   markRetry(id: number, nextAt: number, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   /** The vendor's reference of the incident's latest ticket, once it exists. */

@@ -13,9 +13,9 @@ import { openSuffix, rowKey, type Notice, type NoticePayload, type Stage } from 
 export interface ChangeRouterOptions {
   routing: VendorRouting;
   outbox: Pick<TicketOutbox, 'get' | 'forIncident'>;
-  /** New tickets: mute, enqueue, start the SLA clock. */
+  /** New tickets: mute, coalesce (release a held update), enqueue, start the SLA clock. */
   opens: Stage;
-  /** Everything else: enqueue. */
+  /** Everything else: coalesce, enqueue. */
   send: Stage;
   /** Holds the incidents whose tickets a muter holds back. */
   mute: MuteStage;
@@ -46,7 +46,7 @@ export class ChangeRouter {
         return this.open(inc, now);
       case 'incident.raised':
       case 'incident.lowered':
-        await this.update(inc, changeLines(change.entries), now);
+        await this.update(inc, changeLines(change.entries), now, true);
         await this.o.clocks.severity(inc, now);
         return this.open(inc, now);
       case 'incident.updated': {
@@ -96,12 +96,15 @@ export class ChangeRouter {
     }
   }
 
-  /** An update at every vendor holding the ticket of the incident's current occurrence; the key is per change. */
-  private async update(inc: Incident, changes: string[], now: number): Promise<void> {
+  /**
+   * An update at every vendor holding the ticket of the incident's current occurrence; the key is
+   * per change. `urgent` (a severity change): past the coalescing of updates.
+   */
+  private async update(inc: Incident, changes: string[], now: number, urgent = false): Promise<void> {
     const key = `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;
     const notices: Notice[] = [];
     for (const { name } of this.o.routing.vendors()) {
-      if (await this.o.outbox.get(rowKey(inc.id, name, openSuffix(inc)))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes } });
+      if (await this.o.outbox.get(rowKey(inc.id, name, openSuffix(inc)))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes }, ...(urgent && { urgent }) });
     }
     await this.o.send.exec({ incident: inc, now }, notices);
   }

@@ -14,7 +14,7 @@ export interface ManualTicketResult {
 export interface ManualTicketsOptions {
   routing: VendorRouting;
   outbox: Pick<TicketOutbox, 'get'>;
-  /** Enqueue, and start the SLA clock if none runs. */
+  /** Coalesce (a request goes at once), enqueue, and start the SLA clock if none runs. */
   send: Stage;
   readIncident: ReadIncident;
   timeline: TicketTimeline;
@@ -38,7 +38,7 @@ export class ManualTickets {
     const notices: Notice[] = [];
     for (const vendor of this.o.routing.byHand(r.vendor)) {
       if (await this.o.outbox.get(rowKey(inc.id, vendor, openSuffix(inc)))) {
-        notices.push({ vendor, action: 'update', suffix: `manual@${now}`, payload: { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] } });
+        notices.push({ vendor, action: 'update', suffix: `manual@${now}`, payload: { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] }, urgent: true });
         vendors.push({ vendor, sent: 'update' });
       } else {
         notices.push({ vendor, action: 'open', suffix: openSuffix(inc), payload: { incident: inc } });

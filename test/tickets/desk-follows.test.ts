@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { IncidentEvent, RegionEvidence } from '../../src/model/incident.ts';
+import type { Severity } from '../../src/model/severity.ts';
 import { startDeskHub, type DeskHub } from './helpers/desk-hub.ts';
 
 const hubs: DeskHub[] = [];
@@ -63,5 +65,42 @@ describe('the vendor ticket follows the incident (real detector, store and desk 
     expect(tickets[1]!.externalId).toBe(first);
     expect(tickets[1]!.comments[0]).toMatch(new RegExp(`Relapse 1: the fault came back at \\S+Z, \\d+ s after it cleared; ticket ${solved!.id}, solved then, stays solved`));
     expect(solved!.comments).toHaveLength(comments);
+  });
+
+  it('ten detector updates within 2 s: the severity change goes at once, the ten as one update after the interval, held across a hub restart', async () => {
+    const h = await startDeskHub({ vendor: { updateEvery: '30s' } });
+    hubs.push(h);
+    const t0 = h.now();
+    const evidence = (region: string): RegionEvidence => ({ region, probe: `p-${region}`, level: 'down', onset: t0 - 1000, seenAt: t0, reasons: [] });
+    const detector = (type: IncidentEvent['type'], severity: Severity, regions: string[]) => {
+      const event: IncidentEvent = { type, key: 's1/primary/down', kind: 'down', severity, scope: severity === 'P0' ? 'stream' : 'regional', stream: 's1', line: 'primary', onset: t0 - 1000, at: h.now(), openedAt: t0, regions: regions.map(evidence) };
+      if (!h.handle.hub.incidents.onDetectorEvent(event, h.now())) throw new Error(`${type} not applied`);
+    };
+    detector('open', 'P1', ['eu']);
+    const [ticket] = await h.deskUntil('the ticket', (t) => t.length === 1 && t);
+    h.advance(100);
+    detector('raise', 'P0', ['eu']);
+    await h.deskUntil('the raise at once', () => ticket!.comments.length === 2);
+    expect(ticket!.comments[1]).toContain('severity P1 → P0');
+    expect(ticket!.priority).toBe('urgent');
+    const regions = ['eu'];
+    for (let i = 1; i <= 10; i++) {
+      h.advance(200);
+      regions.push(`r${i}`);
+      detector('update', 'P0', regions);
+      await h.tickets();
+    }
+    expect(ticket!.comments).toHaveLength(2);
+    await h.restart(); // the held update is in the outbox, not in memory
+    h.advance(t0 + 100 + 30_000 - 1 - h.now());
+    await h.tickets();
+    expect(ticket!.comments).toHaveLength(2);
+    h.advance(1);
+    await h.deskUntil('the ten as one update', () => ticket!.comments.length === 3);
+    for (let i = 1; i <= 10; i++) expect(ticket!.comments[2]).toContain(`region r${i} now affected (down)`);
+    expect(ticket!.subject).toContain('r10');
+    h.advance(60_000);
+    await h.tickets();
+    expect(ticket!.comments).toHaveLength(3);
   });
 });

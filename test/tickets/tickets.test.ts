@@ -61,7 +61,8 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     const t = await setup({
       vendors: [
         { name: 'cdn-pd', type: 'pagerduty', url: `${v.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' },
-        { name: 'cdn-desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', user: 'ops@example.com' },
+        // The failover is in the open, or an update held back at most this long after it.
+        { name: 'cdn-desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', user: 'ops@example.com', updateEvery: '200ms' },
         { name: 'ops-im', type: 'wecom', url: `${v.url}/im/wecom?key=secret`, use: 'escalation' },
       ],
       roles: { describe: { name: 'Alice', contact: '+86 100' }, logs: 'Bob', comms: 'Carol', decide: 'Dave' },
@@ -105,8 +106,8 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     await t.hub.incidents.settled();
     const stored = (await t.store.incidents.get(inc.id))!;
     t.hub.bus.publish('incident.opened', { incident: { ...stored, status: 'open' }, entries: [] });
-    await t.service.tick();
-    await sleep(100);
+    await t.service.tick(); // after the replayed change: taken, and the outbox drained
+    await until('nothing left to send', async () => (await t.service.metrics()).outboxPending === 0);
     expect(v.tickets.size).toBe(1);
     expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
     expect(v.alerts.size).toBe(1);
@@ -240,14 +241,14 @@ describe('tickets: vendor endpoint down', () => {
   it('HTTP 500 for a while → one desk ticket; the update queued meanwhile follows it, in order', async () => {
     const v = await vendor();
     v.mode = '500';
-    const t = await setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN' }] });
+    const t = await setup({ vendors: [{ name: 'desk', type: 'desk', url: v.url, tokenEnv: 'DESK_TOKEN', updateEvery: '200ms' }] });
     const inc = t.detector('open', 'P1');
     t.hub.incidents.act(inc.id, { type: 'action', by: 'policy:failover', action: 'failover', detail: { to: 'backup' } }, Date.now());
     await until('rejected twice', () => v.rejected >= 2);
     expect(v.received).toHaveLength(0);
     v.mode = 'ok';
     await until('ticket and its comment', () => [...v.tickets.values()][0]?.comments.some((c) => c.includes('failover')));
-    await sleep(300);
+    await until('nothing left to send', async () => (await t.service.metrics()).outboxPending === 0);
     expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
     expect(v.tickets.size).toBe(1);
     expect(v.received.map((r) => r.method)).toEqual(['POST', 'PUT']);

@@ -28,6 +28,8 @@ export interface DeskHub {
   window(down?: Partial<Record<(typeof REGIONS)[number], readonly string[]>>): void;
   /** Runs the ticket service's tick (changes taken, escalations, outbox drained). */
   tickets(): Promise<void>;
+  /** Stops the hub and starts it again on the same data dir (the desk stays up). */
+  restart(): Promise<void>;
   /** Ticks the tickets until `what` holds of the desk. */
   deskUntil<T>(what: string, fn: (tickets: readonly DeskTicket[]) => T | undefined | false): Promise<T>;
   stop(): Promise<void>;
@@ -44,7 +46,8 @@ export async function startDeskHub(over: { vendor?: Record<string, unknown>; inc
     vendors: [{ name: 'cdn-desk', type: 'desk', url: `http://127.0.0.1:${port}`, minSeverity: 'P1', ...over.vendor }],
     ...(over.incidents && { incidents: over.incidents }),
   });
-  const handle = await startHub(config, { listen: false, probes: false, tickMs: 0, clock: () => now });
+  const start = () => startHub(config, { listen: false, probes: false, tickMs: 0, clock: () => now });
+  let handle = await start();
   const seq = new Map<string, number>();
   const sample = (region: string, line: string, down: boolean): Sample => {
     const probe = `p-${region}`;
@@ -55,7 +58,9 @@ export async function startDeskHub(over: { vendor?: Record<string, unknown>; inc
   };
   const tickets = () => handle.tickets!.tick();
   return {
-    handle,
+    get handle() {
+      return handle;
+    },
     desk,
     now: () => now,
     advance: (ms) => void (now += ms),
@@ -69,6 +74,10 @@ export async function startDeskHub(over: { vendor?: Record<string, unknown>; inc
       }
     },
     tickets,
+    restart: async () => {
+      await handle.stop();
+      handle = await start();
+    },
     deskUntil: (what, fn) =>
       until(what, async () => {
         await tickets();
