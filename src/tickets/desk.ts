@@ -10,7 +10,8 @@ type Config = z.infer<typeof DeskVendorSchema>;
 /**
  * A REST ticket desk in the Zendesk style (Jira Service Management maps the same way):
  *
- *   open     POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body}, priority, external_id, tags}} → {ticket: {id}}
+ *   open     POST {base}/api/v2/uploads.json?filename=evidence-….json   the evidence bundle (JSON) → {upload: {token}}
+ *            POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body, uploads: [token]}, priority, external_id, tags}} → {ticket: {id}}
  *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, comment: {body, public}, priority}}
  *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, status: "solved", comment: {body}}}
  *
@@ -43,10 +44,12 @@ export class DeskVendor implements TicketVendor {
   }
 
   private async create(msg: TicketMessage, priority: string): Promise<DeliveryResult> {
-    const body = textBody(msg) + (msg.evidence ? `\n\nEvidence (JSON):\n${JSON.stringify(msg.evidence)}` : '');
+    // The comment is for people; the evidence bundle goes with it as a JSON file.
+    const attachment = msg.evidence && (await this.upload(`evidence-${msg.incidentId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`, JSON.stringify(msg.evidence, null, 2), `${msg.idempotencyKey}/evidence`));
+    const body = textBody(msg) + (attachment ? `\n\nThe whole evidence bundle is attached: ${attachment.filename}` : '');
     const ticket: Record<string, unknown> = {
       subject: subject(msg),
-      comment: { body },
+      comment: { body, ...(attachment && { uploads: [attachment.token] }) },
       priority,
       type: 'incident',
       external_id: msg.dedupKey,
@@ -56,6 +59,14 @@ export class DeskVendor implements TicketVendor {
     const id = (reply.json as { ticket?: { id?: unknown } } | undefined)?.ticket?.id;
     if (id === undefined || id === null) throw new DeliveryError(`desk ${this.name}: created, but the answer has no ticket.id`, false, reply.status);
     return { status: reply.status, ref: String(id) };
+  }
+
+  /** Uploads a file for the next comment (`POST /api/v2/uploads.json?filename=…`); its token attaches it. */
+  private async upload(filename: string, content: string, key: string): Promise<{ filename: string; token: string }> {
+    const reply = await request('POST', `${this.base()}/api/v2/uploads.json?filename=${encodeURIComponent(filename)}`, content, this.headers(key), this.cfg.timeoutMs, vendorSecrets(this.cfg, this.env));
+    const token = (reply.json as { upload?: { token?: unknown } } | undefined)?.upload?.token;
+    if (typeof token !== 'string') throw new DeliveryError(`desk ${this.name}: uploaded the evidence, but the answer has no upload.token`, false, reply.status);
+    return { filename, token };
   }
 
   private async put(ref: string, ticket: Record<string, unknown>, key: string): Promise<DeliveryResult> {

@@ -1,7 +1,9 @@
 import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { RolesConfig } from './config-schema.ts';
-import { actionLine, buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
+import { actionWords } from './action-words.ts';
+import { causeLines } from './cause-words.ts';
+import { buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
 import type { ReadIncident } from './incident-reader.ts';
 import { buildMessage } from './message.ts';
 import { resolutionOf } from './resolution.ts';
@@ -48,7 +50,8 @@ export class MessageRenderer {
       ...(slaMs !== undefined && { slaMs }),
       ...(st && { slaStart: st.startedAt }),
       roles: this.o.roles(),
-      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionLine),
+      causes: causeLines(inc, timeline),
+      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionWords),
       ...(withEvidence && { evidence: await buildEvidence(this.o.evidence, current, now, this.o.evidenceOptions) }),
       ...(p.changes && { changes: p.changes }),
       ...(p.escalation && { escalation: p.escalation }),

@@ -88,7 +88,9 @@ describe('tickets: one ticket per incident, updates and resolution follow', () =
     expect(ticket.priority).toBe('high');
     expect(ticket.externalId).toBe(inc.id);
     expect(ticket.body).toContain('describes the problem: Alice');
-    expect(ticket.body).toContain('Evidence');
+    expect(ticket.body).toContain('Latest sample of each line:');
+    expect(ticket.body).not.toMatch(/[{[]\s*"/); // no JSON in the text: the bundle is attached
+    expect(ticket.attachments).toEqual([{ filename: `evidence-${inc.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`, content: expect.objectContaining({ incidentId: inc.id, probeErrors: expect.any(Array) }) }]);
     expect(v.at('/api/v2/tickets.json')[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.com/token:desk-token').toString('base64')}`);
 
     // The failover is on the ticket: in the open itself or as the first comment.
@@ -251,8 +253,8 @@ describe('tickets: vendor endpoint down', () => {
     await until('nothing left to send', async () => (await t.service.metrics()).outboxPending === 0);
     expect(v.at('/api/v2/tickets.json')).toHaveLength(1);
     expect(v.tickets.size).toBe(1);
-    expect(v.received.map((r) => r.method)).toEqual(['POST', 'PUT']);
-    expect(v.received[1]!.headers.authorization).toBe('Bearer desk-token');
+    expect(v.received.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['POST /api/v2/uploads.json', 'POST /api/v2/tickets.json', 'PUT /api/v2/tickets/100.json']);
+    for (const r of v.received) expect(r.headers.authorization).toBe('Bearer desk-token');
   });
 
   it('a permanent refusal (400) is not retried and is on the timeline', async () => {
