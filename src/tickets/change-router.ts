@@ -51,7 +51,8 @@ export class ChangeRouter {
         return this.open(inc, now);
       case 'incident.updated': {
         const lines = changeLines(change.entries);
-        if (lines.length > 0) await this.update(inc, lines, now);
+        // The controller escalating an incident already at that severity: no severity change, still news now.
+        if (lines.length > 0) await this.update(inc, lines, now, change.entries.some((e) => e.type === 'escalated'));
         return;
       }
       case 'incident.resolved':
@@ -98,7 +99,7 @@ export class ChangeRouter {
 
   /**
    * An update at every vendor holding the ticket of the incident's current occurrence; the key is
-   * per change. `urgent` (a severity change): past the coalescing of updates.
+   * per change. `urgent` (a severity change, a controller escalation): past the coalescing of updates.
    */
   private async update(inc: Incident, changes: string[], now: number, urgent = false): Promise<void> {
     const key = `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;

@@ -52,7 +52,8 @@ const common = {
   /**
    * At most one update per incident this often (`30s`): an update that would come sooner is held
    * until then, and what changes meanwhile merges into it (it carries the latest state and every
-   * change). Severity changes, requests by hand and the resolution go at once. 0: every change at once.
+   * change). Severity changes, controller escalations, requests by hand and the resolution go at
+   * once. 0: every change at once.
    */
   updateEvery: DurationSchema.default(DEFAULT_UPDATE_EVERY_MS),
   /**

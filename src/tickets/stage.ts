@@ -34,7 +34,7 @@ export interface Notice {
   /** The idempotency key's last part: `open`, `open:1`, `update@…`, `resolve:0`, `escalate:0:2`, `manual@…`. */
   suffix: string;
   payload: NoticePayload;
-  /** An update that goes at once, past the coalescing of updates: a severity change, a request by hand. */
+  /** An update that goes at once, past the coalescing of updates: a severity change, an escalation, a request by hand. */
   urgent?: boolean;
   /** Not sent before this (hub time): an update held back by the coalescing. */
   notBefore?: number;

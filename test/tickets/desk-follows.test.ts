@@ -103,4 +103,17 @@ describe('the vendor ticket follows the incident (real detector, store and desk 
     await h.tickets();
     expect(ticket!.comments).toHaveLength(3);
   });
+
+  it('a controller escalation of an incident already at that severity is no severity change, and still goes at once', async () => {
+    const h = await startDeskHub({ vendor: { updateEvery: '30s' } });
+    hubs.push(h);
+    const t0 = h.now();
+    const open: IncidentEvent = { type: 'open', key: 's1/primary/down', kind: 'down', severity: 'P0', scope: 'stream', stream: 's1', line: 'primary', onset: t0 - 1000, at: t0, openedAt: t0, regions: [{ region: 'eu', probe: 'p-eu', level: 'down', onset: t0 - 1000, seenAt: t0, reasons: [] }] };
+    const inc = h.handle.hub.incidents.onDetectorEvent(open, t0)!.incident;
+    const [ticket] = await h.deskUntil('the ticket', (t) => t.length === 1 && t);
+    h.advance(1000);
+    h.handle.hub.incidents.act(inc.id, { type: 'escalate', by: 'policy:failover', severity: 'P0', reason: 'no-healthy-line', why: 'no line is healthy' }, h.now());
+    await h.deskUntil('the escalation, not held back', () => ticket!.comments.length === 2);
+    expect(ticket!.comments[1]).toContain('escalated by policy:failover (no-healthy-line): at least P0 — no line is healthy');
+  });
 });
