@@ -14,9 +14,9 @@ export function actionWords(a: EvidenceAction): string {
   let what: string;
   if (name === 'switch') what = `switched to line ${String(d.to)}${d.from !== undefined ? ` (from ${String(d.from)})` : ''}${dry}${why}`;
   else if (name === 'feature.disable' || name === 'feature.enable') what = `${name === 'feature.disable' ? 'disabled' : 'enabled'} feature ${String(d.feature)}${dry}${why}`;
+  else if (name.endsWith('.done') || name.endsWith('.failed')) what = `${name.slice(0, name.lastIndexOf('.'))} ${name.endsWith('.done') ? 'carried out' : 'FAILED'}${resultWords(d.results)}`;
   else if (name.startsWith('escalate.')) what = `raised the incident to at least ${String(d.severity)}${dry}${why}`;
   else if (name.startsWith('note.')) what = `noted${why || `: ${name.slice('note.'.length)}`}`;
-  else if (name.endsWith('.done') || name.endsWith('.failed')) what = `${name.slice(0, name.lastIndexOf('.'))} ${name.endsWith('.done') ? 'carried out' : 'FAILED'}${resultWords(d.results)}`;
   else if (name === 'acknowledged') what = 'acknowledged the incident';
   else if (name === 'mitigating') what = 'is mitigating it';
   else what = `${name}${why}`;
