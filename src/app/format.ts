@@ -25,7 +25,8 @@ export function formatIncidentLine(topic: Topic, change: IncidentChange, at = ne
   const sev = change.entries.find((e) => e.type === 'severity-raised' || e.type === 'severity-lowered');
   const severity = sev ? `${String(sev.data.from)}→${String(sev.data.to)}` : inc.severity;
   const parts = [`${at.toISOString()} incident ${verb.padEnd(8)} ${severity.padEnd(2)} ${inc.key}`];
-  parts.push(`scope=${inc.scope}`);
+  const scope = change.entries.find((e) => e.type === 'scope-changed');
+  parts.push(`scope=${scope ? `${String(scope.data.from)}→${String(scope.data.to)}` : inc.scope}`);
   const regions = Object.keys(inc.regions);
   if (regions.length > 0) parts.push(`regions=${regions.join(',')}`);
   if (change.event?.cause) parts.push(`cause=${change.event.cause}`);

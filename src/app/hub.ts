@@ -10,6 +10,7 @@ import type { Level } from '../model/severity.ts';
 import type { IncidentRepository, SampleHistory } from '../store/ports.ts';
 import { EventBus } from '../common/event-bus.ts';
 import { IncidentManager, type OnsetView } from '../incidents/manager.ts';
+import { REOPEN_WINDOW_MS } from '../incidents/lifecycle.ts';
 import type { Commit } from '../common/reload.ts';
 
 /**
@@ -121,7 +122,7 @@ export class Hub {
     this.incidents = new IncidentManager({
       repository: opts.incidents,
       bus: this.bus,
-      reopenWindowMs: opts.reopenWindowMs ?? 10 * 60_000,
+      reopenWindowMs: opts.reopenWindowMs ?? REOPEN_WINDOW_MS,
       ...(opts.logger && { logger: opts.logger }),
       onsetSamples: (v, count) => this.onsetSamples(v, count),
     });

@@ -16,9 +16,11 @@ export { startHub, type HubHandle, type StartHubOptions } from '../app/start.ts'
 
 /** One line on stdout per incident change (opened, raised, resolved, ...). */
 export function printIncidentChanges(handle: HubHandle): void {
-  // Evidence updates (a region first seen) would flood the terminal; the API carries them.
-  for (const topic of INCIDENT_TOPICS.filter((t) => t !== 'incident.updated')) {
+  // Evidence updates (a region first seen) would flood the terminal; the API carries them. A
+  // change of scope (regional → line …) is printed: it is how far the incident reaches.
+  for (const topic of INCIDENT_TOPICS) {
     handle.bus.on(topic, (change) => {
+      if (topic === 'incident.updated' && !change.entries.some((e) => e.type === 'scope-changed')) return;
       const line = formatIncidentLine(topic, change);
       if (line) process.stdout.write(`${line}\n`);
     });

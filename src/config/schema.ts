@@ -3,6 +3,7 @@ import { durationSchema } from '../model/duration.ts';
 import { ControlConfigSchema } from '../control/config-schema.ts';
 import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
+import { REOPEN_WINDOW_MS } from '../incidents/lifecycle.ts';
 import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { StreamSchema } from '../model/stream.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
@@ -93,8 +94,11 @@ export const StoreSettingsSchema = z.strictObject({
 });
 
 export const IncidentSettingsSchema = z.strictObject({
-  /** A recurrence within this time after an incident resolved reopens it instead of opening a new one. */
-  reopenWindow: durationSchema.default(10 * 60_000),
+  /**
+   * A relapse within this time after an incident resolved reopens it instead of opening a new one
+   * (REOPEN_WINDOW_MS, 2 min: a later fault is a new fault, with its own incident and ticket).
+   */
+  reopenWindow: durationSchema.default(REOPEN_WINDOW_MS),
 });
 
 /** A region listed twice would probe (and count) it twice; say which entry repeats which. */

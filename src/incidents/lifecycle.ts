@@ -32,10 +32,19 @@ export type LifecycleInput =
   | { type: 'escalate'; by: string; severity: Severity; reason: string; why?: string };
 
 export interface LifecycleOptions {
-  /** A recurrence within this time after resolution reopens the incident. Default 10 min. */
+  /** A recurrence within this time after resolution reopens the incident. Default REOPEN_WINDOW_MS. */
   reopenWindowMs: number;
 }
-export const DEFAULT_LIFECYCLE_OPTIONS: LifecycleOptions = { reopenWindowMs: 10 * 60_000 };
+
+/**
+ * A relapse is the same fault coming back right after it cleared (a line flapping, a publisher
+ * that reconnects and drops again): one incident, one story. After two minutes of health a fault
+ * is a new fault, with its own onset, evidence and ticket. Two minutes is well past the clear
+ * times (2–15 s) and a failback hold-off (15 s); ten, the old default, folded distinct faults of a
+ * restless stream into one incident reopened dozens of times.
+ */
+export const REOPEN_WINDOW_MS = 2 * 60_000;
+export const DEFAULT_LIFECYCLE_OPTIONS: LifecycleOptions = { reopenWindowMs: REOPEN_WINDOW_MS };
 
 export interface LifecycleResult {
   incident: Incident;
@@ -141,17 +150,18 @@ function applyDetector(incident: Incident, ev: IncidentEvent, now: number, optio
     }
     const resolvedAt = incident.resolvedAt ?? incident.updatedAt;
     if (now - resolvedAt > options.reopenWindowMs) return openIncident(ev, now);
-    const next: Incident = { ...incident, regions: { ...incident.regions }, status: 'open', updatedAt: now, reopenedAt: now, reopenCount: incident.reopenCount + 1, scope: ev.scope };
+    const next: Incident = { ...incident, regions: { ...incident.regions }, status: 'open', updatedAt: now, reopenedAt: now, reopenCount: incident.reopenCount + 1 };
     delete next.resolvedAt;
     delete next.acknowledgedAt;
     delete next.mitigatingAt;
     entries.push(entry(id, now, 'reopened', { severity: ev.severity, onset: ev.onset, afterMs: now - resolvedAt, reopenCount: next.reopenCount }));
     setSeverity(next, ev.severity, now, entries, ev.cause);
+    setScope(next, ev, now, entries);
     addRegions(next, ev, now, entries);
     return done(next, entries);
   }
 
-  const next: Incident = { ...incident, regions: { ...incident.regions }, updatedAt: now, scope: ev.scope };
+  const next: Incident = { ...incident, regions: { ...incident.regions }, updatedAt: now };
   if (ev.related) next.related = [...ev.related];
   switch (ev.type) {
     case 'open':
@@ -159,9 +169,11 @@ function applyDetector(incident: Incident, ev: IncidentEvent, now: number, optio
     case 'lower':
     case 'update':
       setSeverity(next, incident.escalation ? atLeast(ev.severity, incident.escalation.severity) : ev.severity, now, entries, ev.cause);
+      setScope(next, ev, now, entries);
       addRegions(next, ev, now, entries);
       break;
     case 'clear':
+      // A clear carries the last evidence's scope: what the incident reached stays as it was.
       // The escalation ends with the incident: the resolved incident shows the detector's last grade (peakSeverity keeps the raise).
       delete next.escalation;
       setSeverity(next, ev.severity, now, entries, ev.cause);
@@ -179,6 +191,17 @@ function setSeverity(inc: Incident, severity: Severity, now: number, entries: Ti
   inc.severity = severity;
   if (RANK[severity] < RANK[inc.peakSeverity]) inc.peakSeverity = severity;
   entries.push(entry(inc.id, now, RANK[severity] < RANK[from] ? 'severity-raised' : 'severity-lowered', { from, to: severity, cause, by }));
+}
+
+/**
+ * The detector's scope (how far the incident reaches: some regions, the whole line, the stream), a
+ * timeline entry when it changes: a change of reach is news for operators and vendors alike, not
+ * a silent field update.
+ */
+function setScope(inc: Incident, ev: IncidentEvent, now: number, entries: TimelineEntry[]): void {
+  if (ev.scope === inc.scope) return;
+  entries.push(entry(inc.id, now, 'scope-changed', { from: inc.scope, to: ev.scope, regions: ev.regions.map((r) => r.region) }));
+  inc.scope = ev.scope;
 }
 
 /** The more severe of the two. */

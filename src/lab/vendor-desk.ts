@@ -11,8 +11,16 @@ export interface DeskTicket {
   status: string;
   externalId?: string;
   comments: string[];
+  /** Files attached to its comments (uploaded, then named by token in a comment's `uploads`). */
+  attachments: DeskAttachment[];
   createdAt: number;
   updatedAt: number;
+}
+
+export interface DeskAttachment {
+  filename: string;
+  /** The file as uploaded (JSON uploads parsed). */
+  content: unknown;
 }
 
 export interface ReceivedHook {
@@ -31,7 +39,7 @@ const ticketBody = z.object({
     priority: z.string().optional(),
     status: z.string().optional(),
     external_id: z.string().optional(),
-    comment: z.object({ body: z.string().optional() }).optional(),
+    comment: z.object({ body: z.string().optional(), uploads: z.array(z.string()).optional() }).optional(),
   }),
 });
 
@@ -39,11 +47,14 @@ const ticketBody = z.object({
  * The lab's stand-in for a vendor's support desk and an edge's switch webhook, so the demo and
  * the tests need no outside service:
  *   POST /api/v2/tickets.json, PUT /api/v2/tickets/:id.json   Zendesk-shaped desk (src/tickets/desk.ts)
+ *   POST /api/v2/uploads.json?filename=…                      a file for the next comment (its `uploads: [token]`)
  *   GET  /api/v2/tickets.json                                 what it received, for people and tests
  *   POST /hooks/:name, GET /hooks                             any JSON webhook (control actuators)
  */
 export class VendorDesk {
   readonly tickets: DeskTicket[] = [];
+  /** Uploads by token, until a comment attaches them. */
+  private readonly uploads = new Map<string, DeskAttachment>();
   readonly hooks: ReceivedHook[] = [];
   private readonly app = express()
     .disable('x-powered-by')
@@ -75,10 +86,10 @@ export class VendorDesk {
     router.post('/tickets.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
       const { ticket } = validBody(ticketBody, req.body);
       const now = Date.now();
-      const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], createdAt: now, updatedAt: now };
+      const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], attachments: [], createdAt: now, updatedAt: now };
       if (ticket.priority !== undefined) t.priority = ticket.priority;
       if (ticket.external_id !== undefined) t.externalId = ticket.external_id;
-      if (ticket.comment?.body) t.comments.push(ticket.comment.body);
+      this.comment(t, ticket.comment);
       this.tickets.push(t);
       this.onTicket?.(t, 'opened');
       res.status(201).json({ ticket: { id: t.id } });
@@ -87,14 +98,33 @@ export class VendorDesk {
       const t = this.tickets.find((x) => String(x.id) === req.params.id);
       if (!t) throw new HttpError('not_found', `no ticket ${req.params.id}: the desk has ${this.tickets.length} ticket(s)`);
       const { ticket } = validBody(ticketBody, req.body);
+      if (ticket.subject) t.subject = ticket.subject;
       if (ticket.status) t.status = ticket.status;
       if (ticket.priority) t.priority = ticket.priority;
-      if (ticket.comment?.body) t.comments.push(ticket.comment.body);
+      this.comment(t, ticket.comment);
       t.updatedAt = Date.now();
       this.onTicket?.(t, 'updated');
       res.json({ ticket: { id: t.id } });
     });
+    router.post('/uploads.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
+      const filename = typeof req.query.filename === 'string' ? req.query.filename : '';
+      if (!filename) throw new HttpError('bad_request', 'uploads.json needs ?filename=');
+      const token = `upload-${this.uploads.size + 1}-${Date.now()}`;
+      this.uploads.set(token, { filename, content: req.body as unknown });
+      res.status(201).json({ upload: { token } });
+    });
     return router;
+  }
+
+  /** A comment's body, and the uploads it names attached to the ticket. */
+  private comment(t: DeskTicket, comment: { body?: string | undefined; uploads?: string[] | undefined } | undefined): void {
+    if (comment?.body) t.comments.push(comment.body);
+    for (const token of comment?.uploads ?? []) {
+      const file = this.uploads.get(token);
+      if (!file) throw new HttpError('bad_request', `no upload with token ${token}`);
+      this.uploads.delete(token);
+      t.attachments.push(file);
+    }
   }
 
   private hookRoutes(): express.Router {

@@ -130,11 +130,22 @@ export interface TicketOutbox {
   /** Incidents that got any row since `since` (restart catch-up). */
   incidentIds(since: number): Promise<string[]>;
   pendingCount(): Promise<number>;
-  /** Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference. */
-  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void>;
+  /**
+   * Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference:
+   * an open's replaces the one before (a relapse gets a new ticket, the later rows go to it); the
+   * other rows' only fill it in when none is known.
+   */
+  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void>;
+  /**
+   * Rewrites a pending row that is not due yet (next_at > `now`: a row that is due may be on its
+   * way to the vendor): its payload (a held update taking in later changes) and when it is due (a
+   * held update released early). Resolves false, changing nothing, when the row is due, settled or
+   * unknown.
+   */
+  amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean>;
   markRetry(id: number, nextAt: number, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
-  /** The vendor's ticket reference for an incident, once the ticket exists. */
+  /** The vendor's reference of the incident's latest ticket, once it exists. */
   ref(incidentId: string, vendor: string): Promise<string | undefined>;
 }
 

@@ -8,14 +8,14 @@ import { resolutionOf } from './resolution.ts';
 import type { MuteStage } from './mute.ts';
 import type { VendorRouting } from './routing.ts';
 import type { SlaClocks } from './sla-clocks.ts';
-import { rowKey, type Notice, type NoticePayload, type Stage } from './stage.ts';
+import { openSuffix, rowKey, type Notice, type NoticePayload, type Stage } from './stage.ts';
 
 export interface ChangeRouterOptions {
   routing: VendorRouting;
   outbox: Pick<TicketOutbox, 'get' | 'forIncident'>;
-  /** New tickets: mute, enqueue, start the SLA clock. */
+  /** New tickets: mute, coalesce (release a held update), enqueue, start the SLA clock. */
   opens: Stage;
-  /** Everything else: enqueue. */
+  /** Everything else: coalesce, enqueue. */
   send: Stage;
   /** Holds the incidents whose tickets a muter holds back. */
   mute: MuteStage;
@@ -26,10 +26,12 @@ export interface ChangeRouterOptions {
 /**
  * Turns the hub's incident changes into notices and runs them through their stages:
  *
- *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per incident, ever)
- *   incident.reopened         ─▶ update the vendors holding a ticket, a new SLA generation, then opens
- *   incident.* changes        ─▶ update at the vendors holding a ticket (controller actions, regions, severity)
- *   incident.resolved         ─▶ resolve wherever a ticket or escalation went
+ *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per occurrence)
+ *   incident.reopened         ─▶ a relapse: a new SLA generation and a new ticket at every qualifying
+ *                                vendor, naming the solved one before it (a solved ticket is never reopened)
+ *   incident.* changes        ─▶ update at the vendors holding the occurrence's ticket (severity, scope,
+ *                                regions, controller actions)
+ *   incident.resolved         ─▶ resolve wherever a ticket or escalation went since the last resolve
  */
 export class ChangeRouter {
   constructor(private readonly o: ChangeRouterOptions) {}
@@ -40,20 +42,17 @@ export class ChangeRouter {
       case 'incident.opened':
         return this.open(inc, now);
       case 'incident.reopened':
-        await this.update(inc, [`reopened (recurrence ${inc.reopenCount}), severity ${inc.severity}`], `reopen:${inc.reopenCount}`, now);
         await this.o.clocks.restart(inc, now);
         return this.open(inc, now);
       case 'incident.raised':
-      case 'incident.lowered': {
-        const e = change.entries.find((x) => x.type === 'severity-raised' || x.type === 'severity-lowered');
-        const from = e ? String(e.data.from) : '?';
-        await this.update(inc, [`severity ${from} → ${inc.severity}`, ...changeLines(change.entries)], undefined, now);
+      case 'incident.lowered':
+        await this.update(inc, changeLines(change.entries), now, true);
         await this.o.clocks.severity(inc, now);
         return this.open(inc, now);
-      }
       case 'incident.updated': {
         const lines = changeLines(change.entries);
-        if (lines.length > 0) await this.update(inc, lines, undefined, now);
+        // The controller escalating an incident already at that severity: no severity change, still news now.
+        if (lines.length > 0) await this.update(inc, lines, now, change.entries.some((e) => e.type === 'escalated'));
         return;
       }
       case 'incident.resolved':
@@ -61,21 +60,30 @@ export class ChangeRouter {
     }
   }
 
-  /** Opens a ticket at every qualifying vendor that has none (the mute stage may hold them). */
+  /**
+   * Opens a ticket for the incident's current occurrence at every qualifying vendor that has none
+   * (the mute stage may hold them); a relapse's ticket names the vendor's ticket before it.
+   */
   async open(inc: Incident, now: number): Promise<void> {
     if (inc.status === 'resolved') return;
-    const notices: Notice[] = this.o.routing.qualifying(inc).map((vendor) => ({ vendor, action: 'open', suffix: 'open', payload: { incident: inc } }));
+    const rows = inc.reopenCount > 0 ? await this.o.outbox.forIncident(inc.id) : [];
+    const notices: Notice[] = this.o.routing.qualifying(inc).map((vendor) => {
+      const previousTicket = rows.filter((r) => r.vendor === vendor && r.action === 'open' && r.ref !== undefined).at(-1)?.ref;
+      return { vendor, action: 'open', suffix: openSuffix(inc), payload: { incident: inc, ...(previousTicket !== undefined && { previousTicket }) } };
+    });
     await this.o.opens.exec({ incident: inc, now }, notices);
   }
 
   /**
-   * Resolves wherever anything went for the incident: once per reopen generation. `resolution`:
-   * the resolve is no fix (from the change; the message otherwise reads it from the timeline).
+   * Resolves wherever anything went for the incident since that vendor's last resolve: once per
+   * occurrence. `resolution`: the resolve is no fix (from the change; the message otherwise reads
+   * it from the timeline).
    */
   async resolve(inc: Incident, now: number, resolution?: NoticePayload['resolution']): Promise<void> {
-    const vendors = new Set((await this.o.outbox.forIncident(inc.id)).map((r) => r.vendor));
+    const unresolved = new Map<string, boolean>();
+    for (const r of await this.o.outbox.forIncident(inc.id)) unresolved.set(r.vendor, r.action !== 'resolve');
     const payload: NoticePayload = { incident: inc, ...(resolution && { resolution }) };
-    const notices: Notice[] = [...vendors].map((vendor) => ({ vendor, action: 'resolve', suffix: `resolve:${inc.reopenCount}`, payload }));
+    const notices: Notice[] = [...unresolved].filter(([, open]) => open).map(([vendor]) => ({ vendor, action: 'resolve', suffix: `resolve:${inc.reopenCount}`, payload }));
     await this.o.send.exec({ incident: inc, now }, notices);
     await this.o.clocks.resolve(inc, now);
   }
@@ -89,12 +97,15 @@ export class ChangeRouter {
     }
   }
 
-  /** An update at every vendor holding a ticket; the key is per change (or `suffix`). */
-  private async update(inc: Incident, changes: string[], suffix: string | undefined, now: number): Promise<void> {
-    const key = suffix ?? `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;
+  /**
+   * An update at every vendor holding the ticket of the incident's current occurrence; the key is
+   * per change. `urgent` (a severity change, a controller escalation): past the coalescing of updates.
+   */
+  private async update(inc: Incident, changes: string[], now: number, urgent = false): Promise<void> {
+    const key = `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;
     const notices: Notice[] = [];
     for (const { name } of this.o.routing.vendors()) {
-      if (await this.o.outbox.get(rowKey(inc.id, name, 'open'))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes } });
+      if (await this.o.outbox.get(rowKey(inc.id, name, openSuffix(inc)))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes }, ...(urgent && { urgent }) });
     }
     await this.o.send.exec({ incident: inc, now }, notices);
   }

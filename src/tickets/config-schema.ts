@@ -30,6 +30,13 @@ import { envNameSchema, idSchema } from '../model/ids.ts';
 /** Milliseconds, or `500ms`, `30s`, `15m`, `1h`: the config's one duration syntax (src/config/duration.ts). */
 export const DurationSchema = durationSchema;
 
+/**
+ * Updates to a vendor about one incident at most this often by default: the evidence of a fault
+ * arrives region by region and the controller acts within seconds, so the first half minute of an
+ * incident is a burst of changes; a vendor reading a ticket wants them as one.
+ */
+export const DEFAULT_UPDATE_EVERY_MS = 30_000;
+
 const name = idSchema;
 const envName = envNameSchema;
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -43,6 +50,13 @@ const common = {
   /** Incident kinds that get a ticket: a blind or impaired probe is our problem, not the vendor's. */
   kinds: z.array(IncidentKindSchema).default(['down', 'degraded']),
   timeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * At most one update per incident this often (`30s`): an update that would come sooner is held
+   * until then, and what changes meanwhile merges into it (it carries the latest state and every
+   * change). Severity changes, controller escalations, requests by hand and the resolution go at
+   * once. 0: every change at once.
+   */
+  updateEvery: DurationSchema.default(DEFAULT_UPDATE_EVERY_MS),
   /**
    * Token this vendor presents (`Authorization: Bearer …` or `?token=`) when it acknowledges through
    * the generic inbound webhook `POST /api/v1/tickets/webhooks/ack/<name>`.

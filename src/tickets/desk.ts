@@ -10,9 +10,10 @@ type Config = z.infer<typeof DeskVendorSchema>;
 /**
  * A REST ticket desk in the Zendesk style (Jira Service Management maps the same way):
  *
- *   open     POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body}, priority, external_id, tags}} → {ticket: {id}}
- *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {comment: {body, public}, priority}}
- *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {status: "solved", comment: {body}}}
+ *   open     POST {base}/api/v2/uploads.json?filename=evidence-….json   the evidence bundle (JSON) → {upload: {token}}
+ *            POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body, uploads: [token]}, priority, external_id, tags}} → {ticket: {id}}
+ *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, comment: {body, public}, priority}}
+ *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, status: "solved", comment: {body}}}
  *
  * The create carries `Idempotency-Key` (the desk answers a repeat with the same ticket) and
  * external_id = incident id. Escalations and updates before any ticket exists create one.
@@ -37,17 +38,18 @@ export class DeskVendor implements TicketVendor {
       return created;
     }
     const body = textBody(msg, { evidence: false });
-    if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
-    // A recurrence of a resolved incident reopens its ticket.
-    const reopen = msg.action === 'update' && msg.status !== 'resolved' && (msg.changes ?? []).some((c) => c.startsWith('reopened'));
-    return { ...(await this.put(ctx.ref, { priority, comment: { body, public: true }, ...(reopen && { status: 'open' }) }, msg.idempotencyKey)), ref: ctx.ref };
+    // The subject follows the incident (severity, scope, regions), not only the comments.
+    if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { subject: msg.title, status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
+    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
   }
 
   private async create(msg: TicketMessage, priority: string): Promise<DeliveryResult> {
-    const body = textBody(msg) + (msg.evidence ? `\n\nEvidence (JSON):\n${JSON.stringify(msg.evidence)}` : '');
+    // The comment is for people; the evidence bundle goes with it as a JSON file.
+    const attachment = msg.evidence && (await this.upload(`evidence-${msg.incidentId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`, JSON.stringify(msg.evidence, null, 2), `${msg.idempotencyKey}/evidence`));
+    const body = textBody(msg) + (attachment ? `\n\nThe whole evidence bundle is attached: ${attachment.filename}` : '');
     const ticket: Record<string, unknown> = {
       subject: subject(msg),
-      comment: { body },
+      comment: { body, ...(attachment && { uploads: [attachment.token] }) },
       priority,
       type: 'incident',
       external_id: msg.dedupKey,
@@ -57,6 +59,14 @@ export class DeskVendor implements TicketVendor {
     const id = (reply.json as { ticket?: { id?: unknown } } | undefined)?.ticket?.id;
     if (id === undefined || id === null) throw new DeliveryError(`desk ${this.name}: created, but the answer has no ticket.id`, false, reply.status);
     return { status: reply.status, ref: String(id) };
+  }
+
+  /** Uploads a file for the next comment (`POST /api/v2/uploads.json?filename=…`); its token attaches it. */
+  private async upload(filename: string, content: string, key: string): Promise<{ filename: string; token: string }> {
+    const reply = await request('POST', `${this.base()}/api/v2/uploads.json?filename=${encodeURIComponent(filename)}`, content, this.headers(key), this.cfg.timeoutMs, vendorSecrets(this.cfg, this.env));
+    const token = (reply.json as { upload?: { token?: unknown } } | undefined)?.upload?.token;
+    if (typeof token !== 'string') throw new DeliveryError(`desk ${this.name}: uploaded the evidence, but the answer has no upload.token`, false, reply.status);
+    return { filename, token };
   }
 
   private async put(ref: string, ticket: Record<string, unknown>, key: string): Promise<DeliveryResult> {

@@ -84,6 +84,7 @@ export function drillMessage(id: string, vendor: VendorConfig, by: string, now: 
     scope: 'drill',
     onset: at,
     openedAt: at,
+    causes: [],
     actions: [],
     roles: roleLines(config.roles),
     drill: true,

@@ -4,7 +4,7 @@ import { rowKey, type Notice, type Stage, type StageContext } from './stage.ts';
 
 /**
  * Writes notices to the durable outbox, one row each under its idempotency key
- * `incident/vendor/suffix`. The outbox keeps a key once, so this is the dedup: a replayed change or
+ * `incident/vendor/suffix`, due at once or at its `notBefore`. The outbox keeps a key once, so this is the dedup: a replayed change or
  * the start-up catch-up enqueues nothing twice. Passes every notice on, new or not.
  */
 export class EnqueueStage implements Stage {
@@ -16,7 +16,7 @@ export class EnqueueStage implements Stage {
   async exec(ctx: StageContext, notices: readonly Notice[]): Promise<Notice[]> {
     const { incident, now } = ctx;
     for (const n of notices) {
-      const row = { key: rowKey(incident.id, n.vendor, n.suffix), incidentId: incident.id, vendor: n.vendor, action: n.action, payload: n.payload, createdAt: now };
+      const row = { key: rowKey(incident.id, n.vendor, n.suffix), incidentId: incident.id, vendor: n.vendor, action: n.action, payload: n.payload, createdAt: now, ...(n.notBefore !== undefined && { nextAt: n.notBefore }) };
       if (await this.outbox.enqueue(row)) this.counters.stats.enqueued++;
     }
     return [...notices];

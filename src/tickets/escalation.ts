@@ -21,7 +21,7 @@ export interface EscalationOptions {
   /** A muted incident's clock stops (pauses) until the muter lets it go. */
   muter: Muter | undefined;
   timeline: TicketTimeline;
-  /** Where escalation notices go (the enqueue stage). */
+  /** Where escalation notices go (coalesce: a held update goes first, then enqueue). */
   send: Stage;
   counters: TicketCounters;
 }

@@ -139,12 +139,6 @@ export async function timelineActions(store: Pick<EvidenceSource, 'timeline'>, i
   return out;
 }
 
-/** One line per action: "2026-11-24T22:14:35.000Z policy:failover: switch (from primary, to backup)". */
-export function actionLine(a: EvidenceAction): string {
-  const d = a.detail ? Object.entries(a.detail).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v)).map(([k, v]) => `${k} ${String(v)}`) : [];
-  return `${a.t} ${a.by}: ${a.action}${d.length > 0 ? ` (${d.join(', ')})` : ''}`;
-}
-
 /** The lines an incident is about: its own and the related keys' (`stream/line/kind`). */
 export function incidentLines(incident: Incident): string[] {
   const out = new Set<string>();

@@ -1,7 +1,10 @@
 import type { Severity } from '../model/severity.ts';
 import type { Incident } from '../model/incident.ts';
 import type { RolesConfig } from './config-schema.ts';
+import { errorWords } from './cause-words.ts';
 import type { EvidenceBundle } from './evidence.ts';
+import { fmtMs, utc } from './figures.ts';
+import { reachWords } from './scope-words.ts';
 import type { RoleLine, TicketAction, TicketMessage } from './types.ts';
 
 /** Human labels of the conventional role keys (the incident roles of docs/operations.md). */
@@ -34,6 +37,9 @@ export interface BuildMessageInput {
   changes?: string[];
   escalation?: TicketMessage['escalation'];
   resolution?: TicketMessage['resolution'];
+  relapse?: TicketMessage['relapse'];
+  /** Why, per region, in words (cause-words.ts). */
+  causes?: string[];
   link?: string;
 }
 
@@ -65,34 +71,82 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
     scope: inc.scope,
     onset: new Date(inc.onset).toISOString(),
     openedAt: new Date(inc.openedAt).toISOString(),
+    causes: i.causes ?? [],
     actions: i.actions,
     roles: roleLines(i.roles),
   };
   if (inc.stream !== undefined) msg.stream = inc.stream;
+  if (inc.resolvedAt !== undefined) msg.resolvedAt = new Date(inc.resolvedAt).toISOString();
   if (i.slaMs !== undefined) msg.expectedResponse = { withinMs: i.slaMs, by: new Date((i.slaStart ?? inc.openedAt) + i.slaMs).toISOString() };
   if (i.evidence) msg.evidence = i.evidence;
   if (i.changes) msg.changes = i.changes;
   if (i.escalation) msg.escalation = i.escalation;
   if (i.resolution) msg.resolution = i.resolution;
+  if (i.relapse) msg.relapse = i.relapse;
   if (i.link) msg.link = i.link;
   msg.summary = summary(msg);
   return msg;
 }
 
+/** What is wrong, in words: "line primary of stream s1 is down: the probes cannot play it". */
+function whatWords(m: TicketMessage): string {
+  const lines = m.lines.join(', ');
+  if (m.kind === 'blind') return 'a probe is blind: it cannot see the streams it watches (our problem, not the stream\'s)';
+  const stream = m.stream ?? '?';
+  if (m.kind === 'down' && m.scope === 'stream') return `stream ${stream} is down on every line (${lines}): nothing plays`;
+  const line = `line${m.lines.length > 1 ? 's' : ''} ${lines} of stream ${stream}`;
+  return m.kind === 'down' ? `${line} ${m.lines.length > 1 ? 'are' : 'is'} down: the probes cannot play it` : `${line} ${m.lines.length > 1 ? 'play' : 'plays'} degraded`;
+}
+
+/** Where, in words: "stream s1, line primary: every region sees it (eu, us)". */
+function whereWords(m: TicketMessage): string {
+  const at = m.stream !== undefined ? `stream ${m.stream}${m.lines.length > 0 ? `, line ${m.lines.join(', ')}` : ''}: ` : '';
+  return `${at}${reachWords(m.scope, m.regions)}`;
+}
+
+/** Since when, in words: "2026-… UTC (first bad sample), detected 1.2 s later". */
+function sinceWords(m: TicketMessage): string {
+  return `${utc(m.onset)} (first bad sample), detected ${fmtMs(Date.parse(m.openedAt) - Date.parse(m.onset))} later`;
+}
+
+function statusWords(m: TicketMessage): string {
+  if (m.status !== 'resolved') return m.status;
+  return `resolved${m.resolvedAt !== undefined ? ` at ${utc(m.resolvedAt)}` : ''}${m.resolution ? ', without the fault being seen to clear (see above)' : ', the probes see the line healthy again'}`;
+}
+
+function responseWords(m: TicketMessage): string | undefined {
+  return m.expectedResponse && `within ${fmtMs(m.expectedResponse.withinMs)}, by ${utc(m.expectedResponse.by)}`;
+}
+
+function resolutionWords(r: NonNullable<TicketMessage['resolution']>): string {
+  return `Not a fault resolution (${r.cause}): ${r.note ?? 'it is no longer monitored'}; streamguard stopped watching it and did not see the fault clear.`;
+}
+
+function escalationWords(e: NonNullable<TicketMessage['escalation']>): string {
+  return `ESCALATION, step ${e.step + 1} (${e.name}): the vendor has not responded in time; the response is overdue by ${fmtMs(e.overdueMs)}.`;
+}
+
+/** One paragraph: what, where, since when, cause, what was done, the response expected. */
 function summary(m: TicketMessage): string {
-  const parts = [`${m.title}. Fault onset ${m.onset}, detected ${m.openedAt}, status ${m.status}.`];
-  if (m.resolution) parts.push(`Not a fault resolution (${m.resolution.cause}): ${m.resolution.note ?? 'it is no longer monitored'}; streamguard stopped watching it and did not see the fault clear.`);
-  if (m.actions.length > 0) parts.push(`Already done: ${m.actions.join('; ')}.`);
-  else parts.push('No automatic action taken yet.');
-  if (m.expectedResponse) parts.push(`Expected vendor response within ${fmtMs(m.expectedResponse.withinMs)} (by ${m.expectedResponse.by}).`);
+  const parts = [`${upperFirst(whatWords(m))}; ${whereWords(m)}. Since ${sinceWords(m)}; status ${m.status}.`];
+  if (m.relapse) parts.push(relapseLine(m.relapse));
+  if (m.resolution) parts.push(resolutionWords(m.resolution));
+  if (m.causes.length > 0) parts.push(`Cause: ${m.causes.join('; ')}.`);
+  parts.push(m.actions.length > 0 ? `Done: ${m.actions.join('; ')}.` : 'No automatic action taken yet.');
+  const response = responseWords(m);
+  if (response) parts.push(`Vendor response expected ${response}.`);
   return parts.join(' ');
 }
 
-export function fmtMs(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000} min`;
-  if (ms >= 1000) return `${Math.round(ms / 100) / 10} s`;
-  return `${ms} ms`;
+function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** "Relapse 2: the fault came back at 2026-… UTC, 40 s after it cleared; ticket 101, solved then, stays solved." */
+export function relapseLine(r: NonNullable<TicketMessage['relapse']>): string {
+  const after = `${r.at !== undefined ? ` at ${utc(r.at)},` : ''}${r.afterMs !== undefined ? ` ${fmtMs(r.afterMs)}` : ''} after it cleared`;
+  const before = r.previousTicket !== undefined ? `ticket ${r.previousTicket}, solved then, stays solved` : 'the ticket before, solved then, stays solved';
+  return `Relapse ${r.count}: the fault came back${after}; ${before}.`;
 }
 
 const DRILL_BANNER = 'DRILL — this is a test of the streamguard contact channels, no action is needed';
@@ -114,16 +168,49 @@ export function subject(m: TicketMessage): string {
   }
 }
 
-/** Plain-text body (email, desk comments, generic text fields). */
+/** The lines that come first: an escalation, a resolve that is no fix, a relapse. */
+function notices(m: TicketMessage): string[] {
+  const out: string[] = [];
+  if (m.escalation) out.push(escalationWords(m.escalation));
+  if (m.resolution) out.push(resolutionWords(m.resolution));
+  if (m.relapse) out.push(relapseLine(m.relapse));
+  return out;
+}
+
+/** Labelled fields, the continuation lines of a field indented under its first. */
+function fields(m: TicketMessage): [string, string[]][] {
+  const out: [string, string[]][] = [
+    ['What', [upperFirst(whatWords(m))]],
+    ['Where', [whereWords(m)]],
+    ['Since', [sinceWords(m)]],
+    ['Status', [statusWords(m)]],
+  ];
+  if (m.causes.length > 0) out.push(['Cause', m.causes]);
+  out.push(['Done', m.actions.length > 0 ? m.actions : ['no automatic action yet']]);
+  const response = responseWords(m);
+  if (response) out.push(['Response', [`expected from the vendor ${response}`]]);
+  return out;
+}
+
+/**
+ * Plain-text body (email, desk comments, the text field of PagerDuty and webhooks): what, where,
+ * since when, the cause with its figures, what streamguard did, what changed, who to talk to.
+ * `evidence: false` leaves the evidence section out (a desk comment; the desk attaches the bundle).
+ */
 export function textBody(m: TicketMessage, opts: { evidence?: boolean } = {}): string {
   const out: string[] = [];
-  if (m.drill || m.action === 'drill') out.push(DRILL_BANNER, '');
-  out.push(subject(m), '', m.summary, '');
-  if (m.escalation) out.push(`Escalation step ${m.escalation.step + 1}: ${m.escalation.name}; vendor response overdue by ${fmtMs(m.escalation.overdueMs)}.`, '');
-  if (m.changes && m.changes.length > 0) out.push('Changes:', ...m.changes.map((c) => `  - ${c}`), '');
-  out.push(`Incident: ${m.incidentId}`, `Severity: ${m.severity}`, `Stream: ${m.stream ?? '-'}`, `Lines: ${m.lines.join(', ') || '-'}`, `Regions: ${m.regions.join(', ') || '-'}`, `Onset: ${m.onset}`);
-  if (m.roles.length > 0) out.push('', 'Incident roles:', ...m.roles.map((r) => `  - ${r.label}: ${r.name}${r.contact ? ` (${r.contact})` : ''}`));
-  if (m.link) out.push('', m.link);
+  if (m.drill || m.action === 'drill') {
+    out.push(DRILL_BANNER, '', subject(m), '', m.summary);
+    if (m.roles.length > 0) out.push('', 'Incident roles:', ...m.roles.map((r) => `  - ${roleWords(r)}`));
+    return out.join('\n');
+  }
+  out.push(subject(m), '');
+  const first = notices(m);
+  if (first.length > 0) out.push(...first, '');
+  for (const [label, values] of fields(m)) values.forEach((v, i) => out.push(`${i === 0 ? `${label}:`.padEnd(10) : ' '.repeat(10)}${v}`));
+  if (m.changes && m.changes.length > 0) out.push('', 'Changes since the last message:', ...m.changes.map((c) => `  - ${c}`));
+  if (m.roles.length > 0) out.push('', 'Incident roles:', ...m.roles.map((r) => `  - ${roleWords(r)}`));
+  out.push('', `Incident ${m.incidentId}${m.link ? `: ${m.link}` : ''}`);
   if (m.evidence && opts.evidence !== false) out.push('', ...evidenceText(m.evidence));
   return out.join('\n');
 }
@@ -131,26 +218,40 @@ export function textBody(m: TicketMessage, opts: { evidence?: boolean } = {}): s
 /** Markdown for IM groups: short, with the roles and the key evidence lines. */
 export function markdownBody(m: TicketMessage): string {
   const out: string[] = [];
-  if (m.drill || m.action === 'drill') out.push(`> **${DRILL_BANNER}**`, '');
-  out.push(`**${subject(m)}**`, '', m.summary);
-  if (m.changes && m.changes.length > 0) out.push('', ...m.changes.map((c) => `- ${c}`));
-  if (m.roles.length > 0) out.push('', `Roles: ${m.roles.map((r) => `${r.label}: ${r.name}${r.contact ? ` (${r.contact})` : ''}`).join('; ')}`);
+  if (m.drill || m.action === 'drill') {
+    out.push(`> **${DRILL_BANNER}**`, '', `**${subject(m)}**`, '', m.summary);
+    if (m.roles.length > 0) out.push('', `Roles: ${m.roles.map(roleWords).join('; ')}`);
+    return out.join('\n');
+  }
+  out.push(`**${subject(m)}**`, '');
+  const first = notices(m);
+  if (first.length > 0) out.push(...first, '');
+  for (const [label, values] of fields(m)) out.push(`**${label}:** ${values.join('; ')}`);
+  if (m.changes && m.changes.length > 0) out.push('', 'Changes since the last message:', ...m.changes.map((c) => `- ${c}`));
+  if (m.roles.length > 0) out.push('', `Roles: ${m.roles.map(roleWords).join('; ')}`);
   if (m.evidence && m.evidence.probeErrors.length > 0) out.push('', 'Probe errors:', ...m.evidence.probeErrors.slice(0, 5).map((l) => `- \`${l}\``));
   if (m.link) out.push('', m.link);
   return out.join('\n');
 }
 
+function roleWords(r: RoleLine): string {
+  return `${r.label}: ${r.name}${r.contact ? ` (${r.contact})` : ''}`;
+}
+
+/** The evidence bundle in words: the latest sample of each line per region, the probes' error runs. */
 export function evidenceText(e: EvidenceBundle): string[] {
-  const out = ['Evidence', `  window ${e.window.from} … ${e.window.to}`];
+  const out = [`Evidence (samples ${utc(e.window.from)} … ${utc(e.window.to)})`];
+  const latest: string[] = [];
   for (const [region, series] of Object.entries(e.lastSamples)) {
     for (const s of series) {
       const p = s.points[s.points.length - 1];
       if (!p) continue;
-      out.push(`  now ${region}/${s.line} (${s.probe}): ${p.connected ? 'connected' : 'DISCONNECTED'} fps ${p.fps} ${Math.round(p.bitrateBps / 1000)} kb/s stall ${p.stallMs} ms${p.error ? ` error ${p.error}` : ''}`);
+      const state = p.connected ? `playing, ${p.fps} fps, ${Math.round(p.bitrateBps / 1000)} kb/s${p.stallMs > 0 ? `, stalled ${fmtMs(p.stallMs)}` : ''}${p.freezeMs > 0 ? `, frozen ${fmtMs(p.freezeMs)}` : ''}` : 'not connected';
+      latest.push(`    ${region}, line ${s.line} (probe ${s.probe}) at ${utc(p.t)}: ${state}${p.error ? ` — ${errorWords(p.error)}` : ''}`);
     }
   }
-  if (e.probeErrors.length > 0) out.push('  probe errors:', ...e.probeErrors.map((l) => `    ${l}`));
-  if (e.actions.length > 0) out.push('  actions:', ...e.actions.map((a) => `    ${a.t} ${a.by}: ${a.action}`));
+  if (latest.length > 0) out.push('  Latest sample of each line:', ...latest);
+  if (e.probeErrors.length > 0) out.push('  Probe errors (runs of the same error merged):', ...e.probeErrors.map((l) => `    ${l}`));
   return out;
 }
 

@@ -1,6 +1,9 @@
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { RolesConfig } from './config-schema.ts';
-import { actionLine, buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
+import { actionWords } from './action-words.ts';
+import { causeLines } from './cause-words.ts';
+import { buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
 import type { ReadIncident } from './incident-reader.ts';
 import { buildMessage } from './message.ts';
 import { resolutionOf } from './resolution.ts';
@@ -37,7 +40,9 @@ export class MessageRenderer {
     const st = await this.o.clocks.get(inc.id);
     const slaMs = this.o.clocks.policy.sla[inc.severity];
     const withEvidence = row.action === 'open' || row.action === 'escalate';
-    const resolution = row.action === 'resolve' ? (p.resolution ?? resolutionOf(await this.o.evidence.timeline(inc.id))) : undefined;
+    const timeline = await this.o.evidence.timeline(inc.id);
+    const resolution = row.action === 'resolve' ? (p.resolution ?? resolutionOf(timeline)) : undefined;
+    const relapse = row.action === 'open' && inc.reopenCount > 0 ? relapseOf(inc, timeline, p.previousTicket) : undefined;
     return buildMessage({
       action: row.action as TicketAction,
       idempotencyKey: row.key,
@@ -45,12 +50,27 @@ export class MessageRenderer {
       ...(slaMs !== undefined && { slaMs }),
       ...(st && { slaStart: st.startedAt }),
       roles: this.o.roles(),
-      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionLine),
+      causes: causeLines(inc, timeline),
+      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionWords),
       ...(withEvidence && { evidence: await buildEvidence(this.o.evidence, current, now, this.o.evidenceOptions) }),
       ...(p.changes && { changes: p.changes }),
       ...(p.escalation && { escalation: p.escalation }),
       ...(resolution && { resolution }),
+      ...(relapse && { relapse }),
       ...(this.o.link && { link: this.o.link(inc.id) }),
     });
   }
+}
+
+/** The relapse a relapse's ticket is about, from the incident's timeline (its `reopened` entry). */
+function relapseOf(inc: Incident, timeline: readonly TimelineEntry[], previousTicket: string | undefined): NonNullable<TicketMessage['relapse']> {
+  const count = inc.reopenCount;
+  const reopened = timeline.filter((e) => e.type === 'reopened' && e.data.reopenCount === count).at(-1);
+  const afterMs = reopened?.data.afterMs;
+  return {
+    count,
+    ...(reopened && { at: new Date(reopened.t).toISOString() }),
+    ...(typeof afterMs === 'number' && { afterMs }),
+    ...(previousTicket !== undefined && { previousTicket }),
+  };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../common/log.ts';
 import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
 import { catchUp } from './catch-up.ts';
 import { ChangeRouter } from './change-router.ts';
+import { CoalesceStage } from './coalesce-stage.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { TicketCounters, type TicketMetrics } from './counters.ts';
 import type { DrillReport } from './drill.ts';
@@ -54,7 +55,7 @@ export interface TicketServiceOptions {
 /**
  * Vendor tickets, the face the hub's wiring, HTTP and WebSocket layers use. It follows the hub's
  * incident topics, runs each change through the stages (change-router.ts: which notices; mute.ts,
- * enqueue.ts, sla-clocks.ts), and on a tick (default 1 s) fires due escalation steps
+ * coalesce-stage.ts, enqueue.ts, sla-clocks.ts), and on a tick (default 1 s) fires due escalation steps
  * (escalation.ts) and drains the outbox to the vendors (outbox.ts), every step on the incident
  * timeline (`by: "tickets"` or `by: "sla"`). Changes, ticks and operator requests are taken one
  * at a time, in order (serial.ts); deliveries run beside them.
@@ -90,11 +91,13 @@ export class TicketService {
     this.readIncident = incidentReader(hub.stored, opts.logger);
     const timeline = new TicketTimeline(hub.incidents, hub.stored, opts.logger);
     const enqueue = new EnqueueStage(storage.outbox, this.counters);
+    const coalesce = new CoalesceStage({ outbox: storage.outbox, updateEvery: (vendor) => this.routing.vendor(vendor)?.updateEvery ?? 0, clock: this.clock });
+    const send = new Pipeline([coalesce, enqueue]);
     const startSla = new StartSlaStage(this.clocks);
     this.mute = new MuteStage(opts.muter, storage.outbox, timeline);
-    this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([this.mute, enqueue, startSla]), send: enqueue, mute: this.mute, clocks: this.clocks, readIncident: this.readIncident });
-    this.escalation = new Escalation({ clocks: this.clocks, readIncident: this.readIncident, muter: opts.muter, timeline, send: enqueue, counters: this.counters });
-    this.manual = new ManualTickets({ routing: this.routing, outbox: storage.outbox, send: new Pipeline([enqueue, startSla]), readIncident: this.readIncident, timeline });
+    this.router = new ChangeRouter({ routing: this.routing, outbox: storage.outbox, opens: new Pipeline([this.mute, coalesce, enqueue, startSla]), send, mute: this.mute, clocks: this.clocks, readIncident: this.readIncident });
+    this.escalation = new Escalation({ clocks: this.clocks, readIncident: this.readIncident, muter: opts.muter, timeline, send, counters: this.counters });
+    this.manual = new ManualTickets({ routing: this.routing, outbox: storage.outbox, send: new Pipeline([coalesce, enqueue, startSla]), readIncident: this.readIncident, timeline });
     this.drills = new LiveDrill({ config: () => this.routing.current, adapters: this.adapters, audit: hub.audit, clock: this.clock, ...(opts.logger && { logger: opts.logger }) });
     const renderer = new MessageRenderer({ roles: () => this.routing.roles, clocks: this.clocks, readIncident: this.readIncident, evidence: hub.evidence, evidenceOptions: opts.evidence, link: opts.link, clock: this.clock });
     const outcomes = new DeliveryOutcomes(timeline, this.counters, this.clock);

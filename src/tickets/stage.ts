@@ -5,9 +5,10 @@ import type { TicketAction, TicketMessage } from './types.ts';
  * The ticket pipeline, after Alertmanager's notify pipeline: a change of an incident becomes
  * notices (one per vendor), and stages run one after the other over the notices of one incident,
  * each passing on those that go further. The mute stage holds back the new tickets of a silenced
- * incident, the enqueue stage writes the rest to the durable outbox (whose idempotency key drops
- * what was already there), and the delivery loop (outbox.ts) sends the outbox, retrying what the
- * vendor's adapter calls retryable.
+ * incident, the coalesce stage holds back and merges updates that come too often, the enqueue
+ * stage writes the rest to the durable outbox (whose idempotency key drops what was already
+ * there), and the delivery loop (outbox.ts) sends the outbox, retrying what the vendor's adapter
+ * calls retryable.
  */
 
 /** What a notice carries to the message built at delivery (the outbox row's JSON payload). */
@@ -20,15 +21,23 @@ export interface NoticePayload {
   escalation?: { step: number; name: string; overdueMs: number };
   /** For a resolve that is no fix (resolution.ts), as the change said it. */
   resolution?: TicketMessage['resolution'];
+  /** For the ticket of a relapse: the vendor's reference of the ticket before it (solved). */
+  previousTicket?: string;
+  /** For an update held back: the suffixes of the later updates merged into it (coalesce-stage.ts). */
+  coalesced?: string[];
 }
 
 /** One message to one vendor about the incident a stage runs for. */
 export interface Notice {
   vendor: string;
   action: TicketAction;
-  /** The idempotency key's last part: `open`, `update@…`, `reopen:1`, `resolve:0`, `escalate:0:2`, `manual@…`. */
+  /** The idempotency key's last part: `open`, `open:1`, `update@…`, `resolve:0`, `escalate:0:2`, `manual@…`. */
   suffix: string;
   payload: NoticePayload;
+  /** An update that goes at once, past the coalescing of updates: a severity change, an escalation, a request by hand. */
+  urgent?: boolean;
+  /** Not sent before this (hub time): an update held back by the coalescing. */
+  notBefore?: number;
 }
 
 /** The incident a stage runs for, and the time of the change. */
@@ -56,4 +65,13 @@ export class Pipeline implements Stage {
 /** `incident/vendor/suffix`: the idempotency key of one outbox row. */
 export function rowKey(incidentId: string, vendor: string, suffix: string): string {
   return `${incidentId}/${vendor}/${suffix}`;
+}
+
+/**
+ * The suffix of the open row of the incident's current occurrence: `open`, and `open:<n>` after its
+ * nth relapse. A relapse gets a ticket of its own: the one before was solved when the incident
+ * resolved, and a solved ticket is never reopened.
+ */
+export function openSuffix(incident: Pick<Incident, 'reopenCount'>): string {
+  return incident.reopenCount === 0 ? 'open' : `open:${incident.reopenCount}`;
 }

@@ -26,7 +26,7 @@ export interface TicketMessage {
   dedupKey: string;
   severity: Severity;
   title: string;
-  /** One-paragraph plain-text summary (what, where, since when, what was done). */
+  /** One-paragraph plain-text summary (what, where, since when, why, what was done). */
   summary: string;
   status: string;
   stream?: string;
@@ -37,7 +37,11 @@ export interface TicketMessage {
   /** Fault onset (first bad sample), ISO 8601. */
   onset: string;
   openedAt: string;
-  /** What the controller (or an operator) already did, one line each. */
+  /** When it resolved, ISO 8601 (a resolved incident). */
+  resolvedAt?: string;
+  /** Why, per region, in words with the figures and thresholds (cause-words.ts), one line each. */
+  causes: string[];
+  /** What the controller (or an operator) already did, one sentence each (action-words.ts). */
   actions: string[];
   /** The vendor's response target for this severity, and the time it falls due. */
   expectedResponse?: { withinMs: number; by: string };
@@ -49,6 +53,12 @@ export interface TicketMessage {
    * the config): every rendering says so, the vendor must not take it for a fix.
    */
   resolution?: { cause: ResolveCause; note?: string };
+  /**
+   * The incident relapsed (it came back within the reopen window after it resolved): its ticket
+   * before this one was solved, this one is new. Which relapse, when (ISO 8601), how long after it
+   * cleared, and the vendor's reference of the ticket before.
+   */
+  relapse?: { count: number; at?: string; afterMs?: number; previousTicket?: string };
   /** For escalate: the chain step. */
   escalation?: { step: number; name: string; overdueMs: number };
   /** For open (and on request): the evidence bundle. */

@@ -33,6 +33,8 @@ describe('formatIncidentLine', () => {
     );
     const raised: IncidentChange = { incident: { ...incident, severity: 'P0' }, entries: [{ incidentId: incident.id, t: 6000, type: 'severity-raised', data: { from: 'P1', to: 'P0' } }] };
     expect(formatIncidentLine('incident.raised', raised, at)).toMatch(/incident RAISED +P1→P0 s1\/primary\/down/);
+    const widened: IncidentChange = { incident, entries: [{ incidentId: incident.id, t: 6000, type: 'scope-changed', data: { from: 'regional', to: 'line', regions: ['eu', 'us'] } }] };
+    expect(formatIncidentLine('incident.updated', widened, at)).toMatch(/incident UPDATED +P1 s1\/primary\/down  scope=regional→line  regions=eu,us/);
     const resolved: IncidentChange = { incident: { ...incident, status: 'resolved', resolvedAt: 65_000 }, entries: [] };
     expect(formatIncidentLine('incident.resolved', resolved, at)).toMatch(/RESOLVED .* after 60 s/);
     expect(formatIncidentLine('sample', change, at)).toBeUndefined();

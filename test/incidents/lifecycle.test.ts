@@ -71,6 +71,24 @@ describe('incident lifecycle', () => {
     expect(inc).toMatchObject({ severity: 'P1', peakSeverity: 'P0', status: 'open' });
   });
 
+  it('a change of scope is a timeline entry: regional → line when every region sees it, back when one recovers first', () => {
+    const regional = { scope: 'regional' as const };
+    const { inc, entries } = play([
+      [det(ev('open', 'P1', 4100, [region('eu', 4000)], regional)), 4100],
+      [det(ev('update', 'P1', 5100, [region('eu', 4000), region('us', 5000)])), 5100],
+      // no new region, only the reach: us was seen before, it recovered and went down again
+      [det(ev('update', 'P1', 9100, [region('eu', 4000)], regional)), 9100],
+      [det(ev('update', 'P1', 12_100, [region('eu', 4000), region('us', 5000)])), 12_100],
+      [det(ev('update', 'P1', 13_100, [region('eu', 4000), region('us', 5000)])), 13_100],
+    ]);
+    expect(entries.filter((e) => e.type === 'scope-changed').map((e) => [e.t, e.data])).toEqual([
+      [5100, { from: 'regional', to: 'line', regions: ['eu', 'us'] }],
+      [9100, { from: 'line', to: 'regional', regions: ['eu'] }],
+      [12_100, { from: 'regional', to: 'line', regions: ['eu', 'us'] }],
+    ]);
+    expect(inc.scope).toBe('line');
+  });
+
   it('keeps the first-seen time of each region once, in arrival order', () => {
     const { inc, entries } = play([
       [det(ev('open', 'P1', 4100, [region('eu', 4000)])), 4100],
@@ -96,8 +114,9 @@ describe('incident lifecycle', () => {
   });
 
   it.each([
-    ['reopens when it recurs within the window (10 min)', 20_000 + 600_000, false, 'open', 1],
-    ['opens a new incident after the window', 20_000 + 600_001, true, 'open', 0],
+    ['reopens a relapse within the window (2 min by default)', 20_000 + 120_000, false, 'open', 1],
+    ['opens a new incident for a fault after the window (3 min later)', 20_000 + 180_000, true, 'open', 0],
+    ['opens a new incident just past the window', 20_000 + 120_001, true, 'open', 0],
   ])('%s', (_name, again, isNew, status, reopenCount) => {
     const first = play([
       [det(ev('open', 'P1', 4100)), 4100],
@@ -114,7 +133,7 @@ describe('incident lifecycle', () => {
       expect(r.incident.id).toBe(first.id);
       expect(r.incident.acknowledgedAt).toBeUndefined();
       expect(r.entries.map((e) => e.type)).toEqual(['reopened', 'severity-lowered']);
-      expect(r.entries[0]!.data).toMatchObject({ afterMs: 600_000, reopenCount: 1 });
+      expect(r.entries[0]!.data).toMatchObject({ afterMs: 120_000, reopenCount: 1 });
     }
   });
 

@@ -36,6 +36,18 @@ describe('VendorDesk over HTTP', () => {
     ]);
   });
 
+  it('a PUT sets the subject; an upload is attached by the comment that names its token', async () => {
+    const up = await send('POST', '/api/v2/uploads.json?filename=evidence.json', { incidentId: 'inc-2' });
+    expect(up.status).toBe(201);
+    const { upload } = (await up.json()) as { upload: { token: string } };
+    const created = await send('POST', '/api/v2/tickets.json', { ticket: { subject: '[P1] s1 down (regional: eu)', comment: { body: 'first', uploads: [upload.token] } } });
+    const { ticket } = (await created.json()) as { ticket: { id: number } };
+    await send('PUT', `/api/v2/tickets/${ticket.id}.json`, { ticket: { subject: '[P1] s1 down (line: eu, us)', comment: { body: 'wider' } } });
+    expect(desk.tickets.find((t) => t.id === ticket.id)).toMatchObject({ subject: '[P1] s1 down (line: eu, us)', comments: ['first', 'wider'], attachments: [{ filename: 'evidence.json', content: { incidentId: 'inc-2' } }] });
+    expect(await error(await send('PUT', `/api/v2/tickets/${ticket.id}.json`, { ticket: { comment: { uploads: ['nope'] } } }))).toMatchObject({ status: 400, error: { message: 'no upload with token nope' } });
+    expect(await error(await send('POST', '/api/v2/uploads.json', {}))).toMatchObject({ status: 400, error: { message: 'uploads.json needs ?filename=' } });
+  });
+
   it('records any JSON webhook with its path and headers; one without a body as {}', async () => {
     expect((await send('POST', '/hooks/edge?x=1', { type: 'switch', to: 'backup' })).status).toBe(200);
     expect((await fetch(`${base}/hooks/empty`, { method: 'POST' })).status).toBe(200);

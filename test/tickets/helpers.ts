@@ -16,7 +16,7 @@ export type Mode = 'ok' | '500' | 'refuse' | 'overload' | 'hang' | 'reset';
 
 /**
  * A local vendor: PagerDuty Events v2 at POST /v2/enqueue, a Zendesk-shaped desk under
- * /api/v2/tickets, an IM bot (WeCom/DingTalk/Slack-shaped) at POST /im/*, a generic webhook at
+ * /api/v2/tickets (and /api/v2/uploads for attachments), an IM bot (WeCom/DingTalk/Slack-shaped) at POST /im/*, a generic webhook at
  * POST /hook. Records every request it accepted; `mode` '500' answers 500 (and records nothing),
  * 'refuse' and 'overload' refuse (records nothing) quoting back what they got — the credential,
  * the path with its query, the body — as careless vendors do: 'refuse' for good (400; the bots
@@ -32,7 +32,9 @@ export class FakeVendor {
   /** PagerDuty alerts by dedup_key. */
   readonly alerts = new Map<string, { status: 'triggered' | 'resolved'; triggers: number; severity?: string; summary?: string }>();
   /** Desk tickets by id. */
-  readonly tickets = new Map<number, { subject: string; body: string; priority: string; status: string; externalId?: string; comments: string[] }>();
+  readonly tickets = new Map<number, { subject: string; body: string; priority: string; status: string; externalId?: string; comments: string[]; attachments: { filename: string; content: unknown }[] }>();
+  /** Desk uploads by token. */
+  readonly uploads = new Map<string, { filename: string; content: unknown }>();
   private readonly idem = new Map<string, number>();
   private nextTicket = 100;
   private server: http.Server | undefined;
@@ -118,17 +120,24 @@ export class FakeVendor {
         const key = String(req.headers['idempotency-key'] ?? '');
         const seen = this.idem.get(key);
         if (seen !== undefined) return json(201, { ticket: { id: seen } });
-        const t = (body as { ticket: { subject: string; comment: { body: string }; priority: string; external_id?: string } }).ticket;
+        const t = (body as { ticket: { subject: string; comment: { body: string; uploads?: string[] }; priority: string; external_id?: string } }).ticket;
         const id = this.nextTicket++;
         this.idem.set(key, id);
-        this.tickets.set(id, { subject: t.subject, body: t.comment.body, priority: t.priority, status: 'new', ...(t.external_id && { externalId: t.external_id }), comments: [] });
+        const attachments = (t.comment.uploads ?? []).map((token) => this.uploads.get(token)!);
+        this.tickets.set(id, { subject: t.subject, body: t.comment.body, priority: t.priority, status: 'new', ...(t.external_id && { externalId: t.external_id }), comments: [], attachments });
         return json(201, { ticket: { id } });
+      }
+      if (path.startsWith('/api/v2/uploads.json?filename=') && req.method === 'POST') {
+        const token = `tok-${this.uploads.size + 1}`;
+        this.uploads.set(token, { filename: decodeURIComponent(path.slice(path.indexOf('=') + 1)), content: body });
+        return json(201, { upload: { token } });
       }
       const m = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(path);
       if (m && req.method === 'PUT') {
         const t = this.tickets.get(Number(m[1]));
         if (!t) return json(404, { error: 'RecordNotFound' });
-        const u = (body as { ticket: { comment?: { body: string }; status?: string; priority?: string } }).ticket;
+        const u = (body as { ticket: { subject?: string; comment?: { body: string }; status?: string; priority?: string } }).ticket;
+        if (u.subject) t.subject = u.subject;
         if (u.comment) t.comments.push(u.comment.body);
         if (u.status) t.status = u.status;
         if (u.priority) t.priority = u.priority;

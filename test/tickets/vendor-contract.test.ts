@@ -8,6 +8,7 @@ import type { Incident } from '../../src/model/incident.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketsConfigSchema, type VendorConfig } from '../../src/tickets/config-schema.ts';
 import { drillMessage } from '../../src/tickets/drill.ts';
+import type { EvidenceBundle } from '../../src/tickets/evidence.ts';
 import { buildMessage } from '../../src/tickets/message.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { DeliveryError, type DeliveryContext, type TicketAction, type TicketMessage } from '../../src/tickets/types.ts';
@@ -38,6 +39,8 @@ interface VendorCase {
   env: (r: Rig) => Record<string, string>;
   /** What the vendor received so far, one text per request or mail, minus where the vendor reads a secret from. */
   received: (r: Rig) => string[];
+  /** What people read of each request or mail so far (subject and body), in order; '' for one without text (a PagerDuty resolve). */
+  readable: (r: Rig) => string[];
   /** Makes the vendor unreachable (connection refused). */
   down: (r: Rig) => Promise<void>;
   /** Makes the vendor refuse, quoting back what it got: 'refuse' for good, 'overload' for now. */
@@ -64,6 +67,7 @@ const CASES: VendorCase[] = [
     config: () => ({ name: 'hook', type: 'webhook', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET', tokenEnv: 'HOOK_TOKEN' }),
     env: (r) => ({ HOOK_URL: `${r.vendor.url}/hook/s3cr3t-hook-path?key=s3cr3t-hook-key`, HOOK_SECRET: 's3cr3t-hook-hmac', HOOK_TOKEN: 's3cr3t-hook-token' }),
     received: (r) => httpReceived(r),
+    readable: (r) => r.vendor.received.map((q) => `${q.body.subject}\n${q.body.text}`),
     ...http,
   },
   {
@@ -71,6 +75,7 @@ const CASES: VendorCase[] = [
     config: (r) => ({ name: 'pd', type: 'pagerduty', url: `${r.vendor.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }),
     env: () => ({ PD_KEY: 's3cr3t-pd-routing-key' }),
     received: (r) => httpReceived(r, ['routing_key']),
+    readable: (r) => r.vendor.received.map((q) => (q.body.payload ? `${q.body.payload.summary}\n${q.body.payload.custom_details.text}` : '')),
     ...http,
   },
   {
@@ -78,6 +83,8 @@ const CASES: VendorCase[] = [
     config: (r) => ({ name: 'desk', type: 'desk', url: r.vendor.url, tokenEnv: 'DESK_TOKEN', user: 'ops@example.com' }),
     env: () => ({ DESK_TOKEN: 's3cr3t-desk-token' }),
     received: (r) => httpReceived(r),
+    // The uploads are the attached evidence file, not text.
+    readable: (r) => r.vendor.at('/api/v2/tickets').map((q) => `${q.body.ticket.subject}\n${q.body.ticket.comment?.body}`),
     ...http,
   },
   {
@@ -85,6 +92,7 @@ const CASES: VendorCase[] = [
     config: () => ({ name: 'wecom', type: 'wecom', urlEnv: 'WECOM_URL' }),
     env: (r) => ({ WECOM_URL: `${r.vendor.url}/im/wecom?key=s3cr3t-wecom-key` }),
     received: (r) => httpReceived(r),
+    readable: (r) => r.vendor.received.map((q) => q.body.markdown.content),
     ...http,
   },
   {
@@ -92,6 +100,7 @@ const CASES: VendorCase[] = [
     config: () => ({ name: 'ding', type: 'dingtalk', urlEnv: 'DING_URL', secretEnv: 'DING_SECRET' }),
     env: (r) => ({ DING_URL: `${r.vendor.url}/im/dingtalk?access_token=s3cr3t-ding-token`, DING_SECRET: 's3cr3t-ding-sign' }),
     received: (r) => httpReceived(r),
+    readable: (r) => r.vendor.received.map((q) => `${q.body.markdown.title}\n${q.body.markdown.text}`),
     ...http,
   },
   {
@@ -99,6 +108,7 @@ const CASES: VendorCase[] = [
     config: () => ({ name: 'slack', type: 'slack', urlEnv: 'SLACK_URL' }),
     env: (r) => ({ SLACK_URL: `${r.vendor.url}/im/slack/T000/B000/s3cr3t-slack-path` }),
     received: (r) => httpReceived(r),
+    readable: (r) => r.vendor.received.map((q) => [q.body.text, ...q.body.blocks.map((b: { text: { text: string } }) => b.text.text)].join('\n')),
     ...http,
   },
   {
@@ -107,6 +117,7 @@ const CASES: VendorCase[] = [
     env: () => ({ SMTP_USER: 's3cr3t-smtp-user', SMTP_PASSWORD: 's3cr3t-smtp-password' }),
     // The AUTH command is where the relay reads them.
     received: (r) => r.smtp.sessions.map((s) => JSON.stringify({ commands: s.commands.filter((c) => !c.startsWith('AUTH ')), data: s.data })),
+    readable: (r) => r.smtp.sessions.map((s) => readMail(s.data)),
     down: (r) => r.smtp.stop(),
     refuse: (r, mode) => void (r.smtp.mode = mode),
   },
@@ -145,6 +156,35 @@ function message(action: Exclude<TicketAction, 'drill'>): TicketMessage {
   });
 }
 
+/** A mail's subject and body, decoded (email.ts: RFC 2047 subject, base64 UTF-8 body). */
+function readMail(data: string): string {
+  const [headers = '', body = ''] = data.split('\r\n\r\n');
+  const raw = /^Subject: (.*)$/m.exec(headers)?.[1] ?? '';
+  const b64 = /^=\?UTF-8\?B\?(.*)\?=$/.exec(raw);
+  return `${b64 ? Buffer.from(b64[1]!, 'base64').toString('utf8') : raw}\n${Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8')}`;
+}
+
+/** The incident widened and got worse: the whole stream is down everywhere (P0, scope stream). */
+const WIDENED: Incident = { ...lineIncident(T + 2000, { regions: ['eu', 'us'] }), severity: 'P0', peakSeverity: 'P0', scope: 'stream', related: ['s1/backup/down'] };
+const WIDENED_CHANGES = ['severity P1 → P0', 'scope line → stream: every line of the stream, in every region (eu, us)'];
+
+/** A JSON object or array of objects written into text: `{"…":` or `[{"…"`. */
+const JSON_DUMP = /[{[]\s*"[^"\n]*"\s*:|\[\s*\{/;
+
+const EVIDENCE: EvidenceBundle = {
+  incidentId: WIDENED.id,
+  generatedAt: new Date(T + 3000).toISOString(),
+  stream: 's1',
+  lines: ['backup', 'primary'],
+  regions: ['eu', 'us'],
+  onset: new Date(WIDENED.onset).toISOString(),
+  window: { from: new Date(T - 120_000).toISOString(), to: new Date(T + 3000).toISOString() },
+  lastSamples: { eu: [{ region: 'eu', line: 'primary', probe: 'p-eu', points: [{ t: T + 2000, connected: false, fps: 0, bitrateBps: 0, stallMs: 0, freezeMs: 0, maxGapMs: 0, error: 'refused' }] }] },
+  history: [{ region: 'eu', line: 'primary', probe: 'p-eu', points: [{ t: T + 2000, connected: false, fps: 0, bitrateBps: 0, stallMs: 0, freezeMs: 0, maxGapMs: 0, error: 'refused' }] }],
+  probeErrors: [`${new Date(T + 2000).toISOString()} eu p-eu primary refused ×3`],
+  actions: [],
+};
+
 /** The error a send ends with (fails the test if it succeeds). */
 async function failure(send: Promise<unknown>): Promise<DeliveryError> {
   const err = await send.then(
@@ -170,6 +210,28 @@ describe.each(CASES)('vendor adapter contract: $type', (c) => {
     const got = c.received(r);
     expect(got.length).toBeGreaterThanOrEqual(5);
     for (const text of got) expect(text).not.toMatch(LEAK);
+  });
+
+  it('what people read: the open (evidence attached or summed up, never dumped as JSON) and an update that says the new severity and scope', async () => {
+    const r = await rig();
+    const adapter = createVendor(entry(c, r), c.env(r));
+    const build = (action: 'open' | 'update', over: Partial<Parameters<typeof buildMessage>[0]> = {}) =>
+      buildMessage({ action, idempotencyKey: `${WIDENED.id}/v/${action}`, incident: WIDENED, slaMs: 900_000, roles: { describe: { name: 'Alice' } }, causes: ['eu (probe p-eu), since 2023-11-14 22:13:26 UTC: not connected — connection refused'], actions: ['2023-11-14 22:13:27 UTC policy:failover: switched to line backup (from primary)'], ...over });
+    const opened = await adapter.send(build('open', { incident: lineIncident(T + 2000), evidence: EVIDENCE }), {});
+    await adapter.send(build('update', { changes: WIDENED_CHANGES }), opened.ref !== undefined ? { ref: opened.ref } : {});
+    const texts = c.readable(r);
+    expect(texts).toHaveLength(2);
+    const [open, update] = texts as [string, string];
+    expect(open).toContain('[P1] stream s1 line primary down (line: eu)');
+    expect(open).toContain('connection refused');
+    expect(update).toContain('[P0] stream s1 line primary+backup down (stream: eu, us)');
+    for (const change of WIDENED_CHANGES) expect(update).toContain(change);
+    expect(update).toContain('every line of the stream, in every region');
+    expect(update).toContain('switched to line backup');
+    for (const text of texts) {
+      expect(text).not.toMatch(JSON_DUMP);
+      expect(text).not.toMatch(LEAK);
+    }
   });
 
   it('down or overloaded: retryable; refused: not; no error quotes a secret, even one the vendor quoted back', async () => {

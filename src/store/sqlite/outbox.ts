@@ -49,8 +49,10 @@ export class SqliteTicketOutbox implements TicketOutbox {
       incidentIds: db.prepare('SELECT DISTINCT incident_id FROM ticket_outbox WHERE created_at >= ?'),
       delivered: db.prepare("UPDATE ticket_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, ref = ?, last_error = NULL WHERE id = ? AND status = 'pending'"),
       retry: db.prepare("UPDATE ticket_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND status = 'pending'"),
+      amend: db.prepare("UPDATE ticket_outbox SET payload = coalesce(@payload, payload), next_at = coalesce(@nextAt, next_at) WHERE key = @key AND status = 'pending' AND next_at > @now"),
       failed: db.prepare("UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'"),
       setRef: db.prepare('INSERT OR IGNORE INTO ticket_refs (incident_id, vendor, ref, opened_at) VALUES (?, ?, ?, ?)'),
+      replaceRef: db.prepare('INSERT OR REPLACE INTO ticket_refs (incident_id, vendor, ref, opened_at) VALUES (?, ?, ?, ?)'),
       ref: db.prepare('SELECT ref FROM ticket_refs WHERE incident_id = ? AND vendor = ?'),
     };
   }
@@ -85,11 +87,17 @@ export class SqliteTicketOutbox implements TicketOutbox {
     return (this.stmts.pending.get() as { n: number }).n;
   }
 
-  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void> {
+  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void> {
     this.db.transaction(() => {
-      this.stmts.delivered.run(now, ref ?? null, row.id);
-      if (ref !== undefined) this.stmts.setRef.run(row.incidentId, row.vendor, ref, now);
+      // Only a row still pending counts: a settled one stays as it is, its reference too.
+      if (this.stmts.delivered.run(now, ref ?? null, row.id).changes === 0 || ref === undefined) return;
+      (row.action === 'open' ? this.stmts.replaceRef : this.stmts.setRef).run(row.incidentId, row.vendor, ref, now);
     })();
+  }
+
+  async amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean> {
+    const payload = change.payload === undefined ? null : JSON.stringify(change.payload);
+    return this.stmts.amend.run({ key, payload, nextAt: change.nextAt ?? null, now }).changes > 0;
   }
 
   async markRetry(id: number, nextAt: number, error: string): Promise<void> {

@@ -59,6 +59,23 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       expect(await store.outbox.get('i1/pd/open')).toMatchObject({ status: 'failed', attempts: 1 });
     });
 
+    it('amends a pending row only while it is not due: its payload and when it is due', async () => {
+      const store = await stores.open();
+      await store.outbox.enqueue(row('i1/desk/update@1', 10, { nextAt: 40, payload: { changes: ['a'] } }));
+      expect(await store.outbox.amend('i1/desk/update@1', { payload: { changes: ['a', 'b'] } }, 20)).toBe(true);
+      expect(await store.outbox.get('i1/desk/update@1')).toMatchObject({ payload: { changes: ['a', 'b'] }, nextAt: 40, status: 'pending' });
+      expect(await store.outbox.amend('i1/desk/update@1', { nextAt: 25 }, 25)).toBe(true); // released: due now
+      expect(await store.outbox.get('i1/desk/update@1')).toMatchObject({ payload: { changes: ['a', 'b'] }, nextAt: 25 });
+      // Due (it may be on its way), settled or unknown: nothing changes.
+      expect(await store.outbox.amend('i1/desk/update@1', { payload: { changes: ['late'] } }, 25)).toBe(false);
+      await store.outbox.enqueue(row('i1/desk/update@2', 10, { nextAt: 90 }));
+      const second = (await store.outbox.get('i1/desk/update@2'))!;
+      await store.outbox.markFailed(second.id, 'refused');
+      expect(await store.outbox.amend('i1/desk/update@2', { nextAt: 30 }, 20)).toBe(false);
+      expect(await store.outbox.amend('nope', { nextAt: 30 }, 20)).toBe(false);
+      expect(await store.outbox.get('i1/desk/update@1')).toMatchObject({ payload: { changes: ['a', 'b'] } });
+    });
+
     it('lists rows per incident (oldest first), recent rows (newest first), and the incidents with rows since a time', async () => {
       const store = await stores.open();
       await store.outbox.enqueue(row('i1/pd/open', 100));
@@ -68,6 +85,24 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       expect((await store.outbox.recent(2)).map((r) => r.key)).toEqual(['i1/pd/update', 'i2/pd/open']);
       expect((await store.outbox.incidentIds(150)).sort()).toEqual(['i1', 'i2']);
       expect(await store.outbox.incidentIds(301)).toEqual([]);
+    });
+
+    it("remembers the latest ticket's reference: an open replaces it, other rows only fill it in", async () => {
+      const store = await stores.open();
+      const deliver = async (key: string, ref: string) => {
+        await store.outbox.enqueue(row(key, 0));
+        await store.outbox.markDelivered((await store.outbox.get(key))!, 1, ref);
+      };
+      await deliver('i1/hook/update', 'H-1');
+      expect(await store.outbox.ref('i1', 'hook')).toBe('H-1');
+      await deliver('i1/hook/open', 'T-1');
+      await deliver('i1/hook/update2', 'H-2');
+      expect(await store.outbox.ref('i1', 'hook')).toBe('T-1');
+      await deliver('i1/hook/open', 'T-late'); // a settled row changes nothing
+      expect(await store.outbox.ref('i1', 'hook')).toBe('T-1');
+      await store.outbox.enqueue({ ...row('i1/hook/open:1', 2), action: 'open' });
+      await store.outbox.markDelivered((await store.outbox.get('i1/hook/open:1'))!, 3, 'T-2');
+      expect(await store.outbox.ref('i1', 'hook')).toBe('T-2');
     });
 
     it('keeps rows and vendor references across a reopen', async () => {

@@ -1,0 +1,72 @@
+import type { Incident, Reason, TimelineEntry } from '../model/incident.ts';
+import { fmtMs, pct, utc } from './figures.ts';
+
+/**
+ * Why streamguard says a line is down or degraded, in words a vendor's engineer reads without our
+ * rule table: per region, what the probe measured against the threshold it crossed, and the
+ * error the probe got. From the incident's first-seen evidence and, for the error, the first bad
+ * sample on its timeline (`region-seen`).
+ */
+
+/** What a probe's classified error means. */
+const ERROR_WORDS: Record<string, string> = {
+  refused: 'connection refused',
+  timeout: 'timed out',
+  'not-found': 'stream not found (no such stream or 404)',
+  unreachable: 'host unreachable',
+  decode: 'the media cannot be decoded',
+  eof: 'the server ended the stream',
+  'no-video': 'no video track',
+  protocol: 'protocol error',
+  unknown: 'unknown error',
+};
+
+export function errorWords(error: string): string {
+  return ERROR_WORDS[error] ?? error;
+}
+
+/** One active rule, in words with its figure and threshold: "no new media for 100 % of the window (threshold 95 %)". */
+export function reasonWords(r: Reason): string {
+  const v = r.value;
+  const th = r.threshold;
+  switch (r.metric) {
+    case 'disconnected':
+      return 'not connected';
+    case 'stallRatio':
+      return `no new media for ${pct(v)} of the window (threshold ${pct(th)})`;
+    case 'freezeMs':
+      return `picture frozen for ${fmtMs(v)} per window (threshold ${fmtMs(th)})`;
+    case 'fpsRatio':
+      return `frame rate at ${pct(v)} of its nominal rate (threshold ${pct(th)})`;
+    case 'latencyOverBudgetMs':
+      return `live latency ${fmtMs(v)} over its budget (threshold ${fmtMs(th)} over)`;
+    case 'bitrateRatio':
+      return `bitrate at ${pct(v)} of its usual level (threshold ${pct(th)})`;
+    case 'heightRatio':
+      return `picture height at ${pct(v)} of its usual size (threshold ${pct(th)})`;
+    case 'startupOverBudgetMs':
+      return `start-up ${fmtMs(v)} over its budget (threshold ${fmtMs(th)} over)`;
+    case 'avSyncMs':
+      return v >= 0 ? `sound ${fmtMs(v)} ahead of the picture (threshold ${fmtMs(th)} ahead)` : `sound ${fmtMs(-v)} behind the picture (threshold ${fmtMs(-th)} behind)`;
+    default:
+      return `${r.rule}: ${r.metric} ${v} (threshold ${th})`;
+  }
+}
+
+/** One line per region of the incident: "eu (probe p-eu), since 2026-… UTC: not connected — connection refused". */
+export function causeLines(incident: Incident, timeline: readonly TimelineEntry[]): string[] {
+  const errors = new Map<string, string>();
+  for (const e of timeline) {
+    if (e.type !== 'region-seen') continue;
+    const error = (e.data.sample as { error?: unknown } | undefined)?.error;
+    if (typeof error === 'string' && !errors.has(String(e.data.region))) errors.set(String(e.data.region), error);
+  }
+  return Object.entries(incident.regions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([region, seen]) => {
+      const reasons = seen.reasons.map(reasonWords);
+      const error = errors.get(region);
+      const what = reasons.length > 0 ? reasons.join('; ') : `${seen.level}`;
+      return `${region} (probe ${seen.probe}), since ${utc(seen.firstSeen)}: ${what}${error !== undefined ? ` — ${errorWords(error)}` : ''}`;
+    });
+}

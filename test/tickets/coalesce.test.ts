@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { heldUpdate, planUpdate, type QueuedRow } from '../../src/tickets/coalesce.ts';
+
+const EVERY = 30_000;
+const T = 1_700_000_000_000;
+
+const open = (deliveredAt: number): QueuedRow => ({ key: 'i/desk/open', action: 'open', status: 'delivered', nextAt: deliveredAt - 5, deliveredAt });
+const update = (key: string, nextAt: number, status: QueuedRow['status'] = 'pending', deliveredAt?: number): QueuedRow => ({ key, action: 'update', status, nextAt, ...(deliveredAt !== undefined && { deliveredAt }) });
+
+describe('coalescing updates to a vendor (pure, injected clock)', () => {
+  it('the first update after the open waits until the interval since the open has passed; one later than that goes at once', () => {
+    expect(planUpdate([open(T)], T + 1000, EVERY, false)).toEqual({ type: 'send', at: T + EVERY });
+    expect(planUpdate([open(T)], T + EVERY, EVERY, false)).toEqual({ type: 'send', at: T + EVERY });
+    expect(planUpdate([open(T)], T + 45_000, EVERY, false)).toEqual({ type: 'send', at: T + 45_000 });
+  });
+
+  it('while one is held, the next merges into it and keeps its time; an urgent one merges and takes it along now', () => {
+    const rows = [open(T), update('i/desk/u1', T + EVERY)];
+    expect(heldUpdate(rows, T + 2000)?.key).toBe('i/desk/u1');
+    expect(planUpdate(rows, T + 2000, EVERY, false)).toEqual({ type: 'merge', into: 'i/desk/u1', at: T + EVERY });
+    expect(planUpdate(rows, T + 2000, EVERY, true)).toEqual({ type: 'merge', into: 'i/desk/u1', at: T + 2000 });
+  });
+
+  it('ten updates within 2 s: the first is held, the nine others merge into it', () => {
+    let rows: QueuedRow[] = [open(T)];
+    const plans = [];
+    for (let i = 1; i <= 10; i++) {
+      const now = T + i * 200;
+      const plan = planUpdate(rows, now, EVERY, false);
+      plans.push(plan.type);
+      if (plan.type === 'send') rows = [...rows, update(`i/desk/u${i}`, plan.at)];
+    }
+    expect(plans).toEqual(['send', ...Array(9).fill('merge')]);
+    expect(rows.map((r) => [r.key, r.nextAt])).toEqual([
+      ['i/desk/open', T - 5],
+      ['i/desk/u1', T + EVERY],
+    ]);
+  });
+
+  it('the interval runs from the last update that went (delivered, or due and on its way), not from the open', () => {
+    const delivered = [open(T), update('i/desk/u1', T + EVERY, 'delivered', T + EVERY + 300)];
+    expect(planUpdate(delivered, T + EVERY + 1000, EVERY, false)).toEqual({ type: 'send', at: T + 2 * EVERY + 300 });
+    const onItsWay = [open(T), update('i/desk/u1', T + EVERY)];
+    expect(heldUpdate(onItsWay, T + EVERY)).toBeUndefined(); // due: it may be in flight, never amended
+    expect(planUpdate(onItsWay, T + EVERY, EVERY, false)).toEqual({ type: 'send', at: T + 2 * EVERY });
+  });
+
+  it('a failed row reached nobody: it does not hold the next one back', () => {
+    const rows = [open(T), update('i/desk/u1', T + 1000, 'failed')];
+    expect(planUpdate(rows, T + EVERY + 1, EVERY, false)).toEqual({ type: 'send', at: T + EVERY + 1 });
+  });
+
+  it('an urgent update, or an interval of 0, goes at once', () => {
+    expect(planUpdate([open(T)], T + 100, EVERY, true)).toEqual({ type: 'send', at: T + 100 });
+    expect(planUpdate([open(T)], T + 100, 0, false)).toEqual({ type: 'send', at: T + 100 });
+  });
+
+  it('no ticket yet (its open still pending): the update is held after the open is due', () => {
+    const pending: QueuedRow = { key: 'i/desk/open', action: 'open', status: 'pending', nextAt: T + 8000 };
+    expect(planUpdate([pending], T + 1000, EVERY, false)).toEqual({ type: 'send', at: T + 8000 + EVERY });
+  });
+});
