@@ -131,11 +131,10 @@ export interface TicketOutbox {
   incidentIds(since: number): Promise<string[]>;
   pendingCount(): Promise<number>;
   /**
-   * Marks a row delivered and, for a ticket the vendor numbered, remembers the vendor's reference:
-   * an open's replaces the one before (a relapse gets a new ticket, the later rows go to it); the
-   * other rows' only fill it in when none is known.
+   * Marks a row still pending delivered and, for a ticket the vendor numbered, remembers the
+   * vendor's reference: the first one it gave (the open's; one ticket per incident and vendor).
    */
-  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void>;
+  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void>;
   /**
    * Rewrites a pending row that is not due yet (next_at > `now`: a row that is due may be on its
    * way to the vendor): its payload (a held update taking in later changes) and when it is due (a
@@ -145,7 +144,7 @@ export interface TicketOutbox {
   amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean>;
   markRetry(id: number, nextAt: number, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
-  /** The vendor's reference of the incident's latest ticket, once it exists. */
+  /** The vendor's ticket reference for an incident, once the ticket exists. */
   ref(incidentId: string, vendor: string): Promise<string | undefined>;
 }
 

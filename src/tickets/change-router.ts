@@ -8,7 +8,7 @@ import { resolutionOf } from './resolution.ts';
 import type { MuteStage } from './mute.ts';
 import type { VendorRouting } from './routing.ts';
 import type { SlaClocks } from './sla-clocks.ts';
-import { openSuffix, rowKey, type Notice, type NoticePayload, type Stage } from './stage.ts';
+import { rowKey, type Notice, type NoticePayload, type Stage } from './stage.ts';
 
 export interface ChangeRouterOptions {
   routing: VendorRouting;
@@ -26,11 +26,12 @@ export interface ChangeRouterOptions {
 /**
  * Turns the hub's incident changes into notices and runs them through their stages:
  *
- *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per occurrence)
- *   incident.reopened         ─▶ a relapse: a new SLA generation and a new ticket at every qualifying
- *                                vendor, naming the solved one before it (a solved ticket is never reopened)
- *   incident.* changes        ─▶ update at the vendors holding the occurrence's ticket (severity, scope,
- *                                regions, controller actions)
+ *   incident.opened / raised  ─▶ open a ticket at every qualifying vendor (once per incident, ever)
+ *   incident.reopened         ─▶ a relapse (the same fault, back within the reopen window): reopen the
+ *                                ticket at the vendors holding one, at once; a new SLA generation; an
+ *                                open at the qualifying vendors that have none yet
+ *   incident.* changes        ─▶ update at the vendors holding a ticket (severity, scope, regions,
+ *                                controller actions)
  *   incident.resolved         ─▶ resolve wherever a ticket or escalation went since the last resolve
  */
 export class ChangeRouter {
@@ -42,6 +43,7 @@ export class ChangeRouter {
       case 'incident.opened':
         return this.open(inc, now);
       case 'incident.reopened':
+        await this.reopen(inc, now);
         await this.o.clocks.restart(inc, now);
         return this.open(inc, now);
       case 'incident.raised':
@@ -60,23 +62,16 @@ export class ChangeRouter {
     }
   }
 
-  /**
-   * Opens a ticket for the incident's current occurrence at every qualifying vendor that has none
-   * (the mute stage may hold them); a relapse's ticket names the vendor's ticket before it.
-   */
+  /** Opens a ticket at every qualifying vendor that has none (the mute stage may hold them). */
   async open(inc: Incident, now: number): Promise<void> {
     if (inc.status === 'resolved') return;
-    const rows = inc.reopenCount > 0 ? await this.o.outbox.forIncident(inc.id) : [];
-    const notices: Notice[] = this.o.routing.qualifying(inc).map((vendor) => {
-      const previousTicket = rows.filter((r) => r.vendor === vendor && r.action === 'open' && r.ref !== undefined).at(-1)?.ref;
-      return { vendor, action: 'open', suffix: openSuffix(inc), payload: { incident: inc, ...(previousTicket !== undefined && { previousTicket }) } };
-    });
+    const notices: Notice[] = this.o.routing.qualifying(inc).map((vendor) => ({ vendor, action: 'open', suffix: 'open', payload: { incident: inc } }));
     await this.o.opens.exec({ incident: inc, now }, notices);
   }
 
   /**
    * Resolves wherever anything went for the incident since that vendor's last resolve: once per
-   * occurrence. `resolution`: the resolve is no fix (from the change; the message otherwise reads
+   * reopen generation. `resolution`: the resolve is no fix (from the change; the message otherwise reads
    * it from the timeline).
    */
   async resolve(inc: Incident, now: number, resolution?: NoticePayload['resolution']): Promise<void> {
@@ -98,15 +93,27 @@ export class ChangeRouter {
   }
 
   /**
-   * An update at every vendor holding the ticket of the incident's current occurrence; the key is
-   * per change. `urgent` (a severity change, a controller escalation): past the coalescing of updates.
+   * A relapse is the same fault: the vendor's ticket, solved at the resolve, is reopened (one
+   * ticket for a flapping line, not one per return). An update keyed `reopen:<n>`, so a replayed
+   * change or a restart never reopens twice; urgent: the vendor hears of the return at once.
    */
+  private async reopen(inc: Incident, now: number): Promise<void> {
+    const notices = await this.atTicketHolders(inc, { incident: inc, relapse: inc.reopenCount }, `reopen:${inc.reopenCount}`, true);
+    await this.o.send.exec({ incident: inc, now }, notices);
+  }
+
+  /** An update at every vendor holding a ticket; the key is per change. `urgent` (a severity change, a controller escalation): past the coalescing of updates. */
   private async update(inc: Incident, changes: string[], now: number, urgent = false): Promise<void> {
     const key = `update@${inc.updatedAt}:${createHash('sha1').update(changes.join('\n')).digest('hex').slice(0, 8)}`;
+    await this.o.send.exec({ incident: inc, now }, await this.atTicketHolders(inc, { incident: inc, changes }, key, urgent));
+  }
+
+  /** An update notice for every vendor the incident's open went to. */
+  private async atTicketHolders(inc: Incident, payload: NoticePayload, suffix: string, urgent: boolean): Promise<Notice[]> {
     const notices: Notice[] = [];
     for (const { name } of this.o.routing.vendors()) {
-      if (await this.o.outbox.get(rowKey(inc.id, name, openSuffix(inc)))) notices.push({ vendor: name, action: 'update', suffix: key, payload: { incident: inc, changes }, ...(urgent && { urgent }) });
+      if (await this.o.outbox.get(rowKey(inc.id, name, 'open'))) notices.push({ vendor: name, action: 'update', suffix, payload, ...(urgent && { urgent }) });
     }
-    await this.o.send.exec({ incident: inc, now }, notices);
+    return notices;
   }
 }

@@ -43,7 +43,13 @@ export class CoalesceStage implements Stage {
       }
       const into = held!.payload as NoticePayload;
       if (into.coalesced?.includes(n.suffix)) continue; // merged before (a replayed change)
-      const payload: NoticePayload = { ...into, incident: n.payload.incident, changes: [...(into.changes ?? []), ...(n.payload.changes ?? [])], coalesced: [...(into.coalesced ?? []), n.suffix] };
+      const payload: NoticePayload = {
+        ...into,
+        incident: n.payload.incident,
+        changes: [...(into.changes ?? []), ...(n.payload.changes ?? [])],
+        coalesced: [...(into.coalesced ?? []), n.suffix],
+        ...(n.payload.relapse !== undefined && { relapse: n.payload.relapse }), // the merged update reopens the ticket
+      };
       if (await this.o.outbox.amend(plan.into, { payload, nextAt: plan.at }, now)) continue;
       // The held row fell due meanwhile (it may be on its way): this one follows it after the interval.
       out.push(n.urgent ? n : { ...n, notBefore: held!.nextAt + this.o.updateEvery(n.vendor) });

@@ -12,7 +12,7 @@ type Config = z.infer<typeof DeskVendorSchema>;
  *
  *   open     POST {base}/api/v2/uploads.json?filename=evidence-….json   the evidence bundle (JSON) → {upload: {token}}
  *            POST {base}/api/v2/tickets.json            {ticket: {subject, comment: {body, uploads: [token]}, priority, external_id, tags}} → {ticket: {id}}
- *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, comment: {body, public}, priority}}
+ *   update   PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, comment: {body, public}, priority}}; a relapse's also status "open"
  *   resolve  PUT  {base}/api/v2/tickets/{id}.json       {ticket: {subject, status: "solved", comment: {body}}}
  *
  * The create carries `Idempotency-Key` (the desk answers a repeat with the same ticket) and
@@ -40,7 +40,8 @@ export class DeskVendor implements TicketVendor {
     const body = textBody(msg, { evidence: false });
     // The subject follows the incident (severity, scope, regions), not only the comments.
     if (msg.action === 'resolve') return { ...(await this.put(ctx.ref, { subject: msg.title, status: 'solved', comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
-    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true } }, msg.idempotencyKey)), ref: ctx.ref };
+    // A relapse (the same fault back within the reopen window) reopens the solved ticket.
+    return { ...(await this.put(ctx.ref, { subject: msg.title, priority, comment: { body, public: true }, ...(msg.relapse && { status: 'open' }) }, msg.idempotencyKey)), ref: ctx.ref };
   }
 
   private async create(msg: TicketMessage, priority: string): Promise<DeliveryResult> {

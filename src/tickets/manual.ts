@@ -2,7 +2,7 @@ import type { TicketOutbox } from '../store/ports.ts';
 import type { ReadIncident } from './incident-reader.ts';
 import { TicketRequestError } from './request-error.ts';
 import type { VendorRouting } from './routing.ts';
-import { openSuffix, rowKey, type Notice, type Stage } from './stage.ts';
+import { rowKey, type Notice, type Stage } from './stage.ts';
 import type { TicketTimeline } from './timeline.ts';
 
 export interface ManualTicketResult {
@@ -37,11 +37,11 @@ export class ManualTickets {
     const vendors: ManualTicketResult['vendors'] = [];
     const notices: Notice[] = [];
     for (const vendor of this.o.routing.byHand(r.vendor)) {
-      if (await this.o.outbox.get(rowKey(inc.id, vendor, openSuffix(inc)))) {
+      if (await this.o.outbox.get(rowKey(inc.id, vendor, 'open'))) {
         notices.push({ vendor, action: 'update', suffix: `manual@${now}`, payload: { incident: inc, changes: [`ticket requested by ${r.by}: ${r.reason}`] }, urgent: true });
         vendors.push({ vendor, sent: 'update' });
       } else {
-        notices.push({ vendor, action: 'open', suffix: openSuffix(inc), payload: { incident: inc } });
+        notices.push({ vendor, action: 'open', suffix: 'open', payload: { incident: inc } });
         vendors.push({ vendor, sent: 'open' });
       }
     }

@@ -142,11 +142,10 @@ function upperFirst(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** "Relapse 2: the fault came back at 2026-… UTC, 40 s after it cleared; ticket 101, solved then, stays solved." */
+/** "Relapse 2: the fault came back at 2026-… UTC, 40 s after it cleared; this ticket is open again." */
 export function relapseLine(r: NonNullable<TicketMessage['relapse']>): string {
   const after = `${r.at !== undefined ? ` at ${utc(r.at)},` : ''}${r.afterMs !== undefined ? ` ${fmtMs(r.afterMs)}` : ''} after it cleared`;
-  const before = r.previousTicket !== undefined ? `ticket ${r.previousTicket}, solved then, stays solved` : 'the ticket before, solved then, stays solved';
-  return `Relapse ${r.count}: the fault came back${after}; ${before}.`;
+  return `Relapse ${r.count}: the fault came back${after}; this ticket is open again.`;
 }
 
 const DRILL_BANNER = 'DRILL — this is a test of the streamguard contact channels, no action is needed';
@@ -158,7 +157,7 @@ export function subject(m: TicketMessage): string {
     case 'open':
       return `${prefix}${m.title}`;
     case 'update':
-      return `${prefix}Update: ${m.title}`;
+      return `${prefix}${m.relapse ? 'Reopened' : 'Update'}: ${m.title}`;
     case 'resolve':
       return m.resolution ? `${prefix}No longer monitored (${m.resolution.cause}), not a fix: ${m.title}` : `${prefix}Resolved: ${m.title}`;
     case 'escalate':

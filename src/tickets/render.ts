@@ -1,4 +1,4 @@
-import type { Incident, TimelineEntry } from '../model/incident.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { RolesConfig } from './config-schema.ts';
 import { actionWords } from './action-words.ts';
@@ -42,7 +42,7 @@ export class MessageRenderer {
     const withEvidence = row.action === 'open' || row.action === 'escalate';
     const timeline = await this.o.evidence.timeline(inc.id);
     const resolution = row.action === 'resolve' ? (p.resolution ?? resolutionOf(timeline)) : undefined;
-    const relapse = row.action === 'open' && inc.reopenCount > 0 ? relapseOf(inc, timeline, p.previousTicket) : undefined;
+    const relapse = p.relapse !== undefined ? relapseOf(p.relapse, timeline) : undefined;
     return buildMessage({
       action: row.action as TicketAction,
       idempotencyKey: row.key,
@@ -62,15 +62,13 @@ export class MessageRenderer {
   }
 }
 
-/** The relapse a relapse's ticket is about, from the incident's timeline (its `reopened` entry). */
-function relapseOf(inc: Incident, timeline: readonly TimelineEntry[], previousTicket: string | undefined): NonNullable<TicketMessage['relapse']> {
-  const count = inc.reopenCount;
+/** The relapse a reopening update is about, from the incident's timeline (its `reopened` entry). */
+function relapseOf(count: number, timeline: readonly TimelineEntry[]): NonNullable<TicketMessage['relapse']> {
   const reopened = timeline.filter((e) => e.type === 'reopened' && e.data.reopenCount === count).at(-1);
   const afterMs = reopened?.data.afterMs;
   return {
     count,
     ...(reopened && { at: new Date(reopened.t).toISOString() }),
     ...(typeof afterMs === 'number' && { afterMs }),
-    ...(previousTicket !== undefined && { previousTicket }),
   };
 }

@@ -21,8 +21,8 @@ export interface NoticePayload {
   escalation?: { step: number; name: string; overdueMs: number };
   /** For a resolve that is no fix (resolution.ts), as the change said it. */
   resolution?: TicketMessage['resolution'];
-  /** For the ticket of a relapse: the vendor's reference of the ticket before it (solved). */
-  previousTicket?: string;
+  /** For the update that reopens the ticket at a relapse: which relapse (the incident's reopenCount then). */
+  relapse?: number;
   /** For an update held back: the suffixes of the later updates merged into it (coalesce-stage.ts). */
   coalesced?: string[];
 }
@@ -31,7 +31,7 @@ export interface NoticePayload {
 export interface Notice {
   vendor: string;
   action: TicketAction;
-  /** The idempotency key's last part: `open`, `open:1`, `update@…`, `resolve:0`, `escalate:0:2`, `manual@…`. */
+  /** The idempotency key's last part: `open`, `update@…`, `reopen:1`, `resolve:0`, `escalate:0:2`, `manual@…`. */
   suffix: string;
   payload: NoticePayload;
   /** An update that goes at once, past the coalescing of updates: a severity change, an escalation, a request by hand. */
@@ -65,13 +65,4 @@ export class Pipeline implements Stage {
 /** `incident/vendor/suffix`: the idempotency key of one outbox row. */
 export function rowKey(incidentId: string, vendor: string, suffix: string): string {
   return `${incidentId}/${vendor}/${suffix}`;
-}
-
-/**
- * The suffix of the open row of the incident's current occurrence: `open`, and `open:<n>` after its
- * nth relapse. A relapse gets a ticket of its own: the one before was solved when the incident
- * resolved, and a solved ticket is never reopened.
- */
-export function openSuffix(incident: Pick<Incident, 'reopenCount'>): string {
-  return incident.reopenCount === 0 ? 'open' : `open:${incident.reopenCount}`;
 }

@@ -54,11 +54,11 @@ export interface TicketMessage {
    */
   resolution?: { cause: ResolveCause; note?: string };
   /**
-   * The incident relapsed (it came back within the reopen window after it resolved): its ticket
-   * before this one was solved, this one is new. Which relapse, when (ISO 8601), how long after it
-   * cleared, and the vendor's reference of the ticket before.
+   * For the update of a relapse (the fault came back within the reopen window after the incident
+   * resolved): the ticket, solved at the resolve, is reopened. Which relapse, when (ISO 8601), and
+   * how long after it cleared.
    */
-  relapse?: { count: number; at?: string; afterMs?: number; previousTicket?: string };
+  relapse?: { count: number; at?: string; afterMs?: number };
   /** For escalate: the chain step. */
   escalation?: { step: number; name: string; overdueMs: number };
   /** For open (and on request): the evidence bundle. */

@@ -52,7 +52,6 @@ export class SqliteTicketOutbox implements TicketOutbox {
       amend: db.prepare("UPDATE ticket_outbox SET payload = coalesce(@payload, payload), next_at = coalesce(@nextAt, next_at) WHERE key = @key AND status = 'pending' AND next_at > @now"),
       failed: db.prepare("UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'"),
       setRef: db.prepare('INSERT OR IGNORE INTO ticket_refs (incident_id, vendor, ref, opened_at) VALUES (?, ?, ?, ?)'),
-      replaceRef: db.prepare('INSERT OR REPLACE INTO ticket_refs (incident_id, vendor, ref, opened_at) VALUES (?, ?, ?, ?)'),
       ref: db.prepare('SELECT ref FROM ticket_refs WHERE incident_id = ? AND vendor = ?'),
     };
   }
@@ -87,11 +86,11 @@ export class SqliteTicketOutbox implements TicketOutbox {
     return (this.stmts.pending.get() as { n: number }).n;
   }
 
-  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor' | 'action'>, now: number, ref?: string): Promise<void> {
+  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void> {
     this.db.transaction(() => {
       // Only a row still pending counts: a settled one stays as it is, its reference too.
       if (this.stmts.delivered.run(now, ref ?? null, row.id).changes === 0 || ref === undefined) return;
-      (row.action === 'open' ? this.stmts.replaceRef : this.stmts.setRef).run(row.incidentId, row.vendor, ref, now);
+      this.stmts.setRef.run(row.incidentId, row.vendor, ref, now);
     })();
   }
 
