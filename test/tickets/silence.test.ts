@@ -123,7 +123,7 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     expect((await r.steps(inc.id)).map(([a]) => a)).not.toContain('ticket-held'); // it had its ticket: nothing was held
   });
 
-  it("relapsed during a silence: the relapse's new ticket is held, and its SLA counts from the end of the silence", async () => {
+  it('relapsed during a silence: the ticket is reopened at once (the vendor had it), the new SLA waits for the end of the silence', async () => {
     const r = await rig();
     const inc = r.detector('open');
     await r.at(0);
@@ -136,22 +136,14 @@ describe('tickets held by a maintenance silence: the SLA clock', () => {
     r.now = T0 + 20 * MIN;
     expect(r.detector('open').id).toBe(inc.id);
     await r.at(20);
-    expect(r.vendor.alerts.get(inc.id)?.status).toBe('resolved');
+    expect(r.vendor.alerts.get(inc.id)?.status).toBe('triggered');
     await r.at(80);
     r.silence = undefined;
     await r.at(81); // before the fix: both steps of the reopened SLA fired here
-    expect(r.vendor.alerts.get(inc.id)?.status).toBe('triggered');
     expect(r.escalations()).toEqual([]);
     await r.at(96);
     expect(r.escalations()).toEqual(['account manager']);
-    expect((await r.steps(inc.id)).filter(([a]) => a !== 'escalation-delivered')).toEqual([
-      ['ticket-opened', 0],
-      ['ticket-resolved', 5],
-      ['ticket-held', 20],
-      ['ticket-released', 81],
-      ['ticket-opened', 81],
-      ['escalated', 96],
-    ]);
+    expect((await r.steps(inc.id)).map(([a]) => a)).not.toContain('ticket-held');
   });
 });
 
