@@ -234,6 +234,23 @@ describe.each(CASES)('vendor adapter contract: $type', (c) => {
     }
   });
 
+  it('a relapse: the update reopening the ticket leads with the relapse line (the desk sets the ticket open again)', async () => {
+    const r = await rig();
+    const adapter = createVendor(entry(c, r), c.env(r));
+    const opened = await adapter.send(message('open'), {});
+    const ctx: DeliveryContext = opened.ref !== undefined ? { ref: opened.ref } : {};
+    await adapter.send(message('resolve'), ctx);
+    const relapse = { count: 2, at: new Date(T + 60_000).toISOString(), afterMs: 40_000 };
+    await adapter.send(buildMessage({ action: 'update', idempotencyKey: `${INCIDENT.id}/v/reopen:2`, incident: INCIDENT, slaMs: 3_600_000, roles: {}, actions: [], relapse }), ctx);
+    const text = c.readable(r).at(-1)!;
+    const line = 'Relapse 2: the fault came back at 2023-11-14 22:14:20 UTC, 40 s after it cleared; this ticket is open again.';
+    // After the subject (and, in markdown, its blank line) the relapse line comes first.
+    expect(text.split('\n').filter((l) => l.trim() !== '' && !l.includes('[P1]'))[0]).toContain(line);
+    expect(text).toContain('Reopened: [P1]');
+    if (c.type === 'desk') expect(r.vendor.at('/api/v2/tickets').at(-1)!.body.ticket.status).toBe('open');
+    if (c.type === 'pagerduty') expect(r.vendor.received.at(-1)!.body.event_action).toBe('trigger');
+  });
+
   it('down or overloaded: retryable; refused: not; no error quotes a secret, even one the vendor quoted back', async () => {
     const r = await rig();
     const adapter = createVendor(entry(c, r), c.env(r));
