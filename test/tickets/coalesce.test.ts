@@ -1,5 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { heldUpdate, planUpdate, type QueuedRow } from '../../src/tickets/coalesce.ts';
+import { CoalesceStage } from '../../src/tickets/coalesce-stage.ts';
+import { lineIncident } from '../helpers/incident.ts';
 
 const EVERY = 30_000;
 const T = 1_700_000_000_000;
@@ -58,5 +64,27 @@ describe('coalescing updates to a vendor (pure, injected clock)', () => {
   it('no ticket yet (its open still pending): the update is held after the open is due', () => {
     const pending: QueuedRow = { key: 'i/desk/open', action: 'open', status: 'pending', nextAt: T + 8000 };
     expect(planUpdate([pending], T + 1000, EVERY, false)).toEqual({ type: 'send', at: T + 8000 + EVERY });
+  });
+});
+
+describe('the coalesce stage (a real SQLite outbox)', () => {
+  it('a relapse finding an update held: merged into it, due now, and the merged row reopens the ticket', async () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-coalesce-')), 'hub.db'));
+    try {
+      const inc = lineIncident(T);
+      const key = (suffix: string) => `${inc.id}/desk/${suffix}`;
+      await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
+      await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
+      await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, changes: ['a'] }, createdAt: T + 1000, nextAt: T + 30_000 });
+      const stage = new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock: () => T + 2000 });
+      const relapsed = { ...inc, reopenCount: 1 };
+      const passed = await stage.exec({ incident: relapsed, now: T + 2000 }, [{ vendor: 'desk', action: 'update', suffix: 'reopen:1', payload: { incident: relapsed, relapse: 1 }, urgent: true }]);
+      expect(passed).toEqual([]);
+      const held = (await store.outbox.get(key('update@1')))!;
+      expect(held.nextAt).toBe(T + 2000);
+      expect(held.payload).toMatchObject({ relapse: 1, changes: ['a'], coalesced: ['reopen:1'], incident: { reopenCount: 1 } });
+    } finally {
+      store.close();
+    }
   });
 });
