@@ -13,7 +13,7 @@ import { SAMPLE_COLUMNS } from './sample-row.ts';
 import { SqliteSampleHistory } from './samples.ts';
 import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
-import { logExcursion, WAL_BOUNDS, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
+import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
 export class StoreOpenError extends Error {
@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly wals: { file: StoreFileName; path: string; boundBytes: number }[] = [];
 
   constructor(
     readonly file: string,
@@ -89,7 +90,13 @@ export class SqliteStore implements Store {
       };
       this.checkpointTimer = setInterval(checkpoint, opts.checkpointEveryMs ?? 5000);
       this.checkpointTimer.unref();
+      for (const [name, path] of [['hub', file], ['inbox', files.inbox], ['history', files.history]] as const) this.wals.push({ file: name, path: `${path}-wal`, boundBytes: bounds[name].boundBytes });
     }
+  }
+
+  /** Each file's WAL size now, with its bound (none for an in-memory store): for /metrics. */
+  walFiles(): { file: StoreFileName; walBytes: number; boundBytes: number }[] {
+    return this.wals.map((w) => ({ file: w.file, walBytes: walBytes(w.path), boundBytes: w.boundBytes }));
   }
 
   close(): void {

@@ -77,10 +77,10 @@ export class WalGuard {
   /** Checkpoints the file; returns the size of its WAL after. */
   checkpoint(): number {
     this.db.pragma(`${this.schema}.wal_checkpoint(PASSIVE)`);
-    let bytes = sizeOf(this.walFile);
+    let bytes = walBytes(this.walFile);
     if (bytes > this.bound.limitBytes) {
       this.truncateWithoutWaiting();
-      bytes = sizeOf(this.walFile);
+      bytes = walBytes(this.walFile);
     }
     const over = bytes > this.bound.boundBytes;
     if (over !== this.over) {
@@ -102,7 +102,8 @@ export class WalGuard {
   }
 }
 
-function sizeOf(file: string): number {
+/** The size of a WAL file (`<db>-wal`). */
+export function walBytes(file: string): number {
   try {
     return statSync(file).size;
   } catch {
