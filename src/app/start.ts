@@ -149,6 +149,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       m.configLoaded(true, h.clock());
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
+      if (opened) m.attachStoreWal(opened);
       uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });

@@ -1,4 +1,4 @@
-import type { ControlAction } from '../actuators/types.ts';
+import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
 import { redactUrls } from '../model/redact-url.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import type { Decision } from './types.ts';
@@ -9,6 +9,16 @@ import type { Decision } from './types.ts';
  */
 export function shownAction(a: ControlAction): ControlAction {
   return { ...a, ...(a.url !== undefined && { url: redactUrls(a.url) }), ...(a.urls && { urls: Object.fromEntries(Object.entries(a.urls).map(([region, url]) => [region, redactUrls(url)])) }) };
+}
+
+/**
+ * An actuator's result as it is recorded and shown: its error without URL credentials. Errors
+ * quote URLs (a webhook URL with `user:pass@` that fetch refuses, a script's stderr naming the
+ * edge API it called with `?token=…`), and results go to the audit, the incident timeline, the
+ * log, `/ws` and vendor tickets.
+ */
+export function shownResult(r: ActuatorResult): ActuatorResult {
+  return r.error === undefined ? r : { ...r, error: redactUrls(r.error) };
 }
 
 /** The incident an action belongs to (its timeline records the action). */

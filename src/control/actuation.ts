@@ -1,5 +1,6 @@
 import type { BuiltinState } from '../actuators/builtin.ts';
 import type { Actuator, ActuatorResult, ControlAction } from '../actuators/types.ts';
+import { shownResult } from './action.ts';
 import type { OutcomeStage, Stage } from './pipeline.ts';
 import type { Clock } from './ports.ts';
 import type { SerialQueues } from './queues.ts';
@@ -7,7 +8,8 @@ import type { SerialQueues } from './queues.ts';
 /**
  * Carries an action out: the built-in served state (play URL, feature flags) at once, then the
  * external actuators (webhook, command: retries are theirs) in the stream's queue, in the
- * background. The outcome goes to `outcome` when they are done — at once when none accepts it.
+ * background. The outcome goes to `outcome` when they are done — at once when none accepts it —
+ * with the actuators' errors stripped of URL credentials (shownResult).
  */
 export class ActuationStage implements Stage {
   constructor(
@@ -33,7 +35,8 @@ export class ActuationStage implements Stage {
     }
     queues.run(action.stream, async () => {
       const results = await Promise.all(external.map((a) => a.execute(action, { signal }).catch((err: Error): ActuatorResult => ({ actuator: a.name, ok: false, attempts: 0, tookMs: 0, error: err.message }))));
-      outcome.done({ action, results, at: clock() });
+      // Every consumer of an outcome (audit, timeline, log, /ws, tickets) gets it from here.
+      outcome.done({ action, results: results.map(shownResult), at: clock() });
     });
     return true;
   }

@@ -257,10 +257,6 @@ export class HubMetrics {
     this.registry.registerMetric(controller.actionDelay);
   }
 
-  /**
-   * tickets_total{vendor,severity}, and the SLA signal: an escalation step runs only when a vendor
-   * missed its response target, so any increase of sla_escalations_total is an SLA breach.
-   */
   /** Samples the probe uplink refused, by region and reason (both from bounded sets: the config, SAMPLE_REFUSALS). */
   attachUplink(uplink: { refusals(): readonly { region: string; reason: string; count: number }[] }): void {
     new Counter({
@@ -275,6 +271,33 @@ export class HubMetrics {
     });
   }
 
+  /** The store's WAL files against their bounds (src/store/sqlite/wal-guard.ts), read at scrape time. */
+  attachStoreWal(store: { walFiles(): readonly { file: string; walBytes: number; boundBytes: number }[] }): void {
+    const r = [this.registry];
+    new Gauge({
+      name: `${P}store_wal_bytes`,
+      help: "size of a store file's WAL (file: hub, inbox, history)",
+      labelNames: ['file'],
+      registers: r,
+      collect() {
+        for (const w of store.walFiles()) this.set({ file: w.file }, w.walBytes);
+      },
+    });
+    new Gauge({
+      name: `${P}store_wal_bound_bytes`,
+      help: "the bound a store file's WAL stays below unless a reader holds it (docs/operations.md)",
+      labelNames: ['file'],
+      registers: r,
+      collect() {
+        for (const w of store.walFiles()) this.set({ file: w.file }, w.boundBytes);
+      },
+    });
+  }
+
+  /**
+   * tickets_total{vendor,severity}, and the SLA signal: an escalation step runs only when a vendor
+   * missed its response target, so any increase of sla_escalations_total is an SLA breach.
+   */
   attachTickets(tickets: TicketService): void {
     const read = () => tickets.metrics();
     new Counter({

@@ -40,3 +40,11 @@ function redactUrl(url: string): string {
   }
   return `${url.slice(0, start)}${authority}${rest}`;
 }
+
+/** `value` with redactUrls applied to every string in it, however deep (a JSON document: objects, arrays, strings). */
+export function redactUrlsIn(value: unknown): unknown {
+  if (typeof value === 'string') return redactUrls(value);
+  if (Array.isArray(value)) return value.map(redactUrlsIn);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactUrlsIn(v)]));
+  return value;
+}

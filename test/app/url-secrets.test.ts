@@ -3,15 +3,17 @@
  * audit row or a config error: redactUrls masks the userinfo password and secret-looking query
  * parameters with `***`. The log line comes from a real `streamguard run` process.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { DB_FILE, startHub, type HubHandle } from '../../src/app/start.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { redactUrls } from '../../src/model/redact-url.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 
@@ -67,6 +69,30 @@ describe('stream URL secrets in config errors, audit rows and logs', () => {
     // Players still get the real URL: /play is how they reach the line.
     const play = await fetch(`${hub.url}/api/v1/streams/s1/play?format=json`);
     expect(((await play.json()) as { url: string }).url).toBe(SECRET_URL);
+  });
+
+  it('masks an audit row an older hub wrote with the secrets in the REST and /ws audit answers', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sg-secrets-old-audit-'));
+    new SqliteStore(join(dataDir, DB_FILE)).close(); // the schema
+    const file = new Database(join(dataDir, DB_FILE));
+    file.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)').run(1, 'policy:failover', 'control.switch', 'stream:s1 line:primary>backup', 'edge: HTTP 500', JSON.stringify({ action: { url: SECRET_URL } }));
+    file.close();
+    const old = await startHub(ConfigSchema.parse({ hub: { listen: '127.0.0.1:0', dataDir }, probe: { embedded: false }, streams: [{ id: 's1', lines: { primary: { url: SECRET_URL } } }] }), { probes: false, tickMs: 0, env: {} });
+    try {
+      const rest = await (await fetch(`${old.url}/api/v1/commands/audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).text();
+      const ws = new WebSocket(`ws://${old.address}/ws`);
+      const answer = new Promise<string>((resolve) => ws.on('message', (d: Buffer) => JSON.parse(d.toString()).id === 1 && resolve(d.toString())));
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      ws.send(JSON.stringify({ id: 1, type: 'audit' }));
+      const viaWs = await answer;
+      ws.close();
+      for (const text of [rest, viaWs]) {
+        expect(text).toContain('rtmp://alice:***@127.0.0.1:1/live/s1?token=***');
+        expect(text).not.toMatch(SECRETS);
+      }
+    } finally {
+      await old.stop();
+    }
   });
 
   it('logs a line down without the URL secrets (streamguard run)', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Sample } from '../../src/model/sample.ts';
+import { WAL_BOUNDS, type StoreFileName } from '../../src/store/sqlite/wal-guard.ts';
 
 const REGIONS = ['eu', 'us', 'ap'];
 let handle: HubHandle | undefined;
@@ -41,6 +42,14 @@ async function scrape(h: HubHandle): Promise<string> {
 const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
 describe('/metrics', () => {
+  it("exports each store file's WAL size with its bound", async () => {
+    const text = await scrape(await hub(1));
+    for (const file of ['hub', 'inbox', 'history']) {
+      expect(text).toMatch(new RegExp(`^streamguard_store_wal_bytes\\{file="${file}"\\} \\d+$`, 'm'));
+      expect(text).toContain(`streamguard_store_wal_bound_bytes{file="${file}"} ${WAL_BOUNDS[file as StoreFileName].boundBytes}`);
+    }
+  });
+
   it('exports the metric names of docs/architecture.md with stream/line/region labels', async () => {
     const h = await hub(2);
     h.ingest(sample({ latencyMs: 1200, startupMs: 300, avSyncMs: -40, avSkewMs: 20, freezeMs: 500, stallMs: 250 }));

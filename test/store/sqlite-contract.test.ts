@@ -37,6 +37,13 @@ const sqliteFiles: StoreMaker = {
     db.close();
     return openFile(fileOf(store));
   },
+  writeRawAudit: async (store, e) => {
+    store.close();
+    const db = new Database(fileOf(store));
+    db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)').run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data));
+    db.close();
+    return openFile(fileOf(store));
+  },
 };
 
 describeStoreContract('SQLite', sqliteFiles);

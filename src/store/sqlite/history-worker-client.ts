@@ -1,11 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/log.ts';
 import type { SampleFiles } from './sample-history.ts';
+import { logExcursion, type StoreFileName, type WalBound, type WalExcursion } from './wal-guard.ts';
 
 export interface HistoryWorkerData {
   files: Exclude<SampleFiles, 'memory'>;
   mergeEveryMs: number;
   cacheMiB: number;
+  walBounds: Readonly<Record<Exclude<StoreFileName, 'hub'>, WalBound>>;
 }
 
 export type ToHistoryWorker = { type: 'compact'; id: number; rawBefore: number; rollupBefore: number } | { type: 'close' };
@@ -16,13 +18,15 @@ export type FromHistoryWorker =
   | { type: 'ready' }
   | { type: 'merged'; through: number }
   | { type: 'compacted'; id: number; result?: CompactResult; error?: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'wal'; excursion: WalExcursion };
 
 const RESPAWN_MS = 1000;
 
 /**
  * The hub thread's handle on the history worker (src/store/sqlite/history-worker.ts): forwards
- * compactions, deletes inbox rows the worker reports merged, and starts a new worker if one dies
+ * compactions, deletes inbox rows the worker reports merged, logs a WAL that crossed its bound
+ * (src/store/sqlite/wal-guard.ts), and starts a new worker if one dies
  * (the inbox keeps every accepted sample meanwhile, so nothing is lost, only merged later).
  */
 export class HistoryWorkerClient {
@@ -88,6 +92,9 @@ export class HistoryWorkerClient {
       }
       case 'error':
         this.log?.error({ reason: m.message }, 'sample history worker: merge failed; accepted samples stay in the inbox');
+        return;
+      case 'wal':
+        logExcursion(this.log, m.excursion);
         return;
       case 'ready':
         return;

@@ -2,15 +2,16 @@ import type Database from 'better-sqlite3';
 import type { Logger } from '../../common/log.ts';
 import type { Sample } from '../../model/sample.ts';
 import type { SampleHistory, SampleQuery, SampleRollup } from '../ports.ts';
-import { HistoryWorkerClient } from './history-worker-client.ts';
+import { HistoryWorkerClient, type HistoryWorkerData } from './history-worker-client.ts';
 import { SampleMerger, type SampleFiles, type SampleInbox } from './sample-history.ts';
 
 /** Merged inbox rows deleted per event-loop turn (≈ 1–2 ms). */
 const DROP_SLICE_ROWS = 5000;
 
 export interface SqliteSampleHistoryOptions {
-  /** How often the history worker merges the inbox into the history. */
+  /** How often the history worker merges the inbox into the history (and checkpoints both). */
   mergeEveryMs: number;
+  walBounds: HistoryWorkerData['walBounds'];
   logger?: Logger;
 }
 
@@ -38,7 +39,7 @@ export class SqliteSampleHistory implements SampleHistory {
     const drop = (through: number) => {
       if (this.db.open && this.inbox.dropMerged(through, DROP_SLICE_ROWS)) setImmediate(drop, through);
     };
-    this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs, cacheMiB: 64 }, drop, opts.logger);
+    this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs, cacheMiB: 64, walBounds: opts.walBounds }, drop, opts.logger);
   }
 
   append(samples: readonly Sample[]): void {

@@ -13,6 +13,7 @@ import { SAMPLE_COLUMNS } from './sample-row.ts';
 import { SqliteSampleHistory } from './samples.ts';
 import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
+import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
 export class StoreOpenError extends Error {
@@ -26,6 +27,8 @@ export interface SqliteStoreOptions {
   mergeEveryMs?: number;
   /** Checkpoint period of the hub's own file (incidents, audit, outbox: small writes); default 5000 ms. */
   checkpointEveryMs?: number;
+  /** Each file's WAL bound (default WAL_BOUNDS, the documented ones; tests use smaller ones). */
+  walBounds?: Partial<Record<StoreFileName, WalBound>>;
 }
 
 /**
@@ -49,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly wals: { file: StoreFileName; path: string; boundBytes: number }[] = [];
 
   constructor(
     readonly file: string,
@@ -62,19 +66,37 @@ export class SqliteStore implements Store {
       this.lock?.release();
       throw err;
     }
+    const logger = opts.logger ?? log;
+    const bounds = { ...WAL_BOUNDS, ...opts.walBounds };
     const inbox = new SampleInbox(this.db);
     this.incidents = new SqliteIncidentRepository(this.db);
     this.audit = new SqliteAuditLog(this.db);
-    this.samples = new SqliteSampleHistory(this.db, inbox, files, { mergeEveryMs: opts.mergeEveryMs ?? 1000, ...(opts.logger && { logger: opts.logger }) });
+    this.samples = new SqliteSampleHistory(this.db, inbox, files, { mergeEveryMs: opts.mergeEveryMs ?? 1000, walBounds: { inbox: bounds.inbox, history: bounds.history }, logger });
     this.outbox = new SqliteTicketOutbox(this.db);
     this.sla = new SqliteSlaTimers(this.db);
     this.silences = new SqliteSilenceRepository(this.db);
     if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
-      // here, whether or not samples flow (the history worker checkpoints the inbox).
-      this.checkpointTimer = setInterval(() => this.db.open && this.db.pragma('main.wal_checkpoint(PASSIVE)'), opts.checkpointEveryMs ?? 5000);
+      // here, whether or not samples flow (the history worker checkpoints the inbox and history).
+      const guard = new WalGuard(this.db, 'main', file, 'hub', bounds.hub, (e) => logExcursion(logger, e));
+      // The hub writes the inbox: a WAL it starts over is cut back to the inbox's limit here.
+      this.db.pragma(`inbox.journal_size_limit = ${bounds.inbox.limitBytes}`);
+      const checkpoint = () => {
+        try {
+          if (this.db.open) guard.checkpoint();
+        } catch (err) {
+          logger.error({ err }, `checkpointing ${file} failed; retried in the next period`);
+        }
+      };
+      this.checkpointTimer = setInterval(checkpoint, opts.checkpointEveryMs ?? 5000);
       this.checkpointTimer.unref();
+      for (const [name, path] of [['hub', file], ['inbox', files.inbox], ['history', files.history]] as const) this.wals.push({ file: name, path: `${path}-wal`, boundBytes: bounds[name].boundBytes });
     }
+  }
+
+  /** Each file's WAL size now, with its bound (none for an in-memory store): for /metrics. */
+  walFiles(): { file: StoreFileName; walBytes: number; boundBytes: number }[] {
+    return this.wals.map((w) => ({ file: w.file, walBytes: walBytes(w.path), boundBytes: w.boundBytes }));
   }
 
   close(): void {

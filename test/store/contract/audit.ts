@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { storesOf, type StoreMaker } from './store-maker.ts';
 
-/** AuditLog: appended entries read back newest first, `data` as written. */
+/** AuditLog: appended entries read back newest first, `data` as written except URL credentials (viewers read the audit). */
 export function describeAuditLog(engine: string, maker: StoreMaker): void {
   describe(`${engine}: AuditLog`, () => {
     const stores = storesOf(maker);
@@ -17,6 +17,21 @@ export function describeAuditLog(engine: string, maker: StoreMaker): void {
       expect(all[0]!.data).toBeNull();
       expect('data' in all[2]!).toBe(false);
       expect((await store.audit.recent(2)).map((e) => e.t)).toEqual([3, 2]);
+    });
+
+    it('never hands out URL credentials: neither of entries appended nor of rows written before masking existed', async () => {
+      const secret = 'rtmp://alice:pa55word@cdn.example/live/s1?token=t0ken&quality=hd';
+      const masked = 'rtmp://alice:***@cdn.example/live/s1?token=***&quality=hd';
+      const entry = (t: number) => ({ t, actor: 'policy:failover', action: 'control.switch', target: `stream:s1 ${secret}`, reason: `edge: fetch failed for ${secret}`, data: { action: { url: secret, urls: { eu: secret } }, results: [{ error: `exit code 22: ${secret}` }], n: 3, ok: false } });
+      const first = await stores.open();
+      await first.audit.append(entry(1));
+      const store = await stores.writeRawAudit(first, entry(2));
+      const rows = await store.audit.recent(10);
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(JSON.stringify(row)).not.toMatch(/pa55word|t0ken/);
+        expect(row).toMatchObject({ target: `stream:s1 ${masked}`, reason: `edge: fetch failed for ${masked}`, data: { action: { url: masked, urls: { eu: masked } }, results: [{ error: `exit code 22: ${masked}` }], n: 3, ok: false } });
+      }
     });
 
     it('answers empty, and keeps its entries across a reopen', async () => {

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { Store } from '../../../src/store/ports.ts';
+import type { AuditEntry, Store } from '../../../src/store/ports.ts';
 
 /**
  * How a storage engine's contract tests get their stores. Every engine (SQLite files today,
@@ -16,6 +16,11 @@ export interface StoreMaker {
    * reopened when the engine must close it first).
    */
   corruptIncident(store: Store, id: string, document: string): Promise<Store>;
+  /**
+   * Writes `entry` into the audit log bypassing the store, as a hub from before URL masking did,
+   * and returns a store to read it with (as corruptIncident).
+   */
+  writeRawAudit(store: Store, entry: AuditEntry): Promise<Store>;
 }
 
 /** The maker's stores for the tests of one describe block; whatever is still open after a test is closed. */
@@ -30,5 +35,6 @@ export function storesOf(maker: StoreMaker): StoreMaker {
     open: async () => keep(await maker.open()),
     reopen: async (s) => (drop(s), keep(await maker.reopen(s))),
     corruptIncident: async (s, id, document) => (drop(s), keep(await maker.corruptIncident(s, id, document))),
+    writeRawAudit: async (s, entry) => (drop(s), keep(await maker.writeRawAudit(s, entry))),
   };
 }
