@@ -10,11 +10,12 @@ import type { LineHealthSource } from './ports.ts';
  * one of those probes reached that level. Lines without any view are absent ("not yet seen").
  */
 export function streamHealth(state: DetectorState, stream: string): StreamHealth {
-  const out: StreamHealth = {};
+  // Without prototypes: a line or region may be named "constructor" or "toString".
+  const out: StreamHealth = Object.create(null) as StreamHealth;
   const sv = state.streams.get(stream);
   if (!sv) return out;
   for (const [line, views] of sv.lines) {
-    const regions: StreamHealth[string] = {};
+    const regions: StreamHealth[string] = Object.create(null) as StreamHealth[string];
     for (const v of views) {
       const blind = state.probes.get(v.probe)?.blind;
       if (blind !== undefined && blind !== false) continue;

@@ -211,7 +211,7 @@ function atLeast(a: Severity, b: Severity): Severity {
 
 function addRegions(inc: Incident, ev: IncidentEvent, now: number, entries: TimelineEntry[]): void {
   for (const r of ev.regions) {
-    if (inc.regions[r.region]) continue;
+    if (Object.hasOwn(inc.regions, r.region)) continue; // a region may be named "constructor"
     inc.regions[r.region] = { probe: r.probe, firstSeen: r.onset, firstSeenAt: now, level: r.level, reasons: r.reasons.map((x) => ({ ...x })) };
     entries.push(entry(inc.id, now, 'region-seen', { region: r.region, probe: r.probe, firstSeen: r.onset, level: r.level, reasons: r.reasons.map((x) => ({ ...x })), sample: r.sample ? { ...r.sample } : undefined }));
   }

@@ -44,6 +44,15 @@ describe('incident lifecycle', () => {
     expect(r.entries[0]!.data).toEqual({ severity: 'P1', scope: 'line', onset: 4000, detectionDelayMs: 100 });
   });
 
+  it('records a region named like an Object property ("constructor") as any other', () => {
+    const r = play([
+      [det(ev('open', 'P1', 4100)), 4100],
+      [det(ev('update', 'P1', 4200, [region('eu', 4000), region('constructor', 4150)])), 4200],
+    ]);
+    expect(Object.keys(r.inc.regions)).toEqual(['eu', 'constructor']);
+    expect(r.types.filter((t) => t === 'region-seen')).toHaveLength(2);
+  });
+
   it('open → acknowledged → mitigating → resolved, each with a timeline entry and actions recorded', () => {
     const { inc, types, rejected } = play([
       [det(ev('open', 'P1', 4100)), 4100],

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { streamHealth } from '../../src/control/health.ts';
+import { createDetector } from '../../src/detect/detector.ts';
+import { sample, stream } from '../detect/helpers.ts';
+
+describe("the controller's view of line health", () => {
+  it('reports every region and line, also ones named like Object properties ("constructor", "toString")', () => {
+    const det = createDetector({ streams: [stream({ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1/live/a' }, toString: { url: 'rtmp://127.0.0.1/live/b' } } })] });
+    let seq = 0;
+    for (const [probe, region] of [['p-eu', 'eu'], ['p-c', 'constructor']] as const) {
+      for (const line of ['primary', 'toString']) det.step(sample({ probe, region, line, seq: ++seq, t: 1000 }), 1000);
+    }
+    const health = streamHealth(det.state, 's1');
+    expect(Object.keys(health).sort()).toEqual(['primary', 'toString']);
+    expect(health['toString']).toEqual({ eu: { level: 'ok', since: expect.any(Number) }, constructor: { level: 'ok', since: expect.any(Number) } });
+  });
+});
