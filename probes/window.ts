@@ -27,9 +27,11 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
  * Accumulates arrival events and closes them into one window of metrics. Pure: every method
  * takes the monotonic time of the event, so tests replay timelines without I/O.
  *
- * Session model: `connecting` starts a reader session, the first video keyframe makes it
- * connected (and fixes startupMs), `disconnected` ends it with a classified error that stays
- * on every window until media flows again, so an operator always sees why a line is down.
+ * Session model: `connecting` starts a reader session; it is connected (and reports startupMs,
+ * connect → now) at its first new video frame from a keyframe on: a replay of what the probe
+ * already had (a server's GOP cache, the segments of a playlist that stopped) is not the line
+ * coming back. `disconnected` ends it with a classified error that stays on every window until
+ * new media flows again, so an operator always sees why a line is down.
  */
 export class MetricsWindow {
   private stallThresholdMs: number;
@@ -59,6 +61,8 @@ export class MetricsWindow {
   /** Newest video pts ever received, kept across reconnects to tell replayed media from new. */
   private newestVideoPts: number | undefined;
   private sessionFirstVideoAt: number | undefined;
+  /** The session had a keyframe: from it on, its video is decodable. */
+  private sessionKeyed = false;
   private lastAudioPts: number | undefined;
   private width: number | undefined;
   private height: number | undefined;
@@ -80,6 +84,7 @@ export class MetricsWindow {
   connecting(now: number): void {
     this.connectStartedAt = now;
     this.sessionFirstVideoAt = undefined;
+    this.sessionKeyed = false;
     this.lastVideoPts = undefined;
     this.lastAudioPts = undefined;
     this.width = undefined;
@@ -91,16 +96,19 @@ export class MetricsWindow {
     if (p.kind === 'audio') {
       if (p.ptsMs !== undefined) this.lastAudioPts = p.ptsMs;
     } else {
-      if (!this.connected) {
+      if (!this.sessionKeyed) {
         // Wait for a keyframe: before it nothing is decodable, so the line is not up yet.
         if (!p.key) return;
+        this.sessionKeyed = true;
+      }
+      if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
+      if (this.isReplay(p.ptsMs, p.at)) return;
+      if (!this.connected) {
         this.connected = true;
         this.error = undefined;
         if (this.connectStartedAt !== undefined) this.startup = p.at - this.connectStartedAt;
         this.connectStartedAt = undefined;
       }
-      if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
-      if (this.isReplay(p.ptsMs, p.at)) return;
       this.videoPackets++;
       if (p.ptsMs !== undefined) {
         this.firstPts ??= p.ptsMs;
@@ -140,9 +148,9 @@ export class MetricsWindow {
 
   /**
    * Right after a reconnect, servers replay what they have cached — node-media-server its last
-   * GOP, an HLS server the last segments: frames the probe already had. They make the line
-   * connected again but are not new media, so a stalled publisher keeps showing as one stall
-   * across reconnects instead of being cut into pieces. Only that first burst can be a replay:
+   * GOP, an HLS server the last segments: frames the probe already had. They are not new media:
+   * the line stays disconnected and a stalled publisher keeps showing as one stall across
+   * reconnects instead of being cut into pieces. Only that first burst can be a replay:
    * older pts arriving later are a new timeline (a restarted publisher), and so are pts far behind.
    */
   private isReplay(ptsMs: number | undefined, at: number): boolean {

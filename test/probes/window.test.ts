@@ -49,10 +49,15 @@ describe('MetricsWindow', () => {
     w.connecting(1500);
     for (let i = 0; i < 10; i++) w.packet(video(1510 + i, i === 0, 5600 + i * 40));
     const replayed = w.close(2000);
-    expect(replayed).toMatchObject({ connected: true, fps: 0, stallMs: 1000, maxGapMs: 1040 });
-    // A restarted publisher: pts from 0 again, arriving steadily after the burst.
+    // Not the line coming back: still disconnected, with the error that took it down.
+    expect(replayed).toMatchObject({ connected: false, error: 'timeout', fps: 0, stallMs: 1000, maxGapMs: 1040 });
+    expect(replayed.startupMs).toBeUndefined();
+    // A restarted publisher: pts from 0 again, arriving steadily after the burst: connected, its
+    // startup up to its first frame (2600).
     for (let t = 2000; t < 3000; t += 40) w.packet(video(t + 600, false, t - 2000));
-    expect(w.close(3000).fps).toBeGreaterThan(20);
+    const back = w.close(3000);
+    expect(back).toMatchObject({ connected: true, startupMs: 1100 });
+    expect(back.fps).toBeGreaterThan(20);
     for (let t = 3000; t < 4000; t += 40) w.packet(video(t, false, t - 2000));
     expect(w.close(4000)).toMatchObject({ fps: 25, stallMs: 0 });
   });
