@@ -186,6 +186,7 @@ export class LineProber {
       timing: (t) => {
         this.timing = { ...this.timing, ...t };
         this.window.setStallThreshold(this.timing.stallThresholdMs);
+        if (this.timing.replayWindowMs !== undefined) this.window.setReplayWindow(this.timing.replayWindowMs);
       },
       ended: (end) => this.fail(id, end),
     });

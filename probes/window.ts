@@ -16,7 +16,10 @@ function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** How far back a server's cached GOP can reach; farther back is a restarted publisher. */
+/**
+ * How far back a server's cached GOP can reach; farther back is a restarted publisher. A reader
+ * that knows better sets its own (HLS: the playlist's length).
+ */
 const REPLAY_WINDOW_MS = 10_000;
 /** A server's replay of its cache arrives in one burst right after (re)connecting. */
 const REPLAY_BURST_MS = 1000;
@@ -35,6 +38,7 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
  */
 export class MetricsWindow {
   private stallThresholdMs: number;
+  private replayWindowMs = REPLAY_WINDOW_MS;
   private start: number;
 
   // Per window.
@@ -75,6 +79,11 @@ export class MetricsWindow {
   /** HLS learns its segment duration only after the first playlist fetch. */
   setStallThreshold(ms: number): void {
     this.stallThresholdMs = ms;
+  }
+
+  /** How far back a reconnect's replay can reach (ReaderTiming.replayWindowMs). */
+  setReplayWindow(ms: number): void {
+    this.replayWindowMs = ms;
   }
 
   get isConnected(): boolean {
@@ -158,7 +167,7 @@ export class MetricsWindow {
     this.sessionFirstVideoAt ??= at;
     const newest = this.newestVideoPts;
     const inBurst = at - this.sessionFirstVideoAt <= REPLAY_BURST_MS;
-    if (inBurst && newest !== undefined && ptsMs <= newest && ptsMs > newest - REPLAY_WINDOW_MS) return true;
+    if (inBurst && newest !== undefined && ptsMs <= newest && ptsMs > newest - this.replayWindowMs) return true;
     this.newestVideoPts = ptsMs;
     return false;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PacketEvent } from '../../probes/events.ts';
+import { hlsTiming } from '../../probes/readers/hls.ts';
 import { MetricsWindow } from '../../probes/window.ts';
 
 const video = (at: number, key = false, ptsMs = at, size = 1000): PacketEvent => ({ at, kind: 'video', key, ptsMs, size });
@@ -60,6 +61,22 @@ describe('MetricsWindow', () => {
     expect(back.fps).toBeGreaterThan(20);
     for (let t = 3000; t < 4000; t += 40) w.packet(video(t, false, t - 2000));
     expect(w.close(4000)).toMatchObject({ fps: 25, stallMs: 0 });
+  });
+
+  it('a reconnect to a stopped HLS playlist replays its whole length (6 × 6 s segments): not new media', () => {
+    // A GOP cache reaches back 10 s at most; older pts would be taken for a restarted publisher.
+    const w = new MetricsWindow({ stallThresholdMs: 9000 }, 0);
+    w.setReplayWindow(hlsTiming({ targetDurationS: 6, segmentCount: 6 }).replayWindowMs!);
+    const playlist = (at: number) => {
+      for (let pts = 64_000; pts < 100_000; pts += 40) w.packet(video(at + (pts - 64_000) / 1000, pts % 6000 === 4000, pts));
+    };
+    w.connecting(0);
+    playlist(100);
+    expect(w.close(1000)).toMatchObject({ connected: true });
+    w.disconnected('timeout');
+    w.connecting(20_000);
+    playlist(20_100);
+    expect(w.close(21_000)).toMatchObject({ connected: false, error: 'timeout', fps: 0 });
   });
 
   it('is not connected before the first keyframe', () => {
