@@ -96,7 +96,6 @@ export interface LineState {
   lastSeq: number;
   lastSeenAt: number;
   windowMs: number;
-  connected: boolean;
   /** Probe-clock t up to which quality rules start no bad run (settings.lineGraceWindows). */
   graceUntil: number;
   /** Per rule (index as in CompiledRules.rules). */
@@ -158,7 +157,6 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     lastSeq: -1,
     lastSeenAt: now,
     windowMs: 1000,
-    connected: true,
     graceUntil: -Infinity,
     active: new Uint8Array(ruleCount),
     badStart: nan(),
@@ -311,7 +309,6 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
   st.lastSeq = sample.seq;
   st.lastSeenAt = now;
   st.windowMs = sample.windowMs;
-  st.connected = sample.connected;
 
   const b = streamBudgets(stream);
   const warm = st.baseCount >= compiled.settings.baselineWarmup;
