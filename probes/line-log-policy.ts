@@ -55,7 +55,7 @@ export class LineLogPolicy {
     return undefined;
   }
 
-  /** The session got its first decodable frame. */
+  /** The session got its first new decodable frame (not a replay: window.ts). */
   connected(): void {
     if (this.state !== 'up') this.connectedAt ??= this.opts.now();
   }

@@ -82,6 +82,11 @@ export class LineProber {
   private sawAudio = false;
   /** Newest media the server offers, wall ms (HLS): latency is taken against it per Sample. */
   private liveEdgeWallMs: number | undefined;
+  /**
+   * Failed sessions since the line was last up (the log policy's "line up": new media for a whole
+   * window). A session that only replays what the probe had, or stalls at once, is one more
+   * failure: the reconnect delay grows instead of starting over at the base.
+   */
   private failures = 0;
   /**
    * False until the first attempt either connected or failed (startup timeout or a classified
@@ -155,8 +160,12 @@ export class LineProber {
     const sample: Sample = { probe, region, stream, line, seq: this.nextSeq(), t: Date.now(), ...metrics, ...(impaired !== undefined && { impaired }) };
     this.scheduleTick();
     const entry = this.lineLog.windowClosed(metrics.connected && metrics.fps > 0);
-    if (entry?.kind === 'up') this.logger.info({ startupMs: this.startupMs }, lineLogMessage(entry));
-    else if (entry) this.logger.warn(lineLogMessage(entry));
+    if (entry?.kind === 'up') {
+      this.failures = 0;
+      this.logger.info({ startupMs: this.startupMs }, lineLogMessage(entry));
+    } else if (entry) {
+      this.logger.warn(lineLogMessage(entry));
+    }
     try {
       this.opts.onSample(sample);
     } catch (err) {
@@ -197,6 +206,7 @@ export class LineProber {
       timing: (t) => {
         this.timing = { ...this.timing, ...t };
         this.window.setStallThreshold(this.timing.stallThresholdMs);
+        if (this.timing.replayWindowMs !== undefined) this.window.setReplayWindow(this.timing.replayWindowMs);
       },
       ended: (end) => this.fail(id, end),
     });
@@ -216,7 +226,6 @@ export class LineProber {
   }
 
   private onUp(id: number, at: number): void {
-    this.failures = 0;
     this.settled = true;
     this.startupMs = Math.round(at - this.attemptStartedAt);
     this.lineLog.connected();
@@ -250,9 +259,10 @@ export class LineProber {
     const watchedUntil = Math.min(now, this.lastWatchdogAt + 2 * WATCHDOG_TICK_MS);
     this.lastWatchdogAt = now;
     if (!this.session) return;
-    if (this.window.isConnected) {
-      if (watchedUntil - this.lastVideoAt > this.timing.watchdogMs) this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
-    } else if (watchedUntil - this.attemptStartedAt > this.timing.startupTimeoutMs) {
+    // A session that had video, new or only a replay, is dead once video stops for watchdogMs.
+    if (this.sawVideo && watchedUntil - this.lastVideoAt > this.timing.watchdogMs) {
+      this.fail(this.sessionId, { cause: 'watchdog', stderr: [] });
+    } else if (!this.window.isConnected && watchedUntil - this.attemptStartedAt > this.timing.startupTimeoutMs) {
       this.fail(this.sessionId, { cause: 'startup-timeout', stderr: [] });
     }
   }

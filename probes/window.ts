@@ -16,7 +16,10 @@ function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** How far back a server's cached GOP can reach; farther back is a restarted publisher. */
+/**
+ * How far back a server's cached GOP can reach; farther back is a restarted publisher. A reader
+ * that knows better sets its own (HLS: the playlist's length).
+ */
 const REPLAY_WINDOW_MS = 10_000;
 /** A server's replay of its cache arrives in one burst right after (re)connecting. */
 const REPLAY_BURST_MS = 1000;
@@ -27,12 +30,15 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
  * Accumulates arrival events and closes them into one window of metrics. Pure: every method
  * takes the monotonic time of the event, so tests replay timelines without I/O.
  *
- * Session model: `connecting` starts a reader session, the first video keyframe makes it
- * connected (and fixes startupMs), `disconnected` ends it with a classified error that stays
- * on every window until media flows again, so an operator always sees why a line is down.
+ * Session model: `connecting` starts a reader session; it is connected (and reports startupMs,
+ * connect → now) at its first new video frame from a keyframe on: a replay of what the probe
+ * already had (a server's GOP cache, the segments of a playlist that stopped) is not the line
+ * coming back. `disconnected` ends it with a classified error that stays on every window until
+ * new media flows again, so an operator always sees why a line is down.
  */
 export class MetricsWindow {
   private stallThresholdMs: number;
+  private replayWindowMs = REPLAY_WINDOW_MS;
   private start: number;
 
   // Per window.
@@ -61,6 +67,8 @@ export class MetricsWindow {
   /** Newest video pts ever received, kept across reconnects to tell replayed media from new. */
   private newestVideoPts: number | undefined;
   private sessionFirstVideoAt: number | undefined;
+  /** The session had a keyframe: from it on, its video is decodable. */
+  private sessionKeyed = false;
   private lastAudioPts: number | undefined;
   private width: number | undefined;
   private height: number | undefined;
@@ -73,6 +81,11 @@ export class MetricsWindow {
   /** HLS learns its segment duration only after the first playlist fetch. */
   setStallThreshold(ms: number): void {
     this.stallThresholdMs = ms;
+  }
+
+  /** How far back a reconnect's replay can reach (ReaderTiming.replayWindowMs). */
+  setReplayWindow(ms: number): void {
+    this.replayWindowMs = ms;
   }
 
   get isConnected(): boolean {
@@ -93,6 +106,7 @@ export class MetricsWindow {
   connecting(now: number): void {
     this.connectStartedAt = now;
     this.sessionFirstVideoAt = undefined;
+    this.sessionKeyed = false;
     this.lastVideoPts = undefined;
     this.lastAudioPts = undefined;
     this.width = undefined;
@@ -104,16 +118,19 @@ export class MetricsWindow {
     if (p.kind === 'audio') {
       if (p.ptsMs !== undefined) this.lastAudioPts = p.ptsMs;
     } else {
-      if (!this.connected) {
+      if (!this.sessionKeyed) {
         // Wait for a keyframe: before it nothing is decodable, so the line is not up yet.
         if (!p.key) return;
+        this.sessionKeyed = true;
+      }
+      if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
+      if (this.isReplay(p.ptsMs, p.at)) return;
+      if (!this.connected) {
         this.connected = true;
         this.error = undefined;
         if (this.connectStartedAt !== undefined) this.startup = p.at - this.connectStartedAt;
         this.connectStartedAt = undefined;
       }
-      if (p.ptsMs !== undefined) this.lastVideoPts = p.ptsMs;
-      if (this.isReplay(p.ptsMs, p.at)) return;
       this.videoPackets++;
       if (p.ptsMs !== undefined) {
         this.firstPts ??= p.ptsMs;
@@ -157,9 +174,9 @@ export class MetricsWindow {
 
   /**
    * Right after a reconnect, servers replay what they have cached — node-media-server its last
-   * GOP, an HLS server the last segments: frames the probe already had. They make the line
-   * connected again but are not new media, so a stalled publisher keeps showing as one stall
-   * across reconnects instead of being cut into pieces. Only that first burst can be a replay:
+   * GOP, an HLS server the last segments: frames the probe already had. They are not new media:
+   * the line stays disconnected and a stalled publisher keeps showing as one stall across
+   * reconnects instead of being cut into pieces. Only that first burst can be a replay:
    * older pts arriving later are a new timeline (a restarted publisher), and so are pts far behind.
    */
   private isReplay(ptsMs: number | undefined, at: number): boolean {
@@ -167,7 +184,7 @@ export class MetricsWindow {
     this.sessionFirstVideoAt ??= at;
     const newest = this.newestVideoPts;
     const inBurst = at - this.sessionFirstVideoAt <= REPLAY_BURST_MS;
-    if (inBurst && newest !== undefined && ptsMs <= newest && ptsMs > newest - REPLAY_WINDOW_MS) return true;
+    if (inBurst && newest !== undefined && ptsMs <= newest && ptsMs > newest - this.replayWindowMs) return true;
     this.newestVideoPts = ptsMs;
     return false;
   }

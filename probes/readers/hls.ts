@@ -7,11 +7,14 @@ const DEFAULT_TIMING: ReaderTiming = { stallThresholdMs: 3000, watchdogMs: 6000,
 
 /**
  * Segments arrive in bursts one target duration apart, so "no media for 250 ms" is normal
- * here: stall and watchdog scale with TARGETDURATION once the playlist has been read.
+ * here: stall and watchdog scale with TARGETDURATION once the playlist has been read. A
+ * reconnect to a playlist that stopped gets all its segments again: a replay reaches back the
+ * playlist's length (at most a target duration per segment: 6 × 6 s segments, 36 s), plus a
+ * segment for one that left the playlist in between.
  */
-export function hlsTiming(targetDurationS: number): ReaderTiming {
-  const td = Math.max(1, targetDurationS) * 1000;
-  return { stallThresholdMs: 1.5 * td, watchdogMs: 3 * td, startupTimeoutMs: Math.max(DEFAULT_TIMING.startupTimeoutMs, 3 * td) };
+export function hlsTiming(p: Pick<MediaPlaylist, 'targetDurationS' | 'segmentCount'>): ReaderTiming {
+  const td = Math.max(1, p.targetDurationS) * 1000;
+  return { stallThresholdMs: 1.5 * td, watchdogMs: 3 * td, startupTimeoutMs: Math.max(DEFAULT_TIMING.startupTimeoutMs, 3 * td), replayWindowMs: (p.segmentCount + 1) * td };
 }
 
 /**
@@ -23,6 +26,7 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let mediaUrl = url;
   let targetDurationS: number | undefined;
+  let segmentCount: number | undefined;
   const staleness = new StalenessTracker();
   let lastIndex: number | undefined;
   let advanced = false;
@@ -37,9 +41,10 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
     sink.ended(end);
   };
   const onMedia = (p: MediaPlaylist): void => {
-    if (p.targetDurationS !== targetDurationS) {
+    if (p.targetDurationS !== targetDurationS || p.segmentCount !== segmentCount) {
       targetDurationS = p.targetDurationS;
-      sink.timing(hlsTiming(p.targetDurationS));
+      segmentCount = p.segmentCount;
+      sink.timing(hlsTiming(p));
     }
     if (p.lastSegmentEndMs !== undefined) sink.liveEdge(p.lastSegmentEndMs);
     const index = p.mediaSequence + p.segmentCount;

@@ -12,6 +12,11 @@ export interface ReaderTiming {
   watchdogMs: number;
   /** No first keyframe within this → give up the attempt. */
   startupTimeoutMs: number;
+  /**
+   * How far back, in stream time, what a server replays to a reconnecting reader can reach (HLS:
+   * the playlist's length); absent: a GOP cache's reach (window.ts).
+   */
+  replayWindowMs?: number;
 }
 
 /** Where a reader session reports; every callback is stamped with arrival time. */

@@ -249,10 +249,11 @@ function settleRestored(sv: StreamViews, excluded: (probe: string) => boolean, r
  * Fresh evidence that a view's line is clear of `kind`: the view is ok with no rule yielding
  * `kind` on a pending bad run (a new view starts ok: a line that is down but not yet for a rule's
  * `for` looks healthy for a moment), and has been for those rules' longest clearFor, counted from
- * its last impaired sample at the earliest (an impaired probe's view says nothing either way).
+ * its last impaired sample at the earliest (an impaired probe's view says nothing either way). A
+ * view in its grace has not judged its quality yet: no evidence about `degraded`.
  */
 function showsHealthy(v: LineState, kind: IncidentKind, rules: readonly CompiledRule[]): boolean {
-  if (v.level !== 'ok') return false;
+  if (v.level !== 'ok' || (kind === 'degraded' && v.lastT <= v.graceUntil)) return false;
   let clearMs = 0;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!;

@@ -50,7 +50,10 @@ export interface CompiledRule {
 
 /** Rules in evaluation order plus the settings line-health needs. Build once with compileRules. */
 export interface CompiledRules {
+  /** Down rules first, then quality rules (those that yield degraded). */
   readonly rules: readonly CompiledRule[];
+  /** How many of `rules` yield down. */
+  readonly downRules: number;
   readonly settings: DetectorSettings;
 }
 
@@ -72,7 +75,9 @@ export function compileRules(rules: Rules, settings: DetectorSettings = DEFAULT_
       clearWhenMissing: r.whenMissing === 'clear',
     });
   }
-  return { rules: list, settings };
+  // Down rules first: whether the line is down decides whether quality rules are judged at all.
+  list.sort((a, b) => Number(b.down) - Number(a.down));
+  return { rules: list, downRules: list.filter((r) => r.down).length, settings };
 }
 
 export interface LineState {
@@ -97,7 +102,8 @@ export interface LineState {
    */
   trustedSince: number;
   windowMs: number;
-  connected: boolean;
+  /** Probe-clock t up to which quality rules start no bad run (settings.lineGraceWindows). */
+  graceUntil: number;
   /** Per rule (index as in CompiledRules.rules). */
   active: Uint8Array;
   /** Start of the current bad run (t − windowMs of its first sample), NaN when none. */
@@ -158,7 +164,7 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     lastSeenAt: now,
     trustedSince: now,
     windowMs: 1000,
-    connected: true,
+    graceUntil: -Infinity,
     active: new Uint8Array(ruleCount),
     badStart: nan(),
     badFirstT: nan(),
@@ -276,17 +282,23 @@ function onsetOf(s: Sample): number {
  * - late (t older than the last t for this view) and duplicate (same t or same seq) samples are ignored;
  *   a probe clock stepping back by more than settings.clockStepMs with a newer seq is taken as a reset.
  * - a gap of more than gapWindows windows restarts pending runs (a rule must hold on contiguous data).
- * - baselines (bitrate, height, fps) are learnt only while the view is ok with no pending or active rule.
  * - an impaired sample (the probe could not trust its own measurement of the window) is not
  *   evaluated: the level stays as it was (a starved probe's view says nothing either way), and every
  *   run in progress (pending bad runs, clear runs of active rules) restarts, so evidence for a
  *   change comes from windows after the impairment only. It still orders the view (late/duplicate).
+ * - quality rules (yielding degraded) are dropped while the line is down and start no run during
+ *   the view's grace (settings.lineGraceWindows): its first windows, those after a gap or a clock
+ *   reset, and those right after a window in which it was down.
+ * - baselines (bitrate, height, fps) are learnt only while the view is ok with no pending or active
+ *   rule, outside its grace.
  */
 export function evaluateLine(state: LineState | undefined, sample: Sample, now: number, compiled: CompiledRules, stream?: StreamConfig): LineResult {
   const rules = compiled.rules;
   const n = rules.length;
   const st = state ?? createLineState(sample, n, now);
   const t = sample.t;
+  const windowStart = t - sample.windowMs;
+  const graceMs = compiled.settings.lineGraceWindows * sample.windowMs;
 
   if (t <= st.lastT) {
     const clockReset = st.lastT - t > compiled.settings.clockStepMs && sample.seq > st.lastSeq;
@@ -295,19 +307,17 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       return { state: st, ignored: t === st.lastT || sample.seq === st.lastSeq ? 'duplicate' : 'late' };
     }
     resetPending(st, n);
+    st.graceUntil = windowStart + graceMs;
   } else if (sample.seq === st.lastSeq) {
     st.dropped++;
     return { state: st, ignored: 'duplicate' };
   } else if (t - st.lastT > compiled.settings.gapWindows * sample.windowMs) {
+    // Also the view's first sample (lastT is -Infinity): a (re)started probe connecting.
     resetPending(st, n);
+    st.graceUntil = windowStart + graceMs;
   }
   st.lastT = t;
   st.lastSeq = sample.seq;
-  // A startup that ends an outage measured the outage (the reconnect waited for the publisher),
-  // not how fast the line starts: it is not judged against the startup budget (nor one after an
-  // impaired disconnected window).
-  const recovering = !st.connected;
-  st.connected = sample.connected;
   if (sample.impaired !== undefined) {
     resetRuns(st, n);
     st.trustedSince = NaN;
@@ -319,60 +329,43 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
 
   const b = streamBudgets(stream);
   const warm = st.baseCount >= compiled.settings.baselineWarmup;
-  const windowStart = t - sample.windowMs;
+  const downRules = compiled.downRules;
   let worst = 0;
   let busy = false;
 
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < downRules; i++) {
     const r = rules[i]!;
     if (!sample.connected && r.code !== M_DISCONNECTED) {
-      // Quality is meaningless without media: drop pending runs, hold active conditions.
+      // No media, so no stall ratio to judge: drop pending runs, hold active conditions.
       st.badStart[i] = NaN;
       st.clearStart[i] = NaN;
-      if (st.active[i] === 1) {
-        busy = true;
-        if (LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
-      }
-      continue;
-    }
-    const v = r.code === M_STARTUP && recovering ? NaN : metricValue(r.code, sample, st, b, warm);
-    st.value[i] = v;
-    const missing = v !== v;
-    if (st.active[i] === 0) {
-      if (!missing && (r.above ? v > r.threshold : v < r.threshold)) {
-        if (st.badStart[i] !== st.badStart[i]) {
-          st.badStart[i] = windowStart;
-          st.badFirstT[i] = onsetOf(sample);
-          st.badSample[i] = sample;
-        }
-        if (t - st.badStart[i]! >= r.forMs) {
-          st.active[i] = 1;
-          st.clearStart[i] = NaN;
-        }
-        busy = true;
-      } else if (!missing || r.clearWhenMissing) {
-        st.badStart[i] = NaN;
-      } else if (st.badStart[i] === st.badStart[i]) {
-        busy = true; // held pending run
-      }
-    } else {
-      const clear = missing ? r.clearWhenMissing : r.above ? v <= r.clearThreshold : v >= r.clearThreshold;
-      if (clear) {
-        if (st.clearStart[i] !== st.clearStart[i]) st.clearStart[i] = windowStart;
-        if (t - st.clearStart[i]! >= r.clearForMs) {
-          st.active[i] = 0;
-          st.badStart[i] = NaN;
-          st.clearStart[i] = NaN;
-        }
-      } else if (!missing) {
-        st.clearStart[i] = NaN; // still bad or inside the hysteresis band
-      }
+      if (st.active[i] === 1) busy = true;
+    } else if (judge(st, i, r, metricValue(r.code, sample, st, b, warm), sample, windowStart, false)) {
       busy = true;
     }
+    if (st.active[i] === 1) worst = LEVEL_RANK.down;
+  }
+
+  // An outage is one condition, reported as down: quality is judged afresh after it, past the
+  // grace (a stalled HLS line trips stall, low-fps and latency too, which would otherwise hold a
+  // P2 for their clear time after the P1 cleared).
+  const down = worst === LEVEL_RANK.down || !sample.connected;
+  if (down) st.graceUntil = t + graceMs;
+  const inGrace = t <= st.graceUntil;
+  for (let i = downRules; i < n; i++) {
+    const r = rules[i]!;
+    if (down) {
+      st.active[i] = 0;
+      st.badStart[i] = NaN;
+      st.clearStart[i] = NaN;
+      st.value[i] = NaN;
+      continue;
+    }
+    if (judge(st, i, r, metricValue(r.code, sample, st, b, warm), sample, windowStart, inGrace)) busy = true;
     if (st.active[i] === 1 && LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
   }
 
-  if (!busy && worst === 0 && sample.connected) learnBaselines(st, sample, compiled.settings.baselineAlpha);
+  if (!busy && worst === 0 && !down && !inGrace) learnBaselines(st, sample, compiled.settings.baselineAlpha);
 
   const level: Level = worst === 2 ? 'down' : worst === 1 ? 'degraded' : 'ok';
   if (level === st.level) return { state: st };
@@ -398,6 +391,48 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
     state: st,
     change: { stream: st.stream, line: st.line, region: st.region, probe: st.probe, from, to: level, at: now, t, onset, reasons },
   };
+}
+
+/**
+ * One rule on one sample's value `v` (NaN: missing): starts, holds or ends its bad run, trips it
+ * after `for`, clears it after `clearFor`. `inGrace`: no bad run starts (an active rule still
+ * clears). Returns whether the rule is pending or active (no baseline learning then).
+ */
+function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, inGrace: boolean): boolean {
+  const t = sample.t;
+  st.value[i] = v;
+  const missing = v !== v;
+  if (st.active[i] === 0) {
+    if (!inGrace && !missing && (r.above ? v > r.threshold : v < r.threshold)) {
+      if (st.badStart[i] !== st.badStart[i]) {
+        st.badStart[i] = windowStart;
+        st.badFirstT[i] = onsetOf(sample);
+        st.badSample[i] = sample;
+      }
+      if (t - st.badStart[i]! >= r.forMs) {
+        st.active[i] = 1;
+        st.clearStart[i] = NaN;
+      }
+      return true;
+    }
+    if (inGrace || !missing || r.clearWhenMissing) {
+      st.badStart[i] = NaN;
+      return false;
+    }
+    return st.badStart[i] === st.badStart[i]; // a held pending run
+  }
+  const clear = missing ? r.clearWhenMissing : r.above ? v <= r.clearThreshold : v >= r.clearThreshold;
+  if (clear) {
+    if (st.clearStart[i] !== st.clearStart[i]) st.clearStart[i] = windowStart;
+    if (t - st.clearStart[i]! >= r.clearForMs) {
+      st.active[i] = 0;
+      st.badStart[i] = NaN;
+      st.clearStart[i] = NaN;
+    }
+  } else if (!missing) {
+    st.clearStart[i] = NaN; // still bad or inside the hysteresis band
+  }
+  return true;
 }
 
 function resetPending(st: LineState, n: number): void {

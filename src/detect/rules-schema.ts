@@ -16,8 +16,10 @@ import { z } from 'zod';
  * - startupOverBudgetMs   startupMs − startup budget (stream.startupBudgetMs, else STREAM_KINDS)
  * - avSyncMs              content A/V sync, ITU-R BT.1359 sign: + audio leads, − audio lags
  *
- * Quality rules (all but `disconnected`) are not evaluated on disconnected windows: their pending
- * runs reset and an active condition holds until the line reconnects and clears it.
+ * Quality rules (those that yield `degraded`) are not evaluated while the line is down (a
+ * disconnected window, or a `down` rule active): their runs and active conditions are dropped, as
+ * an outage is one condition, reported as down. Nor are they during a view's grace
+ * (`lineGraceWindows`): its first windows, and the windows right after it was down.
  */
 export const METRICS = [
   'disconnected',
@@ -178,6 +180,16 @@ export const DetectorSettingsSchema = z.strictObject({
    * is a P1, not a false P0. 0 grades P0 on the lines with data at once.
    */
   startupGraceWindows: z.number().nonnegative().default(3),
+  /**
+   * Per-view grace, in windows: quality rules (those that yield `degraded`) start no bad run in a
+   * view's first windows (also the first after a gap of more than `gapWindows`, or after a probe
+   * clock reset: a restarted probe), nor in the windows that follow a window in which the view was
+   * down, and baselines are not learnt from them. They are the probe's connect and a reconnect's
+   * transients, not the stream's quality: a startup measured while the probe opens every line at
+   * once, a server replaying its cache, the first HLS segments, the stall that ends an outage.
+   * `down` rules are not affected. 0 judges every window.
+   */
+  lineGraceWindows: z.number().int().nonnegative().default(5),
   /** Healthy samples needed before bitrate/height/fps baselines are used. */
   baselineWarmup: z.number().int().positive().default(5),
   /** EWMA weight of a new healthy sample in a baseline. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDetector, restoreIncidents } from '../../src/detect/detector.ts';
+import { createDetector, restoreIncidents, type DetectorConfig } from '../../src/detect/detector.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../src/detect/rules-schema.ts';
 import { DOWN, FROZEN, Lab, sample, stream, type Fault } from './helpers.ts';
 
 const primaryDown = (_s: string, line: string): Fault => (line === 'primary' ? DOWN : undefined);
@@ -154,6 +155,35 @@ describe('grading across regions', () => {
     expect(lab.feed(dup)).toEqual([]);
     expect(lab.det.state.stats).toMatchObject({ late: 1, duplicate: 1 });
     expect(lab.active()).toEqual([]);
+  });
+});
+
+describe('per-view grace (lineGraceWindows, default 5)', () => {
+  const graced: DetectorConfig = { settings: { lineGraceWindows: DEFAULT_DETECTOR_SETTINGS.lineGraceWindows } };
+
+  it('a clean start whose first windows carry connect transients in one region opens nothing', () => {
+    const lab = new Lab(['s1'], undefined, graced);
+    const seen = new Set<string>();
+    const ev = lab.run(30, (_s, line, region) => {
+      if (seen.has(`${line}/${region}`)) return undefined;
+      seen.add(`${line}/${region}`);
+      // The probe opening every line at once: a startup over the show-live budget (3 s) and a stalled first window.
+      return region === 'ap' ? { startupMs: 3500, stallMs: 600, maxGapMs: 600 } : { startupMs: 300 };
+    });
+    expect(ev).toEqual([]);
+  });
+
+  it('a line back from an outage: the outage is the P1, and the region that saw it stall (HLS) opens no P2 after it', () => {
+    const lab = new Lab(['s1'], undefined, graced);
+    lab.run(10);
+    // ap reads HLS: it stays connected on the stale playlist (no media) while the others disconnect.
+    const outage = lab.run(8, (_s, line, region) => (line !== 'primary' ? undefined : region === 'ap' ? { fps: 0, bitrateBps: 0, stallMs: 1000, latencyMs: 9000 } : DOWN));
+    // Back: the first window closes the outage's gap (stall) with a burst and a stale latency, then fps settles.
+    let n = 0;
+    const back = lab.run(20, (_s, line, region) => (line === 'primary' && region === 'ap' && n++ < 3 ? { stallMs: 800, fps: 8, latencyMs: 20_000 } : undefined));
+    const opensAndClears = (ev: string[]) => ev.filter((e) => / (open|clear) /.test(e));
+    expect(opensAndClears(outage)).toEqual(['11100 open s1/primary/down P1']);
+    expect(opensAndClears(back)).toEqual([expect.stringMatching(/^\d+ clear s1\/primary\/down P1$/)]);
   });
 });
 

@@ -65,7 +65,8 @@ export class Lab {
     ],
     config: DetectorConfig = {},
   ) {
-    this.det = createDetector({ streams: streams.map((id) => stream({ id })), ...config });
+    // Grading, so quality is judged from a view's first window unless a case asks for the per-view grace.
+    this.det = createDetector({ streams: streams.map((id) => stream({ id })), ...config, settings: { lineGraceWindows: 0, ...config.settings } });
   }
   /** One window. */
   window(fault: FaultOf = () => undefined): IncidentEvent[] {

@@ -34,6 +34,8 @@ const REGIONS: { region: string; protocol: PlayProtocol }[] = [
   { region: 'c', protocol: 'hls' },
 ];
 const STREAMS = ['s1', 's2'] as const;
+/** Windows of every view watched for incidents after a clean start. */
+const CLEAN_START_WINDOWS = 12;
 const LINES = ['primary', 'backup'] as const;
 
 type IncidentTopic = 'incident.opened' | 'incident.reopened' | 'incident.raised' | 'incident.lowered' | 'incident.updated' | 'incident.resolved';
@@ -100,6 +102,8 @@ beforeAll(async () => {
     probe: { regions: REGIONS.map((r) => r.region) },
     streams: STREAMS.map((id) => ({
       id,
+      // s2 is a call, as config/demo.yaml's call1: a 600 ms startup budget (its HLS path needs a latency budget of its own).
+      ...(id === 's2' && { kind: 'call', latencyBudgetMs: 3000 }),
       lines: Object.fromEntries(
         LINES.map((line) => [
           line,
@@ -155,8 +159,18 @@ afterAll(async () => {
 });
 
 describe('detector end to end against the lab (3 regions × http-flv / rtmp / hls)', () => {
-  it('a clean start opens no incident (no false P0 for lines still connecting, no start-up blips)', async () => {
-    await sleep(3000); // past the start-up grace
+  it('a clean start opens no incident of any severity (no false P0 for lines still connecting, no start-up P2 or blip)', async () => {
+    // Every view past its grace (5 windows) and the longest `for` of a quality rule (bitrate-collapse,
+    // 5 s), with margin. The demo opened a P2 slow-startup on its call within the first seconds
+    // (HLS startups of 607–684 ms against a call's 600 ms budget, measured while its 12 readers
+    // connected at once) that cleared 15 s later.
+    const views = REGIONS.flatMap(({ region }) => STREAMS.flatMap((stream) => LINES.map((line) => `${region}/${stream}/${line}`)));
+    const counted = () => {
+      const n = new Map<string, number>();
+      for (const s of samples) n.set(`${s.region}/${s.stream}/${s.line}`, (n.get(`${s.region}/${s.stream}/${s.line}`) ?? 0) + 1);
+      return n;
+    };
+    await until(`${CLEAN_START_WINDOWS} samples of every view`, () => views.every((v) => (counted().get(v) ?? 0) >= CLEAN_START_WINDOWS), 60_000, 200);
     expect(changes.map((c) => `${c.topic} ${c.incident.key} ${c.incident.severity}`)).toEqual([]);
   });
 
@@ -209,23 +223,16 @@ describe('detector end to end against the lab (3 regions × http-flv / rtmp / hl
     // "disconnected" clears after 2 s of connected windows in every region.
     expect(primary.resolvedAt! - restoredAt).toBeGreaterThanOrEqual(2000);
     expect(primary.peakSeverity).toBe('P0');
-    // Known artefacts of a publisher restart (see the report), bounded here so anything else fails:
-    // - region a/b: the reconnect attempt is held open through the outage, so its startupMs
-    //   includes the outage → slow-startup (P2 degraded, clears 15 s later);
-    // - region c (HLS): the restarted publisher's timestamps restart just below the newest ones
-    //   seen, the probe takes its frames for a replayed GOP → fps 0/stall for seconds → degraded,
-    //   or down (no-media) in region c alone.
+    // A restart's transients open nothing: the startup that ends the outage measured the outage
+    // (the reconnect waited for the publisher), and region c (HLS) takes the restarted publisher's
+    // first frames, whose timestamps restart just below the newest ones seen, for a replay: the
+    // line stays down through them, then is judged after its grace (src/detect/README.md).
     const artefacts = changes.slice(fromStart).filter((c) => c.topic === 'incident.opened' || c.topic === 'incident.reopened');
-    for (const c of artefacts) {
-      const what = `${c.topic} ${c.incident.key} ${JSON.stringify(c.incident.regions)}`;
-      if (c.incident.kind === 'down') expect(c.now, what).toEqual(['c']);
-      else expect(c.incident.kind, what).toBe('degraded');
-    }
-    // Let them clear so the next fault starts from a clean slate, and record how long that took.
+    expect(artefacts.map((c) => `${c.topic} ${c.incident.key} ${JSON.stringify(c.rules)}`)).toEqual([]);
+    // Let every incident clear so the next fault starts from a clean slate, and record how long that took.
     const since = Date.now();
     await until('no open incident and every view up', () => hub.hub.incidents.open().length === 0 && allUpSince(since), 40_000);
     measured['start both → every incident resolved, from lab truth (ms)'] = Date.now() - restoredAt;
-    measured['start both → artefact incidents opened/reopened'] = artefacts.length;
   });
 
   it('freeze the picture of s1/primary → P2 s1/primary/degraded (region a decodes it)', async () => {
@@ -235,8 +242,6 @@ describe('detector end to end against the lab (3 regions × http-flv / rtmp / hl
     const from = changes.length;
     const freeze = truth(await lab.applyFault({ stream: 's1', line: 'primary', kind: 'freeze', ms: 4000 }));
     const degraded = await next((c) => (c.topic === 'incident.opened' || c.topic === 'incident.reopened') && c.incident.key === 's1/primary/degraded', 10_000, from);
-    // It may be a reopening of the restart's slow-startup P2 (same key, within the reopen window):
-    // time and evidence are this occurrence's.
     measured['freeze → P2 opened, from lab truth (ms)'] = degraded.at - freeze.startedAt;
     expect(degraded.at - freeze.startedAt).toBeLessThanOrEqual(5000);
     expect(degraded.incident.severity).toBe('P2');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PacketEvent } from '../../probes/events.ts';
+import { hlsTiming } from '../../probes/readers/hls.ts';
 import { MetricsWindow } from '../../probes/window.ts';
 
 const video = (at: number, key = false, ptsMs = at, size = 1000): PacketEvent => ({ at, kind: 'video', key, ptsMs, size });
@@ -49,12 +50,33 @@ describe('MetricsWindow', () => {
     w.connecting(1500);
     for (let i = 0; i < 10; i++) w.packet(video(1510 + i, i === 0, 5600 + i * 40));
     const replayed = w.close(2000);
-    expect(replayed).toMatchObject({ connected: true, fps: 0, stallMs: 1000, maxGapMs: 1040 });
-    // A restarted publisher: pts from 0 again, arriving steadily after the burst.
+    // Not the line coming back: still disconnected, with the error that took it down.
+    expect(replayed).toMatchObject({ connected: false, error: 'timeout', fps: 0, stallMs: 1000, maxGapMs: 1040 });
+    expect(replayed.startupMs).toBeUndefined();
+    // A restarted publisher: pts from 0 again, arriving steadily after the burst: connected, its
+    // startup up to its first frame (2600).
     for (let t = 2000; t < 3000; t += 40) w.packet(video(t + 600, false, t - 2000));
-    expect(w.close(3000).fps).toBeGreaterThan(20);
+    const back = w.close(3000);
+    expect(back).toMatchObject({ connected: true, startupMs: 1100 });
+    expect(back.fps).toBeGreaterThan(20);
     for (let t = 3000; t < 4000; t += 40) w.packet(video(t, false, t - 2000));
     expect(w.close(4000)).toMatchObject({ fps: 25, stallMs: 0 });
+  });
+
+  it('a reconnect to a stopped HLS playlist replays its whole length (6 × 6 s segments): not new media', () => {
+    // A GOP cache reaches back 10 s at most; older pts would be taken for a restarted publisher.
+    const w = new MetricsWindow({ stallThresholdMs: 9000 }, 0);
+    w.setReplayWindow(hlsTiming({ targetDurationS: 6, segmentCount: 6 }).replayWindowMs!);
+    const playlist = (at: number) => {
+      for (let pts = 64_000; pts < 100_000; pts += 40) w.packet(video(at + (pts - 64_000) / 1000, pts % 6000 === 4000, pts));
+    };
+    w.connecting(0);
+    playlist(100);
+    expect(w.close(1000)).toMatchObject({ connected: true });
+    w.disconnected('timeout');
+    w.connecting(20_000);
+    playlist(20_100);
+    expect(w.close(21_000)).toMatchObject({ connected: false, error: 'timeout', fps: 0 });
   });
 
   it('is not connected before the first keyframe', () => {
