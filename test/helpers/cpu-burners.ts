@@ -1,5 +1,5 @@
 import { spawnChild, type Child } from '../../src/common/children.ts';
-import { procCpuMs } from './proc.ts';
+import { procCpuMs } from './cpu-time.ts';
 
 /** A busy loop for a whole core. */
 const SPIN = 'for (;;) {}';

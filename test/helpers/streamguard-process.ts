@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { spawnChild, type Child } from '../../src/common/children.ts';
+import { CLI } from './cli.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/streamguard.js', import.meta.url));
 const TAIL_CHARS = 8000;
 
-/** A `streamguard` command run by a bench: the child, its output so far, and a stop that leaves nothing behind. */
+/** A `streamguard` command run by a bench or a test: the child, its output so far, and a stop that leaves nothing behind. */
 export interface StreamguardProcess {
   name: string;
   child: Child;
@@ -17,7 +16,7 @@ export interface StreamguardProcess {
 
 /**
  * Starts `streamguard <args>` in its own process group through the child-process registry (so an
- * exit of the bench kills it). Not `killOnSignal`: on SIGINT the bench stops it in order instead,
+ * exit of its parent kills it). Not `killOnSignal`: on SIGINT a bench stops it in order instead,
  * and a terminal's Ctrl-C does not reach its group directly.
  */
 export function startStreamguard(name: string, args: string[], env: Record<string, string> = {}): StreamguardProcess {
