@@ -1,5 +1,6 @@
 import { spawnChild, type Child } from '../../src/common/children.ts';
 import { CLI } from './cli.ts';
+import { placed, type Placement } from './placement.ts';
 
 const TAIL_CHARS = 8000;
 
@@ -10,17 +11,19 @@ export interface StreamguardProcess {
   stdout(): string;
   /** The last few KB of its stderr (its log), for a report when it dies. */
   stderrTail(): string;
-  /** SIGTERM (SIGKILL after the registry's grace), then SIGKILL to its process group: its ffprobe children too. */
+  /** SIGCONT (in case a test stopped it), SIGTERM (SIGKILL after the registry's grace), then SIGKILL to its process group: its ffprobe children too. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts `streamguard <args>` in its own process group through the child-process registry (so an
  * exit of its parent kills it). Not `killOnSignal`: on SIGINT a bench stops it in order instead,
- * and a terminal's Ctrl-C does not reach its group directly.
+ * and a terminal's Ctrl-C does not reach its group directly. `placement`: on which CPUs, at which
+ * nice value (its PID is still the streamguard process's own, e.g. for SIGSTOP).
  */
-export function startStreamguard(name: string, args: string[], env: Record<string, string> = {}): StreamguardProcess {
-  const child = spawnChild(process.execPath, [CLI, ...args], {
+export function startStreamguard(name: string, args: string[], env: Record<string, string> = {}, placement: Placement = {}): StreamguardProcess {
+  const { command, args: argv } = placed(placement, process.execPath, [CLI, ...args]);
+  const child = spawnChild(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     env: { ...process.env, STREAMGUARD_LOG_LEVEL: 'warn', STREAMGUARD_LOG_FORMAT: 'json', ...env },
@@ -35,6 +38,11 @@ export function startStreamguard(name: string, args: string[], env: Record<strin
     stdout: () => out,
     stderrTail: () => err,
     async stop() {
+      try {
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
       await child.stop();
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
