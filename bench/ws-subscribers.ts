@@ -73,7 +73,7 @@ if (!isMainThread) {
 
 async function main(): Promise<void> {
   const { spawnHub } = await import('../test/helpers/processes.ts');
-  const { procCpuMs } = await import('./helpers/proc.ts');
+  const { procCpuMs } = await import('../test/helpers/cpu-time.ts');
   const CLIENTS = Number(process.argv[2] ?? 1000);
   const PROBES = Number(process.argv[3] ?? 10);
   const STREAMS = Number(process.argv[4] ?? 1000);

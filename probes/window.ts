@@ -95,9 +95,10 @@ export class MetricsWindow {
   /**
    * The earliest instant this window's measurements depend on: its start, or the start of the
    * oldest media gap it closed by new media (that gap is in maxGapMs, and the media that closed it
-   * may have waited in a pipe while the probe could not read). The gap still open at the close is
-   * not counted: nothing was waiting, or it would have been read. The probe's health looks at its
-   * own availability over all of it.
+   * may have waited in a pipe while the probe could not read), or the last frame before the line
+   * was found dead (that verdict rests on the silence since). Another gap still open at the close
+   * is not counted: nothing was waiting, or it would have been read. The probe's health looks at
+   * its own availability over all of it.
    */
   get measuredSince(): number {
     return Math.min(this.start, this.oldestGapFrom ?? this.start);
@@ -167,6 +168,9 @@ export class MetricsWindow {
   }
 
   disconnected(error: ProbeError): void {
+    // Ending a live line judges the silence since its last frame: a probe (or a child reading the
+    // stream) held back during it may have left media unread, and the line was not dead.
+    if (this.connected && this.lastVideoAt !== undefined) this.oldestGapFrom ??= this.lastVideoAt;
     this.connected = false;
     this.error = error;
     this.connectStartedAt = undefined;

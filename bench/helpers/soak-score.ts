@@ -1,5 +1,6 @@
 import { SEVERITIES, type Severity } from '../../src/model/severity.ts';
-import type { Episode } from './incident-episodes.ts';
+import type { Episode } from '../../test/helpers/incident-episodes.ts';
+import type { SwitchRow } from '../../test/helpers/hub-rest.ts';
 
 /** A fault the soak injected on purpose, with its ground-truth times from the lab's truth log. */
 export interface ScriptedFault {
@@ -12,17 +13,6 @@ export interface ScriptedFault {
   endedAt?: number;
   /** The incident kind that detects it (a kill is seen as `down`, a freeze as `degraded`); any kind when unset. */
   detectedAs?: Episode['kind'];
-}
-
-/** A switch the controller decided (an audit row `control.switch`). */
-export interface SwitchRow {
-  t: number;
-  stream: string;
-  from: string;
-  to: string;
-  actor: string;
-  why: string;
-  incidentId?: string;
 }
 
 /** A ticket the vendor desk received (one POST), keyed by the incident id the hub sent as external_id. */

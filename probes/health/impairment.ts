@@ -9,7 +9,7 @@ export interface HealthReadings {
   eventLoopDelayMs: number;
   /** How late the window's timer fired. */
   timerLateMs: number;
-  /** Worst mean CPU wait per run of the line's ffprobe/ffmpeg children; undefined: none, or no /proc. */
+  /** Worst mean CPU wait per run of the line's ffprobe/ffmpeg children within that span; undefined: none, or no /proc. */
   childLateMs?: number;
   /** CPU time of the probe process, % of one core. */
   cpuUsePct: number;
@@ -46,9 +46,10 @@ function reading(reason: ProbeImpairment, r: HealthReadings, t: ProbeHealthThres
 /**
  * Why this window's measurement cannot be trusted, or undefined: the most specific reading at or
  * above its threshold. Each window is judged on its own readings, with no memory of the last: the
- * readings already reach as far back as the window's measurements do (`stalledMs` and
- * `eventLoopDelayMs` cover the media gap a window closed after a jump), and a window whose
- * readings are all under the thresholds was measured in good enough conditions. Pure.
+ * readings already reach as far back as the window's measurements do (`stalledMs`,
+ * `eventLoopDelayMs` and `childLateMs` cover the media gap a window closed after a jump, or the
+ * silence it found a line dead after), and a window whose readings are all under the thresholds
+ * was measured in good enough conditions. Pure.
  */
 export function impairment(readings: HealthReadings, thresholds: ProbeHealthThresholds): ProbeImpairment | undefined {
   return IMPAIRMENT_PRIORITY.find((reason) => reading(reason, readings, thresholds) >= 1);

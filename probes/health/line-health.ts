@@ -41,17 +41,22 @@ export interface WindowEnd {
 }
 
 const NO_RUNS: Schedstat = { runNs: 0, waitNs: 0, runs: 0 };
+/** How far back a window's measurements may reach: the longest window plus as much (as the loop watch keeps). */
+const CHILD_HISTORY_MS = 120_000;
 
 /**
  * One line's self-health, window by window: the readings over the window (counters as deltas
- * since the last window, the loop over everything the window measured) and the decision. A child
- * seen for the first time counts from its start.
+ * since the last window; the loop and the children's waits over everything the window measured,
+ * which reaches back into earlier windows when it closed a gap, or found the line dead after a
+ * silence, that began there) and the decision. A child seen for the first time counts from its start.
  */
 export class LineHealth {
   private start: number;
   private cpuUs: number;
   private cpuPressureUs: number | undefined;
   private children = new Map<number, Schedstat>();
+  /** The children's worst wait per run in each recent window, by its end (only windows that had a reading). */
+  private childLate: { to: number; ms: number }[] = [];
 
   constructor(
     private readonly probe: ProbeHealthContext,
@@ -67,8 +72,9 @@ export class LineHealth {
     const ms = Math.max(1, end.now - this.start);
     const cpuUs = this.counters.cpuUs();
     const cpuPressureUs = this.counters.cpuPressureUs();
-    const loop = this.probe.loop(Math.min(end.measuredSince, this.start), end.now);
-    const childLateMs = this.childLateMs(end.pids);
+    const since = Math.min(end.measuredSince, this.start);
+    const loop = this.probe.loop(since, end.now);
+    const childLateMs = this.childLateSince(since, end.now, this.childLateMs(end.pids));
     const readings: HealthReadings = {
       stalledMs: loop.stalledMs,
       eventLoopDelayMs: loop.eventLoopDelayMs,
@@ -83,6 +89,19 @@ export class LineHealth {
     this.cpuUs = cpuUs;
     this.cpuPressureUs = cpuPressureUs;
     return { impaired: impairment(readings, this.probe.thresholds()), readings };
+  }
+
+  /**
+   * The worst of the children's waits over [since, now]: this window's reading and those of the
+   * earlier windows the span reaches into. A child's wait shows only once it runs again, and a
+   * child killed for a silent line shows nothing more: the silence's own window had the reading.
+   */
+  private childLateSince(since: number, now: number, own: number | undefined): number | undefined {
+    if (own !== undefined) this.childLate.push({ to: now, ms: own });
+    this.childLate = this.childLate.filter((w) => w.to > now - CHILD_HISTORY_MS);
+    let worst: number | undefined;
+    for (const w of this.childLate) if (w.to > since) worst = Math.max(worst ?? 0, w.ms);
+    return worst;
   }
 
   /** The worst child's mean wait for a CPU per run since the last window (ms). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { incidentEpisodes, type Episode } from '../../bench/helpers/incident-episodes.ts';
-import { percentile, scoreSoak, type ScriptedFault, type SwitchRow } from '../../bench/helpers/soak-score.ts';
+import { percentile, scoreSoak, type ScriptedFault } from '../../bench/helpers/soak-score.ts';
+import type { SwitchRow } from '../helpers/hub-rest.ts';
+import { incidentEpisodes, type Episode } from '../helpers/incident-episodes.ts';
 import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
 
 const incident = (over: Partial<Incident> = {}): Incident => ({

@@ -189,6 +189,23 @@ describe('MetricsWindow', () => {
     expect(w.measuredSince).toBe(960);
   });
 
+  it('measuredSince of the window that finds the line dead: the last frame, whose silence it judged', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 1000);
+    w.close(1000);
+    feed(w, 1000, 1300, false);
+    w.close(2000);
+    // The watchdog finds it silent since 1280 and ends the session; its window is flushed at once.
+    w.disconnected('timeout');
+    expect(w.measuredSince).toBe(1280);
+    expect(w.close(2300)).toMatchObject({ connected: false, error: 'timeout' });
+    // A failed reconnect judges no media of its own: nothing reaches back.
+    w.connecting(2300);
+    w.disconnected('refused');
+    expect(w.measuredSince).toBe(2300);
+  });
+
   it('a raised stall threshold (HLS segment bursts) ignores gaps below it', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.setStallThreshold(1500);

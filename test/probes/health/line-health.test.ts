@@ -73,6 +73,22 @@ describe('LineHealth', () => {
     expect(h.close(end(4495, { measuredSince: 3470 })).impaired).toBeUndefined();
   });
 
+  it("child-late reaches back as far as the window's measurements: a line found dead after a silence its child was held back in", () => {
+    const c = new Counters();
+    const h = new LineHealth(probe(), 0, c);
+    c.stats.set(11, { runNs: 5e6, waitNs: 1e6, runs: 100 });
+    expect(h.close(end(1000, { pids: [11] })).impaired).toBeUndefined();
+    // Starved from 1200: 10 more runs that waited 25 ms each; the last frame came at 1250.
+    c.stats.set(11, { runNs: 6e6, waitNs: 251e6, runs: 110 });
+    expect(h.close(end(2000, { pids: [11] })).impaired).toBe('child-late');
+    // The watchdog ends the line at 2260: a short window whose child has not run since (no new
+    // wait to read), but its verdict rests on the silence since 1250, in the starved window.
+    expect(h.close(end(2260, { measuredSince: 1250, pids: [11] }))).toMatchObject({ impaired: 'child-late', readings: { childLateMs: 25 } });
+    // A window measuring only itself is judged on its own children.
+    c.stats.set(11, { runNs: 7e6, waitNs: 252e6, runs: 210 });
+    expect(h.close(end(3260, { measuredSince: 2260, pids: [11] })).impaired).toBeUndefined();
+  });
+
   it('the thresholds are read at every window (a reload changes them)', () => {
     let thresholds = DEFAULT_PROBE_HEALTH;
     const log = new LoopLog(120_000);

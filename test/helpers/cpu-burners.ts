@@ -1,11 +1,17 @@
 import { spawnChild, type Child } from '../../src/common/children.ts';
-import { procCpuMs } from './proc.ts';
+import { procCpuMs } from './cpu-time.ts';
+import { placed, type Placement } from './placement.ts';
 
-/** A busy loop for a whole core. */
-const SPIN = 'for (;;) {}';
+/** A busy loop for a whole core, until the deadline (ms since the epoch) in `end`. */
+const SPIN = 'while (Date.now() < end) {}';
 /** A busy loop for a share of a core: spin for share × 100 ms, sleep the rest (Atomics.wait sleeps without a timer). */
 const spinShare = (share: number) =>
-  `const cell = new Int32Array(new SharedArrayBuffer(4)); for (;;) { const t = Date.now(); while (Date.now() - t < ${share * 100}) {} Atomics.wait(cell, 0, 0, ${(1 - share) * 100}); }`;
+  `const cell = new Int32Array(new SharedArrayBuffer(4)); while (Date.now() < end) { const t = Date.now(); while (Date.now() - t < ${share * 100}) {} Atomics.wait(cell, 0, 0, ${(1 - share) * 100}); }`;
+
+export interface CpuBurnersOptions extends Placement {
+  /** Each burner ends by itself this long after it started, even if its parent is killed before stop(). */
+  endAfterMs?: number;
+}
 
 /** One period of burning: when, how many cores asked, how many the burners got (their CPU time ÷ wall time). */
 export interface BurnWindow {
@@ -16,16 +22,20 @@ export interface BurnWindow {
 }
 
 /**
- * CPU contention: child processes (plain `node -e` busy loops, normal priority) that take `cores`
- * cores, e.g. 1.5 = one spinning process and one spinning half of every 100 ms. Started through the
- * child-process registry with killOnSignal, so a SIGINT or an exit of the bench kills them;
+ * CPU contention: child processes (plain `node -e` busy loops) that ask for `cores` cores, e.g.
+ * 1.5 = one spinning process and one spinning half of every 100 ms; with a placement, only on those
+ * CPUs (they share them) and at that nice value (else the starter's). Started through the
+ * child-process registry with killOnSignal, so a SIGINT or an exit of their parent kills them;
  * stop() stops them by PID and measures what they used.
  */
 export class CpuBurners {
   private running: { children: Child[]; from: number } | undefined;
   readonly windows: BurnWindow[] = [];
 
-  constructor(private readonly cores: number) {
+  constructor(
+    private readonly cores: number,
+    private readonly opts: CpuBurnersOptions = {},
+  ) {
     if (!(cores > 0)) throw new Error(`CpuBurners: cores must be > 0, got ${cores}`);
   }
 
@@ -37,8 +47,12 @@ export class CpuBurners {
     if (this.running) return;
     const whole = Math.floor(this.cores);
     const share = this.cores - whole;
-    const scripts = [...Array<string>(whole).fill(SPIN), ...(share > 0.01 ? [spinShare(share)] : [])];
-    const children = scripts.map((script) => spawnChild(process.execPath, ['-e', script], { stdio: 'ignore', killOnSignal: true }));
+    const end = this.opts.endAfterMs === undefined ? 'Infinity' : `Date.now() + ${this.opts.endAfterMs}`;
+    const scripts = [...Array<string>(whole).fill(SPIN), ...(share > 0.01 ? [spinShare(share)] : [])].map((loop) => `const end = ${end}; ${loop}`);
+    const children = scripts.map((script) => {
+      const { command, args } = placed(this.opts, process.execPath, ['-e', script]);
+      return spawnChild(command, args, { stdio: 'ignore', killOnSignal: true });
+    });
     this.running = { children, from: Date.now() };
   }
 

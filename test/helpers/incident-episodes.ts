@@ -4,7 +4,7 @@ import { SEVERITY_RANK, type Severity } from '../../src/model/severity.ts';
 /**
  * One occurrence of an incident: from its `opened` or `reopened` timeline entry to the next
  * `resolved` (or still open). An incident reopened within the reopen window keeps its id, so an
- * id can hold a real fault's episode and a false one minutes later: the soak scores episodes.
+ * id can hold a real fault's episode and a false one minutes later: the trust soak scores episodes.
  */
 export interface Episode {
   incidentId: string;

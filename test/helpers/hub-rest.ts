@@ -1,12 +1,22 @@
 import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { incidentEpisodes, type Episode } from './incident-episodes.ts';
-import type { SwitchRow } from './soak-score.ts';
 
 /** The REST API's cap on a list (incidents `limit`, the audit query's `limit`). */
 const LIST_MAX = 1000;
 /** The sample history's cap per request. */
 const SAMPLES_MAX = 50_000;
+
+/** A switch the controller decided (an audit row `control.switch`). */
+export interface SwitchRow {
+  t: number;
+  stream: string;
+  from: string;
+  to: string;
+  actor: string;
+  why: string;
+  incidentId?: string;
+}
 
 interface AuditRow {
   t: number;
@@ -22,10 +32,10 @@ interface StateResult {
 }
 
 /**
- * What a soak reads from the hub, through its public REST API only (docs/api.md): the health
- * of every view (state), every incident since the hub started with its timeline, the samples, and the
- * controller's switch decisions from the audit log. The audit query answers the newest 1000 rows,
- * so it is polled during the run and merged by action id.
+ * What a soak or an end-to-end test reads from a hub process, through its public REST API only
+ * (docs/api.md): the health of every view (state), every incident since the hub started with its
+ * timeline, the samples, and the controller's switch decisions from the audit log. The audit query
+ * answers the newest 1000 rows, so a long run polls it and merges the rows by action id.
  */
 export class HubRest {
   private readonly switchesById = new Map<string, SwitchRow>();
@@ -58,9 +68,14 @@ export class HubRest {
     return incidents.filter((i) => i.stream === stream && i.line === line).map((i) => i.key);
   }
 
+  /** Every incident since the hub started (open and resolved), newest first; `total` counts past the list's cap. */
+  async incidents(): Promise<{ total: number; incidents: Incident[] }> {
+    return this.get<{ total: number; incidents: Incident[] }>(`/api/v1/incidents?status=all&limit=${LIST_MAX}`);
+  }
+
   /** Every incident since the hub started, split into episodes; `truncated` when the hub had more than the list's cap. */
   async episodes(): Promise<{ episodes: Episode[]; incidents: number; truncated: boolean }> {
-    const list = await this.get<{ total: number; incidents: Incident[] }>(`/api/v1/incidents?status=all&limit=${LIST_MAX}`);
+    const list = await this.incidents();
     const episodes: Episode[] = [];
     for (const incident of list.incidents) {
       const { timeline } = await this.get<{ timeline: TimelineEntry[] }>(`/api/v1/incidents/${encodeURIComponent(incident.id)}`);
