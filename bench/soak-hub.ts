@@ -23,7 +23,7 @@ import { startLab } from '../src/lab/index.ts';
 import { WAL_BOUNDS, type StoreFileName } from '../src/store/sqlite/wal-guard.ts';
 import { descendants } from '../test/helpers/descendants.ts';
 import { until } from '../test/helpers/until.ts';
-import { procCpuMs } from './helpers/proc.ts';
+import { procCpuMs } from '../test/helpers/cpu-time.ts';
 
 const { values: o } = parseArgs({ options: { minutes: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' } } });
 const MINUTES = Number(o.minutes);
