@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Incident } from '../model/incident.ts';
+import { IncidentScopeSchema, type Incident, type TimelineEntry } from '../model/incident.ts';
 import type { IncidentChange, IncidentTopic } from '../model/topics.ts';
 import type { TicketOutbox } from '../store/ports.ts';
 import { changeLines } from './change-lines.ts';
@@ -53,8 +53,7 @@ export class ChangeRouter {
         return this.open(inc, now);
       case 'incident.updated': {
         const lines = changeLines(change.entries);
-        // The controller escalating an incident already at that severity: no severity change, still news now.
-        if (lines.length > 0) await this.update(inc, lines, now, change.entries.some((e) => e.type === 'escalated'));
+        if (lines.length > 0) await this.update(inc, lines, now, change.entries.some(isNewsNow));
         return;
       }
       case 'incident.resolved':
@@ -116,4 +115,20 @@ export class ChangeRouter {
     }
     return notices;
   }
+}
+
+/** Widest first: `stream`, `line`, `regional`, `single-probe`, `probe`. */
+const SCOPES: readonly string[] = IncidentScopeSchema.options;
+
+/**
+ * A change the vendor hears at once, past the coalescing of updates, though the severity stays: the
+ * controller escalating, or the fault reaching further (regional → line: every region sees it now).
+ * A narrowing waits like any update: the next one or the resolution carries it.
+ */
+function isNewsNow(e: TimelineEntry): boolean {
+  if (e.type === 'escalated') return true;
+  if (e.type !== 'scope-changed') return false;
+  const from = SCOPES.indexOf(String(e.data['from']));
+  const to = SCOPES.indexOf(String(e.data['to']));
+  return from >= 0 && to >= 0 && to < from;
 }
