@@ -20,8 +20,16 @@ describe('RTSP (UDP) against rtsp-streaming-server', () => {
     clientPort = await freePort();
     const script = fileURLToPath(new URL('./helpers/rtsp-server.ts', import.meta.url));
     const rtpPortStart = 30_000 + Math.floor(Math.random() * 20_000);
-    server = spawn(process.execPath, ['--import', 'tsx', script, String(serverPort), String(clientPort), String(rtpPortStart)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    if (server.stdout) await once(server.stdout, 'data');
+    server = spawn(process.execPath, ['--import', 'tsx', script, String(serverPort), String(clientPort), String(rtpPortStart)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Ready when it says so; a server that dies first (e.g. a port taken meanwhile) fails here with its
+    // stderr, not after the hook's whole timeout.
+    const exited = once(server, 'exit').then(([code]) => {
+      throw new Error(`the RTSP server exited (${String(code)}) before it was ready: ${stderr.trim().slice(-500)}`);
+    });
+    await Promise.race([once(server.stdout!, 'data'), exited]);
+    exited.catch(() => undefined);
     pub = publish(`rtsp://127.0.0.1:${serverPort}/cam`, { outputArgs: ['-f', 'rtsp', '-rtsp_transport', 'udp'] });
     await new Promise((r) => setTimeout(r, 1500));
   });
