@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
+import { seriesValue as value } from '../helpers/metrics-text.ts';
 import { publishHls, spawnHub, until, type HlsPublisher, type HubProcess } from '../helpers/processes.ts';
 
 /**
@@ -55,7 +56,6 @@ describe('embedded probes frozen with their hub', () => {
     hub = spawnHub(['--config', file]);
     const url = await hub.url;
     const metrics = async () => (await fetch(`${url}/metrics`)).text();
-    const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1) ?? 0);
     const taken = async () => value(await metrics(), 'streamguard_samples_total{region="eu"}');
     const windows = async (n: number, what: string) => {
       const from = await taken();

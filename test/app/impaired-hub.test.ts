@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
+import { seriesValue as value } from '../helpers/metrics-text.ts';
 import { spawnHub, until, type HubProcess } from '../helpers/processes.ts';
 import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.ts';
 
@@ -109,12 +110,6 @@ async function incidents(url: string): Promise<Incident[]> {
 
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
-}
-
-/** The value of one series on /metrics (0 when absent). */
-function value(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 /** Samples the hub has taken from both regions. */
