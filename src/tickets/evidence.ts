@@ -1,4 +1,4 @@
-import type { Incident } from '../model/incident.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
 import type { IncidentRepository, SampleHistory, SampleRollup } from '../store/ports.ts';
 
@@ -124,8 +124,13 @@ export async function buildEvidence(store: EvidenceSource, incident: Incident, n
 
 /** What the controller and operators did to an incident (timeline actions, mitigations, acknowledgements), oldest first. */
 export async function timelineActions(store: Pick<EvidenceSource, 'timeline'>, incidentId: string): Promise<EvidenceAction[]> {
+  return actionsIn(await store.timeline(incidentId));
+}
+
+/** The actions in timeline entries already read (see timelineActions). */
+export function actionsIn(timeline: readonly TimelineEntry[]): EvidenceAction[] {
   const out: EvidenceAction[] = [];
-  for (const e of await store.timeline(incidentId)) {
+  for (const e of timeline) {
     const data = (e.data ?? {}) as Record<string, unknown>;
     const by = typeof data.by === 'string' ? data.by : 'detector';
     if (TICKET_ACTORS.has(by)) continue;

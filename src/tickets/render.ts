@@ -3,7 +3,7 @@ import type { OutboxRow } from '../store/ports.ts';
 import type { RolesConfig } from './config-schema.ts';
 import { actionWords } from './action-words.ts';
 import { causeLines } from './cause-words.ts';
-import { buildEvidence, timelineActions, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
+import { actionsIn, buildEvidence, type EvidenceOptions, type EvidenceSource } from './evidence.ts';
 import type { ReadIncident } from './incident-reader.ts';
 import { buildMessage } from './message.ts';
 import { resolutionOf } from './resolution.ts';
@@ -51,7 +51,7 @@ export class MessageRenderer {
       ...(st && { slaStart: st.startedAt }),
       roles: this.o.roles(),
       causes: causeLines(inc, timeline),
-      actions: (await timelineActions(this.o.evidence, inc.id)).map(actionWords),
+      actions: actionsIn(timeline).map(actionWords),
       ...(withEvidence && { evidence: await buildEvidence(this.o.evidence, current, now, this.o.evidenceOptions) }),
       ...(p.changes && { changes: p.changes }),
       ...(p.escalation && { escalation: p.escalation }),
