@@ -45,12 +45,17 @@ export const SAMPLE_LIMITS = {
   /** stallMs and freezeMs measure time within one window; some slack for a late window end. */
   windowSlack: 2,
   maxDimension: 16_384,
+  /** Loudness (LUFS) and true peak (dBTP) below this are silence as far as a meter can tell. */
+  minLevelDb: -200,
+  /** A true peak far above full scale is a broken meter, not audio. */
+  maxLevelDb: 30,
 } as const;
 
 const L = SAMPLE_LIMITS;
 const delay = z.number().nonnegative().max(L.maxDelayMs);
 const offset = z.number().min(-L.maxDelayMs).max(L.maxDelayMs);
 const dimension = z.number().int().positive().max(L.maxDimension);
+const level = z.number().min(L.minLevelDb).max(L.maxLevelDb);
 
 /** One window of measurements for one (probe, stream, line). See docs/architecture.md "Sample". */
 export const SampleSchema = z
@@ -75,12 +80,18 @@ export const SampleSchema = z
     avSkewMs: offset.optional(),
     avSyncMs: offset.optional(),
     error: ProbeErrorSchema.optional(),
+    // Content checks (decoded on a budget; absent when the line's content checks are off).
+    blackMs: z.number().nonnegative().optional(), // time in the window showing a near-black picture
+    silenceMs: z.number().nonnegative().optional(), // time in the window with audio below the silence level
+    loudnessLufs: level.optional(), // EBU R128 short-term loudness at the window's end
+    truePeakDbtp: level.optional(), // highest true peak in the window
     impaired: ProbeImpairmentSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const max = s.windowMs * L.windowSlack;
-    for (const key of ['stallMs', 'freezeMs'] as const) {
-      if (s[key] > max) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: max, inclusive: true, path: [key], message: `expected a number <= ${max} (windowMs × ${L.windowSlack})`, input: s[key] });
+    for (const key of ['stallMs', 'freezeMs', 'blackMs', 'silenceMs'] as const) {
+      const v = s[key];
+      if (v !== undefined && v > max) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: max, inclusive: true, path: [key], message: `expected a number <= ${max} (windowMs × ${L.windowSlack})`, input: v });
     }
   });
 export type Sample = z.infer<typeof SampleSchema>;

@@ -62,7 +62,7 @@ describe('raw sample rows (typed columns, migration 4)', () => {
     for (const tier of ['older.samples.sqlite', 'older.inbox.sqlite']) {
       const db = new Database(join(dir, tier));
       const table = tier.includes('inbox') ? 'sample_inbox' : 'samples';
-      db.exec(`ALTER TABLE ${table} DROP COLUMN impaired`);
+      for (const column of ['impaired', 'black_ms', 'silence_ms', 'loudness_lufs', 'true_peak_dbtp']) db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
       db.close();
     }
     const old = new Database(join(dir, 'older.inbox.sqlite'));
@@ -74,8 +74,9 @@ describe('raw sample rows (typed columns, migration 4)', () => {
     old.close();
 
     const s = new SqliteStore(file);
-    s.samples.append([{ ...bare, impaired: 'cpu-pressure' }]);
-    expect(await s.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([older, { ...bare, impaired: 'cpu-pressure' }]);
+    const newer = { ...bare, impaired: 'cpu-pressure' as const, blackMs: 400, silenceMs: 1000, loudnessLufs: -23.5, truePeakDbtp: -1.2 };
+    s.samples.append([newer]);
+    expect(await s.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([older, newer]);
     s.close();
   });
 });
