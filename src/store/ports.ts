@@ -23,6 +23,16 @@ export interface IncidentRepository {
   open(): Promise<Incident[]>;
   get(id: string): Promise<Incident | undefined>;
   timeline(incidentId: string): Promise<TimelineEntry[]>;
+  /** Incidents live at some time in [from, to) — opened before `to`, not resolved before `from` — newest opened first. */
+  history(query: IncidentHistoryQuery): Promise<Incident[]>;
+}
+
+export interface IncidentHistoryQuery {
+  from: number;
+  to: number;
+  /** Only this stream's incidents (keys `stream/…`). */
+  stream?: string;
+  limit: number;
 }
 
 // ---- audit log ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ function slow(repo: IncidentRepository): IncidentRepository {
     open: () => later(() => repo.open()),
     get: (id) => later(() => repo.get(id)),
     timeline: (id) => later(() => repo.timeline(id)),
+    history: (q) => later(() => repo.history(q)),
   };
 }
 
@@ -95,7 +96,7 @@ describe('IncidentManager on an async repository', () => {
     const errors: unknown[] = [];
     const logger = { error: (o: unknown) => errors.push(o), warn: () => undefined, debug: () => undefined, info: () => undefined } as unknown as Logger;
     const repo = sqlite().incidents;
-    const failing: IncidentRepository = { save: () => Promise.reject(new Error('disk full')), open: () => repo.open(), get: (id) => repo.get(id), timeline: (id) => repo.timeline(id) };
+    const failing: IncidentRepository = { save: () => Promise.reject(new Error('disk full')), open: () => repo.open(), get: (id) => repo.get(id), timeline: (id) => repo.timeline(id), history: (q) => repo.history(q) };
     const bus = new EventBus();
     const opened: TimelineEntry[][] = [];
     bus.on('incident.opened', (c) => opened.push(c.entries));

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { IncidentSchema, TimelineEntrySchema, type Incident, type TimelineEntry } from '../../model/incident.ts';
-import type { IncidentRepository } from '../ports.ts';
+import type { IncidentHistoryQuery, IncidentRepository } from '../ports.ts';
 import { checkStored, parseStored } from '../stored-record.ts';
 
 interface IncidentRow {
@@ -36,6 +36,13 @@ export class SqliteIncidentRepository implements IncidentRepository {
       open: db.prepare("SELECT id, data FROM incidents WHERE status <> 'resolved' ORDER BY opened_at"),
       get: db.prepare('SELECT id, data FROM incidents WHERE id = ?'),
       timeline: db.prepare('SELECT id, incident_id, t, type, data FROM timeline WHERE incident_id = ? ORDER BY id'),
+      // A stream's keys are `stream/…`: the range ['stream/', 'stream0') holds exactly them ('0' follows '/').
+      history: db.prepare(
+        `SELECT id, data FROM incidents
+         WHERE opened_at < @to AND (resolved_at IS NULL OR resolved_at >= @from)
+           AND (@stream IS NULL OR (key >= @stream || '/' AND key < @stream || '0'))
+         ORDER BY opened_at DESC LIMIT @limit`,
+      ),
     };
   }
 
@@ -61,6 +68,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
       const what = `timeline entry ${r.id} of incident "${r.incident_id}"`;
       return checkStored(TimelineEntrySchema, { incidentId: r.incident_id, t: r.t, type: r.type, data: parseStored(r.data, what) }, what);
     });
+  }
+
+  async history(q: IncidentHistoryQuery): Promise<Incident[]> {
+    return (this.stmts.history.all({ from: q.from, to: q.to, stream: q.stream ?? null, limit: q.limit }) as IncidentRow[]).map(readIncident);
   }
 }
 

@@ -162,4 +162,8 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE main.samples;
   DROP TABLE main.sample_rollups;
   `,
+  // 6: incident history by time (the console's and API's "what happened in the last hours")
+  `
+  CREATE INDEX incidents_opened ON incidents(opened_at);
+  `,
 ];

@@ -36,6 +36,22 @@ export function describeIncidentRepository(engine: string, maker: StoreMaker): v
       expect((await store.incidents.get(early.id))?.resolvedAt).toBe(4000);
     });
 
+    it('answers the incidents live within a time range, newest opened first, for one stream or all, up to a limit', async () => {
+      const store = await stores.open();
+      const before = incident(100, { id: 's1/primary/down@100', status: 'resolved', resolvedAt: 900 });
+      const spans = incident(500, { id: 's1/backup/down@500', key: 's1/backup/down', line: 'backup', status: 'resolved', resolvedAt: 1500 });
+      const within = incident(1200, { id: 's2/primary/down@1200', key: 's2/primary/down', stream: 's2', status: 'resolved', resolvedAt: 1300 });
+      const open = incident(1800);
+      const after = incident(2500, { id: 's1/primary/degraded@2500', key: 's1/primary/degraded', kind: 'degraded' });
+      // Streams named like a prefix of one another (`s1`, `s1_x`) keep their incidents apart.
+      const other = incident(1400, { id: 's1_x/primary/down@1400', key: 's1_x/primary/down', stream: 's1_x' });
+      for (const i of [before, spans, within, open, after, other]) await store.incidents.save(i, []);
+      const ids = async (q: { stream?: string; limit?: number }) => (await store.incidents.history({ from: 1000, to: 2000, limit: 100, ...q })).map((i) => i.id);
+      expect(await ids({})).toEqual([open.id, other.id, within.id, spans.id]);
+      expect(await ids({ stream: 's1' })).toEqual([open.id, spans.id]);
+      expect(await ids({ limit: 2 })).toEqual([open.id, other.id]);
+    });
+
     it('answers undefined and an empty timeline for an unknown id', async () => {
       const store = await stores.open();
       expect(await store.incidents.get('nope')).toBeUndefined();
