@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrlSchema } from '../model/http-url.ts';
 import { durationSchema } from '../model/duration.ts';
 import { envNameSchema, idSchema as name } from '../model/ids.ts';
 
@@ -23,7 +24,7 @@ const actuatorCommon = {
 export const WebhookActuatorSchema = z.strictObject({
   type: z.literal('webhook'),
   ...actuatorCommon,
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  url: httpUrlSchema('the receiver can check the request signature made with secretEnv'),
   /** Environment variable holding the HMAC-SHA256 secret (never the secret itself in the file). */
   secretEnv: envNameSchema.optional(),
   headers: z.record(z.string(), z.string()).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrlSchema } from '../model/http-url.ts';
 import { durationSchema } from '../model/duration.ts';
 import { SeveritySchema, type Severity } from '../model/severity.ts';
 import { IncidentKindSchema } from '../model/incident.ts';
@@ -39,7 +40,7 @@ export const DEFAULT_UPDATE_EVERY_MS = 30_000;
 
 const name = idSchema;
 const envName = envNameSchema;
-const httpUrl = z.url({ protocol: /^https?$/ });
+const httpUrl = httpUrlSchema('put a URL that must carry them in an environment variable named by urlEnv, or a token in tokenEnv');
 
 const common = {
   name,

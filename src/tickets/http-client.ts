@@ -1,3 +1,4 @@
+import { credentialsAsHeader } from '../model/http-url.ts';
 import { scrub, secret, shownUrl } from './secrets.ts';
 import { DeliveryError } from './types.ts';
 
@@ -12,12 +13,13 @@ export interface HttpReply {
  * DeliveryErrors; other non-2xx are permanent (sending the same again cannot help). `secrets`
  * (the vendor's: secrets.ts) never appear in an error, whatever the vendor answered.
  */
-export async function request(method: string, url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, secrets: readonly string[]): Promise<HttpReply> {
+export async function request(method: string, target: string, body: unknown, headers: Record<string, string>, timeoutMs: number, secrets: readonly string[]): Promise<HttpReply> {
+  const { url, authorization } = credentialsAsHeader(target);
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: { 'content-type': 'application/json', 'user-agent': 'streamguard-tickets', ...headers },
+      headers: { 'content-type': 'application/json', 'user-agent': 'streamguard-tickets', ...(authorization && { authorization }), ...headers },
       body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

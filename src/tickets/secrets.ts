@@ -30,7 +30,7 @@ export function vendorSecrets(cfg: object, env: NodeJS.ProcessEnv): string[] {
 /** Shorter parts of a secret URL are no secret (`im`, `v2`) and would blot words out of messages. */
 const MIN_SECRET_PART = 8;
 
-/** Of a URL that is a secret (a bot URL): its path with the query, and each long path segment and query value. */
+/** Of a URL that is a secret (a bot URL): its path with the query, each long path segment and query value, its password. */
 function secretUrlParts(value: string): string[] {
   let u: URL;
   try {
@@ -39,7 +39,7 @@ function secretUrlParts(value: string): string[] {
     return [];
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return [];
-  return [`${u.pathname}${u.search}`, ...u.pathname.split('/'), ...u.searchParams.values()].filter((p) => p.length >= MIN_SECRET_PART);
+  return [`${u.pathname}${u.search}`, ...u.pathname.split('/'), ...u.searchParams.values(), decodeURIComponent(u.password)].filter((p) => p.length >= MIN_SECRET_PART);
 }
 
 /** Text from or about a vendor, fit for an error: every secret (also URL-encoded) replaced by `<secret>`, then cut to `max`. */
