@@ -32,6 +32,7 @@ import { startHub, type HubHandle } from '../src/app/start.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { freePort, PROM_DIR, waitFor } from '../test/prometheus/helpers.ts';
 import { until } from '../test/helpers/until.ts';
+import { onStopSignal } from './helpers/stop-signal.ts';
 
 const FAULTS = Number(process.argv[2] ?? 10);
 const BUDGET_MS = Number(process.argv[3] ?? 60) * 60_000;
@@ -78,9 +79,7 @@ async function cleanup(): Promise<void> {
   await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
   rmSync(tmp, { recursive: true, force: true });
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => void cleanup().finally(() => process.exit(130)));
-}
+onStopSignal('alert-race', cleanup);
 
 function spawnTool(bin: string, args: string[]): ChildProcess {
   const c = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });

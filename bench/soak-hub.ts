@@ -154,7 +154,8 @@ const peaks = setInterval(() => {
 
 const rows: Row[] = [];
 let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (stopping = true));
+// `on`, not `once`: see bench/helpers/stop-signal.ts. The loop ends at the next look and the run still reports.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (stopping = true));
 const began = Date.now();
 for (let minute = 1; minute <= MINUTES && !stopping; minute++) {
   await until('the next minute, or a stop', () => stopping || Date.now() - began >= minute * 60_000, 61_000 * minute, 250);

@@ -35,6 +35,7 @@ import { planSoak, writeSoakHubConfig } from './helpers/soak-config.ts';
 import { parseSoakOptions, SOAK_USAGE, SoakUsageError, type SoakOptions } from './helpers/soak-options.ts';
 import { formatSoakTable, GOALS, goalFailures } from './helpers/soak-report.ts';
 import { scoreSoak, type TicketRow } from './helpers/soak-score.ts';
+import { onStopSignal } from './helpers/stop-signal.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WARMUP_TIMEOUT_MS = 120_000;
@@ -106,15 +107,7 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 // The registry SIGKILLs the burners and the lab's children on a signal; this stops the rest in order.
-// `on`, not `once`: the registry re-raises the signal (and the process dies at once) when its
-// handler is the only listener left, and a `once` listener is removed before it runs.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (cleaning) return; // a second Ctrl-C while stopping: the stop is under way
-    process.stderr.write(`soak-trust: ${signal}: stopping\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+onStopSignal('soak-trust', cleanup);
 
 function commitId(): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
