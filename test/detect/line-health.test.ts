@@ -274,8 +274,8 @@ describe('evaluateLine per-view grace (lineGraceWindows, default 5)', () => {
 
   it('baselines are not learnt in the grace: a first window carrying a burst does not become the bitrate baseline', () => {
     const r = run(windows(12, (i) => (i === 0 ? { bitrateBps: 6_000_000 } : {})), undefined, graced);
-    expect(r.state.baseBitrate).toBe(2_000_000);
-    expect(r.state.baseCount).toBe(7);
+    expect(r.state.baselines.bitrate.value).toBe(2_000_000);
+    expect(r.state.baselines.bitrate.learnt).toBe(7);
   });
 });
 
@@ -309,8 +309,8 @@ describe('evaluateLine ordering', () => {
     const r = run(episode(10, 12, 0, { bitrateBps: 200_000 }));
     expect(r.state.level).toBe('degraded');
     // the collapse did not drag the baseline down (no learning while pending/active)
-    expect(r.state.baseBitrate).toBe(2_000_000);
-    expect(r.state.baseCount).toBe(10);
+    expect(r.state.baselines.bitrate.value).toBe(2_000_000);
+    expect(r.state.baselines.bitrate.learnt).toBe(10);
   });
 
   it('reports reasons with the rule, value and since', () => {
