@@ -498,7 +498,8 @@ export function activeReasons(st: LineState, rules: readonly CompiledRule[]): Re
   for (let i = 0; i < rules.length; i++) {
     if (st.active[i] !== 1) continue;
     const r = rules[i]!;
-    out.push({ rule: r.name, metric: r.metric, value: st.value[i]!, threshold: r.threshold, yields: r.yields, since: st.badFirstT[i]! });
+    const since = st.badFirstT[i]!;
+    out.push({ rule: r.name, metric: r.metric, value: st.value[i]!, threshold: r.threshold, yields: r.yields, since, op: r.above ? '>' : '<', forMs: r.forMs, lastedMs: st.lastT - since });
   }
   return out;
 }

@@ -33,6 +33,12 @@ export const ReasonSchema = z.object({
   yields: LevelSchema,
   /** t (probe clock) of the first bad sample of the run that tripped the rule. */
   since: z.number(),
+  /** The rule's bad side: `>` trips above threshold (too loud), `<` below it (too quiet). */
+  op: z.enum(['>', '<']).optional(),
+  /** How long the rule needs the value bad before it trips (ms). */
+  forMs: z.number().optional(),
+  /** How long the bad run had lasted (probe clock, from `since`) when this evidence was taken. */
+  lastedMs: z.number().optional(),
 });
 export type Reason = z.infer<typeof ReasonSchema>;
 

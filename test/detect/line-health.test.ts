@@ -317,7 +317,7 @@ describe('evaluateLine ordering', () => {
     // A down window flushed 1.5 s after the last frame: the onset is that last frame.
     const r = evaluateLine(undefined, sample({ connected: false, t: 7000, seq: 1, maxGapMs: 1500, stallMs: 20 }), 7100, rules);
     expect(r.change).toMatchObject({ from: 'ok', to: 'down', at: 7100, t: 7000, onset: 5500 });
-    expect(r.change?.reasons).toEqual([{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: 5500 }]);
+    expect(r.change?.reasons).toEqual([{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: 5500, op: '>', forMs: 0, lastedMs: 1500 }]);
     expect(r.state.onsetSample?.t).toBe(7000);
   });
 });
