@@ -122,6 +122,8 @@ export interface LineState {
   badStart: Float64Array;
   /** t of the first sample of the current bad run. */
   badFirstT: Float64Array;
+  /** t of the latest bad value of the current bad run (a run held over missing values ends after a gap). */
+  badLastT: Float64Array;
   /** Start of the current clear run of an active rule, NaN when none. */
   clearStart: Float64Array;
   /** Last value seen per rule (NaN = missing). */
@@ -191,6 +193,7 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     active: new Uint8Array(ruleCount),
     badStart: nan(),
     badFirstT: nan(),
+    badLastT: nan(),
     clearStart: nan(),
     value: nan(),
     badSample: new Array<Sample | undefined>(ruleCount).fill(undefined),
@@ -212,6 +215,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   const active = new Uint8Array(n);
   const badStart = new Float64Array(n).fill(NaN);
   const badFirstT = new Float64Array(n).fill(NaN);
+  const badLastT = new Float64Array(n).fill(NaN);
   const clearStart = new Float64Array(n).fill(NaN);
   const value = new Float64Array(n).fill(NaN);
   const badSample = new Array<Sample | undefined>(n).fill(undefined);
@@ -221,6 +225,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
     active[j] = st.active[i]!;
     badStart[j] = st.badStart[i]!;
     badFirstT[j] = st.badFirstT[i]!;
+    badLastT[j] = st.badLastT[i]!;
     clearStart[j] = st.clearStart[i]!;
     value[j] = st.value[i]!;
     badSample[j] = st.badSample[i];
@@ -228,6 +233,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   st.active = active;
   st.badStart = badStart;
   st.badFirstT = badFirstT;
+  st.badLastT = badLastT;
   st.clearStart = clearStart;
   st.value = value;
   st.badSample = badSample;
@@ -329,6 +335,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
   const t = sample.t;
   const windowStart = t - sample.windowMs;
   const graceMs = compiled.settings.lineGraceWindows * sample.windowMs;
+  const gapMs = compiled.settings.gapWindows * sample.windowMs;
 
   if (t <= st.lastT) {
     const clockReset = st.lastT - t > compiled.settings.clockStepMs && sample.seq > st.lastSeq;
@@ -372,7 +379,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.badStart[i] = NaN;
       st.clearStart[i] = NaN;
       if (st.active[i] === 1) busy = true;
-    } else if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, false)) {
+    } else if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, false)) {
       busy = true;
     }
     if (st.active[i] === 1) {
@@ -396,7 +403,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.value[i] = NaN;
       continue;
     }
-    if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, inGrace)) busy = true;
+    if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, inGrace)) busy = true;
     if (st.active[i] === 1) {
       if (LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
       if (!r.content && LEVEL_RANK[r.yields] > worstDelivery) worstDelivery = LEVEL_RANK[r.yields];
@@ -435,9 +442,12 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
 /**
  * One rule on one sample's value `v` (NaN: missing): starts, holds or ends its bad run, trips it
  * after `for`, clears it after `clearFor`. `inGrace`: no bad run starts (an active rule still
- * clears). Returns whether the rule is pending or active (no baseline learning then).
+ * clears). A pending run held over missing values (`whenMissing: hold`, e.g. content checks on a
+ * decode budget) ends once the value has been missing for more than `gapMs`, as a run ends at a gap
+ * in the samples: one bad value after checks were off for a while must not complete a stale run.
+ * Returns whether the rule is pending or active (no baseline learning then).
  */
-function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, inGrace: boolean): boolean {
+function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, gapMs: number, inGrace: boolean): boolean {
   const t = sample.t;
   st.value[i] = v;
   const missing = v !== v;
@@ -448,13 +458,14 @@ function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sam
         st.badFirstT[i] = onsetOf(r.code, sample);
         st.badSample[i] = sample;
       }
+      st.badLastT[i] = t;
       if (t - st.badStart[i]! >= r.forMs) {
         st.active[i] = 1;
         st.clearStart[i] = NaN;
       }
       return true;
     }
-    if (inGrace || !missing || r.clearWhenMissing) {
+    if (inGrace || !missing || r.clearWhenMissing || t - st.badLastT[i]! > gapMs) {
       st.badStart[i] = NaN;
       return false;
     }

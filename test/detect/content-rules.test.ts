@@ -111,6 +111,19 @@ describe('content checks off (fields absent)', () => {
   });
 });
 
+describe('content checks on a decode budget (some windows unmeasured)', () => {
+  it('a run holds over a window without the field: black, unmeasured, black trips', () => {
+    expect(run(checked(6, (i) => (i === 1 || i === 3 ? BLACK : i === 2 ? { blackMs: undefined } : {}))).changes).toEqual([
+      [4000, 'down', ['black']],
+      [6000, 'ok', []],
+    ]);
+  });
+
+  it('but not over more than gapWindows (3) unmeasured windows: one black window after checks were off starts afresh', () => {
+    expect(run(checked(10, (i) => (i === 1 || i === 6 ? BLACK : i > 1 && i < 6 ? { blackMs: undefined } : {}))).changes).toEqual([]);
+  });
+});
+
 describe('content rules in config', () => {
   it('a shorter hold for black is one override away: 1 s trips on the first black window', () => {
     const fast = compileRules(mergeRules({ black: { for: 1000 } }), { ...DEFAULT_DETECTOR_SETTINGS, lineGraceWindows: 0 });
