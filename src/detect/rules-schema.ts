@@ -68,8 +68,9 @@ const RuleFields = {
   clearFor: ms,
   yields: z.enum(['degraded', 'down']),
   /**
-   * A sample without this metric (no avSyncMs, no startupMs, no baseline yet): `hold` keeps timers
-   * as they are; `clear` counts it as clear evidence (one-off metrics such as startup time).
+   * A sample without this metric (no avSyncMs, no startupMs, no baseline yet, content checks off):
+   * `hold` keeps timers as they are (a pending run for at most `gapWindows` windows without it);
+   * `clear` counts it as clear evidence (one-off metrics such as startup time).
    */
   whenMissing: z.enum(['hold', 'clear']),
   enabled: z.boolean(),
