@@ -7,7 +7,8 @@ import type { LineHealthSource } from './ports.ts';
 /**
  * Per (line, region) health of one stream, read from the detector's views: the region's level is
  * the best among its probes that are not blind (as the grading does), `since` the earliest time
- * one of those probes reached that level. Lines without any view are absent ("not yet seen").
+ * one of those probes reached that level, `content` when each of those probes holds it by content
+ * checks alone. Lines without any view are absent ("not yet seen").
  */
 export function streamHealth(state: DetectorState, stream: string): StreamHealth {
   // Without prototypes: a line or region may be named "constructor" or "toString".
@@ -20,8 +21,12 @@ export function streamHealth(state: DetectorState, stream: string): StreamHealth
       const blind = state.probes.get(v.probe)?.blind;
       if (blind !== undefined && blind !== false) continue;
       const cur = regions[v.region];
-      if (!cur || LEVEL_RANK[v.level] < LEVEL_RANK[cur.level]) regions[v.region] = { level: v.level, since: v.since };
-      else if (v.level === cur.level && v.since < cur.since) cur.since = v.since;
+      if (!cur || LEVEL_RANK[v.level] < LEVEL_RANK[cur.level]) {
+        regions[v.region] = v.contentOnly ? { level: v.level, since: v.since, content: true } : { level: v.level, since: v.since };
+      } else if (v.level === cur.level) {
+        if (v.since < cur.since) cur.since = v.since;
+        if (!v.contentOnly) delete cur.content;
+      }
     }
     if (Object.keys(regions).length > 0) out[line] = regions;
   }

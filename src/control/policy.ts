@@ -8,7 +8,7 @@ import type { Decision, IncidentView, LineControlState, LineHealth, PolicyInput,
  * Order of one evaluation:
  * 1. pin: an operator's pin holds the line until it expires (a pinned line that is unusable is reported once).
  * 2. failover: the active line is unusable (down — or degraded with `failoverAt: degraded` — in some
- *    region) → switch to the best other line that is `ok` in every affected region and down nowhere;
+ *    region; a content fault alone, such as a black picture, only when it is everywhere) → switch to the best other line that is `ok` in every affected region and down nowhere;
  *    a line not yet seen is never a candidate. None → no switch, escalate once ("no healthy line",
  *    P0 when the active line is down everywhere, else P1). Leaving an unusable line is never delayed
  *    by dwell, hold-off or the hourly cap (a line that is down is never "held").
@@ -32,12 +32,21 @@ export function preferredLine(lines: readonly string[], policy: Policy): string 
   return policy.preferred !== undefined && lines.includes(policy.preferred) ? policy.preferred : lines[0]!;
 }
 
-/** Regions where `line` is unusable at the policy's threshold. */
+/**
+ * Regions where `line` is unusable at the policy's threshold. A region held there by a content
+ * fault alone (black picture, silence, loudness: RegionHealth.content) counts only when the line
+ * is unusable in every region it is seen in: the same bytes reach every region, so black in one
+ * region only is that region's edge or its probe's decoding, and its viewers are rerouted there
+ * (`/play?region=`, resolve.ts) rather than every region moved off a line that plays for them.
+ */
 export function unusableRegions(h: LineHealth | undefined, at: Policy['failoverAt']): string[] {
   if (!h) return [];
   const min = at === 'down' ? RANK.down : RANK.degraded;
-  return Object.entries(h)
-    .filter(([, r]) => RANK[r.level] >= min)
+  const regions = Object.entries(h);
+  const bad = regions.filter(([, r]) => RANK[r.level] >= min);
+  const everywhere = bad.length === regions.length;
+  return bad
+    .filter(([, r]) => everywhere || r.content !== true)
     .map(([region]) => region)
     .sort();
 }

@@ -5,6 +5,11 @@ import type { Level, Severity } from '../model/severity.ts';
 export interface RegionHealth {
   level: Level;
   since: number;
+  /**
+   * The level rests on content checks alone (black picture, silence, loudness: the source's
+   * picture and sound), no delivery fault: set only then.
+   */
+  content?: true;
 }
 
 /** region → health. A line with no region is "not yet seen". */

@@ -1,5 +1,6 @@
 import type { LineState, CompiledRule } from './line-health.ts';
 import { pickLead } from './lead.ts';
+import { sharedRules } from './source-fault.ts';
 import { activeReasons } from './line-health.ts';
 import type { DetectorSettings } from './rules-schema.ts';
 import { LEVEL_RANK, type Level, type Severity } from '../model/severity.ts';
@@ -23,7 +24,13 @@ import { type IncidentEvent, type IncidentKind, type IncidentScope, type RegionE
  *                   Start-up grace: until every configured line has reported (or `startupGraceWindows`
  *                   windows after the stream's first sample), no new P0 is graded: a line still
  *                   connecting at hub start is unknown, not down.
- * - `s/l/degraded`  P2 when any region sees line l degraded (and not down).
+ * - `s/l/degraded`  P2 when any region sees line l degraded (and not down). When every line with
+ *                   data (two or more) is degraded in every region by a rule they share
+ *                   (source-fault.ts: both fell to 360p, both too loud), it is the source's fault:
+ *                   the lead line's degraded incident (pickLead) gets scope `stream`, cause
+ *                   `source-degraded` and `related` = the other lines' degraded keys (which keep
+ *                   their own P2, scope `line`). One line degraded while another is not stays that
+ *                   line's (scope `line` or `regional`).
  * - single-probe:   a probe that sees the line worse than another probe of the same region → P3.
  * - blip:           an incident that clears within blipMs of opening is lowered to P3 on clear
  *                   (`clear` event with severity P3, previous = the severity it had, cause `blip`).
@@ -80,6 +87,7 @@ interface Candidate {
   scope: IncidentScope;
   views: LineState[];
   related?: string[];
+  cause?: IncidentEvent['cause'];
 }
 
 export function incidentKey(stream: string, line: string, kind: IncidentKind): string {
@@ -172,8 +180,11 @@ export function gradeStream(
     if (!inGrace || sv.incidents.get(lead.key)?.severity === 'P0') {
       lead.severity = 'P0';
       lead.scope = 'stream';
+      lead.cause = 'stream-down';
       lead.related = allDownLines.filter((l) => l !== leadLine).map((l) => incidentKey(sv.id, l, 'down'));
     }
+  } else {
+    markSourceDegraded(sv, candidates, linesWithData, rules);
   }
 
   if (sv.restored.size > 0) settleRestored(sv, excluded, rules);
@@ -191,7 +202,7 @@ export function gradeStream(
       const inc: ActiveIncident = { key: c.key, kind: c.kind, stream: sv.id, line: c.line, severity: c.severity, scope: c.scope, openedAt: now, onset, regions, firstSeen };
       if (c.related) inc.related = c.related;
       sv.incidents.set(c.key, inc);
-      out.push(toEvent('open', inc, now, c.severity === 'P0' ? 'stream-down' : undefined));
+      out.push(toEvent('open', inc, now, c.cause));
       continue;
     }
     let newRegion = false;
@@ -211,11 +222,11 @@ export function gradeStream(
     if (previous !== c.severity) {
       cur.severity = c.severity;
       const type = rankOf(c.severity) < rankOf(previous) ? 'raise' : 'lower';
-      const ev = toEvent(type, cur, now, c.severity === 'P0' ? 'stream-down' : undefined);
+      const ev = toEvent(type, cur, now, c.cause);
       ev.previous = previous;
       out.push(ev);
     } else if (newRegion || scopeChanged) {
-      out.push(toEvent('update', cur, now));
+      out.push(toEvent('update', cur, now, scopeChanged ? c.cause : undefined));
     }
   }
 
@@ -229,6 +240,23 @@ export function gradeStream(
     if (blip) ev.severity = 'P3';
     out.push(ev);
   }
+}
+
+/** Every line with data degraded everywhere by a rule they share: the lead's incident is the source's (scope stream). */
+function markSourceDegraded(sv: StreamViews, candidates: Map<string, Candidate>, linesWithData: number, rules: readonly CompiledRule[]): void {
+  const degraded = [...candidates.values()].filter((c) => c.kind === 'degraded' && c.scope === 'line');
+  if (degraded.length !== linesWithData || sharedRules(degraded.map((c) => c.views), rules).length === 0) return;
+  const leadLine = pickLead(
+    degraded.map((c) => {
+      const inc = sv.incidents.get(c.key);
+      return { line: c.line, kind: c.kind, ...(inc && { severity: inc.severity, openedAt: inc.openedAt }) };
+    }),
+    sv.lineOrder,
+  )!.line;
+  const lead = candidates.get(incidentKey(sv.id, leadLine, 'degraded'))!;
+  lead.scope = 'stream';
+  lead.cause = 'source-degraded';
+  lead.related = degraded.filter((c) => c !== lead).map((c) => c.key);
 }
 
 /** Drops from each restored incident the regions whose fresh views have settled it (see the module comment). */

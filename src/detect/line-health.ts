@@ -1,6 +1,7 @@
 import { STREAM_KINDS, type StreamConfig } from '../model/stream.ts';
 import type { Sample } from '../model/sample.ts';
-import { DEFAULT_DETECTOR_SETTINGS, DEFAULT_LATENCY_BUDGET_MS, type DetectorSettings, type Metric, type Rules } from './rules-schema.ts';
+import { CONTENT_METRICS, DEFAULT_DETECTOR_SETTINGS, DEFAULT_LATENCY_BUDGET_MS, type DetectorSettings, type Metric, type Rules } from './rules-schema.ts';
+import { createTrailingMedian, learn, type TrailingMedian } from './trailing-median.ts';
 import { LEVEL_RANK, type Level } from '../model/severity.ts';
 import { type Reason } from '../model/incident.ts';
 
@@ -22,6 +23,10 @@ const M_BITRATE = 5;
 const M_HEIGHT = 6;
 const M_STARTUP = 7;
 const M_AVSYNC = 8;
+const M_BLACK = 9;
+const M_SILENCE = 10;
+const M_LOUDNESS = 11;
+const M_TRUE_PEAK = 12;
 const METRIC_CODE: Record<Metric, number> = {
   disconnected: M_DISCONNECTED,
   stallRatio: M_STALL,
@@ -32,6 +37,10 @@ const METRIC_CODE: Record<Metric, number> = {
   heightRatio: M_HEIGHT,
   startupOverBudgetMs: M_STARTUP,
   avSyncMs: M_AVSYNC,
+  blackRatio: M_BLACK,
+  silenceRatio: M_SILENCE,
+  loudnessLufs: M_LOUDNESS,
+  truePeakDbtp: M_TRUE_PEAK,
 };
 
 export interface CompiledRule {
@@ -45,6 +54,8 @@ export interface CompiledRule {
   clearForMs: number;
   yields: Level;
   down: boolean;
+  /** It watches the picture or sound the source sends (CONTENT_METRICS), not their delivery. */
+  content: boolean;
   clearWhenMissing: boolean;
 }
 
@@ -72,6 +83,7 @@ export function compileRules(rules: Rules, settings: DetectorSettings = DEFAULT_
       clearForMs: r.clearFor,
       yields: r.yields,
       down: r.yields === 'down',
+      content: CONTENT_METRICS.has(r.metric),
       clearWhenMissing: r.whenMissing === 'clear',
     });
   }
@@ -110,20 +122,32 @@ export interface LineState {
   badStart: Float64Array;
   /** t of the first sample of the current bad run. */
   badFirstT: Float64Array;
+  /** t of the latest bad value of the current bad run (a run held over missing values ends after a gap). */
+  badLastT: Float64Array;
   /** Start of the current clear run of an active rule, NaN when none. */
   clearStart: Float64Array;
   /** Last value seen per rule (NaN = missing). */
   value: Float64Array;
   /** First sample of the current bad run per rule (by reference). */
   badSample: (Sample | undefined)[];
-  baseBitrate: number;
-  baseHeight: number;
-  baseFps: number;
-  baseCount: number;
+  /**
+   * Whether every rule holding the current (non-ok) level watches the content (black, silence,
+   * loudness) and none its delivery: the controller reads a content fault seen in some regions
+   * only as not the line's (src/control/policy.ts).
+   */
+  contentOnly: boolean;
+  /** The line's recent normal, learnt from healthy windows (trailing-median.ts). */
+  baselines: Baselines;
   /** Level changes so far (flap accounting). */
   changes: number;
   /** Samples dropped as late or duplicate. */
   dropped: number;
+}
+
+export interface Baselines {
+  bitrate: TrailingMedian;
+  height: TrailingMedian;
+  fps: TrailingMedian;
 }
 
 export interface LineChange {
@@ -148,7 +172,8 @@ export interface LineResult {
   ignored?: 'late' | 'duplicate';
 }
 
-export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region' | 'probe'>, ruleCount: number, now: number): LineState {
+export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region' | 'probe'>, ruleCount: number, now: number, settings: DetectorSettings = DEFAULT_DETECTOR_SETTINGS): LineState {
+  const median = (): TrailingMedian => createTrailingMedian(settings.baselineBucketWindows, settings.baselineBuckets);
   const nan = (): Float64Array => new Float64Array(ruleCount).fill(NaN);
   return {
     stream: sample.stream,
@@ -168,13 +193,12 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     active: new Uint8Array(ruleCount),
     badStart: nan(),
     badFirstT: nan(),
+    badLastT: nan(),
     clearStart: nan(),
     value: nan(),
     badSample: new Array<Sample | undefined>(ruleCount).fill(undefined),
-    baseBitrate: 0,
-    baseHeight: 0,
-    baseFps: 0,
-    baseCount: 0,
+    contentOnly: false,
+    baselines: { bitrate: median(), height: median(), fps: median() },
     changes: 0,
     dropped: 0,
   };
@@ -191,6 +215,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   const active = new Uint8Array(n);
   const badStart = new Float64Array(n).fill(NaN);
   const badFirstT = new Float64Array(n).fill(NaN);
+  const badLastT = new Float64Array(n).fill(NaN);
   const clearStart = new Float64Array(n).fill(NaN);
   const value = new Float64Array(n).fill(NaN);
   const badSample = new Array<Sample | undefined>(n).fill(undefined);
@@ -200,6 +225,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
     active[j] = st.active[i]!;
     badStart[j] = st.badStart[i]!;
     badFirstT[j] = st.badFirstT[i]!;
+    badLastT[j] = st.badLastT[i]!;
     clearStart[j] = st.clearStart[i]!;
     value[j] = st.value[i]!;
     badSample[j] = st.badSample[i];
@@ -207,6 +233,7 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   st.active = active;
   st.badStart = badStart;
   st.badFirstT = badFirstT;
+  st.badLastT = badLastT;
   st.clearStart = clearStart;
   st.value = value;
   st.badSample = badSample;
@@ -237,7 +264,7 @@ export function streamBudgets(stream: StreamConfig | undefined): StreamBudgets {
   return b;
 }
 
-function metricValue(code: number, s: Sample, st: LineState, b: StreamBudgets, warm: boolean): number {
+function metricValue(code: number, s: Sample, base: Baselines, b: StreamBudgets): number {
   switch (code) {
     case M_DISCONNECTED:
       return s.connected ? 0 : 1;
@@ -246,19 +273,27 @@ function metricValue(code: number, s: Sample, st: LineState, b: StreamBudgets, w
     case M_FREEZE:
       return s.freezeMs;
     case M_FPS: {
-      const nominal = b.nominalFps === b.nominalFps ? b.nominalFps : warm && st.baseFps > 0 ? st.baseFps : NaN;
+      const nominal = b.nominalFps === b.nominalFps ? b.nominalFps : base.fps.value;
       return nominal > 0 ? s.fps / nominal : NaN;
     }
     case M_LATENCY:
       return s.latencyMs === undefined ? NaN : s.latencyMs - b.latencyMs;
     case M_BITRATE:
-      return warm && st.baseBitrate > 0 ? s.bitrateBps / st.baseBitrate : NaN;
+      return base.bitrate.value > 0 ? s.bitrateBps / base.bitrate.value : NaN;
     case M_HEIGHT:
-      return warm && st.baseHeight > 0 && s.height !== undefined ? s.height / st.baseHeight : NaN;
+      return base.height.value > 0 && s.height !== undefined ? s.height / base.height.value : NaN;
     case M_STARTUP:
       return s.startupMs === undefined ? NaN : s.startupMs - b.startupMs;
     case M_AVSYNC:
       return s.avSyncMs === undefined ? NaN : s.avSyncMs;
+    case M_BLACK:
+      return s.blackMs === undefined ? NaN : s.blackMs / s.windowMs;
+    case M_SILENCE:
+      return s.silenceMs === undefined ? NaN : s.silenceMs / s.windowMs;
+    case M_LOUDNESS:
+      return s.loudnessLufs ?? NaN;
+    case M_TRUE_PEAK:
+      return s.truePeakDbtp ?? NaN;
     default:
       return NaN;
   }
@@ -268,13 +303,14 @@ function metricValue(code: number, s: Sample, st: LineState, b: StreamBudgets, w
 const MAX_ONSET_LOOKBACK_MS = 30_000;
 
 /**
- * When the condition a first bad sample shows began: when media stopped (a disconnected window's
- * open gap since the last frame, which a probe flushes the moment it notices) or froze, not when
- * the window reporting it ended — so openedAt − onset measures the fault's detection delay.
+ * When the condition a rule's first bad sample shows began: when the picture went black or the
+ * sound silent (for those rules), else when media stopped (a disconnected window's open gap since
+ * the last frame, which a probe flushes the moment it notices) or froze, not when the window
+ * reporting it ended — so openedAt − onset measures the fault's detection delay.
  */
-function onsetOf(s: Sample): number {
-  const stopped = s.connected ? s.stallMs : Math.max(s.stallMs, s.maxGapMs);
-  return s.t - Math.min(MAX_ONSET_LOOKBACK_MS, Math.max(stopped, s.freezeMs));
+function onsetOf(code: number, s: Sample): number {
+  const lasted = code === M_BLACK ? s.blackMs! : code === M_SILENCE ? s.silenceMs! : Math.max(s.connected ? s.stallMs : Math.max(s.stallMs, s.maxGapMs), s.freezeMs);
+  return s.t - Math.min(MAX_ONSET_LOOKBACK_MS, lasted);
 }
 
 /**
@@ -289,16 +325,17 @@ function onsetOf(s: Sample): number {
  * - quality rules (yielding degraded) are dropped while the line is down and start no run during
  *   the view's grace (settings.lineGraceWindows): its first windows, those after a gap or a clock
  *   reset, and those right after a window in which it was down.
- * - baselines (bitrate, height, fps) are learnt only while the view is ok with no pending or active
- *   rule, outside its grace.
+ * - baselines (bitrate, height, fps: trailing medians, trailing-median.ts) are learnt only while
+ *   the view is ok with no pending or active rule, outside its grace.
  */
 export function evaluateLine(state: LineState | undefined, sample: Sample, now: number, compiled: CompiledRules, stream?: StreamConfig): LineResult {
   const rules = compiled.rules;
   const n = rules.length;
-  const st = state ?? createLineState(sample, n, now);
+  const st = state ?? createLineState(sample, n, now, compiled.settings);
   const t = sample.t;
   const windowStart = t - sample.windowMs;
   const graceMs = compiled.settings.lineGraceWindows * sample.windowMs;
+  const gapMs = compiled.settings.gapWindows * sample.windowMs;
 
   if (t <= st.lastT) {
     const clockReset = st.lastT - t > compiled.settings.clockStepMs && sample.seq > st.lastSeq;
@@ -328,9 +365,11 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
   st.windowMs = sample.windowMs;
 
   const b = streamBudgets(stream);
-  const warm = st.baseCount >= compiled.settings.baselineWarmup;
+  const base = st.baselines;
   const downRules = compiled.downRules;
   let worst = 0;
+  /** The worst level held by a rule that watches delivery, not content. */
+  let worstDelivery = 0;
   let busy = false;
 
   for (let i = 0; i < downRules; i++) {
@@ -340,10 +379,13 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.badStart[i] = NaN;
       st.clearStart[i] = NaN;
       if (st.active[i] === 1) busy = true;
-    } else if (judge(st, i, r, metricValue(r.code, sample, st, b, warm), sample, windowStart, false)) {
+    } else if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, false)) {
       busy = true;
     }
-    if (st.active[i] === 1) worst = LEVEL_RANK.down;
+    if (st.active[i] === 1) {
+      worst = LEVEL_RANK.down;
+      if (!r.content) worstDelivery = LEVEL_RANK.down;
+    }
   }
 
   // An outage is one condition, reported as down: quality is judged afresh after it, past the
@@ -361,11 +403,15 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.value[i] = NaN;
       continue;
     }
-    if (judge(st, i, r, metricValue(r.code, sample, st, b, warm), sample, windowStart, inGrace)) busy = true;
-    if (st.active[i] === 1 && LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
+    if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, inGrace)) busy = true;
+    if (st.active[i] === 1) {
+      if (LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
+      if (!r.content && LEVEL_RANK[r.yields] > worstDelivery) worstDelivery = LEVEL_RANK[r.yields];
+    }
   }
+  st.contentOnly = worst > 0 && worstDelivery < worst;
 
-  if (!busy && worst === 0 && !down && !inGrace) learnBaselines(st, sample, compiled.settings.baselineAlpha);
+  if (!busy && worst === 0 && !down && !inGrace) learnBaselines(base, sample, compiled.settings.baselineWarmup);
 
   const level: Level = worst === 2 ? 'down' : worst === 1 ? 'degraded' : 'ok';
   if (level === st.level) return { state: st };
@@ -396,9 +442,12 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
 /**
  * One rule on one sample's value `v` (NaN: missing): starts, holds or ends its bad run, trips it
  * after `for`, clears it after `clearFor`. `inGrace`: no bad run starts (an active rule still
- * clears). Returns whether the rule is pending or active (no baseline learning then).
+ * clears). A pending run held over missing values (`whenMissing: hold`, e.g. content checks on a
+ * decode budget) ends once the value has been missing for more than `gapMs`, as a run ends at a gap
+ * in the samples: one bad value after checks were off for a while must not complete a stale run.
+ * Returns whether the rule is pending or active (no baseline learning then).
  */
-function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, inGrace: boolean): boolean {
+function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, gapMs: number, inGrace: boolean): boolean {
   const t = sample.t;
   st.value[i] = v;
   const missing = v !== v;
@@ -406,16 +455,17 @@ function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sam
     if (!inGrace && !missing && (r.above ? v > r.threshold : v < r.threshold)) {
       if (st.badStart[i] !== st.badStart[i]) {
         st.badStart[i] = windowStart;
-        st.badFirstT[i] = onsetOf(sample);
+        st.badFirstT[i] = onsetOf(r.code, sample);
         st.badSample[i] = sample;
       }
+      st.badLastT[i] = t;
       if (t - st.badStart[i]! >= r.forMs) {
         st.active[i] = 1;
         st.clearStart[i] = NaN;
       }
       return true;
     }
-    if (inGrace || !missing || r.clearWhenMissing) {
+    if (inGrace || !missing || r.clearWhenMissing || t - st.badLastT[i]! > gapMs) {
       st.badStart[i] = NaN;
       return false;
     }
@@ -447,17 +497,10 @@ function resetRuns(st: LineState, n: number): void {
   }
 }
 
-function learnBaselines(st: LineState, s: Sample, alpha: number): void {
-  if (st.baseCount === 0) {
-    st.baseBitrate = s.bitrateBps;
-    st.baseHeight = s.height ?? 0;
-    st.baseFps = s.fps;
-  } else {
-    st.baseBitrate += alpha * (s.bitrateBps - st.baseBitrate);
-    if (s.height !== undefined) st.baseHeight = st.baseHeight > 0 ? st.baseHeight + alpha * (s.height - st.baseHeight) : s.height;
-    st.baseFps += alpha * (s.fps - st.baseFps);
-  }
-  st.baseCount++;
+function learnBaselines(base: Baselines, s: Sample, warmup: number): void {
+  learn(base.bitrate, s.bitrateBps, warmup);
+  if (s.height !== undefined) learn(base.height, s.height, warmup);
+  learn(base.fps, s.fps, warmup);
 }
 
 /** The rules currently active on a view, with the value that tripped/holds them. */
@@ -466,7 +509,8 @@ export function activeReasons(st: LineState, rules: readonly CompiledRule[]): Re
   for (let i = 0; i < rules.length; i++) {
     if (st.active[i] !== 1) continue;
     const r = rules[i]!;
-    out.push({ rule: r.name, metric: r.metric, value: st.value[i]!, threshold: r.threshold, yields: r.yields, since: st.badFirstT[i]! });
+    const since = st.badFirstT[i]!;
+    out.push({ rule: r.name, metric: r.metric, value: st.value[i]!, threshold: r.threshold, yields: r.yields, since, op: r.above ? '>' : '<', forMs: r.forMs, lastedMs: st.lastT - since });
   }
   return out;
 }

@@ -11,10 +11,17 @@ import { z } from 'zod';
  * - freezeMs              identical-picture time in the window (decoded lines only)
  * - fpsRatio              fps / nominal fps (stream.nominalFps, else the fps learnt while healthy)
  * - latencyOverBudgetMs   latencyMs − latency budget (stream.latencyBudgetMs, else by stream kind)
- * - bitrateRatio          bitrateBps / bitrate learnt while healthy
- * - heightRatio           height / height learnt while healthy ("blurry picture")
+ * - bitrateRatio          bitrateBps / the line's recent normal bitrate (trailing median of healthy windows)
+ * - heightRatio           height / the line's recent normal height ("blurry picture"; trailing median)
  * - startupOverBudgetMs   startupMs − startup budget (stream.startupBudgetMs, else STREAM_KINDS)
  * - avSyncMs              content A/V sync, ITU-R BT.1359 sign: + audio leads, − audio lags
+ * - blackRatio            blackMs / windowMs: share of the window showing a near-black picture
+ * - silenceRatio          silenceMs / windowMs: share of the window with audio below −60 dBFS
+ * - loudnessLufs          EBU R128 short-term loudness at the window's end (LUFS)
+ * - truePeakDbtp          highest true peak in the window (dBTP)
+ *
+ * The last four are content checks (CONTENT_METRICS): a probe decodes them on a budget and leaves
+ * them out when a line's content checks are off, so their rules hold (`whenMissing: hold`).
  *
  * Quality rules (those that yield `degraded`) are not evaluated while the line is down (a
  * disconnected window, or a `down` rule active): their runs and active conditions are dropped, as
@@ -31,8 +38,19 @@ export const METRICS = [
   'heightRatio',
   'startupOverBudgetMs',
   'avSyncMs',
+  'blackRatio',
+  'silenceRatio',
+  'loudnessLufs',
+  'truePeakDbtp',
 ] as const;
 export type Metric = (typeof METRICS)[number];
+
+/**
+ * Metrics about the picture and sound the source sends, not about their delivery: the same bytes
+ * reach every region, so a content fault in some regions only is not the line's (see the
+ * controller's failover, src/control/policy.ts).
+ */
+export const CONTENT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['blackRatio', 'silenceRatio', 'loudnessLufs', 'truePeakDbtp']);
 
 const ruleName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-"');
 const ms = z.number().int().nonnegative();
@@ -50,8 +68,9 @@ const RuleFields = {
   clearFor: ms,
   yields: z.enum(['degraded', 'down']),
   /**
-   * A sample without this metric (no avSyncMs, no startupMs, no baseline yet): `hold` keeps timers
-   * as they are; `clear` counts it as clear evidence (one-off metrics such as startup time).
+   * A sample without this metric (no avSyncMs, no startupMs, no baseline yet, content checks off):
+   * `hold` keeps timers as they are (a pending run for at most `gapWindows` windows without it);
+   * `clear` counts it as clear evidence (one-off metrics such as startup time).
    */
   whenMissing: z.enum(['hold', 'clear']),
   enabled: z.boolean(),
@@ -87,6 +106,12 @@ export type RuleOverride = z.infer<typeof RuleOverrideSchema>;
 /**
  * Defaults an operator should not need to touch (1 s windows assumed for the ms figures).
  * ITU-R BT.1359: acceptability audio lead 90 ms / lag 185 ms (trip); detectability 45 / 125 ms (clear).
+ * Black and silence: 2 s of windows at least 90 % black (silent) make the line unusable. Shorter
+ * fails over sooner but switches on a fade to black or a pause in speech; longer leaves viewers
+ * on a black picture (or dead air) for longer. Cleared after 2 s of picture (sound), like `down`.
+ * Loudness: EBU R128 / streaming practice — short-term above −14 LUFS for 10 s is too loud, a true
+ * peak above −1 dBTP over two windows running clips (one transient overshoot is not a fault),
+ * short-term below −36 LUFS for 10 s is too quiet (a pause in speech lowers it for a few seconds).
  */
 export const DEFAULT_RULES = Object.freeze({
   disconnected: { metric: 'disconnected', op: '>', threshold: 0.5, for: 0, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
@@ -100,6 +125,11 @@ export const DEFAULT_RULES = Object.freeze({
   'slow-startup': { metric: 'startupOverBudgetMs', op: '>', threshold: 0, for: 0, clearThreshold: 0, clearFor: 15000, yields: 'degraded', whenMissing: 'clear', enabled: true },
   'av-sync-lead': { metric: 'avSyncMs', op: '>', threshold: 90, for: 3000, clearThreshold: 45, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
   'av-sync-lag': { metric: 'avSyncMs', op: '<', threshold: -185, for: 3000, clearThreshold: -125, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  black: { metric: 'blackRatio', op: '>', threshold: 0.9, for: 2000, clearThreshold: 0.1, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
+  silence: { metric: 'silenceRatio', op: '>', threshold: 0.9, for: 2000, clearThreshold: 0.1, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
+  'too-loud': { metric: 'loudnessLufs', op: '>', threshold: -14, for: 10_000, clearThreshold: -16, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'true-peak': { metric: 'truePeakDbtp', op: '>', threshold: -1, for: 2000, clearThreshold: -2, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  'too-quiet': { metric: 'loudnessLufs', op: '<', threshold: -36, for: 10_000, clearThreshold: -32, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
 } satisfies Rules);
 
 /** Merges per-rule-name partial overrides onto DEFAULT_RULES. Throws on an invalid result; use RulesConfigSchema inside the config schema. */
@@ -192,8 +222,13 @@ export const DetectorSettingsSchema = z.strictObject({
   lineGraceWindows: z.number().int().nonnegative().default(5),
   /** Healthy samples needed before bitrate/height/fps baselines are used. */
   baselineWarmup: z.number().int().positive().default(5),
-  /** EWMA weight of a new healthy sample in a baseline. */
-  baselineAlpha: z.number().gt(0).max(1).default(0.05),
+  /**
+   * A line's recent normal (bitrate, height, fps) is the median of its last healthy windows
+   * (trailing-median.ts): the median of each bucket of this many healthy windows …
+   */
+  baselineBucketWindows: z.number().int().positive().max(600).default(30),
+  /** … over the last this many buckets (30 × 6 = 3 minutes of healthy 1 s windows). */
+  baselineBuckets: z.number().int().positive().max(60).default(6),
   /** A gap longer than this many windows between a key's samples restarts pending (not yet tripped) runs. */
   gapWindows: z.number().positive().default(3),
   /** A probe clock stepping back more than this (with a newer seq) is a clock reset, not a late sample. */

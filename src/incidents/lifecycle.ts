@@ -200,7 +200,7 @@ function setSeverity(inc: Incident, severity: Severity, now: number, entries: Ti
  */
 function setScope(inc: Incident, ev: IncidentEvent, now: number, entries: TimelineEntry[]): void {
   if (ev.scope === inc.scope) return;
-  entries.push(entry(inc.id, now, 'scope-changed', { from: inc.scope, to: ev.scope, regions: ev.regions.map((r) => r.region) }));
+  entries.push(entry(inc.id, now, 'scope-changed', { from: inc.scope, to: ev.scope, regions: ev.regions.map((r) => r.region), ...(ev.cause !== undefined && { cause: ev.cause }) }));
   inc.scope = ev.scope;
 }
 

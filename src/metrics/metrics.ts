@@ -20,6 +20,10 @@ const SAMPLE_GAUGES = {
   stall: ['stall_ratio', 'share of the last window without new media'],
   skew: ['av_skew_seconds', 'audio minus video timestamp at the same arrival (container)'],
   sync: ['av_sync_seconds', 'content A/V sync from markers, BT.1359 sign (+ audio leads)'],
+  black: ['black_ratio', 'share of the last window showing a near-black picture (content checks)'],
+  silence: ['silence_ratio', 'share of the last window with audio below -60 dBFS (content checks)'],
+  loudness: ['loudness_lufs', 'EBU R128 short-term loudness at the end of the last window (content checks)'],
+  truePeak: ['true_peak_dbtp', 'highest true peak in the last window (content checks)'],
 } as const;
 type SampleGauge = keyof typeof SAMPLE_GAUGES;
 
@@ -385,6 +389,10 @@ export class HubMetrics {
     if (s.latencyMs !== undefined) last.latency = s.latencyMs / 1000;
     if (s.avSkewMs !== undefined) last.skew = s.avSkewMs / 1000;
     if (s.avSyncMs !== undefined) last.sync = s.avSyncMs / 1000;
+    if (s.blackMs !== undefined) last.black = Math.min(1, s.blackMs / s.windowMs);
+    if (s.silenceMs !== undefined) last.silence = Math.min(1, s.silenceMs / s.windowMs);
+    if (s.loudnessLufs !== undefined) last.loudness = s.loudnessLufs;
+    if (s.truePeakDbtp !== undefined) last.truePeak = s.truePeakDbtp;
     if (s.freezeMs > 0) v.freezeSeconds += s.freezeMs / 1000;
   }
 

@@ -33,6 +33,12 @@ export const ReasonSchema = z.object({
   yields: LevelSchema,
   /** t (probe clock) of the first bad sample of the run that tripped the rule. */
   since: z.number(),
+  /** The rule's bad side: `>` trips above threshold (too loud), `<` below it (too quiet). */
+  op: z.enum(['>', '<']).optional(),
+  /** How long the rule needs the value bad before it trips (ms). */
+  forMs: z.number().optional(),
+  /** How long the bad run had lasted (probe clock, from `since`) when this evidence was taken. */
+  lastedMs: z.number().optional(),
 });
 export type Reason = z.infer<typeof ReasonSchema>;
 
@@ -74,9 +80,12 @@ export const IncidentEventSchema = z.object({
   openedAt: z.number(),
   /** Current evidence, one entry per region (for clear: the last evidence). */
   regions: z.array(RegionEvidenceSchema),
-  /** Why: 'blip' (cleared within blipMs, lowered to P3), 'probe-blind' (evidence withdrawn), 'stream-down' (P0 lead). */
-  cause: z.enum(['blip', 'probe-blind', 'stream-down']).optional(),
-  /** For a P0 lead: the other lines' down keys that are part of the same outage. */
+  /**
+   * Why: 'blip' (cleared within blipMs, lowered to P3), 'probe-blind' (evidence withdrawn),
+   * 'stream-down' (P0 lead), 'source-degraded' (every line degraded by the same rule: the source's).
+   */
+  cause: z.enum(['blip', 'probe-blind', 'stream-down', 'source-degraded']).optional(),
+  /** For a P0 or source-degraded lead: the other lines' keys that are part of the same fault. */
   related: z.array(z.string()).optional(),
 });
 export type IncidentEvent = z.infer<typeof IncidentEventSchema>;

@@ -1,5 +1,5 @@
 import type { Incident, Reason, TimelineEntry } from '../model/incident.ts';
-import { fmtMs, pct, utc } from './figures.ts';
+import { fmtDb, fmtMs, pct, utc } from './figures.ts';
 
 /**
  * Why streamguard says a line is down or degraded, in words a vendor's engineer reads without our
@@ -25,6 +25,14 @@ export function errorWords(error: string): string {
   return ERROR_WORDS[error] ?? error;
 }
 
+/**
+ * How long a content fault lasted against the rule's hold: "for 2.5 s (threshold 2 s)"; from an
+ * older record without those figures, the share of the window against the threshold.
+ */
+function heldWords(r: Reason): string {
+  return r.lastedMs !== undefined && r.forMs !== undefined ? `for ${fmtMs(r.lastedMs)} (threshold ${fmtMs(r.forMs)})` : `for ${pct(r.value)} of the window (threshold ${pct(r.threshold)})`;
+}
+
 /** One active rule, in words with its figure and threshold: "no new media for 100 % of the window (threshold 95 %)". */
 export function reasonWords(r: Reason): string {
   const v = r.value;
@@ -48,6 +56,14 @@ export function reasonWords(r: Reason): string {
       return `start-up ${fmtMs(v)} over its budget (threshold ${fmtMs(th)} over)`;
     case 'avSyncMs':
       return v >= 0 ? `sound ${fmtMs(v)} ahead of the picture (threshold ${fmtMs(th)} ahead)` : `sound ${fmtMs(-v)} behind the picture (threshold ${fmtMs(-th)} behind)`;
+    case 'blackRatio':
+      return `black picture ${heldWords(r)}`;
+    case 'silenceRatio':
+      return `audio silent (below −60 dBFS) ${heldWords(r)}`;
+    case 'loudnessLufs':
+      return `${(r.op ?? (v > th ? '>' : '<')) === '>' ? 'too loud' : 'too quiet'}: ${fmtDb(v, 'LUFS')} short-term, limit ${fmtDb(th, 'LUFS')}`;
+    case 'truePeakDbtp':
+      return `true peak at ${fmtDb(v, 'dBTP')}, limit ${fmtDb(th, 'dBTP')} (the sound clips)`;
     default:
       return `${r.rule}: ${r.metric} ${v} (threshold ${th})`;
   }

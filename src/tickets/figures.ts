@@ -14,6 +14,11 @@ export function fmtMs(ms: number): string {
   return `${Math.round(ms)} ms`;
 }
 
+/** `−9 LUFS`, `−0.5 dBTP`: a level to a tenth, with a real minus sign. */
+export function fmtDb(v: number, unit: string): string {
+  return `${String(Math.round(v * 10) / 10).replace('-', '−')} ${unit}`;
+}
+
 /** `95 %` of a share 0..1. */
 export function pct(share: number): string {
   return `${Math.round(share * 100)} %`;

@@ -94,6 +94,7 @@ function whatWords(m: TicketMessage): string {
   if (m.kind === 'blind') return 'a probe is blind: it cannot see the streams it watches (our problem, not the stream\'s)';
   const stream = m.stream ?? '?';
   if (m.kind === 'down' && m.scope === 'stream') return `stream ${stream} is down on every line (${lines}): nothing plays`;
+  if (m.kind === 'degraded' && m.scope === 'stream') return `stream ${stream} plays degraded on every line (${lines}) alike: the source's fault, not one line's`;
   const line = `line${m.lines.length > 1 ? 's' : ''} ${lines} of stream ${stream}`;
   return m.kind === 'down' ? `${line} ${m.lines.length > 1 ? 'are' : 'is'} down: the probes cannot play it` : `${line} ${m.lines.length > 1 ? 'play' : 'plays'} degraded`;
 }

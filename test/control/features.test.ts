@@ -5,7 +5,7 @@ import type { Decision, IncidentView } from '../../src/control/types.ts';
 
 const S = 's1';
 const T = 1_000_000;
-const policy: Policy = { ...DEFAULT_POLICY, features: { down: ['co-hosting'], latency: ['hd-transcode', 'co-hosting'], freeze: ['beauty-filter'] }, featureHoldOffMs: 30_000 };
+const policy: Policy = { ...DEFAULT_POLICY, features: { down: ['co-hosting'], latency: ['hd-transcode', 'co-hosting'], freeze: ['beauty-filter'], 'too-loud': ['audio-boost'] }, featureHoldOffMs: 30_000 };
 const inc = (line: string, kind: 'down' | 'degraded', rules: string[], severity: IncidentView['severity'] = kind === 'down' ? 'P1' : 'P2'): IncidentView => ({ key: `${S}/${line}/${kind}`, line, kind, severity, onset: T - 2000, rules });
 const summary = (ds: Decision[]) => ds.map((d) => (d.type === 'feature' ? `${d.feature} ${d.enabled ? 'on' : 'off'} ${d.reason}` : `${d.type} ${d.reason}`));
 
@@ -27,6 +27,8 @@ describe('feature modules', () => {
     { name: 'incident on a line not in use → nothing', incidents: [inc('backup', 'down', ['disconnected'])], expect: [] },
     { name: 'stream-wide P0 on another line → counts', incidents: [inc('backup', 'down', ['disconnected'], 'P0')], expect: ['co-hosting off incident'] },
     { name: 'unmapped rule → nothing', incidents: [inc('primary', 'degraded', ['bitrate-collapse'])], expect: [] },
+    { name: 'a content rule maps like any other: too loud → audio-boost off', incidents: [inc('primary', 'degraded', ['too-loud'])], expect: ['audio-boost off incident'] },
+    { name: 'a black picture is down: features mapped to down go off', incidents: [inc('primary', 'down', ['black'])], expect: ['co-hosting off incident'] },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -14,4 +14,16 @@ describe("the controller's view of line health", () => {
     expect(Object.keys(health).sort()).toEqual(['primary', 'toString']);
     expect(health['toString']).toEqual({ eu: { level: 'ok', since: expect.any(Number) }, constructor: { level: 'ok', since: expect.any(Number) } });
   });
+
+  it('marks a region whose level rests on content checks alone (black picture), not one with a delivery fault too', () => {
+    const det = createDetector({ streams: [stream({ id: 's1' })] });
+    let seq = 0;
+    for (let t = 1000; t <= 3000; t += 1000) {
+      det.step(sample({ probe: 'p-eu', region: 'eu', seq: ++seq, t, blackMs: 1000 }), t);
+      det.step(sample({ probe: 'p-us', region: 'us', seq: ++seq, t, blackMs: 1000, ...(t === 3000 && { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000 }) }), t);
+    }
+    const primary = streamHealth(det.state, 's1')['primary']!;
+    expect(primary['eu']).toEqual({ level: 'down', since: 2000, content: true });
+    expect(primary['us']).toEqual({ level: 'down', since: 2000 });
+  });
 });

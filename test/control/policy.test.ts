@@ -58,6 +58,25 @@ describe('failover (one evaluation)', () => {
     });
   }
 
+  describe('a content fault alone (black picture, silence, loudness: RegionHealth.content)', () => {
+    const content = (level: Level) => ({ level, since: 0, content: true as const });
+    const cases: { name: string; primary: StreamHealth[string]; policy?: Partial<Policy>; expect: string[] }[] = [
+      { name: 'black in every region → backup', primary: { eu: content('down'), us: content('down') }, expect: ['switch primary→backup failover'] },
+      { name: 'black in one region only → no switch (viewers there are rerouted per region)', primary: { eu: content('down'), us: { level: 'ok', since: 0 } }, expect: [] },
+      { name: 'black in eu, disconnected in us → unusable everywhere: backup', primary: { eu: content('down'), us: { level: 'down', since: 0 } }, expect: ['switch primary→backup failover'] },
+      { name: 'black in eu, degraded in us (failoverAt down) → no switch', primary: { eu: content('down'), us: { level: 'degraded', since: 0 } }, expect: [] },
+      { name: 'too loud in one region, failoverAt degraded → no switch', primary: { eu: content('degraded'), us: { level: 'ok', since: 0 } }, policy: { failoverAt: 'degraded' }, expect: [] },
+      { name: 'too loud everywhere, failoverAt degraded → backup', primary: { eu: content('degraded'), us: content('degraded') }, policy: { failoverAt: 'degraded' }, expect: ['switch primary→backup failover'] },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const p = policy(c.policy);
+        const r = evaluateLines(start(LINES, p), { stream: S, lines: LINES, health: { primary: c.primary, backup: health({ backup: 'ok' }).backup! }, incidents: [down('primary')] }, p, T);
+        expect(summary(r.decisions)).toEqual(c.expect);
+      });
+    }
+  });
+
   it('start-up: a line that has not reported yet is awaited, not declared missing', () => {
     const p = policy();
     const inp = { stream: S, lines: LINES, health: health({ primary: 'down' }), incidents: [down('primary')], awaiting: true };

@@ -80,9 +80,9 @@ describe('impaired samples and stream incidents', () => {
     const lab = new Lab();
     lab.run(6);
     const view = () => lab.det.state.probes.get('p-eu')!.views.get('s1')!.get('primary')!;
-    const before = { level: view().level, since: view().since, base: view().baseBitrate, count: view().baseCount };
+    const before = { level: view().level, since: view().since, base: view().baselines.bitrate.value, count: view().baselines.bitrate.learnt };
     lab.run(3, inEu(impaired('cpu-pressure', { bitrateBps: 1, height: 90, fps: 1 }), 'primary'));
-    expect({ level: view().level, since: view().since, base: view().baseBitrate, count: view().baseCount }).toEqual(before);
+    expect({ level: view().level, since: view().since, base: view().baselines.bitrate.value, count: view().baselines.bitrate.learnt }).toEqual(before);
     expect(view().trustedSince).toBeNaN();
     lab.run(1);
     expect(view().trustedSince).toBe(10_100);

@@ -274,8 +274,8 @@ describe('evaluateLine per-view grace (lineGraceWindows, default 5)', () => {
 
   it('baselines are not learnt in the grace: a first window carrying a burst does not become the bitrate baseline', () => {
     const r = run(windows(12, (i) => (i === 0 ? { bitrateBps: 6_000_000 } : {})), undefined, graced);
-    expect(r.state.baseBitrate).toBe(2_000_000);
-    expect(r.state.baseCount).toBe(7);
+    expect(r.state.baselines.bitrate.value).toBe(2_000_000);
+    expect(r.state.baselines.bitrate.learnt).toBe(7);
   });
 });
 
@@ -309,15 +309,15 @@ describe('evaluateLine ordering', () => {
     const r = run(episode(10, 12, 0, { bitrateBps: 200_000 }));
     expect(r.state.level).toBe('degraded');
     // the collapse did not drag the baseline down (no learning while pending/active)
-    expect(r.state.baseBitrate).toBe(2_000_000);
-    expect(r.state.baseCount).toBe(10);
+    expect(r.state.baselines.bitrate.value).toBe(2_000_000);
+    expect(r.state.baselines.bitrate.learnt).toBe(10);
   });
 
   it('reports reasons with the rule, value and since', () => {
     // A down window flushed 1.5 s after the last frame: the onset is that last frame.
     const r = evaluateLine(undefined, sample({ connected: false, t: 7000, seq: 1, maxGapMs: 1500, stallMs: 20 }), 7100, rules);
     expect(r.change).toMatchObject({ from: 'ok', to: 'down', at: 7100, t: 7000, onset: 5500 });
-    expect(r.change?.reasons).toEqual([{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: 5500 }]);
+    expect(r.change?.reasons).toEqual([{ rule: 'disconnected', metric: 'disconnected', value: 1, threshold: 0.5, yields: 'down', since: 5500, op: '>', forMs: 0, lastedMs: 1500 }]);
     expect(r.state.onsetSample?.t).toBe(7000);
   });
 });

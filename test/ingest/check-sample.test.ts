@@ -41,6 +41,12 @@ const cases: Record<string, unknown> = {
   'stallMs over two windows': { ...good, stallMs: 2001 },
   'freezeMs over two windows': { ...good, freezeMs: 2001 },
   'avSkewMs under an hour back': { ...good, avSkewMs: -3_600_001 },
+  'content-check fields': { ...good, blackMs: 1000, silenceMs: 250, loudnessLufs: -9.5, truePeakDbtp: -0.3 },
+  'negative blackMs': { ...good, blackMs: -1 },
+  'silenceMs over two windows': { ...good, silenceMs: 2001 },
+  'string loudnessLufs': { ...good, loudnessLufs: '-14' },
+  'loudness below the meter': { ...good, loudnessLufs: -201 },
+  'true peak far above full scale': { ...good, truePeakDbtp: 31 },
 };
 
 describe('checkSample', () => {

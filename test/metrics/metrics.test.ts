@@ -52,7 +52,7 @@ describe('/metrics', () => {
 
   it('exports the metric names of docs/architecture.md with stream/line/region labels', async () => {
     const h = await hub(2);
-    h.ingest(sample({ latencyMs: 1200, startupMs: 300, avSyncMs: -40, avSkewMs: 20, freezeMs: 500, stallMs: 250 }));
+    h.ingest(sample({ latencyMs: 1200, startupMs: 300, avSyncMs: -40, avSkewMs: 20, freezeMs: 500, stallMs: 250, blackMs: 400, silenceMs: 1000, loudnessLufs: -9.5, truePeakDbtp: -0.5 }));
     h.ingest(sample({ region: 'us', connected: false, fps: 0, bitrateBps: 0, error: 'refused' }));
     h.hub.tick();
     const text = await scrape(h);
@@ -67,6 +67,12 @@ describe('/metrics', () => {
     expect(text).toContain(`streamguard_fps${v} 25`);
     expect(text).toContain(`streamguard_bitrate_bps${v} 1000000`);
     expect(text).toContain(`streamguard_freeze_seconds_total${v} 0.5`);
+    expect(text).toContain(`streamguard_black_ratio${v} 0.4`);
+    expect(text).toContain(`streamguard_silence_ratio${v} 1`);
+    expect(text).toContain(`streamguard_loudness_lufs${v} -9.5`);
+    expect(text).toContain(`streamguard_true_peak_dbtp${v} -0.5`);
+    // content checks off on the us view: no content series for it
+    expect(text).not.toContain('streamguard_black_ratio{stream="s0",line="primary",region="us"}');
     expect(text).toContain('streamguard_samples_total{region="eu"} 1');
     expect(text).toContain('streamguard_line_health{stream="s0",line="primary",region="us"} 2');
     expect(text).toContain('streamguard_incidents_open{severity="P1"} 1');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reason } from '../../src/model/incident.ts';
 import { causeLines, reasonWords } from '../../src/tickets/cause-words.ts';
+import { buildMessage } from '../../src/tickets/message.ts';
 import { lineIncident } from '../helpers/incident.ts';
 
 const reason = (metric: string, value: number, threshold: number): Reason => ({ rule: metric, metric, value, threshold, yields: 'degraded', since: 0 });
@@ -17,6 +18,14 @@ describe('the cause in words, with the figure against its threshold', () => {
     [reason('startupOverBudgetMs', 2500, 0), 'start-up 2.5 s over its budget (threshold 0 ms over)'],
     [reason('avSyncMs', 120, 90), 'sound 120 ms ahead of the picture (threshold 90 ms ahead)'],
     [reason('avSyncMs', -200, -185), 'sound 200 ms behind the picture (threshold 185 ms behind)'],
+    [{ ...reason('blackRatio', 1, 0.9), forMs: 2000, lastedMs: 4000 }, 'black picture for 4 s (threshold 2 s)'],
+    [reason('blackRatio', 1, 0.9), 'black picture for 100 % of the window (threshold 90 %)'],
+    [{ ...reason('silenceRatio', 0.95, 0.9), forMs: 2000, lastedMs: 2500 }, 'audio silent (below −60 dBFS) for 2.5 s (threshold 2 s)'],
+    [{ ...reason('loudnessLufs', -9, -14), op: '>' as const }, 'too loud: −9 LUFS short-term, limit −14 LUFS'],
+    [{ ...reason('loudnessLufs', -41.26, -36), op: '<' as const }, 'too quiet: −41.3 LUFS short-term, limit −36 LUFS'],
+    // inside the hysteresis band (not yet clear): the rule's side decides, not the figure
+    [{ ...reason('loudnessLufs', -15, -14), op: '>' as const }, 'too loud: −15 LUFS short-term, limit −14 LUFS'],
+    [reason('truePeakDbtp', 0.4, -1), 'true peak at 0.4 dBTP, limit −1 dBTP (the sound clips)'],
   ])('%o → %s', (r, words) => {
     expect(reasonWords(r)).toBe(words);
   });
@@ -30,5 +39,11 @@ describe('the cause in words, with the figure against its threshold', () => {
       'eu (probe p-eu), since 2023-11-14 22:13:20 UTC: not connected — connection refused',
       'us (probe p-us), since 2023-11-14 22:13:20 UTC: no new media for 100 % of the window (threshold 95 %)',
     ]);
+  });
+
+  it("every line degraded alike (scope stream) reads as the source's fault, not a line's", () => {
+    const inc = lineIncident(1_700_000_002_000, { regions: ['eu', 'us'] }, { key: 's1/primary/degraded', id: 's1/primary/degraded@1700000002000', kind: 'degraded', severity: 'P2', peakSeverity: 'P2', scope: 'stream', related: ['s1/backup/degraded'] });
+    const m = buildMessage({ action: 'open', idempotencyKey: 'k', incident: inc, roles: {}, actions: [] });
+    expect(m.summary).toMatch(/^Stream s1 plays degraded on every line \(primary, backup\) alike: the source's fault, not one line's; /);
   });
 });
