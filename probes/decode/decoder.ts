@@ -1,17 +1,11 @@
 import { createInterface } from 'node:readline';
+import type { ContentMode } from '../../src/model/stream.ts';
 import { ffmpegPath } from '../../src/common/binaries.ts';
 import { runningPids, spawnChild, type Child } from '../../src/common/children.ts';
 import { FAST_PROBE_ARGS } from '../ffprobe-stream.ts';
 import { DecodedAnalyzer, defaultThresholds, type AnalyzerScope, type DecodedEvent, type DecodeThresholds } from './analyzer.ts';
 import { blackframeThreshold, parseBlackframeLine } from './black.ts';
 import { MetadataLineParser } from './metadata-lines.ts';
-
-/**
- * A line's content checks (black, silence, loudness, true peak): `full` decodes every frame (on
- * top of the freeze and A/V sync checks), `light` only keyframes and the audio, `off` none.
- */
-export const CONTENT_MODES = ['full', 'light', 'off'] as const;
-export type ContentMode = (typeof CONTENT_MODES)[number];
 
 export interface DecoderOptions {
   thresholds: DecodeThresholds;
@@ -31,7 +25,11 @@ export interface DecoderOptions {
  */
 export type DecodeSetting = boolean | { audioBlockSamples?: number; thresholds?: Partial<DecodeThresholds>; content?: ContentMode };
 
-/** The setting for a line from its `decode` flag and `content` mode (both from the config). */
+/**
+ * The setting for a line from its `decode` flag and `content` mode (both from the config).
+ * `full` includes what `decode` measures; `light` with `decode` is refused by the config (the
+ * full decode would run anyway: asking for light there is a mistake, not a saving).
+ */
 export function decodeSetting(decode: boolean, content: ContentMode): DecodeSetting {
   return content === 'off' ? decode : { content };
 }

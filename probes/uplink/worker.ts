@@ -5,6 +5,7 @@ import { log as rootLog, type Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment } from '../../src/model/probe-protocol.ts';
 import { DEFAULT_PROBE_HEALTH, ProbeHealthThresholdsSchema, type ProbeHealthThresholds } from '../../src/model/probe-health.ts';
+import { decodeSetting } from '../decode/decoder.ts';
 import { LineSet } from '../line-set.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';
@@ -86,7 +87,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     }
     lines ??= new LineSet({ probe, region: opts.region, onSample });
     lines.setHealth(healthOf(next));
-    const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: t.decode ?? next.decode })));
+    const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: decodeSetting(t.decode ?? next.decode, t.content ?? next.content ?? 'off') })));
     lines.apply(plan);
     const started = plan.start.length;
     const stopped = plan.stop.length;
