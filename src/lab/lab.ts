@@ -28,8 +28,11 @@ export interface LabStreamOptions {
   id: string;
   /** Default: all of rtmp (which also serves HTTP-FLV), hls and rtsp. */
   protocols?: PublishProtocol[];
-  /** Default `test`; `dark` for a dark but live picture (no black detector may fire on it). */
-  scene?: Scene;
+  /**
+   * What each line's picture shows; default `test`. `dark`: a dark but live picture, on which
+   * no black detector may fire (a line of its own, so one stream can hold both).
+   */
+  scenes?: Partial<Record<LineName, Scene>>;
 }
 
 export interface StartLabOptions {
@@ -241,9 +244,9 @@ class LabImpl implements Lab {
     this.activeBySlot.clear();
   }
 
-  private async restore({ line, proxies }: LabLine): Promise<void> {
+  private async restore({ line, proxies, protocols }: LabLine): Promise<void> {
     line.resume();
-    this.hls.setDelay(line.key, 0);
+    if (protocols.includes('hls')) this.hls.setDelay(line.key, 0);
     for (const proxy of Object.values(proxies)) await proxy.setMode({ mode: 'pass' });
     if (JSON.stringify(line.currentEncoding) !== JSON.stringify(DEFAULT_ENCODING)) await line.setEncoding(DEFAULT_ENCODING);
     if (!line.running) await line.start();
@@ -448,7 +451,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       const key = `${stream.id}-${name}`;
       const hlsDir = path.join(workDir, 'hls', key);
       await mkdir(hlsDir, { recursive: true });
-      const line = new Line(stream.id, name, lineOutputs(key, protocols, ports, hlsDir), stream.scene);
+      const line = new Line(stream.id, name, lineOutputs(key, protocols, ports, hlsDir), stream.scenes?.[name]);
       const proxies: LabLine['proxies'] = {};
       for (const protocol of PROXIED_PROTOCOLS) {
         const published = protocol === 'hls' ? protocols.includes('hls') : protocols.includes('rtmp');

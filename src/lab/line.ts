@@ -117,14 +117,20 @@ export class Line {
     return at;
   }
 
-  /** Black picture, muted or +20 dB sound: runtime commands, the stream itself goes on. */
+  /**
+   * Black picture, muted or +20 dB sound: runtime commands, the stream itself goes on. The new
+   * state is taken at once, so concurrent changes (black and silence together) build on each other.
+   */
   async setContent(change: Partial<ContentState>): Promise<number> {
-    const next = { ...this.content, ...change };
     const publisher = this.requireRunning();
-    const at = next.black !== this.content.black ? await publisher.command(blackCommand(next.black)) : Date.now();
-    const level = next.muted !== this.content.muted || next.loud !== this.content.loud ? await publisher.command(levelCommand(next)) : at;
+    const previous = this.content;
+    const next = { ...previous, ...change };
     this.content = next;
-    return Math.max(at, level);
+    const applied = [
+      ...(next.black !== previous.black ? [publisher.command(blackCommand(next.black))] : []),
+      ...(next.muted !== previous.muted || next.loud !== previous.loud ? [publisher.command(levelCommand(next))] : []),
+    ];
+    return applied.length === 0 ? Date.now() : Math.max(...(await Promise.all(applied)));
   }
 
   /**

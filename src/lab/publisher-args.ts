@@ -17,10 +17,10 @@ export interface Encoding {
   fps: number;
   width: number;
   height: number;
-  videoKbps?: number | undefined;
+  videoKbps: number | undefined;
 }
 
-export const DEFAULT_ENCODING: Encoding = { fps: 25, width: 640, height: 360 };
+export const DEFAULT_ENCODING: Encoding = { fps: 25, width: 640, height: 360, videoKbps: undefined };
 export const DEFAULT_FPS = DEFAULT_ENCODING.fps;
 
 /** What the picture shows: the test pattern, or the same made dark (mean luma ≈ 31, 2/3 of its pixels near black). */
@@ -28,11 +28,13 @@ export type Scene = 'test' | 'dark';
 
 /**
  * The lab tone's levels. The sound is a continuous 440 Hz bed at −40 dBFS peak (quiet but
- * present: never silent at −60 dBFS) plus the 1 kHz sync beep at −20 dBFS peak, 40 ms a second.
- * Everything stays 20 dB below full scale so the `loud` fault's +20 dB does not clip.
- * Measured with ebur128 on the publisher's AAC output: short-term −36.1 LUFS, true peak −19.2 dBTP.
+ * present: never silent at −60 dBFS) plus the 1 kHz sync beep at −22 dBFS peak (−25 dBFS RMS,
+ * above the beep detector's −30), 40 ms a second. Together they peak at −20.9 dBFS, so the
+ * `loud` fault's +20 dB stays below full scale: with a 0 dBFS peak the AAC encoder clipped and
+ * the loud tone measured 1.1 LU short of +20. Measured with ebur128 on the publisher's AAC
+ * output: short-term −37.7 LUFS (loud −17.7), true peak −20.9 dBTP (loud −0.9).
  */
-export const TONE = { bedAmplitude: 0.01, beepAmplitude: 0.1, loudGainDb: 20, shortTermLufs: -36.1 } as const;
+export const TONE = { bedAmplitude: 0.01, beepAmplitude: 0.08, loudGainDb: 20, shortTermLufs: -37.7, truePeakDbtp: -20.9 } as const;
 
 /**
  * Synthetic live picture and tone, all in one graph so runtime commands reach every part:
