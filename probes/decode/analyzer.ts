@@ -1,3 +1,4 @@
+import { DEFAULT_CONTENT_THRESHOLDS, type ContentThresholds } from '../../src/model/content-thresholds.ts';
 import { BLACKFRAME_KEY, BlackTracker } from './black.ts';
 import { FreezeTracker } from './freeze.ts';
 import { clampLevel, LoudnessTracker } from './loudness.ts';
@@ -14,33 +15,11 @@ export interface DecodeThresholds {
   beepRmsDb: number;
   /** A flash and a beep further apart than this are different markers. */
   maxPairMs: number;
-  /** A pixel is black at most this far above black, as a share of the video range (blackdetect pix_th). */
-  blackPixelTh: number;
-  /** A picture is black when at least this share of its pixels is (blackdetect pic_th). */
-  blackPictureTh: number;
-  /** Audio blocks with an RMS below this (dBFS) are silent (silencedetect's default noise level). */
-  silenceDb: number;
-  /** Black or silent runs shorter than this do not count: a cut through black, a pause between words. */
-  contentMinRunMs: number;
+  /** The content checks' thresholds (black, silence): shared with the config, see there. */
+  content: ContentThresholds;
 }
 
-/**
- * Why these defaults: pix_th 0.10 and pic_th 0.98 are blackdetect's, tuned by ffmpeg for
- * "(almost) black" after compression noise; the lab's dark scene (mean luma 30, moving content)
- * has 60–80 % black pixels and is not black. −60 dBFS is silencedetect's default and 20 dB
- * under the lab's quiet −40 dBFS tone. 500 ms: fades through black and gaps between words are
- * shorter, and the detector judges longer spans (2 s) over several windows.
- */
-export const defaultThresholds: DecodeThresholds = {
-  freezeYdif: 0.5,
-  flashYavg: 200,
-  beepRmsDb: -30,
-  maxPairMs: 500,
-  blackPixelTh: 0.1,
-  blackPictureTh: 0.98,
-  silenceDb: -60,
-  contentMinRunMs: 500,
-};
+export const defaultThresholds: DecodeThresholds = { freezeYdif: 0.5, flashYavg: 200, beepRmsDb: -30, maxPairMs: 500, content: DEFAULT_CONTENT_THRESHOLDS };
 
 /**
  * What a decoder measures. `markers`: freeze and A/V sync markers (every frame); `content`:
@@ -88,8 +67,8 @@ export class DecodedAnalyzer {
     if (scope.content) {
       const maxStepMs = scope.content === 'keyframes' ? MAX_KEYFRAME_INTERVAL_MS : 1000;
       this.content = {
-        black: new BlackTracker({ pictureTh: t.blackPictureTh, minRunMs: t.contentMinRunMs, maxStepMs }),
-        silence: new SilenceTracker(t.silenceDb, t.contentMinRunMs),
+        black: new BlackTracker({ pictureTh: t.content.blackPictureTh, minRunMs: t.content.minRunMs, maxStepMs }),
+        silence: new SilenceTracker(t.content.silenceDb, t.content.minRunMs),
         loudness: new LoudnessTracker(),
       };
     }

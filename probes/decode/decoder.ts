@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { DEFAULT_CONTENT_THRESHOLDS, type ContentThresholds } from '../../src/model/content-thresholds.ts';
 import type { ContentMode } from '../../src/model/stream.ts';
 import { ffmpegPath } from '../../src/common/binaries.ts';
 import { runningPids, spawnChild, type Child } from '../../src/common/children.ts';
@@ -30,8 +31,8 @@ export type DecodeSetting = boolean | { audioBlockSamples?: number; thresholds?:
  * `full` includes what `decode` measures; `light` with `decode` is refused by the config (the
  * full decode would run anyway: asking for light there is a mistake, not a saving).
  */
-export function decodeSetting(decode: boolean, content: ContentMode): DecodeSetting {
-  return content === 'off' ? decode : { content };
+export function decodeSetting(decode: boolean, content: ContentMode, contentThresholds: ContentThresholds = DEFAULT_CONTENT_THRESHOLDS): DecodeSetting {
+  return content === 'off' ? decode : { content, thresholds: { content: contentThresholds } };
 }
 
 /** Resolves a setting to full options; undefined when decoding is off. */
@@ -61,7 +62,7 @@ export function decodeFilterGraph(audio: boolean, opts: DecoderOptions): string 
   const { scope, thresholds, audioBlockSamples } = opts;
   const video = [
     ...(scope.markers ? ['signalstats', 'metadata=mode=print:key=lavfi.signalstats.YAVG', 'metadata=mode=print:key=lavfi.signalstats.YDIF'] : []),
-    ...(scope.content ? [`blackframe=amount=0:threshold=${blackframeThreshold(thresholds.blackPixelTh)}`] : []),
+    ...(scope.content ? [`blackframe=amount=0:threshold=${blackframeThreshold(thresholds.content.blackPixelTh)}`] : []),
   ];
   const chains = [`[0:v]${video.join(',')}`];
   if (!audio) return chains.join(';');

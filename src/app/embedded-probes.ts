@@ -78,7 +78,7 @@ export class EmbeddedProbes {
       out.set(
         region,
         config.streams.flatMap((s) =>
-          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), windowMs: config.probe.windowMs, decode: decodeSetting(l.decode ?? config.probe.decode, l.content ?? config.probe.content) })),
+          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), windowMs: config.probe.windowMs, decode: decodeSetting(l.decode ?? config.probe.decode, l.content ?? config.probe.content, config.probe.contentThresholds) })),
         ),
       );
     }

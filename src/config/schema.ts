@@ -6,6 +6,7 @@ import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schem
 import { REOPEN_WINDOW_MS } from '../incidents/lifecycle.ts';
 import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { CONTENT_MODES, StreamSchema } from '../model/stream.ts';
+import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/content-thresholds.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
 
 
@@ -14,6 +15,8 @@ export const ProbeSettingsSchema = z.strictObject({
   decode: z.boolean().default(false),
   /** Content checks of every line without its own `content` (`full`, `light`, `off`; see StreamSchema). */
   content: z.enum(CONTENT_MODES).default('off'),
+  /** When the content checks call a picture black or the sound silent (defaults and why: src/model/content-thresholds.ts). */
+  contentThresholds: ContentThresholdsSchema.default(DEFAULT_CONTENT_THRESHOLDS),
   /**
    * Regions the hub's embedded probe watches from, one probe worker each (usually one: the
    * hub's own region; the lab demo simulates several). Remote probes name their own.

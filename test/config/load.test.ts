@@ -91,6 +91,9 @@ streams:
     ]);
     const probeWide = parseConfig(`probe: { decode: true, content: light }\n${valid}`);
     expect(probeWide.errors.map((e) => e.path)).toEqual(['probe.content']);
+    expect(parseConfig(valid).config?.probe.contentThresholds).toEqual({ blackPixelTh: 0.1, blackPictureTh: 0.98, silenceDb: -60, minRunMs: 500 });
+    const tuned = parseConfig(`probe:\n  contentThresholds: { silenceDb: -50, blackPictureTh: 2 }\n${valid}`);
+    expect(tuned.errors.map((e) => e.path)).toEqual(['probe.contentThresholds.blackPictureTh']);
   });
 
   it('refuses a region listed twice, in regions and in probe.regions, with its YAML path and line', () => {
