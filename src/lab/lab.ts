@@ -18,7 +18,7 @@ import {
 import { HlsLedger } from './hls-ledger.ts';
 import { restampProgramDateTime } from './hls-playlist.ts';
 import { HlsServer, PLAYLIST_NAME } from './hls-server.ts';
-import { Line, type ContentState } from './line.ts';
+import { CONTENT_LEAD_MS, Line, type ContentState } from './line.ts';
 import { startMediaServers, type MediaServers } from './media-servers.ts';
 import { freePort, LOOPBACK } from './ports.ts';
 import { DEFAULT_ENCODING, TONE, type Encoding, type PublisherOutput, type Scene } from './publisher-args.ts';
@@ -301,7 +301,9 @@ class LabImpl implements Lab {
     const at = await line.setContent({ [state]: true });
     const params = { ...(base.kind === 'loud' && { gainDb: TONE.loudGainDb }), ...(durationMs ? { durationMs } : {}) };
     const record = this.open(slot, { ...base, params, startedAt: at });
-    if (durationMs) this.schedule(slot, durationMs, async () => this.close(slot, await line.setContent({ [state]: false })));
+    // The end is scheduled in stream time too, durationMs after the start: the fault lasts exactly that.
+    const endAt = at + (durationMs ?? 0);
+    if (durationMs) this.schedule(slot, endAt - CONTENT_LEAD_MS - Date.now(), async () => this.close(slot, await line.setContent({ [state]: false }, endAt)));
     return record;
   }
 

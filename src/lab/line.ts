@@ -14,6 +14,13 @@ export interface ContentState {
 }
 
 const CLEAN: ContentState = { black: false, muted: false, loud: false };
+/**
+ * How far ahead of now a content change is scheduled, in stream time: beyond the frames the
+ * publisher's graph has already made (a few, ahead of `realtime`) and the command's round trip.
+ * A change asked for at a given time is never scheduled closer than the minimum.
+ */
+export const CONTENT_LEAD_MS = 300;
+const MIN_CONTENT_LEAD_MS = 100;
 
 /**
  * One publishing line (primary or backup) of one stream: its publisher process across
@@ -74,7 +81,7 @@ export class Line {
     const startedAt = publisher.startedAtMs;
     if (this.avShiftMs !== 0) await publisher.command(avShiftCommand(this.avShiftMs));
     if (this.content.black) await publisher.command(blackCommand(true));
-    if (this.content.muted || this.content.loud) await publisher.command(levelCommand(this.content));
+    if (this.content.muted || this.content.loud) await publisher.command(levelCommand(CLEAN, this.content));
     return startedAt;
   }
 
@@ -118,19 +125,25 @@ export class Line {
   }
 
   /**
-   * Black picture, muted or +20 dB sound: runtime commands, the stream itself goes on. The new
-   * state is taken at once, so concurrent changes (black and silence together) build on each other.
+   * Black picture, muted or +20 dB sound: runtime commands, the stream itself goes on. The change
+   * is scheduled at the stream time released at wall time `atMs` (default: a little ahead, see
+   * switchAt) and resolves with the wall time of that stream time. The new state is taken at
+   * once, so concurrent changes (black and silence together) build on each other.
    */
-  async setContent(change: Partial<ContentState>): Promise<number> {
+  async setContent(change: Partial<ContentState>, atMs = Date.now() + CONTENT_LEAD_MS): Promise<number> {
     const publisher = this.requireRunning();
     const previous = this.content;
     const next = { ...previous, ...change };
     this.content = next;
+    await publisher.ready();
+    const edgeMs = publisher.clock.ptsAt(Math.max(atMs, Date.now() + MIN_CONTENT_LEAD_MS));
+    const at = edgeMs === undefined ? undefined : edgeMs / 1000;
     const applied = [
-      ...(next.black !== previous.black ? [publisher.command(blackCommand(next.black))] : []),
-      ...(next.muted !== previous.muted || next.loud !== previous.loud ? [publisher.command(levelCommand(next))] : []),
+      ...(next.black !== previous.black ? [publisher.command(blackCommand(next.black, at))] : []),
+      ...(next.muted !== previous.muted || next.loud !== previous.loud ? [publisher.command(levelCommand(previous, next, at))] : []),
     ];
-    return applied.length === 0 ? Date.now() : Math.max(...(await Promise.all(applied)));
+    const confirmed = Math.max(Date.now(), ...(await Promise.all(applied)));
+    return edgeMs === undefined ? confirmed : (publisher.clock.wallOf(edgeMs) ?? confirmed);
   }
 
   /**

@@ -67,7 +67,7 @@ export function filterGraph(encoding: Encoding, scene: Scene): string {
     `[frozen][black]overlay@black=x=10000:eval=frame,realtime@v[v]`,
     `aevalsrc=exprs='${TONE.beepAmplitude}*sin(2*PI*1000*t)':c=mono:s=48000:n=48,volume@sync=volume='${ifMarker('t')}1\\,0)':eval=frame,aformat=channel_layouts=mono[beep]`,
     `aevalsrc=exprs='${TONE.bedAmplitude}*sin(2*PI*440*t)':c=mono:s=48000:n=48,aformat=channel_layouts=mono[bed]`,
-    `[beep][bed]amerge=inputs=2,pan=mono|c0=c0+c1,volume@level=volume=1,` +
+    `[beep][bed]amerge=inputs=2,pan=mono|c0=c0+c1,volume@level=volume=1:eval=frame,` +
       `aresample=48000,asetnsamples=n=1024,arealtime@a[a]`,
   ].join(';');
 }
@@ -139,12 +139,32 @@ export function avShiftCommand(audioLeadMs: number): string {
   return command('volume@sync', 'volume', `if(lt(mod(${expr},1),0.04),1,0)`);
 }
 
-export function blackCommand(black: boolean): string {
-  return command('overlay@black', 'x', black ? '0' : '10000');
+/**
+ * A change of the picture or the sound that takes effect at stream time `atSeconds`: an
+ * expression of the frame time `t` (both filters evaluate per frame) rather than a value that
+ * applies to whatever frame comes next. The edge then sits at a known stream time, whatever the
+ * graph had buffered or how far a starved publisher was behind, and a fault lasts exactly its
+ * duration in stream time. Without `atSeconds`, at once (a new publisher taking over the state).
+ */
+function switchAt(before: string, after: string, atSeconds: number | undefined): string {
+  return atSeconds === undefined ? after : `if(lt(t,${atSeconds.toFixed(3)}),${before},${after})`;
+}
+
+export function blackCommand(black: boolean, atSeconds?: number): string {
+  const [on, off] = ['0', '10000'];
+  return command('overlay@black', 'x', black ? switchAt(off, on, atSeconds) : switchAt(on, off, atSeconds));
+}
+
+export interface SoundLevel {
+  muted: boolean;
+  loud: boolean;
 }
 
 /** The sound's level: muted (`silence`) wins over `loud`. */
-export function levelCommand(level: { muted: boolean; loud: boolean }): string {
-  const gain = level.muted ? 0 : level.loud ? 10 ** (TONE.loudGainDb / 20) : 1;
-  return command('volume@level', 'volume', String(gain));
+function gain(level: SoundLevel): string {
+  return String(level.muted ? 0 : level.loud ? 10 ** (TONE.loudGainDb / 20) : 1);
+}
+
+export function levelCommand(from: SoundLevel, to: SoundLevel, atSeconds?: number): string {
+  return command('volume@level', 'volume', switchAt(gain(from), gain(to), atSeconds));
 }
