@@ -1,7 +1,9 @@
 /**
- * Probe cost: CPU per probed stream and streams per core, packet mode and decode mode.
+ * Probe cost: CPU per probed stream and streams per core, packet mode and the decoding modes:
+ * `decode` (freeze and A/V sync markers), `content full` (those plus the content checks, every
+ * frame) and `content light` (the content checks alone, from keyframes and the sound).
  *
- *   npx tsx bench/probe-cost.ts [--flv 20] [--rtmp 20] [--hls 20] [--decode-n 4]
+ *   npx tsx bench/probe-cost.ts [--flv 20] [--rtmp 20] [--hls 20] [--decode-n 4] [--full-n 4] [--light-n 4]
  *                               [--decode-protocol http-flv|rtmp|hls] [--warmup 8] [--duration 30] [--via-proxy]
  *
  * One lab stream (rtmp + hls; its primary and backup lines are its only two ffmpeg publishers)
@@ -31,19 +33,33 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { DecodeSetting } from '../probes/index.ts';
 import type { Sample } from '../src/model/sample.ts';
 
 const SELF = fileURLToPath(import.meta.url);
+const DECODING_WORDS: Record<Exclude<Decoding, 'packets'>, string> = {
+  decode: 'packets + freeze/sync, every frame',
+  full: 'packets + freeze/sync + content, every frame',
+  light: 'packets + content, keyframes and sound',
+};
 const LAB_STREAM = 'bench';
 
-type ModeName = 'http-flv packets' | 'rtmp packets' | 'hls packets' | 'decode' | 'idle';
+type ModeName = 'http-flv packets' | 'rtmp packets' | 'hls packets' | 'decode' | 'content full' | 'content light' | 'idle';
 type UrlProtocol = 'rtmp' | 'http-flv' | 'hls';
+/** What a mode's probes run besides the packet reader. */
+type Decoding = 'packets' | 'decode' | 'full' | 'light';
+const DECODINGS: readonly Decoding[] = ['packets', 'decode', 'full', 'light'];
 
 interface ModeSpec {
   name: ModeName;
   protocol: UrlProtocol;
   n: number;
-  decode: boolean;
+  decoding: Decoding;
+}
+
+/** The probe's decode setting for a mode (see probes/decode/decoder.ts). */
+function decodeOf(decoding: Decoding): DecodeSetting {
+  return decoding === 'packets' ? false : decoding === 'decode' ? true : { content: decoding };
 }
 
 /** Runner → parent. */
@@ -177,7 +193,7 @@ async function runLab(viaProxy: boolean): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Runner process: N probes of one mode
 
-async function runProbes(mode: ModeName, n: number, url: string, decode: boolean): Promise<void> {
+async function runProbes(mode: ModeName, n: number, url: string, decode: DecodeSetting): Promise<void> {
   const { probeUrl } = await import('../probes/index.ts');
   const { liveChildPids } = await import('../src/common/children.ts');
   let measuring = false;
@@ -252,11 +268,13 @@ async function main(): Promise<void> {
       mode: { type: 'string' },
       n: { type: 'string' },
       url: { type: 'string' },
-      decode: { type: 'boolean', default: false },
+      decoding: { type: 'string', default: 'packets' },
       flv: { type: 'string', default: '20' },
       rtmp: { type: 'string', default: '20' },
       hls: { type: 'string', default: '20' },
       'decode-n': { type: 'string', default: '4' },
+      'full-n': { type: 'string', default: '4' },
+      'light-n': { type: 'string', default: '4' },
       'decode-protocol': { type: 'string', default: 'http-flv' },
       warmup: { type: 'string', default: '8' },
       duration: { type: 'string', default: '30' },
@@ -266,7 +284,11 @@ async function main(): Promise<void> {
   });
 
   if (values.role === 'lab') return runLab(values['via-proxy']);
-  if (values.role === 'runner') return runProbes(values.mode as ModeName, Number(values.n), values.url ?? '', values.decode);
+  if (values.role === 'runner') {
+    const decoding = DECODINGS.find((d) => d === values.decoding);
+    if (!decoding) throw new Error(`--decoding must be one of ${DECODINGS.join(', ')}`);
+    return runProbes(values.mode as ModeName, Number(values.n), values.url ?? '', decodeOf(decoding));
+  }
 
   const int = (name: string, v: string | undefined, min: number): number => {
     const x = Number(v);
@@ -276,10 +298,12 @@ async function main(): Promise<void> {
   const decodeProtocol = values['decode-protocol'] as UrlProtocol;
   if (!['rtmp', 'http-flv', 'hls'].includes(decodeProtocol)) throw new Error(`--decode-protocol must be rtmp, http-flv or hls`);
   const modes: ModeSpec[] = [
-    { name: 'http-flv packets', protocol: 'http-flv', n: int('flv', values.flv, 0), decode: false },
-    { name: 'rtmp packets', protocol: 'rtmp', n: int('rtmp', values.rtmp, 0), decode: false },
-    { name: 'hls packets', protocol: 'hls', n: int('hls', values.hls, 0), decode: false },
-    { name: 'decode', protocol: decodeProtocol, n: int('decode-n', values['decode-n'], 0), decode: true },
+    { name: 'http-flv packets', protocol: 'http-flv', n: int('flv', values.flv, 0), decoding: 'packets' },
+    { name: 'rtmp packets', protocol: 'rtmp', n: int('rtmp', values.rtmp, 0), decoding: 'packets' },
+    { name: 'hls packets', protocol: 'hls', n: int('hls', values.hls, 0), decoding: 'packets' },
+    { name: 'decode', protocol: decodeProtocol, n: int('decode-n', values['decode-n'], 0), decoding: 'decode' },
+    { name: 'content full', protocol: decodeProtocol, n: int('full-n', values['full-n'], 0), decoding: 'full' },
+    { name: 'content light', protocol: decodeProtocol, n: int('light-n', values['light-n'], 0), decoding: 'light' },
   ].filter((m): m is ModeSpec => m.n > 0);
   const warmupS = int('warmup', values.warmup, 0);
   const durationS = int('duration', values.duration, 5);
@@ -287,11 +311,11 @@ async function main(): Promise<void> {
   const began = Date.now();
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   console.log(`# probe cost: ${os.availableParallelism()} cores (${cpuModel}), Node ${process.version}`);
-  console.log(`# modes: ${modes.map((m) => `${m.name} ×${m.n}${m.decode ? ` (${m.protocol})` : ''}`).join(', ')}; warm-up ${warmupS} s, interval ${durationS} s`);
+  console.log(`# modes: ${modes.map((m) => `${m.name} ×${m.n}${m.decoding !== 'packets' ? ` (${m.protocol})` : ''}`).join(', ')}; warm-up ${warmupS} s, interval ${durationS} s`);
 
   const lab = spawnSelf(['--role', 'lab', ...(values['via-proxy'] ? ['--via-proxy'] : [])]);
   const runners: { spec: ModeSpec; proc: ChildProcess }[] = [];
-  const idleSpec: ModeSpec = { name: 'idle', protocol: 'http-flv', n: 0, decode: false };
+  const idleSpec: ModeSpec = { name: 'idle', protocol: 'http-flv', n: 0, decoding: 'packets' };
   let exitCode = 0;
   let labUrls: Record<UrlProtocol, string> | undefined;
   try {
@@ -301,7 +325,7 @@ async function main(): Promise<void> {
 
     for (const spec of [...modes, idleSpec]) {
       const url = labReady.urls[spec.protocol];
-      const proc = spawnSelf(['--role', 'runner', '--mode', spec.name, '--n', String(spec.n), '--url', url, ...(spec.decode ? ['--decode'] : [])]);
+      const proc = spawnSelf(['--role', 'runner', '--mode', spec.name, '--n', String(spec.n), '--url', url, '--decoding', spec.decoding]);
       runners.push({ spec, proc });
     }
     await Promise.all(runners.map((r) => nextMessage(r.proc, 'ready', 30_000)));
@@ -343,7 +367,7 @@ async function main(): Promise<void> {
       const expected = Math.floor(seconds) * n;
       const ok = samples >= expected * 0.95 && connected === samples && b.brokenProbes === 0;
       if (!ok) failed = true;
-      const name = r.spec.decode ? `decode (${r.spec.protocol}, packets + decoded checks)` : r.spec.name;
+      const name = r.spec.decoding === 'packets' ? r.spec.name : `${r.spec.name} (${r.spec.protocol}, ${DECODING_WORDS[r.spec.decoding]})`;
       rows.push(
         `| ${name} | ${n} | ${f1(child)} | ${f1(node)} | ${f1(total)} | ${Math.floor(100 / total)} | ` +
           `${connected}/${samples}${ok ? '' : ' ⚠'} | ${(connected ? (b.fpsSum - a.fpsSum) / connected : 0).toFixed(1)} |`,

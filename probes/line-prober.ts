@@ -4,6 +4,7 @@ import { log, type Logger } from '../src/common/log.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { classifyEnd, type SessionEnd } from './classify.ts';
 import { decoderOptions, startDecoder, type DecodeSetting, type DecoderHandle, type DecoderOptions } from './decode/decoder.ts';
+import type { DecodedEvent } from './decode/analyzer.ts';
 import type { PacketEvent } from './events.ts';
 import { LineLogPolicy, lineLogMessage } from './line-log-policy.ts';
 import { readerFor } from './readers/registry.ts';
@@ -26,7 +27,7 @@ export interface LineProberOptions extends LineIdentity {
   health: ProbeHealthContext;
   /** Window length; default 1000 ms. */
   windowMs?: number;
-  /** Run the decoding checks (freeze, A/V sync markers): a second process, ~10× the CPU. */
+  /** Run the decoding checks (freeze, A/V sync markers, content): a second process. */
   decode?: DecodeSetting;
   /** Shared per probe so seq is monotonic across all its lines. */
   nextSeq?: () => number;
@@ -234,14 +235,13 @@ export class LineProber {
 
   private startDecoder(id: number): void {
     if (id !== this.sessionId || !this.target || !this.decoderOptions) return;
+    if (this.decoderOptions.scope.content) this.window.checksContent();
     this.decoder = startDecoder(
       this.reader.inputArgs(this.target),
       this.target.url,
       this.decoderOptions,
       (e) => {
-        if (id !== this.sessionId) return;
-        if (e.type === 'freeze') this.window.freeze(e.ms);
-        else this.window.avSync(e.ms);
+        if (id === this.sessionId) this.record(e);
       },
       (stderr) => {
         if (id !== this.sessionId) return;
@@ -249,6 +249,23 @@ export class LineProber {
         this.retryTimer = setTimeout(() => this.startDecoder(id), DECODER_RESTART_MS);
       },
     );
+  }
+
+  private record(e: DecodedEvent): void {
+    switch (e.type) {
+      case 'freeze':
+        return this.window.freeze(e.ms);
+      case 'sync':
+        return this.window.avSync(e.ms);
+      case 'black':
+        return this.window.blackTime(e.ms);
+      case 'silence':
+        return this.window.silenceTime(e.ms);
+      case 'loudness':
+        return this.window.loudnessLufs(e.lufs);
+      case 'truePeak':
+        return this.window.truePeakDbtp(e.dbtp);
+    }
   }
 
   private watchdog(): void {

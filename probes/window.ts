@@ -27,6 +27,25 @@ const REPLAY_BURST_MS = 1000;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /**
+ * Time in a state found by the decoder (frozen, black, silent). A run is credited once it is long
+ * enough, so what arrives may exceed the window: the excess carries over to the next window and
+ * a run's total across windows is kept.
+ */
+class CarriedTime {
+  private ms = 0;
+
+  add(ms: number): void {
+    this.ms += ms;
+  }
+
+  take(windowMs: number): number {
+    const taken = Math.min(windowMs, this.ms);
+    this.ms -= taken;
+    return Math.round(taken);
+  }
+}
+
+/**
  * Accumulates arrival events and closes them into one window of metrics. Pure: every method
  * takes the monotonic time of the event, so tests replay timelines without I/O.
  *
@@ -49,7 +68,11 @@ export class MetricsWindow {
   private bytes = 0;
   private maxGap = 0;
   private stall = 0;
-  private frozenMs = 0;
+  private readonly frozen = new CarriedTime();
+  private readonly black = new CarriedTime();
+  private readonly silent = new CarriedTime();
+  private loudness: number | undefined;
+  private truePeak: number | undefined;
   private startup: number | undefined;
   private skews: number[] = [];
   private sync: number | undefined;
@@ -72,6 +95,8 @@ export class MetricsWindow {
   private lastAudioPts: number | undefined;
   private width: number | undefined;
   private height: number | undefined;
+  /** A decoder measures black and silence on this line: its windows report them, 0 included. */
+  private contentChecked = false;
 
   constructor(opts: WindowOptions, now: number) {
     this.stallThresholdMs = opts.stallThresholdMs;
@@ -156,7 +181,29 @@ export class MetricsWindow {
 
   /** Frozen-picture time found by the decoder (see decode/freeze.ts). */
   freeze(ms: number): void {
-    this.frozenMs += ms;
+    this.frozen.add(ms);
+  }
+
+  /** From now on a decoder measures black and silence (see decode/black.ts, decode/silence.ts). */
+  checksContent(): void {
+    this.contentChecked = true;
+  }
+
+  blackTime(ms: number): void {
+    this.black.add(ms);
+  }
+
+  silenceTime(ms: number): void {
+    this.silent.add(ms);
+  }
+
+  /** Short-term loudness: the newest reading stands for the window's end. */
+  loudnessLufs(lufs: number): void {
+    this.loudness = lufs;
+  }
+
+  truePeakDbtp(dbtp: number): void {
+    this.truePeak = Math.max(this.truePeak ?? -Infinity, dbtp);
   }
 
   avSync(ms: number): void {
@@ -220,9 +267,9 @@ export class MetricsWindow {
     if (this.lastVideoAt !== undefined) this.gap(this.lastVideoAt, now);
     const seconds = windowMs / 1000;
     const skew = median(this.skews);
-    // Frozen time found late (a run is credited once it is long enough) may exceed this window:
-    // the excess carries over, so a freeze's total across windows is kept.
-    const freezeMs = Math.min(windowMs, this.frozenMs);
+    // Black and silence are facts about the picture and sound a connected line shows; silence
+    // only when the line carries audio.
+    const content = this.contentChecked && this.connected;
     const metrics: WindowMetrics = {
       windowMs,
       connected: this.connected,
@@ -230,13 +277,17 @@ export class MetricsWindow {
       bitrateBps: Math.round((this.bytes * 8) / seconds),
       maxGapMs: Math.round(this.maxGap),
       stallMs: Math.round(Math.min(windowMs, this.stall)),
-      freezeMs: Math.round(freezeMs),
+      freezeMs: this.frozen.take(windowMs),
       ...(this.startup !== undefined && { startupMs: Math.round(this.startup) }),
       ...(this.latency !== undefined && { latencyMs: Math.round(this.latency) }),
       ...(this.connected && this.width !== undefined && this.height !== undefined && { width: this.width, height: this.height }),
       ...(skew !== undefined && { avSkewMs: Math.round(skew) }),
       ...(this.sync !== undefined && { avSyncMs: Math.round(this.sync) }),
       ...(this.error !== undefined && { error: this.error }),
+      ...(content && { blackMs: this.black.take(windowMs) }),
+      ...(content && this.lastAudioPts !== undefined && { silenceMs: this.silent.take(windowMs) }),
+      ...(this.loudness !== undefined && { loudnessLufs: round1(this.loudness) }),
+      ...(this.truePeak !== undefined && { truePeakDbtp: round1(this.truePeak) }),
     };
     this.start = now;
     this.videoPackets = 0;
@@ -244,7 +295,8 @@ export class MetricsWindow {
     this.bytes = 0;
     this.maxGap = 0;
     this.stall = 0;
-    this.frozenMs -= freezeMs;
+    this.loudness = undefined;
+    this.truePeak = undefined;
     this.startup = undefined;
     this.skews = [];
     this.sync = undefined;

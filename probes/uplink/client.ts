@@ -192,7 +192,7 @@ export class UplinkClient {
         return;
       }
       case 'assign':
-        if (this.welcome) this.opts.onAssign?.({ version: msg.version, windowMs: msg.windowMs, decode: msg.decode, targets: msg.targets, ...(msg.health !== undefined && { health: msg.health }) }, this.welcome.probe);
+        if (this.welcome) this.opts.onAssign?.({ version: msg.version, windowMs: msg.windowMs, decode: msg.decode, ...(msg.content !== undefined && { content: msg.content }), ...(msg.contentThresholds !== undefined && { contentThresholds: msg.contentThresholds }), targets: msg.targets, ...(msg.health !== undefined && { health: msg.health }) }, this.welcome.probe);
         return;
       case 'ack': {
         const before = this.opts.buffer.size;

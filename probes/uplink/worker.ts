@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { log as rootLog, type Logger } from '../../src/common/log.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { Assignment } from '../../src/model/probe-protocol.ts';
+import type { z } from 'zod';
 import { DEFAULT_PROBE_HEALTH, ProbeHealthThresholdsSchema, type ProbeHealthThresholds } from '../../src/model/probe-health.ts';
+import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS, type ContentThresholds } from '../../src/model/content-thresholds.ts';
+import { decodeSetting } from '../decode/decoder.ts';
 import { LineSet } from '../line-set.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';
@@ -70,13 +73,17 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
   };
 
   /** The hub's health thresholds; the defaults from an older hub (it sends none) or when they are invalid (logged). */
-  const healthOf = (next: Assignment): ProbeHealthThresholds => {
-    if (next.health === undefined) return DEFAULT_PROBE_HEALTH;
-    const parsed = ProbeHealthThresholdsSchema.safeParse(next.health);
+  /** Thresholds the hub sent (absent from an older hub), or the defaults when absent or invalid. */
+  const thresholdsFrom = <T>(field: 'health' | 'contentThresholds', schema: z.ZodType<T>, value: unknown, defaults: T): T => {
+    if (value === undefined) return defaults;
+    const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    logger.warn({ problems: parsed.error.issues.map((i) => `health.${i.path.join('.')}: ${i.message}`) }, "the hub's health thresholds are invalid; using the defaults");
-    return DEFAULT_PROBE_HEALTH;
+    logger.warn({ problems: parsed.error.issues.map((i) => `${field}.${i.path.join('.')}: ${i.message}`) }, `the hub's ${field === 'health' ? 'health' : 'content'} thresholds are invalid; using the defaults`);
+    return defaults;
   };
+  const healthOf = (next: Assignment): ProbeHealthThresholds => thresholdsFrom('health', ProbeHealthThresholdsSchema, next.health, DEFAULT_PROBE_HEALTH);
+  const contentThresholdsOf = (next: Assignment): ContentThresholds =>
+    thresholdsFrom('contentThresholds', ContentThresholdsSchema, next.contentThresholds, DEFAULT_CONTENT_THRESHOLDS);
 
   const apply = (next: Assignment, probe: string) => {
     if (lines && lines.probe !== probe) {
@@ -86,7 +93,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     }
     lines ??= new LineSet({ probe, region: opts.region, onSample });
     lines.setHealth(healthOf(next));
-    const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: t.decode ?? next.decode })));
+    const plan = lines.plan(next.targets.map((t) => ({ stream: t.stream, line: t.line, url: t.url, windowMs: next.windowMs, decode: decodeSetting(t.decode ?? next.decode, t.content ?? next.content ?? 'off', contentThresholdsOf(next)) })));
     lines.apply(plan);
     const started = plan.start.length;
     const stopped = plan.stop.length;

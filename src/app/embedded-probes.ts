@@ -1,4 +1,4 @@
-import { LineSet, readerFor, type LineSpec } from '../../probes/index.ts';
+import { decodeSetting, LineSet, readerFor, type LineSpec } from '../../probes/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sample } from '../model/sample.ts';
 import { lineUrl } from '../model/stream.ts';
@@ -78,7 +78,7 @@ export class EmbeddedProbes {
       out.set(
         region,
         config.streams.flatMap((s) =>
-          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), windowMs: config.probe.windowMs, decode: l.decode ?? config.probe.decode })),
+          Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), windowMs: config.probe.windowMs, decode: decodeSetting(l.decode ?? config.probe.decode, l.content ?? config.probe.content, config.probe.contentThresholds) })),
         ),
       );
     }

@@ -5,7 +5,7 @@ export const DEFAULT_LAB_URL = 'http://127.0.0.1:8090';
 
 export const faultSpec = {
   name: 'fault',
-  synopsis: ['[--lab URL] --stream S [--line L] --kind K [--ms N] [--fps N] [--protocol P --mode M] [--jitter-ms N] [--bytes-per-second N] [--duration-ms N]', '[--lab URL] --clear'],
+  synopsis: ['[--lab URL] --stream S [--line L] --kind K [--ms N] [--fps N] [--protocol P --mode M] [--jitter-ms N] [--bytes-per-second N] [--kbps N] [--duration-ms N]', '[--lab URL] --clear'],
   summary: "Inject one fault into a running lab (`streamguard lab` or `streamguard demo`) through its HTTP control, or end them all with --clear. The lab checks the fault and names any bad field; exit 1 if it refuses.",
   options: {
     lab: { type: 'string', value: 'URL', default: DEFAULT_LAB_URL, help: "the lab's control URL" },
@@ -18,6 +18,7 @@ export const faultSpec = {
     mode: { type: 'string', value: 'M', help: 'how the proxy misbehaves (proxy)' },
     'jitter-ms': { type: 'string', value: 'N', help: 'each chunk held --ms ± up to this many ms, in order (proxy delay; ≤ --ms)' },
     'bytes-per-second': { type: 'string', value: 'N', help: 'the throttled rate (proxy throttle)' },
+    kbps: { type: 'string', value: 'N', help: 'the capped video rate in kbit/s (lowbitrate)' },
     'duration-ms': { type: 'string', value: 'N', help: 'end the fault by itself after this long' },
     clear: { type: 'boolean', default: false, help: 'end every fault and restore every line' },
   },
@@ -42,6 +43,7 @@ export async function faultCommand(argv: string[]): Promise<number> {
     mode: opts.mode,
     jitterMs: num('jitter-ms', opts['jitter-ms']),
     bytesPerSecond: num('bytes-per-second', opts['bytes-per-second']),
+    kbps: num('kbps', opts.kbps),
     durationMs: num('duration-ms', opts['duration-ms']),
   };
   return report(await fetch(`${base}/lab/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));

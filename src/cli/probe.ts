@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
+import { decodeSetting, probeUrl, readerFor, startProbeWorker } from '../../probes/index.ts';
 import { redactUrls } from '../model/redact-url.ts';
 import type { Sample } from '../model/sample.ts';
+import { CONTENT_MODES } from '../model/stream.ts';
 import { LOG_FORMAT_OPTION, numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { applyLogFormat } from './log-format.ts';
 import { tableHeader, tableRow } from './sample-table.ts';
@@ -12,7 +13,7 @@ export const DEFAULT_TOKEN_ENV = 'STREAMGUARD_PROBE_TOKEN';
 export const probeSpec = {
   name: 'probe',
   synopsis: [
-    '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--region R] [--stream S] [--line L]',
+    '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--content full|light|off] [--region R] [--stream S] [--line L]',
     `--hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]`,
   ],
   summary:
@@ -25,6 +26,7 @@ export const probeSpec = {
     window: { type: 'string', value: 'MS', default: '1000', help: 'milliseconds per Sample' },
     json: { type: 'boolean', default: false, help: 'one JSON Sample per line instead of a live table' },
     'packets-only': { type: 'boolean', default: false, help: 'skip the decoded checks (frozen picture, A/V sync markers)' },
+    content: { type: 'string', value: 'full|light|off', default: 'off', help: 'content checks: black picture, silence, loudness, true peak (full: with the decoded checks, every frame; light: instead of them, keyframes and sound only)' },
     stream: { type: 'string', value: 'S', help: "the stream id in the Samples (default: the URL's last path segment)" },
     line: { type: 'string', value: 'L', default: 'primary', help: 'the line name in the Samples' },
     region: { type: 'string', value: 'R', help: 'the region this probe watches from (one-shot default: local)' },
@@ -58,6 +60,8 @@ export async function probeCommand(argv: string[]): Promise<number> {
   }
   const durationS = numberOption('probe', 'duration', opts.duration, 1, 86_400) ?? 10;
   const windowMs = numberOption('probe', 'window', opts.window, 200, 60_000) ?? 1000;
+  const content = CONTENT_MODES.find((mode) => mode === opts.content);
+  if (!content) throw new UsageError(`streamguard probe: --content must be one of ${CONTENT_MODES.join(', ')}, got "${opts.content}"`);
 
   let last: Sample | undefined;
   let rows = 0;
@@ -76,7 +80,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
     stream: opts.stream ?? new URL(opts.url).pathname.split('/').filter(Boolean).pop()?.replace(/\.(flv|m3u8)$/, '') ?? 'stream',
     line: opts.line,
     windowMs,
-    decode: !opts['packets-only'],
+    decode: decodeSetting(!opts['packets-only'], content),
     onSample: print,
   });
   await new Promise<void>((resolve) => {

@@ -5,13 +5,18 @@ import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
 import { REOPEN_WINDOW_MS } from '../incidents/lifecycle.ts';
 import { envNameSchema, idSchema as id } from '../model/ids.ts';
-import { StreamSchema } from '../model/stream.ts';
+import { CONTENT_MODES, StreamSchema } from '../model/stream.ts';
+import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/content-thresholds.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
   windowMs: z.number().int().min(200).max(60_000).default(1000),
   decode: z.boolean().default(false),
+  /** Content checks of every line without its own `content` (`full`, `light`, `off`; see StreamSchema). */
+  content: z.enum(CONTENT_MODES).default('off'),
+  /** When the content checks call a picture black or the sound silent (defaults and why: src/model/content-thresholds.ts). */
+  contentThresholds: ContentThresholdsSchema.default(DEFAULT_CONTENT_THRESHOLDS),
   /**
    * Regions the hub's embedded probe watches from, one probe worker each (usually one: the
    * hub's own region; the lab demo simulates several). Remote probes name their own.
@@ -26,6 +31,8 @@ export const ProbeSettingsSchema = z.strictObject({
    */
   health: ProbeHealthThresholdsSchema.default(ProbeHealthThresholdsSchema.parse({})),
 });
+
+const LIGHT_WITH_DECODE = 'content: light cannot go with decode: true (decode already decodes every frame): use content: full, or decode: false';
 
 /** A web origin: `http(s)://host[:port]`, nothing after it. */
 const originSchema = z.string().refine((s) => {
@@ -141,12 +148,19 @@ export const ConfigSchema = z
       if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['probe', 'regions', index], message: `unknown region "${region}" (regions: ${known})` });
     });
     config.streams.forEach((stream, s) => {
-      for (const [line, { regionUrls }] of Object.entries(stream.lines)) {
+      for (const [line, { regionUrls, decode, content }] of Object.entries(stream.lines)) {
         for (const region of Object.keys(regionUrls ?? {})) {
           if (!regions.has(region)) ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, 'regionUrls', region], message: `unknown region "${region}" (regions: ${known})` });
         }
+        // Light content checks beside a full decode would be a second, redundant decoder. The
+        // probe-wide pair is reported once, below; a line is reported where it sets either.
+        const light = (content ?? config.probe.content) === 'light' && (decode ?? config.probe.decode);
+        if (light && (content !== undefined || decode !== undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['streams', s, 'lines', line, content !== undefined ? 'content' : 'decode'], message: LIGHT_WITH_DECODE });
+        }
       }
     });
+    if (config.probe.decode && config.probe.content === 'light') ctx.addIssue({ code: 'custom', path: ['probe', 'content'], message: LIGHT_WITH_DECODE });
     const probeIds = new Map<string, number>();
     config.uplink.probes.forEach((p, index) => {
       if (!regions.has(p.region)) ctx.addIssue({ code: 'custom', path: ['uplink', 'probes', index, 'region'], message: `unknown region "${p.region}" (regions: ${known})` });

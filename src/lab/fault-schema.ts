@@ -39,6 +39,14 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ ...target, kind: z.literal('avShift'), ms: z.number().int().min(-900).max(900) }),
   // Frame rate changes restart the publisher (the graph's rates are fixed at start).
   z.object({ ...target, kind: z.literal('fps'), fps: z.number().int().min(1).max(25), durationMs }),
+  // What the picture and sound show, changed in the running publisher (no reconnect): a black
+  // picture with the sound going on, muted sound with the picture going on, the sound +20 dB.
+  z.object({ ...target, kind: z.literal('black'), durationMs }),
+  z.object({ ...target, kind: z.literal('silence'), durationMs }),
+  z.object({ ...target, kind: z.literal('loud'), durationMs }),
+  // Encoding collapses restart the publisher like `fps`: 320x180, or the video capped at kbps (default 150).
+  z.object({ ...target, kind: z.literal('lowres'), durationMs }),
+  z.object({ ...target, kind: z.literal('lowbitrate'), kbps: z.number().int().min(50).max(1000).optional(), durationMs }),
   // Serve the HLS playlist as it was `ms` ago (0 = live): latency without touching the stream.
   z.object({ ...target, kind: z.literal('hlsDelay'), ms: z.number().int().min(0).max(25_000), durationMs }),
   proxyFault,

@@ -18,16 +18,21 @@ import {
 import { HlsLedger } from './hls-ledger.ts';
 import { restampProgramDateTime } from './hls-playlist.ts';
 import { HlsServer, PLAYLIST_NAME } from './hls-server.ts';
-import { Line } from './line.ts';
+import { CONTENT_LEAD_MS, Line, type ContentState } from './line.ts';
 import { startMediaServers, type MediaServers } from './media-servers.ts';
 import { freePort, LOOPBACK } from './ports.ts';
-import { DEFAULT_FPS, type PublisherOutput } from './publisher-args.ts';
+import { DEFAULT_ENCODING, TONE, type Encoding, type PublisherOutput, type Scene } from './publisher-args.ts';
 import { TruthLog, type NewTruth, type TruthRecord } from './truth-log.ts';
 
 export interface LabStreamOptions {
   id: string;
   /** Default: all of rtmp (which also serves HTTP-FLV), hls and rtsp. */
   protocols?: PublishProtocol[];
+  /**
+   * What each line's picture shows; default `test`. `dark`: a dark but live picture, on which
+   * no black detector may fire (a line of its own, so one stream can hold both).
+   */
+  scenes?: Partial<Record<LineName, Scene>>;
 }
 
 export interface StartLabOptions {
@@ -40,6 +45,8 @@ export interface LabLineInfo {
   running: boolean;
   pid?: number;
   fps: number;
+  encoding: Encoding;
+  content: ContentState;
   /** Through the line's fault proxy, except RTSP (UDP media cannot be proxied: direct). */
   urls: Partial<Record<PlayProtocol, string>>;
   proxies: Partial<Record<ProxiedProtocol, string>>;
@@ -80,6 +87,16 @@ interface LabLine {
   proxies: Partial<Record<ProxiedProtocol, FaultProxy>>;
   ledger: HlsLedger;
 }
+
+/** The `lowres` fault's size. */
+const LOW_RES = { width: 320, height: 180 };
+/** The `lowbitrate` fault's video rate when the fault names none. */
+const DEFAULT_LOW_KBPS = 150;
+
+type FaultBase = { kind: Fault['kind']; stream: string; line: LineName };
+type ContentFaultKind = 'black' | 'silence' | 'loud';
+const CONTENT_FAULT_STATE: Record<ContentFaultKind, keyof ContentState> = { black: 'black', silence: 'muted', loud: 'loud' };
+const CLEAN_CONTENT: ContentState = { black: false, muted: false, loud: false };
 
 const proxyUpstream: Record<ProxiedProtocol, 'rtmp' | 'httpFlv' | 'hls'> = { rtmp: 'rtmp', 'http-flv': 'httpFlv', hls: 'hls' };
 
@@ -139,6 +156,8 @@ class LabImpl implements Lab {
         running: line.running,
         ...(line.pid === undefined ? {} : { pid: line.pid }),
         fps: line.currentFps,
+        encoding: line.currentEncoding,
+        content: line.currentContent,
         urls: Object.fromEntries(playable.map((p) => [p, this.url(line.stream, line.name, p)])),
         proxies: Object.fromEntries(PROXIED_PROTOCOLS.flatMap((p) => (proxies[p] ? [[p, proxies[p].current.mode]] : []))),
       };
@@ -180,21 +199,18 @@ class LabImpl implements Lab {
         const at = await line.setAvShift(fault.ms);
         return this.openOrEnd(`${line.key}:avShift`, fault.ms === 0, { ...base, params: { ms: fault.ms }, startedAt: at });
       }
-      case 'fps': {
-        const at = await line.setFps(fault.fps);
-        if (line.running) this.endSlots(line.key, ['pause', 'freeze'], at);
-        const restore = fault.fps === DEFAULT_FPS;
-        const record = this.openOrEnd(`${line.key}:fps`, restore, {
-          ...base,
-          params: { fps: fault.fps, ...(fault.durationMs ? { durationMs: fault.durationMs } : {}) },
-          startedAt: at,
-          note: 'publisher restarted with the new frame rate (a short gap in every protocol)',
-        });
-        if (fault.durationMs && !restore) {
-          this.schedule(`${line.key}:fps`, fault.durationMs, async () => this.close(`${line.key}:fps`, await line.setFps(DEFAULT_FPS)));
-        }
-        return record;
+      case 'fps':
+        return this.applyEncodingFault(line, base, { fps: fault.fps }, fault.durationMs, 'publisher restarted with the new frame rate (a short gap in every protocol)');
+      case 'lowres':
+        return this.applyEncodingFault(line, base, LOW_RES, fault.durationMs, `publisher restarted at ${LOW_RES.width}x${LOW_RES.height} (a short gap in every protocol)`);
+      case 'lowbitrate': {
+        const videoKbps = fault.kbps ?? DEFAULT_LOW_KBPS;
+        return this.applyEncodingFault(line, base, { videoKbps }, fault.durationMs, `publisher restarted with video capped at ${videoKbps} kbit/s (a short gap in every protocol)`);
       }
+      case 'black':
+      case 'silence':
+      case 'loud':
+        return this.applyContentFault(line, { ...base, kind: fault.kind }, fault.durationMs);
       case 'hlsDelay': {
         this.hls.setDelay(line.key, fault.ms);
         const at = Date.now();
@@ -228,14 +244,15 @@ class LabImpl implements Lab {
     this.activeBySlot.clear();
   }
 
-  private async restore({ line, proxies }: LabLine): Promise<void> {
+  private async restore({ line, proxies, protocols }: LabLine): Promise<void> {
     line.resume();
-    this.hls.setDelay(line.key, 0);
+    if (protocols.includes('hls')) this.hls.setDelay(line.key, 0);
     for (const proxy of Object.values(proxies)) await proxy.setMode({ mode: 'pass' });
-    if (line.currentFps !== DEFAULT_FPS) await line.setFps(DEFAULT_FPS);
+    if (JSON.stringify(line.currentEncoding) !== JSON.stringify(DEFAULT_ENCODING)) await line.setEncoding(DEFAULT_ENCODING);
     if (!line.running) await line.start();
     else if (this.activeBySlot.has(`${line.key}:freeze`)) await line.freeze(false);
     if (line.avShift !== 0) await line.setAvShift(0);
+    if (Object.values(line.currentContent).some(Boolean)) await line.setContent(CLEAN_CONTENT);
   }
 
   stop(): Promise<void> {
@@ -256,6 +273,38 @@ class LabImpl implements Lab {
     this.truthLog.endWhere(() => true, Date.now());
     await rm(this.workDir, { recursive: true, force: true });
     this.log.info({ stillAlive: liveChildPids() }, 'lab stopped');
+  }
+
+  /**
+   * A fault realised by restarting the publisher with another encoding. Asking for the default
+   * value ends the fault; with durationMs the default comes back by itself.
+   */
+  private async applyEncodingFault(line: Line, base: FaultBase, change: Partial<Encoding>, durationMs: number | undefined, note: string): Promise<TruthRecord> {
+    const slot = `${line.key}:${base.kind}`;
+    const defaults = Object.fromEntries(Object.keys(change).map((key) => [key, DEFAULT_ENCODING[key as keyof Encoding]])) as Partial<Encoding>;
+    const at = await line.setEncoding(change);
+    // The new publisher shows the live picture: a freeze or pause of the old one is over.
+    if (line.running) this.endSlots(line.key, ['pause', 'freeze'], at);
+    const restores = JSON.stringify(change) === JSON.stringify(defaults);
+    const record = this.openOrEnd(slot, restores, { ...base, params: { ...change, ...(durationMs ? { durationMs } : {}) }, startedAt: at, note });
+    if (durationMs && !restores) this.schedule(slot, durationMs, async () => this.close(slot, await line.setEncoding(defaults)));
+    return record;
+  }
+
+  /**
+   * black, silence, loud: a runtime command to the running publisher (the stream goes on, so a
+   * probe measures the content, not a reconnect). Active until durationMs or a clear.
+   */
+  private async applyContentFault(line: Line, base: FaultBase & { kind: ContentFaultKind }, durationMs: number | undefined): Promise<TruthRecord> {
+    const slot = `${line.key}:${base.kind}`;
+    const state = CONTENT_FAULT_STATE[base.kind];
+    const at = await line.setContent({ [state]: true });
+    const params = { ...(base.kind === 'loud' && { gainDb: TONE.loudGainDb }), ...(durationMs ? { durationMs } : {}) };
+    const record = this.open(slot, { ...base, params, startedAt: at });
+    // The end is scheduled in stream time too, durationMs after the start: the fault lasts exactly that.
+    const endAt = at + (durationMs ?? 0);
+    if (durationMs) this.schedule(slot, endAt - CONTENT_LEAD_MS - Date.now(), async () => this.close(slot, await line.setContent({ [state]: false }, endAt)));
+    return record;
   }
 
   private async applyProxyFault(target: LabLine, fault: ProxyFault): Promise<TruthRecord> {
@@ -404,7 +453,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       const key = `${stream.id}-${name}`;
       const hlsDir = path.join(workDir, 'hls', key);
       await mkdir(hlsDir, { recursive: true });
-      const line = new Line(stream.id, name, lineOutputs(key, protocols, ports, hlsDir));
+      const line = new Line(stream.id, name, lineOutputs(key, protocols, ports, hlsDir), stream.scenes?.[name]);
       const proxies: LabLine['proxies'] = {};
       for (const protocol of PROXIED_PROTOCOLS) {
         const published = protocol === 'hls' ? protocols.includes('hls') : protocols.includes('rtmp');

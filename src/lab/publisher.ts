@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { ffmpegPath } from '../common/binaries.ts';
 import { log } from '../common/log.ts';
 import { hasExited, killAndWait, track, waitExit } from '../common/children.ts';
-import { publisherArgs, type PublisherOutput } from './publisher-args.ts';
+import { publisherArgs, type Encoding, type PublisherOutput, type Scene } from './publisher-args.ts';
 import { StreamClock } from './stream-clock.ts';
 
 const COMMAND_TIMEOUT_MS = 3000;
@@ -31,11 +31,12 @@ export class Publisher {
 
   constructor(
     readonly name: string,
-    readonly fps: number,
+    readonly encoding: Encoding,
+    scene: Scene,
     outputs: readonly PublisherOutput[],
   ) {
     // stdin must stay a pipe: it is ffmpeg's runtime command channel.
-    this.child = spawn(ffmpegPath, publisherArgs(fps, outputs), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(ffmpegPath, publisherArgs(encoding, scene, outputs), { stdio: ['pipe', 'pipe', 'pipe'] });
     track(this.child, { killOnSignal: true });
     this.logger = log.child({ component: 'lab-publisher', line: name, pid: this.child.pid });
     this.child.stdin.on('error', () => {

@@ -43,6 +43,12 @@ export class StreamClock {
     return epoch ? epoch.t0Ms + ptsMs : undefined;
   }
 
+  /** Stream time (pts, ms) released at `wallMs` in the current epoch, or undefined before the first progress report. */
+  ptsAt(wallMs: number): number | undefined {
+    const epoch = this.epochs.at(-1);
+    return epoch ? wallMs - epoch.t0Ms : undefined;
+  }
+
   private epochAt(ptsMs: number): Epoch | undefined {
     for (let i = this.epochs.length - 1; i >= 0; i--) {
       const epoch = this.epochs[i];

@@ -7,7 +7,7 @@
  *   probe                                   hub
  *   hello {region, agent, oldestUnacked?} ─▶
  *                                       ◀─ welcome {probe, region, heartbeatMs, lastSeq, hubTime}
- *                                       ◀─ assign {version, windowMs, decode, targets, health}   (again on reload)
+ *                                       ◀─ assign {version, windowMs, decode, content, contentThresholds, targets, health}   (again on reload)
  *   samples {samples:[Sample…]}          ─▶
  *                                       ◀─ ack {seq, rejected?}          (cumulative, after a durable write)
  *   ping {id, t0}                        ─▶ (probe heartbeat; hub feeds the detector)
@@ -19,6 +19,8 @@
 import { z } from 'zod';
 import type { ProbeHealthThresholds } from './probe-health.ts';
 import type { Sample } from './sample.ts';
+import type { ContentMode } from './stream.ts';
+import type { ContentThresholds } from './content-thresholds.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const UPLINK_PATH = '/probes';
@@ -57,6 +59,7 @@ export interface UplinkTarget {
   line: string;
   url: string;
   decode?: boolean;
+  content?: ContentMode;
 }
 
 export interface Assignment {
@@ -64,6 +67,10 @@ export interface Assignment {
   version: number;
   windowMs: number;
   decode: boolean;
+  /** Content checks of targets without their own; absent from older hubs: off. */
+  content?: ContentMode;
+  /** When content checks call a picture black or the sound silent (config `probe.contentThresholds`); absent from older hubs: the defaults. */
+  contentThresholds?: ContentThresholds;
   targets: UplinkTarget[];
   /** When the probe marks a window impaired (config `probe.health`); absent from older hubs: the defaults. */
   health?: ProbeHealthThresholds;

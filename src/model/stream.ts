@@ -23,7 +23,13 @@ const streamUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
-
+/**
+ * A line's content checks (black picture, silent or over-loud sound; docs/architecture.md
+ * "Sample"): `full` decodes every frame, together with the freeze and A/V sync checks of
+ * `decode` (≈ 10 % of a core); `light` only keyframes and the sound (≈ 1 %); `off` none.
+ */
+export const CONTENT_MODES = ['full', 'light', 'off'] as const;
+export type ContentMode = (typeof CONTENT_MODES)[number];
 
 export const LineSchema = z.strictObject({
   url: streamUrl,
@@ -32,8 +38,10 @@ export const LineSchema = z.strictObject({
    * lab) a separate network path per region so that one region's path can fail alone.
    */
   regionUrls: z.record(id, streamUrl).optional(),
-  /** Decode the stream for freeze and sync-marker checks (≈ 3 % of a core instead of ≈ 0.6 %). */
+  /** Decode the stream for freeze and sync-marker checks (≈ 10 % of a core instead of ≈ 0.6 %). */
   decode: z.boolean().optional(),
+  /** Content checks for this line; default `probe.content`. */
+  content: z.enum(CONTENT_MODES).optional(),
 });
 
 /** Startup budget defaults by product: 1-v-1 calls must start fast, show-live may take longer. */

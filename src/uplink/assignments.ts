@@ -6,17 +6,17 @@ import type { Assignment, UplinkTarget } from '../model/probe-protocol.ts';
 /** What a region's probe watches: every stream × line of the config, at the region's URL. */
 export function targetsFor(config: Config, region: string): UplinkTarget[] {
   return config.streams.flatMap((s) =>
-    Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), ...(l.decode !== undefined && { decode: l.decode }) })),
+    Object.entries(s.lines).map(([line, l]) => ({ stream: s.id, line, url: lineUrl(l, region), ...(l.decode !== undefined && { decode: l.decode }), ...(l.content !== undefined && { content: l.content }) })),
   );
 }
 
 export function assignmentFor(config: Config, region: string, version: number): Assignment {
-  return { version, windowMs: config.probe.windowMs, decode: config.probe.decode, targets: targetsFor(config, region), health: config.probe.health };
+  return { version, windowMs: config.probe.windowMs, decode: config.probe.decode, content: config.probe.content, contentThresholds: config.probe.contentThresholds, targets: targetsFor(config, region), health: config.probe.health };
 }
 
 /** Same targets and options (the version aside). */
 export function sameAssignment(a: Omit<Assignment, 'version'>, b: Omit<Assignment, 'version'>): boolean {
-  return a.windowMs === b.windowMs && a.decode === b.decode && JSON.stringify(a.targets) === JSON.stringify(b.targets) && JSON.stringify(a.health) === JSON.stringify(b.health);
+  return a.windowMs === b.windowMs && a.decode === b.decode && a.content === b.content && JSON.stringify(a.contentThresholds) === JSON.stringify(b.contentThresholds) && JSON.stringify(a.targets) === JSON.stringify(b.targets) && JSON.stringify(a.health) === JSON.stringify(b.health);
 }
 
 export interface ProbeIdentity {

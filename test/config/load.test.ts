@@ -76,6 +76,26 @@ streams:
     ]);
   });
 
+  it('content: full, light or off per line (default probe.content, off); light with decode is refused where it is set', () => {
+    const ok = parseConfig(`probe: { content: light }\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a" }, b: { url: "rtmp://h/b", content: full, decode: true } }\n`);
+    expect(ok.errors).toEqual([]);
+    expect(ok.config?.probe.content).toBe('light');
+    expect(parseConfig(valid).config?.probe.content).toBe('off');
+    const bad = parseConfig(`probe: { decode: true }\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a", content: light }, b: { url: "rtmp://h/b", content: dim } }\n`);
+    expect(bad.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      expect.stringMatching(/^streams\[0\]\.lines\.b\.content: .*"full"/),
+    ]);
+    const both = parseConfig(`probe: { decode: true }\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a", content: light } }\n`);
+    expect(both.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'streams[0].lines.p.content: content: light cannot go with decode: true (decode already decodes every frame): use content: full, or decode: false',
+    ]);
+    const probeWide = parseConfig(`probe: { decode: true, content: light }\n${valid}`);
+    expect(probeWide.errors.map((e) => e.path)).toEqual(['probe.content']);
+    expect(parseConfig(valid).config?.probe.contentThresholds).toEqual({ blackPixelTh: 0.1, blackPictureTh: 0.98, silenceDb: -60, minRunMs: 500 });
+    const tuned = parseConfig(`probe:\n  contentThresholds: { silenceDb: -50, blackPictureTh: 2 }\n${valid}`);
+    expect(tuned.errors.map((e) => e.path)).toEqual(['probe.contentThresholds.blackPictureTh']);
+  });
+
   it('refuses a region listed twice, in regions and in probe.regions, with its YAML path and line', () => {
     const bad = parseConfig(`regions: [r1, r1]\nprobe:\n  regions: [r1, r1]\nstreams:\n  - id: a\n    lines: { p: { url: "rtmp://h/a" } }\n`);
     expect(bad.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual([

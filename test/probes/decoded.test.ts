@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DecodedAnalyzer } from '../../probes/decode/analyzer.ts';
+import { DecodedAnalyzer, defaultThresholds } from '../../probes/decode/analyzer.ts';
+import { BlackTracker, blackframeThreshold, parseBlackframeLine } from '../../probes/decode/black.ts';
+import { RunTracker } from '../../probes/decode/run-tracker.ts';
+import { SilenceTracker } from '../../probes/decode/silence.ts';
 import { FreezeTracker } from '../../probes/decode/freeze.ts';
 import { BeepOnsetDetector, OnsetDetector, SyncPairer } from '../../probes/decode/sync-markers.ts';
 
@@ -74,6 +77,64 @@ describe('DecodedAnalyzer', () => {
       a.push({ key: 'lavfi.astats.Overall.RMS_level', value: -3, ptsMs: 1300 }),
       a.push({ key: 'lavfi.astats.Overall.RMS_level', value: -3, ptsMs: 1301 }),
     ];
-    expect(out).toEqual([undefined, undefined, undefined, undefined, undefined, { type: 'freeze', ms: 200 }, undefined, undefined, undefined, undefined, { type: 'sync', ms: -300 }]);
+    expect(out).toEqual([[], [], [], [], [], [{ type: 'freeze', ms: 200 }], [], [], [], [], [{ type: 'sync', ms: -300 }]]);
+  });
+
+  it('content checks only when asked for: the beep markers and silence read the same RMS values', () => {
+    const markersOnly = new DecodedAnalyzer();
+    const both = new DecodedAnalyzer(defaultThresholds, { markers: true, content: 'all-frames' });
+    const light = new DecodedAnalyzer(defaultThresholds, { markers: false, content: 'keyframes' });
+    const silentBlocks = [0, 100, 200, 300, 400, 500, 600].map((ptsMs) => ({ key: 'lavfi.astats.Overall.RMS_level', value: -Infinity, ptsMs }));
+    const total = (a: DecodedAnalyzer) => silentBlocks.flatMap((v) => a.push(v)).reduce((ms, e) => ms + (e.type === 'silence' ? e.ms : 0), 0);
+    expect(total(markersOnly)).toBe(0);
+    expect(total(both)).toBe(600);
+    expect(total(light)).toBe(600);
+    expect(light.push({ key: 'lavfi.signalstats.YDIF', value: 0, ptsMs: 0 })).toEqual([]);
+    expect(markersOnly.push({ key: 'lavfi.blackframe.pblack', value: 100, ptsMs: 0 })).toEqual([]);
+  });
+
+  it('reports loudness once the 3 s short-term window is full, and true peaks floored at the Sample limit', () => {
+    const a = new DecodedAnalyzer(defaultThresholds, { markers: false, content: 'keyframes' });
+    const s = (ptsMs: number, value: number) => a.push({ key: 'lavfi.r128.S', value, ptsMs });
+    expect([s(500, -120.7), s(2900, -40), s(3500, -36.1)]).toEqual([[], [], [{ type: 'loudness', lufs: -36.1 }]]);
+    expect(a.push({ key: 'lavfi.astats.Overall.Peak_level', value: -6153.05, ptsMs: 0 })).toEqual([{ type: 'truePeak', dbtp: -200 }]);
+  });
+});
+
+describe('RunTracker', () => {
+  it('since-previous: a value describes the interval that ends at it', () => {
+    const r = new RunTracker({ minRunMs: 100, maxStepMs: 1000, covers: 'since-previous' });
+    expect([[0, true], [40, true], [80, true], [120, true], [160, false]].map(([pts, on]) => r.push(pts as number, on as boolean))).toEqual([undefined, 0, 0, 120, 0]);
+  });
+
+  it('until-next: a value describes the interval until the next one (a black keyframe stands until the next)', () => {
+    const r = new RunTracker({ minRunMs: 500, maxStepMs: 10_000, covers: 'until-next' });
+    expect([[0, false], [1000, true], [2000, true], [3000, false], [4000, false]].map(([pts, on]) => r.push(pts as number, on as boolean))).toEqual([undefined, 0, 1000, 1000, 0]);
+    expect(r.push(20_000, true)).toBeUndefined(); // a discontinuity ends any run
+  });
+});
+
+describe('black (blackframe)', () => {
+  it('parses blackframe log lines into black-pixel percentages at the frame time', () => {
+    expect(parseBlackframeLine('[Parsed_blackframe_3 @ 0x2dc0] frame:61 pblack:100 pts:2461 t:2.461000 type:P last_keyframe:50')).toEqual({ key: 'lavfi.blackframe.pblack', value: 100, ptsMs: 2461 });
+    expect(parseBlackframeLine('[Parsed_metadata_1 @ 0x1c0] frame:12   pts:501     pts_time:0.501')).toBeUndefined();
+  });
+
+  it('converts blackdetect pix_th to blackframe\'s strict 8-bit bound (limited range)', () => {
+    expect(blackframeThreshold(0.1)).toBe(38); // blackdetect counts luma <= 37
+    expect(blackframeThreshold(0)).toBe(17); // only true black (16)
+  });
+
+  it('counts a picture black from pic_th on, for runs of the minimum', () => {
+    const b = new BlackTracker({ pictureTh: 0.98, minRunMs: 100, maxStepMs: 1000 });
+    expect([[0, 66], [40, 98], [80, 100], [120, 100], [160, 97], [200, 0]].map(([pts, p]) => b.push(pts, p!))).toEqual([undefined, 0, 0, 0, 120, 0]);
+  });
+});
+
+describe('SilenceTracker', () => {
+  it('counts blocks below the level; a quiet tone above it is not silence', () => {
+    const s = new SilenceTracker(-60, 200);
+    const blocks = [-43, -43, -200, -Infinity, -6153, -70, -43, -43];
+    expect(blocks.map((db, i) => s.push(i * 100, db))).toEqual([undefined, 0, 0, 0, 200, 100, 100, 0]);
   });
 });

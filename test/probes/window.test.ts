@@ -162,6 +162,30 @@ describe('MetricsWindow', () => {
     expect(w.close(4000).freezeMs).toBe(0);
   });
 
+  it('content fields: black and silence on every connected window once checked (silence only with audio), the newest loudness, the highest true peak', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 1000);
+    expect(w.close(1000)).not.toHaveProperty('blackMs'); // no content checks on this line
+    w.checksContent();
+    feed(w, 1000, 2000, false);
+    w.blackTime(1500); // a run credited late, longer than the window
+    expect(w.close(2000)).toMatchObject({ blackMs: 1000 });
+    expect(w.close(2000)).not.toHaveProperty('silenceMs'); // no audio seen
+    w.packet(audio(2010));
+    feed(w, 2000, 3000, false);
+    w.silenceTime(300);
+    w.loudnessLufs(-23.04);
+    w.loudnessLufs(-37.66);
+    w.truePeakDbtp(-1.04);
+    w.truePeakDbtp(-20.9);
+    expect(w.close(3000)).toMatchObject({ silenceMs: 300, loudnessLufs: -37.7, truePeakDbtp: -1 });
+    w.disconnected('eof');
+    const down = w.close(4000);
+    expect(down).not.toHaveProperty('blackMs');
+    expect(down).not.toHaveProperty('loudnessLufs');
+  });
+
   it('measuredSince reaches back to the oldest media gap a window closed, not to a gap still open', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.connecting(0);
