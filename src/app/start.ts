@@ -193,7 +193,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     await tickets?.stop();
     ws?.close();
     preview?.close();
-    uplink?.close();
+    await uplink?.close();
     await http?.close();
     await hub?.stop();
     opened?.close();
@@ -248,7 +248,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         try {
           ws?.close();
           preview?.close();
-          uplink?.close();
+          await uplink?.close();
           await h.stop();
         } finally {
           await http?.close();

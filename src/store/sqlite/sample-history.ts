@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Sample } from '../../model/sample.ts';
-import { rowSample, SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
+import { rowSample, SAMPLE_COLUMNS, sampleValues, type SampleRow } from '../sample-row.ts';
+import { SAMPLE_COLUMN_DEFS } from './sample-columns.ts';
 import type { SampleQuery, SampleRollup } from '../ports.ts';
 
 /**
