@@ -4,7 +4,7 @@ import { describeChanges } from '../app/reload.ts';
 import { formatConfigError } from '../config/load.ts';
 import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
 import { log } from '../common/log.ts';
-import { StoreOpenError } from '../store/sqlite/store.ts';
+import { StoreOpenError } from '../store/open-error.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { runSpec } from './run-options.ts';

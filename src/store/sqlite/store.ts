@@ -3,6 +3,7 @@ import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path';
 import { log, type Logger } from '../../common/log.ts';
 import { DataDirLock } from '../lock-file.ts';
+import { StoreOpenError } from '../open-error.ts';
 import type { Store } from '../ports.ts';
 import { SqliteAuditLog } from './audit.ts';
 import { SqliteControlStateRepository } from './control-state.ts';
@@ -16,10 +17,6 @@ import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
 import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
-/** The database file could not be opened safely; the message says which file and what to do. */
-export class StoreOpenError extends Error {
-  override name = 'StoreOpenError';
-}
 
 export interface SqliteStoreOptions {
   /** Default: the root logger (a stale data dir lock taken over is always logged). */
