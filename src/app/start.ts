@@ -129,7 +129,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = await new Controller({ ...controllerPorts(h, store.audit), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     if (opts.tickets !== false) {
       tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
