@@ -150,7 +150,7 @@ describe('hub (injected clock, real store, real HTTP)', () => {
     handle.ingest(sample('eu', 'backup'));
     expect(handle.hub.ingestStats).toMatchObject({ accepted: 2, rejected: 3, pending: 2 });
     handle.hub.tick();
-    expect(handle.hub.ingestStats.pending).toBe(0);
+    await until("the tick's write", () => handle.hub.ingestStats.pending === 0);
     expect(await handle.store.samples.samples({ stream: 's1', from: 0, to: T0 + 1 })).toHaveLength(2);
   });
 
