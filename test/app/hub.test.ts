@@ -8,6 +8,7 @@ import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Incident } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { TimelineEntry } from '../../src/model/incident.ts';
+import { until } from '../helpers/until.ts';
 
 const T0 = 1_700_000_000_000;
 const REGIONS = ['eu', 'us'] as const;
