@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { until } from './until.ts';
 
@@ -12,12 +12,16 @@ import { until } from './until.ts';
  * (no fsync: the tests crash nothing but processes), stopped by the postmaster's PID and removed.
  *
  * initdb and postgres refuse to run as root: as root the cluster runs as `nobody`, owning its dir.
- * Without initdb on PATH (scripts/install-postgres.sh installs it in CI) `postgresMissing` says why
- * and the PostgreSQL tests skip.
+ * initdb and pg_ctl are taken from PATH, else from the newest /usr/lib/postgresql/N/bin (where
+ * Debian's package puts them; scripts/install-postgres.sh installs it in CI). Without them
+ * `postgresMissing` says why and the PostgreSQL tests skip.
  */
 
+/** The directory of initdb and pg_ctl, if any. */
+const BIN = binDir();
+
 /** Why PostgreSQL tests cannot run here, or undefined when they can. */
-export const postgresMissing: string | undefined = onPath('initdb') && onPath('pg_ctl') ? undefined : 'initdb/pg_ctl not on PATH (scripts/install-postgres.sh installs PostgreSQL): PostgreSQL tests skipped';
+export const postgresMissing: string | undefined = BIN ? undefined : 'initdb/pg_ctl not found on PATH nor in /usr/lib/postgresql/*/bin (scripts/install-postgres.sh installs PostgreSQL): PostgreSQL tests skipped';
 
 export interface ThrowawayPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust auth: no password). */
@@ -36,7 +40,10 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, uid('nobody'), gid('nobody'));
-  const run = (cmd: string, args: string[]) => (asRoot ? execFileSync('runuser', ['-u', 'nobody', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' }));
+  const run = (name: string, args: string[]) => {
+    const cmd = join(BIN!, name);
+    return asRoot ? execFileSync('runuser', ['-u', 'nobody', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' });
+  };
   const data = join(dir, 'data');
   let pid: number | undefined;
   const stop = async () => {
@@ -80,8 +87,17 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   }
 }
 
-function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+function binDir(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  const onPath = found.status === 0 ? dirname(found.stdout.trim()) : undefined;
+  const root = '/usr/lib/postgresql';
+  const debian = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => join(root, v, 'bin'))
+    : [];
+  return [onPath, ...debian].find((dir) => dir !== undefined && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
 function uid(user: string): number {
