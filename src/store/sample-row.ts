@@ -6,20 +6,24 @@ import type { ProbeError, ProbeImpairment, Sample } from '../model/sample.ts';
  * SAMPLE_COLUMN_KINDS); the values bound and read back are the same, `connected` as 0/1.
  */
 
-/** Each column, in bind order, with its kind and whether every sample has it. */
-export const SAMPLE_COLUMN_KINDS: readonly { name: string; kind: 'text' | 'integer' | 'real'; required: boolean }[] = [
+type SampleColumnKind = 'text' | 'integer' | 'real';
+
+/** Each column, in bind order: its name, kind and whether every sample has it. */
+const COLUMNS: readonly (readonly [string, SampleColumnKind, boolean])[] = [
   ['probe', 'text', true], ['seq', 'integer', true], ['region', 'text', true], ['stream', 'text', true], ['line', 'text', true],
   ['t', 'integer', true], ['window_ms', 'integer', true], ['connected', 'integer', true], ['startup_ms', 'real', false], ['latency_ms', 'real', false],
   ['fps', 'real', true], ['bitrate_bps', 'real', true], ['width', 'integer', false], ['height', 'integer', false], ['max_gap_ms', 'real', true],
   ['stall_ms', 'real', true], ['freeze_ms', 'real', true], ['av_skew_ms', 'real', false], ['av_sync_ms', 'real', false], ['error', 'text', false], ['impaired', 'text', false],
   ['black_ms', 'real', false], ['silence_ms', 'real', false], ['loudness_lufs', 'real', false], ['true_peak_dbtp', 'real', false],
-].map(([name, kind, required]) => ({ name: name as string, kind: kind as 'text' | 'integer' | 'real', required: required as boolean }));
+];
+
+export const SAMPLE_COLUMN_KINDS = COLUMNS.map(([name, kind, required]) => ({ name, kind, required }));
 
 /** Column order of a raw sample row (bind order of `sampleValues`). */
 export const SAMPLE_COLUMNS = SAMPLE_COLUMN_KINDS.map((c) => c.name).join(', ');
 
 /** The column definitions for an engine, given its SQL type per kind. */
-export function sampleColumnDefs(types: Record<'text' | 'integer' | 'real', string>): string {
+export function sampleColumnDefs(types: Record<SampleColumnKind, string>): string {
   return SAMPLE_COLUMN_KINDS.map((c) => `${c.name} ${types[c.kind]}${c.required ? ' NOT NULL' : ''}`).join(', ');
 }
 
