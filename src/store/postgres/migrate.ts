@@ -12,10 +12,11 @@ const MIGRATION_LOCK = 7_318_004_217;
  * Refuses a database a newer streamguard migrated.
  */
 export async function migrate(session: PostgresSession, where: string): Promise<void> {
-  await session.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
   for (;;) {
     const applied = await session.transaction(async (sql) => {
       await sql.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Under the lock: two sessions creating it at once collide even with IF NOT EXISTS.
+      await sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
       const { rows } = await sql.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
       const version = rows[0]?.version ?? 0;
       if (version > MIGRATIONS.length) {
