@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreOpenError } from '../../src/store/open-error.ts';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { closedPort } from '../helpers/processes.ts';
+import { closedPort, until } from '../helpers/processes.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
 
 /** Opening the PostgreSQL store: migrations applied once (also by hubs starting together), a newer schema and an absent server refused by name. */
@@ -48,6 +48,24 @@ describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postg
     const err = await PostgresStore.open(url, { source: 'store.postgres.urlEnv (SG_DB)' }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(StoreOpenError);
     expect((err as Error).message).toBe(`store.postgres.urlEnv (SG_DB): database schema v${MIGRATIONS.length + 1} is newer than this streamguard (v${MIGRATIONS.length}); upgrade streamguard`);
+  });
+
+  it('takes up again after the server ended its connection: the next statement reconnects', async () => {
+    const url = await server!.createDatabase();
+    const store = await PostgresStore.open(url);
+    try {
+      await store.audit.append({ t: 1, actor: 'alice', action: 'api.note', target: 'i1', reason: 'before' });
+      const admin = new pg.Client({ connectionString: server!.url });
+      await admin.connect();
+      const ended = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'streamguard' AND datname = $1", [new URL(url).pathname.slice(1)]);
+      await admin.end();
+      expect(ended.rowCount).toBe(1);
+      await until('the store answering again', () => store.audit.recent(5).then((rows) => rows.length === 1, () => false));
+      await store.audit.append({ t: 2, actor: 'alice', action: 'api.note', target: 'i1', reason: 'after' });
+      expect((await store.audit.recent(5)).map((e) => e.reason)).toEqual(['after', 'before']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('a server that is not there: the error names the source and the URL without its password', async () => {
