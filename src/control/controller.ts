@@ -26,7 +26,7 @@ import type { Clock, EventSource, IncidentSource, LineHealthSource } from './por
 import { SerialQueues } from './queues.ts';
 import { ActionRecorder } from './recorder.ts';
 import { lastSwitches, RESTORE_AUDIT_ROWS } from './restore.ts';
-import { persistedControl, restoredLine } from './persisted-state.ts';
+import { persistedControl, restoredControl } from './persisted-state.ts';
 import { ControlStateKeeper } from './state-keeper.ts';
 import { SweepScheduler } from './scheduler.ts';
 import type { IncidentView, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
@@ -430,12 +430,12 @@ export class Controller implements ControlSource {
 
   /** Saves the stream's state if it changed (the built-in actuator has applied the decisions by now). */
   private keep(slot: StreamSlot, now: number): void {
-    this.keeper?.changed(slot.cfg.id, persistedControl(slot.state.line, this.builtin.get(slot.cfg.id)?.active), now);
+    this.keeper?.changed(slot.cfg.id, persistedControl(slot.state, this.builtin.get(slot.cfg.id)), now);
   }
 
   /**
-   * After a restart: each stream resumes its saved state (decided and served line, pin, hold,
-   * recent switches); a stream with none (no state port, or saved by an older hub) is served the
+   * After a restart: each stream resumes its saved state (decided and served line and features,
+   * pins, hold, recent switches); a stream with none (no state port, or saved by an older hub) is served the
    * line the last executed switch left it on, from the audit log.
    */
   private async restore(): Promise<void> {
@@ -475,19 +475,18 @@ export class Controller implements ControlSource {
       }
       let r;
       try {
-        r = restoredLine(stream, data, slot.lines, slot.state.line);
+        r = restoredControl(stream, data, slot.lines, slot.state.line);
       } catch (err) {
         this.log?.warn({ err, stream }, 'control: the saved state of a stream cannot be read; it starts afresh');
         continue;
       }
       if (!r) continue;
-      slot.state = { ...slot.state, line: r.line };
-      const served = r.served ?? r.line.active;
+      slot.state = r.state;
       this.builtin.remove(stream);
-      this.builtin.init(stream, served, r.line.since);
-      this.keeper.known(stream, persistedControl(r.line, served));
+      this.builtin.init(stream, r.served.line, r.served.since, r.served.features);
+      this.keeper.known(stream, persistedControl(r.state, this.builtin.get(stream)));
       restored.add(stream);
-      this.log?.info({ stream, line: r.line.active, served, pinned: r.line.pin?.value, held: r.line.hold !== undefined }, 'control: restored the stream state saved before the restart');
+      this.log?.info({ stream, line: r.state.line.active, served: r.served.line, pinned: r.state.line.pin?.value, held: r.state.line.hold !== undefined }, 'control: restored the stream state saved before the restart');
     }
     return restored;
   }

@@ -202,8 +202,8 @@ export interface StoredControlState {
 
 /**
  * The controller's state per stream that must outlive the hub process: the decided and served
- * line, operator pins (who, why, until), a failback hold, and the recent switch and failover
- * times flap damping counts. One document per stream, replaced whole.
+ * line and features, operator pins (who, why, until), a failback hold, and the recent switch and
+ * failover times flap damping counts. One document per stream, replaced whole.
  */
 export interface ControlStateRepository {
   save(stream: string, data: unknown, at: number): Promise<void>;

@@ -273,7 +273,7 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(second.controller.state('s1')!.line.active).toBe('backup');
   });
 
-  it('after a restart each stream resumes its kept state: the served line, a pin (who, why, until), the switch and failover times', async () => {
+  it('after a restart each stream resumes its kept state: the served line and features, the pins (who, why, until), the switch and failover times', async () => {
     const first = await setup({});
     for (let i = 0; i < 5; i++) first.window();
     first.window(['primary']);
@@ -281,6 +281,8 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(first.controller.served('s1')!.active).toBe('backup');
     const until = first.now() + 3_600_000;
     first.controller.pin('s1', { line: 'backup', reason: 'primary encoder swap', by: 'alice', until });
+    first.controller.pinFeature('s1', { feature: 'ads', enabled: false, reason: 'ad server slow', by: 'bob', until });
+    expect(first.controller.served('s1')!.features).toEqual({ ads: false });
     const before = first.controller.state('s1')!.line;
     expect(before.switches).toHaveLength(1);
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -288,11 +290,14 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     const second = await setup({}, undefined, first.dataDir);
     expect(second.controller.served('s1')!.active).toBe('backup');
     expect(second.controller.state('s1')!.line).toMatchObject({ active: 'backup', since: before.since, switches: before.switches, failovers: before.failovers, pin: { value: 'backup', until, reason: 'primary encoder swap', by: 'alice' } });
+    expect(second.controller.served('s1')!.features).toEqual({ ads: false });
+    expect(second.controller.state('s1')!.features.ads).toMatchObject({ enabled: false, pin: { value: false, until, reason: 'ad server slow', by: 'bob' } });
     // The pin holds the stream on backup with primary healthy: no failback.
     for (let i = 0; i < 10; i++) second.window();
     await second.controller.idle();
     expect(second.controller.served('s1')!.active).toBe('backup');
-    expect(second.actions.filter((a) => a.type === 'switch')).toEqual([]);
+    expect(second.actions.filter((a) => a.type === 'switch' || a.type === 'feature')).toEqual([]);
+    expect(second.controller.served('s1')!.features).toEqual({ ads: false });
   });
 
   it('an actuator that keeps failing: switch served anyway, failure audited and on the timeline; a command actuator gets the arguments', async () => {
