@@ -116,8 +116,8 @@ describe.skipIf(postgresMissing !== undefined)(`a hub on PostgreSQL (real hub, r
     await until('the failover to backup', async () => (await served(first.url)) === 'backup', 15_000);
     await until('the incident and the served line in PostgreSQL', async () => {
       const incidents = await rows<{ id: string; status: string }>(database, "SELECT id, status FROM incidents WHERE key = 's1/primary/down'");
-      const control = await rows<{ data: { served?: string } }>(database, "SELECT data FROM control_state WHERE stream = 's1'");
-      return incidents.some((i) => i.id === opened.id && i.status !== 'resolved') && control[0]?.data.served === 'backup';
+      const control = await rows<{ data: { served?: { line: string } } }>(database, "SELECT data FROM control_state WHERE stream = 's1'");
+      return incidents.some((i) => i.id === opened.id && i.status !== 'resolved') && control[0]?.data.served?.line === 'backup';
     });
     expect((await rows<{ n: number }>(database, 'SELECT COUNT(*)::int AS n FROM samples'))[0]!.n).toBeGreaterThan(0);
     for (const p of probes.splice(0)) p.stop();
