@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
+import { runCli } from '../helpers/cli.ts';
 import { closedPort, spawnHub, until, type HubProcess } from '../helpers/processes.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
 import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.ts';
@@ -134,7 +135,7 @@ describe.skipIf(postgresMissing !== undefined)(`a hub on PostgreSQL (real hub, r
     for (const h of [first.hub, second.hub]) expect(h.stdout() + h.stderr()).not.toContain(PASSWORD);
   }, 90_000);
 
-  it('refuses to start, naming the YAML path and the variable, when the variable is unset or the server refuses; never with the password', async () => {
+  it('refuses to start, naming the YAML path and the variable, when the variable is unset or the server refuses, never with the password; backup points to pg_dump', async () => {
     const unset = spawnHub(['--config', config('unset')], TOKENS);
     hubs.push(unset);
     expect(await unset.exited).toBe(1);
@@ -146,5 +147,9 @@ describe.skipIf(postgresMissing !== undefined)(`a hub on PostgreSQL (real hub, r
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toMatch(new RegExp(`store\\.postgres\\.urlEnv \\(SG_STORE_URL\\): cannot connect to PostgreSQL at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/streamguard: .*ECONNREFUSED`));
     expect(refused.stdout() + refused.stderr()).not.toContain(PASSWORD);
+
+    const backup = await runCli(['backup', '--to', join(dir, 'copy'), '--config', config('backup')]);
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toMatch(/store\.postgres puts the store on PostgreSQL \(URL in \$SG_STORE_URL\): back it up with PostgreSQL's tools \(pg_dump -Fc\)/);
   }, 60_000);
 });
