@@ -72,7 +72,7 @@ export interface HubHandle {
   /**
    * Takes a reloaded config whole — streams, probes, detection, incidents, control, tickets, auth,
    * remote probes, metrics — or refuses it (src/app/reload.ts: errors at their YAML paths; the
-   * restart-only keys hub.listen, hub.dataDir and hub.tls) and keeps the running one.
+   * restart-only keys hub.listen, hub.dataDir, store.postgres and hub.tls) and keeps the running one.
    */
   reload(config: Config): ReloadResult;
   /** Reads and validates a config file, then reload(); a file that does not validate is refused with its errors. */
