@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sample } from '../src/model/sample.ts';
 import { attachSampleFiles, SampleInbox, SampleMerger } from '../src/store/sqlite/sample-history.ts';
-import { SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues } from '../src/store/sqlite/sample-row.ts';
+import { SAMPLE_COLUMNS, sampleValues } from '../src/store/sample-row.ts';
+import { SAMPLE_COLUMN_DEFS } from '../src/store/sqlite/sample-columns.ts';
 
 const N = Number(process.argv[2] ?? 500_000);
 const HISTORY = Number(process.argv[3] ?? 1_000_000);

@@ -23,9 +23,9 @@ export class BuiltinState implements Actuator {
   readonly name = 'builtin';
   private readonly streams = new Map<string, ServedStream>();
 
-  /** Sets the initial line of a stream (not an action: nothing is recorded). */
-  init(stream: string, active: string, now: number): void {
-    if (!this.streams.has(stream)) this.streams.set(stream, { stream, active, since: now, features: {}, updatedAt: now });
+  /** Sets the initial line (and feature flags, as a restarted hub served them) of a stream (not an action: nothing is recorded). */
+  init(stream: string, active: string, now: number, features: Record<string, boolean> = {}): void {
+    if (!this.streams.has(stream)) this.streams.set(stream, { stream, active, since: now, features: { ...features }, updatedAt: now });
   }
 
   /** Forgets a stream (it left the config). */

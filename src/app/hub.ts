@@ -183,8 +183,8 @@ export class Hub {
     this.step({ type: 'heartbeat', probe, region, ...(intervalMs !== undefined && { intervalMs }) });
   }
 
-  /** Writes every queued sample in one transaction (also done on every tick). Throws if the store fails. */
-  flush(): number {
+  /** Writes every queued sample in one transaction (also done on every tick); resolves once durable. Rejects if the store fails. */
+  flush(): Promise<number> {
     return this.ingestor.flush();
   }
 
@@ -217,11 +217,7 @@ export class Hub {
     try {
       this.step({ type: 'tick' });
     } finally {
-      try {
-        this.ingestor.flush();
-      } catch (err) {
-        this.log?.error({ err, pending: this.ingestor.pending }, 'writing samples failed; kept queued, retrying on the next tick');
-      }
+      this.ingestor.flush().catch((err: unknown) => this.log?.error({ err, pending: this.ingestor.pending }, 'writing samples failed; kept queued, retrying on the next tick'));
       this.incidents.prune(now);
     }
   }
@@ -266,7 +262,7 @@ export class Hub {
     let rolledUp = 0;
     let prunedRollups = 0;
     try {
-      this.ingestor.flush();
+      await this.ingestor.flush();
       const steps: number[] = [];
       if (this.compactedBefore !== undefined) for (let b = this.compactedBefore + MINUTE; b < target; b += MINUTE) steps.push(b);
       steps.push(target);
@@ -299,7 +295,7 @@ export class Hub {
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.compactTimer) clearInterval(this.compactTimer);
     try {
-      this.ingestor.flush();
+      await this.ingestor.flush();
     } finally {
       await this.incidents.settled();
     }
@@ -349,7 +345,7 @@ export class Hub {
 
   private async onsetSamples(v: OnsetView, count: number): Promise<Sample[]> {
     try {
-      this.ingestor.flush();
+      await this.ingestor.flush();
     } catch {
       // the store is failing; whatever is stored is still worth reading
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
 import { controllerPorts } from './control-ports.ts';
@@ -10,7 +10,7 @@ import { ConfigInvalidError, loadConfig } from '../config/load.ts';
 import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../common/log.ts';
 import type { Store } from '../store/ports.ts';
-import { SqliteStore } from '../store/sqlite/store.ts';
+import { openStore, type OpenedStore } from './open-store.ts';
 import { UplinkServer } from '../uplink/server.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
@@ -29,13 +29,13 @@ import { Hub, type HubSettings } from './hub.ts';
 import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
 
 export interface StartHubOptions {
-  /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db`. */
+  /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db` (unless the config puts the store on PostgreSQL). */
   dataDir?: string;
   /** Overrides config.hub.listen (`HOST:PORT`, port 0 = any free port); false = no API server. */
   listen?: string | false;
   /** Start in-process probes for every stream × line of the config, one per `probe.regions`. Default true. */
   probes?: boolean;
-  /** Use this store instead of opening SQLite in the data dir (the handle then does not close it). */
+  /** Use this store instead of opening the one the config chooses (the handle then does not close it). */
   store?: Store;
   clock?: () => number;
   /** Tick period (default 1000; 0 = tick by hand with handle.hub.tick()). */
@@ -45,7 +45,7 @@ export interface StartHubOptions {
   control?: boolean;
   /** Run vendor tickets and SLA escalation. Default true. */
   tickets?: boolean;
-  /** Environment for auth token variables (default process.env). */
+  /** Environment for auth token variables and the store's URL variable (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
@@ -72,7 +72,7 @@ export interface HubHandle {
   /**
    * Takes a reloaded config whole — streams, probes, detection, incidents, control, tickets, auth,
    * remote probes, metrics — or refuses it (src/app/reload.ts: errors at their YAML paths; the
-   * restart-only keys hub.listen, hub.dataDir and hub.tls) and keeps the running one.
+   * restart-only keys hub.listen, hub.dataDir, store.postgres and hub.tls) and keeps the running one.
    */
   reload(config: Config): ReloadResult;
   /** Reads and validates a config file, then reload(); a file that does not validate is refused with its errors. */
@@ -82,26 +82,28 @@ export interface HubHandle {
   /** Bound API address `HOST:PORT`, and its base URL (undefined when listen is false). */
   address: string | undefined;
   url: string | undefined;
-  /** Database file (undefined for an injected store). */
+  /** Database file (undefined for an injected store or PostgreSQL). */
   dbFile: string | undefined;
+  /** Where the store is, for people: the SQLite file or the PostgreSQL URL without its password (undefined for an injected store). */
+  storeLocation: string | undefined;
   /** Stops probes, flushes samples, closes the API server and the store. Idempotent. */
   stop(): Promise<void>;
 }
 
-export const DB_FILE = 'streamguard.db';
+export { DB_FILE } from './open-store.ts';
 
 /**
- * Starts a hub from a validated config: store (SQLite in the data dir; throws StoreOpenError when
- * it is corrupt or locked), restart recovery, detector ticks and compaction, the REST API, and the
+ * Starts a hub from a validated config: store (SQLite in the data dir, or PostgreSQL; throws
+ * StoreOpenError when it is corrupt, locked, unreachable or its URL variable unset), restart recovery, detector ticks and compaction, the REST API, and the
  * in-process probes. Embeddable (the `npm start` demo runs it next to the lab).
  */
 export async function startHub(config: Config, opts: StartHubOptions = {}): Promise<HubHandle> {
   const logger = opts.logger ?? rootLog.child({ component: 'hub' });
   const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
   /** The store opened (and closed) here, unless one was injected. */
-  let opened: SqliteStore | undefined;
-  const store: Store = opts.store ?? (opened = new SqliteStore(join(dataDir, DB_FILE), { logger: logger.child({ sub: 'store' }) }));
-  const dbFile = opened?.file;
+  const opened: OpenedStore | undefined = opts.store ? undefined : await openStore(config, { dataDir, env: opts.env ?? process.env, logger: logger.child({ sub: 'store' }) });
+  const store: Store = opts.store ?? opened!.store;
+  const dbFile = opened?.sqlite?.file;
   let hub: Hub | undefined;
   let http: Listening | undefined;
   let uplink: UplinkServer | undefined;
@@ -114,8 +116,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let metrics: HubMetrics | undefined;
   let auth: Authenticator | undefined;
   let probes: EmbeddedProbes | undefined;
-  const silences = await Silences.load(opts.clock ?? Date.now, store.silences).catch((err: unknown) => {
-    opened?.close();
+  const silences = await Silences.load(opts.clock ?? Date.now, store.silences).catch(async (err: unknown) => {
+    await opened?.store.close();
     throw err;
   });
   try {
@@ -129,7 +131,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = await new Controller({ ...controllerPorts(h, store.audit), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     if (opts.tickets !== false) {
       tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
@@ -149,7 +151,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       m.configLoaded(true, h.clock());
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
-      if (opened) m.attachStoreWal(opened);
+      if (opened?.sqlite) m.attachStoreWal(opened.sqlite);
       uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
@@ -193,10 +195,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     await tickets?.stop();
     ws?.close();
     preview?.close();
-    uplink?.close();
+    await uplink?.close();
     await http?.close();
     await hub?.stop();
-    opened?.close();
+    await opened?.store.close();
     throw err instanceof ReloadError ? new HubConfigError(err.message) : err;
   }
 
@@ -239,6 +241,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     address: http?.address,
     url: http ? `${config.hub.tls ? 'https' : 'http'}://${http.address}` : undefined,
     dbFile,
+    storeLocation: opened?.location,
     stop: () =>
       (stopping ??= (async () => {
         reloader.close();
@@ -248,11 +251,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         try {
           ws?.close();
           preview?.close();
-          uplink?.close();
+          await uplink?.close();
           await h.stop();
         } finally {
           await http?.close();
-          opened?.close();
+          await opened?.store.close();
         }
       })()),
   };

@@ -30,6 +30,10 @@ export async function backupCommand(argv: string[]): Promise<number> {
   if (dataDir === undefined) {
     const config = loadConfigOrReport(opts.config!);
     if (!config) return 1;
+    if (config.store.postgres) {
+      process.stderr.write(`streamguard backup: ${opts.config}: store.postgres puts the store on PostgreSQL (URL in $${config.store.postgres.urlEnv}): back it up with PostgreSQL's tools (pg_dump -Fc); this command copies SQLite files\n`);
+      return 1;
+    }
     dataDir = config.hub.dataDir;
   }
   // Resolved as `streamguard run` resolves it, from the working directory.

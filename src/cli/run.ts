@@ -4,7 +4,7 @@ import { describeChanges } from '../app/reload.ts';
 import { formatConfigError } from '../config/load.ts';
 import { HubConfigError, startHub, type HubHandle } from '../app/start.ts';
 import { log } from '../common/log.ts';
-import { StoreOpenError } from '../store/sqlite/store.ts';
+import { StoreOpenError } from '../store/open-error.ts';
 import { parseOptions, UsageError } from './args.ts';
 import { loadConfigOrReport } from './config-file.ts';
 import { runSpec } from './run-options.ts';
@@ -77,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const lines = config.streams.reduce((n, s) => n + Object.keys(s.lines).length, 0);
   const restored = handle.hub.incidents.open().length;
   process.stdout.write(
-    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.dbFile}  ${config.probe.embedded ? `probing ${config.streams.length} streams / ${lines} lines from ${config.probe.regions.join(', ')}` : `${config.streams.length} streams / ${lines} lines, no embedded probes`}` +
+    `streamguard hub listening on ${handle.url ?? '(no API)'}  data ${handle.storeLocation}  ${config.probe.embedded ? `probing ${config.streams.length} streams / ${lines} lines from ${config.probe.regions.join(', ')}` : `${config.streams.length} streams / ${lines} lines, no embedded probes`}` +
       `${handle.uplink ? `  remote probes ${handle.url!.replace(/^http/, 'ws')}/probes (${config.uplink.probes.length} token(s))` : ''}` +
       `${restored > 0 ? `  restored ${restored} open incident(s)` : ''}\n`,
   );

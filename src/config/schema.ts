@@ -98,6 +98,13 @@ export const StoreSettingsSchema = z.strictObject({
     .default({ raw: 6 * 3_600_000, rollups: 30 * 86_400_000 }),
   /** How often the hub rolls up and prunes history in the background. */
   compactEvery: durationSchema.default(5 * 60_000),
+  /**
+   * Keep the store on a PostgreSQL server instead of the SQLite files in hub.dataDir (the shared
+   * store of a cluster of hubs, docs/operations.md). The URL, with its credentials, is read from
+   * the environment variable named (`postgres://user:password@host:5432/streamguard`), never from
+   * the file. Needs a restart to change.
+   */
+  postgres: z.strictObject({ urlEnv: envName }).optional(),
 });
 
 export const IncidentSettingsSchema = z.strictObject({

@@ -7,7 +7,7 @@ import type { StreamConfig } from '../model/stream.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { Logger } from '../common/log.ts';
 import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
-import type { AuditLog } from '../store/ports.ts';
+import type { AuditLog, ControlStateRepository } from '../store/ports.ts';
 import { isActed, toAction } from './action.ts';
 import { ActionStats, type ActionCount, type FailoverCount } from './action-stats.ts';
 import { ActuationStage } from './actuation.ts';
@@ -26,6 +26,8 @@ import type { Clock, EventSource, IncidentSource, LineHealthSource } from './por
 import { SerialQueues } from './queues.ts';
 import { ActionRecorder } from './recorder.ts';
 import { lastSwitches, RESTORE_AUDIT_ROWS } from './restore.ts';
+import { persistedControl, restoredControl } from './persisted-state.ts';
+import { ControlStateKeeper } from './state-keeper.ts';
 import { SweepScheduler } from './scheduler.ts';
 import type { IncidentView, PolicyResult, StreamControlState, StreamHealth } from './types.ts';
 
@@ -53,8 +55,14 @@ export interface ControllerOptions {
   lineHealth: LineHealthSource;
   /** Incident changes, to evaluate a stream as soon as the detector moves it. */
   events: EventSource;
-  /** Where decisions and outcomes are recorded, and served lines restored from. */
+  /** Where decisions and outcomes are recorded (and served lines restored from, for streams with no saved state). */
   audit: AuditLog;
+  /**
+   * Where each stream's decided and served line, pins, hold and recent switches are kept, so a
+   * hub restart resumes them (src/control/persisted-state.ts). Without it a restart restores only
+   * the served lines, from the audit log.
+   */
+  state?: Pick<ControlStateRepository, 'save' | 'all' | 'remove'>;
   clock: Clock;
   /** Parsed `control:` section (ControlConfigSchema output); default: all defaults, no actuators. */
   config?: ControlConfig;
@@ -110,6 +118,7 @@ export class Controller implements ControlSource {
   private readonly queues: SerialQueues;
   private readonly pipeline: Pipeline;
   private readonly scheduler: SweepScheduler;
+  private readonly keeper: ControlStateKeeper | undefined;
   private readonly abort = new AbortController();
   private unsubscribe: (() => void)[] = [];
   private evaluating = false;
@@ -126,6 +135,7 @@ export class Controller implements ControlSource {
     this.audit = opts.audit;
     this.clock = opts.clock;
     this.log = opts.logger;
+    this.keeper = opts.state && new ControlStateKeeper(opts.state, this.log);
     const config = opts.config ?? ControlConfigSchema.parse({});
     const prepared = this.prepare({ streams: opts.streams, config });
     this.actuatorList = prepared.actuators;
@@ -179,6 +189,7 @@ export class Controller implements ControlSource {
         this.builtin.remove(id);
         this.escalation.forget(id);
         this.stats.forget(id);
+        this.keeper?.forget(id);
       }
       for (const plan of prepared.plans) {
         const slot = this.slots.get(plan.cfg.id);
@@ -196,12 +207,13 @@ export class Controller implements ControlSource {
           this.builtin.init(id, state.line.active, now);
         }
         Object.assign(slot, plan, { state });
+        this.keep(slot, now);
       }
       if (this.opts.tickMs === undefined) this.scheduler.setPeriod(next.config.tick);
     };
   }
 
-  /** Restores the served lines from the audit log, subscribes to incident changes and starts the sweep. */
+  /** Restores each stream's saved state (else its served line from the audit log), subscribes to incident changes and starts the sweep. */
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
@@ -219,13 +231,14 @@ export class Controller implements ControlSource {
     return this;
   }
 
-  /** Stops evaluating (tick and evaluate become no-ops), aborts retries in flight and waits for the actuator queues. */
+  /** Stops evaluating (tick and evaluate become no-ops), aborts retries in flight and waits for the actuator queues and the state writes. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     this.scheduler.stop();
     this.abort.abort(new Error('controller stopping'));
     await this.idle();
+    await this.keeper?.settled();
   }
 
   /** Resolves when every queued actuator run has finished. */
@@ -412,10 +425,21 @@ export class Controller implements ControlSource {
       this.pipeline.exec(toAction(d, { cfg: slot.cfg, now, dryRun: slot.policy.dryRun, incident: linkedIncident(d, this.incidents, slot.lines) }));
     }
     this.escalation.evaluated(slot.cfg.id, slot.state.line, now);
+    this.keep(slot, now);
   }
 
-  /** After a restart, serve the line the last executed switch left each stream on; pins, holds and switch counts start afresh. */
+  /** Saves the stream's state if it changed (the built-in actuator has applied the decisions by now). */
+  private keep(slot: StreamSlot, now: number): void {
+    this.keeper?.changed(slot.cfg.id, persistedControl(slot.state, this.builtin.get(slot.cfg.id)), now);
+  }
+
+  /**
+   * After a restart: each stream resumes its saved state (decided and served line and features,
+   * pins, hold, recent switches); a stream with none (no state port, or saved by an older hub) is served the
+   * line the last executed switch left it on, from the audit log.
+   */
   private async restore(): Promise<void> {
+    const restored = await this.restoreSaved();
     let rows;
     try {
       rows = await this.audit.recent(RESTORE_AUDIT_ROWS);
@@ -425,10 +449,45 @@ export class Controller implements ControlSource {
     }
     for (const { action, at } of lastSwitches(rows)) {
       const slot = this.slots.get(action.stream);
-      if (!slot || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
+      if (!slot || restored.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
       slot.state = { ...slot.state, line: { ...slot.state.line, active: action.to, since: at } };
       this.builtin.apply({ ...action, at });
       this.log?.info({ stream: action.stream, line: action.to }, 'control: restored the served line from the audit log');
     }
+  }
+
+  /** The streams whose saved state was restored. A state that cannot be read is logged, and its stream starts afresh. */
+  private async restoreSaved(): Promise<Set<string>> {
+    const restored = new Set<string>();
+    if (!this.opts.state || !this.keeper) return restored;
+    let saved;
+    try {
+      saved = await this.opts.state.all();
+    } catch (err) {
+      this.log?.warn({ err }, 'control: reading the saved control state failed; served lines come from the audit log');
+      return restored;
+    }
+    for (const { stream, data } of saved) {
+      const slot = this.slots.get(stream);
+      if (!slot) {
+        this.keeper.forget(stream); // left the config while the hub was down
+        continue;
+      }
+      let r;
+      try {
+        r = restoredControl(stream, data, slot.lines, slot.state.line);
+      } catch (err) {
+        this.log?.warn({ err, stream }, 'control: the saved state of a stream cannot be read; it starts afresh');
+        continue;
+      }
+      if (!r) continue;
+      slot.state = r.state;
+      this.builtin.remove(stream);
+      this.builtin.init(stream, r.served.line, r.served.since, r.served.features);
+      this.keeper.known(stream, persistedControl(r.state, this.builtin.get(stream)));
+      restored.add(stream);
+      this.log?.info({ stream, line: r.state.line.active, served: r.served.line, pinned: r.state.line.pin?.value, held: r.state.line.hold !== undefined }, 'control: restored the stream state saved before the restart');
+    }
+    return restored;
   }
 }

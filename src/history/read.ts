@@ -4,8 +4,8 @@ import type { SampleHistory, SampleQuery, SampleRollup } from '../store/ports.ts
 /** Where the sample history is read. */
 export interface HistoryReads {
   samples: Pick<SampleHistory, 'samples' | 'rollups'>;
-  /** Writes the samples still queued, so that a read sees them; throws when the store fails. */
-  flush(): number;
+  /** Writes the samples still queued, so that a read sees them; rejects when the store fails. */
+  flush(): Promise<number>;
 }
 
 export interface HistoryAnswer {
@@ -22,7 +22,7 @@ export interface HistoryAnswer {
 export async function readHistory(reads: HistoryReads, query: SampleQuery & { limit: number }): Promise<HistoryAnswer> {
   const { limit, ...q } = query;
   try {
-    reads.flush();
+    await reads.flush();
   } catch {
     // serve what is stored
   }

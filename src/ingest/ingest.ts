@@ -12,10 +12,16 @@ import { checkSample } from './check-sample.ts';
  *
  * An accepted sample is never dropped: a failed write keeps the batch queued and retries on the
  * next flush; while the backlog is full new samples are refused (the caller sees why), not lost.
+ *
+ * Appends run one at a time (the store's append resolves once durable, src/store/ports.ts): a
+ * flush called while one is writing waits for it, then writes everything queued by then — also a
+ * batch that write failed to store. So when a flush resolves, every sample ingested before it was
+ * called is durable, whatever other flushes did meanwhile: what the uplink's ack relies on. The
+ * flushes called during one write share the next one (group commit).
  */
 
 export interface IngestOptions {
-  /** Where accepted samples are appended (durable on return). */
+  /** Where accepted samples are appended (durable once the append resolved). */
   history: Pick<SampleHistory, 'append'>;
   /** Called for every accepted sample, in order, right after it is queued (feeds the detector). */
   onSample: (sample: Sample) => void;
@@ -45,10 +51,12 @@ export interface IngestStats {
 export interface Ingest {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /**
-   * Writes every queued sample in one transaction; returns how many. Throws when the store write
-   * fails (the samples stay queued): a remote uplink must not ack then.
+   * Writes every sample queued before the call (after the write in flight, if any) in one
+   * transaction; resolves how many it wrote. Rejects when the store write fails (the samples stay
+   * queued): a remote uplink must not ack then.
    */
-  flush(): number;
+  flush(): Promise<number>;
+  /** Samples accepted and not yet durable (queued or being written). */
   readonly pending: number;
   readonly stats: Readonly<IngestStats>;
 }
@@ -57,24 +65,41 @@ export function createIngest(opts: IngestOptions): Ingest {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBacklog = opts.maxBacklog ?? 100_000;
   let queue: Sample[] = [];
+  /** The batch being written, while an append is in flight. */
+  let writing: readonly Sample[] = [];
+  /** The append in flight (settled or not); the next write starts after it. */
+  let inFlight: Promise<unknown> = Promise.resolve();
+  /** The next write, not started yet: flushes called meanwhile share it. */
+  let next: Promise<number> | undefined;
   let autoFlushAt = maxBatch;
   const stats: IngestStats = { accepted: 0, rejected: 0, written: 0, flushes: 0, failedFlushes: 0 };
 
-  function flush(): number {
+  async function write(): Promise<number> {
+    next = undefined;
     if (queue.length === 0) return 0;
-    const batch = queue;
+    const batch = (writing = queue);
     queue = [];
     try {
-      opts.history.append(batch);
+      await opts.history.append(batch);
     } catch (err) {
       queue = batch.concat(queue);
       stats.failedFlushes++;
       throw err;
+    } finally {
+      writing = [];
     }
     stats.flushes++;
     autoFlushAt = maxBatch;
     stats.written += batch.length;
     return batch.length;
+  }
+
+  function flush(): Promise<number> {
+    if (next) return next;
+    const started = inFlight.then(write, write);
+    next = started;
+    inFlight = started.catch(() => undefined);
+    return started;
   }
 
   function ingest(input: unknown, call: IngestCallOptions = {}): IngestResult {
@@ -89,21 +114,19 @@ export function createIngest(opts: IngestOptions): Ingest {
       }
       sample = r.sample;
     }
-    if (queue.length >= maxBacklog) {
+    if (queue.length + writing.length >= maxBacklog) {
       stats.rejected++;
-      return { ok: false, error: `store backlog full (${queue.length} samples unwritten): sample refused, resend later` };
+      return { ok: false, error: `store backlog full (${queue.length + writing.length} samples unwritten): sample refused, resend later` };
     }
     queue.push(sample);
     stats.accepted++;
     opts.onSample(sample);
-    if (queue.length >= autoFlushAt) {
-      try {
-        flush();
-      } catch (err) {
+    if (queue.length >= autoFlushAt && !next) {
+      flush().catch((err: unknown) => {
         // Retry with the next tick's flush, or here once another batch has piled up: not per sample.
         autoFlushAt = queue.length + maxBatch;
         opts.logger?.error({ err, pending: queue.length }, 'writing samples failed; kept queued, retrying on the next flush');
-      }
+      });
     }
     return { ok: true };
   }
@@ -112,7 +135,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     ingest,
     flush,
     get pending() {
-      return queue.length;
+      return queue.length + writing.length;
     },
     stats,
   };

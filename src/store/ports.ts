@@ -3,15 +3,15 @@ import type { Sample } from '../model/sample.ts';
 
 /**
  * The storage ports: one repository per kind of state, declared here, implemented once per
- * engine (src/store/sqlite/ today; a PostgreSQL implementation plugs in beside it). Modules take
- * the narrowest one they need (often a Pick of one) and never see the engine.
+ * engine (src/store/sqlite/: the embedded default; src/store/postgres/: the shared store of a
+ * cluster of hubs). Modules take the narrowest one they need (often a Pick of one) and never see
+ * the engine. The same contract suites (test/store/contract/) run against both.
  *
- * Every method is async so that a networked engine fits without touching callers. The SQLite
- * implementation does its work synchronously inside the call (durable on return), so a caller
- * that does not await a write still finds it written; callers await reads.
- *
- * The one synchronous method is SampleHistory.append, on the hot path of every accepted sample:
- * the uplink acks a probe's samples only after append returned, so it must be durable on return.
+ * Every method is async so that a networked engine fits. Writes take effect in call order, and a
+ * read sees every write called before it, awaited or not: SQLite does its work synchronously
+ * inside the call; PostgreSQL runs a store's statements one after another on one session. So a
+ * caller that does not await a write still finds it written; callers await reads, and await a
+ * write whose durability they promise to someone else (SampleHistory.append, below).
  */
 
 // ---- incidents and their timelines ------------------------------------------------------------
@@ -80,15 +80,25 @@ export interface SampleQuery {
 }
 
 export interface SampleHistory {
-  /** Durable on return; identical resends are stored once. See the note above on why it is synchronous. */
-  append(samples: readonly Sample[]): void;
+  /**
+   * Resolves once the samples are durable; identical resends are stored once. The uplink acks a
+   * probe's samples only after this resolved (a probe drops what was acked), so an ack never
+   * covers a sample a crash could lose. It was synchronous while SQLite was the only engine; a
+   * networked engine cannot be durable on return, so every engine now says when it is by
+   * resolving (SQLite still writes inside the call and resolves at once). Ingest awaits one append
+   * at a time, so batches commit in order and a flush covers everything queued before it.
+   */
+  append(samples: readonly Sample[]): Promise<void>;
   /** Highest seq of a probe ever stored, for dedup across hub restarts. */
   lastSeq(probe: string): Promise<number | undefined>;
   samples(query: SampleQuery): Promise<Sample[]>;
   rollups(query: SampleQuery): Promise<SampleRollup[]>;
   /** Rolls raw samples older than `rawBefore` into minutes, drops rollups older than `rollupBefore`. */
   compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }>;
-  /** Appended samples not yet in the by-stream history (a growing number: merging is behind). */
+  /**
+   * Appended samples not yet in the by-stream history (a growing number: merging is behind).
+   * Engines without a second tier (PostgreSQL) answer the samples of appends still in flight.
+   */
   unmerged(): number;
 }
 
@@ -181,6 +191,28 @@ export interface SilenceRepository {
   active(now: number): Promise<unknown[]>;
 }
 
+// ---- control state: what the controller decided, so a hub restart keeps it ---------------------
+
+export interface StoredControlState {
+  stream: string;
+  /** The controller's document for the stream (src/control/persisted-state.ts; plain JSON). */
+  data: unknown;
+  updatedAt: number;
+}
+
+/**
+ * The controller's state per stream that must outlive the hub process: the decided and served
+ * line and features, operator pins (who, why, until), a failback hold, and the recent switch and
+ * failover times flap damping counts. One document per stream, replaced whole.
+ */
+export interface ControlStateRepository {
+  save(stream: string, data: unknown, at: number): Promise<void>;
+  /** Every stream's last saved state (restart recovery). */
+  all(): Promise<StoredControlState[]>;
+  /** A stream removed from the config leaves no state behind. */
+  remove(stream: string): Promise<void>;
+}
+
 // ---- the whole store, as the wiring opens it ---------------------------------------------------
 
 export interface Store {
@@ -190,5 +222,7 @@ export interface Store {
   readonly outbox: TicketOutbox;
   readonly sla: SlaTimers;
   readonly silences: SilenceRepository;
-  close(): void;
+  readonly control: ControlStateRepository;
+  /** Releases the engine (SQLite: the files and their lock; PostgreSQL: the pool, after the statements in flight). */
+  close(): void | Promise<void>;
 }

@@ -26,7 +26,7 @@ import {
  *
  *   upgrade ─▶ token → probe identity (else close 4401) ─▶ hello (region must match, else 4403)
  *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ gate (sample-gate.ts) ─▶ hub.ingest
- *           ─▶ group commit: one hub.flush() per event-loop turn (or per FLUSH_AT_SAMPLES) ─▶ cumulative ack per probe
+ *           ─▶ group commit: one hub.flush() per event-loop turn (or per FLUSH_AT_SAMPLES), awaited ─▶ cumulative ack per probe
  *
  * Never throws on probe input: malformed, forbidden or oversized messages are refused with a
  * reason (an `error` message, or close 1009 for oversized frames) and counted; a connection that
@@ -40,8 +40,8 @@ export interface UplinkHub {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** A probe's keep-alive. */
   heartbeat(probe: string, region: string, intervalMs?: number): void;
-  /** Writes every queued sample (durable on return); throws when the store fails: then nothing is acked. */
-  flush(): number;
+  /** Writes every queued sample; resolves once they are durable, rejects when the store fails: then nothing is acked. */
+  flush(): Promise<number>;
 }
 
 export interface UplinkServerOptions {
@@ -155,6 +155,10 @@ export class UplinkServer {
   /** Samples handled since the last commit. */
   private unflushed = 0;
   private flushRetry: NodeJS.Timeout | undefined;
+  /** The flush-and-ack in flight: one at a time, so a probe's acks go out in seq order. */
+  private acking: Promise<void> | undefined;
+  /** Acks came in while one was in flight: another round follows it. */
+  private ackAgain = false;
   private beat: NodeJS.Timeout;
   private version = 0;
   private beats = 0;
@@ -239,13 +243,14 @@ export class UplinkServer {
     return { probes, stats: { ...this.stats }, missingTokens: [...this.tokens.missing] };
   }
 
-  /** Acks what is durable and closes every probe connection (1001). */
-  close(): void {
+  /** Acks what is durable (after the write in flight) and closes every probe connection (1001). */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.beat);
     clearTimeout(this.flushRetry);
-    this.flushAndAck();
+    await this.acking;
+    await this.ackDurable();
     for (const conn of this.conns.values()) conn.ws.close(CLOSE.goingAway, 'hub shutting down');
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
@@ -473,7 +478,7 @@ export class UplinkServer {
     } else if (last >= 0) {
       this.pendingAcks.set(id, { seq: last, rejected });
     }
-    if (this.unflushed >= FLUSH_AT_SAMPLES && !this.flushRetry) this.flushAndAck();
+    if (this.unflushed >= FLUSH_AT_SAMPLES && !this.flushRetry) void this.flushAndAck();
     else this.scheduleFlush();
     if (backlog) this.send(conn, { type: 'error', code: 'backlog', message: backlog, retryAfterMs: 1000 });
   }
@@ -507,26 +512,53 @@ export class UplinkServer {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flushAndAck();
+      void this.flushAndAck();
     });
   }
 
-  /** Group commit: one durable write for everything ingested this turn, then the acks. */
-  private flushAndAck(): void {
+  /** Group commit: one durable write for everything ingested so far, then the acks; one round at a time. */
+  private flushAndAck(): Promise<void> {
+    if (this.acking) {
+      this.ackAgain = true;
+      return this.acking;
+    }
+    const round = this.ackDurable().finally(() => {
+      this.acking = undefined;
+      if (this.ackAgain && !this.closed) {
+        this.ackAgain = false;
+        void this.flushAndAck();
+      }
+    });
+    this.acking = round;
+    return round;
+  }
+
+  /**
+   * Acks the samples handled so far once the hub's flush resolved (they are durable then); when
+   * it fails, nothing is acked and the acks wait for a retry in 1 s, merged under newer ones.
+   */
+  private async ackDurable(): Promise<void> {
     if (this.pendingAcks.size === 0) return;
+    const acks = new Map(this.pendingAcks);
+    this.pendingAcks.clear();
+    this.unflushed = 0;
     try {
-      this.hub.flush();
-      this.unflushed = 0;
+      await this.hub.flush();
     } catch (err) {
+      for (const [id, p] of acks) {
+        const newer = this.pendingAcks.get(id);
+        this.pendingAcks.set(id, newer ? { seq: newer.seq, rejected: [...p.rejected, ...newer.rejected] } : p);
+      }
       this.stats.flushFailures++;
-      this.log?.error({ err, probes: this.pendingAcks.size }, 'writing probe samples failed: acks withheld, retrying in 1 s');
+      this.log?.error({ err, probes: acks.size }, 'writing probe samples failed: acks withheld, retrying in 1 s');
+      if (this.closed) return;
       this.flushRetry ??= setTimeout(() => {
         this.flushRetry = undefined;
-        this.flushAndAck();
+        void this.flushAndAck();
       }, 1000);
       return;
     }
-    for (const [id, p] of this.pendingAcks) {
+    for (const [id, p] of acks) {
       this.durableSeq.set(id, p.seq);
       const conn = this.conns.get(id);
       if (!conn) continue; // it learns the durable seq from the next welcome
@@ -534,7 +566,6 @@ export class UplinkServer {
       this.send(conn, ack);
       this.stats.acks++;
     }
-    this.pendingAcks.clear();
   }
 
   private heartbeat(): void {

@@ -77,8 +77,8 @@ export function describeIssues(err: z.ZodError): string {
 /** What the operator API needs of the hub. */
 export interface CommandHub {
   clock(): number;
-  /** Writes the queued samples, so that history reads see them; throws when the store fails. */
-  flush(): number;
+  /** Writes the queued samples, so that history reads see them; rejects when the store fails. */
+  flush(): Promise<number>;
   bus: Pick<EventBus, 'on'>;
   incidents: Pick<IncidentManager, 'open' | 'recent' | 'act'>;
 }

@@ -8,6 +8,7 @@ import { startHub, type HubHandle } from '../../src/app/start.ts';
 import type { Incident } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import type { TimelineEntry } from '../../src/model/incident.ts';
+import { until } from '../helpers/until.ts';
 
 const T0 = 1_700_000_000_000;
 const REGIONS = ['eu', 'us'] as const;
@@ -150,7 +151,7 @@ describe('hub (injected clock, real store, real HTTP)', () => {
     handle.ingest(sample('eu', 'backup'));
     expect(handle.hub.ingestStats).toMatchObject({ accepted: 2, rejected: 3, pending: 2 });
     handle.hub.tick();
-    expect(handle.hub.ingestStats.pending).toBe(0);
+    await until("the tick's write", () => handle.hub.ingestStats.pending === 0);
     expect(await handle.store.samples.samples({ stream: 's1', from: 0, to: T0 + 1 })).toHaveLength(2);
   });
 

@@ -55,6 +55,15 @@ streams:
     expect(bad.errors.find((e) => e.path === 'probe.health')?.message).toMatch(/unknown key\(s\) "steal"/);
   });
 
+  it('store.postgres names the environment variable of the URL: SQLite without it, a bad name refused at its path', () => {
+    expect(parseConfig(valid).config?.store.postgres).toBeUndefined();
+    expect(parseConfig(`store: { postgres: { urlEnv: SG_DATABASE_URL } }\n${valid}`).config?.store.postgres).toEqual({ urlEnv: 'SG_DATABASE_URL' });
+    const url = parseConfig(`store:\n  postgres: { urlEnv: "postgres://u:p@h/db" }\n${valid}`);
+    expect(url.errors.map((e) => [e.path, e.line])).toEqual([['store.postgres.urlEnv', 2]]);
+    // A URL in the file itself is refused: the key is unknown, and the variable's name missing.
+    expect(parseConfig(`store: { postgres: { url: "postgres://u:p@h/db" } }\n${valid}`).errors.map((e) => e.path).sort()).toEqual(['store.postgres', 'store.postgres.urlEnv']);
+  });
+
   it('names YAML syntax errors with their position', () => {
     const { errors } = parseConfig('streams: [\n  - id: x\n');
     expect(errors[0]?.message).toMatch(/^YAML syntax/);

@@ -27,7 +27,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(control: Record<string, unknown>, respond?: Parameters<typeof recorder>[0], dataDir = mkdtempSync(join(tmpdir(), 'sg-control-'))) {
+/** `keepState`: the controller keeps its per-stream state in the store (as the hub wires it); false: the audit log only. */
+async function setup(control: Record<string, unknown>, respond?: Parameters<typeof recorder>[0], dataDir = mkdtempSync(join(tmpdir(), 'sg-control-')), keepState = true) {
   const hook = await recorder(respond ?? ((_n, r) => ({ status: verifySignature(SECRET, r.body, r.headers['x-streamguard-timestamp'] as string, r.headers['x-streamguard-signature'] as string) ? 200 : 401 })));
   cleanups.push(() => hook.close());
   const cfg = ConfigSchema.parse({
@@ -42,7 +43,7 @@ async function setup(control: Record<string, unknown>, respond?: Parameters<type
     ...control,
     actuators: [{ type: 'webhook', name: 'edge', url: hook.url, secretEnv: 'SG_HOOK_SECRET', timeout: '1s', retries: 2, backoff: '50ms' }],
   });
-  const controller = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit), streams: cfg.streams, config: controlCfg, env: { SG_HOOK_SECRET: SECRET }, tickMs: 0 }).start();
+  const controller = await new Controller({ ...controllerPorts(handle.hub, handle.store.audit, keepState ? handle.store.control : undefined), streams: cfg.streams, config: controlCfg, env: { SG_HOOK_SECRET: SECRET }, tickMs: 0 }).start();
   cleanups.push(() => controller.stop());
   const actions: ControlAction[] = [];
   controller.onAction((a, phase) => phase === 'decided' && actions.push(a));
@@ -260,16 +261,43 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(controller.served('s1')!.active).toBe('primary');
   });
 
-  it('after a restart the served line is restored from the audit log', async () => {
-    const first = await setup({});
+  it('after a restart the served line is restored from the audit log when no state was kept', async () => {
+    const first = await setup({}, undefined, undefined, false);
     for (let i = 0; i < 5; i++) first.window();
     first.window(['primary']);
     await first.controller.idle();
     expect(first.controller.served('s1')!.active).toBe('backup');
     for (const c of cleanups.splice(0).reverse()) await c();
-    const second = await setup({}, undefined, first.dataDir);
+    const second = await setup({}, undefined, first.dataDir, false);
     expect(second.controller.served('s1')!.active).toBe('backup');
     expect(second.controller.state('s1')!.line.active).toBe('backup');
+  });
+
+  it('after a restart each stream resumes its kept state: the served line and features, the pins (who, why, until), the switch and failover times', async () => {
+    const first = await setup({});
+    for (let i = 0; i < 5; i++) first.window();
+    first.window(['primary']);
+    await first.controller.idle();
+    expect(first.controller.served('s1')!.active).toBe('backup');
+    const until = first.now() + 3_600_000;
+    first.controller.pin('s1', { line: 'backup', reason: 'primary encoder swap', by: 'alice', until });
+    first.controller.pinFeature('s1', { feature: 'ads', enabled: false, reason: 'ad server slow', by: 'bob', until });
+    expect(first.controller.served('s1')!.features).toEqual({ ads: false });
+    const before = first.controller.state('s1')!.line;
+    expect(before.switches).toHaveLength(1);
+    for (const c of cleanups.splice(0).reverse()) await c();
+
+    const second = await setup({}, undefined, first.dataDir);
+    expect(second.controller.served('s1')!.active).toBe('backup');
+    expect(second.controller.state('s1')!.line).toMatchObject({ active: 'backup', since: before.since, switches: before.switches, failovers: before.failovers, pin: { value: 'backup', until, reason: 'primary encoder swap', by: 'alice' } });
+    expect(second.controller.served('s1')!.features).toEqual({ ads: false });
+    expect(second.controller.state('s1')!.features.ads).toMatchObject({ enabled: false, pin: { value: false, until, reason: 'ad server slow', by: 'bob' } });
+    // The pin holds the stream on backup with primary healthy: no failback.
+    for (let i = 0; i < 10; i++) second.window();
+    await second.controller.idle();
+    expect(second.controller.served('s1')!.active).toBe('backup');
+    expect(second.actions.filter((a) => a.type === 'switch' || a.type === 'feature')).toEqual([]);
+    expect(second.controller.served('s1')!.features).toEqual({ ads: false });
   });
 
   it('an actuator that keeps failing: switch served anyway, failure audited and on the timeline; a command actuator gets the arguments', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/common/log.ts';
 import { DataDirLock, LOCK_FILE } from '../../src/store/lock-file.ts';
-import { SqliteStore, StoreOpenError } from '../../src/store/sqlite/store.ts';
+import { StoreOpenError } from '../../src/store/open-error.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 
 // The holding process never reads the lock file itself (closing a descriptor of it would drop its
 // own lock): what a lock holds is seen from other processes, as a second hub sees it.

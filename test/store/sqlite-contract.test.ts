@@ -24,6 +24,7 @@ function fileOf(store: Store): string {
 }
 
 const sqliteFiles: StoreMaker = {
+  refusesMalformedJson: false,
   open: async () => openFile(join(dir, `store-${n++}.db`)),
   reopen: async (store) => {
     store.close();

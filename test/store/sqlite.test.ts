@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore, StoreOpenError } from '../../src/store/sqlite/store.ts';
+import { StoreOpenError } from '../../src/store/open-error.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 
 /** Opening the SQLite file; what the stores do once open is the ports' contract (sqlite-contract.test.ts). */
 const dir = mkdtempSync(join(tmpdir(), 'sg-store-'));

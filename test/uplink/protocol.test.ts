@@ -75,7 +75,7 @@ function raw(url: string, token: string | undefined) {
 }
 
 async function storedSeqs(h: HubHandle, probe = 'probe-eu'): Promise<number[]> {
-  h.hub.flush();
+  await h.hub.flush();
   return (await h.store.samples.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 })).filter((s) => s.probe === probe).map((s) => s.seq).sort((a, b) => a - b);
 }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { redactUrls, redactUrlsIn } from '../../model/redact-url.ts';
+import { maskedAuditEntry } from '../audit-masking.ts';
 import type { AuditEntry, AuditLog } from '../ports.ts';
 import { parseStored } from '../stored-record.ts';
 
@@ -15,8 +15,7 @@ interface AuditRow {
 
 /**
  * The audit log on the hub's file (table from migration 1), appended to and read newest first.
- * Viewers read it, so no URL credential passes it either way: entries are masked as they are
- * written, and rows an older hub wrote before masking existed are masked as they are read.
+ * Entries are masked (src/store/audit-masking.ts) as they are written and as they are read.
  */
 export class SqliteAuditLog implements AuditLog {
   private readonly insert: Database.Statement;
@@ -28,18 +27,11 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async append(entry: AuditEntry): Promise<void> {
-    const e = masked(entry);
+    const e = maskedAuditEntry(entry);
     this.insert.run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data));
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
-    return (this.newest.all(limit) as AuditRow[]).map(({ id, data, ...entry }) => masked(data === null ? entry : { ...entry, data: parseStored(data, `audit entry ${id}`) }));
+    return (this.newest.all(limit) as AuditRow[]).map(({ id, data, ...entry }) => maskedAuditEntry(data === null ? entry : { ...entry, data: parseStored(data, `audit entry ${id}`) }));
   }
-}
-
-/** The entry with every URL in its texts and data without credentials (src/model/redact-url.ts). */
-function masked(e: AuditEntry): AuditEntry {
-  const out: AuditEntry = { ...e, actor: redactUrls(e.actor), action: redactUrls(e.action), target: redactUrls(e.target), reason: redactUrls(e.reason) };
-  if (e.data !== undefined) out.data = redactUrlsIn(e.data);
-  return out;
 }

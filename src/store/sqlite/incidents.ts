@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { IncidentSchema, TimelineEntrySchema, type Incident, type TimelineEntry } from '../../model/incident.ts';
+import type { Incident, TimelineEntry } from '../../model/incident.ts';
+import { incidentColumns, incidentWhat, readIncident, readTimelineEntry, timelineWhat } from '../incident-record.ts';
 import type { IncidentHistoryQuery, IncidentRepository } from '../ports.ts';
-import { checkStored, parseStored } from '../stored-record.ts';
+import { parseStored } from '../stored-record.ts';
 
 interface IncidentRow {
   id: string;
@@ -48,34 +49,29 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
   async save(incident: Incident, entries: readonly TimelineEntry[]): Promise<void> {
     this.db.transaction(() => {
-      const { id, key, status, severity, openedAt } = incident;
-      this.stmts.upsert.run({ id, key, status, severity, openedAt, resolvedAt: incident.resolvedAt ?? null, data: JSON.stringify(incident) });
+      this.stmts.upsert.run({ ...incidentColumns(incident), data: JSON.stringify(incident) });
       for (const e of entries) this.stmts.append.run(e.incidentId, e.t, e.type, JSON.stringify(e.data));
     })();
   }
 
   async open(): Promise<Incident[]> {
-    return (this.stmts.open.all() as IncidentRow[]).map(readIncident);
+    return (this.stmts.open.all() as IncidentRow[]).map(readRow);
   }
 
   async get(id: string): Promise<Incident | undefined> {
     const row = this.stmts.get.get(id) as IncidentRow | undefined;
-    return row && readIncident(row);
+    return row && readRow(row);
   }
 
   async timeline(incidentId: string): Promise<TimelineEntry[]> {
-    return (this.stmts.timeline.all(incidentId) as TimelineRow[]).map((r) => {
-      const what = `timeline entry ${r.id} of incident "${r.incident_id}"`;
-      return checkStored(TimelineEntrySchema, { incidentId: r.incident_id, t: r.t, type: r.type, data: parseStored(r.data, what) }, what);
-    });
+    return (this.stmts.timeline.all(incidentId) as TimelineRow[]).map((r) => readTimelineEntry(r, parseStored(r.data, timelineWhat(r.id, r.incident_id))));
   }
 
   async history(q: IncidentHistoryQuery): Promise<Incident[]> {
-    return (this.stmts.history.all({ from: q.from, to: q.to, stream: q.stream ?? null, limit: q.limit }) as IncidentRow[]).map(readIncident);
+    return (this.stmts.history.all({ from: q.from, to: q.to, stream: q.stream ?? null, limit: q.limit }) as IncidentRow[]).map(readRow);
   }
 }
 
-function readIncident(row: IncidentRow): Incident {
-  const what = `incident "${row.id}"`;
-  return checkStored(IncidentSchema, parseStored(row.data, what), what);
+function readRow(row: IncidentRow): Incident {
+  return readIncident(row.id, parseStored(row.data, incidentWhat(row.id)));
 }

@@ -166,4 +166,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX incidents_opened ON incidents(opened_at);
   `,
+  // 7: the controller's state per stream (served line, pins, holds, recent switches), so a hub
+  //    restart keeps them
+  `
+  CREATE TABLE control_state (
+    stream TEXT PRIMARY KEY,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

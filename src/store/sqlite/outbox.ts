@@ -1,25 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { NewOutboxRow, OutboxRow, OutboxStatus, TicketOutbox } from '../ports.ts';
+import { MAX_ERROR_CHARS, outboxWhat, toOutboxRow, type OutboxColumns } from '../outbox-record.ts';
+import type { NewOutboxRow, OutboxRow, TicketOutbox } from '../ports.ts';
 import { parseStored } from '../stored-record.ts';
 
-interface Row {
-  id: number;
-  key: string;
-  incident_id: string;
-  vendor: string;
-  action: string;
+interface Row extends OutboxColumns {
   payload: string;
-  status: OutboxStatus;
-  attempts: number;
-  created_at: number;
-  next_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  ref: string | null;
 }
-
-/** Errors kept per row at most (a vendor's whole HTML error page is not useful history). */
-const MAX_ERROR_CHARS = 500;
 
 /**
  * The tickets outbox on the hub's file (tables from migration 2), see TicketOutbox. Every write is
@@ -113,20 +99,5 @@ export class SqliteTicketOutbox implements TicketOutbox {
 }
 
 function toRow(r: Row): OutboxRow {
-  const row: OutboxRow = {
-    id: r.id,
-    key: r.key,
-    incidentId: r.incident_id,
-    vendor: r.vendor,
-    action: r.action,
-    payload: parseStored(r.payload, `ticket outbox row "${r.key}"`),
-    status: r.status,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    nextAt: r.next_at,
-  };
-  if (r.delivered_at !== null) row.deliveredAt = r.delivered_at;
-  if (r.last_error !== null) row.lastError = r.last_error;
-  if (r.ref !== null) row.ref = r.ref;
-  return row;
+  return toOutboxRow(r, parseStored(r.payload, outboxWhat(r.key)));
 }

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Sample } from '../../model/sample.ts';
-import { rowSample, SAMPLE_COLUMN_DEFS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from './sample-row.ts';
+import { rowSample, SAMPLE_COLUMNS, sampleValues, type SampleRow } from '../sample-row.ts';
+import { SAMPLE_COLUMN_DEFS } from './sample-columns.ts';
 import type { SampleQuery, SampleRollup } from '../ports.ts';
+import { MINUTE_MS as MINUTE, toRollup, wholeMinutesBefore, type RollupRow } from '../rollup-row.ts';
 
 /**
  * Raw sample history in two tiers, so that accepting a sample costs an append and not a write
@@ -23,8 +25,6 @@ import type { SampleQuery, SampleRollup } from '../ports.ts';
  * locks. A crash between a merge and the inbox delete merges those rows again: the history's key
  * covers the whole identity of a sample, so they are ignored.
  */
-
-const MINUTE = 60_000;
 
 /** Schema of the history file (attached as `history`). */
 const HISTORY_SCHEMA = `
@@ -152,8 +152,7 @@ export class SampleMerger {
   /** Merges, then rolls raw samples before `rawBefore` (whole minutes) into rollups and drops rollups before `rollupBefore`. */
   compact(rawBefore: number, rollupBefore: number): { rolledUp: number; prunedRollups: number } {
     this.merge();
-    // Only whole minutes are rolled up, so a minute is never split between raw and rollup rows.
-    const before = Math.floor(rawBefore / MINUTE) * MINUTE;
+    const before = wholeMinutesBefore(rawBefore);
     return this.db.transaction(() => {
       this.stmts.rollUp.run({ before });
       const rolledUp = this.stmts.dropRaw.run(before).changes;
@@ -232,20 +231,7 @@ export class SampleInbox {
   }
 
   rollups(q: SampleQuery): SampleRollup[] {
-    return (this.stmts.rollups.all(params(q)) as RollupRow[]).map((r) => ({
-      minute: r.minute,
-      stream: r.stream,
-      line: r.line,
-      region: r.region,
-      samples: r.samples,
-      connectedRatio: r.connected / r.samples,
-      fpsAvg: r.fps_sum / r.samples,
-      bitrateAvg: r.bitrate_sum / r.samples,
-      stallMs: r.stall_ms,
-      freezeMs: r.freeze_ms,
-      maxGapMs: r.max_gap_ms,
-      latencyAvgMs: r.latency_n > 0 ? r.latency_sum / r.latency_n : null,
-    }));
+    return (this.stmts.rollups.all(params(q)) as RollupRow[]).map(toRollup);
   }
 
   /**
@@ -276,22 +262,6 @@ export class SampleInbox {
     else this.idsByStream.set(stream, [id]);
     this.rows++;
   }
-}
-
-interface RollupRow {
-  minute: number;
-  stream: string;
-  line: string;
-  region: string;
-  samples: number;
-  connected: number;
-  fps_sum: number;
-  bitrate_sum: number;
-  stall_ms: number;
-  freeze_ms: number;
-  max_gap_ms: number;
-  latency_sum: number;
-  latency_n: number;
 }
 
 function params(q: SampleQuery) {

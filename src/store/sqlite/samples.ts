@@ -42,7 +42,8 @@ export class SqliteSampleHistory implements SampleHistory {
     this.worker = new HistoryWorkerClient({ files, mergeEveryMs: opts.mergeEveryMs, cacheMiB: 64, walBounds: opts.walBounds }, drop, opts.logger);
   }
 
-  append(samples: readonly Sample[]): void {
+  /** Written (durable) inside the call: the promise is resolved or rejected by the time it returns. */
+  async append(samples: readonly Sample[]): Promise<void> {
     this.inbox.append(samples);
     if (this.inlineMerger) this.inbox.dropMerged(this.inlineMerger.merge());
   }

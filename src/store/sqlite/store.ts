@@ -3,22 +3,20 @@ import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path';
 import { log, type Logger } from '../../common/log.ts';
 import { DataDirLock } from '../lock-file.ts';
+import { StoreOpenError } from '../open-error.ts';
 import type { Store } from '../ports.ts';
 import { SqliteAuditLog } from './audit.ts';
+import { SqliteControlStateRepository } from './control-state.ts';
 import { SqliteIncidentRepository } from './incidents.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTicketOutbox } from './outbox.ts';
 import { attachSampleFiles, SampleInbox, sampleFilesFor, type SampleFiles } from './sample-history.ts';
-import { SAMPLE_COLUMNS } from './sample-row.ts';
+import { SAMPLE_COLUMNS } from '../sample-row.ts';
 import { SqliteSampleHistory } from './samples.ts';
 import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
 import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
-/** The database file could not be opened safely; the message says which file and what to do. */
-export class StoreOpenError extends Error {
-  override name = 'StoreOpenError';
-}
 
 export interface SqliteStoreOptions {
   /** Default: the root logger (a stale data dir lock taken over is always logged). */
@@ -33,7 +31,7 @@ export interface SqliteStoreOptions {
 
 /**
  * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences in
- * the hub's database file; raw samples and rollups in the two-tier sample history beside it
+ * the hub's database file, with the controller's state; raw samples and rollups in the two-tier sample history beside it
  * (src/store/sqlite/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in
  * one connection and merges inline (tests). One store per data dir (the directory of `file`),
  * guarded by its lock file (src/store/lock-file.ts); the files stay readable by other processes
@@ -49,6 +47,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteTicketOutbox;
   readonly sla: SqliteSlaTimers;
   readonly silences: SqliteSilenceRepository;
+  readonly control: SqliteControlStateRepository;
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
@@ -75,6 +74,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteTicketOutbox(this.db);
     this.sla = new SqliteSlaTimers(this.db);
     this.silences = new SqliteSilenceRepository(this.db);
+    this.control = new SqliteControlStateRepository(this.db);
     if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
       // here, whether or not samples flow (the history worker checkpoints the inbox and history).

@@ -1,4 +1,5 @@
 import { describeAuditLog } from './audit.ts';
+import { describeControlStateRepository } from './control-state.ts';
 import { describeIncidentRepository } from './incidents.ts';
 import { describeTicketOutbox } from './outbox.ts';
 import { describeSampleHistory } from './samples.ts';
@@ -16,4 +17,5 @@ export function describeStoreContract(engine: string, maker: StoreMaker): void {
   describeTicketOutbox(engine, maker);
   describeSlaTimers(engine, maker);
   describeSilenceRepository(engine, maker);
+  describeControlStateRepository(engine, maker);
 }

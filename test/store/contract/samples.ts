@@ -14,8 +14,8 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
     it('stores an identical resend once, keeps every field, and reads a range by line and region', async () => {
       const store = await stores.open();
       const full: Sample = { ...sample({ seq: 2, t: 2000, line: 'backup' }), startupMs: 850, latencyMs: -12.5, width: 1280, height: 720, avSkewMs: -8, avSyncMs: 33, connected: false, error: 'timeout' };
-      store.samples.append([sample({ seq: 1, t: 1000 }), full]);
-      store.samples.append([full, sample({ seq: 3, t: 3000, region: 'r2', probe: 'p2' }), sample({ seq: 4, t: 9000 })]);
+      await store.samples.append([sample({ seq: 1, t: 1000 }), full]);
+      await store.samples.append([full, sample({ seq: 3, t: 3000, region: 'r2', probe: 'p2' }), sample({ seq: 4, t: 9000 })]);
       expect((await store.samples.samples({ stream: 's1', from: 0, to: 10_000 })).map((s) => s.seq)).toEqual([1, 2, 3, 4]);
       expect(await store.samples.samples({ stream: 's1', line: 'backup', from: 0, to: 10_000 })).toEqual([full]);
       expect((await store.samples.samples({ stream: 's1', region: 'r2', from: 0, to: 10_000 })).map((s) => s.probe)).toEqual(['p2']);
@@ -26,7 +26,7 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
 
     it("remembers each probe's highest seq, across a reopen", async () => {
       const first = await stores.open();
-      first.samples.append([sample({ seq: 5, t: 5000 }), sample({ seq: 9, t: 6000, probe: 'p2' }), sample({ seq: 3, t: 7000 })]);
+      await first.samples.append([sample({ seq: 5, t: 5000 }), sample({ seq: 9, t: 6000, probe: 'p2' }), sample({ seq: 3, t: 7000 })]);
       expect(await first.samples.lastSeq('p1')).toBe(5);
       const store = await stores.reopen(first);
       expect(await store.samples.lastSeq('p1')).toBe(5);
@@ -41,7 +41,7 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
       for (let i = 0; i < 120; i++) {
         batch.push(sample({ seq: i, t: MINUTE * 10 + i * 1000, fps: i < 60 ? 25 : 20, stallMs: i === 70 ? 500 : 0, ...(i >= 60 && { latencyMs: 1000 }) }));
       }
-      store.samples.append(batch);
+      await store.samples.append(batch);
       // Raw samples before minute 11 roll up; minute 11 stays raw (a minute is never split).
       expect(await store.samples.compact(MINUTE * 11 + 30_000, 0)).toEqual({ rolledUp: 60, prunedRollups: 0 });
       const first = await store.samples.rollups({ stream: 's1', from: 0, to: MINUTE * 100 });
@@ -59,7 +59,7 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
 
     it('catches up with its appends: unmerged() goes back to 0', async () => {
       const store = await stores.open();
-      store.samples.append(Array.from({ length: 50 }, (_, i) => sample({ seq: i, t: i * 1000 })));
+      await store.samples.append(Array.from({ length: 50 }, (_, i) => sample({ seq: i, t: i * 1000 })));
       expect(store.samples.unmerged()).toBeGreaterThanOrEqual(0);
       await until('every appended sample merged', () => store.samples.unmerged() === 0);
       expect(await store.samples.samples({ stream: 's1', from: 0, to: 1e9 })).toHaveLength(50);

@@ -2,10 +2,16 @@ import { afterEach } from 'vitest';
 import type { AuditEntry, Store } from '../../../src/store/ports.ts';
 
 /**
- * How a storage engine's contract tests get their stores. Every engine (SQLite files today,
- * PostgreSQL later) provides one and runs the same suites (./index.ts) against it.
+ * How a storage engine's contract tests get their stores. Every engine (SQLite files, a
+ * PostgreSQL database) provides one and runs the same suites (./index.ts) against it.
  */
 export interface StoreMaker {
+  /**
+   * The engine's own storage refuses a document that is not JSON (PostgreSQL's JSONB), so such
+   * damage cannot happen: corruptIncident with one rejects. Otherwise (SQLite's TEXT) the store
+   * must refuse it when reading.
+   */
+  readonly refusesMalformedJson: boolean;
   /** A new store on empty storage. */
   open(): Promise<Store>;
   /** Closes `store` and opens the same storage again (a hub restart). */
@@ -26,12 +32,13 @@ export interface StoreMaker {
 /** The maker's stores for the tests of one describe block; whatever is still open after a test is closed. */
 export function storesOf(maker: StoreMaker): StoreMaker {
   let open: Store[] = [];
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close();
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
   });
   const keep = (s: Store) => (open.push(s), s);
   const drop = (s: Store) => (open = open.filter((x) => x !== s));
   return {
+    refusesMalformedJson: maker.refusesMalformedJson,
     open: async () => keep(await maker.open()),
     reopen: async (s) => (drop(s), keep(await maker.reopen(s))),
     corruptIncident: async (s, id, document) => (drop(s), keep(await maker.corruptIncident(s, id, document))),

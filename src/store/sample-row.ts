@@ -1,16 +1,31 @@
-import type { ProbeError, ProbeImpairment, Sample } from '../../model/sample.ts';
+import type { ProbeError, ProbeImpairment, Sample } from '../model/sample.ts';
 
-/** A raw sample row's columns, in order, with their types: one typed column per Sample field, no JSON copy. */
-export const SAMPLE_COLUMN_DEFS = `probe TEXT NOT NULL, seq INTEGER NOT NULL, region TEXT NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL,
-  t INTEGER NOT NULL, window_ms INTEGER NOT NULL, connected INTEGER NOT NULL, startup_ms REAL, latency_ms REAL,
-  fps REAL NOT NULL, bitrate_bps REAL NOT NULL, width INTEGER, height INTEGER, max_gap_ms REAL NOT NULL,
-  stall_ms REAL NOT NULL, freeze_ms REAL NOT NULL, av_skew_ms REAL, av_sync_ms REAL, error TEXT, impaired TEXT,
-  black_ms REAL, silence_ms REAL, loudness_lufs REAL, true_peak_dbtp REAL`;
+/**
+ * A raw sample as a table row, for every engine: one typed column per Sample field (no JSON copy).
+ * The engines differ only in the SQL types (each renders its own column definitions from
+ * SAMPLE_COLUMN_KINDS); the values bound and read back are the same, `connected` as 0/1.
+ */
+
+type SampleColumnKind = 'text' | 'integer' | 'real';
+
+/** Each column, in bind order: its name, kind and whether every sample has it. */
+const COLUMNS: readonly (readonly [string, SampleColumnKind, boolean])[] = [
+  ['probe', 'text', true], ['seq', 'integer', true], ['region', 'text', true], ['stream', 'text', true], ['line', 'text', true],
+  ['t', 'integer', true], ['window_ms', 'integer', true], ['connected', 'integer', true], ['startup_ms', 'real', false], ['latency_ms', 'real', false],
+  ['fps', 'real', true], ['bitrate_bps', 'real', true], ['width', 'integer', false], ['height', 'integer', false], ['max_gap_ms', 'real', true],
+  ['stall_ms', 'real', true], ['freeze_ms', 'real', true], ['av_skew_ms', 'real', false], ['av_sync_ms', 'real', false], ['error', 'text', false], ['impaired', 'text', false],
+  ['black_ms', 'real', false], ['silence_ms', 'real', false], ['loudness_lufs', 'real', false], ['true_peak_dbtp', 'real', false],
+];
+
+export const SAMPLE_COLUMN_KINDS = COLUMNS.map(([name, kind, required]) => ({ name, kind, required }));
 
 /** Column order of a raw sample row (bind order of `sampleValues`). */
-export const SAMPLE_COLUMNS = SAMPLE_COLUMN_DEFS.split(',')
-  .map((d) => d.trim().split(' ')[0]!)
-  .join(', ');
+export const SAMPLE_COLUMNS = SAMPLE_COLUMN_KINDS.map((c) => c.name).join(', ');
+
+/** The column definitions for an engine, given its SQL type per kind. */
+export function sampleColumnDefs(types: Record<SampleColumnKind, string>): string {
+  return SAMPLE_COLUMN_KINDS.map((c) => `${c.name} ${types[c.kind]}${c.required ? ' NOT NULL' : ''}`).join(', ');
+}
 
 export interface SampleRow {
   probe: string;

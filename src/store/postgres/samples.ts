@@ -1,0 +1,104 @@
+import type { Sample } from '../../model/sample.ts';
+import type { SampleHistory, SampleQuery, SampleRollup } from '../ports.ts';
+import { MINUTE_MS, toRollup, wholeMinutesBefore, type RollupRow } from '../rollup-row.ts';
+import { rowSample, SAMPLE_COLUMN_KINDS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from '../sample-row.ts';
+import type { PostgresSession, Sql } from './session.ts';
+
+/** Rows per INSERT: 25 columns × 1000 rows stays well below PostgreSQL's 65,535 parameters per statement. */
+const ROWS_PER_INSERT = 1000;
+
+/** `($1, …, $25), ($26, …)` for `rows` rows. */
+function placeholders(rows: number): string {
+  const n = SAMPLE_COLUMN_KINDS.length;
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: n }, (_, c) => `$${r * n + c + 1}`).join(', ')})`).join(', ');
+}
+
+/**
+ * The sample history in one table (`samples`, keyed by (probe, seq), indexed by (stream, t)) and
+ * minute rollups. No second tier as in SQLite: the server takes writes beside reads, so an append
+ * is one transaction straight into the queryable table, and resolves once committed.
+ */
+export class PostgresSampleHistory implements SampleHistory {
+  /** Samples of the appends not yet committed. */
+  private inFlight = 0;
+
+  constructor(private readonly session: PostgresSession) {}
+
+  async append(samples: readonly Sample[]): Promise<void> {
+    if (samples.length === 0) return;
+    this.inFlight += samples.length;
+    try {
+      await this.session.transaction(async (sql) => {
+        for (let k = 0; k < samples.length; k += ROWS_PER_INSERT) await insert(sql, samples.slice(k, k + ROWS_PER_INSERT));
+        const high = new Map<string, number>();
+        for (const s of samples) if (s.seq > (high.get(s.probe) ?? -1)) high.set(s.probe, s.seq);
+        await sql.query(
+          `INSERT INTO probe_seqs (probe, seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+           ON CONFLICT (probe) DO UPDATE SET seq = GREATEST(probe_seqs.seq, excluded.seq)`,
+          [[...high.keys()], [...high.values()]],
+        );
+      });
+    } finally {
+      this.inFlight -= samples.length;
+    }
+  }
+
+  async lastSeq(probe: string): Promise<number | undefined> {
+    const { rows } = await this.session.query<{ seq: number }>('SELECT seq FROM probe_seqs WHERE probe = $1', [probe]);
+    return rows[0]?.seq;
+  }
+
+  async samples(q: SampleQuery): Promise<Sample[]> {
+    const { rows } = await this.session.query<SampleRow>(
+      `SELECT ${SAMPLE_COLUMNS} FROM samples
+       WHERE stream = $1 AND t >= $2 AND t < $3 AND ($4::text IS NULL OR line = $4) AND ($5::text IS NULL OR region = $5)
+       ORDER BY t, region, line, probe, seq`,
+      params(q),
+    );
+    return rows.map(rowSample);
+  }
+
+  async rollups(q: SampleQuery): Promise<SampleRollup[]> {
+    const { rows } = await this.session.query<RollupRow>(
+      `SELECT * FROM sample_rollups
+       WHERE stream = $1 AND minute >= $2 AND minute < $3 AND ($4::text IS NULL OR line = $4) AND ($5::text IS NULL OR region = $5)
+       ORDER BY minute, region, line`,
+      params(q),
+    );
+    return rows.map(toRollup);
+  }
+
+  async compact(rawBefore: number, rollupBefore: number): Promise<{ rolledUp: number; prunedRollups: number }> {
+    const before = wholeMinutesBefore(rawBefore);
+    return this.session.transaction(async (sql) => {
+      await sql.query(
+        `INSERT INTO sample_rollups (minute, stream, line, region, samples, connected, fps_sum, bitrate_sum, stall_ms, freeze_ms, max_gap_ms, latency_sum, latency_n)
+         SELECT (t / ${MINUTE_MS}) * ${MINUTE_MS} AS m, stream, line, region, COUNT(*), SUM(connected), SUM(fps), SUM(bitrate_bps),
+                SUM(stall_ms), SUM(freeze_ms), MAX(max_gap_ms), COALESCE(SUM(latency_ms), 0), COUNT(latency_ms)
+           FROM samples WHERE t < $1 GROUP BY m, stream, line, region
+         ON CONFLICT (stream, line, region, minute) DO UPDATE SET
+           samples = sample_rollups.samples + excluded.samples, connected = sample_rollups.connected + excluded.connected,
+           fps_sum = sample_rollups.fps_sum + excluded.fps_sum, bitrate_sum = sample_rollups.bitrate_sum + excluded.bitrate_sum,
+           stall_ms = sample_rollups.stall_ms + excluded.stall_ms, freeze_ms = sample_rollups.freeze_ms + excluded.freeze_ms,
+           max_gap_ms = GREATEST(sample_rollups.max_gap_ms, excluded.max_gap_ms),
+           latency_sum = sample_rollups.latency_sum + excluded.latency_sum, latency_n = sample_rollups.latency_n + excluded.latency_n`,
+        [before],
+      );
+      const rolledUp = (await sql.query('DELETE FROM samples WHERE t < $1', [before])).rowCount ?? 0;
+      const prunedRollups = (await sql.query('DELETE FROM sample_rollups WHERE minute < $1', [rollupBefore])).rowCount ?? 0;
+      return { rolledUp, prunedRollups };
+    });
+  }
+
+  unmerged(): number {
+    return this.inFlight;
+  }
+}
+
+async function insert(sql: Sql, batch: readonly Sample[]): Promise<void> {
+  await sql.query(`INSERT INTO samples (${SAMPLE_COLUMNS}) VALUES ${placeholders(batch.length)} ON CONFLICT (probe, seq) DO NOTHING`, batch.flatMap(sampleValues));
+}
+
+function params(q: SampleQuery): unknown[] {
+  return [q.stream, q.from, q.to, q.line ?? null, q.region ?? null];
+}

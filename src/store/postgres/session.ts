@@ -1,0 +1,71 @@
+import pg from 'pg';
+
+/** BIGINT (times in unix ms, ids, counts) as a JS number: every value streamguard stores fits in 2^53. */
+const INT8_OID = 20;
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+};
+
+export type Sql = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * The store's one session with the server. Every statement of every repository runs on it, one
+ * after another in call order, as the embedded store's one connection does: writes commit in the
+ * order they were called, and a read sees every write called before it, awaited or not (the
+ * ports' promise, src/store/ports.ts). A pool of one (not a bare client) so that a connection
+ * the server dropped is replaced on the next statement instead of failing every later one.
+ */
+export class PostgresSession {
+  private readonly pool: pg.Pool;
+  /** Statements and transactions called and not settled: closing waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(url: string, onError: (err: Error) => void) {
+    this.pool = new pg.Pool({ connectionString: url, max: 1, types: TYPES, application_name: 'streamguard' });
+    // An idle connection the server ends emits here; unhandled it would end the process.
+    this.pool.on('error', onError);
+  }
+
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.track(this.pool.query<R>(text, values));
+  }
+
+  /** Runs `fn` in one transaction on the session (the statements called meanwhile wait for it). */
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.track(
+      (async () => {
+        const client = await this.pool.connect();
+        let broken: Error | undefined;
+        try {
+          await client.query('BEGIN');
+          const result = await fn(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+          throw err;
+        } finally {
+          client.release(broken);
+        }
+      })(),
+    );
+  }
+
+  /** Waits for the statements in flight, then closes the connection. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await this.pool.end();
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+}
+
+/** A JSON document as a statement parameter (cast `::jsonb` in the SQL): stringified here, so arrays stay JSON arrays and `null` stays JSON null. */
+export function json(value: unknown): string {
+  return JSON.stringify(value);
+}
