@@ -166,4 +166,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX incidents_opened ON incidents(opened_at);
   `,
+  // 7: the audit log by time (what streamguard and its operators did in the last hours)
+  `
+  CREATE INDEX audit_t ON audit(t);
+  `,
 ];
