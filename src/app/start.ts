@@ -169,7 +169,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         },
         metrics: m,
         incidents: { repository: store.incidents, recent: () => h.incidents.recent() },
-        history: { reads: { samples: store.samples, flush: () => h.flush() }, streams: () => current.streams.map((s) => s.id), clock: h.clock },
+        history: { reads: { samples: store.samples, flush: () => h.flush() }, incidents: store.incidents, audit: store.audit, streams: () => current.streams.map((s) => s.id), clock: h.clock },
         commands: commandCtx,
         control: controller,
         tickets: tickets && ticketRoutes(tickets, {}),
