@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditWords, isSwitch, timelineActionWords } from '../../src/console/public/action-words.js';
-import { filterRows, groupRows, historyRow, resolutionWords, rowStreams, type IncidentRecordLike } from '../../src/console/public/history-model.js';
+import { filterActions, filterRows, groupRows, historyRow, resolutionWords, rowStreams, type IncidentRecordLike } from '../../src/console/public/history-model.js';
 
 const record = (over: Partial<IncidentRecordLike['incident']> = {}, rest: Partial<IncidentRecordLike> = {}): IncidentRecordLike => ({
   incident: { id: 's1/primary/down@1000', kind: 'down', stream: 's1', line: 'primary', scope: 'line', status: 'resolved', peakSeverity: 'P1', onset: 900, openedAt: 1000, resolvedAt: 61_000, regions: { sg: {}, eu: {} }, ...over },
@@ -49,6 +49,12 @@ describe('console history model', () => {
     ]);
     expect(groupRows([])).toEqual([]);
     expect(rowStreams(rows)).toEqual(['s1', 's2']);
+    const actions = [
+      { t: 1, actor: 'alice', action: 'ws.ack', target: 's1/primary/down@1', reason: 'looking', stream: 's1' },
+      { t: 2, actor: 'bob', action: 'ws.silence', target: 'sil-1', reason: 'maintenance' },
+    ];
+    expect(filterActions(actions, { stream: 's1' }).map((a) => a.t)).toEqual([1]);
+    expect(filterActions(actions, { text: 'MAINT' }).map((a) => a.t)).toEqual([2]);
   });
 
   it('says audit rows in words and knows which ones switched the served line', () => {

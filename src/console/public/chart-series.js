@@ -4,8 +4,8 @@
 
 /** The chart ranges the page offers, in ms, and the bucket each draws one point per. */
 export const CHART_RANGES = {
-  '15m': { ms: 15 * 60_000, stepMs: 1000 },
-  '1h': { ms: 60 * 60_000, stepMs: 5000 },
+  '15m': { ms: 15 * 60_000, stepMs: 2000 },
+  '1h': { ms: 60 * 60_000, stepMs: 10_000 },
   '6h': { ms: 6 * 60 * 60_000, stepMs: 60_000 },
 };
 

@@ -53,6 +53,12 @@ export function filterRows(rows, filter) {
   );
 }
 
+/** The audit rows (GET /api/v1/history/actions) matching the same filters: stream, and text anywhere in the row. */
+export function filterActions(actions, filter) {
+  const text = filter.text?.trim().toLowerCase();
+  return actions.filter((a) => (!filter.stream || a.stream === filter.stream) && (!text || JSON.stringify(a).toLowerCase().includes(text)));
+}
+
 /** Still open first, then resolved; each newest opened first. Empty groups are left out. */
 export function groupRows(rows) {
   const newest = (a, b) => b.openedAt - a.openedAt;
