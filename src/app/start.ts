@@ -150,7 +150,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       if (opened) m.attachStoreWal(opened);
-      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
+      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }), ...(opts.env && { env: opts.env }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });

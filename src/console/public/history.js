@@ -1,10 +1,10 @@
 // The history page: incidents live within the last hours (with what streamguard did and how each
 // ended) and the actions of the same hours, from the history API; filters run in the page.
-import { auditWords } from './action-words.js';
+import { actionTable } from './action-table.js';
 import { filterActions, filterRows, groupRows, historyRow, RANGES, rowStreams } from './history-model.js';
 import { el } from './page-dom.js';
 import { mountZoneSwitch } from './page-zone.js';
-import { getJson, withSignIn } from './rest.js';
+import { getJson, signInGuard } from './rest.js';
 import { clockTime, dateTime, duration, timeZone } from './time.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,7 +22,7 @@ async function load() {
   const [inc, act] = await Promise.all([getJson(`/api/v1/history/incidents?${q}`), getJson(`/api/v1/history/actions?${q}`)]);
   rows = inc.incidents.map((r) => historyRow(r, to));
   actions = act.actions;
-  $('status').textContent = inc.truncated || act.truncated ? 'more than 1000 entries in this range: showing the newest' : '';
+  $('note').textContent = inc.truncated || act.truncated ? 'more than 1000 entries in this range: showing the newest' : '';
   render();
 }
 
@@ -58,19 +58,14 @@ function incidentTable(group, zone) {
   return el('table', { class: 'history' }, el('caption', {}, `${group.title} (${group.rows.length})`), el('thead', {}, head), el('tbody', {}, ...body));
 }
 
-function actionTable(list, zone) {
-  const head = el('tr', {}, ...['time', 'stream', 'who', 'what', 'why'].map((h) => el('th', { scope: 'col' }, h)));
-  const body = list.map((a) => el('tr', { 'data-testid': `action-${a.action}` }, el('td', {}, dateTime(a.t, zone)), el('td', {}, a.stream ?? ''), el('td', {}, a.actor), el('td', {}, auditWords(a)), el('td', {}, a.reason)));
-  return el('table', { class: 'history' }, el('thead', {}, head), el('tbody', {}, ...body));
-}
-
 function pickRange(next) {
   range = next;
   for (const b of document.querySelectorAll('[data-range]')) b.setAttribute('aria-pressed', String(b.dataset.range === range));
   refresh();
 }
 
-const refresh = withSignIn(load, $('login'), $('status'));
+const guard = signInGuard($('login'), $('status'), () => refresh());
+const refresh = () => guard(load);
 for (const b of document.querySelectorAll('[data-range]')) b.addEventListener('click', () => pickRange(b.dataset.range));
 $('stream').addEventListener('change', () => {
   stream = $('stream').value;

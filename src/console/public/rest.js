@@ -30,11 +30,19 @@ export async function getJson(path) {
 }
 
 /**
- * Runs `load`; on a 401 shows `form` (its `input` takes the token, `.error` says why) and runs
- * `load` again once a token is given. Other errors are shown in `status`.
+ * The page's sign-in: returns `guard(load)`, which runs a load and, on a 401, shows `form` (its
+ * `input` takes the token, `.error` says why; other errors go to `status`). A token given in the
+ * form is stored and `afterSignIn` runs (the page loads again).
  */
-export function withSignIn(load, form, status) {
-  const run = async () => {
+export function signInGuard(form, status, afterSignIn) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = form.querySelector('input');
+    storeToken(input.value);
+    input.value = '';
+    afterSignIn();
+  });
+  return async (load) => {
     try {
       await load();
       form.hidden = true;
@@ -47,12 +55,4 @@ export function withSignIn(load, form, status) {
       } else status.textContent = `could not load: ${err.message}`;
     }
   };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const input = form.querySelector('input');
-    storeToken(input.value);
-    input.value = '';
-    run();
-  });
-  return run;
 }

@@ -2,12 +2,12 @@
 // 6 h (history on open, then polled), with incident and switch markers, its open incidents and
 // recent actions. Tables and markers come from chart-series.js and chart-annotations.js.
 import uPlot from './uPlot.esm.js';
-import { auditWords } from './action-words.js';
+import { actionTable } from './action-table.js';
 import { chartMarkers, labelLanes } from './chart-annotations.js';
 import { CHART_RANGES, chartTables, mergeSamples } from './chart-series.js';
 import { el } from './page-dom.js';
 import { mountZoneSwitch } from './page-zone.js';
-import { getJson, withSignIn } from './rest.js';
+import { getJson, signInGuard } from './rest.js';
 import { clockTime, dateTime, duration, timeZone } from './time.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,7 +27,7 @@ let actions = [];
 const plots = new Map();
 let markers = [];
 
-function window_() {
+function chartWindow() {
   const { ms, stepMs } = CHART_RANGES[range];
   const now = Date.now();
   return { from: Math.floor((now - ms) / stepMs) * stepMs, to: Math.ceil(now / stepMs) * stepMs + stepMs, stepMs };
@@ -35,18 +35,18 @@ function window_() {
 
 /** Everything of the range: samples and rollups, incidents, actions. */
 async function loadAll() {
-  const w = window_();
+  const w = chartWindow();
   const history = await getJson(api(`streams/${encodeURIComponent(stream)}/samples?from=${w.from}&to=${w.to}&limit=50000`));
   samples = history.samples;
   rollups = history.rollups;
-  $('status').textContent = history.truncated ? 'more samples in this range than one read holds: the oldest are left out' : '';
+  $('note').textContent = history.truncated ? 'more samples in this range than one read holds: the oldest are left out' : '';
   await loadEvents(w);
   draw();
 }
 
 /** Samples since the newest held, and the range's incidents and actions again. */
 async function poll() {
-  const w = window_();
+  const w = chartWindow();
   const since = samples.length ? samples.at(-1).t + 1 : w.from;
   const fresh = await getJson(api(`streams/${encodeURIComponent(stream)}/samples?from=${since}&to=${w.to}&limit=50000`));
   samples = mergeSamples(samples, fresh.samples, w.from);
@@ -63,7 +63,7 @@ async function loadEvents(w) {
 }
 
 function draw() {
-  const w = window_();
+  const w = chartWindow();
   const zone = timeZone();
   markers = chartMarkers(incidents, actions, w);
   const tables = chartTables(samples, rollups, w);
@@ -152,11 +152,7 @@ function renderLists(zone) {
         )
       : [el('p', {}, 'none')]),
   );
-  $('actions').replaceChildren(
-    ...(actions.length
-      ? [el('table', { class: 'history' }, el('tbody', {}, ...actions.map((a) => el('tr', {}, el('td', {}, dateTime(a.t, zone)), el('td', {}, a.actor), el('td', {}, auditWords(a)), el('td', {}, a.reason))))))]
-      : [el('p', {}, 'none in this range')]),
-  );
+  $('actions').replaceChildren(actions.length ? actionTable(actions, zone) : el('p', {}, 'none in this range'));
 }
 
 function pickRange(next) {
@@ -168,8 +164,9 @@ function pickRange(next) {
 $('stream-id').textContent = stream;
 document.title = `streamguard ${stream}`;
 $('history-link').href = `/console/history.html?stream=${encodeURIComponent(stream)}`;
-const reload = withSignIn(loadAll, $('login'), $('status'));
-const refresh = withSignIn(poll, $('login'), $('status'));
+const guard = signInGuard($('login'), $('status'), () => reload());
+const reload = () => guard(loadAll);
+const refresh = () => guard(poll);
 for (const b of document.querySelectorAll('[data-range]')) b.addEventListener('click', () => pickRange(b.dataset.range));
 mountZoneSwitch($('zone'), $('zone-switch'), draw);
 pickRange(range);
