@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartTables, mergeSamples, type SampleLike } from '../../src/console/public/chart-series.js';
-import { chartMarkers, labelLanes } from '../../src/console/public/chart-annotations.js';
+import { chartMarkers, placeLabels } from '../../src/console/public/chart-annotations.js';
 
 const sample = (t: number, over: Partial<SampleLike> = {}): SampleLike => ({ probe: 'p', seq: t, line: 'primary', region: 'eu', t, latencyMs: 100, stallMs: 0, fps: 25, bitrateBps: 2_000_000, ...over });
 const rollup = (minute: number) => ({ minute, line: 'primary', region: 'eu', samples: 60, latencyAvgMs: 200, stallMs: 600, fpsAvg: 24, bitrateAvg: 1_000_000 });
@@ -49,9 +49,13 @@ describe('console chart markers', () => {
     expect(chartMarkers([{ incident: inc, actions: [] }], [switchRow], { from: 1000, to: 4000 }).map((m) => m.kind)).toEqual(['switch']);
   });
 
-  it('moves a label that would overlap the previous one down a lane, and back up when there is room', () => {
-    expect(labelLanes([0, 10, 20, 200], [100, 100, 100, 50])).toEqual([0, 1, 2, 0]);
-    expect(labelLanes([0, 104], [100, 10])).toEqual([0, 0]);
-    expect(labelLanes([], [])).toEqual([]);
+  it('puts a label right of its line, left when it would run past the edge, and down a lane only when it would overlap another', () => {
+    const lanes = (x: number[], w: number[], right = 1000) => placeLabels(x, w, right).map((p) => p.lane);
+    expect(lanes([0, 10, 20, 200], [100, 100, 100, 50])).toEqual([0, 1, 2, 0]);
+    expect(lanes([0, 110], [100, 10])).toEqual([0, 0]);
+    expect(placeLabels([990], [50], 1000)).toEqual([{ lane: 0, start: 936 }]);
+    // Flipped left of its line, it would cover the label before it: next lane.
+    expect(placeLabels([900, 990], [50, 50], 1000)).toEqual([{ lane: 0, start: 904 }, { lane: 1, start: 936 }]);
+    expect(placeLabels([], [], 1000)).toEqual([]);
   });
 });

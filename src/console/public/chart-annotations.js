@@ -20,15 +20,19 @@ export function chartMarkers(incidentRecords, actions, range) {
 }
 
 /**
- * The lane (0 = top row of labels) of each marker at pixel `x[i]`: the first lane whose last label
- * ends left of this one (labels are `widths[i]` px wide plus `gap`). Markers must be sorted by x.
+ * Where each marker's label goes: right of its line at pixel `x[i]` (`widths[i]` px wide), or left
+ * of it when it would run past `right`; in the first lane (0 = top row of labels) where it overlaps
+ * no other label (`gap` px apart).
  */
-export function labelLanes(x, widths, gap = 4) {
-  const ends = [];
+export function placeLabels(x, widths, right, gap = 4) {
+  const lanes = [];
   return x.map((xi, i) => {
-    let lane = ends.findIndex((end) => end + gap <= xi);
-    if (lane < 0) lane = ends.length;
-    ends[lane] = xi + widths[i];
-    return lane;
+    const w = widths[i];
+    const start = xi + gap + w > right ? xi - gap - w : xi + gap;
+    const clear = (lane) => lane.every(([a, b]) => start + w + gap <= a || b + gap <= start);
+    let lane = lanes.findIndex(clear);
+    if (lane < 0) lane = lanes.push([]) - 1;
+    lanes[lane].push([start, start + w]);
+    return { lane, start };
   });
 }

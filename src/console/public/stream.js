@@ -3,7 +3,7 @@
 // recent actions. Tables and markers come from chart-series.js and chart-annotations.js.
 import uPlot from './uPlot.esm.js';
 import { actionTable } from './action-table.js';
-import { chartMarkers, labelLanes } from './chart-annotations.js';
+import { chartMarkers, placeLabels } from './chart-annotations.js';
 import { CHART_RANGES, chartTables, mergeSamples } from './chart-series.js';
 import { el } from './page-dom.js';
 import { mountZoneSwitch } from './page-zone.js';
@@ -125,7 +125,7 @@ function markerPlugin() {
         ctx.save();
         ctx.font = `${11 * px}px system-ui, sans-serif`;
         const xs = markers.map((m) => u.valToPos(m.t / 1000, 'x', true));
-        const lanes = labelLanes(xs, markers.map((m) => ctx.measureText(m.label).width + 6 * px));
+        const labels = placeLabels(xs, markers.map((m) => ctx.measureText(m.label).width), left + width, 3 * px);
         markers.forEach((m, i) => {
           const x = xs[i];
           if (x < left || x > left + width) return;
@@ -135,7 +135,7 @@ function markerPlugin() {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillText(m.label, x + 3 * px, top + (12 + 13 * lanes[i]) * px);
+          ctx.fillText(m.label, labels[i].start, top + (12 + 13 * labels[i].lane) * px);
         });
         ctx.restore();
       },
