@@ -6,6 +6,7 @@ import { SEVERITIES } from '../model/severity.ts';
 import type { AuditLog, IncidentRepository } from '../store/ports.ts';
 import { actionHistory } from './action-history.ts';
 import { incidentHistory } from './incident-history.ts';
+import { inMinutes } from './minute-rollup.ts';
 import { readHistory, type HistoryReads } from './read.ts';
 
 export interface HistoryRoutesOptions {
@@ -19,7 +20,7 @@ export interface HistoryRoutesOptions {
 
 const MAX_SAMPLES = 50_000;
 const DEFAULT_RANGE_MS = 5 * 60_000;
-const PARAMS = ['from', 'to', 'limit', 'line', 'region'];
+const PARAMS = ['from', 'to', 'limit', 'line', 'region', 'rollup'];
 /** The incident and action history look back an hour unless told otherwise. */
 const DEFAULT_HISTORY_MS = 60 * 60_000;
 const MAX_RECORDS = 1000;
@@ -40,7 +41,7 @@ function timeRange(q: { from?: number | undefined; to?: number | undefined }, no
 /**
  * The history reads (docs/api.md):
  *
- *   GET /api/v1/streams/:id/samples?from&to&line&region&limit      raw samples and minute rollups of one stream
+ *   GET /api/v1/streams/:id/samples?from&to&line&region&limit&rollup  raw samples and minute rollups of one stream
  *   GET /api/v1/history/incidents?from&to&stream&severity&kind&limit  incidents live in the range, with what was done and how they ended
  *   GET /api/v1/history/actions?from&to&stream&limit                 the audit log of the range: switches, fail-backs, features, acks, silences…
  */
@@ -57,7 +58,11 @@ export function historyRoutes(opts: HistoryRoutesOptions): Router {
       const limit = intParam(params, 'limit', { min: 1, max: MAX_SAMPLES }) ?? 10_000;
       const line = params.get('line') ?? undefined;
       const region = params.get('region') ?? undefined;
-      res.json(await readHistory(opts.reads, { stream, from, to, limit, ...(line !== undefined && { line }), ...(region !== undefined && { region }) }));
+      const rollup = params.get('rollup');
+      if (rollup !== null && rollup !== 'minute') throw new HttpError('bad_request', `query parameter "rollup" must be "minute", got "${rollup}"`);
+      // In minutes, every raw sample of the range is read (rolled up, they are small to send).
+      const answer = await readHistory(opts.reads, { stream, from, to, limit: rollup ? Number.MAX_SAFE_INTEGER : limit, ...(line !== undefined && { line }), ...(region !== undefined && { region }) });
+      res.json(rollup ? inMinutes(answer) : answer);
     })
     .all(allowMethods('GET', 'HEAD'));
   router

@@ -116,6 +116,7 @@ describe.skipIf(!haveChromium)('history and stream pages in headless Chromium', 
       ['/api/v1/history/actions?limit=0', 'query parameter "limit" must be an integer from 1 to 1000, got "0"'],
       ['/api/v1/history/actions?from=20&to=10', 'query parameter "from" must be before "to" (got from=20, to=10)'],
       ['/api/v1/history/actions?streams=s1', 'unknown query parameter "streams" (expected from, to, stream, limit)'],
+      ['/api/v1/streams/s1/samples?rollup=hour', 'query parameter "rollup" must be "minute", got "hour"'],
     ];
     for (const [path, message] of bad) {
       const res = await get(path, ENV.SG_HISTORY_VIEWER);
@@ -149,6 +150,11 @@ describe.skipIf(!haveChromium)('history and stream pages in headless Chromium', 
     expect(await page.getByTestId('chart-blackMs').count()).toBe(0);
     expect(await page.locator('header').textContent()).toContain('times in UTC');
     await page.screenshot({ path: join(ARTIFACTS, 'history-1-stream-charts.png'), fullPage: true });
+
+    // 6 h comes in minutes: the seeded minutes are points of their own.
+    await page.getByRole('button', { name: '6 h' }).click();
+    const seededMinute = Math.floor((opened - SEEDED_AGO_MS) / 60_000) * 60;
+    await expect.poll(async () => (await pointTimes()).includes(seededMinute), { timeout: 10_000 }).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 40_000);

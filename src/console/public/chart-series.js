@@ -2,11 +2,14 @@
 // /api/v1/streams/:id/samples → one aligned table per chart (uPlot's data layout): a time column
 // and one column per view (line/region). No DOM, no I/O.
 
-/** The chart ranges the page offers, in ms, and the bucket each draws one point per. */
+/**
+ * The chart ranges the page offers, in ms, and the bucket each draws one point per; `minutes`:
+ * the range is read in minute rollups (6 h of raw samples is too much to send to a page).
+ */
 export const CHART_RANGES = {
   '15m': { ms: 15 * 60_000, stepMs: 2000 },
   '1h': { ms: 60 * 60_000, stepMs: 10_000 },
-  '6h': { ms: 6 * 60 * 60_000, stepMs: 60_000 },
+  '6h': { ms: 6 * 60 * 60_000, stepMs: 60_000, minutes: true },
 };
 
 /**

@@ -33,10 +33,19 @@ function chartWindow() {
   return { from: Math.floor((now - ms) / stepMs) * stepMs, to: Math.ceil(now / stepMs) * stepMs + stepMs, stepMs };
 }
 
+/** The range's samples: raw (and rollups where raw ones aged out), or all in minute rollups for the long range. */
+function samplesPath(from, to) {
+  const minutes = CHART_RANGES[range].minutes ? '&rollup=minute' : '';
+  return api(`streams/${encodeURIComponent(stream)}/samples?from=${from}&to=${to}&limit=50000${minutes}`);
+}
+
 /** Everything of the range: samples and rollups, incidents, actions. */
 async function loadAll() {
   const w = chartWindow();
-  const history = await getJson(api(`streams/${encodeURIComponent(stream)}/samples?from=${w.from}&to=${w.to}&limit=50000`));
+  const asked = range;
+  const history = await getJson(samplesPath(w.from, w.to));
+  // A range picked meanwhile has its own read.
+  if (range !== asked) return;
   samples = history.samples;
   rollups = history.rollups;
   $('note').textContent = history.truncated ? 'more samples in this range than one read holds: the oldest are left out' : '';
@@ -44,13 +53,26 @@ async function loadAll() {
   draw();
 }
 
-/** Samples since the newest held, and the range's incidents and actions again. */
+/**
+ * What came since the last read: raw samples after the newest held, or (in minutes) the minutes
+ * from the newest held one on, which replace it (it was still filling); then the range's
+ * incidents and actions again.
+ */
 async function poll() {
   const w = chartWindow();
-  const since = samples.length ? samples.at(-1).t + 1 : w.from;
-  const fresh = await getJson(api(`streams/${encodeURIComponent(stream)}/samples?from=${since}&to=${w.to}&limit=50000`));
-  samples = mergeSamples(samples, fresh.samples, w.from);
-  rollups = rollups.filter((r) => r.minute >= w.from);
+  const asked = range;
+  if (CHART_RANGES[range].minutes) {
+    const since = rollups.length ? Math.max(...rollups.map((r) => r.minute)) : w.from;
+    const fresh = await getJson(samplesPath(since, w.to));
+    if (range !== asked) return;
+    rollups = [...rollups.filter((r) => r.minute >= w.from && r.minute < since), ...fresh.rollups];
+  } else {
+    const since = samples.length ? samples.at(-1).t + 1 : w.from;
+    const fresh = await getJson(samplesPath(since, w.to));
+    if (range !== asked) return;
+    samples = mergeSamples(samples, fresh.samples, w.from);
+    rollups = rollups.filter((r) => r.minute >= w.from);
+  }
   await loadEvents(w);
   draw();
 }
