@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { allowMethods, HttpError, intParam, intQuery, listQuery, onlyParams, queryParams, validQuery } from '../http/index.ts';
+import { allowMethods, HttpError, intQuery, listQuery, validQuery } from '../http/index.ts';
 import { IncidentKindSchema } from '../model/incident.ts';
 import { SEVERITIES } from '../model/severity.ts';
 import type { AuditLog, IncidentRepository } from '../store/ports.ts';
@@ -20,15 +20,22 @@ export interface HistoryRoutesOptions {
 
 const MAX_SAMPLES = 50_000;
 const DEFAULT_RANGE_MS = 5 * 60_000;
-const PARAMS = ['from', 'to', 'limit', 'line', 'region', 'rollup'];
 /** The incident and action history look back an hour unless told otherwise. */
 const DEFAULT_HISTORY_MS = 60 * 60_000;
 const MAX_RECORDS = 1000;
 
 const unixMs = intQuery({ min: 0, unit: 'unix ms' });
-const range = { from: unixMs.optional(), to: unixMs.optional(), stream: z.string().min(1, { error: 'must not be empty' }).optional(), limit: intQuery({ min: 1, max: MAX_RECORDS }).optional() };
-const IncidentHistoryQuery = z.object({ ...range, severity: listQuery(SEVERITIES).optional(), kind: listQuery(IncidentKindSchema.options).optional() });
-const ActionHistoryQuery = z.object(range);
+const RANGE_PARAMS = { from: unixMs.optional(), to: unixMs.optional(), stream: z.string().min(1, { error: 'must not be empty' }).optional(), limit: intQuery({ min: 1, max: MAX_RECORDS }).optional() };
+const SamplesQuery = z.object({
+  from: unixMs.optional(),
+  to: unixMs.optional(),
+  limit: intQuery({ min: 1, max: MAX_SAMPLES }).optional(),
+  line: z.string().optional(),
+  region: z.string().optional(),
+  rollup: z.literal('minute', { error: 'must be "minute"' }).optional(),
+});
+const IncidentHistoryQuery = z.object({ ...RANGE_PARAMS, severity: listQuery(SEVERITIES).optional(), kind: listQuery(IncidentKindSchema.options).optional() });
+const ActionHistoryQuery = z.object(RANGE_PARAMS);
 
 /** [from, to): `to` defaults to now, `from` to `defaultMs` before it; `from` must come first. */
 function timeRange(q: { from?: number | undefined; to?: number | undefined }, now: number, defaultMs: number): { from: number; to: number } {
@@ -52,16 +59,11 @@ export function historyRoutes(opts: HistoryRoutesOptions): Router {
     .get(async (req, res) => {
       const stream = req.params.id;
       if (!opts.streams().includes(stream)) throw new HttpError('not_found', `no stream "${stream}" in the config`);
-      const params = queryParams(req);
-      onlyParams(params, PARAMS);
-      const { from, to } = timeRange({ from: intParam(params, 'from', { min: 0, unit: 'unix ms' }), to: intParam(params, 'to', { min: 0, unit: 'unix ms' }) }, opts.clock(), DEFAULT_RANGE_MS);
-      const limit = intParam(params, 'limit', { min: 1, max: MAX_SAMPLES }) ?? 10_000;
-      const line = params.get('line') ?? undefined;
-      const region = params.get('region') ?? undefined;
-      const rollup = params.get('rollup');
-      if (rollup !== null && rollup !== 'minute') throw new HttpError('bad_request', `query parameter "rollup" must be "minute", got "${rollup}"`);
+      const q = validQuery(SamplesQuery, req);
+      const { from, to } = timeRange(q, opts.clock(), DEFAULT_RANGE_MS);
+      const { line, region, rollup } = q;
       // In minutes, every raw sample of the range is read (rolled up, they are small to send).
-      const answer = await readHistory(opts.reads, { stream, from, to, limit: rollup ? Number.MAX_SAFE_INTEGER : limit, ...(line !== undefined && { line }), ...(region !== undefined && { region }) });
+      const answer = await readHistory(opts.reads, { stream, from, to, limit: rollup ? Number.MAX_SAFE_INTEGER : (q.limit ?? 10_000), ...(line !== undefined && { line }), ...(region !== undefined && { region }) });
       res.json(rollup ? inMinutes(answer) : answer);
     })
     .all(allowMethods('GET', 'HEAD'));
