@@ -23,7 +23,7 @@ let samples = [];
 let rollups = [];
 let incidents = [];
 let actions = [];
-/** field → {plot, key}: the charts drawn, rebuilt when their views change. */
+/** field → {plot, box, key}: the charts drawn; one is drawn anew when its range, zone or views change. */
 const plots = new Map();
 let markers = [];
 
@@ -191,5 +191,8 @@ const reload = () => guard(loadAll);
 const refresh = () => guard(poll);
 for (const b of document.querySelectorAll('[data-range]')) b.addEventListener('click', () => pickRange(b.dataset.range));
 mountZoneSwitch($('zone'), $('zone-switch'), draw);
-pickRange(range);
-setInterval(refresh, POLL_MS);
+if (stream === '') $('status').textContent = 'no stream given: open this page as /console/stream.html?stream=<id> (the history page links every incident to its stream)';
+else {
+  pickRange(range);
+  setInterval(refresh, POLL_MS);
+}
