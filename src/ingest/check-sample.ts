@@ -34,6 +34,7 @@ const REQUIRED: readonly (readonly [keyof Sample, Rule])[] = [
 const OPTIONAL: readonly (readonly [keyof Sample, Rule])[] = [
   ['startupMs', nonNegative], ['latencyMs', nonNegative], ['width', positiveInt], ['height', positiveInt],
   ['avSkewMs', number], ['avSyncMs', number], ['error', oneOf(ERRORS)], ['impaired', oneOf(IMPAIRMENTS)],
+  ['blackMs', nonNegative], ['silenceMs', nonNegative], ['loudnessLufs', number], ['truePeakDbtp', number],
 ];
 
 /** The bounds of SAMPLE_LIMITS beyond the signs the rules above check; stallMs and freezeMs depend on windowMs. */
@@ -42,6 +43,7 @@ const RANGES: readonly (readonly [keyof Sample, number, number])[] = [
   ['startupMs', 0, L.maxDelayMs], ['latencyMs', 0, L.maxDelayMs], ['maxGapMs', 0, L.maxDelayMs],
   ['width', 0, L.maxDimension], ['height', 0, L.maxDimension],
   ['avSkewMs', -L.maxDelayMs, L.maxDelayMs], ['avSyncMs', -L.maxDelayMs, L.maxDelayMs],
+  ['loudnessLufs', L.minLevelDb, L.maxLevelDb], ['truePeakDbtp', L.minLevelDb, L.maxLevelDb],
 ];
 
 export type SampleRefusal = 'malformed' | 'out_of_range';
@@ -74,7 +76,7 @@ export function checkSample(input: unknown): SampleCheck {
   }
   if (!issues) {
     const window = v.windowMs * L.windowSlack;
-    for (const key of ['stallMs', 'freezeMs'] as const) if (v[key] > window) note(key, outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`));
+    for (const key of ['stallMs', 'freezeMs', 'blackMs', 'silenceMs'] as const) if (v[key] !== undefined && v[key] > window) note(key, outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`));
   }
   if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'out_of_range' };
   // Built as one literal in one field order, so every accepted sample has the same shape for the
