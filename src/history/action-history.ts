@@ -15,7 +15,7 @@ export type ActionRecord = AuditEntry & { stream?: string };
  * Read from the audit log per request, before the stream filter: a range holding more entries than
  * this answers the newest of them, marked truncated.
  */
-export const AUDIT_READ_MAX = 5000;
+const AUDIT_READ_MAX = 5000;
 
 /** What streamguard and its operators did within [from, to), newest first: the audit log. */
 export async function actionHistory(audit: Pick<AuditLog, 'range'>, f: ActionHistoryFilter): Promise<{ actions: ActionRecord[]; truncated: boolean }> {

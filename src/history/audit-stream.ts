@@ -22,7 +22,7 @@ export function auditStream(e: AuditEntry): string | undefined {
 }
 
 /** `show1` of `show1/primary/down@1700000000000`; probe incidents (`probe/<id>/…`) have none. */
-export function incidentStream(id: string): string | undefined {
+function incidentStream(id: string): string | undefined {
   const first = id.slice(0, id.indexOf('/'));
   return first === '' || first === 'probe' ? undefined : first;
 }

@@ -33,7 +33,7 @@ const ACTION_TYPES = new Set(['action', 'acknowledged', 'mitigating', 'note', 'e
  * Read from the store per request, before the severity and kind filters: a range holding more
  * incidents than this answers the newest of them, marked truncated.
  */
-export const STORE_READ_MAX = 2000;
+const STORE_READ_MAX = 2000;
 
 /** The incidents live within [from, to), newest opened first, with their actions and resolution. */
 export async function incidentHistory(repo: Pick<IncidentRepository, 'history' | 'timeline'>, f: IncidentHistoryFilter): Promise<IncidentHistory> {
