@@ -22,8 +22,8 @@ const STATIC = { index: false, redirect: false, cacheControl: false, setHeaders:
 
 /**
  * `GET /` (the console page) and `GET /console/<file>` (its pages, scripts, style and icon, the
- * JSMpeg client and uPlot). Public like /metrics: the page holds no data; everything it shows comes over
- * /ws, which checks the token. express.static serves only what is inside public/ (a `..` or
+ * JSMpeg client and uPlot). Public like /metrics: the pages hold no data; what they show comes over
+ * /ws and the REST reads, which check the token. express.static serves only what is inside public/ (a `..` or
  * dotfile is refused), with the type of the file's extension.
  */
 export function consoleRoutes(): Router {
