@@ -152,7 +152,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       if (opened?.sqlite) m.attachStoreWal(opened.sqlite);
-      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
+      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }), ...(opts.env && { env: opts.env }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
@@ -171,7 +171,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         },
         metrics: m,
         incidents: { repository: store.incidents, recent: () => h.incidents.recent() },
-        history: { reads: { samples: store.samples, flush: () => h.flush() }, streams: () => current.streams.map((s) => s.id), clock: h.clock },
+        history: { reads: { samples: store.samples, flush: () => h.flush() }, incidents: store.incidents, audit: store.audit, streams: () => current.streams.map((s) => s.id), clock: h.clock },
         commands: commandCtx,
         control: controller,
         tickets: tickets && ticketRoutes(tickets, {}),

@@ -9,6 +9,9 @@ import { allowMethods } from '../http/index.ts';
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 /** The preview's JSMpeg client, served as npm ships it (its ES module build sits next to `main`). */
 const JSMPEG = join(dirname(createRequire(import.meta.url).resolve('@cycjimmy/jsmpeg-player')), 'jsmpeg-player.esm.js');
+/** The stream page's charts: uPlot's ES module build and its style, as npm ships them (next to `main`). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
+const UPLOT = { 'uPlot.esm.js': join(UPLOT_DIR, 'uPlot.esm.js'), 'uPlot.min.css': join(UPLOT_DIR, 'uPlot.min.css') };
 /** Revalidated on every load (ETag): a hub upgrade reaches the page at its next reload. */
 const CACHE = 'no-cache';
 /** What the page loads: scripts, style, icon. Anything else in public/ (the .d.ts of grid-model.js for the tests) is not served. */
@@ -18,9 +21,9 @@ const onlyServed: RequestHandler = (req, _res, next) => (SERVED.test(req.path) ?
 const STATIC = { index: false, redirect: false, cacheControl: false, setHeaders: (res: ServerResponse) => res.setHeader('cache-control', CACHE) };
 
 /**
- * `GET /` (the console page) and `GET /console/<file>` (its scripts, style and icon, and the
- * JSMpeg client). Public like /metrics: the page holds no data; everything it shows comes over
- * /ws, which checks the token. express.static serves only what is inside public/ (a `..` or
+ * `GET /` (the console page) and `GET /console/<file>` (its pages, scripts, style and icon, the
+ * JSMpeg client and uPlot). Public like /metrics: the pages hold no data; what they show comes over
+ * /ws and the REST reads, which check the token. express.static serves only what is inside public/ (a `..` or
  * dotfile is refused), with the type of the file's extension.
  */
 export function consoleRoutes(): Router {
@@ -29,7 +32,9 @@ export function consoleRoutes(): Router {
     .route('/')
     .get((_req, res, next) => res.set('cache-control', CACHE).sendFile('index.html', { root: PUBLIC_DIR, cacheControl: false }, (err) => err && next(err)))
     .all(allowMethods('GET', 'HEAD'));
-  router.get('/console/jsmpeg-player.esm.js', (_req, res, next) => res.set('cache-control', CACHE).sendFile(JSMPEG, { cacheControl: false }, (err) => err && next(err)));
+  for (const [name, file] of Object.entries({ 'jsmpeg-player.esm.js': JSMPEG, ...UPLOT })) {
+    router.get(`/console/${name}`, (_req, res, next) => res.set('cache-control', CACHE).sendFile(file, { cacheControl: false }, (err) => err && next(err)));
+  }
   router.use('/console', allowMethods('GET', 'HEAD'), onlyServed, express.static(PUBLIC_DIR, STATIC));
   return router;
 }

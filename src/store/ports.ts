@@ -51,6 +51,14 @@ export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   recent(limit: number): Promise<AuditEntry[]>;
+  /** Entries with `from` ≤ t < `to`, newest first, at most `limit`. */
+  range(query: AuditRangeQuery): Promise<AuditEntry[]>;
+}
+
+export interface AuditRangeQuery {
+  from: number;
+  to: number;
+  limit: number;
 }
 
 // ---- sample history ----------------------------------------------------------------------------

@@ -27,6 +27,8 @@ const ROUTES: Record<string, Call[]> = {
   'GET /metrics': [{ path: '/metrics', access: 'public' }],
   'GET /': [{ path: '/', access: 'public' }],
   'GET /console/jsmpeg-player.esm.js': [{ path: '/console/jsmpeg-player.esm.js', access: 'public' }],
+  'GET /console/uPlot.esm.js': [{ path: '/console/uPlot.esm.js', access: 'public' }],
+  'GET /console/uPlot.min.css': [{ path: '/console/uPlot.min.css', access: 'public' }],
   'USE /console': [{ path: '/console/console.js', access: 'public' }],
   'POST /api/v1/tickets/webhooks/pagerduty/:vendor': [{ path: '/api/v1/tickets/webhooks/pagerduty/pd', access: 'public', body: {} }],
   'POST /api/v1/tickets/webhooks/ack/:vendor': [{ path: '/api/v1/tickets/webhooks/ack/desk', access: 'public', body: {} }],
@@ -40,6 +42,8 @@ const ROUTES: Record<string, Call[]> = {
   'GET /api/v1/streams/:id/features': [{ path: '/api/v1/streams/s1/features', access: 'public' }],
   'GET /api/v1/streams/:id/play': [{ path: '/api/v1/streams/s1/play?format=json', access: 'public' }],
   'GET /api/v1/streams/:id/samples': [{ path: '/api/v1/streams/s1/samples', access: 'viewer' }],
+  'GET /api/v1/history/incidents': [{ path: '/api/v1/history/incidents?stream=s1&severity=P0,P1', access: 'viewer' }],
+  'GET /api/v1/history/actions': [{ path: '/api/v1/history/actions?stream=s1', access: 'viewer' }],
   'GET /api/v1/incidents': [{ path: '/api/v1/incidents', access: 'viewer' }],
   'GET /api/v1/incidents/*id': [{ path: '/api/v1/incidents/s1%2Fprimary%2Fdown%401', access: 'viewer' }],
   'POST /api/v1/commands/:type': [

@@ -1,5 +1,5 @@
 import { maskedAuditEntry } from '../audit-masking.ts';
-import type { AuditEntry, AuditLog } from '../ports.ts';
+import type { AuditEntry, AuditLog, AuditRangeQuery } from '../ports.ts';
 import { json, type PostgresSession } from './session.ts';
 
 /** The audit log (table `audit`), appended to and read newest first, masked both ways (src/store/audit-masking.ts). */
@@ -12,8 +12,16 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
+    return this.read('ORDER BY id DESC LIMIT $1', [limit]);
+  }
+
+  async range(q: AuditRangeQuery): Promise<AuditEntry[]> {
+    return this.read('WHERE t >= $1 AND t < $2 ORDER BY t DESC, id DESC LIMIT $3', [q.from, q.to, q.limit]);
+  }
+
+  private async read(where: string, params: unknown[]): Promise<AuditEntry[]> {
     // `absent`: SQL NULL (no data) and JSON null (data: null) both read as null otherwise.
-    const { rows } = await this.session.query<AuditEntry & { absent: boolean }>('SELECT t, actor, action, target, reason, data, data IS NULL AS absent FROM audit ORDER BY id DESC LIMIT $1', [limit]);
+    const { rows } = await this.session.query<AuditEntry & { absent: boolean }>(`SELECT t, actor, action, target, reason, data, data IS NULL AS absent FROM audit ${where}`, params);
     return rows.map(({ absent, data, ...entry }) => maskedAuditEntry(absent ? entry : { ...entry, data }));
   }
 }

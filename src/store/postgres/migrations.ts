@@ -41,6 +41,7 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL,
     data JSONB
   );
+  CREATE INDEX audit_t ON audit (t);
 
   -- one row per (probe, seq): a resend is stored once
   CREATE TABLE samples (${SAMPLE_COLUMN_DEFS}, PRIMARY KEY (probe, seq));

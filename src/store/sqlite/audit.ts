@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { maskedAuditEntry } from '../audit-masking.ts';
-import type { AuditEntry, AuditLog } from '../ports.ts';
+import type { AuditEntry, AuditLog, AuditRangeQuery } from '../ports.ts';
 import { parseStored } from '../stored-record.ts';
 
 interface AuditRow {
@@ -20,10 +20,12 @@ interface AuditRow {
 export class SqliteAuditLog implements AuditLog {
   private readonly insert: Database.Statement;
   private readonly newest: Database.Statement;
+  private readonly between: Database.Statement;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)');
     this.newest = db.prepare('SELECT id, t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?');
+    this.between = db.prepare('SELECT id, t, actor, action, target, reason, data FROM audit WHERE t >= @from AND t < @to ORDER BY t DESC, id DESC LIMIT @limit');
   }
 
   async append(entry: AuditEntry): Promise<void> {
@@ -32,6 +34,14 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
-    return (this.newest.all(limit) as AuditRow[]).map(({ id, data, ...entry }) => maskedAuditEntry(data === null ? entry : { ...entry, data: parseStored(data, `audit entry ${id}`) }));
+    return (this.newest.all(limit) as AuditRow[]).map(readEntry);
   }
+
+  async range(q: AuditRangeQuery): Promise<AuditEntry[]> {
+    return (this.between.all(q) as AuditRow[]).map(readEntry);
+  }
+}
+
+function readEntry({ id, data, ...entry }: AuditRow): AuditEntry {
+  return maskedAuditEntry(data === null ? entry : { ...entry, data: parseStored(data, `audit entry ${id}`) });
 }

@@ -175,4 +175,8 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 8: the audit log by time (what streamguard and its operators did in the last hours)
+  `
+  CREATE INDEX audit_t ON audit(t);
+  `,
 ];

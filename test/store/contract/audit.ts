@@ -19,6 +19,16 @@ export function describeAuditLog(engine: string, maker: StoreMaker): void {
       expect((await store.audit.recent(2)).map((e) => e.t)).toEqual([3, 2]);
     });
 
+    it('reads a time range [from, to) newest first, at most `limit`', async () => {
+      const store = await stores.open();
+      // Appended out of time order (a late write): the range is by time, not by arrival.
+      for (const t of [10, 30, 20, 40, 50]) await store.audit.append({ t, actor: 'policy:failover', action: 'control.switch', target: `stream:s${t}`, reason: 'why', data: { t } });
+      expect((await store.audit.range({ from: 20, to: 50, limit: 10 })).map((e) => e.t)).toEqual([40, 30, 20]);
+      expect((await store.audit.range({ from: 20, to: 50, limit: 2 })).map((e) => e.t)).toEqual([40, 30]);
+      expect(await store.audit.range({ from: 60, to: 70, limit: 10 })).toEqual([]);
+      expect((await store.audit.range({ from: 0, to: 11, limit: 10 }))[0]).toEqual({ t: 10, actor: 'policy:failover', action: 'control.switch', target: 'stream:s10', reason: 'why', data: { t: 10 } });
+    });
+
     it('never hands out URL credentials: neither of entries appended nor of rows written before masking existed', async () => {
       const secret = 'rtmp://alice:pa55word@cdn.example/live/s1?token=t0ken&quality=hd';
       const masked = 'rtmp://alice:***@cdn.example/live/s1?token=***&quality=hd';
@@ -26,8 +36,8 @@ export function describeAuditLog(engine: string, maker: StoreMaker): void {
       const first = await stores.open();
       await first.audit.append(entry(1));
       const store = await stores.writeRawAudit(first, entry(2));
-      const rows = await store.audit.recent(10);
-      expect(rows).toHaveLength(2);
+      const rows = [...(await store.audit.recent(10)), ...(await store.audit.range({ from: 0, to: 10, limit: 10 }))];
+      expect(rows).toHaveLength(4);
       for (const row of rows) {
         expect(JSON.stringify(row)).not.toMatch(/pa55word|t0ken/);
         expect(row).toMatchObject({ target: `stream:s1 ${masked}`, reason: `edge: fetch failed for ${masked}`, data: { action: { url: masked, urls: { eu: masked } }, results: [{ error: `exit code 22: ${masked}` }], n: 3, ok: false } });
