@@ -13,6 +13,7 @@ import { SAMPLE_COLUMNS } from './sample-row.ts';
 import { SqliteSampleHistory } from './samples.ts';
 import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
+import { SqliteStreamRegistry } from './stream-registry.ts';
 import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
 /** The database file could not be opened safely; the message says which file and what to do. */
@@ -32,8 +33,8 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences in
- * the hub's database file; raw samples and rollups in the two-tier sample history beside it
+ * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences and
+ * the run-time streams in the hub's database file; raw samples and rollups in the two-tier sample history beside it
  * (src/store/sqlite/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in
  * one connection and merges inline (tests). One store per data dir (the directory of `file`),
  * guarded by its lock file (src/store/lock-file.ts); the files stay readable by other processes
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteTicketOutbox;
   readonly sla: SqliteSlaTimers;
   readonly silences: SqliteSilenceRepository;
+  readonly streams: SqliteStreamRegistry;
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
@@ -75,6 +77,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteTicketOutbox(this.db);
     this.sla = new SqliteSlaTimers(this.db);
     this.silences = new SqliteSilenceRepository(this.db);
+    this.streams = new SqliteStreamRegistry(this.db);
     if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
       // here, whether or not samples flow (the history worker checkpoints the inbox and history).

@@ -4,6 +4,7 @@ import { describeTicketOutbox } from './outbox.ts';
 import { describeSampleHistory } from './samples.ts';
 import { describeSilenceRepository } from './silences.ts';
 import { describeSlaTimers } from './sla.ts';
+import { describeStreamRegistry } from './streams.ts';
 import type { StoreMaker } from './store-maker.ts';
 
 export type { StoreMaker } from './store-maker.ts';
@@ -16,4 +17,5 @@ export function describeStoreContract(engine: string, maker: StoreMaker): void {
   describeTicketOutbox(engine, maker);
   describeSlaTimers(engine, maker);
   describeSilenceRepository(engine, maker);
+  describeStreamRegistry(engine, maker);
 }
