@@ -7,6 +7,7 @@ import { REOPEN_WINDOW_MS } from '../incidents/lifecycle.ts';
 import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { StreamSchema } from '../model/stream.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
+import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
@@ -117,7 +118,10 @@ export const ConfigSchema = z
     probe: ProbeSettingsSchema.default(ProbeSettingsSchema.parse({})),
     /** Every region probes may report from; defaults to the embedded probe's regions. */
     regions: z.array(id).min(1).optional(),
-    streams: z.array(StreamSchema).min(1, 'at least one stream is required'),
+    /** The streams of the file; run-time changes overlay them (src/config/stream-overlay.ts). */
+    streams: z.array(StreamSchema).default([]),
+    /** Media servers whose published streams come and go at run time (src/discovery). */
+    discovery: DiscoveryConfigSchema,
     /** Detection rule overrides by rule name, merged onto DEFAULT_RULES (src/detect/README.md). */
     rules: RulesConfigSchema,
     /** Grading and probe-watch settings (blip time, heartbeat, all-failing checks, baselines). */
@@ -133,6 +137,13 @@ export const ConfigSchema = z
     ...ticketsConfigShape,
   })
   .superRefine((config, ctx) => {
+    if (config.streams.length === 0 && config.discovery.length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'at least one stream is required (or a discovery source)' });
+    const sources = new Map<string, number>();
+    config.discovery.forEach((d, index) => {
+      const first = sources.get(d.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['discovery', index, 'name'], message: `duplicate discovery source "${d.name}" (first at discovery[${first}])` });
+      else sources.set(d.name, index);
+    });
     refuseDuplicateRegions(config.regions, ['regions'], ctx);
     refuseDuplicateRegions(config.probe.regions, ['probe', 'regions'], ctx);
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { PublishedStream } from './published.ts';
+import { getJson, ListError, parseAnswer, type StreamListSource } from './source.ts';
+
+/** node-media-server 4.x `GET /api/v1/streams`: `{success, data: {streams: [{app, name, publisher}]}}`. */
+const NmsStreams = z.object({
+  success: z.literal(true),
+  data: z.object({ streams: z.array(z.object({ app: z.string(), name: z.string(), publisher: z.unknown() })) }),
+});
+const NmsLogin = z.object({ success: z.literal(true), data: z.object({ token: z.string().min(1) }) });
+
+/**
+ * node-media-server 4.x: its API (on its HTTP port, enabled with `auth.jwt`) takes a JWT from
+ * `POST /api/v1/login` with a user and password; the token is kept until the API refuses it
+ * (401), then one new login. A broadcast without a publisher (players waiting) is not published.
+ */
+export class NodeMediaServerStreamList implements StreamListSource {
+  private token: string | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly credentials: { username: string; password: string },
+  ) {}
+
+  async list(): Promise<PublishedStream[]> {
+    const url = new URL('/api/v1/streams', this.baseUrl).href;
+    let r = await getJson(url, { authorization: `Bearer ${await this.login()}` });
+    if (r.status === 401) {
+      this.token = undefined;
+      r = await getJson(url, { authorization: `Bearer ${await this.login()}` });
+    }
+    if (r.status !== 200) throw new ListError(`GET ${url}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    return parseAnswer(NmsStreams, r.body, url).data.streams.filter((s) => s.publisher !== null && s.publisher !== undefined).map(({ app, name }) => ({ app, name }));
+  }
+
+  private async login(): Promise<string> {
+    if (this.token !== undefined) return this.token;
+    const url = new URL('/api/v1/login', this.baseUrl).href;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.credentials), signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+      throw new ListError(`POST ${url}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    const parsed = NmsLogin.safeParse(body);
+    if (res.status !== 200 || !parsed.success) throw new ListError(`POST ${url}: login refused (HTTP ${res.status} ${JSON.stringify(body ?? null).slice(0, 200)})`);
+    this.token = parsed.data.data.token;
+    return this.token;
+  }
+}
