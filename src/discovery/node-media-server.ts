@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PublishedStream } from './published.ts';
-import { getJson, ListError, parseAnswer, type StreamListSource } from './source.ts';
+import { getJson, ListError, parseAnswer, TIMEOUT_MS, whyNoAnswer, type StreamListSource } from './source.ts';
 
 /** node-media-server 4.x `GET /api/v1/streams`: `{success, data: {streams: [{app, name, publisher}]}}`. */
 const NmsStreams = z.object({
@@ -38,9 +38,9 @@ export class NodeMediaServerStreamList implements StreamListSource {
     const url = new URL('/api/v1/login', this.baseUrl).href;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.credentials), signal: AbortSignal.timeout(5000) });
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.credentials), signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (err) {
-      throw new ListError(`POST ${url}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+      throw new ListError(`POST ${url}: ${whyNoAnswer(err)}`);
     }
     const body: unknown = await res.json().catch(() => undefined);
     const parsed = NmsLogin.safeParse(body);

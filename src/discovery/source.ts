@@ -14,7 +14,13 @@ export class ListError extends Error {
   override name = 'ListError';
 }
 
-const TIMEOUT_MS = 5000;
+export const TIMEOUT_MS = 5000;
+
+/** Why a request got no answer, in a few words (`ECONNREFUSED`, `no answer in 5000 ms`). */
+export function whyNoAnswer(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  return e.name === 'TimeoutError' ? `no answer in ${TIMEOUT_MS} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+}
 
 /** GET `url` as JSON; ListError naming the URL and what went wrong. `headers` carry the credentials. */
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
@@ -22,8 +28,7 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   try {
     res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    throw new ListError(`GET ${url}: ${e.name === 'TimeoutError' ? `no answer in ${TIMEOUT_MS} ms` : (e.cause?.code ?? e.message)}`);
+    throw new ListError(`GET ${url}: ${whyNoAnswer(err)}`);
   }
   const text = await res.text();
   try {
