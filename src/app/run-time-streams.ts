@@ -83,7 +83,9 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
   // ---- StreamEditor: the operators' commands -----------------------------------------------------
 
   check(change: StreamChange): void {
-    this.plan(change);
+    const p = this.plan(change);
+    const r = this.effective(this.nextEntries(p, { by: '', reason: '' }));
+    if ('issues' in r) throw new HttpError('bad_request', describeIssues(r.issues, p.id));
   }
 
   apply(change: StreamChange, actor: StreamActor): Promise<StreamChangeResult> {
@@ -158,9 +160,7 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
 
   /** Runs a planned change through the reload, then writes the registry (a failed write takes the reload back). */
   private async commit(p: Planned, actor: StreamActor): Promise<StreamChangeResult> {
-    const next = new Map(this.entries);
-    if (p.stream === undefined) next.delete(p.id);
-    else next.set(p.id, { id: p.id, stream: p.stream, by: actor.by, at: this.o.clock(), reason: actor.reason, ...(actor.source !== undefined && { source: actor.source }) });
+    const next = this.nextEntries(p, actor);
     const r = this.effective(next);
     if ('issues' in r) throw new HttpError('bad_request', describeIssues(r.issues, p.id));
     const before = this.effective(this.entries);
@@ -183,6 +183,14 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
     this.entries = next;
     this.o.logger?.info({ stream: p.id, by: actor.by, reason: actor.reason }, `stream "${p.id}": ${p.stream === undefined ? (p.retiring ? 'retired' : 'back to the config file') : p.stream === null ? 'retired' : 'set'} by ${actor.by}`);
     return { stream: p.id, origin: this.origin(p.id), changes: result.changes };
+  }
+
+  /** The registry after a planned change. */
+  private nextEntries(p: Planned, actor: StreamActor): Map<string, StreamRegistryEntry> {
+    const next = new Map(this.entries);
+    if (p.stream === undefined) next.delete(p.id);
+    else next.set(p.id, { id: p.id, stream: p.stream, by: actor.by, at: this.o.clock(), reason: actor.reason, ...(actor.source !== undefined && { source: actor.source }) });
+    return next;
   }
 
   private effective(entries: ReadonlyMap<string, StreamRegistryEntry>, file = this.file): ReturnType<typeof withStreams> {
