@@ -47,7 +47,7 @@ export interface StartHubOptions {
   control?: boolean;
   /** Run vendor tickets and SLA escalation. Default true. */
   tickets?: boolean;
-  /** Environment for auth token variables (default process.env). */
+  /** Environment for the token and secret variables of auth, remote probes and discovery (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
@@ -167,7 +167,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       if (opened) m.attachStoreWal(opened);
-      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }) });
+      uplink = new UplinkServer({ hub: h, history: store.samples, config, ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'uplink' }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
