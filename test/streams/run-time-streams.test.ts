@@ -23,7 +23,7 @@ import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
 import { PROTOCOL_VERSION, UPLINK_PATH } from '../../src/model/probe-protocol.ts';
 import { until } from '../helpers/until.ts';
 
-const ENV = { SG_PROBE: 'probe-secret', SG_OPS: 'op-secret', SG_VIEW: 'view-secret', NMS_USER: 'streamguard', NMS_PASSWORD: 'nms-pw', LAB_HOOK: 'hook-secret' };
+const ENV = { SG_PROBE: 'probe-secret', SG_OPS: 'op-secret', SG_VIEW: 'view-secret', NMS_USER: 'streamguard', NMS_PASSWORD: 'nms-pw', LAB_HOOK: 'hook-secret', SRS_HOOK: 'srs-hook-secret' };
 const OPERATOR = { authorization: `Bearer ${ENV.SG_OPS}` };
 const VIEWER = { authorization: `Bearer ${ENV.SG_VIEW}` };
 
@@ -105,6 +105,8 @@ beforeAll(async () => {
         lines: { primary: `${rtmp}/live/{name}` },
         hookTokenEnv: 'LAB_HOOK',
       },
+      // Callbacks only, as SRS sends them (its streams here are the lab's ops/… ones).
+      { name: 'srs-hooks', type: 'webhook', lines: { primary: `${rtmp}/ops/{name}` }, hookTokenEnv: 'SRS_HOOK' },
     ],
     vendors: [{ name: 'cdn-desk', type: 'desk', url: `http://127.0.0.1:${deskPort}`, minSeverity: 'P2' }],
     uplink: { probes: [{ id: 'remote-1', region: 'local', tokenEnv: 'SG_PROBE' }] },
@@ -237,6 +239,23 @@ describe('discovery against the lab node-media-server', () => {
     expect(desk.tickets.filter((t) => t.subject.includes('lab-cam1'))).toEqual([]);
     const audit = (await command('audit', { limit: 50 })).body.result.entries as { actor: string; action: string; target: string }[];
     expect(audit.filter((e) => e.target === 'lab-cam1').map((e) => `${e.actor} ${e.action}`)).toEqual(['discovery:lab discovery.retire', 'discovery:lab discovery.add']);
+  });
+
+  it('SRS-style on_publish / on_unpublish callbacks add and retire; an id already watched is left alone', async () => {
+    const hook = async (action: string, stream: string) => {
+      const r = await fetch(`${hub.url}/api/v1/discovery/srs-hooks/hooks?token=${ENV.SRS_HOOK}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, client_id: '1', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'ops', stream, param: '' }) });
+      return { status: r.status, body: await r.json() };
+    };
+    expect(await hook('on_publish', 'room1')).toEqual({ status: 200, body: { code: 0 } });
+    // Applied when the callback is answered: the stream is watched, then probed.
+    expect((await stateStreams()).map((s) => s.id)).toContain('room1');
+    await probedOk('room1');
+    // s1 is the file's: a source never takes over a stream it did not add.
+    expect(await hook('on_publish', 's1')).toEqual({ status: 200, body: { code: 0 } });
+    expect((await command('registry', {})).body.result.entries.find((e: { id: string }) => e.id === 's1')?.source).toBeUndefined();
+    expect(await hook('on_unpublish', 'room1')).toEqual({ status: 200, body: { code: 0 } });
+    expect((await stateStreams()).map((s) => s.id)).not.toContain('room1');
+    expect(await incidentsOf('room1')).toEqual([]);
   });
 
   it('a callback with a wrong token is refused', async () => {
