@@ -99,7 +99,7 @@ beforeAll(async () => {
         url: flv,
         usernameEnv: 'NMS_USER',
         passwordEnv: 'NMS_PASSWORD',
-        pollEvery: '1s',
+        pollEvery: '300ms',
         app: 'live',
         id: 'lab-{name}',
         lines: { primary: `${rtmp}/live/{name}` },
