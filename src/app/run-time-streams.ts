@@ -163,7 +163,6 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
     const next = this.nextEntries(p, actor);
     const r = this.effective(next);
     if ('issues' in r) throw new HttpError('bad_request', describeIssues(r.issues, p.id));
-    const before = this.effective(this.entries);
     if (p.retiring) this.retiring.set(p.id, actor);
     let result: ReloadResult;
     try {
@@ -172,16 +171,21 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
       this.retiring.delete(p.id);
     }
     if (!result.ok) throw new HttpError('bad_request', result.errors.map((e) => `${e.path || '(config)'}: ${e.message}`).join('; '));
+    // Running from here on: a file reload while the registry is written overlays this change too.
+    const previous = this.entries;
+    this.entries = next;
     try {
       const entry = next.get(p.id);
       if (entry) await this.o.registry.put(entry);
       else await this.o.registry.forget(p.id);
     } catch (err) {
-      if ('config' in before) this.reloadWith(before.config);
+      // Not stored, so not applied: the hub goes back to the streams it had (a retired stream's incidents stay resolved).
+      this.entries = previous;
+      const back = this.effective(previous);
+      if ('config' in back) this.reloadWith(back.config);
       throw err;
     }
-    this.entries = next;
-    this.o.logger?.info({ stream: p.id, by: actor.by, reason: actor.reason }, `stream "${p.id}": ${p.stream === undefined ? (p.retiring ? 'retired' : 'back to the config file') : p.stream === null ? 'retired' : 'set'} by ${actor.by}`);
+    this.o.logger?.info({ stream: p.id, by: actor.by, reason: actor.reason }, `stream "${p.id}" ${outcomeOf(p)} by ${actor.by}`);
     return { stream: p.id, origin: this.origin(p.id), changes: result.changes };
   }
 
@@ -226,6 +230,11 @@ interface Planned {
   id: string;
   stream: StreamConfig | null | undefined;
   retiring: boolean;
+}
+
+function outcomeOf(p: Planned): string {
+  if (p.stream) return 'set';
+  return p.stream === null || p.retiring ? 'retired' : 'handed back to the config file';
 }
 
 /** A stream definition by the config's own schema; 400 naming each bad field (`lines.backup.url: …`). */

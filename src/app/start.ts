@@ -23,7 +23,7 @@ import { listen as listenHttp, type Listening } from '../http/index.ts';
 import { hubHttpApp } from './http-app.ts';
 import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../common/event-bus.ts';
-import { ReloadError } from '../common/reload.ts';
+import { ReloadError, type Commit } from '../common/reload.ts';
 import { EmbeddedProbes } from './embedded-probes.ts';
 import { Hub, type HubSettings } from './hub.ts';
 import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
@@ -132,7 +132,8 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   /** The config as last reloaded (the stream ids and configs the API, WS and previews know). */
   let current = config;
   const discovery = new Discovery({ streams: runTime, ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'discovery' }) });
-  let startDiscovery: (() => void) | undefined;
+  /** Starts the discovery sources' polls: once every part of the hub is up. */
+  let startDiscovery!: Commit;
   try {
     hub = await new Hub({
       incidents: store.incidents,
@@ -237,7 +238,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   const reloader = new ConfigReloader(config, { parts, clock: h.clock, logger: logger.child({ sub: 'reload' }), onOutcome: (ok, at) => metrics?.configLoaded(ok, at) });
   runTime.attach((next) => reloader.reload(next));
   const refuse = (errors: Parameters<ConfigReloader['refuse']>[0]) => reloader.refuse(errors);
-  startDiscovery?.();
+  startDiscovery();
   return {
     hub: h,
     bus: h.bus,
