@@ -33,6 +33,8 @@ interface Running {
   source: DiscoverySource;
   list: StreamListSource | undefined;
   hookToken: string | undefined;
+  /** The secrets read from the environment (a reload with new values restarts the source). */
+  secrets: string;
   timer?: NodeJS.Timeout;
   polling?: Promise<void>;
   /** Ids refused or taken at the last poll, warned about once (until they leave the list). */
@@ -66,10 +68,11 @@ export class Discovery {
       const username = secret(i, 'usernameEnv', source.usernameEnv);
       const password = secret(i, 'passwordEnv', source.passwordEnv);
       const credentials = username !== undefined && password !== undefined ? { username, password } : undefined;
-      return { source, list: streamListFor(source, credentials), hookToken: secret(i, 'hookTokenEnv', source.hookTokenEnv), warned: new Set(), failing: false };
+      const hookToken = secret(i, 'hookTokenEnv', source.hookTokenEnv);
+      return { source, list: streamListFor(source, credentials), hookToken, secrets: JSON.stringify([username, password, hookToken]), warned: new Set(), failing: false };
     });
     if (issues.length > 0) throw new ReloadError(issues);
-    const same = next.length === this.running.size && next.every((r) => JSON.stringify(r.source) === JSON.stringify(this.running.get(r.source.name)?.source) && r.hookToken === this.running.get(r.source.name)?.hookToken);
+    const same = next.length === this.running.size && next.every((r) => JSON.stringify(r.source) === JSON.stringify(this.running.get(r.source.name)?.source) && r.secrets === this.running.get(r.source.name)?.secrets);
     if (same) return () => {};
     return () => {
       for (const r of this.running.values()) clearTimeout(r.timer);
