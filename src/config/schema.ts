@@ -112,6 +112,12 @@ function refuseDuplicateRegions(list: readonly string[] | undefined, path: strin
   });
 }
 
+/** Whether `config[key]` is a non-empty list (read on a config that may not have validated). */
+function hasEntries(config: unknown, key: 'streams' | 'discovery'): boolean {
+  const list = (config as Record<string, unknown> | null)?.[key];
+  return Array.isArray(list) && list.length > 0;
+}
+
 export const ConfigSchema = z
   .strictObject({
     hub: HubSchema.default(HubSchema.parse({})),
@@ -137,7 +143,6 @@ export const ConfigSchema = z
     ...ticketsConfigShape,
   })
   .superRefine((config, ctx) => {
-    if (config.streams.length === 0 && config.discovery.length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'at least one stream is required (or a discovery source)' });
     const sources = new Map<string, number>();
     config.discovery.forEach((d, index) => {
       const first = sources.get(d.name);
@@ -186,6 +191,8 @@ export const ConfigSchema = z
       }
     });
   })
+  // Reported with the other errors of the file, not only once the rest is valid.
+  .refine((config) => hasEntries(config, 'streams') || hasEntries(config, 'discovery'), { path: ['streams'], message: 'at least one stream is required (or a discovery source)', when: () => true })
   .transform((config) => {
     const probeRegions = config.probe.regions ?? [config.regions?.[0] ?? 'local'];
     return { ...config, probe: { ...config.probe, regions: probeRegions }, regions: config.regions ?? probeRegions };
