@@ -28,6 +28,8 @@ export interface HubHttpOptions {
   control?: ControlSource | undefined;
   /** The tickets' routes, when tickets run. */
   tickets?: express.Router | undefined;
+  /** Media servers' publish callbacks (src/discovery/webhook.ts). */
+  discovery?: express.Router | undefined;
   logger?: Logger;
 }
 
@@ -40,6 +42,7 @@ const PUBLIC_ROUTES: readonly RegExp[] = [
   /^\/(?:console\/.*)?$/, // the console's page and files: they hold no data, /ws checks the token
   /^\/api\/v1\/streams\/[^/]+\/(?:play|features)$/, // players, edges and apps
   /^\/api\/v1\/tickets\/webhooks\//, // vendors: each checks its own secret
+  /^\/api\/v1\/discovery\/[^/]+\/hooks$/, // media servers' publish callbacks: each source checks its own secret
 ];
 
 /** The routes that act, and need an operator (the commands' role depends on the command). */
@@ -97,6 +100,7 @@ export function hubHttpApp(opts: HubHttpOptions): express.Express {
   // Before the incident routes: /api/v1/incidents/:id/evidence is the tickets'.
   if (opts.tickets) app.use(opts.tickets);
   if (opts.control) app.use(controlRoutes(opts.control));
+  if (opts.discovery) app.use(opts.discovery);
   app.use(historyRoutes(opts.history), incidentRoutes(opts.incidents), commandRoutes(opts.commands));
   app.use(notFound, errorMiddleware(opts.logger));
   return app;

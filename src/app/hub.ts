@@ -48,6 +48,11 @@ export interface HubOptions {
   maxBatch?: number;
   logger?: Logger;
   bus?: EventBus;
+  /**
+   * Who retired a stream that leaves at the reload under way, and why (a run-time removal: the
+   * stream ended, it did not fail); undefined when it left the config file.
+   */
+  retirementOf?: (stream: string) => { by: string; reason: string } | undefined;
 }
 
 /** What of the config the hub core follows at a reload (src/app/start.ts maps the config onto it). */
@@ -149,7 +154,8 @@ export class Hub {
   /**
    * A config reload (prepared, then applied by the returned commit): the detector moves onto the
    * new streams, rules and settings (src/detect/reconfigure.ts); the open incidents of a stream or
-   * line that left the config are resolved, by `config` with cause `removed-from-config`; the
+   * line that left are resolved: with cause `retired`, by whoever retired it at run time
+   * (`retirementOf`), else by `config` with cause `removed-from-config`; the
    * reopen window, retention and compaction period apply from then on.
    */
   prepareReload(next: HubSettings): Commit {
@@ -314,12 +320,16 @@ export class Hub {
       const was = before.get(inc.stream);
       if (!was) continue;
       const is = after.get(inc.stream);
-      let note: string;
-      if (!is) note = `stream "${inc.stream}" was removed from the config`;
-      else if (inc.line !== undefined && inc.line in was.lines && !(inc.line in is.lines)) note = `line "${inc.line}" of stream "${inc.stream}" was removed from the config`;
+      let what: string;
+      if (!is) what = `stream "${inc.stream}"`;
+      else if (inc.line !== undefined && inc.line in was.lines && !(inc.line in is.lines)) what = `line "${inc.line}" of stream "${inc.stream}"`;
       else continue;
+      const retired = this.opts.retirementOf?.(inc.stream);
+      const input = retired
+        ? { type: 'resolve' as const, by: retired.by, cause: 'retired' as const, note: `${what} was retired: ${retired.reason}` }
+        : { type: 'resolve' as const, by: 'config', cause: 'removed-from-config' as const, note: `${what} was removed from the config` };
       try {
-        this.incidents.act(inc.id, { type: 'resolve', by: 'config', cause: 'removed-from-config', note }, now);
+        this.incidents.act(inc.id, input, now);
       } catch (err) {
         this.log?.error({ err, incident: inc.id }, 'resolving an incident of a removed stream failed');
       }

@@ -23,10 +23,12 @@ import { listen as listenHttp, type Listening } from '../http/index.ts';
 import { hubHttpApp } from './http-app.ts';
 import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../common/event-bus.ts';
-import { ReloadError } from '../common/reload.ts';
+import { ReloadError, type Commit } from '../common/reload.ts';
 import { EmbeddedProbes } from './embedded-probes.ts';
 import { Hub, type HubSettings } from './hub.ts';
 import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
+import { RunTimeStreams } from './run-time-streams.ts';
+import { Discovery, discoveryHookRoutes } from '../discovery/index.ts';
 
 export interface StartHubOptions {
   /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db` (unless the config puts the store on PostgreSQL). */
@@ -45,7 +47,7 @@ export interface StartHubOptions {
   control?: boolean;
   /** Run vendor tickets and SLA escalation. Default true. */
   tickets?: boolean;
-  /** Environment for auth token variables and the store's URL variable (default process.env). */
+  /** Environment for the token and secret variables of auth, remote probes and discovery, and the store's URL variable (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
@@ -69,9 +71,14 @@ export interface HubHandle {
   preview: PreviewServer | undefined;
   /** Active silences (WS pushes; new tickets and SLA escalations of matching incidents). */
   silences: Silences;
+  /** The streams added, changed and removed at run time (commands and discovery), overlaid on the file's. */
+  streams: RunTimeStreams;
+  /** The discovery sources of the config, polled and called back. */
+  discovery: Discovery;
   /**
-   * Takes a reloaded config whole — streams, probes, detection, incidents, control, tickets, auth,
-   * remote probes, metrics — or refuses it (src/app/reload.ts: errors at their YAML paths; the
+   * Takes a reloaded config file whole, overlaid by the run-time streams (src/config/stream-overlay.ts)
+   * — streams, probes, detection, incidents, control, tickets, auth, remote probes, metrics,
+   * discovery — or refuses it (src/app/reload.ts: errors at their YAML paths; the
    * restart-only keys hub.listen, hub.dataDir, store.postgres and hub.tls) and keeps the running one.
    */
   reload(config: Config): ReloadResult;
@@ -97,18 +104,16 @@ export { DB_FILE } from './open-store.ts';
  * StoreOpenError when it is corrupt, locked, unreachable or its URL variable unset), restart recovery, detector ticks and compaction, the REST API, and the
  * in-process probes. Embeddable (the `npm start` demo runs it next to the lab).
  */
-export async function startHub(config: Config, opts: StartHubOptions = {}): Promise<HubHandle> {
+export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): Promise<HubHandle> {
   const logger = opts.logger ?? rootLog.child({ component: 'hub' });
-  const dataDir = resolve(opts.dataDir ?? config.hub.dataDir);
+  const dataDir = resolve(opts.dataDir ?? fileConfig.hub.dataDir);
   /** The store opened (and closed) here, unless one was injected. */
-  const opened: OpenedStore | undefined = opts.store ? undefined : await openStore(config, { dataDir, env: opts.env ?? process.env, logger: logger.child({ sub: 'store' }) });
+  const opened: OpenedStore | undefined = opts.store ? undefined : await openStore(fileConfig, { dataDir, env: opts.env ?? process.env, logger: logger.child({ sub: 'store' }) });
   const store: Store = opts.store ?? opened!.store;
   const dbFile = opened?.sqlite?.file;
   let hub: Hub | undefined;
   let http: Listening | undefined;
   let uplink: UplinkServer | undefined;
-  /** The config as last reloaded (the stream ids and configs the API, WS and previews know). */
-  let current = config;
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
   let ws: WsApi | undefined;
@@ -116,16 +121,28 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   let metrics: HubMetrics | undefined;
   let auth: Authenticator | undefined;
   let probes: EmbeddedProbes | undefined;
-  const silences = await Silences.load(opts.clock ?? Date.now, store.silences).catch(async (err: unknown) => {
+  const clock = opts.clock ?? Date.now;
+  const [silences, runTime] = await Promise.all([
+    Silences.load(clock, store.silences),
+    RunTimeStreams.load({ registry: store.streams, audit: store.audit, clock, logger: logger.child({ sub: 'streams' }) }, fileConfig),
+  ]).catch(async (err: unknown) => {
     await opened?.store.close();
     throw err;
   });
+  /** The config the hub starts with: the file's streams overlaid by the run-time ones. */
+  const config = runTime.startConfig();
+  /** The config as last reloaded (the stream ids and configs the API, WS and previews know). */
+  let current = config;
+  const discovery = new Discovery({ streams: runTime, ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'discovery' }) });
+  /** Starts the discovery sources' polls: once every part of the hub is up. */
+  let startDiscovery!: Commit;
   try {
     hub = await new Hub({
       incidents: store.incidents,
       samples: store.samples,
       ...hubSettings(config),
       logger,
+      retirementOf: (stream) => runTime.retirementOf(stream),
       ...(opts.clock && { clock: opts.clock }),
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     }).start();
@@ -144,7 +161,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
     if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
-    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, controller, tickets, silences };
+    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences };
+    startDiscovery = discovery.prepareReload(config.discovery);
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
       const m = (metrics = new HubMetrics(config, h));
@@ -175,6 +193,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         commands: commandCtx,
         control: controller,
         tickets: tickets && ticketRoutes(tickets, {}),
+        discovery: discoveryHookRoutes(discovery),
         logger: httpLog,
       });
       const i = listen.lastIndexOf(':');
@@ -190,6 +209,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     });
     probes.prepareReload(config)();
   } catch (err) {
+    await discovery.stop();
     await probes?.stop();
     await controller?.stop();
     await tickets?.stop();
@@ -214,9 +234,13 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
     ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
     ...reloadPart('auth', auth, (a, next) => a.prepareReload(next.auth.tokens)),
+    ...reloadPart('discovery', discovery, (d, next) => d.prepareReload(next.discovery)),
     { section: 'streams', prepare: (next) => () => void (current = next) },
   ];
   const reloader = new ConfigReloader(config, { parts, clock: h.clock, logger: logger.child({ sub: 'reload' }), onOutcome: (ok, at) => metrics?.configLoaded(ok, at) });
+  runTime.attach((next) => reloader.reload(next));
+  const refuse = (errors: Parameters<ConfigReloader['refuse']>[0]) => reloader.refuse(errors);
+  startDiscovery();
   return {
     hub: h,
     bus: h.bus,
@@ -228,10 +252,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     ws,
     preview,
     silences,
-    reload: (next) => reloader.reload(next),
+    streams: runTime,
+    discovery,
+    reload: (next) => runTime.reloadFile(next, refuse),
     reloadFile: (file) => {
       try {
-        return reloader.reload(loadConfig(file));
+        return runTime.reloadFile(loadConfig(file), refuse);
       } catch (err) {
         if (err instanceof ConfigInvalidError) return reloader.refuse(err.errors);
         throw err;
@@ -245,6 +271,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     stop: () =>
       (stopping ??= (async () => {
         reloader.close();
+        await discovery.stop();
         await probes?.stop();
         await controller?.stop();
         await tickets?.stop();

@@ -8,6 +8,7 @@ import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { CONTENT_MODES, StreamSchema } from '../model/stream.ts';
 import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/content-thresholds.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
+import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
@@ -125,13 +126,22 @@ function refuseDuplicateRegions(list: readonly string[] | undefined, path: strin
   });
 }
 
+/** Whether `config[key]` is a non-empty list (read on a config that may not have validated). */
+function hasEntries(config: unknown, key: 'streams' | 'discovery'): boolean {
+  const list = (config as Record<string, unknown> | null)?.[key];
+  return Array.isArray(list) && list.length > 0;
+}
+
 export const ConfigSchema = z
   .strictObject({
     hub: HubSchema.default(HubSchema.parse({})),
     probe: ProbeSettingsSchema.default(ProbeSettingsSchema.parse({})),
     /** Every region probes may report from; defaults to the embedded probe's regions. */
     regions: z.array(id).min(1).optional(),
-    streams: z.array(StreamSchema).min(1, 'at least one stream is required'),
+    /** The streams of the file; run-time changes overlay them (src/config/stream-overlay.ts). */
+    streams: z.array(StreamSchema).default([]),
+    /** Media servers whose published streams come and go at run time (src/discovery). */
+    discovery: DiscoveryConfigSchema,
     /** Detection rule overrides by rule name, merged onto DEFAULT_RULES (src/detect/README.md). */
     rules: RulesConfigSchema,
     /** Grading and probe-watch settings (blip time, heartbeat, all-failing checks, baselines). */
@@ -147,6 +157,12 @@ export const ConfigSchema = z
     ...ticketsConfigShape,
   })
   .superRefine((config, ctx) => {
+    const sources = new Map<string, number>();
+    config.discovery.forEach((d, index) => {
+      const first = sources.get(d.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['discovery', index, 'name'], message: `duplicate discovery source "${d.name}" (first at discovery[${first}])` });
+      else sources.set(d.name, index);
+    });
     refuseDuplicateRegions(config.regions, ['regions'], ctx);
     refuseDuplicateRegions(config.probe.regions, ['probe', 'regions'], ctx);
     const regions = new Set(config.regions ?? config.probe.regions ?? ['local']);
@@ -196,6 +212,8 @@ export const ConfigSchema = z
       }
     });
   })
+  // Reported with the other errors of the file, not only once the rest is valid.
+  .refine((config) => hasEntries(config, 'streams') || hasEntries(config, 'discovery'), { path: ['streams'], message: 'at least one stream is required (or a discovery source)', when: () => true })
   .transform((config) => {
     const probeRegions = config.probe.regions ?? [config.regions?.[0] ?? 'local'];
     return { ...config, probe: { ...config.probe, regions: probeRegions }, regions: config.regions ?? probeRegions };

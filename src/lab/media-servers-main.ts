@@ -60,10 +60,11 @@ async function main(config: MediaServersConfig): Promise<void> {
       rtmp: { port: config.rtmpPort },
       http: { port: config.httpFlvPort },
       webadmin: { enable: false },
-      notify: { url: '' },
+      notify: { url: config.notifyUrl ?? '' },
       store: { path: config.dataDir },
+      ...(config.api && { auth: { jwt: { secret: config.api.jwtSecret, users: config.api.users } } }),
     },
-    // Only used by its admin API (disabled here) to save edits: nothing is written.
+    // Where its API saves edits (a login replaces a plain password by its hash): the lab's temp dir.
     `${config.dataDir}/nms-config.json`,
   );
   await nms.run();

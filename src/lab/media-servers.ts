@@ -11,6 +11,10 @@ export interface MediaServersConfig {
   /** node-media-server's JSON store (stream history); a per-lab temp dir. */
   dataDir: string;
   rtsp?: { publishPort: number; playPort: number; rtpPortStart: number; rtpPortCount: number };
+  /** node-media-server's HTTP API on the HTTP-FLV port (`/api/v1`, its list of streams): JWTs signed with `jwtSecret`, a login per user. */
+  api?: { jwtSecret: string; users: { username: string; password: string }[] };
+  /** Where node-media-server posts its publish and play callbacks (`notify.url`). */
+  notifyUrl?: string;
 }
 
 export interface MediaServers {

@@ -92,10 +92,11 @@ export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
 
 /**
  * Why an incident was resolved without its fault being seen to clear: `removed-from-config`, its
- * stream (or line) left the config at a reload and is no longer watched. A vendor must not read
+ * stream (or line) left the config at a reload and is no longer watched; `retired`, an operator or
+ * a discovery source removed it at run time (the stream ended: no outage). A vendor must not read
  * such a resolve as a fix (src/tickets says so in the message).
  */
-export const ResolveCauseSchema = z.enum(['removed-from-config']);
+export const ResolveCauseSchema = z.enum(['removed-from-config', 'retired']);
 export type ResolveCause = z.infer<typeof ResolveCauseSchema>;
 
 export const IncidentStatusSchema = z.enum(['open', 'acknowledged', 'mitigating', 'resolved']);

@@ -1,5 +1,6 @@
 import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
+import type { StreamConfig } from '../model/stream.ts';
 
 /**
  * The storage ports: one repository per kind of state, declared here, implemented once per
@@ -221,6 +222,34 @@ export interface ControlStateRepository {
   remove(stream: string): Promise<void>;
 }
 
+// ---- streams added, changed and removed at run time ---------------------------------------------
+
+/**
+ * One stream's run-time state, overlaid on the config file's streams (src/config/stream-overlay.ts):
+ * a full definition (added, or a file stream changed) or `null` (a file stream removed). Who
+ * changed it last, when and why; the audit log keeps every change before it.
+ */
+export interface StreamRegistryEntry {
+  id: string;
+  /** Valid by the config's StreamSchema (checked when written and when read); null: removed. */
+  stream: StreamConfig | null;
+  /** A token name, or `discovery:<source>`. */
+  by: string;
+  at: number;
+  reason: string;
+  /** The discovery source that added it: it retires only what it added. */
+  source?: string;
+}
+
+export interface StreamRegistry {
+  /** Inserts or replaces the entry of `entry.id`; refuses a definition StreamSchema does not accept. */
+  put(entry: StreamRegistryEntry): Promise<void>;
+  /** Drops the entry of `id` (the config file alone decides about that stream again); unknown ids are a no-op. */
+  forget(id: string): Promise<void>;
+  /** Every entry, by id. */
+  all(): Promise<StreamRegistryEntry[]>;
+}
+
 // ---- the whole store, as the wiring opens it ---------------------------------------------------
 
 export interface Store {
@@ -231,6 +260,7 @@ export interface Store {
   readonly sla: SlaTimers;
   readonly silences: SilenceRepository;
   readonly control: ControlStateRepository;
+  readonly streams: StreamRegistry;
   /** Releases the engine (SQLite: the files and their lock; PostgreSQL: the pool, after the statements in flight). */
   close(): void | Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import type { EventBus } from '../common/event-bus.ts';
-import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory } from '../store/ports.ts';
+import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory, StreamRegistryEntry } from '../store/ports.ts';
 import { TicketRequestError } from '../tickets/request-error.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { SilenceMatcherSchema, type Silences } from '../incidents/silences.ts';
@@ -46,6 +46,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ id, type: z.literal('history'), stream, line: z.string().optional(), region: z.string().optional(), from: z.number().int().min(0).optional(), to: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(50_000).optional() }),
   z.strictObject({ id, type: z.literal('audit'), limit: z.number().int().min(1).max(1000).optional() }),
   z.strictObject({ id, type: z.literal('silences') }),
+  z.strictObject({ id, type: z.literal('registry') }),
   // commands
   z.strictObject({ id, type: z.literal('ack'), incident: z.string().min(1), reason, vendor: z.string().min(1).optional() }),
   z.strictObject({ id, type: z.literal('note'), incident: z.string().min(1), note: z.string().trim().min(1).max(4000), reason: reason.optional() }),
@@ -58,12 +59,17 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ id, type: z.literal('unsilence'), silence: z.string().min(1), reason }),
   z.strictObject({ id, type: z.literal('ticket'), incident: z.string().min(1), reason, vendor: z.string().min(1).optional() }),
   z.strictObject({ id, type: z.literal('drill'), reason, waitAckMs: z.number().int().min(0).max(120_000).optional() }),
+  // streams at run time: the definition is checked by the config's stream schema when it runs (field paths inside the stream)
+  z.strictObject({ id, type: z.literal('add-stream'), definition: z.record(z.string(), z.unknown()), reason }),
+  z.strictObject({ id, type: z.literal('change-stream'), stream, changes: z.record(z.string(), z.unknown()), reason }),
+  z.strictObject({ id, type: z.literal('remove-stream'), stream, reason }),
+  z.strictObject({ id, type: z.literal('reset-stream'), stream, reason }),
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
 
-export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'history', 'audit', 'silences']);
-export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'ticket', 'drill']);
+export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'history', 'audit', 'silences', 'registry']);
+export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'ticket', 'drill', 'add-stream', 'change-stream', 'remove-stream', 'reset-stream']);
 export const neededRole = (t: RequestType): Role => (COMMAND_TYPES.has(t) ? 'operator' : 'viewer');
 
 /** Formats zod issues as `path: message`, at most five. */
@@ -90,10 +96,42 @@ export interface CommandStore {
   samples: Pick<SampleHistory, 'samples' | 'rollups'>;
 }
 
+/** A change of the stream set at run time: `changes` is a JSON merge patch of the stream's definition. */
+export type StreamChange =
+  | { op: 'add'; definition: Record<string, unknown> }
+  | { op: 'change'; stream: string; changes: Record<string, unknown> }
+  | { op: 'remove'; stream: string }
+  | { op: 'reset'; stream: string };
+
+/** Who changes the stream set and why (`source`: the discovery source doing it). */
+export interface StreamActor {
+  by: string;
+  reason: string;
+  source?: string;
+}
+
+export interface StreamChangeResult {
+  stream: string;
+  /** Where the stream's definition comes from now. */
+  origin: 'config' | 'run time' | 'config, changed at run time' | 'removed' | 'none';
+  /** What the config reload that applied it changed: streams by id, top-level sections. */
+  changes: { added: string[]; removed: string[]; sections: string[] };
+}
+
+/** The streams at run time (src/app/run-time-streams.ts): changes checked, then applied through the config reload. */
+export interface StreamEditor {
+  /** Throws the HttpError the change would get (400 naming the field, 404, 409), changing nothing. */
+  check(change: StreamChange): void;
+  apply(change: StreamChange, actor: StreamActor): Promise<StreamChangeResult>;
+  registry(): StreamRegistryEntry[];
+}
+
 export interface CommandContext {
   hub: CommandHub;
   store: CommandStore;
   streams: () => readonly StreamConfig[];
+  /** Undefined on a hub that does not change its streams at run time. */
+  streamEditor?: StreamEditor | undefined;
   controller: Controller | undefined;
   tickets: TicketService | undefined;
   silences: Silences;
@@ -150,6 +188,10 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     if (until === undefined) throw new HttpError('bad_request', 'an expiry is required: ttlMs or until');
     return until;
   };
+  const editor = () => {
+    if (!ctx.streamEditor) throw new HttpError('unavailable', 'streams cannot change at run time on this hub');
+    return ctx.streamEditor;
+  };
   const audit = (target: string, why: string, data: Record<string, unknown>) => pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
   const act = (inc: Incident, input: Parameters<IncidentManager['act']>[1]) => {
     const r = hub.incidents.act(inc.id, input, now, inc);
@@ -182,6 +224,9 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       return { entries: await store.audit.recent(req.limit ?? 100) };
     case 'silences':
       return { silences: ctx.silences.active() };
+    case 'registry':
+      // Lines by name only: a URL may hold a stream key, and viewers read this.
+      return { entries: editor().registry().map(({ stream: def, ...e }) => ({ ...e, removed: def === null, ...(def && { lines: Object.keys(def.lines) }) })) };
 
     case 'ack': {
       const inc = await incident(req.incident);
@@ -255,11 +300,35 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       audit(inc.id, req.reason, { vendor: req.vendor });
       return ticketRequest(() => tickets.openByHand({ incidentId: inc.id, by: who.name, reason: req.reason, ...(req.vendor !== undefined && { vendor: req.vendor }) }));
     }
+    case 'add-stream':
+    case 'change-stream':
+    case 'remove-stream':
+    case 'reset-stream': {
+      const change = streamChangeOf(req);
+      const e = editor();
+      e.check(change);
+      const { op, ...data } = change;
+      audit(op === 'add' ? String(change.definition['id']) : change.stream, req.reason, data);
+      return e.apply(change, { by: who.name, reason: req.reason });
+    }
     case 'drill': {
       if (!ctx.tickets) throw new HttpError('unavailable', 'tickets are not running on this hub');
       audit('tickets', req.reason, { waitAckMs: req.waitAckMs });
       return { report: await ctx.tickets.drill({ by: who.name, ...(req.waitAckMs !== undefined && { waitAckMs: req.waitAckMs }) }) };
     }
+  }
+}
+
+function streamChangeOf(req: Extract<Request, { type: 'add-stream' | 'change-stream' | 'remove-stream' | 'reset-stream' }>): StreamChange {
+  switch (req.type) {
+    case 'add-stream':
+      return { op: 'add', definition: req.definition };
+    case 'change-stream':
+      return { op: 'change', stream: req.stream, changes: req.changes };
+    case 'remove-stream':
+      return { op: 'remove', stream: req.stream };
+    case 'reset-stream':
+      return { op: 'reset', stream: req.stream };
   }
 }
 

@@ -32,6 +32,8 @@ const ROUTES: Record<string, Call[]> = {
   'USE /console': [{ path: '/console/console.js', access: 'public' }],
   'POST /api/v1/tickets/webhooks/pagerduty/:vendor': [{ path: '/api/v1/tickets/webhooks/pagerduty/pd', access: 'public', body: {} }],
   'POST /api/v1/tickets/webhooks/ack/:vendor': [{ path: '/api/v1/tickets/webhooks/ack/desk', access: 'public', body: {} }],
+  // No source "edge" here: 404 past the gate (a source checks its own ?token=).
+  'POST /api/v1/discovery/:source/hooks': [{ path: '/api/v1/discovery/edge/hooks', access: 'public', body: { action: 'postPublish', app: 'live', name: 'x' } }],
   'GET /api/v1/incidents/*id/evidence': [{ path: '/api/v1/incidents/s1%2Fprimary%2Fdown%401/evidence', access: 'viewer' }],
   'GET /api/v1/tickets': [{ path: '/api/v1/tickets', access: 'viewer' }],
   'POST /api/v1/tickets/drill': [
@@ -53,6 +55,8 @@ const ROUTES: Record<string, Call[]> = {
     { path: '/api/v1/commands/%73witch', access: 'operator', body: { stream: 's1', line: 'primary', reason: 'route walk' } },
     { path: '/api/v1/Commands/switch/', access: 'operator', body: { stream: 's1', line: 'primary', reason: 'route walk' } },
     { path: '/api/v1/commands/feature', access: 'operator', body: { stream: 's1', feature: 'captions', enabled: false, reason: 'route walk' } },
+    { path: '/api/v1/commands/registry', access: 'viewer', body: {} },
+    { path: '/api/v1/commands/remove-stream', access: 'operator', body: { stream: 'not-there', reason: 'route walk' } },
   ],
   'GET /api/v1/state': [{ path: '/api/v1/state', access: 'viewer' }],
 };

@@ -23,6 +23,7 @@ const RANKS: Record<string, number> = {
   incidents: 4,
   control: 5,
   tickets: 5,
+  discovery: 5,
   config: 6,
   metrics: 7,
   uplink: 7,

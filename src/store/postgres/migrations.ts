@@ -114,5 +114,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at BIGINT NOT NULL,
     data JSONB NOT NULL
   );
+
+  -- streams added, changed and removed at run time; definition NULL: a config-file stream removed
+  CREATE TABLE stream_registry (
+    id TEXT PRIMARY KEY,
+    definition JSONB,
+    by TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT
+  );
   `,
 ];

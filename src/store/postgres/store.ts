@@ -10,6 +10,7 @@ import { PostgresTicketOutbox } from './outbox.ts';
 import { PostgresSampleHistory } from './samples.ts';
 import { PostgresSession } from './session.ts';
 import { PostgresSilenceRepository } from './silences.ts';
+import { PostgresStreamRegistry } from './stream-registry.ts';
 import { PostgresSlaTimers } from './sla.ts';
 
 export interface PostgresStoreOptions {
@@ -36,6 +37,7 @@ export class PostgresStore implements Store {
   readonly sla: PostgresSlaTimers;
   readonly silences: PostgresSilenceRepository;
   readonly control: PostgresControlStateRepository;
+  readonly streams: PostgresStreamRegistry;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly session: PostgresSession) {
@@ -46,6 +48,7 @@ export class PostgresStore implements Store {
     this.sla = new PostgresSlaTimers(session);
     this.silences = new PostgresSilenceRepository(session);
     this.control = new PostgresControlStateRepository(session);
+    this.streams = new PostgresStreamRegistry(session);
   }
 
   /** Connects and migrates; throws StoreOpenError naming `source` when the server refuses or is not there. */

@@ -179,4 +179,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX audit_t ON audit(t);
   `,
+  // 9: streams added, changed and removed at run time (StreamRegistry): one row per stream id, its
+  //    definition as JSON (NULL: a config-file stream removed), who, when, why, the discovery source
+  `
+  CREATE TABLE stream_registry (
+    id TEXT PRIMARY KEY,
+    definition TEXT,
+    by TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT
+  );
+  `,
 ];

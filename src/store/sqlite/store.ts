@@ -15,6 +15,7 @@ import { SAMPLE_COLUMNS } from '../sample-row.ts';
 import { SqliteSampleHistory } from './samples.ts';
 import { SqliteSilenceRepository } from './silences.ts';
 import { SqliteSlaTimers } from './sla.ts';
+import { SqliteStreamRegistry } from './stream-registry.ts';
 import { logExcursion, WAL_BOUNDS, walBytes, WalGuard, type StoreFileName, type WalBound } from './wal-guard.ts';
 
 
@@ -30,8 +31,8 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences in
- * the hub's database file, with the controller's state; raw samples and rollups in the two-tier sample history beside it
+ * The embedded store: incidents, timeline, audit, the tickets outbox and SLA timers, silences and
+ * the run-time streams in the hub's database file, with the controller's state; raw samples and rollups in the two-tier sample history beside it
  * (src/store/sqlite/sample-history.ts), merged by a worker thread. `:memory:` keeps everything in
  * one connection and merges inline (tests). One store per data dir (the directory of `file`),
  * guarded by its lock file (src/store/lock-file.ts); the files stay readable by other processes
@@ -48,6 +49,7 @@ export class SqliteStore implements Store {
   readonly sla: SqliteSlaTimers;
   readonly silences: SqliteSilenceRepository;
   readonly control: SqliteControlStateRepository;
+  readonly streams: SqliteStreamRegistry;
   private readonly db: Database.Database;
   private readonly lock: DataDirLock | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
@@ -75,6 +77,7 @@ export class SqliteStore implements Store {
     this.sla = new SqliteSlaTimers(this.db);
     this.silences = new SqliteSilenceRepository(this.db);
     this.control = new SqliteControlStateRepository(this.db);
+    this.streams = new SqliteStreamRegistry(this.db);
     if (files !== 'memory') {
       // This connection never checkpoints on commit (openChecked): its own file is checkpointed
       // here, whether or not samples flow (the history worker checkpoints the inbox and history).

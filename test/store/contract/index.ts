@@ -5,6 +5,7 @@ import { describeTicketOutbox } from './outbox.ts';
 import { describeSampleHistory } from './samples.ts';
 import { describeSilenceRepository } from './silences.ts';
 import { describeSlaTimers } from './sla.ts';
+import { describeStreamRegistry } from './streams.ts';
 import type { StoreMaker } from './store-maker.ts';
 
 export type { StoreMaker } from './store-maker.ts';
@@ -18,4 +19,5 @@ export function describeStoreContract(engine: string, maker: StoreMaker): void {
   describeSlaTimers(engine, maker);
   describeSilenceRepository(engine, maker);
   describeControlStateRepository(engine, maker);
+  describeStreamRegistry(engine, maker);
 }
