@@ -13,6 +13,8 @@ import { SeveritySchema } from '../model/severity.ts';
 import { HttpError } from '../http/index.ts';
 import { knownIncidents } from '../incidents/known.ts';
 import { readHistory } from '../history/read.ts';
+import { incidentCard } from './incident-card.ts';
+import { incidentNarrative } from './incident-narrative.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -43,6 +45,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
     limit: z.number().int().min(1).max(1000).optional(),
   }),
   z.strictObject({ id, type: z.literal('incident'), incident: z.string().min(1) }),
+  z.strictObject({ id, type: z.literal('cards') }),
+  z.strictObject({ id, type: z.literal('narrative'), incident: z.string().min(1) }),
   z.strictObject({ id, type: z.literal('history'), stream, line: z.string().optional(), region: z.string().optional(), from: z.number().int().min(0).optional(), to: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(50_000).optional() }),
   z.strictObject({ id, type: z.literal('audit'), limit: z.number().int().min(1).max(1000).optional() }),
   z.strictObject({ id, type: z.literal('silences') }),
@@ -62,7 +66,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
 
-export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'history', 'audit', 'silences']);
+export const QUERY_TYPES = new Set<RequestType>(['state', 'incidents', 'incident', 'cards', 'narrative', 'history', 'audit', 'silences']);
 export const COMMAND_TYPES = new Set<RequestType>(['ack', 'note', 'assign', 'switch', 'pin', 'failback', 'feature', 'silence', 'unsilence', 'ticket', 'drill']);
 export const neededRole = (t: RequestType): Role => (COMMAND_TYPES.has(t) ? 'operator' : 'viewer');
 
@@ -170,6 +174,15 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'incident': {
       const inc = await incident(req.incident);
       return { incident: inc, timeline: await store.incidents.timeline(inc.id) };
+    }
+    case 'cards': {
+      const vendor = (name: string) => ctx.tickets?.vendorConfig(name);
+      const open = hub.incidents.open().sort((a, b) => b.openedAt - a.openedAt);
+      return { cards: await Promise.all(open.map(async (i) => incidentCard(i, await store.incidents.timeline(i.id), vendor))) };
+    }
+    case 'narrative': {
+      const inc = await incident(req.incident);
+      return { incident: inc.id, rows: incidentNarrative(await store.incidents.timeline(inc.id)) };
     }
     case 'history': {
       streamCfg(req.stream);
