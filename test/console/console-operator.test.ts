@@ -65,7 +65,7 @@ async function openConsole(): Promise<Page> {
     void d.dismiss();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${hub.url}/`);
+  await page.goto(`${hub.url}/?view=all`);
   return page;
 }
 

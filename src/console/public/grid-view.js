@@ -1,0 +1,88 @@
+// The streams grid as DOM: one table, a row per line and a column per region, for the streams of
+// the current page only. Cells are painted on their own (paintCell) so a sample redraws one cell.
+import { cellView } from './cell-view.js';
+import { el, operatorButton, streamPageUrl } from './dom.js';
+import { cellKey, cellLevel, cellSince, featureFlags, regionsOf } from './grid-model.js';
+import { pinView } from './pin-view.js';
+import { clockTime, duration } from './time.js';
+
+/**
+ * Draws the grid of `ids` into `container`; returns cell key → { td, stream, line, region }. `ctx`: { model, zone,
+ * now(), operator, command(type, fields), preview(stream, line), knownFeatures(stream) }.
+ */
+export function renderGrid(container, ctx, ids, emptyText) {
+  const cells = new Map();
+  if (ids.length === 0) {
+    container.replaceChildren(el('p', { class: 'empty', 'data-testid': 'grid-empty' }, emptyText));
+    return cells;
+  }
+  const regions = regionsOf(ctx.model);
+  const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'stream'), el('th', { scope: 'col' }, 'line'), ...regions.map((r) => el('th', { scope: 'col' }, r)), el('th', { scope: 'col' }, '')));
+  const bodies = ids.map((id) => streamBody(ctx, ctx.model.byId.get(id), regions, cells));
+  const cols = el('colgroup', {}, el('col', { class: 'stream' }), el('col', { class: 'line' }), ...regions.map(() => el('col', {})), el('col', { class: 'tools' }));
+  container.replaceChildren(el('table', { class: 'grid', 'data-testid': 'grid' }, cols, head, ...bodies));
+  return cells;
+}
+
+function streamBody(ctx, s, regions, cells) {
+  const rows = s.lines.map((line, i) =>
+    el(
+      'tr',
+      { class: line === s.active ? 'active' : '', 'data-line': line },
+      i === 0 ? el('th', { class: 'stream', rowspan: s.lines.length, scope: 'rowgroup' }, ...streamHeader(ctx, s)) : undefined,
+      el('th', { class: 'line', scope: 'row' }, line),
+      ...regions.map((r) => {
+        const td = el('td', { 'data-testid': `cell-${s.id}-${line}-${r}` });
+        cells.set(cellKey(s.id, line, r), { td, stream: s.id, line, region: r });
+        paintCell(td, ctx, s.id, line, r);
+        return td;
+      }),
+      el(
+        'td',
+        {},
+        el('button', { type: 'button', 'data-testid': `preview-${s.id}-${line}`, onclick: () => ctx.preview(s.id, line) }, 'preview'),
+        line === s.active ? undefined : operatorButton(ctx.operator, 'switch', `switch-${s.id}-${line}`, () => ctx.command('switch', { stream: s.id, line })),
+      ),
+    ),
+  );
+  return el('tbody', { 'data-stream': s.id }, ...rows);
+}
+
+function streamHeader(ctx, s) {
+  const pin = pinView(ctx.model, s.id);
+  return [
+    el('a', { class: 'name', href: streamPageUrl(s.id), title: 'charts of this stream per region' }, s.id),
+    s.name ? el('div', { class: 'meta' }, s.name) : undefined,
+    el('div', { class: 'meta' }, el('span', { 'data-testid': `active-${s.id}` }, `active: ${s.active}`)),
+    pin ? pinLine(ctx, s.id, pin) : undefined,
+    s.hold ? el('div', { class: 'pin' }, `failback held since ${clockTime(s.hold.since, ctx.zone)}: ${s.hold.reason}`) : undefined,
+    operatorButton(ctx.operator, 'fail back', `failback-${s.id}`, () => ctx.command('failback', { stream: s.id })),
+    ...featureFlags(s.features, ctx.knownFeatures(s.id)).map(([f, enabled]) =>
+      el(
+        'div',
+        { class: 'meta feature' },
+        el('span', { 'data-testid': `feature-state-${s.id}-${f}` }, `${f}: ${enabled ? 'on' : 'off'} `),
+        operatorButton(ctx.operator, enabled ? 'turn off' : 'turn on', `feature-${s.id}-${f}`, () => ctx.command('feature', { stream: s.id, feature: f, enabled: !enabled })),
+        operatorButton(ctx.operator, 'auto', `feature-auto-${s.id}-${f}`, () => ctx.command('feature', { stream: s.id, feature: f, enabled: 'auto' })),
+      ),
+    ),
+  ];
+}
+
+/** "pinned to primary by alice until 14:30:00 (in 12 min): reason", with a warning when that line is down. */
+function pinLine(ctx, stream, pin) {
+  const left = duration(pin.until - ctx.now());
+  const text = `pinned to ${pin.line} by ${pin.by} until ${clockTime(pin.until, ctx.zone)} (in ${left}): ${pin.reason}`;
+  if (pin.down.length === 0) return el('div', { class: 'pin', 'data-testid': `pin-${stream}` }, text);
+  return el('div', { class: 'pin warn', role: 'alert', 'data-testid': `pin-${stream}` }, `⚠ ${pin.line} is DOWN in ${pin.down.join(', ')} but pinned: players stay on it until the pin expires or someone fails back. `, text);
+}
+
+/** (Re)draws one cell from the model: level class, symbol, words and figure. */
+export function paintCell(td, ctx, stream, line, region) {
+  const level = cellLevel(ctx.model, stream, line, region);
+  const view = cellView(level, ctx.model.latest.get(cellKey(stream, line, region)), cellSince(ctx.model, stream, line, region), ctx.now());
+  td.className = `cell ${level}`;
+  td.title = `${stream} / ${line} in ${region}: ${view.text}${view.detail ? ` (${view.detail})` : ''}`;
+  td.replaceChildren(el('span', { class: 'icon', 'aria-hidden': 'true' }, view.icon), view.text);
+  if (view.detail) td.append(el('span', { class: 'detail' }, view.detail));
+}
