@@ -26,10 +26,15 @@ export function problemFigure(s) {
   return undefined;
 }
 
+/** Live latency to a tenth of a second below 10 s ("1.8 s"): that is where lines differ. */
+function latency(ms) {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : duration(ms);
+}
+
 /**
  * A cell: `level` (cellLevel), `sample` its latest (or undefined), `since` when it reached its
  * level (hub clock), `now` (hub clock). → { icon, text, detail }: "✖ DOWN timeout 12 s",
- * "▲ stall 18 %", "✓ ok 1.8 s latency"; `detail` names a probe that could not trust its measurement.
+ * "▲ stall 18 %", "✓ ok · latency 1.8 s"; `detail` names a probe that could not trust its measurement.
  */
 export function cellView(level, sample, since, now) {
   const figure = problemFigure(sample);
@@ -37,7 +42,7 @@ export function cellView(level, sample, since, now) {
   let text;
   if (level === 'down') text = `DOWN${figure ? ` ${figure}` : ''}${held}`;
   else if (level === 'degraded') text = `${figure ?? 'degraded'}${held}`;
-  else if (level === 'ok') text = sample?.latencyMs !== undefined ? `ok · latency ${duration(sample.latencyMs)}` : 'ok';
+  else if (level === 'ok') text = sample?.latencyMs !== undefined ? `ok · latency ${latency(sample.latencyMs)}` : 'ok';
   else text = LEVEL_WORD.unknown;
   return { icon: LEVEL_ICON[level], text, detail: sample?.impaired ? `probe impaired (${sample.impaired})` : '' };
 }
