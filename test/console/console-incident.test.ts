@@ -87,8 +87,8 @@ describe.skipIf(!haveChromium)('live page incident card in headless Chromium', (
     await page.getByTestId(`timeline-${id}`).click();
     const story = page.getByTestId(`narrative-${id}`);
     await expect.poll(() => story.isVisible()).toBe(true);
-    const rows = await story.locator(':scope > table > tbody > tr').allTextContents();
-    expect(rows[0]).toMatch(/^\d\d:\d\d:\d\ddetectoropened P1, line/);
+    const rows = await story.locator(':scope > li').allTextContents();
+    expect(rows[0]).toMatch(/^\d\d:\d\d:\d\d detectoropened P1, line/);
     expect(rows.some((r) => r.includes('switched to line backup (from primary)'))).toBe(true);
     expect(await story.locator('table.samples').count()).toBeGreaterThan(0);
     expect(await story.textContent()).not.toMatch(/\{"|\d{13}/);

@@ -97,15 +97,19 @@ function actions(ctx, c) {
   );
 }
 
+/** The timeline as rows: when and who on one line, what happened under it, samples as a table. */
 function narrative(ctx, id, rows) {
   return el(
-    'div',
+    'ol',
     { class: 'narrative', 'data-testid': `narrative-${id}` },
-    el(
-      'table',
-      {},
-      el('thead', {}, el('tr', {}, el('th', {}, 'time'), el('th', {}, 'who'), el('th', {}, 'what'))),
-      el('tbody', {}, ...rows.map((r) => el('tr', {}, el('td', { class: 't' }, clockTime(r.t, ctx.zone)), el('td', {}, r.by), el('td', {}, r.what, r.samples ? sampleTable(ctx, r.samples) : undefined)))),
+    ...rows.map((r) =>
+      el(
+        'li',
+        {},
+        el('div', { class: 'when' }, el('span', { class: 't' }, clockTime(r.t, ctx.zone)), ' ', el('b', {}, r.by)),
+        el('div', { class: 'what' }, r.what),
+        r.samples ? el('div', { class: 'scroll' }, sampleTable(ctx, r.samples)) : undefined,
+      ),
     ),
   );
 }

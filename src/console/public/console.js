@@ -36,6 +36,18 @@ let cells = new Map();
 const dirty = new Set();
 /** `samples:<stream>` topics subscribed: the streams of the current page only. */
 let sampleTopics = new Set();
+/**
+ * How long the last 100 full redraws and per-frame cell paints took (ms): read by the 1,000-stream
+ * browser test, and by anyone in the devtools console who wonders whether the page keeps up.
+ */
+const renderStats = { render: [], paint: [] };
+globalThis.streamguardRenderStats = renderStats;
+function timed(kind, draw) {
+  const t0 = performance.now();
+  draw();
+  renderStats[kind].push(performance.now() - t0);
+  if (renderStats[kind].length > 100) renderStats[kind].shift();
+}
 
 function request(type, fields = {}) {
   const id = nextId++;
@@ -100,21 +112,28 @@ async function start(who) {
   setConn(true, 'live');
   await request('subscribe', { topics: ['health', 'incidents', 'actions'] });
   const state = await request('state');
-  await Promise.all(state.streams.map((s) => loadKnownFeatures(s.id)));
   model = applyState(model, state, Date.now());
   cards = (await request('cards')).cards;
   started = true;
   renderAll();
 }
 
-/** The public flags route lists every feature the policy knows, with its default. */
-async function loadKnownFeatures(stream) {
-  try {
-    const res = await fetch(`/api/v1/streams/${encodeURIComponent(stream)}/features`);
-    knownFeatures.set(stream, res.ok ? Object.keys((await res.json()).features) : []);
-  } catch {
-    knownFeatures.set(stream, []);
-  }
+/**
+ * The public flags route lists every feature the policy knows, with its default. Read for the
+ * streams a page shows, once each (a thousand reads at load would hold the page up); the page is
+ * drawn again when they are in.
+ */
+async function loadKnownFeatures(ids) {
+  const missing = ids.filter((id) => !knownFeatures.has(id));
+  if (missing.length === 0) return;
+  for (const id of missing) knownFeatures.set(id, []);
+  await Promise.all(
+    missing.map(async (stream) => {
+      const res = await fetch(`/api/v1/streams/${encodeURIComponent(stream)}/features`).catch(() => undefined);
+      if (res?.ok) knownFeatures.set(stream, Object.keys((await res.json()).features));
+    }),
+  );
+  renderAll();
 }
 
 function onEvent(topic, data) {
@@ -156,10 +175,12 @@ function scheduleFrame() {
   requestAnimationFrame(() => {
     frameQueued = false;
     const ctx = context();
-    for (const key of dirty) {
-      const c = cells.get(key);
-      if (c) paintCell(c.td, ctx, c.stream, c.line, c.region);
-    }
+    timed('paint', () => {
+      for (const key of dirty) {
+        const c = cells.get(key);
+        if (c) paintCell(c.td, ctx, c.stream, c.line, c.region);
+      }
+    });
     dirty.clear();
   });
 }
@@ -180,7 +201,10 @@ function context() {
 
 function renderAll() {
   renderZone();
-  if (!started) return;
+  if (started) timed('render', drawPage);
+}
+
+function drawPage() {
   // A redraw replaces the buttons: the one with the keyboard focus gets it back.
   const focused = document.activeElement?.dataset?.testid;
   const ctx = context();
@@ -196,6 +220,7 @@ function renderAll() {
   renderCards($('incidents'), ctx, cards);
   // A socket that closes meanwhile reconnects and subscribes again from its start.
   followSamples(page.items).catch(() => undefined);
+  loadKnownFeatures(page.items);
   if (focused) document.querySelector(`[data-testid="${CSS.escape(focused)}"]`)?.focus();
 }
 
