@@ -101,7 +101,7 @@ describe.skipIf(!haveChromium)('live page with 1,000 streams × 2 lines × 5 reg
       const n = await Promise.all(['count-ok', 'count-degraded', 'count-down'].map(async (id) => Number((await page.getByTestId(id).textContent({ timeout: 500 }).catch(() => '0')) ?? 0)));
       return n.reduce((a, b) => a + b, 0);
     };
-    await expect.poll(total, { timeout: 20_000, intervals: [50] }).toBe(1000);
+    await expect.poll(total, { timeout: 20_000, interval: 50 }).toBe(1000);
     const overviewMs = await page.evaluate(() => performance.now());
     const problems = Number((await page.getByTestId('shown').textContent())!.split(' ')[0]);
     expect(problems).toBeGreaterThanOrEqual(10);
