@@ -177,7 +177,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     }
     case 'cards': {
       const vendor = (name: string) => ctx.tickets?.vendorConfig(name);
-      const open = hub.incidents.open().sort((a, b) => b.openedAt - a.openedAt);
+      // The worst first, then the newest: what to look at first at the top.
+      const open = hub.incidents.open().sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
       return { cards: await Promise.all(open.map(async (i) => incidentCard(i, await store.incidents.timeline(i.id), vendor))) };
     }
     case 'narrative': {

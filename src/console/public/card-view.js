@@ -42,7 +42,7 @@ function card(ctx, c) {
       el('dt', {}, 'since'),
       el('dd', { 'data-testid': `card-since-${c.id}` }, ...sinceWords(ctx, c)),
       el('dt', {}, 'cause'),
-      el('dd', { 'data-testid': `card-cause-${c.id}` }, list(c.regions.map((r) => `${r.region} (probe ${r.probe}, from ${clockTime(r.firstSeen, ctx.zone)}): ${r.cause}`), 'no region evidence')),
+      el('dd', { 'data-testid': `card-cause-${c.id}` }, list(causeGroups(c.regions).map((g) => `${g.regions.join(', ')} (${g.probes.length === 1 ? 'probe' : 'probes'} ${g.probes.join(', ')}, from ${clockTime(g.firstSeen, ctx.zone)}): ${g.cause}`), 'no region evidence')),
       el('dt', {}, 'done'),
       el('dd', { 'data-testid': `card-did-${c.id}` }, list(c.did.map((a) => `${clockTime(a.t, ctx.zone)} ${a.by}: ${a.what}`), 'nothing yet')),
       el('dt', {}, 'tickets'),
@@ -62,6 +62,19 @@ function sinceWords(ctx, c) {
     ' ago',
     c.reopenCount > 0 ? ` · reopened ${c.reopenCount}× (first opened ${clockTime(c.openedAt, ctx.zone)})` : ` · first bad sample ${clockTime(c.onset, ctx.zone)}`,
   ];
+}
+
+/** Regions that see the same cause, together: five regions saying the same are one line. */
+function causeGroups(regions) {
+  const groups = new Map();
+  for (const r of regions) {
+    const g = groups.get(r.cause) ?? { cause: r.cause, regions: [], probes: [], firstSeen: r.firstSeen };
+    g.regions.push(r.region);
+    g.probes.push(r.probe);
+    g.firstSeen = Math.min(g.firstSeen, r.firstSeen);
+    groups.set(r.cause, g);
+  }
+  return [...groups.values()];
 }
 
 function ticketList(ctx, c) {
@@ -91,7 +104,8 @@ function actions(ctx, c) {
     c.stream !== undefined
       ? operatorButton(ctx.operator, 'silence', `silence-${c.id}`, () => ctx.command('silence', { matcher: { stream: c.stream, ...(c.line !== undefined && { line: c.line }) }, ttlMs: Number(silenceFor.value) * 60_000 }))
       : undefined,
-    ...(s ? s.lines.filter((l) => l !== s.active).map((l) => operatorButton(ctx.operator, `switch to ${l}`, `card-switch-${c.id}-${l}`, () => ctx.command('switch', { stream: s.id, line: l }))) : []),
+    // Players off the line in trouble: offered only while they are on it.
+    ...(s && c.line === s.active ? s.lines.filter((l) => l !== s.active).map((l) => operatorButton(ctx.operator, `switch to ${l}`, `card-switch-${c.id}-${l}`, () => ctx.command('switch', { stream: s.id, line: l }))) : []),
     s?.pin ? operatorButton(ctx.operator, 'fail back', `card-failback-${c.id}`, () => ctx.command('failback', { stream: s.id })) : undefined,
     el('button', { type: 'button', 'aria-expanded': String(ctx.narratives.has(c.id)), 'data-testid': `timeline-${c.id}`, onclick: () => ctx.toggleNarrative(c.id) }, ctx.narratives.has(c.id) ? 'hide timeline' : 'timeline'),
   );
