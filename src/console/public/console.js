@@ -60,6 +60,7 @@ function connect() {
   ws = new WebSocket(url);
   started = false;
   sampleTopics = new Set();
+  latestRead.clear();
   ws.onmessage = (m) => onMessage(JSON.parse(m.data));
   ws.onclose = (e) => {
     for (const p of pending.values()) p.reject(new Error('disconnected'));
@@ -134,6 +135,34 @@ async function loadKnownFeatures(ids) {
     }),
   );
   renderAll();
+}
+
+/** How far back a stream's cells look for their latest sample when the page first shows them. */
+const LATEST_LOOKBACK_MS = 15_000;
+/** Streams whose recent samples were read (or are being read). */
+const latestRead = new Set();
+
+/**
+ * Fills the cells of streams the page shows for the first time with their latest samples from
+ * the hub's history, so they have their figure at once instead of at the next window.
+ */
+async function loadLatestSamples(ids) {
+  const missing = ids.filter((id) => !latestRead.has(id));
+  for (const id of missing) latestRead.add(id);
+  const from = Date.now() + model.skewMs - LATEST_LOOKBACK_MS;
+  await Promise.all(
+    missing.map(async (stream) => {
+      const { samples } = await request('history', { stream, from });
+      for (const s of samples) {
+        const key = cellKey(s.stream, s.line, s.region);
+        // A live sample may have come in meanwhile: history never overwrites a newer one.
+        if ((model.latest.get(key)?.t ?? -Infinity) > s.t) continue;
+        applySample(model, s);
+        if (cells.has(key)) dirty.add(key);
+      }
+    }),
+  );
+  scheduleFrame();
 }
 
 function onEvent(topic, data) {
@@ -220,6 +249,7 @@ function drawPage() {
   renderCards($('incidents'), ctx, cards);
   // A socket that closes meanwhile reconnects and subscribes again from its start.
   followSamples(page.items).catch(() => undefined);
+  loadLatestSamples(page.items).catch(() => undefined);
   loadKnownFeatures(page.items);
   if (focused) document.querySelector(`[data-testid="${CSS.escape(focused)}"]`)?.focus();
 }
