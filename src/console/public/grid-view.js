@@ -45,16 +45,17 @@ function streamBody(ctx, s, regions, cells) {
       ),
     ),
   );
+  // A pin gets a row across the stream: its warning must not hide in a narrow column.
+  const pin = pinView(ctx.model, s.id);
+  if (pin) rows.push(el('tr', { class: 'pin-row' }, el('td', { colspan: regions.length + 3 }, pinLine(ctx, s.id, pin))));
   return el('tbody', { 'data-stream': s.id }, ...rows);
 }
 
 function streamHeader(ctx, s) {
-  const pin = pinView(ctx.model, s.id);
   return [
     el('a', { class: 'name', href: streamPageUrl(s.id), title: 'charts of this stream per region' }, s.id),
     s.name ? el('div', { class: 'meta' }, s.name) : undefined,
     el('div', { class: 'meta' }, el('span', { 'data-testid': `active-${s.id}` }, `active: ${s.active}`)),
-    pin ? pinLine(ctx, s.id, pin) : undefined,
     s.hold ? el('div', { class: 'pin' }, `failback held since ${clockTime(s.hold.since, ctx.zone)}: ${s.hold.reason}`) : undefined,
     operatorButton(ctx.operator, 'fail back', `failback-${s.id}`, () => ctx.command('failback', { stream: s.id })),
     ...featureFlags(s.features, ctx.knownFeatures(s.id)).map(([f, enabled]) =>
