@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium)('live page incident card in headless Chromium', (
     expect(await page.title()).toBe('streamguard');
     await page.screenshot({ path: join(ARTIFACTS, 'live-1-no-problems.png') });
     await page.getByTestId('view-all').click();
-    await expect.poll(() => page.getByTestId('cell-s1-primary-a').textContent(), { timeout: 10_000 }).toMatch(/^✓ok( · latency \d+\.\d s)?$/);
+    await expect.poll(() => page.getByTestId('cell-s1-primary-a').textContent(), { timeout: 20_000 }).toMatch(/^✓ok( · latency \d+\.\d s)?$/);
     expect(page.url()).toContain('view=all');
     await page.screenshot({ path: join(ARTIFACTS, 'live-2-all-streams.png') });
     await page.getByTestId('view-problems').click();
@@ -75,6 +75,8 @@ describe.skipIf(!haveChromium)('live page incident card in headless Chromium', (
     const link = page.getByTestId(`card-tickets-${id}`).locator('a');
     await expect.poll(() => link.getAttribute('href'), { timeout: 5000 }).toBe(`${deskUrl}/agent/tickets/${ticket.id}`);
     expect(await page.getByTestId(`card-tickets-${id}`).textContent()).toMatch(new RegExp(`^cdn-desk: ticket ${ticket.id} open at \\d\\d:\\d\\d:\\d\\d`));
+    const opened = (await (await fetch((await link.getAttribute('href'))!)).json()) as { ticket: { id: number } };
+    expect(opened.ticket.id).toBe(ticket.id);
     console.log(`console: card with switch and ticket ${ticket.id} ${Date.now() - kill.startedAt} ms after the kill`);
     expect(await page.title()).toBe('(1 P0/P1) streamguard');
     // The probe's error and how long it has been down, from the cell's latest sample.
