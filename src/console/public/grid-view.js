@@ -78,10 +78,17 @@ function pinLine(ctx, stream, pin) {
   return el('div', { class: 'pin warn', role: 'alert', 'data-testid': `pin-${stream}` }, `⚠ ${pin.line} is DOWN in ${pin.down.join(', ')} but pinned: players stay on it until the pin expires or someone fails back. `, text);
 }
 
-/** (Re)draws one cell from the model: level class, symbol, words and figure. */
+/**
+ * (Re)draws one cell from the model: level class, symbol, words and figure. A cell whose words did
+ * not change is left alone: most samples change nothing visible, and each DOM write makes the
+ * browser lay the table out again.
+ */
 export function paintCell(td, ctx, stream, line, region) {
   const level = cellLevel(ctx.model, stream, line, region);
   const view = cellView(level, ctx.model.latest.get(cellKey(stream, line, region)), cellSince(ctx.model, stream, line, region), ctx.now());
+  const shown = `${level}|${view.text}|${view.detail}`;
+  if (td.dataset.shown === shown) return;
+  td.dataset.shown = shown;
   td.className = `cell ${level}`;
   td.title = `${stream} / ${line} in ${region}: ${view.text}${view.detail ? ` (${view.detail})` : ''}`;
   td.replaceChildren(el('span', { class: 'icon', 'aria-hidden': 'true' }, view.icon), view.text);

@@ -6,7 +6,6 @@ export interface OverviewCounts {
   probes: { blind: number; impaired: number };
 }
 export function streamLevel(model: GridModel, stream: string, regions?: string[]): CellLevel;
-export function worstSeverity(model: GridModel, stream: string): string | undefined;
 export function overviewCounts(model: GridModel): OverviewCounts;
 export function pageTitle(counts: OverviewCounts): string;
 export function visibleStreams(model: GridModel, view: { problemsOnly: boolean; query: string; sort: 'severity' | 'id' }): string[];

@@ -23,10 +23,34 @@ export function streamLevel(model, stream, regions = regionsOf(model)) {
   return level;
 }
 
-/** The worst severity among a stream's open incidents, or undefined. */
-export function worstSeverity(model, stream) {
-  let worst;
-  for (const i of model.incidents) if (i.stream === stream && (worst === undefined || SEVERITY_RANK[i.severity] < SEVERITY_RANK[worst])) worst = i.severity;
+/**
+ * Every stream's level, worked out once per model: the counts and the filter both need all of
+ * them, and a model is replaced (never changed) when a level can change — samples change only
+ * `latest`, which no level reads.
+ */
+const levelsByModel = new WeakMap();
+function levelsOf(model) {
+  let levels = levelsByModel.get(model);
+  if (!levels) {
+    const regions = regionsOf(model);
+    levels = new Map(model.streams.map((s) => [s.id, streamLevel(model, s.id, regions)]));
+    levelsByModel.set(model, levels);
+  }
+  return levels;
+}
+
+/** Each stream's worst open severity, once per model (see levelsOf). */
+const severitiesByModel = new WeakMap();
+function severitiesOf(model) {
+  let worst = severitiesByModel.get(model);
+  if (!worst) {
+    worst = new Map();
+    for (const i of model.incidents) {
+      const had = worst.get(i.stream);
+      if (i.stream !== undefined && (had === undefined || SEVERITY_RANK[i.severity] < SEVERITY_RANK[had])) worst.set(i.stream, i.severity);
+    }
+    severitiesByModel.set(model, worst);
+  }
   return worst;
 }
 
@@ -35,9 +59,8 @@ export function worstSeverity(model, stream) {
  * probes are counted by their own incidents (kind `blind` or `impaired`).
  */
 export function overviewCounts(model) {
-  const regions = regionsOf(model);
   const streams = { ok: 0, degraded: 0, down: 0, unknown: 0 };
-  for (const s of model.streams) streams[streamLevel(model, s.id, regions)]++;
+  for (const level of levelsOf(model).values()) streams[level]++;
   const incidents = Object.fromEntries(SEVERITIES.map((p) => [p, 0]));
   const probes = { blind: new Set(), impaired: new Set() };
   for (const i of model.incidents) {
@@ -59,13 +82,14 @@ export function pageTitle(counts) {
  * `severity` (worst incident, then worst level, then id) or `id`.
  */
 export function visibleStreams(model, { problemsOnly, query, sort }) {
-  const regions = regionsOf(model);
+  const levels = levelsOf(model);
+  const severities = severitiesOf(model);
   const q = query.trim().toLowerCase();
   const rows = [];
   for (const s of model.streams) {
     if (q && !s.id.toLowerCase().includes(q) && !(s.name ?? '').toLowerCase().includes(q)) continue;
-    const level = streamLevel(model, s.id, regions);
-    const severity = worstSeverity(model, s.id);
+    const level = levels.get(s.id);
+    const severity = severities.get(s.id);
     if (problemsOnly && level !== 'down' && level !== 'degraded' && severity === undefined && !s.pin) continue;
     rows.push({ id: s.id, level, severity });
   }
