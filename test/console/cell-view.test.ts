@@ -7,6 +7,7 @@ describe('console cell words', () => {
   it('a down cell says DOWN, the probe error and for how long', () => {
     expect(cellView('down', sample({ connected: false, error: 'timeout' }), 1000, 13_000)).toEqual({ icon: '✖', text: 'DOWN timeout 12 s', detail: '' });
     expect(cellView('down', undefined, undefined, 0).text).toBe('DOWN');
+    expect(cellView('down', undefined, 1000, 1400).text).toBe('DOWN <1 s');
   });
 
   it('a degraded cell says its telling figure: black, silent, stall share, frozen, A/V with a real minus sign', () => {

@@ -38,7 +38,8 @@ function latency(ms) {
  */
 export function cellView(level, sample, since, now) {
   const figure = problemFigure(sample);
-  const held = since !== undefined && level !== 'ok' && level !== 'unknown' ? ` ${duration(now - since)}` : '';
+  // Whole seconds: a count in milliseconds flickers and says nothing more at 3 a.m.
+  const held = since !== undefined && level !== 'ok' && level !== 'unknown' ? ` ${now - since < 1000 ? '<1 s' : duration(now - since)}` : '';
   let text;
   if (level === 'down') text = `DOWN${figure ? ` ${figure}` : ''}${held}`;
   else if (level === 'degraded') text = `${figure ?? 'degraded'}${held}`;
