@@ -311,10 +311,11 @@ function setView(change) {
   renderAll();
 }
 
-/** Durations and the cells' "down for" count on, once a second, without a redraw. */
+/** Durations, a pin's time left and the cells' "down for" count on, once a second, without a redraw. */
 function tick() {
   const ctx = context();
   for (const e of document.querySelectorAll('[data-since]')) e.textContent = duration(ctx.now() - Number(e.dataset.since));
+  for (const e of document.querySelectorAll('[data-until]')) e.textContent = duration(Math.max(0, Number(e.dataset.until) - ctx.now()));
   for (const c of cells.values()) if (!c.td.classList.contains('ok')) paintCell(c.td, ctx, c.stream, c.line, c.region);
 }
 

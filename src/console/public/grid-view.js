@@ -72,10 +72,9 @@ function streamHeader(ctx, s) {
 
 /** "pinned to primary by alice until 14:30:00 (in 12 min): reason", with a warning when that line is down. */
 function pinLine(ctx, stream, pin) {
-  const left = duration(pin.until - ctx.now());
-  const text = `pinned to ${pin.line} by ${pin.by} until ${clockTime(pin.until, ctx.zone)} (in ${left}): ${pin.reason}`;
-  if (pin.down.length === 0) return el('div', { class: 'pin', 'data-testid': `pin-${stream}` }, text);
-  return el('div', { class: 'pin warn', role: 'alert', 'data-testid': `pin-${stream}` }, `⚠ ${pin.line} is DOWN in ${pin.down.join(', ')} but pinned: players stay on it until the pin expires or someone fails back. `, text);
+  const text = [`pinned to ${pin.line} by ${pin.by} until ${clockTime(pin.until, ctx.zone)} (in `, el('span', { 'data-until': pin.until }, duration(pin.until - ctx.now())), `): ${pin.reason}`];
+  if (pin.down.length === 0) return el('div', { class: 'pin', 'data-testid': `pin-${stream}` }, ...text);
+  return el('div', { class: 'pin warn', role: 'alert', 'data-testid': `pin-${stream}` }, `⚠ ${pin.line} is DOWN in ${pin.down.join(', ')} but pinned: players stay on it until the pin expires or someone fails back. `, ...text);
 }
 
 /**
