@@ -19,16 +19,14 @@ export function actionSentence(a: Pick<EvidenceAction, 'action' | 'detail'>): st
   const why = typeof d.why === 'string' ? `: ${d.why}` : '';
   const dry = d.dryRun === true ? ' (dry run: decided, not carried out)' : '';
   const name = a.action;
-  let what: string;
-  if (name === 'switch') what = `switched to line ${String(d.to)}${d.from !== undefined ? ` (from ${String(d.from)})` : ''}${dry}${why}`;
-  else if (name === 'feature.disable' || name === 'feature.enable') what = `${name === 'feature.disable' ? 'disabled' : 'enabled'} feature ${String(d.feature)}${dry}${why}`;
-  else if (name.endsWith('.done') || name.endsWith('.failed')) what = `${name.slice(0, name.lastIndexOf('.'))} ${name.endsWith('.done') ? 'carried out' : 'FAILED'}${resultWords(d.results)}`;
-  else if (name.startsWith('escalate.')) what = `raised the incident to at least ${String(d.severity)}${dry}${why}`;
-  else if (name.startsWith('note.')) what = `noted${why || `: ${name.slice('note.'.length)}`}`;
-  else if (name === 'acknowledged') what = 'acknowledged the incident';
-  else if (name === 'mitigating') what = 'is mitigating it';
-  else what = Object.hasOwn(TICKET_STEP_WORDS, name) ? TICKET_STEP_WORDS[name]!(d) : `${name}${why}`;
-  return what;
+  if (name === 'switch') return `switched to line ${String(d.to)}${d.from !== undefined ? ` (from ${String(d.from)})` : ''}${dry}${why}`;
+  if (name === 'feature.disable' || name === 'feature.enable') return `${name === 'feature.disable' ? 'disabled' : 'enabled'} feature ${String(d.feature)}${dry}${why}`;
+  if (name.endsWith('.done') || name.endsWith('.failed')) return `${name.slice(0, name.lastIndexOf('.'))} ${name.endsWith('.done') ? 'carried out' : 'FAILED'}${resultWords(d.results)}`;
+  if (name.startsWith('escalate.')) return `raised the incident to at least ${String(d.severity)}${dry}${why}`;
+  if (name.startsWith('note.')) return `noted${why || `: ${name.slice('note.'.length)}`}`;
+  if (name === 'acknowledged') return 'acknowledged the incident';
+  if (name === 'mitigating') return 'is mitigating it';
+  return Object.hasOwn(TICKET_STEP_WORDS, name) ? TICKET_STEP_WORDS[name]!(d) : `${name}${why}`;
 }
 
 /**
