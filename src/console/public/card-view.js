@@ -8,15 +8,17 @@ import { clockTime, duration } from './time.js';
 export const SILENCE_MINUTES = [15, 30, 60, 120];
 
 /**
- * `ctx`: { model, zone, now(), operator, command(type, fields), narratives: Map id → rows,
- * toggleNarrative(id) }.
+ * `cards`: the hub's `cards` reply ({cards, total}: the worst first, cut at its limit). `ctx`:
+ * { model, zone, now(), operator, command(type, fields), narratives: Map id → rows, toggleNarrative(id) }.
  */
-export function renderCards(container, ctx, cards) {
+export function renderCards(container, ctx, { cards, total }) {
   if (cards.length === 0) {
     container.replaceChildren(el('p', { class: 'empty', 'data-testid': 'no-incidents' }, 'No open incidents.'));
     return;
   }
+  const more = total - cards.length;
   container.replaceChildren(...cards.map((c) => card(ctx, c)));
+  if (more > 0) container.append(el('p', { class: 'empty', 'data-testid': 'more-incidents' }, `${more} more open incidents, less severe or older: the grid's problems view lists their streams.`));
 }
 
 function card(ctx, c) {

@@ -17,7 +17,8 @@ const TOPICS_PER_REQUEST = 100;
 const $ = (id) => document.getElementById(id);
 
 let model = emptyModel();
-let cards = [];
+/** The hub's cards of the worst open incidents, and how many are open in all. */
+let cards = { cards: [], total: 0 };
 let ws;
 let nextId = 1;
 const pending = new Map();
@@ -114,7 +115,7 @@ async function start(who) {
   await request('subscribe', { topics: ['health', 'incidents', 'actions'] });
   const state = await request('state');
   model = applyState(model, state, Date.now());
-  cards = (await request('cards')).cards;
+  cards = await request('cards');
   started = true;
   renderAll();
 }
@@ -191,7 +192,7 @@ function scheduleRefresh() {
   refreshTimer = setTimeout(async () => {
     const [state, c] = await Promise.all([request('state'), request('cards')]);
     model = applyState(model, state, Date.now());
-    cards = c.cards;
+    cards = c;
     renderAll();
   }, 200);
 }
