@@ -7,8 +7,16 @@ import { pinView } from './pin-view.js';
 import { clockTime, duration } from './time.js';
 
 /**
- * Draws the grid of `ids` into `container`; returns cell key → { td, stream, line, region }. `ctx`: { model, zone,
- * now(), operator, command(type, fields), preview(stream, line), knownFeatures(stream) }.
+ * Each shown stream's rows as last drawn, with what they were drawn from (`sig`): a redraw keeps
+ * the rows of a stream whose state, incidents, features and the viewer's zone and role did not
+ * change, so a `state` refresh rebuilds only the streams it changed (their cells follow samples
+ * on their own, through paintCell).
+ */
+let drawn = new Map();
+
+/**
+ * Draws the grid of `ids` into `container`; returns cell key → { td, stream, line, region }.
+ * `ctx`: { model, zone, now(), operator, command(type, fields), preview(stream, line), knownFeatures(stream) }.
  */
 export function renderGrid(container, ctx, ids, emptyText) {
   const cells = new Map();
@@ -18,13 +26,25 @@ export function renderGrid(container, ctx, ids, emptyText) {
   }
   const regions = regionsOf(ctx.model);
   const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'stream'), el('th', { scope: 'col' }, 'line'), ...regions.map((r) => el('th', { scope: 'col' }, r)), el('th', { scope: 'col' }, '')));
-  const bodies = ids.map((id) => streamBody(ctx, ctx.model.byId.get(id), regions, cells));
+  const next = new Map();
+  const bodies = ids.map((id) => {
+    const s = ctx.model.byId.get(id);
+    const sig = JSON.stringify([s, regions, ctx.knownFeatures(id), ctx.operator, ctx.zone, s.lines.map((l) => ctx.model.byLine.get(`${id}/${l}`) ?? [])]);
+    const kept = drawn.get(id);
+    const body = kept?.sig === sig ? kept : { sig, ...streamBody(ctx, s, regions) };
+    next.set(id, body);
+    for (const [key, cell] of body.cells) cells.set(key, cell);
+    return body.tbody;
+  });
+  drawn = next;
   const cols = el('colgroup', {}, el('col', { class: 'stream' }), el('col', { class: 'line' }), ...regions.map(() => el('col', {})), el('col', { class: 'tools' }));
   container.replaceChildren(el('table', { class: 'grid', 'data-testid': 'grid' }, cols, head, ...bodies));
   return cells;
 }
 
-function streamBody(ctx, s, regions, cells) {
+/** A stream's rows → { tbody, cells: [cell key, { td, stream, line, region }] }. */
+function streamBody(ctx, s, regions) {
+  const cells = [];
   const rows = s.lines.map((line, i) =>
     el(
       'tr',
@@ -33,7 +53,7 @@ function streamBody(ctx, s, regions, cells) {
       el('th', { class: 'line', scope: 'row' }, line),
       ...regions.map((r) => {
         const td = el('td', { 'data-testid': `cell-${s.id}-${line}-${r}` });
-        cells.set(cellKey(s.id, line, r), { td, stream: s.id, line, region: r });
+        cells.push([cellKey(s.id, line, r), { td, stream: s.id, line, region: r }]);
         paintCell(td, ctx, s.id, line, r);
         return td;
       }),
@@ -48,7 +68,7 @@ function streamBody(ctx, s, regions, cells) {
   // A pin gets a row across the stream: its warning must not hide in a narrow column.
   const pin = pinView(ctx.model, s.id);
   if (pin) rows.push(el('tr', { class: 'pin-row' }, el('td', { colspan: regions.length + 3 }, pinLine(ctx, s.id, pin))));
-  return el('tbody', { 'data-stream': s.id }, ...rows);
+  return { tbody: el('tbody', { 'data-stream': s.id }, ...rows), cells };
 }
 
 function streamHeader(ctx, s) {
