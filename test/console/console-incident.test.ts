@@ -79,6 +79,9 @@ describe.skipIf(!haveChromium)('live page incident card in headless Chromium', (
     expect(opened.ticket.id).toBe(ticket.id);
     console.log(`console: card with switch and ticket ${ticket.id} ${Date.now() - kill.startedAt} ms after the kill`);
     expect(await page.title()).toBe('(1 P0/P1) streamguard');
+    // The same card over the REST twin, cut at its limit with the total.
+    const rest = await fetch(`${hub.url}/api/v1/commands/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 1 }) });
+    expect(await rest.json()).toMatchObject({ ok: true, result: { total: 1, cards: [{ id, reach: 'every region sees it (a)', tickets: [{ vendor: 'cdn-desk', ref: String(ticket.id), state: 'open' }] }] } });
     // The probe's error and how long it has been down, from the cell's latest sample.
     await expect.poll(() => page.getByTestId('cell-s1-primary-a').textContent(), { timeout: 5000 }).toMatch(/^✖DOWN [a-z-]+ (<1 s|\d+ s|\d+ min \d\d s)$/);
     expect(await page.getByTestId('active-s1').textContent()).toBe('active: backup');
