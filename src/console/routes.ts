@@ -14,7 +14,7 @@ const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 const UPLOT = { 'uPlot.esm.js': join(UPLOT_DIR, 'uPlot.esm.js'), 'uPlot.min.css': join(UPLOT_DIR, 'uPlot.min.css') };
 /** Revalidated on every load (ETag): a hub upgrade reaches the page at its next reload. */
 const CACHE = 'no-cache';
-/** What the page loads: scripts, style, icon. Anything else in public/ (the .d.ts of grid-model.js for the tests) is not served. */
+/** What the page loads: scripts, style, icon. Anything else in public/ (the .d.ts files of the view models, for the tests) is not served. */
 const SERVED = /\.(?:html|js|css|svg)$/;
 /** Leaves the console's routes (for the 404) on a file the page does not load. */
 const onlyServed: RequestHandler = (req, _res, next) => (SERVED.test(req.path) ? next() : next('router'));

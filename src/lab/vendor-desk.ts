@@ -59,6 +59,12 @@ export class VendorDesk {
   private readonly app = express()
     .disable('x-powered-by')
     .use('/api/v2', this.ticketRoutes())
+    // Where a desk's agent opens a ticket (Zendesk's agent view): the console links a desk ticket there.
+    .get('/agent/tickets/:id', (req, res) => {
+      const t = this.tickets.find((x) => String(x.id) === req.params.id);
+      if (!t) throw new HttpError('not_found', `no ticket ${req.params.id}: the desk has ${this.tickets.length} ticket(s)`);
+      res.json({ ticket: t });
+    })
     .use('/hooks', this.hookRoutes())
     .use(notFound, errorMiddleware(log.child({ component: 'vendor-desk' })));
   private listening: Listening | undefined;

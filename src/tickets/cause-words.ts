@@ -69,8 +69,18 @@ export function reasonWords(r: Reason): string {
   }
 }
 
-/** One line per region of the incident: "eu (probe p-eu), since 2026-… UTC: not connected — connection refused". */
-export function causeLines(incident: Incident, timeline: readonly TimelineEntry[]): string[] {
+/** What one region of an incident sees, in words: "not connected — connection refused". */
+export interface RegionCause {
+  region: string;
+  probe: string;
+  level: string;
+  /** t of the first bad sample from the region (probe clock). */
+  firstSeen: number;
+  cause: string;
+}
+
+/** Per region of the incident, sorted: its rules in words and the error of its first bad sample. */
+export function regionCauses(incident: Incident, timeline: readonly TimelineEntry[]): RegionCause[] {
   const errors = new Map<string, string>();
   for (const e of timeline) {
     if (e.type !== 'region-seen') continue;
@@ -83,6 +93,11 @@ export function causeLines(incident: Incident, timeline: readonly TimelineEntry[
       const reasons = seen.reasons.map(reasonWords);
       const error = errors.get(region);
       const what = reasons.length > 0 ? reasons.join('; ') : `${seen.level}`;
-      return `${region} (probe ${seen.probe}), since ${utc(seen.firstSeen)}: ${what}${error !== undefined ? ` — ${errorWords(error)}` : ''}`;
+      return { region, probe: seen.probe, level: seen.level, firstSeen: seen.firstSeen, cause: `${what}${error !== undefined ? ` — ${errorWords(error)}` : ''}` };
     });
+}
+
+/** One line per region of the incident: "eu (probe p-eu), since 2026-… UTC: not connected — connection refused". */
+export function causeLines(incident: Incident, timeline: readonly TimelineEntry[]): string[] {
+  return regionCauses(incident, timeline).map((c) => `${c.region} (probe ${c.probe}), since ${utc(c.firstSeen)}: ${c.cause}`);
 }

@@ -13,6 +13,8 @@ import { SeveritySchema } from '../model/severity.ts';
 import { HttpError } from '../http/index.ts';
 import { knownIncidents } from '../incidents/known.ts';
 import { readHistory } from '../history/read.ts';
+import { incidentCard } from './incident-card.ts';
+import { incidentNarrative } from './incident-narrative.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -43,6 +45,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
     limit: z.number().int().min(1).max(1000).optional(),
   }),
   z.strictObject({ id, type: z.literal('incident'), incident: z.string().min(1) }),
+  z.strictObject({ id, type: z.literal('cards'), limit: z.number().int().min(1).max(1000).optional() }),
+  z.strictObject({ id, type: z.literal('narrative'), incident: z.string().min(1) }),
   z.strictObject({ id, type: z.literal('history'), stream, line: z.string().optional(), region: z.string().optional(), from: z.number().int().min(0).optional(), to: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(50_000).optional() }),
   z.strictObject({ id, type: z.literal('audit'), limit: z.number().int().min(1).max(1000).optional() }),
   z.strictObject({ id, type: z.literal('silences') }),
@@ -139,6 +143,7 @@ export interface CommandContext {
 
 const DEFAULT_SWITCH_TTL_MS = 30 * 60_000;
 const DEFAULT_HISTORY_MS = 5 * 60_000;
+const DEFAULT_CARDS = 50;
 
 /**
  * Runs one validated request for an authenticated principal. Throws HttpError (its code is the
@@ -212,6 +217,18 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     case 'incident': {
       const inc = await incident(req.incident);
       return { incident: inc, timeline: await store.incidents.timeline(inc.id) };
+    }
+    case 'cards': {
+      const vendor = (name: string) => ctx.tickets?.vendorConfig(name);
+      // The worst first, then the newest: what to look at first at the top. Each card reads its
+      // timeline, so a mass outage is cut at `limit` (the total says how many more there are).
+      const open = hub.incidents.open().sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
+      const shown = open.slice(0, req.limit ?? DEFAULT_CARDS);
+      return { cards: await Promise.all(shown.map(async (i) => incidentCard(i, await store.incidents.timeline(i.id), vendor))), total: open.length };
+    }
+    case 'narrative': {
+      const inc = await incident(req.incident);
+      return { incident: inc.id, rows: incidentNarrative(await store.incidents.timeline(inc.id)) };
     }
     case 'history': {
       streamCfg(req.stream);

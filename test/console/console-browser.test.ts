@@ -36,7 +36,7 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
   const active = () => page.getByTestId('active-s1');
 
   it('kill the primary → its cell turns red and the active line becomes backup; switch and fail back by clicking', async () => {
-    await page.goto(`${hub.url}/`);
+    await page.goto(`${hub.url}/?view=all`);
     await expect.poll(() => cell('primary').getAttribute('class'), { timeout: 15_000 }).toContain('ok');
     await expect.poll(() => cell('backup').getAttribute('class'), { timeout: 15_000 }).toContain('ok');
     await expect.poll(() => active().textContent()).toBe('active: primary');
@@ -64,7 +64,7 @@ describe.skipIf(!haveChromium)('web console in headless Chromium', () => {
   }, 60_000);
 
   it('preview a line: frames reach the canvas; closing it stops its ffmpeg', async () => {
-    await page.goto(`${hub.url}/`);
+    await page.goto(`${hub.url}/?view=all`);
     const opened = Date.now();
     await page.getByTestId('preview-s1-backup').click();
     const canvas = page.getByTestId('preview-canvas-s1-backup');

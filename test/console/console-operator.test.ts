@@ -65,7 +65,7 @@ async function openConsole(): Promise<Page> {
     void d.dismiss();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${hub.url}/`);
+  await page.goto(`${hub.url}/?view=all`);
   return page;
 }
 
@@ -157,9 +157,13 @@ describe.skipIf(!haveChromium)('web console sign-in and operator buttons in head
     await expect.poll(() => viewer.getByTestId(`incident-${incidentId}`).isVisible()).toBe(true);
     await expect.poll(() => viewer.getByTestId('active-s1').textContent(), { timeout: 5000 }).toBe('active: backup');
     expect(await viewer.getByTestId(`feature-state-s1-${FEATURE}`).textContent()).toContain(`${FEATURE}: on`);
-    for (const id of [`ack-${incidentId}`, 'switch-s1-primary', 'failback-s1', `feature-s1-${FEATURE}`, `feature-auto-s1-${FEATURE}`]) {
+    for (const id of [`ack-${incidentId}`, `silence-${incidentId}`, `silence-minutes-${incidentId}`, 'switch-s1-primary', 'failback-s1', `feature-s1-${FEATURE}`, `feature-auto-s1-${FEATURE}`]) {
       expect(await viewer.getByTestId(id).isVisible(), id).toBe(false);
     }
+    // The card itself, with its words and its timeline, is for every role.
+    expect(await viewer.getByTestId(`card-cause-${incidentId}`).textContent()).toContain('not connected');
+    expect(await viewer.getByTestId(`timeline-${incidentId}`).isVisible()).toBe(true);
+    expect(await viewer.locator(`[data-testid="incident-${incidentId}"] button.operator-only:visible, [data-testid="incident-${incidentId}"] select:visible`).count()).toBe(0);
     expect(await viewer.locator('#reason').isVisible()).toBe(false);
     await viewer.screenshot({ path: join(ARTIFACTS, 'op-2-viewer.png') });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentEvent, applySample, applyState, cellLevel, emptyModel, featureFlags, regionsOf, SPARK_POINTS, sparkPoints } from '../../src/console/public/grid-model.js';
+import { applyIncidentEvent, applySample, applyState, cellLevel, cellSince, emptyModel, featureFlags, regionsOf } from '../../src/console/public/grid-model.js';
 
 const state = (over: Record<string, unknown> = {}) => ({
   at: 1000,
-  streams: [{ id: 's1', lines: ['primary', 'backup'], active: 'primary', health: { primary: { b: { level: 'ok', since: 1 }, a: { level: 'degraded', since: 1 } }, backup: { a: { level: 'ok', since: 1 } } }, features: {}, openIncidents: [] }],
+  streams: [{ id: 's1', lines: ['primary', 'backup'], active: 'primary', health: { primary: { b: { level: 'ok', since: 1 }, a: { level: 'degraded', since: 7 } }, backup: { a: { level: 'ok', since: 1 } } }, features: {}, openIncidents: [] }],
   incidents: [],
   silences: [],
   ...over,
@@ -15,7 +15,12 @@ describe('console grid model', () => {
     const m = applyState(emptyModel(), state());
     expect(regionsOf(m)).toEqual(['a', 'b']);
     expect(cellLevel(m, 's1', 'primary', 'a')).toBe('degraded');
+    expect(cellSince(m, 's1', 'primary', 'a')).toBe(7);
     expect(cellLevel(m, 's1', 'backup', 'b')).toBe('unknown');
+  });
+
+  it('the hub clock offset comes from when the state arrived', () => {
+    expect(applyState(emptyModel(), state(), 400).skewMs).toBe(600);
   });
 
   it('an open P1 paints its whole line down; a regional one only its regions; resolved drops it', () => {
@@ -32,19 +37,13 @@ describe('console grid model', () => {
     expect(cellLevel(m, 's1', 'backup', 'a')).toBe('ok');
   });
 
-  it('samples keep the last SPARK_POINTS values per field, absent ones as gaps; a new state keeps them', () => {
-    let m = emptyModel();
-    for (let i = 0; i < SPARK_POINTS + 5; i++) m = applySample(m, { stream: 's1', line: 'primary', region: 'a', connected: true, stallMs: i, ...(i % 2 === 0 && { latencyMs: 100 }) });
-    const s = m.series['s1/primary/a']!;
-    expect(s.stallMs).toHaveLength(SPARK_POINTS);
-    expect(s.stallMs.at(-1)).toBe(SPARK_POINTS + 4);
-    expect(Number.isNaN(s.latencyMs[0])).toBe(true);
-    expect(applyState(m, state()).series).toBe(m.series);
-  });
-
-  it('sparkPoints scales to the box, right-aligned, skipping gaps', () => {
-    expect(sparkPoints([], 10, 10)).toBe('');
-    expect(sparkPoints([NaN, 5, 10], 59, 10)).toBe('58.0,5.0 59.0,0.0');
+  it('a sample becomes its cell latest in place (no copy per sample) and a new state keeps them', () => {
+    const m = applyState(emptyModel(), state());
+    const latest = m.latest;
+    expect(applySample(m, { stream: 's1', line: 'primary', region: 'a', stallMs: 1 })).toBe('s1/primary/a');
+    applySample(m, { stream: 's1', line: 'primary', region: 'a', stallMs: 2 });
+    expect(m.latest.get('s1/primary/a')).toMatchObject({ stallMs: 2 });
+    expect(applyState(m, state()).latest).toBe(latest);
   });
 
   it('feature flags: every known feature, enabled unless the state says otherwise, plus flags the state alone names', () => {

@@ -1,67 +1,90 @@
-// The console's pure core: WS `state` replies and pushed events → what the page draws.
+// The console's pure core: WS `state` replies and pushed events → what the grid draws.
 // No DOM, no I/O: the page (console.js) and the unit tests (test/console/grid-model.test.ts) share it.
 
-/** How many recent samples a sparkline keeps per stream/line/region. */
-export const SPARK_POINTS = 60;
-/** The sample fields drawn as sparklines. */
-export const SPARK_FIELDS = ['latencyMs', 'stallMs', 'avSyncMs'];
+const RANK = { unknown: -1, ok: 0, degraded: 1, down: 2 };
 
-const RANK = { ok: 0, degraded: 1, down: 2 };
-
-/** @returns {{streams: any[], incidents: any[], at: number, series: Record<string, Record<string, number[]>>}} */
+/** @returns {{streams: any[], byId: Map<string, any>, regions: string[], incidents: any[], byLine: Map<string, any[]>, at: number, skewMs: number, latest: Map<string, any>}} */
 export function emptyModel() {
-  return { streams: [], incidents: [], at: 0, series: {} };
+  return { streams: [], byId: new Map(), regions: [], incidents: [], byLine: new Map(), at: 0, skewMs: 0, latest: new Map() };
 }
 
-/** A fresh `state` reply replaces the grid and incidents; sparkline history is kept. */
-export function applyState(model, state) {
-  return { ...model, at: state.at, streams: state.streams, incidents: [...state.incidents].sort((a, b) => b.openedAt - a.openedAt) };
+/** Open incidents by `stream/line`: a cell looks up its own instead of scanning every incident. */
+function withIncidents(model, incidents) {
+  const sorted = [...incidents].sort((a, b) => b.openedAt - a.openedAt);
+  const byLine = new Map();
+  for (const i of sorted) {
+    if (i.stream === undefined || i.line === undefined || i.status === 'resolved') continue;
+    const key = `${i.stream}/${i.line}`;
+    byLine.set(key, [...(byLine.get(key) ?? []), i]);
+  }
+  return { ...model, incidents: sorted, byLine };
+}
+
+/**
+ * A fresh `state` reply replaces the grid and incidents; the latest samples are kept. `receivedAt`
+ * (the browser's clock) gives the hub's clock offset, so ticking durations count on the hub's clock.
+ */
+export function applyState(model, state, receivedAt = state.at) {
+  return withIncidents({ ...model, at: state.at, skewMs: state.at - receivedAt, streams: state.streams, byId: new Map(state.streams.map((s) => [s.id, s])), regions: regionsIn(state.streams) }, state.incidents);
 }
 
 /** One pushed incident change: insert, replace, or drop it once resolved. */
 export function applyIncidentEvent(model, data) {
   const inc = data.incident;
   const rest = model.incidents.filter((i) => i.id !== inc.id);
-  const incidents = inc.status === 'resolved' ? rest : [inc, ...rest].sort((a, b) => b.openedAt - a.openedAt);
-  return { ...model, incidents };
+  return withIncidents(model, inc.status === 'resolved' ? rest : [inc, ...rest]);
 }
 
-/** One sample appends to its series (bounded to SPARK_POINTS); absent fields are gaps (NaN). */
+/**
+ * Keeps a sample as its cell's latest and returns the cell's key. It changes the model in place:
+ * at 1,000 streams samples arrive at 10,000 a second, and copying a model per sample would cost
+ * more than drawing; the page redraws the cells named by the returned keys once per frame.
+ */
 export function applySample(model, s) {
-  const key = seriesKey(s.stream, s.line, s.region);
-  const prev = model.series[key] ?? {};
-  const next = {};
-  for (const f of SPARK_FIELDS) next[f] = [...(prev[f] ?? []), typeof s[f] === 'number' ? s[f] : NaN].slice(-SPARK_POINTS);
-  next.connected = s.connected;
-  return { ...model, series: { ...model.series, [key]: next } };
+  const key = cellKey(s.stream, s.line, s.region);
+  model.latest.set(key, s);
+  return key;
 }
 
-export function seriesKey(stream, line, region) {
+export function cellKey(stream, line, region) {
   return `${stream}/${line}/${region}`;
 }
 
-/** Every region named in any stream's health (column order of the grid). */
+/** Every region named in any stream's health (column order of the grid), as of the last `state`. */
 export function regionsOf(model) {
+  return model.regions;
+}
+
+function regionsIn(streams) {
   const set = new Set();
-  for (const s of model.streams) for (const regions of Object.values(s.health ?? {})) for (const r of Object.keys(regions)) set.add(r);
+  for (const s of streams) for (const regions of Object.values(s.health ?? {})) for (const r of Object.keys(regions)) set.add(r);
   return [...set].sort();
 }
 
 /**
- * A cell's colour class: the worst of the region's level and any open incident on the line
- * (a line- or stream-wide incident paints every region; a regional one only its regions).
- * `unknown` when the line was never seen in that region.
+ * A cell's level: the worst of the region's level and any open incident on the line (a line- or
+ * stream-wide incident paints every region; a regional one only its regions). `unknown` when the
+ * line was never seen in that region.
  */
 export function cellLevel(model, stream, line, region) {
-  const h = model.streams.find((s) => s.id === stream)?.health?.[line]?.[region];
+  const h = model.byId.get(stream)?.health?.[line]?.[region];
   let level = h ? h.level : 'unknown';
-  for (const i of model.incidents) {
-    if (i.stream !== stream || i.line !== line || i.status === 'resolved') continue;
+  for (const i of model.byLine.get(`${stream}/${line}`) ?? []) {
     if ((i.scope === 'regional' || i.scope === 'single-probe') && !(region in (i.regions ?? {}))) continue;
     const l = i.severity === 'P0' || i.severity === 'P1' ? 'down' : 'degraded';
-    if (level === 'unknown' || RANK[l] > RANK[level]) level = l;
+    if (RANK[l] > RANK[level]) level = l;
   }
   return level;
+}
+
+/** Since when (hub clock) the region has been at its level, if the hub has said. */
+export function cellSince(model, stream, line, region) {
+  return model.byId.get(stream)?.health?.[line]?.[region]?.since;
+}
+
+/** The worse of two levels. */
+export function worse(a, b) {
+  return RANK[b] > RANK[a] ? b : a;
 }
 
 /**
@@ -71,17 +94,4 @@ export function cellLevel(model, stream, line, region) {
 export function featureFlags(served, knownNames) {
   const names = new Set([...knownNames, ...Object.keys(served ?? {})]);
   return [...names].sort().map((f) => [f, served?.[f] ?? true]);
-}
-
-/** An SVG polyline `points` attribute for a series (gaps skipped), scaled into w×h. */
-export function sparkPoints(values, w, h) {
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return '';
-  const max = Math.max(...finite, 1);
-  const step = values.length > 1 ? w / (SPARK_POINTS - 1) : 0;
-  const x0 = w - step * (values.length - 1);
-  return values
-    .map((v, i) => (Number.isFinite(v) ? `${(x0 + i * step).toFixed(1)},${(h - (Math.abs(v) / max) * h).toFixed(1)}` : ''))
-    .filter(Boolean)
-    .join(' ');
 }
