@@ -1,6 +1,7 @@
 import type { DetectorState } from '../detect/detector.ts';
+import type { LineState } from '../detect/line-health.ts';
 import { LEVEL_RANK } from '../model/severity.ts';
-import type { IncidentView, StreamHealth } from './types.ts';
+import type { IncidentView, RegionHealth, StreamHealth } from './types.ts';
 import type { Incident } from '../model/incident.ts';
 import type { LineHealthSource } from './ports.ts';
 
@@ -8,7 +9,8 @@ import type { LineHealthSource } from './ports.ts';
  * Per (line, region) health of one stream, read from the detector's views: the region's level is
  * the best among its probes that are not blind (as the grading does), `since` the earliest time
  * one of those probes reached that level, `content` when each of those probes holds it by content
- * checks alone. Lines without any view are absent ("not yet seen").
+ * checks alone, `trustedSince`/`impaired` when those probes were starved since (their level is then
+ * their last trusted one: no evidence of health for that time). Lines without any view are absent ("not yet seen").
  */
 export function streamHealth(state: DetectorState, stream: string): StreamHealth {
   // Without prototypes: a line or region may be named "constructor" or "toString".
@@ -22,15 +24,34 @@ export function streamHealth(state: DetectorState, stream: string): StreamHealth
       if (blind !== undefined && blind !== false) continue;
       const cur = regions[v.region];
       if (!cur || LEVEL_RANK[v.level] < LEVEL_RANK[cur.level]) {
-        regions[v.region] = v.contentOnly ? { level: v.level, since: v.since, content: true } : { level: v.level, since: v.since };
+        regions[v.region] = { level: v.level, since: v.since, ...(v.contentOnly && { content: true }), ...trust(v) };
       } else if (v.level === cur.level) {
         if (v.since < cur.since) cur.since = v.since;
         if (!v.contentOnly) delete cur.content;
+        mergeTrust(cur, trust(v));
       }
     }
     if (Object.keys(regions).length > 0) out[line] = regions;
   }
   return out;
+}
+
+type Trust = Pick<RegionHealth, 'trustedSince' | 'impaired'>;
+
+/** How far a view's level is trusted: its probe impaired now, or impaired after the level began. */
+function trust(v: LineState): Trust {
+  if (v.trustedSince !== v.trustedSince) return { impaired: true }; // NaN: impaired now
+  return v.trustedSince > v.since ? { trustedSince: v.trustedSince } : {};
+}
+
+/** Two views of one level in a region: the region is trusted as far as its better-trusted view. */
+function mergeTrust(cur: RegionHealth, t: Trust): void {
+  if (t.impaired) return;
+  if (cur.impaired) {
+    delete cur.impaired;
+    if (t.trustedSince !== undefined) cur.trustedSince = t.trustedSince;
+  } else if (t.trustedSince === undefined) delete cur.trustedSince;
+  else if (cur.trustedSince !== undefined) cur.trustedSince = Math.min(cur.trustedSince, t.trustedSince);
 }
 
 /** The controller's view of line health, read live from the detector's state. */

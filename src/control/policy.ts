@@ -61,8 +61,9 @@ export function healthySince(h: LineHealth | undefined): number | undefined {
   if (!isSeen(h)) return undefined;
   let since = -Infinity;
   for (const r of Object.values(h)) {
-    if (r.level !== 'ok') return undefined;
-    if (r.since > since) since = r.since;
+    // Impaired time is no evidence of health: the hold-off counts trusted time only.
+    if (r.level !== 'ok' || r.impaired) return undefined;
+    since = Math.max(since, r.since, r.trustedSince ?? -Infinity);
   }
   return since;
 }

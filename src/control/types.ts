@@ -10,6 +10,13 @@ export interface RegionHealth {
    * picture and sound), no delivery fault: set only then.
    */
   content?: true;
+  /**
+   * Its probes were impaired (starved: src/detect/impairment.ts) after `since`: the level is
+   * trusted only from this time on. Absent when trusted for as long as it has held.
+   */
+  trustedSince?: number;
+  /** Every probe of the region is impaired right now: the level is its last trusted one, not a current view. */
+  impaired?: true;
 }
 
 /** region → health. A line with no region is "not yet seen". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { streamHealth } from '../../src/control/health.ts';
+import { healthySince } from '../../src/control/policy.ts';
 import { createDetector } from '../../src/detect/detector.ts';
 import { sample, stream } from '../detect/helpers.ts';
 
@@ -25,5 +26,35 @@ describe("the controller's view of line health", () => {
     const primary = streamHealth(det.state, 's1')['primary']!;
     expect(primary['eu']).toEqual({ level: 'down', since: 2000, content: true });
     expect(primary['us']).toEqual({ level: 'down', since: 2000 });
+  });
+
+  it('time a probe was impaired is no evidence of health: the region is trusted again only from its first good sample after', () => {
+    const det = createDetector({ streams: [stream({ id: 's1' })] });
+    let seq = 0;
+    const step = (t: number, over: Parameters<typeof sample>[0] = {}) => det.step(sample({ probe: 'p-eu', region: 'eu', seq: ++seq, t, ...over }), t);
+    for (let t = 1000; t <= 3000; t += 1000) step(t);
+    let primary = streamHealth(det.state, 's1')['primary']!;
+    expect(primary['eu']).toEqual({ level: 'ok', since: 1000 });
+    expect(healthySince(primary)).toBe(1000);
+
+    for (let t = 4000; t <= 9000; t += 1000) step(t, { impaired: 'cpu-pressure' });
+    primary = streamHealth(det.state, 's1')['primary']!;
+    expect(primary['eu']).toEqual({ level: 'ok', since: 1000, impaired: true });
+    expect(healthySince(primary)).toBeUndefined();
+
+    step(10_000);
+    primary = streamHealth(det.state, 's1')['primary']!;
+    expect(primary['eu']).toEqual({ level: 'ok', since: 1000, trustedSince: 10_000 });
+    expect(healthySince(primary)).toBe(10_000);
+  });
+
+  it("a region with a second, unimpaired probe stays trusted through the first one's impairment", () => {
+    const det = createDetector({ streams: [stream({ id: 's1' })] });
+    let seq = 0;
+    for (let t = 1000; t <= 6000; t += 1000) {
+      det.step(sample({ probe: 'p-eu-a', region: 'eu', seq: ++seq, t, ...(t > 3000 && { impaired: 'event-loop' as const }) }), t);
+      det.step(sample({ probe: 'p-eu-b', region: 'eu', seq: ++seq, t }), t);
+    }
+    expect(streamHealth(det.state, 's1')['primary']!['eu']).toEqual({ level: 'ok', since: 1000 });
   });
 });
