@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { seriesValue as value } from '../helpers/metrics-text.ts';
-import { spawnHub, until, type HubProcess } from '../helpers/processes.ts';
-import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.ts';
+import { until, type HubProcess } from '../helpers/processes.ts';
+import { regionProbe, startRemoteProbeHub, writeRemoteProbeHubConfig, type ProbeRegion } from '../helpers/remote-probe-hub.ts';
+import type { SyntheticProbe } from '../helpers/synthetic-probe.ts';
 
 /**
  * "Online but broken": a real hub process (`streamguard run`: SQLite, uplink, detector,
@@ -22,7 +23,6 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
  * 3. Probes sending no content fields: nothing fires.
  */
 
-const TOKENS = { SG_TOKEN_EU: 'eu-token-0123456789', SG_TOKEN_US: 'us-token-0123456789' };
 const TARGETS = [
   { stream: 's1', line: 'primary' },
   { stream: 's1', line: 'backup' },
@@ -70,37 +70,14 @@ afterAll(async () => {
 });
 
 async function startHub(name: string): Promise<{ url: string; ws: string }> {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    [
-      `hub: { listen: "127.0.0.1:0", dataDir: ${JSON.stringify(join(dir, name))} }`,
-      'regions: [eu, us]',
-      'probe: { embedded: false }',
-      'uplink:',
-      '  probes:',
-      '    - { id: probe-eu, region: eu, tokenEnv: SG_TOKEN_EU }',
-      '    - { id: probe-us, region: us, tokenEnv: SG_TOKEN_US }',
-      'control:',
-      '  default: { holdOff: 3s, minDwell: 1s }',
-      'vendors:',
-      `  - { name: cdn-hook, type: webhook, use: both, url: ${JSON.stringify(vendor.url)}, minSeverity: P3 }`,
-      'streams:',
-      '  - id: s1',
-      '    lines:',
-      '      primary: { url: "rtmp://127.0.0.1:1/live/s1" }',
-      '      backup: { url: "rtmp://127.0.0.1:1/live/s1b" }',
-      '',
-    ].join('\n'),
-  );
-  const hub = spawnHub(['--config', file], TOKENS);
+  const extra = ['control:', '  default: { holdOff: 3s, minDwell: 1s }', 'vendors:', `  - { name: cdn-hook, type: webhook, use: both, url: ${JSON.stringify(vendor.url)}, minSeverity: P3 }`];
+  const { hub, url, ws } = await startRemoteProbeHub(writeRemoteProbeHubConfig({ dir, name, streams: ['s1'], extra }));
   hubs.push(hub);
-  const url = await Promise.race([hub.url, hub.exited.then((code) => Promise.reject(new Error(`hub exited (${code}): ${hub.stderr()}`)))]);
-  return { url, ws: `${url.replace(/^http/, 'ws')}/probes` };
+  return { url, ws };
 }
 
-function probe(ws: string, region: 'eu' | 'us', window: (target: { line: string }, t: number) => Partial<Sample>): SyntheticProbe {
-  const p = syntheticProbe({ url: ws, token: TOKENS[region === 'eu' ? 'SG_TOKEN_EU' : 'SG_TOKEN_US'], probe: `probe-${region}`, region, targets: TARGETS, window, windowMs: WINDOW_MS });
+function probe(ws: string, region: ProbeRegion, window: (target: { line: string }, t: number) => Partial<Sample>): SyntheticProbe {
+  const p = regionProbe(ws, region, { targets: TARGETS, window, windowMs: WINDOW_MS });
   probes.push(p);
   return p;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
 import { seriesValue as value } from '../helpers/metrics-text.ts';
-import { spawnHub, until, type HubProcess } from '../helpers/processes.ts';
-import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.ts';
+import { until, type HubProcess } from '../helpers/processes.ts';
+import { regionProbe, startRemoteProbeHub, writeRemoteProbeHubConfig, type ProbeRegion } from '../helpers/remote-probe-hub.ts';
+import type { SyntheticProbe, SyntheticProbeOptions } from '../helpers/synthetic-probe.ts';
 
 /**
  * A real hub process (`streamguard run`: SQLite, uplink, controller, tickets) fed over its real
@@ -25,7 +26,6 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
  *    and what it leaves unexcused (≤ the 1 s period + the probes' 250 ms pings) stays below 1.5 s.
  */
 
-const TOKENS = { SG_TOKEN_EU: 'eu-token-0123456789', SG_TOKEN_US: 'us-token-0123456789' };
 const STREAMS = ['s1', 's2'];
 const targets = (streams: readonly string[]) => streams.flatMap((stream) => ['primary', 'backup'].map((line) => ({ stream, line })));
 const TARGETS = targets(STREAMS);
@@ -69,36 +69,21 @@ async function stopHub(h: HubProcess): Promise<void> {
 }
 
 async function startHub(name: string, streams = STREAMS): Promise<{ hub: HubProcess; url: string; ws: string }> {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    [
-      `hub: { listen: "127.0.0.1:0", dataDir: ${JSON.stringify(join(dir, name))} }`,
-      'regions: [eu, us]',
-      'probe: { embedded: false }',
-      'uplink:',
-      '  probes:',
-      '    - { id: probe-eu, region: eu, tokenEnv: SG_TOKEN_EU }',
-      '    - { id: probe-us, region: us, tokenEnv: SG_TOKEN_US }',
-      'detector: { heartbeatMs: 500, hubStallMs: 250 }',
-      'vendors:',
-      `  - { name: cdn-hook, type: webhook, use: both, url: ${JSON.stringify(vendor.url)}, minSeverity: P3 }`,
-      'escalation:',
-      '  chain:',
-      '    - { name: cdn on-call, channel: cdn-hook }',
-      'streams:',
-      ...streams.flatMap((s) => [`  - id: ${s}`, '    lines:', `      primary: { url: "rtmp://127.0.0.1:1/live/${s}" }`, `      backup: { url: "rtmp://127.0.0.1:1/live/${s}b" }`]),
-      '',
-    ].join('\n'),
-  );
-  const hub = spawnHub(['--config', file], TOKENS);
-  hubs.push(hub);
-  const url = await Promise.race([hub.url, hub.exited.then((code) => Promise.reject(new Error(`hub exited (${code}): ${hub.stderr()}`)))]);
-  return { hub, url, ws: `${url.replace(/^http/, 'ws')}/probes` };
+  const extra = [
+    'detector: { heartbeatMs: 500, hubStallMs: 250 }',
+    'vendors:',
+    `  - { name: cdn-hook, type: webhook, use: both, url: ${JSON.stringify(vendor.url)}, minSeverity: P3 }`,
+    'escalation:',
+    '  chain:',
+    '    - { name: cdn on-call, channel: cdn-hook }',
+  ];
+  const started = await startRemoteProbeHub(writeRemoteProbeHubConfig({ dir, name, streams, extra }));
+  hubs.push(started.hub);
+  return started;
 }
 
-function probe(ws: string, region: 'eu' | 'us', window?: Parameters<typeof syntheticProbe>[0]['window'], streams = STREAMS): SyntheticProbe {
-  const p = syntheticProbe({ url: ws, token: TOKENS[region === 'eu' ? 'SG_TOKEN_EU' : 'SG_TOKEN_US'], probe: `probe-${region}`, region, targets: targets(streams), ...(window && { window }) });
+function probe(ws: string, region: ProbeRegion, window?: SyntheticProbeOptions['window'], streams = STREAMS): SyntheticProbe {
+  const p = regionProbe(ws, region, { targets: targets(streams), ...(window && { window }) });
   probes.push(p);
   return p;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,7 +7,8 @@ import type { Incident } from '../../src/model/incident.ts';
 import { runCli } from '../helpers/cli.ts';
 import { closedPort, spawnHub, until, type HubProcess } from '../helpers/processes.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
-import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.ts';
+import { PROBE_TOKENS, regionProbe, startRemoteProbeHub, writeRemoteProbeHubConfig } from '../helpers/remote-probe-hub.ts';
+import type { SyntheticProbe } from '../helpers/synthetic-probe.ts';
 
 /**
  * A real hub process (`streamguard run`) with its store on PostgreSQL (a throwaway cluster), fed
@@ -16,7 +17,6 @@ import { syntheticProbe, type SyntheticProbe } from '../helpers/synthetic-probe.
  * The URL's password (ignored by the cluster's trust auth) is in no output of the hub.
  */
 
-const TOKENS = { SG_TOKEN_EU: 'eu-token-0123456789', SG_TOKEN_US: 'us-token-0123456789' };
 const PASSWORD = 'pg-s3cret-pw';
 const TARGETS = ['primary', 'backup'].map((line) => ({ stream: 's1', line }));
 const dir = mkdtempSync(join(tmpdir(), 'sg-postgres-hub-'));
@@ -47,42 +47,20 @@ async function stopHub(h: HubProcess): Promise<void> {
 }
 
 function config(name: string): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    [
-      `hub: { listen: "127.0.0.1:0", dataDir: ${JSON.stringify(join(dir, name))} }`,
-      'store: { postgres: { urlEnv: SG_STORE_URL } }',
-      'regions: [eu, us]',
-      'probe: { embedded: false }',
-      'uplink:',
-      '  probes:',
-      '    - { id: probe-eu, region: eu, tokenEnv: SG_TOKEN_EU }',
-      '    - { id: probe-us, region: us, tokenEnv: SG_TOKEN_US }',
-      'detector: { heartbeatMs: 500 }',
-      'streams:',
-      '  - id: s1',
-      '    lines:',
-      '      primary: { url: "rtmp://127.0.0.1:1/live/s1" }',
-      '      backup: { url: "rtmp://127.0.0.1:1/live/s1b" }',
-      '',
-    ].join('\n'),
-  );
-  return file;
+  return writeRemoteProbeHubConfig({ dir, name, streams: ['s1'], extra: ['store: { postgres: { urlEnv: SG_STORE_URL } }', 'detector: { heartbeatMs: 500 }'] });
 }
 
 async function startHub(name: string, storeUrl: string): Promise<{ hub: HubProcess; url: string; ws: string }> {
-  const hub = spawnHub(['--config', config(name)], { ...TOKENS, SG_STORE_URL: storeUrl });
-  hubs.push(hub);
-  const url = await Promise.race([hub.url, hub.exited.then((code) => Promise.reject(new Error(`hub exited (${code}): ${hub.stderr()}`)))]);
-  return { hub, url, ws: `${url.replace(/^http/, 'ws')}/probes` };
+  const started = await startRemoteProbeHub(config(name), { SG_STORE_URL: storeUrl });
+  hubs.push(started.hub);
+  return started;
 }
 
 /** Both regions' probes; `primaryDown`: every primary window of theirs is a dead line. */
 async function probeBoth(ws: string, primaryDown: boolean): Promise<void> {
   const dead = { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, maxGapMs: 1000, error: 'refused' as const };
   for (const region of ['eu', 'us'] as const) {
-    probes.push(syntheticProbe({ url: ws, token: TOKENS[region === 'eu' ? 'SG_TOKEN_EU' : 'SG_TOKEN_US'], probe: `probe-${region}`, region, targets: TARGETS, window: (t) => (primaryDown && t.line === 'primary' ? dead : {}) }));
+    probes.push(regionProbe(ws, region, { targets: TARGETS, window: (t) => (primaryDown && t.line === 'primary' ? dead : {}) }));
   }
   await Promise.all(probes.map((p) => p.welcomed));
 }
@@ -136,13 +114,13 @@ describe.skipIf(postgresMissing !== undefined)(`a hub on PostgreSQL (real hub, r
   }, 90_000);
 
   it('refuses to start, naming the YAML path and the variable, when the variable is unset or the server refuses, never with the password; backup points to pg_dump', async () => {
-    const unset = spawnHub(['--config', config('unset')], TOKENS);
+    const unset = spawnHub(['--config', config('unset')], PROBE_TOKENS);
     hubs.push(unset);
     expect(await unset.exited).toBe(1);
     expect(unset.stderr()).toMatch(/store\.postgres\.urlEnv \(SG_STORE_URL\): environment variable SG_STORE_URL is not set/);
 
     const port = await closedPort();
-    const refused = spawnHub(['--config', config('refused')], { ...TOKENS, SG_STORE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/streamguard` });
+    const refused = spawnHub(['--config', config('refused')], { ...PROBE_TOKENS, SG_STORE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/streamguard` });
     hubs.push(refused);
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toMatch(new RegExp(`store\\.postgres\\.urlEnv \\(SG_STORE_URL\\): cannot connect to PostgreSQL at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/streamguard: .*ECONNREFUSED`));

@@ -8,7 +8,7 @@ const SAMPLE_COLUMN_DEFS = sampleColumnDefs({ text: 'TEXT', integer: 'BIGINT', r
  * edit a shipped migration: append a new one. Times are BIGINT unix ms, documents JSONB.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: every repository of src/store/ports.ts, as the SQLite store has them at its migration 7
+  // 1: every repository of src/store/ports.ts, as the SQLite store has them at its migration 9
   `
   CREATE TABLE incidents (
     id TEXT PRIMARY KEY,
