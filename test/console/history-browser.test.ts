@@ -50,7 +50,7 @@ async function openPage(path: string, token?: string): Promise<{ page: Page; err
   const page = await browser.newPage();
   if (token !== undefined) {
     await page.goto(`${hub.url}/console/favicon.svg`);
-    await page.evaluate((t) => localStorage.setItem('streamguard.token', t), token);
+    await page.evaluate((t) => sessionStorage.setItem('streamguard.token', t), token);
   }
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];

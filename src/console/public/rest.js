@@ -3,13 +3,13 @@
 
 const TOKEN_KEY = 'streamguard.token';
 
-/** The stored token: localStorage (every tab), else the live console's tab-only sessionStorage copy. */
+/** The token the tab signed in with (the live page keeps it there too): a tab's, never written to disk for every tab. */
 export function storedToken() {
-  return localStorage.getItem(TOKEN_KEY) ?? sessionStorage.getItem(TOKEN_KEY);
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 export function storeToken(token) {
-  localStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.setItem(TOKEN_KEY, token);
 }
 
 /** A refused read: `status` 401 means no or a wrong token. */
