@@ -85,6 +85,7 @@ export class LeaseManager {
     if (!this.running) return;
     this.tickTimer = setTimeout(() => {
       this.ticking = this.tick()
+        .finally(() => this.armLossTimer())
         .catch((err: unknown) => this.logger.warn({ err }, `lease manager of ${this.opts.hub}: a round failed; its leases stand until their deadline`))
         .finally(() => {
           this.ticking = undefined;
@@ -98,7 +99,8 @@ export class LeaseManager {
     this.dropPastDeadline();
     await heartbeats.beat(hub);
     await this.renew();
-    const [liveHubs, rows] = [await heartbeats.live(), await leases.owners()];
+    const liveHubs = await heartbeats.live();
+    const rows = await leases.owners();
     const plan = planBalance({ self: hub, shards: config.shards, liveHubs, leases: rows, held: new Set(this.held.keys()) });
     for (const shard of plan.release) {
       const held = this.held.get(shard)!;
@@ -111,9 +113,9 @@ export class LeaseManager {
       const lease = await leases.acquire(shard, hub);
       if (lease === undefined) continue;
       this.held.set(shard, { lease, until: actingDeadline(sentAt, config) });
+      this.armLossTimer(); // the round's next statement may hang
       this.opts.listener.own(shard, lease.epoch);
     }
-    this.armLossTimer();
   }
 
   private async renew(): Promise<void> {
@@ -131,15 +133,20 @@ export class LeaseManager {
   private dropPastDeadline(): void {
     const now = this.clock();
     for (const [shard, h] of this.held) if (now >= h.until) this.drop(shard);
-    this.armLossTimer();
   }
 
-  /** A timer at the earliest deadline: the loop may be stuck on a statement that never returns. */
+  /**
+   * A timer at the earliest deadline, armed after every round and every shard taken: a round may
+   * hang on a statement that never returns, and the shards must be dropped all the same.
+   */
   private armLossTimer(): void {
     clearTimeout(this.lossTimer);
     if (this.held.size === 0) return;
     const earliest = Math.min(...[...this.held.values()].map((h) => h.until));
-    this.lossTimer = setTimeout(() => this.dropPastDeadline(), Math.max(0, earliest - this.clock()));
+    this.lossTimer = setTimeout(() => {
+      this.dropPastDeadline();
+      this.armLossTimer();
+    }, Math.max(0, earliest - this.clock()));
   }
 
   private drop(shard: number): void {
