@@ -57,7 +57,10 @@ export class LeaseManager {
     this.schedule(0);
   }
 
-  /** Stops the loop, stops acting on every shard, then releases them and leaves, so that others take them at once. */
+  /**
+   * Stops the loop (after the round in flight), stops acting on every shard, then releases them
+   * and leaves, so that others take them at once instead of after the expiry.
+   */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.tickTimer);
