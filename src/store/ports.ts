@@ -1,6 +1,7 @@
 import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Sample } from '../model/sample.ts';
 import type { StreamConfig } from '../model/stream.ts';
+import type { Fence } from './fence.ts';
 
 /**
  * The storage ports: one repository per kind of state, declared here, implemented once per
@@ -13,6 +14,11 @@ import type { StreamConfig } from '../model/stream.ts';
  * inside the call; PostgreSQL runs a store's statements one after another on one session. So a
  * caller that does not await a write still finds it written; callers await reads, and await a
  * write whose durability they promise to someone else (SampleHistory.append, below).
+ *
+ * Fencing: the writes that record or cause a side effect of a hub's decision (an audit entry, a
+ * ticket, the controller's state) take an optional Fence (src/store/fence.ts). PostgreSQL, shared
+ * by a cluster, refuses a stale one with FencedError, writing nothing; SQLite (one hub, no
+ * leases) accepts every write.
  */
 
 // ---- incidents and their timelines ------------------------------------------------------------
@@ -49,7 +55,7 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  append(entry: AuditEntry): Promise<void>;
+  append(entry: AuditEntry, fence?: Fence): Promise<void>;
   /** Newest first. */
   recent(limit: number): Promise<AuditEntry[]>;
   /** Entries with `from` ≤ t < `to`, newest first, at most `limit`. */
@@ -150,7 +156,7 @@ export interface NewOutboxRow {
  */
 export interface TicketOutbox {
   /** Inserts a row unless its key exists. Resolves true when inserted. */
-  enqueue(row: NewOutboxRow): Promise<boolean>;
+  enqueue(row: NewOutboxRow, fence?: Fence): Promise<boolean>;
   /** Pending rows whose time has come and whose (incident, vendor) predecessors are all settled, oldest first. */
   due(now: number, limit: number): Promise<OutboxRow[]>;
   get(key: string): Promise<OutboxRow | undefined>;
@@ -215,7 +221,7 @@ export interface StoredControlState {
  * failover times flap damping counts. One document per stream, replaced whole.
  */
 export interface ControlStateRepository {
-  save(stream: string, data: unknown, at: number): Promise<void>;
+  save(stream: string, data: unknown, at: number, fence?: Fence): Promise<void>;
   /** Every stream's last saved state (restart recovery). */
   all(): Promise<StoredControlState[]>;
   /** A stream removed from the config leaves no state behind. */

@@ -1,14 +1,16 @@
 import { maskedAuditEntry } from '../audit-masking.ts';
 import type { AuditEntry, AuditLog, AuditRangeQuery } from '../ports.ts';
+import type { Fence } from '../fence.ts';
+import { fencedQuery } from './fence.ts';
 import { json, type PostgresSession } from './session.ts';
 
 /** The audit log (table `audit`), appended to and read newest first, masked both ways (src/store/audit-masking.ts). */
 export class PostgresAuditLog implements AuditLog {
   constructor(private readonly session: PostgresSession) {}
 
-  async append(entry: AuditEntry): Promise<void> {
+  async append(entry: AuditEntry, fence?: Fence): Promise<void> {
     const e = maskedAuditEntry(entry);
-    await this.session.query('INSERT INTO audit (t, actor, action, target, reason, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : json(e.data)]);
+    await fencedQuery(this.session, fence, 'INSERT INTO audit (t, actor, action, target, reason, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : json(e.data)]);
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {

@@ -1,12 +1,14 @@
 import type { ControlStateRepository, StoredControlState } from '../ports.ts';
+import type { Fence } from '../fence.ts';
+import { fencedQuery } from './fence.ts';
 import { json, type PostgresSession } from './session.ts';
 
 /** The controller's state per stream (table `control_state`). */
 export class PostgresControlStateRepository implements ControlStateRepository {
   constructor(private readonly session: PostgresSession) {}
 
-  async save(stream: string, data: unknown, at: number): Promise<void> {
-    await this.session.query('INSERT INTO control_state (stream, updated_at, data) VALUES ($1, $2, $3::jsonb) ON CONFLICT (stream) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data', [stream, at, json(data)]);
+  async save(stream: string, data: unknown, at: number, fence?: Fence): Promise<void> {
+    await fencedQuery(this.session, fence, 'INSERT INTO control_state (stream, updated_at, data) VALUES ($1, $2, $3::jsonb) ON CONFLICT (stream) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data', [stream, at, json(data)]);
   }
 
   async all(): Promise<StoredControlState[]> {

@@ -125,4 +125,20 @@ export const MIGRATIONS: readonly string[] = [
     source TEXT
   );
   `,
+  // 2: a cluster of hubs: who leases which shard of the streams, under which fencing epoch, and
+  // which hubs are alive. Expiry is in the database's clock (now()), never a hub's.
+  `
+  CREATE TABLE shard_leases (
+    shard INTEGER PRIMARY KEY,
+    owner TEXT NOT NULL,
+    -- grows by one at every change of hands, never reset (a released lease keeps its row)
+    epoch BIGINT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+  );
+
+  CREATE TABLE hub_heartbeats (
+    hub TEXT PRIMARY KEY,
+    expires_at TIMESTAMPTZ NOT NULL
+  );
+  `,
 ];

@@ -1,5 +1,7 @@
 import { MAX_ERROR_CHARS, toOutboxRow, type OutboxColumns } from '../outbox-record.ts';
 import type { NewOutboxRow, OutboxRow, TicketOutbox } from '../ports.ts';
+import type { Fence } from '../fence.ts';
+import { fencedQuery } from './fence.ts';
 import { json, type PostgresSession } from './session.ts';
 
 type Row = OutboxColumns & { payload: unknown };
@@ -11,8 +13,10 @@ type Row = OutboxColumns & { payload: unknown };
 export class PostgresTicketOutbox implements TicketOutbox {
   constructor(private readonly session: PostgresSession) {}
 
-  async enqueue(row: NewOutboxRow): Promise<boolean> {
-    const r = await this.session.query(
+  async enqueue(row: NewOutboxRow, fence?: Fence): Promise<boolean> {
+    const r = await fencedQuery(
+      this.session,
+      fence,
       `INSERT INTO ticket_outbox (key, incident_id, vendor, action, payload, status, attempts, created_at, next_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, 'pending', 0, $6, $7) ON CONFLICT (key) DO NOTHING`,
       [row.key, row.incidentId, row.vendor, row.action, json(row.payload), row.createdAt, row.nextAt ?? row.createdAt],
