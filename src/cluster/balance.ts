@@ -1,4 +1,4 @@
-import type { LeaseRow } from './ports.ts';
+import type { LeaseRow } from '../store/cluster-ports.ts';
 
 export interface BalanceView {
   /** This hub. */

@@ -4,7 +4,7 @@ import type { Fence } from '../store/fence.ts';
 import { actingDeadline } from './acting-deadline.ts';
 import { planBalance } from './balance.ts';
 import type { LeaseConfig } from './config-schema.ts';
-import type { HubHeartbeats, ShardLease, ShardLeases } from './ports.ts';
+import type { HubHeartbeats, ShardLease, ShardLeases } from '../store/cluster-ports.ts';
 
 /** Told when this hub starts and stops acting on a shard (the sample consumer and the detectors follow it). */
 export interface LeaseListener {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { actingDeadline } from '../../src/cluster/acting-deadline.ts';
 import { fairShare, planBalance, type BalanceView } from '../../src/cluster/balance.ts';
 import { LeaseConfigSchema } from '../../src/cluster/config-schema.ts';
-import type { LeaseRow } from '../../src/cluster/ports.ts';
+import type { LeaseRow } from '../../src/store/cluster-ports.ts';
 
 const live = (shard: number, owner: string): LeaseRow => ({ shard, owner, epoch: 1, live: true });
 const view = (over: Partial<BalanceView>): BalanceView => ({ self: 'hub-a', shards: 8, liveHubs: ['hub-a'], leases: [], held: new Set(), ...over });

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseConfigSchema } from '../../src/cluster/config-schema.ts';
 import { LeaseManager } from '../../src/cluster/lease-manager.ts';
-import type { HubHeartbeats, ShardLeases } from '../../src/cluster/ports.ts';
+import type { HubHeartbeats, ShardLeases } from '../../src/store/cluster-ports.ts';
 import { FencedError, type Fence } from '../../src/store/fence.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';

@@ -1,4 +1,4 @@
-import type { HubHeartbeats } from '../../cluster/ports.ts';
+import type { HubHeartbeats } from '../cluster-ports.ts';
 import type { PostgresSession } from './session.ts';
 
 /** Hubs alive (table `hub_heartbeats`), expired by the database's clock as the leases are. */

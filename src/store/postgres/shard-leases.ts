@@ -1,4 +1,4 @@
-import type { LeaseRow, ShardLease, ShardLeases } from '../../cluster/ports.ts';
+import type { LeaseRow, ShardLease, ShardLeases } from '../cluster-ports.ts';
 import type { PostgresSession } from './session.ts';
 
 /**

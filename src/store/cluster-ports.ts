@@ -1,6 +1,6 @@
 /**
  * The ports of a cluster of hubs sharing the streams by shard (docs/architecture.md "Cluster").
- * Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts), whose clock
+ * Storage ports beside src/store/ports.ts, used by src/cluster/. Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts), whose clock
  * alone decides when a lease or a heartbeat has expired: hubs' clocks may disagree, the
  * database's is one.
  */
