@@ -8,7 +8,7 @@ import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { CONTENT_MODES, StreamSchema } from '../model/stream.ts';
 import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/content-thresholds.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
-import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../model/shard.ts';
+import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, NATS_SERVERS } from '../model/shard.ts';
 import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
 
 
@@ -72,7 +72,7 @@ const envName = envNameSchema;
 export const NatsUplinkSchema = z
   .strictObject({
     /** nats://host:port, comma-separated for several servers. */
-    url: z.string().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, 'expected nats://host:port (comma-separated for several)'),
+    url: z.string().regex(NATS_SERVERS, 'expected nats://host:port (comma-separated for several)'),
     /** Must equal the probes' --nats-shards. */
     shardCount: z.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
     /** `all`, or the shard numbers this hub consumes (until the cluster's leases decide). */

@@ -17,6 +17,9 @@ const SUBJECT_PREFIX = 'streamguard.samples';
 /** Every shard's subject: what SAMPLE_STREAM captures. */
 export const SAMPLE_SUBJECTS = `${SUBJECT_PREFIX}.>`;
 
+/** The NATS servers a probe or hub connects to: nats:// (or tls://) URLs, comma-separated. */
+export const NATS_SERVERS = /^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/;
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const utf8 = new TextEncoder();
