@@ -23,7 +23,7 @@ export interface NatsSamplePublisherOptions {
   buffer: UplinkBuffer;
   /** Must equal the hubs' `uplink.nats.shardCount`. */
   shardCount?: number;
-  /** Samples published at once, awaiting their PubAcks (default 500). */
+  /** Samples published at once, awaiting their PubAcks (default 2000: a batch costs one round trip, so this bounds samples/s; bench/RESULTS.md). */
   maxInFlight?: number;
   /** How long a PubAck may take before the batch is published again (default 5 s). */
   publishTimeoutMs?: number;
@@ -57,7 +57,7 @@ export class NatsSamplePublisher {
     this.opts = opts;
     this.shardCount = opts.shardCount ?? DEFAULT_SHARD_COUNT;
     shardOf('', this.shardCount); // refuse a bad count at construction, not at the first sample
-    this.maxInFlight = opts.maxInFlight ?? 500;
+    this.maxInFlight = opts.maxInFlight ?? 2000;
     this.timeout = opts.publishTimeoutMs ?? 5_000;
   }
 
