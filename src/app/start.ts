@@ -244,6 +244,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     ...reloadPart('probe', probes, (p, next) => p.prepareReload(next)),
     ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
     ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
+    ...reloadPart('uplink', nats, (n, next) => n.prepareReload(next)),
     ...reloadPart('auth', auth, (a, next) => a.prepareReload(next.auth.tokens)),
     ...reloadPart('discovery', discovery, (d, next) => d.prepareReload(next.discovery)),
     { section: 'streams', prepare: (next) => () => void (current = next) },

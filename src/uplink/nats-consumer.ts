@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../common/log.ts';
+import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
 import { SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
 import { assignmentFor } from './assignments.ts';
@@ -46,6 +47,15 @@ export interface NatsUplinkStats {
   flushFailures: number;
 }
 
+/** Each configured probe's region and the lines its samples may name. */
+type ProbeLines = ReadonlyMap<string, { region: string; assigned: AssignedLines }>;
+
+function probeLines(config: Config): ProbeLines {
+  const byRegion = new Map<string, AssignedLines>();
+  const assignedIn = (region: string) => byRegion.get(region) ?? byRegion.set(region, assignedLines(assignmentFor(config, region, 0).targets)).get(region)!;
+  return new Map(config.uplink.probes.map((p) => [p.id, { region: p.region, assigned: assignedIn(p.region) }]));
+}
+
 /** Commit at once when this many samples wait for their ack, instead of at the end of the event-loop turn. */
 const FLUSH_AT_SAMPLES = 250;
 /** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
@@ -57,8 +67,8 @@ export class NatsUplink {
   private readonly hub: NatsUplinkOptions['hub'];
   private readonly settings: NonNullable<Config['uplink']['nats']>;
   private readonly log: Logger | undefined;
-  private readonly probes: ReadonlyMap<string, { region: string; assigned: AssignedLines }>;
-  private readonly maxAgeMs: number;
+  private probes: ProbeLines;
+  private maxAgeMs: number;
   private readonly recent = new RecentSeqs();
   private readonly consuming = new Map<number, { messages: ConsumerMessages; done: Promise<void> }>();
   private nc: NatsConnection | undefined;
@@ -79,9 +89,16 @@ export class NatsUplink {
     this.settings = settings;
     this.log = opts.logger;
     this.maxAgeMs = opts.config.store.retention.raw;
-    const byRegion = new Map<string, AssignedLines>();
-    const assignedIn = (region: string) => byRegion.get(region) ?? byRegion.set(region, assignedLines(assignmentFor(opts.config, region, 0).targets)).get(region)!;
-    this.probes = new Map(opts.config.uplink.probes.map((p) => [p.id, { region: p.region, assigned: assignedIn(p.region) }]));
+    this.probes = probeLines(opts.config);
+  }
+
+  /** A reloaded config's probes and streams (what a sample may name); `uplink.nats` itself needs a restart. */
+  prepareReload(next: Config): Commit {
+    const probes = probeLines(next);
+    return () => {
+      this.probes = probes;
+      this.maxAgeMs = next.store.retention.raw;
+    };
   }
 
   /** Connects and declares the samples stream; rejects when NATS is unreachable. */

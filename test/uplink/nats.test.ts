@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
 import { NatsSamplePublisher } from '../../probes/uplink/nats-publisher.ts';
+import { startProbeWorker } from '../../probes/uplink/worker.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -20,6 +21,8 @@ import { until } from '../helpers/until.ts';
  * (startHub: SQLite) in this process: the probe's publisher with its UplinkBuffer on one side,
  * the hub's per-shard durable consumers on the other.
  */
+
+process.env.SG_TEST_TOKEN_EU = 'eu-token-0123456789';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -86,6 +89,19 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     await until('the buffer emptied by the PubAcks', () => buffer.size === 0);
     await until('the detector to see the line down', () => h.hub.lineViews('s1').some((v) => v.probe === 'probe-eu' && v.level === 'down'));
     expect(h.nats!.stats.samplesAccepted).toBe(20);
+  });
+
+  it('a probe worker with nats: its samples go over NATS, its WebSocket keeps the assignment; a stream added by a reload is taken', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const worker = startProbeWorker({ hub: `${h.url!.replace(/^http/, 'ws')}/probes`, region: 'eu', token: 'eu-token-0123456789', nats: { url: n.url } });
+    cleanups.push(() => worker.stop(0));
+    await until('samples of s1 stored, over NATS', async () => (await storedSeqs(h)).length >= 2 || undefined, 20_000);
+    expect(h.uplink!.stats.samplesAccepted).toBe(0);
+    expect(worker.assignment?.targets.map((t) => t.stream)).toEqual(['s1']);
+    expect(h.reload(config(n.url, ['s1', 's2'])).ok).toBe(true);
+    await until('samples of the reloaded s2 stored, over NATS', async () => (await storedSeqs(h, 's2')).length >= 1 || undefined, 20_000);
+    expect(h.nats!.stats.samplesRefused).toEqual({});
   });
 
   it('a resend of the same seq is stored once (JetStream drops it by its message id)', async () => {
