@@ -42,12 +42,6 @@ export function shardSubject(shard: number): string {
   return `${SUBJECT_PREFIX}.${shard}`;
 }
 
-/** The shard a subject names, or undefined when it is not a shard subject. */
-export function shardOfSubject(subject: string): number | undefined {
-  const m = /^streamguard\.samples\.(\d+)$/.exec(subject);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** The JetStream message id of a sample: a probe's seq is unique, so a resend carries the same id. */
 export function sampleMessageId(probe: string, seq: number): string {
   return `${probe}:${seq}`;
