@@ -97,9 +97,14 @@ export class UplinkClient {
    * offset is known) and sends it as soon as the connection allows.
    */
   enqueue(sample: Sample): void {
-    if (this.clockOffset.known) sample.t = Math.max(0, Math.round(sample.t + this.clockOffset.offsetMs));
+    this.onHubClock(sample);
     this.opts.buffer.push(sample);
     this.schedulePump();
+  }
+
+  /** Moves the sample's time onto the hub's clock, once the offset is known (also for samples sent another way, over NATS). */
+  onHubClock(sample: Sample): void {
+    if (this.clockOffset.known) sample.t = Math.max(0, Math.round(sample.t + this.clockOffset.offsetMs));
   }
 
   /** Waits until every queued sample is acked or `timeoutMs` passed; true if all were acked. */

@@ -11,6 +11,7 @@ import { decodeSetting } from '../decode/decoder.ts';
 import { LineSet } from '../line-set.ts';
 import { UplinkBuffer } from './buffer.ts';
 import { UplinkClient } from './client.ts';
+import { NatsSamplePublisher } from './nats-publisher.ts';
 
 /**
  * A remote probe worker (`streamguard probe --hub ws://HUB/probes --region R`): connects out to
@@ -32,6 +33,12 @@ export interface ProbeWorkerOptions {
   /** Unacked samples kept in memory (default 100,000 ≈ 28 min of 60 lines). */
   bufferSize?: number;
   maxSpillBytes?: number;
+  /**
+   * Publish the samples to NATS JetStream (the hubs' shard owners consume them) instead of
+   * sending them over the hub's WebSocket, which then only carries the assignment, heartbeats
+   * and the clock. `shardCount` must equal the hubs' `uplink.nats.shardCount`.
+   */
+  nats?: { url: string; shardCount?: number };
   logger?: Logger;
   /**
    * Testing aid: pretend the local clock is off by this much (sample times and heartbeats), to
@@ -42,7 +49,10 @@ export interface ProbeWorkerOptions {
 
 export interface ProbeWorker {
   client: UplinkClient;
+  /** The samples not yet acked by the hub (WebSocket) or stored by JetStream (NATS). */
   buffer: UplinkBuffer;
+  /** Set when the samples go over NATS. */
+  nats: NatsSamplePublisher | undefined;
   /** Current assignment (undefined before the first). */
   readonly assignment: Assignment | undefined;
   /** Resolves when the hub refused the probe for good (bad token, wrong region, version). */
@@ -67,9 +77,12 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
   let onRefused: (r: { code: number; reason: string }) => void = () => undefined;
   const refused = new Promise<{ code: number; reason: string }>((resolve) => (onRefused = resolve));
 
+  const nats = opts.nats && new NatsSamplePublisher({ url: opts.nats.url, buffer, ...(opts.nats.shardCount !== undefined && { shardCount: opts.nats.shardCount }), logger }).start();
   const onSample = (s: Sample) => {
     if (skew !== 0) s.t += skew;
-    client.enqueue(s);
+    if (!nats) return client.enqueue(s);
+    client.onHubClock(s);
+    nats.enqueue(s);
   };
 
   /** The hub's health thresholds; the defaults from an older hub (it sends none) or when they are invalid (logged). */
@@ -113,7 +126,8 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     url: opts.hub,
     token: opts.token,
     region: opts.region,
-    buffer,
+    // Over NATS the WebSocket carries no samples: its buffer stays empty.
+    buffer: nats ? new UplinkBuffer({ logger }) : buffer,
     agent: `streamguard-probe@${hostname()}`,
     logger,
     ...(opts.ca !== undefined && { ca: opts.ca }),
@@ -140,6 +154,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
   return {
     client,
     buffer,
+    nats,
     get assignment() {
       return assignment;
     },
@@ -147,7 +162,10 @@ export function startProbeWorker(opts: ProbeWorkerOptions): ProbeWorker {
     stop: (drainMs = 2000) =>
       (stopped ??= (async () => {
         await Promise.all([lines?.stop(), ...retired]);
-        if (client.connected) await client.drain(drainMs);
+        if (nats) {
+          if (nats.connected) await nats.drain(drainMs);
+          await nats.stop();
+        } else if (client.connected) await client.drain(drainMs);
         client.stop();
         const left = buffer.size;
         if (left > 0) {

@@ -12,6 +12,7 @@ import { log as rootLog, type Logger } from '../common/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore, type OpenedStore } from './open-store.ts';
 import { UplinkServer } from '../uplink/server.ts';
+import { NatsUplink } from '../uplink/nats-consumer.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { OriginPolicy } from '../auth/origin.ts';
@@ -61,6 +62,8 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
+  /** Samples over NATS JetStream, the shards of `uplink.nats.shards` (undefined without `uplink.nats`). */
+  nats: NatsUplink | undefined;
   /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or an injected store). */
   tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
@@ -114,6 +117,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   let hub: Hub | undefined;
   let http: Listening | undefined;
   let uplink: UplinkServer | undefined;
+  let nats: NatsUplink | undefined;
   let controller: Controller | undefined;
   let tickets: TicketService | undefined;
   let ws: WsApi | undefined;
@@ -208,6 +212,12 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       },
     });
     probes.prepareReload(config)();
+    if (config.uplink.nats) {
+      const n = (nats = new NatsUplink({ hub: h, config, logger: logger.child({ sub: 'nats' }) }));
+      await n.start();
+      const { shards, shardCount } = config.uplink.nats;
+      for (const shard of shards === 'all' ? Array.from({ length: shardCount }, (_, i) => i) : shards) await n.own(shard);
+    }
   } catch (err) {
     await discovery.stop();
     await probes?.stop();
@@ -215,6 +225,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     await tickets?.stop();
     ws?.close();
     preview?.close();
+    await nats?.stop();
     await uplink?.close();
     await http?.close();
     await hub?.stop();
@@ -233,6 +244,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     ...reloadPart('probe', probes, (p, next) => p.prepareReload(next)),
     ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
     ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
+    ...reloadPart('uplink', nats, (n, next) => n.prepareReload(next)),
     ...reloadPart('auth', auth, (a, next) => a.prepareReload(next.auth.tokens)),
     ...reloadPart('discovery', discovery, (d, next) => d.prepareReload(next.discovery)),
     { section: 'streams', prepare: (next) => () => void (current = next) },
@@ -247,6 +259,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     store,
     ingest: (sample, o) => h.ingest(sample, o),
     uplink,
+    nats,
     controller,
     tickets,
     ws,
@@ -278,6 +291,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
         try {
           ws?.close();
           preview?.close();
+          await nats?.stop();
           await uplink?.close();
           await h.stop();
         } finally {

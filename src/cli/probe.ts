@@ -4,6 +4,7 @@ import { decodeSetting, probeUrl, readerFor, startProbeWorker } from '../../prob
 import { redactUrls } from '../model/redact-url.ts';
 import type { Sample } from '../model/sample.ts';
 import { CONTENT_MODES } from '../model/stream.ts';
+import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, NATS_SERVERS } from '../model/shard.ts';
 import { LOG_FORMAT_OPTION, numberOption, parseOptions, UsageError, type CommandSpec } from './args.ts';
 import { applyLogFormat } from './log-format.ts';
 import { tableHeader, tableRow } from './sample-table.ts';
@@ -14,7 +15,7 @@ export const probeSpec = {
   name: 'probe',
   synopsis: [
     '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--content full|light|off] [--region R] [--stream S] [--line L]',
-    `--hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N]`,
+    `--hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N] [--nats nats://HOST:4222 [--nats-shards N]]`,
   ],
   summary:
     'With --url: probe one stream (RTMP, HTTP-FLV, HLS, RTSP) once and print a Sample per window; exit 0 if it ended connected, 1 if not.\n' +
@@ -37,6 +38,8 @@ export const probeSpec = {
     ca: { type: 'string', value: 'FILE', help: "a PEM CA to trust for the hub's wss:// certificate" },
     'spill-dir': { type: 'string', value: 'DIR', help: 'spill unacknowledged Samples to disk here when memory is full and at exit; resent first after a restart' },
     buffer: { type: 'string', value: 'N', help: 'unacknowledged Samples kept in memory (default: 100000)' },
+    nats: { type: 'string', value: 'URL', help: "publish the Samples to NATS JetStream (nats://HOST:4222, comma-separated for several) instead of the hub's WebSocket, which keeps the assignment and heartbeats" },
+    'nats-shards': { type: 'string', value: 'N', help: `streams hashed to this many shards: the hubs' uplink.nats.shardCount (default: ${DEFAULT_SHARD_COUNT})` },
   },
 } satisfies CommandSpec;
 
@@ -102,7 +105,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
  * comes from a file (--token-file) or the environment ($STREAMGUARD_PROBE_TOKEN, or --token-env
  * NAME); `--token T` still works, with a deprecation warning: it shows in `ps`. Exit 0 on a signal, 3 when the hub refuses the probe (bad token, wrong region), 2 on bad usage.
  */
-async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-file'?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string }): Promise<number> {
+async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-file'?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string; nats?: string; 'nats-shards'?: string }): Promise<number> {
   const hub = opts.hub!;
   let url: URL;
   try {
@@ -123,6 +126,9 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
     }
   }
   const bufferSize = numberOption('probe', 'buffer', opts.buffer, 10, 10_000_000);
+  if (opts.nats !== undefined && !NATS_SERVERS.test(opts.nats)) throw new UsageError(`streamguard probe: --nats must be nats://HOST:PORT (comma-separated for several), got "${redactUrls(opts.nats)}"`);
+  if (opts['nats-shards'] !== undefined && opts.nats === undefined) throw new UsageError('streamguard probe: --nats-shards goes with --nats');
+  const shardCount = numberOption('probe', 'nats-shards', opts['nats-shards'], 1, MAX_SHARD_COUNT);
   const skew = Number(process.env.STREAMGUARD_PROBE_CLOCK_SKEW_MS ?? 0) || 0;
   const worker = startProbeWorker({
     hub,
@@ -132,8 +138,10 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
     ...(opts['spill-dir'] !== undefined && { spillDir: opts['spill-dir'] }),
     ...(bufferSize !== undefined && { bufferSize }),
     ...(skew !== 0 && { clockSkewMs: skew }),
+    ...(opts.nats !== undefined && { nats: { url: opts.nats, ...(shardCount !== undefined && { shardCount }) } }),
   });
-  process.stdout.write(`streamguard probe: region ${region}, reporting to ${hub}${opts['spill-dir'] ? `, spill ${opts['spill-dir']}` : ''}\n`);
+  const samplesTo = opts.nats !== undefined ? `, samples over NATS ${redactUrls(opts.nats)}` : '';
+  process.stdout.write(`streamguard probe: region ${region}, reporting to ${hub}${samplesTo}${opts['spill-dir'] ? `, spill ${opts['spill-dir']}` : ''}\n`);
   const outcome = await new Promise<{ signal: string } | { code: number; reason: string }>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve({ signal: sig });
     process.once('SIGINT', onSignal);

@@ -8,6 +8,7 @@ import { envNameSchema, idSchema as id } from '../model/ids.ts';
 import { CONTENT_MODES, StreamSchema } from '../model/stream.ts';
 import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/content-thresholds.ts';
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
+import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, NATS_SERVERS } from '../model/shard.ts';
 import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
 
 
@@ -68,12 +69,32 @@ const envName = envNameSchema;
  * environment variable at hub start (never from the file). The token names the probe and binds it
  * to a region; a probe can only report samples and heartbeats. docs/probe-protocol.md.
  */
+export const NatsUplinkSchema = z
+  .strictObject({
+    /** nats://host:port, comma-separated for several servers. */
+    url: z.string().regex(NATS_SERVERS, 'expected nats://host:port (comma-separated for several)'),
+    /** Must equal the probes' --nats-shards. */
+    shardCount: z.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
+    /** `all`, or the shard numbers this hub consumes (until the cluster's leases decide). */
+    shards: z.union([z.literal('all'), z.array(z.number().int().nonnegative()).min(1)]).default('all'),
+    /** A message not acked within this is delivered again (to this hub, or to the shard's next owner). */
+    ackWaitMs: z.number().int().min(1000).max(600_000).default(30_000),
+  })
+  .superRefine((n, ctx) => {
+    if (n.shards === 'all') return;
+    n.shards.forEach((shard, index) => {
+      if (shard >= n.shardCount) ctx.addIssue({ code: 'custom', path: ['shards', index], message: `shard ${shard} is not in 0..${n.shardCount - 1} (shardCount ${n.shardCount})` });
+    });
+  });
+
 export const UplinkSchema = z.strictObject({
   probes: z.array(z.strictObject({ id, region: id, tokenEnv: envName })).default([]),
   /** Heartbeat both ways; a side silent for 3 heartbeats is dropped (and the probe reported blind). */
   heartbeatMs: z.number().int().min(100).max(60_000).default(1000),
   /** A bigger WebSocket message closes the connection (1009). */
   maxMessageBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Samples also arrive over NATS JetStream (probes started with --nats): the shards this hub consumes. docs/architecture.md "The NATS path". */
+  nats: NatsUplinkSchema.optional(),
 });
 
 export { durationSchema } from '../model/duration.ts';

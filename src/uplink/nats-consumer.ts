@@ -1,0 +1,262 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../common/log.ts';
+import type { Commit } from '../common/reload.ts';
+import { redactUrls } from '../model/redact-url.ts';
+import { SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
+import { assignmentFor } from './assignments.ts';
+import { RecentSeqs } from './recent-seqs.ts';
+import { assignedLines, gateSample, type AssignedLines, type SampleRefusal } from './sample-gate.ts';
+import { ensureSampleStream } from './sample-stream.ts';
+import type { UplinkHub } from './server.ts';
+
+/**
+ * The hub end of the NATS path (docs/architecture.md "The NATS path"): for every shard this hub
+ * owns, a durable pull consumer `shard-<n>` on the samples stream.
+ *
+ *   message ─▶ JSON ─▶ gate (the WebSocket uplink's check: the probe a configured one, its region,
+ *   its assigned lines, a believable time) ─▶ id and shard match the sample ─▶ recent seqs ─▶ hub.ingest
+ *   ─▶ group commit: one hub.flush() per event-loop turn, awaited ─▶ ack every message it covered
+ *
+ * A message is acked only once its sample is durable in the store, so an owner that dies before
+ * the ack leaves it to be delivered again (after `ackWaitMs`) to the next owner of the shard,
+ * which resumes the same durable consumer: nothing is lost. What was stored but not acked comes
+ * again and the store's (probe, seq) key keeps one row; inside a running hub the recent seqs keep
+ * the detector from seeing it twice. Bad input is logged with its message id and subject,
+ * terminated (never redelivered: it cannot get better) and counted, so it never blocks its shard.
+ *
+ * Which shards: the caller decides (`own`, `release`): the config's `uplink.nats.shards` today,
+ * the cluster's lease manager later.
+ */
+
+export interface NatsUplinkOptions {
+  hub: Pick<UplinkHub, 'clock' | 'ingest' | 'flush'>;
+  config: Config;
+  logger?: Logger;
+}
+
+export interface NatsUplinkStats {
+  samplesAccepted: number;
+  /** Delivered again after being applied (an ack lost or late, a late republish): acked, not applied. */
+  samplesDuplicate: number;
+  samplesRefused: Partial<Record<SampleRefusal, number>>;
+  /** Handed back to JetStream for later: the store's backlog was full. */
+  samplesDeferred: number;
+  acks: number;
+  flushFailures: number;
+}
+
+/** Each configured probe's region and the lines its samples may name. */
+type ProbeLines = ReadonlyMap<string, { region: string; assigned: AssignedLines }>;
+
+function probeLines(config: Config): ProbeLines {
+  const byRegion = new Map<string, AssignedLines>();
+  const assignedIn = (region: string) => byRegion.get(region) ?? byRegion.set(region, assignedLines(assignmentFor(config, region, 0).targets)).get(region)!;
+  return new Map(config.uplink.probes.map((p) => [p.id, { region: p.region, assigned: assignedIn(p.region) }]));
+}
+
+/** Commit at once when this many samples wait for their ack, instead of at the end of the event-loop turn. */
+const FLUSH_AT_SAMPLES = 250;
+/** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
+const MAX_ACK_PENDING = 5_000;
+const DEFER_MS = 1_000;
+
+export class NatsUplink {
+  readonly stats: NatsUplinkStats = { samplesAccepted: 0, samplesDuplicate: 0, samplesRefused: {}, samplesDeferred: 0, acks: 0, flushFailures: 0 };
+  private readonly hub: NatsUplinkOptions['hub'];
+  private readonly settings: NonNullable<Config['uplink']['nats']>;
+  private readonly log: Logger | undefined;
+  private probes: ProbeLines;
+  private maxAgeMs: number;
+  private readonly recent = new RecentSeqs();
+  private readonly consuming = new Map<number, { messages: ConsumerMessages; done: Promise<void> }>();
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private jsm: JetStreamManager | undefined;
+  /** Messages whose samples are ingested, acked after the next flush resolved. */
+  private unacked: JsMsg[] = [];
+  private acking: Promise<void> | undefined;
+  private ackAgain = false;
+  private flushScheduled = false;
+  private flushRetry: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(opts: NatsUplinkOptions) {
+    const settings = opts.config.uplink.nats;
+    if (!settings) throw new Error('uplink.nats is not configured');
+    this.hub = opts.hub;
+    this.settings = settings;
+    this.log = opts.logger;
+    this.maxAgeMs = opts.config.store.retention.raw;
+    this.probes = probeLines(opts.config);
+  }
+
+  /** A reloaded config's probes and streams (what a sample may name); `uplink.nats` itself needs a restart. */
+  prepareReload(next: Config): Commit {
+    const probes = probeLines(next);
+    return () => {
+      this.probes = probes;
+      this.maxAgeMs = next.store.retention.raw;
+    };
+  }
+
+  /** Connects and declares the samples stream; rejects when NATS is unreachable. */
+  async start(): Promise<void> {
+    const nc = await connect({ servers: this.settings.url.split(','), name: 'streamguard-hub', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    this.nc = nc;
+    this.js = jetstream(nc);
+    this.jsm = await jetstreamManager(nc);
+    await ensureSampleStream(this.jsm);
+    this.log?.info({ nats: redactUrls(this.settings.url), shardCount: this.settings.shardCount }, 'connected to NATS');
+  }
+
+  /** The shards this hub consumes now. */
+  owned(): number[] {
+    return [...this.consuming.keys()].sort((a, b) => a - b);
+  }
+
+  /** Starts consuming a shard from its durable consumer's last ack. */
+  async own(shard: number): Promise<void> {
+    if (!this.js || !this.jsm) throw new Error('NatsUplink.own before start');
+    if (!Number.isSafeInteger(shard) || shard < 0 || shard >= this.settings.shardCount) throw new RangeError(`shard ${shard} is not in 0..${this.settings.shardCount - 1}`);
+    if (this.consuming.has(shard) || this.closed) return;
+    const name = shardConsumerName(shard);
+    const tuning = { ack_wait: nanos(this.settings.ackWaitMs), max_ack_pending: MAX_ACK_PENDING };
+    try {
+      await this.jsm.consumers.add(SAMPLE_STREAM, { durable_name: name, filter_subject: shardSubject(shard), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ...tuning });
+    } catch {
+      // It exists with other settings (an older hub's): keep its position, take ours.
+      await this.jsm.consumers.update(SAMPLE_STREAM, name, tuning);
+    }
+    const consumer = await this.js.consumers.get(SAMPLE_STREAM, name);
+    const messages = await consumer.consume({ max_messages: 1000 });
+    const done = (async () => {
+      for await (const m of messages) this.handle(shard, m);
+    })().catch((err: unknown) => this.log?.error({ err, shard }, 'consuming a shard failed'));
+    this.consuming.set(shard, { messages, done });
+    this.log?.info({ shard, consumer: name }, 'consuming shard');
+  }
+
+  /** Stops consuming a shard and acks what of it is durable; the unacked rest goes to its next owner. */
+  async release(shard: number): Promise<void> {
+    const c = this.consuming.get(shard);
+    if (!c) return;
+    this.consuming.delete(shard);
+    await c.messages.close();
+    await c.done;
+    await this.settle();
+    await this.nc?.flush();
+    this.log?.info({ shard }, 'released shard');
+  }
+
+  /** Releases every shard, then closes the connection. */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    for (const shard of this.owned()) await this.release(shard);
+    this.closed = true;
+    clearTimeout(this.flushRetry);
+    await this.nc?.close();
+  }
+
+  private handle(shard: number, m: JsMsg): void {
+    const id = m.headers?.get('Nats-Msg-Id') ?? '';
+    let raw: unknown;
+    try {
+      raw = m.json();
+    } catch {
+      return this.refuse(m, id, 'malformed', 'not JSON');
+    }
+    const probeId = typeof raw === 'object' && raw !== null ? (raw as { probe?: unknown }).probe : undefined;
+    const probe = typeof probeId === 'string' ? this.probes.get(probeId) : undefined;
+    if (!probe) return this.refuse(m, id, 'not_itself', `probe ${JSON.stringify(probeId)} is not one of uplink.probes`);
+    const gate = gateSample(raw, { probe: probeId as string, region: probe.region, assigned: probe.assigned, now: this.hub.clock(), offsetMs: 0, maxAgeMs: this.maxAgeMs });
+    if (gate.reason !== undefined) return this.refuse(m, id, gate.reason, gate.error);
+    const s = gate.sample;
+    if (id !== sampleMessageId(s.probe, s.seq)) return this.refuse(m, id, 'malformed', `the message id must be "${sampleMessageId(s.probe, s.seq)}" (probe:seq)`);
+    const home = shardOf(s.stream, this.settings.shardCount);
+    if (home !== shard) return this.refuse(m, id, 'malformed', `stream "${s.stream}" belongs to shard ${home}, not ${shard} (do probe and hub use the same shard count?)`);
+    if (this.recent.has(s.probe, s.seq)) {
+      this.stats.samplesDuplicate++;
+      return this.ackWhenDurable(m);
+    }
+    const r = this.hub.ingest(s, { trusted: true });
+    if (!r.ok) {
+      if (r.error.startsWith('store backlog full') || r.error === 'hub is stopping') {
+        this.stats.samplesDeferred++;
+        m.nak(DEFER_MS);
+        return;
+      }
+      return this.refuse(m, id, 'malformed', r.error);
+    }
+    this.recent.add(s.probe, s.seq);
+    this.stats.samplesAccepted++;
+    this.ackWhenDurable(m);
+  }
+
+  /** Commits and acks everything handled so far (unless the store is failing: then it stays unacked). */
+  private async settle(): Promise<void> {
+    do await this.flushAndAck();
+    while (this.unacked.length > 0 && !this.flushRetry);
+  }
+
+  private refuse(m: JsMsg, id: string, reason: SampleRefusal, error: string): void {
+    this.stats.samplesRefused[reason] = (this.stats.samplesRefused[reason] ?? 0) + 1;
+    this.log?.warn({ msgId: id || '(none)', subject: m.subject, streamSeq: m.seq, reason, error }, 'sample message refused (terminated, not redelivered)');
+    m.term();
+  }
+
+  private ackWhenDurable(m: JsMsg): void {
+    this.unacked.push(m);
+    if (this.unacked.length >= FLUSH_AT_SAMPLES && !this.flushRetry) void this.flushAndAck();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushRetry) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flushAndAck();
+    });
+  }
+
+  /** Group commit: one durable write for everything ingested so far, then its acks; one round at a time. */
+  private flushAndAck(): Promise<void> {
+    if (this.acking) {
+      this.ackAgain = true;
+      return this.acking;
+    }
+    const round = this.ackDurable().finally(() => {
+      this.acking = undefined;
+      if (this.ackAgain && !this.closed) {
+        this.ackAgain = false;
+        void this.flushAndAck();
+      }
+    });
+    this.acking = round;
+    return round;
+  }
+
+  /** Acks the messages handled so far once the hub's flush resolved; when it fails they wait for a retry in 1 s. */
+  private async ackDurable(): Promise<void> {
+    if (this.unacked.length === 0) return;
+    const batch = this.unacked;
+    this.unacked = [];
+    try {
+      await this.hub.flush();
+    } catch (err) {
+      this.unacked = batch.concat(this.unacked);
+      this.stats.flushFailures++;
+      this.log?.error({ err, messages: batch.length }, 'writing NATS samples failed: acks withheld, retrying in 1 s');
+      if (this.closed) return;
+      this.flushRetry ??= setTimeout(() => {
+        this.flushRetry = undefined;
+        void this.flushAndAck();
+      }, 1000);
+      return;
+    }
+    for (const m of batch) m.ack();
+    this.stats.acks += batch.length;
+  }
+}

@@ -1,0 +1,205 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
+import { NatsSamplePublisher } from '../../probes/uplink/nats-publisher.ts';
+import { startProbeWorker } from '../../probes/uplink/worker.ts';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Sample } from '../../src/model/sample.ts';
+import { sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
+import { NatsUplink } from '../../src/uplink/nats-consumer.ts';
+import { natsMissing, startNats, type ThrowawayNats } from '../helpers/nats.ts';
+import { until } from '../helpers/until.ts';
+
+/**
+ * The NATS path against a real nats-server (JetStream, file store in a temp dir) and a real hub
+ * (startHub: SQLite) in this process: the probe's publisher with its UplinkBuffer on one side,
+ * the hub's per-shard durable consumers on the other.
+ */
+
+process.env.SG_TEST_TOKEN_EU = 'eu-token-0123456789';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function nats(): Promise<ThrowawayNats> {
+  const n = await startNats();
+  cleanups.push(() => n.stop());
+  return n;
+}
+
+function config(url: string, streams = ['s1']): Config {
+  const text = [
+    'hub: { listen: "127.0.0.1:0" }',
+    'probe: { embedded: false }',
+    'regions: [eu]',
+    'uplink:',
+    '  probes:',
+    '    - { id: probe-eu, region: eu, tokenEnv: SG_TEST_TOKEN_EU }',
+    `  nats: { url: "${url}", ackWaitMs: 1000 }`,
+    'streams:',
+    ...streams.flatMap((s) => [`  - id: ${s}`, '    lines:', `      primary: { url: "rtmp://127.0.0.1:1/live/${s}" }`]),
+    '',
+  ].join('\n');
+  const { config: c, errors } = parseConfig(text);
+  if (!c) throw new Error(JSON.stringify(errors));
+  return c;
+}
+
+async function hub(c: Config, dataDir = mkdtempSync(join(tmpdir(), 'sg-nats-hub-'))): Promise<HubHandle & { dataDir: string }> {
+  const h = await startHub(c, { dataDir, probes: false });
+  cleanups.push(() => h.stop());
+  return Object.assign(h, { dataDir });
+}
+
+function publisher(url: string, buffer: UplinkBuffer): NatsSamplePublisher {
+  const p = new NatsSamplePublisher({ url, buffer, publishTimeoutMs: 1000 }).start();
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+function sample(over: Partial<Sample> = {}): Sample {
+  return { probe: 'probe-eu', region: 'eu', stream: 's1', line: 'primary', seq: 0, t: Date.now(), windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0, ...over };
+}
+
+async function storedSeqs(h: HubHandle, stream = 's1'): Promise<number[]> {
+  await h.hub.flush();
+  return (await h.store.samples.samples({ stream, from: 0, to: Date.now() + 60_000 })).map((s) => s.seq).sort((a, b) => a - b);
+}
+
+const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
+
+describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => {
+  it('a probe publishes; the hub stores every sample once and its detector sees the line go down', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const buffer = new UplinkBuffer({ seqStart: 1000 });
+    const p = publisher(n.url, buffer);
+    const t0 = Date.now() - 20_000;
+    for (let i = 0; i < 20; i++) p.enqueue(sample({ t: t0 + i * 1000, connected: false, fps: 0, bitrateBps: 0, error: 'refused' }));
+    await until('every sample stored', async () => (await storedSeqs(h)).length === 20 || undefined);
+    expect(await storedSeqs(h)).toEqual(range(1000, 20));
+    await until('the buffer emptied by the PubAcks', () => buffer.size === 0);
+    await until('the detector to see the line down', () => h.hub.lineViews('s1').some((v) => v.probe === 'probe-eu' && v.level === 'down'));
+    expect(h.nats!.stats.samplesAccepted).toBe(20);
+  });
+
+  it('a probe worker with nats: its samples go over NATS, its WebSocket keeps the assignment; a stream added by a reload is taken', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const worker = startProbeWorker({ hub: `${h.url!.replace(/^http/, 'ws')}/probes`, region: 'eu', token: 'eu-token-0123456789', nats: { url: n.url } });
+    cleanups.push(() => worker.stop(0));
+    await until('samples of s1 stored, over NATS', async () => (await storedSeqs(h)).length >= 2 || undefined, 20_000);
+    expect(h.uplink!.stats.samplesAccepted).toBe(0);
+    expect(worker.assignment?.targets.map((t) => t.stream)).toEqual(['s1']);
+    expect(h.reload(config(n.url, ['s1', 's2'])).ok).toBe(true);
+    await until('samples of the reloaded s2 stored, over NATS', async () => (await storedSeqs(h, 's2')).length >= 1 || undefined, 20_000);
+    expect(h.nats!.stats.samplesRefused).toEqual({});
+  });
+
+  it('a resend of the same seq is stored once (JetStream drops it by its message id)', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const js = jetstream(nc);
+    const s = sample({ seq: 42 });
+    const send = () => js.publish(shardSubject(shardOf('s1')), JSON.stringify(s), { msgID: sampleMessageId('probe-eu', 42) });
+    expect((await send()).duplicate).toBe(false);
+    expect((await send()).duplicate).toBe(true);
+    await until('the sample stored', async () => (await storedSeqs(h)).length === 1 || undefined);
+    await until('its ack', () => h.nats!.stats.acks >= 1);
+    expect(await storedSeqs(h)).toEqual([42]);
+    expect(h.nats!.stats.samplesAccepted).toBe(1);
+  });
+
+  it('NATS killed while the probe keeps producing: the samples spill to disk, then arrive in order, none lost or doubled', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const spillDir = mkdtempSync(join(tmpdir(), 'sg-nats-spill-'));
+    const buffer = new UplinkBuffer({ seqStart: 5000, maxInMemory: 10, spillDir });
+    const p = publisher(n.url, buffer);
+    let produced = 0;
+    const produce = (count: number) => {
+      for (let i = 0; i < count; i++) p.enqueue(sample({ t: Date.now() - 10_000 + produced++ }));
+    };
+    produce(10);
+    await until('the first samples stored', async () => (await storedSeqs(h)).length === 10 || undefined);
+    await n.kill();
+    produce(60);
+    await until('samples spilled to disk while NATS is away', () => buffer.spilled > 0 && readdirSync(spillDir).some((f) => f.startsWith('seg-')));
+    await n.restart();
+    produce(10);
+    await until('every sample stored after NATS returned', async () => (await storedSeqs(h)).length === 80 || undefined, 30_000);
+    expect(await storedSeqs(h)).toEqual(range(5000, 80));
+    await until('the buffer and the spill dir emptied', () => buffer.size === 0 && !readdirSync(spillDir).some((f) => f.startsWith('seg-')));
+    // In order: the detector took them in seq (= time) order, one each.
+    const stored = await h.store.samples.samples({ stream: 's1', from: 0, to: Date.now() + 60_000 });
+    expect(stored.map((s) => s.t)).toEqual([...stored.map((s) => s.t)].sort((a, b) => a - b));
+  });
+
+  it('a hub stopped between storing and acking: after its restart on the same durable consumers every sample is stored exactly once', async () => {
+    const n = await nats();
+    const c = config(n.url);
+    const first = await hub(c);
+    // The first hub's flush stores, then fails as a crash before the ack would: nothing is acked.
+    await first.nats!.stop();
+    let stored = 0;
+    const crashing = new NatsUplink({
+      hub: {
+        clock: Date.now,
+        ingest: (s, o) => first.ingest(s, o),
+        flush: async () => {
+          stored += await first.hub.flush();
+          throw new Error('crashed before the ack');
+        },
+      },
+      config: c,
+    });
+    cleanups.push(() => crashing.stop());
+    await crashing.start();
+    await crashing.own(shardOf('s1'));
+    const p = publisher(n.url, new UplinkBuffer({ seqStart: 9000 }));
+    for (let i = 0; i < 30; i++) p.enqueue(sample({ t: Date.now() - 30_000 + i * 1000 }));
+    await until('the samples stored by the first hub, unacked', async () => (await storedSeqs(first)).length === 30 || undefined);
+    expect(stored).toBeGreaterThan(0);
+    expect(crashing.stats.acks).toBe(0);
+    await crashing.stop();
+    await first.stop();
+    // The same data dir, the same durable consumer `shard-<n>`: JetStream delivers the unacked samples again.
+    const second = await hub(c, first.dataDir);
+    await until('the redelivered samples acked', () => second.nats!.stats.acks >= 30, 20_000);
+    expect(await storedSeqs(second)).toEqual(range(9000, 30));
+  });
+
+  it('a malformed message is refused naming its id and does not block the shard', async () => {
+    const n = await nats();
+    const lines: string[] = [];
+    const h = await hub(config(n.url));
+    await h.nats!.stop();
+    const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
+    const uplink = new NatsUplink({ hub: { clock: Date.now, ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
+    cleanups.push(() => uplink.stop());
+    await uplink.start();
+    await uplink.own(shardOf('s1'));
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const js = jetstream(nc);
+    const subject = shardSubject(shardOf('s1'));
+    await js.publish(subject, 'not json {', { msgID: 'probe-eu:1' });
+    await js.publish(subject, JSON.stringify(sample({ seq: 2, fps: -1 })), { msgID: 'probe-eu:2' });
+    await js.publish(subject, JSON.stringify(sample({ seq: 3 })), { msgID: 'probe-eu:3' });
+    await until('the good sample after the bad ones stored', async () => (await storedSeqs(h)).includes(3) || undefined);
+    expect(await storedSeqs(h)).toEqual([3]);
+    expect(uplink.stats.samplesRefused).toEqual({ malformed: 1, out_of_range: 1 });
+    expect(lines.filter((l) => l.includes('refused'))).toEqual([expect.stringContaining('"msgId":"probe-eu:1"'), expect.stringContaining('"msgId":"probe-eu:2"')]);
+    expect(lines[0]).toContain(`"subject":"${subject}"`);
+  });
+});
