@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/lab/ports.ts';
 
 /** config/prometheus/ of this checkout. */
 export const PROM_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'prometheus');
@@ -24,17 +24,7 @@ export function missingPrometheus(): string | undefined {
   return why;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Polls `fn` until it returns a value other than undefined, or throws with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
