@@ -58,7 +58,7 @@ interface Run {
   n: number;
   /** Switch decided − fault start, ms; undefined for a miss. */
   delayMs?: number;
-  /** Samples of the primary the probes marked impaired during the fault (a starved probe's window is not judged). */
+  /** The most windows of the primary one region's probe marked impaired during the fault (a starved probe's window is not judged). */
   impaired: number;
   load1: number;
 }
@@ -75,15 +75,14 @@ async function measure(mode: ContentMode, k: Kind): Promise<Run[]> {
       const fault = await env.lab.applyFault({ stream: STREAM, line: 'primary', kind: k, durationMs: holdMs });
       const switched = await env.switchTo('backup', fault.startedAt, timeoutMs).catch(() => undefined);
       const ended = await env.ended(fault, holdMs + 10_000);
-      const { samples } = await env.rest.samples([STREAM], fault.startedAt, ended.endedAt);
       const run: Run = {
         n,
         ...(switched && { delayMs: switched.t - fault.startedAt }),
-        impaired: samples.filter((s) => s.line === 'primary' && s.impaired !== undefined).length,
+        impaired: await env.impairedWindows('primary', fault.startedAt, ended.endedAt),
         load1: Math.round(os.loadavg()[0]! * 10) / 10,
       };
       runs.push(run);
-      process.stderr.write(`${mode} ${k} #${n}: ${run.delayMs === undefined ? 'no switch (miss)' : `${run.delayMs} ms`}, ${run.impaired} impaired samples, load ${run.load1}\n`);
+      process.stderr.write(`${mode} ${k} #${n}: ${run.delayMs === undefined ? 'no switch (miss)' : `${run.delayMs} ms`}, ${run.impaired} impaired windows, load ${run.load1}\n`);
       if (switched) await env.switchTo('primary', ended.endedAt, 30_000);
     }
   } finally {

@@ -25,6 +25,8 @@ export interface ContentLabHub {
   /** Which line /play serves now. */
   playing(): Promise<string>;
   switchTo: SwitchWait;
+  /** The most windows of `line` one region's probe marked impaired in [from, to] (the sample history). */
+  impairedWindows(line: LineName, from: number, to: number): Promise<number>;
   /** Resolves once the controller holds a health view of both lines and serves the primary. */
   ready(timeoutMs?: number): Promise<void>;
   /** The truth record of a content fault (`black`, `silence`, `loud`) once the lab has ended it. */
@@ -85,6 +87,12 @@ export async function startContentLabHub(content: ContentMode): Promise<ContentL
         await rest.pollSwitches();
         return rest.switches().find((s) => s.stream === STREAM && s.to === to && s.t >= after);
       }, timeoutMs, 100),
+    impairedWindows: async (line, from, to) => {
+      const { samples } = await rest.samples([STREAM], from, to + 1);
+      const byRegion = new Map<string, number>();
+      for (const s of samples) if (s.line === line && s.impaired !== undefined) byRegion.set(s.region, (byRegion.get(s.region) ?? 0) + 1);
+      return Math.max(0, ...byRegion.values());
+    },
     ready: async (timeoutMs = 20_000) => {
       await until('both lines seen', () => Object.keys(started.controller?.health(STREAM) ?? {}).length === 2, timeoutMs);
       await until('the primary served', async () => (await playing()) === 'primary', timeoutMs);
