@@ -62,8 +62,9 @@ function contentSuite(content: ContentMode, faults: { silence: boolean; loud: bo
 
       const incident = await until('the P1 incident', () => env.hub.hub.incidents.byDedupKey(`${STREAM}/primary/down`));
       expect(incident).toMatchObject({ severity: 'P1', scope: 'line' });
-      // Its onset is when the picture went black, as the probe saw it (light: up to a keyframe late).
-      expect(Math.abs(incident.onset - black.startedAt)).toBeLessThanOrEqual(KEYFRAME_INTERVAL_MS + 500);
+      // Its onset is when the picture went black, as the probe saw it: up to a keyframe late in
+      // light, plus the same pipeline slack as the switch bound (frames are timed on arrival).
+      expect(Math.abs(incident.onset - black.startedAt)).toBeLessThanOrEqual(KEYFRAME_INTERVAL_MS + 1000);
       const ticket = await until('the desk ticket', () => env.desk.tickets.find((t) => t.externalId === incident.id), 10_000);
       expect(ticket.priority).toBe('high'); // P1
       expect(`${ticket.subject}\n${ticket.comments.join('\n')}`).toContain('black picture');
