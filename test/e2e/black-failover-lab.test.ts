@@ -23,8 +23,8 @@ const KEYFRAME_INTERVAL_MS = 1000;
  * hub's 1 s tick on the shared 2-core machine. One bound for both modes: full sees the frame
  * itself and is sooner when the machine is idle, but its every-frame decode is the first to be
  * starved (an impaired window is not judged and restarts the run), and its delays then pass the
- * light figure (bench/RESULTS.md "Failover on a black picture": light 3.6–3.8 s, full 2.8–4.4 s
- * at load 8–12, 4.6 s once in this test at load 8).
+ * light figure (bench/RESULTS.md "Failover on a black picture": 2.7 s in both modes unstarved;
+ * at load 7–12 light 3.6–3.8 s, full up to 4.4 s, and 4.6 s once in this test).
  */
 const SWITCH_BOUND_MS = CONTENT_HOLD_MS + WINDOW_MS + KEYFRAME_INTERVAL_MS + 1000;
 /** Long enough to trip and be switched away from, even after a few starved windows; short enough to keep the file quick. */
