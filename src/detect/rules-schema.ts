@@ -129,7 +129,9 @@ export const DEFAULT_RULES = Object.freeze({
   silence: { metric: 'silenceRatio', op: '>', threshold: 0.9, for: 2000, clearThreshold: 0.1, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
   'too-loud': { metric: 'loudnessLufs', op: '>', threshold: -14, for: 10_000, clearThreshold: -16, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
   'true-peak': { metric: 'truePeakDbtp', op: '>', threshold: -1, for: 2000, clearThreshold: -2, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
-  'too-quiet': { metric: 'loudnessLufs', op: '<', threshold: -36, for: 10_000, clearThreshold: -32, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  // Below quiet-but-present sound (a −40 dBFS tone reads ≈ −38 LUFS; a quiet scene, speech at a
+  // distance) and above silence (−60 dBFS, the `silence` rule): a level a viewer turns up for.
+  'too-quiet': { metric: 'loudnessLufs', op: '<', threshold: -45, for: 20_000, clearThreshold: -42, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
 } satisfies Rules);
 
 /** Merges per-rule-name partial overrides onto DEFAULT_RULES. Throws on an invalid result; use RulesConfigSchema inside the config schema. */

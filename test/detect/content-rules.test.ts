@@ -89,11 +89,12 @@ describe('loudness (degraded)', () => {
     ]);
   });
 
-  it('too quiet: short-term below −36 LUFS for 10 s', () => {
-    expect(run(checked(24, (i) => (i >= 2 && i < 14 ? { loudnessLufs: -42 } : {}))).changes).toEqual([
-      [12_000, 'degraded', ['too-quiet']],
-      [19_000, 'ok', []],
+  it('too quiet: short-term below −45 LUFS for 20 s; quiet but present sound (−38 LUFS) is not', () => {
+    expect(run(checked(40, (i) => (i >= 2 && i < 24 ? { loudnessLufs: -50 } : {}))).changes).toEqual([
+      [22_000, 'degraded', ['too-quiet']],
+      [29_000, 'ok', []],
     ]);
+    expect(run(checked(40, () => ({ loudnessLufs: -38 }))).changes).toEqual([]);
   });
 });
 

@@ -52,10 +52,6 @@ export async function startContentLabHub(content: ContentMode): Promise<ContentL
       hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-content-lab-')) },
       probe: { regions: ['a', 'b'] },
       streams: [{ id: STREAM, lines: { primary: line('primary'), backup: line('backup') } }],
-      // The lab's tone reads −37.7 LUFS short-term (TONE in src/lab/publisher-args.ts), under
-      // `too-quiet`'s −36: with the default every line turns P2 degraded after 10 s, and a
-      // degraded backup is no failover target. Moved below the tone, the rule still watches.
-      rules: { 'too-quiet': { threshold: -42, clearThreshold: -39 } },
       control: {
         // Repeated faults fail over and back many times: no flap damping in the way.
         default: { holdOff: `${FAILBACK_HOLD_OFF_MS}ms`, maxHoldOff: `${FAILBACK_HOLD_OFF_MS}ms`, minDwell: '1s', maxSwitchesPerHour: 1000 },
