@@ -1,8 +1,9 @@
 /**
- * Actuator errors quote URLs: fetch refuses a webhook URL with `user:pass@` by quoting it whole,
- * and a script's stderr names the API it called. A real `streamguard run` switches a stream by
- * command; its three actuators fail against a real local HTTP target (a webhook whose URL carries
- * userinfo and `?token=`, one the target answers 500, a script that prints the URL it called).
+ * Actuator errors quote URLs: a webhook's URL with its `?token=`, and a script's stderr names the
+ * API it called, credentials and all. (A webhook URL with `user:pass@` is refused when the config
+ * loads: test/tickets/url-credentials.test.ts.) A real `streamguard run` switches a stream by
+ * command; its actuators fail against a real local HTTP target (a webhook with `?token=` the
+ * target answers 500, a script that prints the URL with userinfo it called).
  * The credentials appear nowhere: not in the hub's pino output, the audit rows in its SQLite
  * file, the REST audit answer, nor the /ws actions event.
  */
@@ -40,7 +41,6 @@ describe('actuator errors without URL credentials', () => {
         streams: [{ id: 's1', lines: { primary: { url: dead }, backup: { url: dead } } }],
         control: {
           actuators: [
-            { type: 'webhook', name: 'edge-userinfo', url: withUserinfo, retries: 0 },
             { type: 'webhook', name: 'edge-token', url: withToken, retries: 0 },
             { type: 'command', name: 'edge-script', argv: ['sh', '-c', `echo "curl: POST ${withUserinfo} returned 500" >&2; exit 22`] },
           ],
@@ -49,7 +49,7 @@ describe('actuator errors without URL credentials', () => {
     );
     const hub: HubProcess = spawnHub(['--config', config], { STREAMGUARD_LOG_FORMAT: 'json' });
     stops.push(() => hub.kill9());
-    const url = await hub.url;
+    const url = await Promise.race([hub.url, hub.exited.then((code) => Promise.reject(new Error(`hub exited (${code}): ${hub.stderr()}`)))]);
 
     const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
     stops.push(async () => ws.close());
