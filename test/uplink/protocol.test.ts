@@ -261,8 +261,10 @@ describe('uplink delivery', () => {
     // Conditions, not sleeps: on a loaded machine the 20 ms producer runs late.
     await until('samples flowing before the cut', () => n >= 25);
     await proxy.setMode({ mode: 'blackhole' });
-    await until('the hub to drop the silent probe', () => h.uplink!.status().stats.heartbeatTimeouts >= 1, 15_000);
-    await until('the probe to notice', () => !client.connected, 5000);
+    // Either side may notice first: the hub by its heartbeat timeout, or the probe, whose close
+    // then reaches the hub; both end with neither holding the connection.
+    const hubHolds = () => h.uplink!.status().probes.find((p) => p.probe === 'probe-eu')?.connected;
+    await until('the cut noticed by the probe and the hub', () => !client.connected && !hubHolds(), 25_000);
     await until('more than 100 samples held unacked during the cut', () => buffer.size > 100, 15_000);
     await proxy.setMode({ mode: 'pass' });
     await until('reconnect', () => client.connected, 10_000);
@@ -276,7 +278,7 @@ describe('uplink delivery', () => {
     expect(new Set(seqs).size).toBe(n);
     expect(seqs.at(-1)! - seqs[0]!).toBe(n - 1); // contiguous: not one missing
     expect(client.stats.connects).toBeGreaterThanOrEqual(2);
-  }, 30_000);
+  }, 60_000);
 
   it('moves sample times onto the hub clock with the offset from heartbeats (probe clock 7 s fast)', async () => {
     const h = await hub();
