@@ -5,6 +5,7 @@ import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
 import { SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
+import { AckRounds } from './ack-rounds.ts';
 import { assignmentFor } from './assignments.ts';
 import { RecentSeqs } from './recent-seqs.ts';
 import { assignedLines, gateSample, type AssignedLines, type SampleRefusal } from './sample-gate.ts';
@@ -56,8 +57,6 @@ function probeLines(config: Config): ProbeLines {
   return new Map(config.uplink.probes.map((p) => [p.id, { region: p.region, assigned: assignedIn(p.region) }]));
 }
 
-/** Commit at once when this many samples wait for their ack, instead of at the end of the event-loop turn. */
-const FLUSH_AT_SAMPLES = 250;
 /** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
 const MAX_ACK_PENDING = 5_000;
 const DEFER_MS = 1_000;
@@ -76,10 +75,8 @@ export class NatsUplink {
   private jsm: JetStreamManager | undefined;
   /** Messages whose samples are ingested, acked after the next flush resolved. */
   private unacked: JsMsg[] = [];
-  private acking: Promise<void> | undefined;
-  private ackAgain = false;
-  private flushScheduled = false;
-  private flushRetry: NodeJS.Timeout | undefined;
+  /** The flush-and-ack rounds: one at a time, so a message is acked only after its sample is durable. */
+  private readonly acks = new AckRounds(() => this.ackDurable());
   private closed = false;
 
   constructor(opts: NatsUplinkOptions) {
@@ -155,7 +152,7 @@ export class NatsUplink {
     if (this.closed) return;
     for (const shard of this.owned()) await this.release(shard);
     this.closed = true;
-    clearTimeout(this.flushRetry);
+    this.acks.stop();
     await this.nc?.close();
   }
 
@@ -196,8 +193,8 @@ export class NatsUplink {
 
   /** Commits and acks everything handled so far (unless the store is failing: then it stays unacked). */
   private async settle(): Promise<void> {
-    do await this.flushAndAck();
-    while (this.unacked.length > 0 && !this.flushRetry);
+    do await this.acks.run();
+    while (this.unacked.length > 0 && !this.acks.retrying);
   }
 
   private refuse(m: JsMsg, id: string, reason: SampleRefusal, error: string): void {
@@ -208,39 +205,12 @@ export class NatsUplink {
 
   private ackWhenDurable(m: JsMsg): void {
     this.unacked.push(m);
-    if (this.unacked.length >= FLUSH_AT_SAMPLES && !this.flushRetry) void this.flushAndAck();
-    else this.scheduleFlush();
+    this.acks.request(this.unacked.length);
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushRetry) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flushAndAck();
-    });
-  }
-
-  /** Group commit: one durable write for everything ingested so far, then its acks; one round at a time. */
-  private flushAndAck(): Promise<void> {
-    if (this.acking) {
-      this.ackAgain = true;
-      return this.acking;
-    }
-    const round = this.ackDurable().finally(() => {
-      this.acking = undefined;
-      if (this.ackAgain && !this.closed) {
-        this.ackAgain = false;
-        void this.flushAndAck();
-      }
-    });
-    this.acking = round;
-    return round;
-  }
-
-  /** Acks the messages handled so far once the hub's flush resolved; when it fails they wait for a retry in 1 s. */
-  private async ackDurable(): Promise<void> {
-    if (this.unacked.length === 0) return;
+  /** Acks the messages handled so far once the hub's flush resolved; when it fails they wait for the retry. */
+  private async ackDurable(): Promise<boolean> {
+    if (this.unacked.length === 0) return true;
     const batch = this.unacked;
     this.unacked = [];
     try {
@@ -249,14 +219,10 @@ export class NatsUplink {
       this.unacked = batch.concat(this.unacked);
       this.stats.flushFailures++;
       this.log?.error({ err, messages: batch.length }, 'writing NATS samples failed: acks withheld, retrying in 1 s');
-      if (this.closed) return;
-      this.flushRetry ??= setTimeout(() => {
-        this.flushRetry = undefined;
-        void this.flushAndAck();
-      }, 1000);
-      return;
+      return false;
     }
     for (const m of batch) m.ack();
     this.stats.acks += batch.length;
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import type { SampleHistory } from '../store/ports.ts';
+import { AckRounds } from './ack-rounds.ts';
 import { assignmentFor, bearer, sameAssignment, TokenTable, type ProbeIdentity } from './assignments.ts';
 import { assignedLines, gateSample, type AssignedLines, type SampleRefusal } from './sample-gate.ts';
 import {
@@ -26,7 +27,7 @@ import {
  *
  *   upgrade ─▶ token → probe identity (else close 4401) ─▶ hello (region must match, else 4403)
  *           ─▶ welcome + assign ─▶ samples ─▶ dedup on seq ─▶ gate (sample-gate.ts) ─▶ hub.ingest
- *           ─▶ group commit: one hub.flush() per event-loop turn (or per FLUSH_AT_SAMPLES), awaited ─▶ cumulative ack per probe
+ *           ─▶ group commit: one hub.flush() per event-loop turn (or per 250 samples: src/uplink/ack-rounds.ts), awaited ─▶ cumulative ack per probe
  *
  * Never throws on probe input: malformed, forbidden or oversized messages are refused with a
  * reason (an `error` message, or close 1009 for oversized frames) and counted; a connection that
@@ -111,12 +112,6 @@ interface PendingAck {
 }
 
 const PROBE_TYPES = new Set(['hello', 'samples', 'ping', 'pong']);
-/**
- * Commit and ack at once when this many samples wait, instead of at the end of the event-loop
- * turn: when many probes' batches arrive in one turn, the first ones' acks need not wait for the
- * last ones to be handled. Small messages still share a commit per turn.
- */
-const FLUSH_AT_SAMPLES = 250;
 const CLOCK_SAMPLES = 16;
 
 export class UplinkServer {
@@ -151,14 +146,10 @@ export class UplinkServer {
   private readonly refused = new Map<string, Map<SampleRefusal, number>>();
   /** Acks waiting for the next durable write, per probe id. */
   private readonly pendingAcks = new Map<string, PendingAck>();
-  private flushScheduled = false;
   /** Samples handled since the last commit. */
   private unflushed = 0;
-  private flushRetry: NodeJS.Timeout | undefined;
-  /** The flush-and-ack in flight: one at a time, so a probe's acks go out in seq order. */
-  private acking: Promise<void> | undefined;
-  /** Acks came in while one was in flight: another round follows it. */
-  private ackAgain = false;
+  /** The flush-and-ack rounds: one at a time, so a probe's acks go out in seq order. */
+  private readonly acks = new AckRounds(() => this.ackDurable());
   private beat: NodeJS.Timeout;
   private version = 0;
   private beats = 0;
@@ -248,8 +239,8 @@ export class UplinkServer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.beat);
-    clearTimeout(this.flushRetry);
-    await this.acking;
+    this.acks.stop();
+    await this.acks.settled;
     await this.ackDurable();
     for (const conn of this.conns.values()) conn.ws.close(CLOSE.goingAway, 'hub shutting down');
     for (const ws of this.wss.clients) ws.terminate();
@@ -478,8 +469,7 @@ export class UplinkServer {
     } else if (last >= 0) {
       this.pendingAcks.set(id, { seq: last, rejected });
     }
-    if (this.unflushed >= FLUSH_AT_SAMPLES && !this.flushRetry) void this.flushAndAck();
-    else this.scheduleFlush();
+    this.acks.request(this.unflushed);
     if (backlog) this.send(conn, { type: 'error', code: 'backlog', message: backlog, retryAfterMs: 1000 });
   }
 
@@ -507,38 +497,12 @@ export class UplinkServer {
     return [...sums.values()];
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushRetry) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flushAndAck();
-    });
-  }
-
-  /** Group commit: one durable write for everything ingested so far, then the acks; one round at a time. */
-  private flushAndAck(): Promise<void> {
-    if (this.acking) {
-      this.ackAgain = true;
-      return this.acking;
-    }
-    const round = this.ackDurable().finally(() => {
-      this.acking = undefined;
-      if (this.ackAgain && !this.closed) {
-        this.ackAgain = false;
-        void this.flushAndAck();
-      }
-    });
-    this.acking = round;
-    return round;
-  }
-
   /**
    * Acks the samples handled so far once the hub's flush resolved (they are durable then); when
-   * it fails, nothing is acked and the acks wait for a retry in 1 s, merged under newer ones.
+   * it fails, nothing is acked and the acks wait for the retry, merged under newer ones.
    */
-  private async ackDurable(): Promise<void> {
-    if (this.pendingAcks.size === 0) return;
+  private async ackDurable(): Promise<boolean> {
+    if (this.pendingAcks.size === 0) return true;
     const acks = new Map(this.pendingAcks);
     this.pendingAcks.clear();
     this.unflushed = 0;
@@ -551,12 +515,7 @@ export class UplinkServer {
       }
       this.stats.flushFailures++;
       this.log?.error({ err, probes: acks.size }, 'writing probe samples failed: acks withheld, retrying in 1 s');
-      if (this.closed) return;
-      this.flushRetry ??= setTimeout(() => {
-        this.flushRetry = undefined;
-        void this.flushAndAck();
-      }, 1000);
-      return;
+      return false;
     }
     for (const [id, p] of acks) {
       this.durableSeq.set(id, p.seq);
@@ -566,6 +525,7 @@ export class UplinkServer {
       this.send(conn, ack);
       this.stats.acks++;
     }
+    return true;
   }
 
   private heartbeat(): void {
