@@ -113,6 +113,14 @@ export interface Cluster {
   switches(stream: string): Promise<SwitchAudit[]>;
   /** Which line `hub` serves for `stream` (GET /play). */
   playing(hub: string, stream: string): Promise<string>;
+  /** `hub`'s grade of each line of `stream` per region (GET /api/v1/state); undefined when it does not list the stream. */
+  levels(hub: string, stream: string): Promise<Record<string, Record<string, string>> | undefined>;
+  /** How many connected samples of each line × region of `stream` the store holds (`line/region` → count). */
+  connectedSamples(stream: string, since?: number): Promise<Map<string, number>>;
+  /** Each probe's stored seqs: the lowest, the highest and how many (no gap: count = max − min + 1). */
+  seqRanges(): Promise<{ probe: string; min: number; max: number; count: number }[]>;
+  /** A command over REST (POST /api/v1/commands/:type) on `hub`; resolves its result. */
+  command(hub: string, type: string, body: Record<string, unknown>): Promise<unknown>;
   /** The lab fault that kills or restarts a line's publisher. */
   publisher(stream: string, line: LineName, action: 'kill' | 'start'): Promise<number>;
   /** Stops every process (probes, hubs, lab, desk, NATS, PostgreSQL) by PID and removes the temp dir. */
@@ -280,6 +288,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const res = await fetch(`http://127.0.0.1:${slot(hub).port}/api/v1/streams/${encodeURIComponent(stream)}/play?format=json`);
         if (!res.ok) throw new Error(`${hub}: GET /play of ${stream}: HTTP ${res.status} ${await res.text()}`);
         return ((await res.json()) as { line: string }).line;
+      },
+      async levels(hub, stream) {
+        const res = await fetch(`http://127.0.0.1:${slot(hub).port}/api/v1/state`);
+        if (!res.ok) throw new Error(`${hub}: GET /api/v1/state: HTTP ${res.status} ${await res.text()}`);
+        const { result } = (await res.json()) as { result: { streams: { id: string; health: Record<string, Record<string, { level: string }>> }[] } };
+        const s = result.streams.find((x) => x.id === stream);
+        return s && Object.fromEntries(Object.entries(s.health).map(([line, regions]) => [line, Object.fromEntries(Object.entries(regions).map(([r, h]) => [r, h.level]))]));
+      },
+      async connectedSamples(stream, since = 0) {
+        const rows = await query<{ line: string; region: string; n: string }>('SELECT line, region, count(*) AS n FROM samples WHERE stream = $1 AND connected = 1 AND t >= $2 GROUP BY line, region', [stream, since]);
+        return new Map(rows.map((r) => [`${r.line}/${r.region}`, Number(r.n)]));
+      },
+      async seqRanges() {
+        const rows = await query<{ probe: string; min: string; max: string; n: string }>('SELECT probe, min(seq) AS min, max(seq) AS max, count(*) AS n FROM samples GROUP BY probe ORDER BY probe');
+        return rows.map((r) => ({ probe: r.probe, min: Number(r.min), max: Number(r.max), count: Number(r.n) }));
+      },
+      async command(hub, type, body) {
+        const res = await fetch(`http://127.0.0.1:${slot(hub).port}/api/v1/commands/${type}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`${hub}: POST /api/v1/commands/${type}: HTTP ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { result: unknown }).result;
       },
       async publisher(stream, line, action) {
         return (await lab.applyFault({ stream, line, kind: action })).startedAt;
