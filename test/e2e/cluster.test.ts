@@ -26,7 +26,7 @@ let probesHub: string;
 beforeAll(async () => {
   if (clusterMissing) return;
   cluster = await startCluster({ hubs: 3, streams: STREAMS });
-  probesHub = fewestStreams(await balanced());
+  probesHub = fewestStreams(await cluster.balanced());
   await cluster.startProbes(probesHub);
 }, 120_000);
 
@@ -34,19 +34,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Every shard leased by a running hub, each hub holding its fair share (8 over 3: 3, 3 and 2); resolves the leases. */
-async function balanced(): Promise<LeaseHolder[]> {
-  return until('the shards spread 3, 3, 2 over the hubs', async () => {
-    const leases = await cluster.settled();
-    const perHub = cluster.hubs.map((h) => leases.filter((l) => l.owner === h.name).length).sort();
-    return perHub.join() === '2,3,3' && leases;
-  }, 30_000, 200);
-}
-
 /** The hub holding the fewest of the streams' shards: the probes' hub leaves the most streams to fault. */
 function fewestStreams(leases: readonly LeaseHolder[]): string {
   const held = (hub: string) => STREAMS.filter((s) => leases.find((l) => l.shard === shardOf(s, cluster.shards))?.owner === hub).length;
-  return [...cluster.hubs.map((h) => h.name)].sort((a, b) => held(a) - held(b))[0]!;
+  return cluster.hubs.map((h) => h.name).sort((a, b) => held(a) - held(b))[0]!;
 }
 
 /** A stream (not `except`) whose shard a running hub other than the probes' hub holds now, with that hub. */
@@ -57,32 +48,6 @@ async function faultableStream(except: readonly string[]): Promise<{ stream: str
     if (owner && owner.owner !== probesHub) return { stream, owner };
   }
   throw new Error(`every stream left (${STREAMS.filter((s) => !except.includes(s)).join(', ')}) is on the probes' hub ${probesHub}: leases ${JSON.stringify(await cluster.liveLeases())}`);
-}
-
-/** Both lines of `stream` heard connected from both regions a few times (the controller then knows where to fail over). */
-async function bothLinesUp(stream: string, since = 0): Promise<void> {
-  await until(`both lines of ${stream} connected in both regions`, async () => {
-    const n = await cluster.connectedSamples(stream, since);
-    return ['primary', 'backup'].every((line) => REGIONS.every((r) => (n.get(`${line}/${r}`) ?? 0) >= 3));
-  }, 30_000, 200);
-}
-
-/** Kills `stream`'s primary; resolves once its incident is open, the switch to the backup audited and the desk has its ticket. */
-async function faultPrimary(stream: string): Promise<{ incidentId: string }> {
-  await bothLinesUp(stream);
-  await cluster.publisher(stream, 'primary', 'kill');
-  const incident = await until(`the incident of ${stream}/primary`, async () => (await cluster.incidents(`${stream}/primary/down`))[0], 20_000, 200);
-  await until(`the switch of ${stream} to the backup`, async () => (await cluster.switches(stream)).some((s) => s.to === 'backup'), 20_000, 200);
-  await until(`the desk ticket of ${incident.id}`, () => cluster.desk.tickets.some((t) => t.externalId === incident.id), 20_000, 200);
-  return { incidentId: incident.id };
-}
-
-/** Resolves the new holder of `stream`'s shard once a running hub other than `from` holds it under a later epoch. */
-async function takenOver(stream: string, from: LeaseHolder, timeoutMs = 20_000): Promise<LeaseHolder> {
-  return until(`a hub other than ${from.owner} to take ${stream}'s shard ${from.shard}`, async () => {
-    const now = await cluster.ownerOf(stream);
-    return now && now.owner !== from.owner && now.epoch > from.epoch ? now : undefined;
-  }, timeoutMs, 100);
 }
 
 /** Waits until the store holds samples of `stream` from both regions stamped `ms` after `after`: the new owner has consumed (and graded) that long. */
@@ -124,7 +89,7 @@ const used: string[] = [];
 describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against the lab', () => {
   // Waits for the wiring: the `cluster` config section and the lease manager started by src/app/start.ts.
   it.skip('shares the shards: every shard leased, each hub some', async () => {
-    const leases = await balanced();
+    const leases = await cluster.balanced();
     expect(leases.map((l) => l.shard)).toEqual([...Array(cluster.shards).keys()]);
     expect(new Set(leases.map((l) => l.owner))).toEqual(new Set(cluster.hubs.map((h) => h.name)));
     // The probes' samples reach the store whoever owns their shards.
@@ -135,10 +100,10 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
   it.skip('the owner of a faulted stream killed: another hub carries on with the same incident, switch and ticket; every acked sample stored once', async () => {
     const { stream, owner } = await faultableStream(used);
     used.push(stream);
-    const { incidentId } = await faultPrimary(stream);
+    const { incidentId } = await cluster.faultPrimary(stream);
 
     await cluster.kill(owner.owner);
-    const heir = await takenOver(stream, owner);
+    const heir = await cluster.takenOver(stream, owner);
     const takenAt = Date.now();
     await consumedFor(stream, takenAt, 5000);
     await expectOneOfEach(stream, incidentId);
@@ -159,13 +124,13 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
   // Waits for the wiring: the controller's and the tickets' writes fenced (and their refusals logged).
   it.skip('the owner of a faulted stream frozen past its lease: another hub takes over; thawed, its late writes are refused by the fence', async () => {
     // The killed hub is back: wait until it holds its share again.
-    await until('every hub holding shards', async () => new Set((await cluster.settled()).map((l) => l.owner)).size === cluster.hubs.length, 30_000, 200);
+    await cluster.balanced();
     const { stream, owner } = await faultableStream(used);
     used.push(stream);
-    const { incidentId } = await faultPrimary(stream);
+    const { incidentId } = await cluster.faultPrimary(stream);
     const refusalsBefore = refusals(owner.owner).length;
 
-    const heir = await frozen(owner.owner, PAUSE_MS, () => takenOver(stream, owner, PAUSE_MS));
+    const heir = await frozen(owner.owner, PAUSE_MS, () => cluster.takenOver(stream, owner, PAUSE_MS));
     await until(`a fenced write of ${owner.owner} refused (its log)`, () => refusals(owner.owner).length > refusalsBefore, 15_000, 200);
     expect(refusals(owner.owner).slice(refusalsBefore).every((m) => m === owner.owner)).toBe(true);
     await consumedFor(stream, Date.now(), 3000);
@@ -186,7 +151,7 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     const addedAt = Date.now();
     await cluster.command(asked, 'add-stream', { definition: { id: ADDED, lines: { primary: line('primary'), backup: line('backup') } }, reason: 'cluster test: a stream at run time' });
 
-    await bothLinesUp(ADDED, addedAt);
+    await cluster.bothLinesUp(ADDED, addedAt);
     expect(Date.now() - addedAt).toBeLessThan(20_000);
     const graded = await until(`${owner} grading ${ADDED}`, async () => {
       const levels = await cluster.levels(owner, ADDED);

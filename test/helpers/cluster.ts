@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startLab, VendorDesk, type Lab, type LineName } from '../../src/lab/index.ts';
+import { LINES } from '../../src/lab/fault-schema.ts';
 import { freePort } from '../../src/lab/ports.ts';
 import { shardOf } from '../../src/model/shard.ts';
 import { gone } from './gone.ts';
@@ -97,6 +98,14 @@ export interface Cluster {
   ownerOf(stream: string): Promise<LeaseHolder | undefined>;
   /** Waits until every shard has a live lease held by a running hub; resolves the leases. */
   settled(timeoutMs?: number): Promise<LeaseHolder[]>;
+  /** Waits until, besides, every running hub holds its fair share (shards ÷ hubs, rounded down or up); resolves the leases. */
+  balanced(timeoutMs?: number): Promise<LeaseHolder[]>;
+  /** Resolves the new holder of `stream`'s shard once a running hub other than `from`'s holds it under a later epoch. */
+  takenOver(stream: string, from: LeaseHolder, timeoutMs?: number): Promise<LeaseHolder>;
+  /** Waits until both lines of `stream` were heard connected from both regions a few times (since `since`): the controller knows where to fail over. */
+  bothLinesUp(stream: string, since?: number): Promise<void>;
+  /** Kills `stream`'s primary publisher; resolves once its incident is open, the switch to the backup audited and the desk holds its ticket. */
+  faultPrimary(stream: string): Promise<{ incidentId: string }>;
   /** SIGKILL (a crash): the hub and its process group; resolves once it is gone. */
   kill(name: string): Promise<void>;
   /** SIGSTOP: the process freezes, its sockets stay open. */
@@ -200,6 +209,38 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const query = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => (await pool.query<R>(text, values)).rows;
     const liveLeases = () => query<LeaseHolder>('SELECT shard, owner, epoch::int AS epoch FROM shard_leases WHERE expires_at > now() ORDER BY shard');
+    const running = () => slots.filter((s) => s.process !== undefined).map((s) => s.name);
+    const settled = (timeoutMs = 30_000) =>
+      until('every shard leased by a running hub', async () => {
+        const leases = await liveLeases();
+        return leases.length === TEST_SHARDS && leases.every((l) => running().includes(l.owner)) && leases;
+      }, timeoutMs, 100);
+    const ownerOf = async (stream: string) => (await liveLeases()).find((l) => l.shard === shardOf(stream, TEST_SHARDS));
+    const switches = async (stream: string) => {
+      const rows = await query<{ t: string; actor: string; data: { action: { from: string; to: string } } }>(
+        `SELECT t, actor, data FROM audit
+         WHERE action = 'control.switch' AND data->'action'->>'stream' = $1 AND coalesce((data->'action'->>'dryRun')::boolean, false) = false
+         ORDER BY id`,
+        [stream],
+      );
+      return rows.map((r) => ({ t: Number(r.t), actor: r.actor, from: r.data.action.from, to: r.data.action.to }));
+    };
+    const connectedSamples = async (stream: string, since = 0) => {
+      const rows = await query<{ line: string; region: string; n: string }>('SELECT line, region, count(*) AS n FROM samples WHERE stream = $1 AND connected = 1 AND t >= $2 GROUP BY line, region', [stream, since]);
+      return new Map(rows.map((r) => [`${r.line}/${r.region}`, Number(r.n)]));
+    };
+    const bothLinesUp = (stream: string, since = 0) =>
+      until(`both lines of ${stream} connected in both regions`, async () => {
+        const n = await connectedSamples(stream, since);
+        return LINES.every((line) => REGIONS.every((r) => (n.get(`${line}/${r}`) ?? 0) >= 3));
+      }, 30_000, 200).then(() => undefined);
+    const incidents = async (key: string) => {
+      const rows = await query<{ id: string; key: string; status: string; data: { reopenCount?: number }; opened_at: string; resolved_at: string | null }>(
+        'SELECT id, key, status, data, opened_at, resolved_at FROM incidents WHERE key = $1 ORDER BY opened_at',
+        [key],
+      );
+      return rows.map((r) => ({ id: r.id, key: r.key, status: r.status, reopenCount: r.data.reopenCount ?? 0, openedAt: Number(r.opened_at), resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at) }));
+    };
     const signal = (name: string, sig: NodeJS.Signals) => {
       const pid = slot(name).process?.child.pid;
       if (pid === undefined) throw new Error(`${name} is not running`);
@@ -239,16 +280,28 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
       query,
       liveLeases,
-      async ownerOf(stream) {
-        const shard = shardOf(stream, TEST_SHARDS);
-        return (await liveLeases()).find((l) => l.shard === shard);
-      },
-      async settled(timeoutMs = 30_000) {
-        return until('every shard leased by a running hub', async () => {
-          const leases = await liveLeases();
-          const running = new Set(slots.filter((s) => s.process !== undefined).map((s) => s.name));
-          return leases.length === TEST_SHARDS && leases.every((l) => running.has(l.owner)) && leases;
-        }, timeoutMs, 100);
+      ownerOf,
+      settled,
+      balanced: (timeoutMs = 30_000) =>
+        until('the shards spread evenly over the running hubs', async () => {
+          const leases = await settled(timeoutMs);
+          const hubs = running();
+          const fair = [Math.floor(TEST_SHARDS / hubs.length), Math.ceil(TEST_SHARDS / hubs.length)];
+          return hubs.every((h) => fair.includes(leases.filter((l) => l.owner === h).length)) && leases;
+        }, timeoutMs, 200),
+      takenOver: (stream, from, timeoutMs = 20_000) =>
+        until(`a hub other than ${from.owner} to take ${stream}'s shard ${from.shard}`, async () => {
+          const now = await ownerOf(stream);
+          return now && now.owner !== from.owner && now.epoch > from.epoch && running().includes(now.owner) ? now : undefined;
+        }, timeoutMs, 50),
+      bothLinesUp,
+      async faultPrimary(stream) {
+        await bothLinesUp(stream);
+        await lab.applyFault({ stream, line: 'primary', kind: 'kill' });
+        const incident = await until(`the incident of ${stream}/primary`, async () => (await incidents(`${stream}/primary/down`))[0], 20_000, 200);
+        await until(`the switch of ${stream} to the backup`, async () => (await switches(stream)).some((sw) => sw.to === 'backup'), 20_000, 200);
+        await until(`the desk ticket of ${incident.id}`, () => desk.tickets.some((t) => t.externalId === incident.id), 20_000, 200);
+        return { incidentId: incident.id };
       },
       async kill(name) {
         const s = slot(name);
@@ -265,25 +318,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         if (s.process) throw new Error(`${name} is still running`);
         await launch(s);
       },
-      async incidents(key) {
-        const rows = await query<{ id: string; key: string; status: string; data: { reopenCount?: number }; opened_at: string; resolved_at: string | null }>(
-          'SELECT id, key, status, data, opened_at, resolved_at FROM incidents WHERE key = $1 ORDER BY opened_at',
-          [key],
-        );
-        return rows.map((r) => ({ id: r.id, key: r.key, status: r.status, reopenCount: r.data.reopenCount ?? 0, openedAt: Number(r.opened_at), resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at) }));
-      },
+      incidents,
       async timeline(incidentId) {
         return (await query<{ type: string }>('SELECT type FROM timeline WHERE incident_id = $1 ORDER BY id', [incidentId])).map((r) => r.type);
       },
-      async switches(stream) {
-        const rows = await query<{ t: string; actor: string; data: { action: { from: string; to: string } } }>(
-          `SELECT t, actor, data FROM audit
-           WHERE action = 'control.switch' AND data->'action'->>'stream' = $1 AND coalesce((data->'action'->>'dryRun')::boolean, false) = false
-           ORDER BY id`,
-          [stream],
-        );
-        return rows.map((r) => ({ t: Number(r.t), actor: r.actor, from: r.data.action.from, to: r.data.action.to }));
-      },
+      switches,
       async playing(hub, stream) {
         const res = await fetch(`http://127.0.0.1:${slot(hub).port}/api/v1/streams/${encodeURIComponent(stream)}/play?format=json`);
         if (!res.ok) throw new Error(`${hub}: GET /play of ${stream}: HTTP ${res.status} ${await res.text()}`);
@@ -296,10 +335,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const s = result.streams.find((x) => x.id === stream);
         return s && Object.fromEntries(Object.entries(s.health).map(([line, regions]) => [line, Object.fromEntries(Object.entries(regions).map(([r, h]) => [r, h.level]))]));
       },
-      async connectedSamples(stream, since = 0) {
-        const rows = await query<{ line: string; region: string; n: string }>('SELECT line, region, count(*) AS n FROM samples WHERE stream = $1 AND connected = 1 AND t >= $2 GROUP BY line, region', [stream, since]);
-        return new Map(rows.map((r) => [`${r.line}/${r.region}`, Number(r.n)]));
-      },
+      connectedSamples,
       async seqRanges() {
         const rows = await query<{ probe: string; min: string; max: string; n: string }>('SELECT probe, min(seq) AS min, max(seq) AS max, count(*) AS n FROM samples GROUP BY probe ORDER BY probe');
         return rows.map((r) => ({ probe: r.probe, min: Number(r.min), max: Number(r.max), count: Number(r.n) }));
