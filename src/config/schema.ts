@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../model/duration.ts';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../store/postgres/session.ts';
 import { ControlConfigSchema } from '../control/config-schema.ts';
 import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
@@ -124,9 +125,11 @@ export const StoreSettingsSchema = z.strictObject({
    * Keep the store on a PostgreSQL server instead of the SQLite files in hub.dataDir (the shared
    * store of a cluster of hubs, docs/operations.md). The URL, with its credentials, is read from
    * the environment variable named (`postgres://user:password@host:5432/streamguard`), never from
-   * the file. Needs a restart to change.
+   * the file. A statement running longer than `statementTimeout` is cancelled by the server (and
+   * retried as any failed write is), so one hung statement cannot stop the store. Needs a restart
+   * to change.
    */
-  postgres: z.strictObject({ urlEnv: envName }).optional(),
+  postgres: z.strictObject({ urlEnv: envName, statementTimeout: durationSchema.default(DEFAULT_STATEMENT_TIMEOUT_MS) }).optional(),
 });
 
 export const IncidentSettingsSchema = z.strictObject({
