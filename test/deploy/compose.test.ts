@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { probeArgs } from './probe-args.ts';
@@ -55,6 +55,17 @@ describe('deploy/compose.yaml', () => {
           expect(existsSync(path), `${name}: ${source} (${path})`).toBe(true);
         }
       }
+    }
+  });
+
+  it("builds the repository's Dockerfile, whose health check script exists", () => {
+    const built = Object.entries(services).filter(([, s]) => s.build);
+    expect(built.map(([name]) => name).sort()).toEqual([...HUBS, ...PROBES].sort());
+    for (const [name, s] of built) {
+      expect(resolve(DEPLOY_DIR, s.build!.context), name).toBe(REPO_ROOT);
+      expect(existsSync(join(REPO_ROOT, s.build!.dockerfile)), `${name}: ${s.build!.dockerfile}`).toBe(true);
+      const script = s.healthcheck!.test.find((word) => word.endsWith('.ts'));
+      expect(script && existsSync(join(REPO_ROOT, script)), `${name}: health check ${s.healthcheck!.test.join(' ')}`).toBe(true);
     }
   });
 

@@ -54,6 +54,7 @@ export interface ComposeFile {
 
 export interface ComposeService {
   image?: string;
+  build?: { context: string; dockerfile: string };
   command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
