@@ -77,3 +77,8 @@ export class ClusterDirectory implements StreamOwners {
     return (this.snapshot = { at, byShard });
   }
 }
+
+/** The directory of a hub of a cluster, on its cluster session's leases and URLs (PostgresClusterSession). */
+export function clusterDirectory(self: string, session: { leases: Pick<ShardLeases, 'owners'>; directory: HubDirectory }, shardCount: number): ClusterDirectory {
+  return new ClusterDirectory({ self, leases: session.leases, directory: session.directory, shardCount });
+}
