@@ -13,7 +13,7 @@ import { SeveritySchema } from '../model/severity.ts';
 import { HttpError } from '../http/index.ts';
 import { knownIncidents } from '../incidents/known.ts';
 import { readHistory } from '../history/read.ts';
-import { incidentCard } from './incident-card.ts';
+import { incidentCard, type IncidentCard } from './incident-card.ts';
 import { incidentNarrative } from './incident-narrative.ts';
 import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
 import type { StreamOwners } from '../cluster/directory.ts';
@@ -279,9 +279,19 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       const vendor = (name: string) => ctx.tickets?.vendorConfig(name);
       // The worst first, then the newest: what to look at first at the top. Each card reads its
       // timeline, so a mass outage is cut at `limit` (the total says how many more there are).
-      const open = hub.incidents.open().sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
+      const open = (await openIncidents(ctx)).sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
       const shown = open.slice(0, req.limit ?? DEFAULT_CARDS);
-      return { cards: await Promise.all(shown.map(async (i) => incidentCard(i, await store.incidents.timeline(i.id), vendor))), total: open.length };
+      const owner = ownerNames(ctx);
+      return {
+        cards: await Promise.all(
+          shown.map(async (i) => {
+            const card = incidentCard(i, await store.incidents.timeline(i.id), vendor);
+            const by = await owner(streamOfIncident(i));
+            return by === undefined ? card : ({ ...card, owner: by } satisfies IncidentCard);
+          }),
+        ),
+        total: open.length,
+      };
     }
     case 'narrative': {
       const inc = await incident(req.incident);
@@ -416,28 +426,79 @@ async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-/** streams × lines × regions health, active line, pins, features, open incidents, silences. */
-export function snapshot(ctx: CommandContext): unknown {
+/**
+ * streams × lines × regions health, active line, pins, features, open incidents, silences. On a hub
+ * of a cluster each stream says its `owner` hub; a stream another hub owns is told from what its
+ * owner stored (its control state, its open incidents), without line health: that lives in the
+ * owner's detector alone.
+ */
+export async function snapshot(ctx: CommandContext): Promise<unknown> {
   const { hub } = ctx;
-  const open = hub.incidents.open();
+  const owns = (ctx.ownership ?? soleOwnership).owns;
+  const open = await openIncidents(ctx);
+  const streams = ctx.streams();
+  const stored = streams.every((s) => owns(s.id)) ? new Map<string, PersistedControl>() : await storedControl(ctx);
+  const owner = ownerNames(ctx);
   return {
     at: hub.clock(),
-    streams: ctx.streams().map((s) => {
-      const served = ctx.controller?.served(s.id);
-      const st = ctx.controller?.state(s.id);
-      return {
-        id: s.id,
-        lines: Object.keys(s.lines),
-        active: served?.active ?? Object.keys(s.lines)[0],
-        health: ctx.controller?.health(s.id) ?? {},
-        features: served?.features ?? {},
-        ...(st?.line.pin && { pin: st.line.pin }),
-        ...(st?.line.hold && { hold: st.line.hold }),
-        openIncidents: open.filter((i) => i.stream === s.id).map((i) => i.id),
-      };
-    }),
+    streams: await Promise.all(
+      streams.map(async (s) => {
+        const here = owns(s.id);
+        const served = here ? ctx.controller?.served(s.id) : undefined;
+        const line = here ? ctx.controller?.state(s.id)?.line : stored.get(s.id);
+        const doc = here ? undefined : stored.get(s.id);
+        const by = await owner(s.id);
+        return {
+          id: s.id,
+          lines: Object.keys(s.lines),
+          active: served?.active ?? doc?.served?.line ?? doc?.active ?? Object.keys(s.lines)[0],
+          health: here ? (ctx.controller?.health(s.id) ?? {}) : {},
+          features: served?.features ?? doc?.served?.features ?? {},
+          ...(line?.pin && { pin: line.pin }),
+          ...(line?.hold && { hold: line.hold }),
+          openIncidents: open.filter((i) => i.stream === s.id).map((i) => i.id),
+          ...(by !== undefined && { owner: by }),
+        };
+      }),
+    ),
     incidents: open,
     silences: ctx.silences.active(),
+  };
+}
+
+/**
+ * The open incidents: this hub's own from its manager, the other hubs' from the store (where
+ * their owners save them). A lone hub reads its manager alone.
+ */
+async function openIncidents(ctx: CommandContext): Promise<Incident[]> {
+  const mine = ctx.hub.incidents.open();
+  const ownership = ctx.ownership;
+  if (!ownership) return mine;
+  const ids = new Set(mine.map((i) => i.id));
+  const others = (await ctx.store.incidents.open()).filter((i) => {
+    const stream = streamOfIncident(i);
+    return !ids.has(i.id) && stream !== undefined && !ownership.owns(stream);
+  });
+  return [...mine, ...others];
+}
+
+/** The control state the owners of the streams saved, by stream; a document that is not one is left out (that stream shows its defaults). */
+async function storedControl(ctx: CommandContext): Promise<Map<string, PersistedControl>> {
+  const docs = new Map<string, PersistedControl>();
+  for (const row of await ctx.store.control.all()) {
+    const doc = PersistedControlSchema.safeParse(row.data);
+    if (doc.success) docs.set(row.stream, doc.data);
+  }
+  return docs;
+}
+
+/** The hub owning a stream, by name, on a hub of a cluster (undefined on a lone hub, or while nobody owns it). */
+function ownerNames(ctx: CommandContext): (stream: string | undefined) => Promise<string | undefined> {
+  const { owners } = ctx;
+  const owns = (ctx.ownership ?? soleOwnership).owns;
+  return async (stream) => {
+    if (!owners || stream === undefined) return undefined;
+    return owns(stream) ? owners.self : (await owners.ownerOf(stream))?.hub;
   };
 }
 

@@ -12,13 +12,15 @@ import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { shardOf } from '../../src/model/shard.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { lineIncident } from '../helpers/incident.ts';
 import { until } from '../helpers/until.ts';
 
 /**
  * Two real hubs (startHub, HTTP on loopback) on one PostgreSQL. Hub A owns stream `s-a`, hub B
  * owns `s-b`, nobody owns `s-none`: real shard leases in the database, the owners' URLs in its
  * directory, and each hub's Ownership a fixed set of streams. A command sent to the hub that does
- * not own its stream is run (and audited) by the owner, and answered with the owner's answer.
+ * not own its stream is run (and audited) by the owner, and answered with the owner's answer;
+ * any hub answers the state and the incident cards of every stream, saying which hub owns it.
  */
 
 const SHARDS = 16;
@@ -155,5 +157,33 @@ describe.skipIf(postgresMissing)('commands on a cluster of hubs', () => {
     expect(r.body.error).toEqual({ code: 'unavailable', message: 'stream "s-none" has no owner hub right now (its shard is changing hands): retry in a moment' });
     expect(pinOf(a, 's-none')).toBeUndefined();
     expect(await auditOf('s-none')).toEqual([]);
+  });
+
+  it("any hub answers the state and cards of every stream from the store, naming each stream's owner; an ack of another hub's incident runs on its owner", async () => {
+    const opened = Date.now();
+    const incident = lineIncident(opened, {}, { id: `s-a/primary/down@${opened}`, key: 's-a/primary/down', stream: 's-a' });
+    await a.store.incidents.save(incident, []);
+    expect((await post(a, 'pin', { stream: 's-a', line: 'backup', reason: 'maintenance on primary', ttlMs: 600_000 })).status).toBe(200);
+
+    type StreamState = { id: string; owner?: string; pin?: { value: string }; openIncidents: string[] };
+    const stateOn = async (hub: HubHandle) => ((await post(hub, 'state', {})).body.result as { streams: StreamState[]; incidents: { id: string }[] });
+    // The owner saves its control state a moment after the pin: B tells it once stored.
+    const state = await until("the pin of s-a in hub B's state", async () => {
+      const st = await stateOn(b);
+      return st.streams.find((x) => x.id === 's-a')?.pin?.value === 'backup' && st;
+    });
+    const byId = new Map(state.streams.map((x) => [x.id, x]));
+    expect(byId.get('s-a')).toMatchObject({ owner: 'hub-a', openIncidents: [incident.id] });
+    expect(byId.get('s-b')?.owner).toBe('hub-b');
+    expect(byId.get('s-none')?.owner).toBeUndefined();
+    expect(state.incidents.map((i) => i.id)).toContain(incident.id);
+
+    const cards = (await post(b, 'cards', {})).body.result as { cards: { id: string; owner?: string }[] };
+    expect(cards.cards.find((c) => c.id === incident.id)?.owner).toBe('hub-a');
+
+    const ack = await post(b, 'ack', { incident: incident.id, reason: 'looking at it' });
+    expect(ack.status).toBe(200);
+    expect(ack.body.result).toMatchObject({ incident: { id: incident.id, status: 'acknowledged' } });
+    expect(await auditOf(incident.id)).toEqual([expect.objectContaining({ actor: 'alice', action: 'api.ack', data: expect.objectContaining({ forwardedBy: 'hub-b', outcome: 'ok' }) })]);
   });
 });
