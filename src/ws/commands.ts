@@ -434,19 +434,19 @@ async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
  */
 export async function snapshot(ctx: CommandContext): Promise<unknown> {
   const { hub } = ctx;
-  const owns = (ctx.ownership ?? soleOwnership).owns;
+  const ownership = ctx.ownership ?? soleOwnership;
   const open = await openIncidents(ctx);
   const streams = ctx.streams();
-  const stored = streams.every((s) => owns(s.id)) ? new Map<string, PersistedControl>() : await storedControl(ctx);
+  const stored = streams.every((s) => ownership.owns(s.id)) ? new Map<string, PersistedControl>() : await storedControl(ctx);
   const owner = ownerNames(ctx);
   return {
     at: hub.clock(),
     streams: await Promise.all(
       streams.map(async (s) => {
-        const here = owns(s.id);
+        const here = ownership.owns(s.id);
         const served = here ? ctx.controller?.served(s.id) : undefined;
-        const line = here ? ctx.controller?.state(s.id)?.line : stored.get(s.id);
         const doc = here ? undefined : stored.get(s.id);
+        const line = here ? ctx.controller?.state(s.id)?.line : doc;
         const by = await owner(s.id);
         return {
           id: s.id,
@@ -495,10 +495,10 @@ async function storedControl(ctx: CommandContext): Promise<Map<string, Persisted
 /** The hub owning a stream, by name, on a hub of a cluster (undefined on a lone hub, or while nobody owns it). */
 function ownerNames(ctx: CommandContext): (stream: string | undefined) => Promise<string | undefined> {
   const { owners } = ctx;
-  const owns = (ctx.ownership ?? soleOwnership).owns;
+  const ownership = ctx.ownership ?? soleOwnership;
   return async (stream) => {
     if (!owners || stream === undefined) return undefined;
-    return owns(stream) ? owners.self : (await owners.ownerOf(stream))?.hub;
+    return ownership.owns(stream) ? owners.self : (await owners.ownerOf(stream))?.hub;
   };
 }
 
