@@ -1,5 +1,5 @@
 import { HttpError } from '../http/http-error.ts';
-import type { StreamOwners } from './directory.ts';
+import type { StreamOwner, StreamOwners } from './directory.ts';
 
 /** Where a command for a stream runs: here, on its owner hub, or nowhere now (the error says why and to retry). */
 export type CommandRoute = { to: 'here' } | { to: 'owner'; hub: string; url: string } | { to: 'nobody'; error: HttpError };
@@ -29,7 +29,12 @@ export async function routeCommand(input: RouteInput): Promise<CommandRoute> {
   const nobody = (message: string): CommandRoute => ({ to: 'nobody', error: new HttpError('unavailable', `${message}: ${RETRY}`) });
   if (input.forwardedBy !== undefined) return nobody(`hub "${input.forwardedBy}" forwarded a command for stream "${stream}" here, but this hub does not own it (its shard is changing hands)`);
   if (!owners) return nobody(`this hub does not own stream "${stream}" and knows no other hub`);
-  const owner = await owners.ownerOf(stream);
+  let owner: StreamOwner | undefined;
+  try {
+    owner = await owners.ownerOf(stream);
+  } catch (err) {
+    return nobody(`the owner of stream "${stream}" cannot be read from the store (${(err as Error).message})`);
+  }
   if (!owner) return nobody(`stream "${stream}" has no owner hub right now (its shard is changing hands)`);
   if (owner.hub === owners.self) return nobody(`this hub is taking stream "${stream}" over (its shard is changing hands)`);
   if (owner.url === undefined) return nobody(`hub "${owner.hub}" owns stream "${stream}" but has not advertised its URL yet (it is starting)`);

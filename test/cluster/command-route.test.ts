@@ -51,6 +51,12 @@ describe('routeCommand', () => {
     const r = await routeCommand(input({ owners: dir }));
     expect(r.to === 'nobody' && { status: r.error.status, code: r.error.code, message: r.error.message }).toEqual({ status: 503, code: 'unavailable', message });
   });
+
+  it('answers 503 unavailable when the owners cannot be read', async () => {
+    const broken: StreamOwners = { self: 'hub-b', ownerOf: () => Promise.reject(new Error('connection terminated')) };
+    const r = await routeCommand(input({ owners: broken }));
+    expect(r.to === 'nobody' && { status: r.error.status, message: r.error.message }).toEqual({ status: 503, message: 'the owner of stream "s1" cannot be read from the store (connection terminated): retry in a moment' });
+  });
 });
 
 describe('streamOfIncident', () => {
