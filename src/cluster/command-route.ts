@@ -1,4 +1,5 @@
 import { HttpError } from '../http/http-error.ts';
+import { redactUrls } from '../model/redact-url.ts';
 import type { StreamOwner, StreamOwners } from './directory.ts';
 
 /** Where a command for a stream runs: here, on its owner hub, or nowhere now (the error says why and to retry). */
@@ -33,7 +34,7 @@ export async function routeCommand(input: RouteInput): Promise<CommandRoute> {
   try {
     owner = await owners.ownerOf(stream);
   } catch (err) {
-    return nobody(`the owner of stream "${stream}" cannot be read from the store (${(err as Error).message})`);
+    return nobody(`the owner of stream "${stream}" cannot be read from the store (${redactUrls((err as Error).message)})`);
   }
   if (!owner) return nobody(`stream "${stream}" has no owner hub right now (its shard is changing hands)`);
   if (owner.hub === owners.self) return nobody(`this hub is taking stream "${stream}" over (its shard is changing hands)`);
