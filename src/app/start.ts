@@ -17,6 +17,8 @@ import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { OriginPolicy } from '../auth/origin.ts';
 import type { CommandContext } from '../ws/commands.ts';
+import type { Ownership } from '../cluster/ownership.ts';
+import type { StreamOwners } from '../cluster/directory.ts';
 import { Silences } from '../incidents/silences.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
 import { WS_PATH, WsApi } from '../ws/server.ts';
@@ -52,6 +54,10 @@ export interface StartHubOptions {
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
+  /** The streams this hub's operator API acts on (default: every one); the others' commands go to `owners`. */
+  ownership?: Ownership;
+  /** Where the streams of the other hubs of a cluster are owned (src/cluster/directory.ts). */
+  owners?: StreamOwners;
 }
 
 export interface HubHandle {
@@ -165,7 +171,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }
     if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
     if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
-    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences };
+    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences, ownership: opts.ownership, owners: opts.owners };
     startDiscovery = discovery.prepareReload(config.discovery);
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
