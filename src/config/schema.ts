@@ -10,6 +10,7 @@ import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/co
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, NATS_SERVERS } from '../model/shard.ts';
 import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
+import { MetricsSettingsSchema } from '../metrics/settings.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
@@ -170,6 +171,8 @@ export const ConfigSchema = z
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
+    /** Which streams get their own series on /metrics (src/metrics/settings.ts). */
+    metrics: MetricsSettingsSchema.default(MetricsSettingsSchema.parse({})),
     /** Operator API tokens and roles (docs/ws-api.md). */
     auth: AuthSchema.default(AuthSchema.parse({})),
     /** Failover, failback, features and actuators (docs/control.md). */
