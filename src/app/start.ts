@@ -284,6 +284,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     stop: () =>
       (stopping ??= (async () => {
         reloader.close();
+        await runTime.stop();
         await discovery.stop();
         await probes?.stop();
         await controller?.stop();

@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { until } from '../helpers/until.ts';
+
+/**
+ * Two hubs on one PostgreSQL store (no cluster: each watches every stream): a stream added,
+ * changed or removed by a REST command on hub A reaches hub B within 2 s through the shared
+ * stream registry, with one audit row (A's) and no incident on either hub.
+ */
+
+let server: ThrowawayPostgres | undefined;
+let a: HubHandle;
+let b: HubHandle;
+
+function hubConfig() {
+  return ConfigSchema.parse({
+    hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-shared-registry-')) },
+    store: { postgres: { urlEnv: 'SG_STORE_URL' } },
+    streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' } } }],
+  });
+}
+
+beforeAll(async () => {
+  if (postgresMissing) return;
+  server = await startPostgres();
+  const env = { SG_STORE_URL: await server.createDatabase() };
+  a = await startHub(hubConfig(), { env, probes: false });
+  b = await startHub(hubConfig(), { env, probes: false });
+}, 60_000);
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await server?.stop();
+});
+
+async function command(h: HubHandle, type: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${h.url}/api/v1/commands/${type}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The streams of a hub's state (what it watches now), id → its lines. */
+async function watched(h: HubHandle): Promise<Map<string, string[]>> {
+  const res = await fetch(`${h.url}/api/v1/state`);
+  const streams = ((await res.json()) as { result: { streams: { id: string; lines: string[] }[] } }).result.streams;
+  return new Map(streams.map((s) => [s.id, s.lines]));
+}
+
+async function openIncidents(h: HubHandle): Promise<unknown[]> {
+  const res = await fetch(`${h.url}/api/v1/incidents?status=open`);
+  return ((await res.json()) as { incidents: unknown[] }).incidents;
+}
+
+/** Waits (2 s at most) until `check` holds on hub B; returns how long it took. */
+async function onB(what: string, check: (streams: Map<string, string[]>) => boolean): Promise<number> {
+  const t0 = Date.now();
+  await until(what, async () => check(await watched(b)), 2000, 50);
+  return Date.now() - t0;
+}
+
+describe.skipIf(postgresMissing !== undefined)(`the stream registry followed across hubs${postgresMissing ? ` (skipped: ${postgresMissing})` : ''}`, () => {
+  it('a stream added, changed and removed on hub A reaches hub B within 2 s; audited once; no incident', async () => {
+    const added = await command(a, 'add-stream', { definition: { id: 'room1', lines: { primary: { url: 'rtmp://127.0.0.1:1/ops/room1' } } }, reason: 'room opened' });
+    expect(added.status).toBe(200);
+    expect((await watched(a)).has('room1')).toBe(true);
+    const tAdd = await onB('room1 on hub B', (s) => s.has('room1'));
+
+    const changed = await command(a, 'change-stream', { stream: 'room1', changes: { lines: { backup: { url: 'http://127.0.0.1:1/ops/room1.flv' } } }, reason: 'backup ready' });
+    expect(changed.status).toBe(200);
+    const tChange = await onB("room1's backup line on hub B", (s) => s.get('room1')?.includes('backup') === true);
+
+    const removed = await command(a, 'remove-stream', { stream: 'room1', reason: 'room closed' });
+    expect(removed.status).toBe(200);
+    const tRemove = await onB('room1 gone from hub B', (s) => !s.has('room1') && s.has('s1'));
+    console.info(`hub B followed: add ${tAdd} ms, change ${tChange} ms, remove ${tRemove} ms`);
+
+    expect(await openIncidents(a)).toEqual([]);
+    expect(await openIncidents(b)).toEqual([]);
+    // One audit row per command, A's: B applied the changes without recording them again.
+    const rows = (await b.store.audit.recent(100)).filter((e) => e.target === 'room1');
+    expect(rows.map((e) => e.action).sort()).toEqual(['api.add-stream', 'api.change-stream', 'api.remove-stream']);
+  });
+});
