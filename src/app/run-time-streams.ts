@@ -268,7 +268,10 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
   /** Applies the stored registry when it differs from the running one (another hub changed it). */
   private async takeStored(): Promise<void> {
     const stored = new Map((await this.o.registry.all()).map((e) => [e.id, e]));
-    if (sameEntries(stored, this.entries)) return;
+    if (sameEntries(stored, this.entries)) {
+      this.o.logger?.debug('the shared stream registry changed, to what this hub runs already (its own change)');
+      return;
+    }
     const r = this.effective(stored);
     if ('issues' in r) {
       this.o.logger?.error({ issues: r.issues }, `another hub changed the run-time streams, but they do not fit this hub's config file; kept the streams it runs: ${describeIssues(r.issues, undefined)}`);

@@ -1,9 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
+import type { StreamRegistry } from '../../src/store/ports.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
@@ -16,6 +19,11 @@ import { until } from '../helpers/until.ts';
 let server: ThrowawayPostgres | undefined;
 let a: HubHandle;
 let b: HubHandle;
+/** Each hub's log messages. */
+const logged = { a: [] as string[], b: [] as string[] };
+const loggerOf = (into: string[]) => pino({ level: 'debug' }, { write: (line: string) => void into.push((JSON.parse(line) as { msg: string }).msg) });
+const FOLLOWED = 'followed a change of the run-time streams made on another hub';
+const OWN = 'the shared stream registry changed, to what this hub runs already (its own change)';
 
 function hubConfig() {
   return ConfigSchema.parse({
@@ -29,8 +37,8 @@ beforeAll(async () => {
   if (postgresMissing) return;
   server = await startPostgres();
   const env = { SG_STORE_URL: await server.createDatabase() };
-  a = await startHub(hubConfig(), { env, probes: false });
-  b = await startHub(hubConfig(), { env, probes: false });
+  a = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.a) });
+  b = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.b) });
 }, 60_000);
 
 afterAll(async () => {
@@ -74,15 +82,33 @@ describe.skipIf(postgresMissing !== undefined)(`the stream registry followed acr
     expect(changed.status).toBe(200);
     const tChange = await onB("room1's backup line on hub B", (s) => s.get('room1')?.includes('backup') === true);
 
+    const aSeen = logged.a.length;
     const removed = await command(a, 'remove-stream', { stream: 'room1', reason: 'room closed' });
     expect(removed.status).toBe(200);
     const tRemove = await onB('room1 gone from hub B', (s) => !s.has('room1') && s.has('s1'));
     console.info(`hub B followed: add ${tAdd} ms, change ${tChange} ms, remove ${tRemove} ms`);
+
+    // B reloaded for each change; A saw its own changes in the registry and reloaded none again.
+    expect(logged.b.filter((m) => m === FOLLOWED)).toHaveLength(3);
+    await until("A's poll past its own removal", () => logged.a.slice(aSeen).includes(OWN), 2000, 50);
+    expect(logged.a.filter((m) => m === FOLLOWED)).toEqual([]);
 
     expect(await openIncidents(a)).toEqual([]);
     expect(await openIncidents(b)).toEqual([]);
     // One audit row per command, A's: B applied the changes without recording them again.
     const rows = (await b.store.audit.recent(100)).filter((e) => e.target === 'room1');
     expect(rows.map((e) => e.action).sort()).toEqual(['api.add-stream', 'api.change-stream', 'api.remove-stream']);
+  });
+});
+
+describe('a registry only this hub writes (SQLite)', () => {
+  it('has no version to poll: nothing follows it', () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-lone-registry-')), 'streamguard.db'));
+    try {
+      const registry: StreamRegistry = store.streams;
+      expect(registry.version).toBeUndefined();
+    } finally {
+      store.close();
+    }
   });
 });
