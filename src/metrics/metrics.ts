@@ -253,7 +253,7 @@ export class HubMetrics {
    * The controller's numbers, read at scrape time: active line, feature flags and failovers; and
    * the fault-onset → action-done histogram it observes into (`streamguard_action_delay_seconds`).
    */
-  attachController(controller: Controller): void {
+  attachController(controller: Pick<Controller, 'metrics' | 'actionDelay'>): void {
     const r = [this.registry];
     const read = () => controller.metrics();
     const exported = (stream: string) => this.selection.exported(stream);
