@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../config/schema.ts';
+import type { Config, PerStream } from '../config/schema.ts';
 import type { Controller } from '../control/controller.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Level, type Severity } from '../model/severity.ts';
@@ -9,7 +9,6 @@ import type { EventBus } from '../common/event-bus.ts';
 import type { Commit } from '../common/reload.ts';
 import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
 import { registerClusterMetrics, type ClusterStatus } from './cluster-status.ts';
-import type { PerStream } from './settings.ts';
 import { STREAM_STATES, selectStreams, type StreamSelection } from './stream-selection.ts';
 
 const P = 'streamguard_';

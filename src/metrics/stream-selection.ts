@@ -1,6 +1,6 @@
 import type { Ownership } from '../cluster/ownership.ts';
 import { LEVEL_RANK, type Level } from '../model/severity.ts';
-import type { PerStream } from './settings.ts';
+import type { PerStream } from '../config/schema.ts';
 
 /**
  * A stream's state for the aggregate `streamguard_streams{state}`: `down` when every line of it is

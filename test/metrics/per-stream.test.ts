@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigSchema, type Config } from '../../src/config/schema.ts';
+import { ConfigSchema, type Config, type PerStream } from '../../src/config/schema.ts';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
-import type { PerStream } from '../../src/metrics/settings.ts';
 import type { Sample } from '../../src/model/sample.ts';
 
 /**

@@ -2,9 +2,8 @@ import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { soleOwnership } from '../../src/cluster/ownership.ts';
 import { EventBus } from '../../src/common/event-bus.ts';
-import { ConfigSchema } from '../../src/config/schema.ts';
+import { ConfigSchema, type PerStream } from '../../src/config/schema.ts';
 import { HubMetrics } from '../../src/metrics/metrics.ts';
-import type { PerStream } from '../../src/metrics/settings.ts';
 import { selectStreams } from '../../src/metrics/stream-selection.ts';
 import type { Level } from '../../src/model/severity.ts';
 
