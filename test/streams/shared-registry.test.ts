@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
+import { PROTOCOL_VERSION, UPLINK_PATH, type HubMessage, type UplinkTarget } from '../../src/model/probe-protocol.ts';
 import type { StreamRegistry } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
@@ -13,9 +15,12 @@ import { until } from '../helpers/until.ts';
 /**
  * Two hubs on one PostgreSQL store (no cluster: each watches every stream): a stream added,
  * changed or removed by a REST command on hub A reaches hub B within 2 s through the shared
- * stream registry, with one audit row (A's) and no incident on either hub.
+ * stream registry — B's own remote probe gets the new assignment — with one audit row (A's) and
+ * no incident on either hub.
  */
 
+const PROBE_TOKEN = 'probe-b-secret';
+const probes: { close(): void }[] = [];
 let server: ThrowawayPostgres | undefined;
 let a: HubHandle;
 let b: HubHandle;
@@ -29,19 +34,44 @@ function hubConfig() {
   return ConfigSchema.parse({
     hub: { listen: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sg-shared-registry-')) },
     store: { postgres: { urlEnv: 'SG_STORE_URL' } },
+    probe: { embedded: false },
+    uplink: { probes: [{ id: 'probe-b', region: 'local', tokenEnv: 'SG_PROBE_TOKEN' }] },
     streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1:1/live/s1' } } }],
   });
+}
+
+/** A remote probe on a hub's uplink that keeps the targets of the hub's latest assignment (and pings: it is alive). */
+function remoteProbe(h: HubHandle): { targets(): string[]; close(): void } {
+  const ws = new WebSocket(`${h.url!.replace(/^http/, 'ws')}${UPLINK_PATH}`, { headers: { authorization: `Bearer ${PROBE_TOKEN}` } });
+  let targets: UplinkTarget[] = [];
+  let ping = 0;
+  const send = (m: unknown) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
+  const pinging = setInterval(() => send({ type: 'ping', id: ++ping, t0: Date.now() }), 250);
+  ws.on('open', () => send({ type: 'hello', v: PROTOCOL_VERSION, region: 'local', agent: 'assignment-watcher' }));
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as HubMessage;
+    if (m.type === 'assign') targets = m.targets;
+    else if (m.type === 'ping') send({ type: 'pong', id: m.id, t0: m.t0, t1: Date.now(), t2: Date.now() });
+  });
+  return {
+    targets: () => targets.map((t) => `${t.stream}/${t.line}`).sort(),
+    close: () => {
+      clearInterval(pinging);
+      ws.close();
+    },
+  };
 }
 
 beforeAll(async () => {
   if (postgresMissing) return;
   server = await startPostgres();
-  const env = { SG_STORE_URL: await server.createDatabase() };
+  const env = { SG_STORE_URL: await server.createDatabase(), SG_PROBE_TOKEN: PROBE_TOKEN };
   a = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.a) });
   b = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.b) });
 }, 60_000);
 
 afterAll(async () => {
+  for (const p of probes) p.close();
   await a?.stop();
   await b?.stop();
   await server?.stop();
@@ -72,20 +102,26 @@ async function onB(what: string, check: (streams: Map<string, string[]>) => bool
 }
 
 describe.skipIf(postgresMissing !== undefined)(`the stream registry followed across hubs${postgresMissing ? ` (skipped: ${postgresMissing})` : ''}`, () => {
-  it('a stream added, changed and removed on hub A reaches hub B within 2 s; audited once; no incident', async () => {
+  it("a stream added, changed and removed on hub A reaches hub B and its probe's assignment within 2 s; audited once; no incident", async () => {
+    const probe = remoteProbe(b);
+    probes.push(probe);
+    await until("B's probe assigned", () => probe.targets().includes('s1/primary'), 5000);
     const added = await command(a, 'add-stream', { definition: { id: 'room1', lines: { primary: { url: 'rtmp://127.0.0.1:1/ops/room1' } } }, reason: 'room opened' });
     expect(added.status).toBe(200);
     expect((await watched(a)).has('room1')).toBe(true);
     const tAdd = await onB('room1 on hub B', (s) => s.has('room1'));
+    await until("room1 in the assignment of B's probe", () => probe.targets().includes('room1/primary'), 2000);
 
     const changed = await command(a, 'change-stream', { stream: 'room1', changes: { lines: { backup: { url: 'http://127.0.0.1:1/ops/room1.flv' } } }, reason: 'backup ready' });
     expect(changed.status).toBe(200);
     const tChange = await onB("room1's backup line on hub B", (s) => s.get('room1')?.includes('backup') === true);
+    await until("room1's backup in the assignment of B's probe", () => probe.targets().includes('room1/backup'), 2000);
 
     const aSeen = logged.a.length;
     const removed = await command(a, 'remove-stream', { stream: 'room1', reason: 'room closed' });
     expect(removed.status).toBe(200);
     const tRemove = await onB('room1 gone from hub B', (s) => !s.has('room1') && s.has('s1'));
+    await until("room1 out of the assignment of B's probe", () => probe.targets().join() === 's1/primary', 2000);
     console.info(`hub B followed: add ${tAdd} ms, change ${tChange} ms, remove ${tRemove} ms`);
 
     // B reloaded for each change; A saw its own changes in the registry and reloaded none again.
