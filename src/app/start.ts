@@ -283,8 +283,8 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     storeLocation: opened?.location,
     stop: () =>
       (stopping ??= (async () => {
-        reloader.close();
         await runTime.stop();
+        reloader.close();
         await discovery.stop();
         await probes?.stop();
         await controller?.stop();
