@@ -141,5 +141,6 @@ describe('metrics.perStream at 5,000 streams', () => {
     expect(streamsOf(problems)).toEqual(['s10', 's20', 's30']);
     // Each problem stream: its views' gauges (2 lines × 3 regions × a few metrics), nothing of the healthy 4,997.
     expect(problems.length - none.length).toBeLessThan(3 * 2 * 3 * 8);
+    console.info(`5,000 streams: ${none.length} series with perStream none, ${problems.length} with problems (3 problem streams)`);
   }, 60_000);
 });
