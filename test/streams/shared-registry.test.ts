@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHub, type HubHandle } from '../../src/app/start.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
+import type { Incident, TimelineEntry } from '../../src/model/incident.ts';
+import type { Sample } from '../../src/model/sample.ts';
 import { PROTOCOL_VERSION, UPLINK_PATH, type HubMessage, type UplinkTarget } from '../../src/model/probe-protocol.ts';
 import type { StreamRegistry } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -40,13 +42,25 @@ function hubConfig() {
   });
 }
 
-/** A remote probe on a hub's uplink that keeps the targets of the hub's latest assignment (and pings: it is alive). */
-function remoteProbe(h: HubHandle): { targets(): string[]; close(): void } {
+/**
+ * A remote probe on a hub's uplink that keeps the targets of the hub's latest assignment and
+ * reports each of them every second (healthy, or refused for the `dead` streams); it pings: it is alive.
+ */
+function remoteProbe(h: HubHandle, dead: ReadonlySet<string> = new Set()): { targets(): string[]; close(): void } {
   const ws = new WebSocket(`${h.url!.replace(/^http/, 'ws')}${UPLINK_PATH}`, { headers: { authorization: `Bearer ${PROBE_TOKEN}` } });
   let targets: UplinkTarget[] = [];
   let ping = 0;
   const send = (m: unknown) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
+  let seq = 0;
   const pinging = setInterval(() => send({ type: 'ping', id: ++ping, t0: Date.now() }), 250);
+  const reporting = setInterval(() => {
+    const t = Date.now();
+    const samples: Sample[] = targets.map(({ stream, line }) => ({
+      probe: 'probe-b', region: 'local', stream, line, seq: ++seq, t, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0,
+      ...(dead.has(stream) && { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, maxGapMs: 1000, error: 'refused' as const }),
+    }));
+    if (samples.length > 0) send({ type: 'samples', samples });
+  }, 1000);
   ws.on('open', () => send({ type: 'hello', v: PROTOCOL_VERSION, region: 'local', agent: 'assignment-watcher' }));
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString()) as HubMessage;
@@ -57,6 +71,7 @@ function remoteProbe(h: HubHandle): { targets(): string[]; close(): void } {
     targets: () => targets.map((t) => `${t.stream}/${t.line}`).sort(),
     close: () => {
       clearInterval(pinging);
+      clearInterval(reporting);
       ws.close();
     },
   };
@@ -89,9 +104,9 @@ async function watched(h: HubHandle): Promise<Map<string, string[]>> {
   return new Map(streams.map((s) => [s.id, s.lines]));
 }
 
-async function openIncidents(h: HubHandle): Promise<unknown[]> {
+async function openIncidents(h: HubHandle): Promise<Incident[]> {
   const res = await fetch(`${h.url}/api/v1/incidents?status=open`);
-  return ((await res.json()) as { incidents: unknown[] }).incidents;
+  return ((await res.json()) as { incidents: Incident[] }).incidents;
 }
 
 /** Waits (2 s at most) until `check` holds on hub B; returns how long it took. */
@@ -134,7 +149,28 @@ describe.skipIf(postgresMissing !== undefined)(`the stream registry followed acr
     // One audit row per command, A's: B applied the changes without recording them again.
     const rows = (await b.store.audit.recent(100)).filter((e) => e.target === 'room1');
     expect(rows.map((e) => e.action).sort()).toEqual(['api.add-stream', 'api.change-stream', 'api.remove-stream']);
+    probe.close();
   });
+});
+
+describe.skipIf(postgresMissing !== undefined)('a stream retired on another hub', () => {
+  it("its open incident on this hub is resolved as retired, not as a fault's end", async () => {
+    const probe = remoteProbe(b, new Set(['dead']));
+    probes.push(probe);
+    expect((await command(a, 'add-stream', { definition: { id: 'dead', lines: { primary: { url: 'rtmp://127.0.0.1:1/ops/dead' } } }, reason: 'room announced' })).status).toBe(200);
+    const open = await until("B's incident on the dead stream", async () => (await openIncidents(b)).find((i) => i.stream === 'dead'), 20_000, 200);
+    expect((await command(a, 'remove-stream', { stream: 'dead', reason: 'room cancelled' })).status).toBe(200);
+    const { timeline } = await until(
+      "B's incident resolved",
+      async () => {
+        const read = (await (await fetch(`${b.url}/api/v1/incidents/${encodeURIComponent(open.id)}`)).json()) as { incident: Incident; timeline: TimelineEntry[] };
+        return read.incident.status === 'resolved' && read;
+      },
+      2000,
+    );
+    expect(timeline.at(-1)).toMatchObject({ type: 'resolved', data: { by: 'stream registry', cause: 'retired' } });
+    probe.close();
+  }, 40_000);
 });
 
 describe('a registry only this hub writes (SQLite)', () => {
