@@ -289,6 +289,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     storeLocation: opened?.location,
     stop: () =>
       (stopping ??= (async () => {
+        await runTime.stop();
         reloader.close();
         await discovery.stop();
         await probes?.stop();

@@ -132,6 +132,17 @@ export const StoreSettingsSchema = z.strictObject({
   postgres: z.strictObject({ urlEnv: envName, statementTimeout: durationSchema.default(DEFAULT_STATEMENT_TIMEOUT_MS) }).optional(),
 });
 
+/**
+ * Which streams get their own series on /metrics (docs/operations.md "Metrics and dashboards"):
+ * `all`, every stream this hub owns; `problems`, only those with an open incident or a line
+ * degraded or down from some region; `none`, no per-stream series, only the aggregates (streams
+ * by state, incidents by severity, samples by region, the delay histograms). At 50,000 streams
+ * `all` is millions of series per hub: `problems` or `none` keep a scrape small.
+ */
+export const PER_STREAM_MODES = ['all', 'problems', 'none'] as const;
+export type PerStream = (typeof PER_STREAM_MODES)[number];
+export const MetricsSettingsSchema = z.strictObject({ perStream: z.enum(PER_STREAM_MODES).default('all') });
+
 export const IncidentSettingsSchema = z.strictObject({
   /**
    * A relapse within this time after an incident resolved reopens it instead of opening a new one
@@ -173,6 +184,8 @@ export const ConfigSchema = z
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
+    /** Which streams get their own series on /metrics. */
+    metrics: MetricsSettingsSchema.default(MetricsSettingsSchema.parse({})),
     /** Operator API tokens and roles (docs/ws-api.md). */
     auth: AuthSchema.default(AuthSchema.parse({})),
     /** Failover, failback, features and actuators (docs/control.md). */

@@ -254,6 +254,12 @@ export interface StreamRegistry {
   forget(id: string): Promise<void>;
   /** Every entry, by id. */
   all(): Promise<StreamRegistryEntry[]>;
+  /**
+   * A token that changes whenever any hub puts or forgets an entry, read without the definitions
+   * (cheap enough to poll every half second). Only a registry several hubs share has it
+   * (PostgreSQL): each hub polls it to follow the others' changes (src/app/run-time-streams.ts).
+   */
+  version?(): Promise<string>;
 }
 
 // ---- the whole store, as the wiring opens it ---------------------------------------------------
