@@ -133,6 +133,8 @@ export class Controller implements ControlSource, OwnershipListener {
   private unsubscribe: (() => void)[] = [];
   private evaluating = false;
   private again = new Set<string>();
+  /** Streams taken over whose saved state is being read: not evaluated before it is in place. */
+  private readonly adopting = new Set<string>();
   private started = false;
   private stopped = false;
 
@@ -278,8 +280,15 @@ export class Controller implements ControlSource, OwnershipListener {
     for (const id of adopted) {
       this.fresh(this.slots.get(id)!);
       this.builtin.remove(id);
+      this.adopting.add(id);
     }
-    await this.restore(adopted);
+    try {
+      await this.restore(adopted);
+    } finally {
+      for (const id of adopted) this.adopting.delete(id);
+    }
+    // Lost again while its state was being read: forgotten again.
+    this.release([...adopted].filter((id) => !this.ownership.owns(id)));
   }
 
   /** OwnershipListener: another hub acts on these streams now. Their state is forgotten here; nothing is written or called. */
@@ -465,6 +474,7 @@ export class Controller implements ControlSource, OwnershipListener {
   private operated(stream: string): StreamSlot {
     const slot = this.slot(stream);
     if (!this.ownership.actingOn(stream)) throw new Error(`stream "${stream}" is not this hub's to act on now: another hub of the cluster owns it`);
+    if (this.adopting.has(stream)) throw new Error(`stream "${stream}" is being taken over by this hub: its saved state is being read; try again in a moment`);
     return slot;
   }
 
@@ -485,7 +495,7 @@ export class Controller implements ControlSource, OwnershipListener {
 
   /** Applies a policy result to the stream and sends its decisions down the action pipeline, while this hub acts on it. */
   private run(slot: StreamSlot, fn: (now: number) => PolicyResult<StreamControlState>): void {
-    if (!this.ownership.actingOn(slot.cfg.id)) {
+    if (!this.ownership.actingOn(slot.cfg.id) || this.adopting.has(slot.cfg.id)) {
       this.log?.debug({ stream: slot.cfg.id }, 'control: not evaluated: this hub does not act on the stream now');
       return;
     }

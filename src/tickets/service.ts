@@ -200,7 +200,8 @@ export class TicketService implements OwnershipListener {
   async adopt(streams: readonly string[]): Promise<void> {
     if (!this.started) return;
     const adopted = new Set(streams);
-    await this.catchUp((id) => adopted.has(actingStream(id)), 'tickets: catching up a shard taken over failed');
+    // Asked when the catch-up runs (after the jobs before it): a stream lost again meanwhile is left alone.
+    await this.catchUp((id) => adopted.has(actingStream(id)) && this.acting.owns(id), 'tickets: catching up a shard taken over failed');
     void this.delivery.drain();
   }
 

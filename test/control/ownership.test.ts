@@ -71,4 +71,23 @@ describe('the controller acts only on the streams this hub owns', () => {
     expect(await store.audit.recent(100)).toEqual(audit);
     expect(await store.control.all()).toEqual(saved);
   });
+
+  it('given up again while its saved state is read: forgotten again; meanwhile operator commands wait', async () => {
+    const { store, hub, config } = await setup();
+    const before = await new Controller({ ...controllerPorts(hub, store.audit, store.control), streams: cfg.streams, config, tickMs: 0 }).start();
+    before.pin('s1', { line: 'backup', reason: 'encoder maintenance', by: 'alice' });
+    await before.idle();
+    await before.stop();
+
+    const ownership = new SwitchedOwnership();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control, ownership), streams: cfg.streams, config, tickMs: 0 }).start();
+    cleanups.push(() => c.stop());
+    ownership.streams.add('s1');
+    const adopting = c.adopt(['s1']);
+    expect(() => c.unpin('s1', 'bob', 'done')).toThrow(`stream "s1" is being taken over by this hub: its saved state is being read; try again in a moment`);
+    ownership.take('s1');
+    await adopting;
+    expect(c.served('s1')).toBeUndefined();
+    expect(c.state('s1')?.line.pin).toBeUndefined();
+  });
 });
