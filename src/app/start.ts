@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
+import { soleOwnership } from '../cluster/ownership.ts';
 import { controllerPorts } from './control-ports.ts';
 import { TicketService, ticketRoutes, type TicketsConfig } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
@@ -158,10 +159,10 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control, soleOwnership), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     if (opts.tickets !== false) {
-      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, ownership: soleOwnership, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     try {
