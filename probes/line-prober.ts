@@ -246,6 +246,7 @@ export class LineProber {
       (stderr) => {
         if (id !== this.sessionId) return;
         this.logger.warn({ stderr: redactUrls(stderr.at(-1) ?? '') }, 'decoder exited, restarting');
+        this.window.contentLost();
         this.retryTimer = setTimeout(() => this.startDecoder(id), DECODER_RESTART_MS);
       },
     );

@@ -97,6 +97,8 @@ export class MetricsWindow {
   private height: number | undefined;
   /** A decoder measures black and silence on this line: its windows report them, 0 included. */
   private contentChecked = false;
+  /** The decoder was gone for some of this window (since contentLost): it says nothing of black or silence. */
+  private contentGap = false;
 
   constructor(opts: WindowOptions, now: number) {
     this.stallThresholdMs = opts.stallThresholdMs;
@@ -189,6 +191,15 @@ export class MetricsWindow {
     this.contentChecked = true;
   }
 
+  /**
+   * The decoder exited (it is restarted shortly): the windows it missed, even in part, leave black
+   * and silence out — a 0 would say "checked, picture and sound fine" of time nobody looked at.
+   */
+  contentLost(): void {
+    this.contentChecked = false;
+    this.contentGap = true;
+  }
+
   blackTime(ms: number): void {
     this.black.add(ms);
   }
@@ -269,7 +280,9 @@ export class MetricsWindow {
     const skew = median(this.skews);
     // Black and silence are facts about the picture and sound a connected line shows; silence
     // only when the line carries audio.
-    const content = this.contentChecked && this.connected;
+    const content = this.contentChecked && !this.contentGap && this.connected;
+    const blackMs = this.black.take(windowMs);
+    const silenceMs = this.silent.take(windowMs);
     const metrics: WindowMetrics = {
       windowMs,
       connected: this.connected,
@@ -284,12 +297,14 @@ export class MetricsWindow {
       ...(skew !== undefined && { avSkewMs: Math.round(skew) }),
       ...(this.sync !== undefined && { avSyncMs: Math.round(this.sync) }),
       ...(this.error !== undefined && { error: this.error }),
-      ...(content && { blackMs: this.black.take(windowMs) }),
-      ...(content && this.lastAudioPts !== undefined && { silenceMs: this.silent.take(windowMs) }),
+      ...(content && { blackMs }),
+      ...(content && this.lastAudioPts !== undefined && { silenceMs }),
       ...(this.loudness !== undefined && { loudnessLufs: round1(this.loudness) }),
       ...(this.truePeak !== undefined && { truePeakDbtp: round1(this.truePeak) }),
     };
     this.start = now;
+    // Still gone: the next window misses it too. Back: that window is whole.
+    if (this.contentChecked) this.contentGap = false;
     this.videoPackets = 0;
     this.firstPts = this.lastPts = undefined;
     this.bytes = 0;

@@ -32,6 +32,6 @@ export async function openStore(config: Config, opts: { dataDir: string; env: No
   const source = `store.postgres.urlEnv (${pg.urlEnv})`;
   const url = opts.env[pg.urlEnv];
   if (!url) throw new StoreOpenError(`${source}: environment variable ${pg.urlEnv} is not set; it must hold the store's PostgreSQL URL (postgres://user:password@host:5432/db)`);
-  const store = await PostgresStore.open(url, { logger: opts.logger, source });
+  const store = await PostgresStore.open(url, { logger: opts.logger, source, statementTimeoutMs: pg.statementTimeout });
   return { store, location: redactUrls(url), sqlite: undefined };
 }

@@ -16,7 +16,12 @@ export interface RunTimeStreamsOptions {
   audit: Pick<AuditLog, 'append'>;
   clock: () => number;
   logger?: Logger;
+  /** How often a registry other hubs share is checked for their changes (default 500 ms). */
+  followEveryMs?: number;
 }
+
+/** Who retired a stream (or some of its lines) whose removal came from another hub without a registry entry naming them. */
+const ANOTHER_HUB: StreamActor = { by: 'stream registry', reason: 'removed on another hub of the same store (its audit log names who and why)' };
 
 /**
  * Streams that come and go while the hub runs: the config file's streams overlaid by the stream
@@ -25,6 +30,11 @@ export interface RunTimeStreamsOptions {
  * reload (prepare every module, then commit every one: the hub, the probes, the remote probes'
  * assignments, the controller, metrics), then writes the registry; a change the reload refuses
  * changes nothing. One change at a time, in the order they came.
+ *
+ * With a registry several hubs share (PostgreSQL), each hub follows the others' changes: a poll of
+ * the registry's version, and on a change a read of every entry, run through the same reload (the
+ * hub, the probes and their assignments follow as for a change of its own). The hub that took the
+ * command audited it; the others only apply it.
  */
 export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
   private file: Config;
@@ -33,6 +43,8 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
   /** Streams leaving at the reload under way because someone retired them (the hub asks: retirementOf). */
   private readonly retiring = new Map<string, StreamActor>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The registry poll (a shared registry only): its next run, and the run under way. */
+  private follow: { timer: NodeJS.Timeout | undefined; run: Promise<void>; stopped: boolean } | undefined;
 
   private constructor(
     private readonly o: RunTimeStreamsOptions,
@@ -61,9 +73,19 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
     return this.file;
   }
 
-  /** The config reload to run every change through (the hub's, once it is built). */
+  /** The config reload to run every change through (the hub's, once it is built); starts following a shared registry. */
   attach(reload: (next: Config) => ReloadResult): void {
     this.reload = reload;
+    if (this.o.registry.version) this.startFollowing(this.o.registry.version.bind(this.o.registry));
+  }
+
+  /** Stops following the shared registry (waits for a poll under way: the store may close after). */
+  async stop(): Promise<void> {
+    const f = this.follow;
+    if (!f) return;
+    f.stopped = true;
+    clearTimeout(f.timer);
+    await f.run;
   }
 
   /** Takes a new config file (SIGHUP): the next config is it overlaid by the registry, whole or not at all. */
@@ -213,6 +235,77 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
     return inFile ? 'config, changed at run time' : 'run time';
   }
 
+  // ---- the other hubs' changes (a shared registry) ----------------------------------------------
+
+  private startFollowing(version: () => Promise<string>): void {
+    const every = this.o.followEveryMs ?? 500;
+    const f = (this.follow = { timer: undefined as NodeJS.Timeout | undefined, run: Promise.resolve(), stopped: false });
+    let seen: string | undefined;
+    let failing = false;
+    const poll = async () => {
+      try {
+        const v = await version();
+        if (v !== seen) {
+          await this.serially(() => this.takeStored());
+          seen = v;
+        }
+        failing = false;
+      } catch (err) {
+        // Once per outage: the store's own errors say the rest.
+        if (!failing) this.o.logger?.warn({ err }, `following the shared stream registry failed; retrying every ${every} ms: ${(err as Error).message}`);
+        failing = true;
+      }
+    };
+    const next = () => {
+      if (f.stopped) return;
+      f.timer = setTimeout(() => {
+        f.run = poll().then(next);
+      }, every);
+    };
+    next();
+  }
+
+  /** Applies the stored registry when it differs from the running one (another hub changed it). */
+  private async takeStored(): Promise<void> {
+    const stored = new Map((await this.o.registry.all()).map((e) => [e.id, e]));
+    if (sameEntries(stored, this.entries)) {
+      this.o.logger?.debug('the shared stream registry changed, to what this hub runs already (its own change)');
+      return;
+    }
+    const r = this.effective(stored);
+    if ('issues' in r) {
+      this.o.logger?.error({ issues: r.issues }, `another hub changed the run-time streams, but they do not fit this hub's config file; kept the streams it runs: ${describeIssues(r.issues, undefined)}`);
+      return;
+    }
+    const retired = this.retiredBetween(this.current(), overlayStreams(this.file.streams, [...stored.values()]), stored);
+    for (const [id, actor] of retired) this.retiring.set(id, actor);
+    let result: ReloadResult;
+    try {
+      result = this.reloadWith(r.config);
+    } finally {
+      for (const id of retired.keys()) this.retiring.delete(id);
+    }
+    if (!result.ok) {
+      this.o.logger?.error({ errors: result.errors }, `another hub changed the run-time streams, but this hub's reload refused them: ${result.errors.map((e) => `${e.path || '(config)'}: ${e.message}`).join('; ')}`);
+      return;
+    }
+    this.entries = stored;
+    this.o.logger?.info({ added: result.changes.added, removed: result.changes.removed }, 'followed a change of the run-time streams made on another hub');
+  }
+
+  /** The streams that leave (or lose lines) from `before` to `after`, each with who retired it: the stored entry's author when there is one. */
+  private retiredBetween(before: readonly StreamConfig[], after: readonly StreamConfig[], stored: ReadonlyMap<string, StreamRegistryEntry>): Map<string, StreamActor> {
+    const next = new Map(after.map((s) => [s.id, s]));
+    const out = new Map<string, StreamActor>();
+    for (const s of before) {
+      const n = next.get(s.id);
+      if (n && Object.keys(s.lines).every((line) => line in n.lines)) continue;
+      const entry = stored.get(s.id);
+      out.set(s.id, entry ? { by: entry.by, reason: entry.reason } : ANOTHER_HUB);
+    }
+    return out;
+  }
+
   private reloadWith(next: Config): ReloadResult {
     if (!this.reload) throw new HttpError('unavailable', 'the hub is starting');
     return this.reload(next);
@@ -223,6 +316,21 @@ export class RunTimeStreams implements StreamEditor, DiscoveredStreams {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Whether two registries hold the same entries (the stored JSON's key order aside). */
+function sameEntries(a: ReadonlyMap<string, StreamRegistryEntry>, b: ReadonlyMap<string, StreamRegistryEntry>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, e] of a) {
+    const other = b.get(id);
+    if (!other || canonical(e) !== canonical(other)) return false;
+  }
+  return true;
+}
+
+/** JSON with every object's keys sorted. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v));
 }
 
 /** A change planned: the stream's next registry entry (a definition, null: removed, undefined: no entry), and whether it retires the stream or some of its lines. */

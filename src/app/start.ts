@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
+import { soleOwnership } from '../cluster/ownership.ts';
 import { controllerPorts } from './control-ports.ts';
 import { TicketService, ticketRoutes, type TicketsConfig } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
@@ -17,6 +18,8 @@ import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { OriginPolicy } from '../auth/origin.ts';
 import type { CommandContext } from '../ws/commands.ts';
+import type { Ownership } from '../cluster/ownership.ts';
+import type { StreamOwners } from '../cluster/directory.ts';
 import { Silences } from '../incidents/silences.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
 import { WS_PATH, WsApi } from '../ws/server.ts';
@@ -52,6 +55,10 @@ export interface StartHubOptions {
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
+  /** The streams this hub's operator API acts on (default: every one); the others' commands go to `owners`. */
+  ownership?: Ownership;
+  /** Where the streams of the other hubs of a cluster are owned (src/cluster/directory.ts). */
+  owners?: StreamOwners;
 }
 
 export interface HubHandle {
@@ -152,10 +159,10 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }).start();
     const h = hub;
     if (opts.control !== false) {
-      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control, soleOwnership), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     if (opts.tickets !== false) {
-      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, ownership: soleOwnership, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     try {
@@ -165,7 +172,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }
     if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
     if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
-    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences };
+    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences, ownership: opts.ownership, owners: opts.owners };
     startDiscovery = discovery.prepareReload(config.discovery);
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
@@ -283,6 +290,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     storeLocation: opened?.location,
     stop: () =>
       (stopping ??= (async () => {
+        await runTime.stop();
         reloader.close();
         await discovery.stop();
         await probes?.stop();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../model/duration.ts';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../store/postgres/session.ts';
 import { ControlConfigSchema } from '../control/config-schema.ts';
 import { ticketsConfigShape } from '../tickets/config-schema.ts';
 import { DetectorSettingsSchema, RulesConfigSchema } from '../detect/rules-schema.ts';
@@ -124,10 +125,23 @@ export const StoreSettingsSchema = z.strictObject({
    * Keep the store on a PostgreSQL server instead of the SQLite files in hub.dataDir (the shared
    * store of a cluster of hubs, docs/operations.md). The URL, with its credentials, is read from
    * the environment variable named (`postgres://user:password@host:5432/streamguard`), never from
-   * the file. Needs a restart to change.
+   * the file. A statement running longer than `statementTimeout` is cancelled by the server (and
+   * retried as any failed write is), so one hung statement cannot stop the store. Needs a restart
+   * to change.
    */
-  postgres: z.strictObject({ urlEnv: envName }).optional(),
+  postgres: z.strictObject({ urlEnv: envName, statementTimeout: durationSchema.default(DEFAULT_STATEMENT_TIMEOUT_MS) }).optional(),
 });
+
+/**
+ * Which streams get their own series on /metrics (docs/operations.md "Metrics and dashboards"):
+ * `all`, every stream this hub owns; `problems`, only those with an open incident or a line
+ * degraded or down from some region; `none`, no per-stream series, only the aggregates (streams
+ * by state, incidents by severity, samples by region, the delay histograms). At 50,000 streams
+ * `all` is millions of series per hub: `problems` or `none` keep a scrape small.
+ */
+export const PER_STREAM_MODES = ['all', 'problems', 'none'] as const;
+export type PerStream = (typeof PER_STREAM_MODES)[number];
+export const MetricsSettingsSchema = z.strictObject({ perStream: z.enum(PER_STREAM_MODES).default('all') });
 
 export const IncidentSettingsSchema = z.strictObject({
   /**
@@ -170,6 +184,8 @@ export const ConfigSchema = z
     store: StoreSettingsSchema.default(StoreSettingsSchema.parse({})),
     incidents: IncidentSettingsSchema.default(IncidentSettingsSchema.parse({})),
     uplink: UplinkSchema.default(UplinkSchema.parse({})),
+    /** Which streams get their own series on /metrics. */
+    metrics: MetricsSettingsSchema.default(MetricsSettingsSchema.parse({})),
     /** Operator API tokens and roles (docs/ws-api.md). */
     auth: AuthSchema.default(AuthSchema.parse({})),
     /** Failover, failback, features and actuators (docs/control.md). */

@@ -15,7 +15,7 @@ export interface FailoverCount {
 
 export interface ActionCount {
   type: string;
-  /** decided, dry-run, done or failed */
+  /** decided, dry-run, done, failed or fenced */
   outcome: string;
   value: number;
 }
@@ -46,6 +46,11 @@ export class ActionStats implements Stage, OutcomeStage {
     const ok = results.every((r) => r.ok);
     this.count(action.type, ok ? 'done' : 'failed');
     if (action.onset !== undefined && ok) this.actionDelay.observe(Math.max(0, (at - action.onset) / 1000));
+  }
+
+  /** An acted action the store's fence kept from the actuators (another hub owns its stream now). */
+  refused(action: ControlAction): void {
+    this.count(action.type, 'fenced');
   }
 
   /** Drops a stream's switch counts (it left the config). */

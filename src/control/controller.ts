@@ -3,6 +3,7 @@ import { BuiltinState, type ServedStream } from '../actuators/builtin.ts';
 import { createActuators } from '../actuators/index.ts';
 import type { Actuator } from '../actuators/types.ts';
 import type { ActuatorConfig } from '../actuators/config-schema.ts';
+import { soleOwnership, type Ownership, type OwnershipListener } from '../cluster/ownership.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { Logger } from '../common/log.ts';
@@ -43,6 +44,12 @@ import type { IncidentView, PolicyResult, StreamControlState, StreamHealth } fro
  *   background) → outcome: stats, audit + timeline, listeners.
  *   Dry-run (global or per stream): decided, audited and put on the timeline, never acted on.
  *
+ * In a cluster it decides and acts only on the streams this hub owns (`ownership`), asked right
+ * before each effect; its audit rows, saved state and actuator calls carry the shard's fence, so a
+ * former owner paused past its lease switches nothing a second time. It follows the shards changing
+ * hands: a stream taken over resumes its saved state (the line it is served from stays), a stream
+ * given up is forgotten here, nothing changed.
+ *
  * Usage (src/app wires the ports from the hub):
  *   const controller = await new Controller({ ...ports, streams: config.streams, config: config.control }).start();
  *   mount controlRoutes(controller) in the API; await controller.stop() before hub.stop().
@@ -71,6 +78,8 @@ export interface ControllerOptions {
   env?: NodeJS.ProcessEnv;
   /** Sweep period; 0 = none (call tick() yourself). Default config.tick (1 s). */
   tickMs?: number;
+  /** Which streams this hub decides and acts on, under which fence; default soleOwnership (a lone hub: every stream, unfenced). */
+  ownership?: Ownership;
   logger?: Logger;
 }
 
@@ -100,7 +109,7 @@ export interface ControlSettings {
   config: ControlConfig;
 }
 
-export class Controller implements ControlSource {
+export class Controller implements ControlSource, OwnershipListener {
   readonly builtin = new BuiltinState();
   private streamList: readonly StreamConfig[];
   private actuatorList: readonly Actuator[];
@@ -110,6 +119,7 @@ export class Controller implements ControlSource {
   private readonly events: EventSource;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
+  private readonly ownership: Ownership;
   private readonly log: Logger | undefined;
   private readonly slots = new Map<string, StreamSlot>();
   private readonly stats = new ActionStats();
@@ -123,6 +133,8 @@ export class Controller implements ControlSource {
   private unsubscribe: (() => void)[] = [];
   private evaluating = false;
   private again = new Set<string>();
+  /** Streams taken over whose saved state is being read: not evaluated before it is in place. */
+  private readonly adopting = new Set<string>();
   private started = false;
   private stopped = false;
 
@@ -135,7 +147,8 @@ export class Controller implements ControlSource {
     this.audit = opts.audit;
     this.clock = opts.clock;
     this.log = opts.logger;
-    this.keeper = opts.state && new ControlStateKeeper(opts.state, this.log);
+    this.ownership = opts.ownership ?? soleOwnership;
+    this.keeper = opts.state && new ControlStateKeeper(opts.state, this.ownership, this.log);
     const config = opts.config ?? ControlConfigSchema.parse({});
     const prepared = this.prepare({ streams: opts.streams, config });
     this.actuatorList = prepared.actuators;
@@ -145,7 +158,7 @@ export class Controller implements ControlSource {
     this.listeners = new ActionListeners(this.log);
     this.escalation = new LeadEscalation(this.incidents, (stream) => this.slots.get(stream)?.lines ?? [], this.log);
     this.queues = new SerialQueues((err, stream) => this.log?.error({ err, stream }, 'control: an actuator run failed'));
-    const recorder = new ActionRecorder(this.audit, this.incidents, this.log);
+    const recorder = new ActionRecorder(this.audit, this.incidents, this.ownership, this.log);
     this.pipeline = new Pipeline([
       new DedupStage(),
       this.stats,
@@ -153,9 +166,20 @@ export class Controller implements ControlSource {
       this.listeners,
       filterStage(isActed),
       this.escalation,
-      new ActuationStage({ builtin: this.builtin, actuators: () => this.actuatorList, queues: this.queues, signal: this.abort.signal, clock: this.clock, outcome: outcomeStages([this.stats, recorder, this.listeners]) }),
+      new ActuationStage({
+        builtin: this.builtin,
+        actuators: () => this.actuatorList,
+        queues: this.queues,
+        signal: this.abort.signal,
+        clock: this.clock,
+        outcome: outcomeStages([this.stats, recorder, this.listeners]),
+        ownership: this.ownership,
+        audit: this.audit,
+        refused: (action) => this.stats.refused(action),
+        log: this.log,
+      }),
     ]);
-    this.scheduler = new SweepScheduler({ ids: () => [...this.slots.keys()], slice: () => this.slice() }, { periodMs: opts.tickMs ?? config.tick });
+    this.scheduler = new SweepScheduler({ ids: () => [...this.slots.keys()].filter((id) => this.ownership.owns(id)), slice: () => this.slice() }, { periodMs: opts.tickMs ?? config.tick });
   }
 
   /** The streams of the config in use. */
@@ -213,12 +237,16 @@ export class Controller implements ControlSource {
     };
   }
 
-  /** Restores each stream's saved state (else its served line from the audit log), subscribes to incident changes and starts the sweep. */
+  /**
+   * Restores the saved state of each stream this hub owns (else its served line from the audit
+   * log), follows the shards changing hands, subscribes to incident changes and starts the sweep.
+   */
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
-    await this.restore();
+    await this.restore(new Set([...this.slots.keys()].filter((id) => this.ownership.owns(id))));
     if (this.stopped) return this;
+    this.ownership.subscribe(this);
     for (const topic of INCIDENT_TOPICS) {
       this.unsubscribe.push(
         this.events.on(topic, (change) => {
@@ -239,6 +267,38 @@ export class Controller implements ControlSource {
     this.abort.abort(new Error('controller stopping'));
     await this.idle();
     await this.keeper?.settled();
+  }
+
+  /**
+   * OwnershipListener: this hub took these streams over. Each resumes the state its former owner
+   * saved (decided and served line, pins, hold, recent switches): the line it is served from stays
+   * where it was, and a failback waits its hold-off as it would have there.
+   */
+  async adopt(streams: readonly string[]): Promise<void> {
+    if (this.stopped) return;
+    const adopted = new Set(streams.filter((id) => this.slots.has(id)));
+    for (const id of adopted) {
+      this.fresh(this.slots.get(id)!);
+      this.builtin.remove(id);
+      this.adopting.add(id);
+    }
+    try {
+      await this.restore(adopted);
+    } finally {
+      for (const id of adopted) this.adopting.delete(id);
+    }
+    // Lost again while its state was being read: forgotten again.
+    this.release([...adopted].filter((id) => !this.ownership.owns(id)));
+  }
+
+  /** OwnershipListener: another hub acts on these streams now. Their state is forgotten here; nothing is written or called. */
+  release(streams: readonly string[]): void {
+    for (const id of streams) {
+      const slot = this.slots.get(id);
+      if (!slot) continue;
+      this.fresh(slot);
+      this.builtin.remove(id);
+    }
   }
 
   /** Resolves when every queued actuator run has finished. */
@@ -274,7 +334,7 @@ export class Controller implements ControlSource {
 
   /** Operator: pin a line until `until` (or for `ttlMs`), with a reason. */
   pin(stream: string, p: { line: string; reason: string; by: string; until?: number; ttlMs?: number }): StreamControlState {
-    const slot = this.slot(stream);
+    const slot = this.operated(stream);
     const until = p.until ?? this.clock() + (p.ttlMs ?? 3_600_000);
     this.run(slot, (now) => {
       const r = pinLine(slot.state.line, stream, slot.lines, { line: p.line, until, reason: p.reason, by: p.by }, now);
@@ -285,7 +345,7 @@ export class Controller implements ControlSource {
 
   /** Operator: remove a line pin or a flap hold. */
   unpin(stream: string, by: string, reason: string): StreamControlState {
-    const slot = this.slot(stream);
+    const slot = this.operated(stream);
     this.run(slot, () => {
       const r = unpinLine(slot.state.line, stream, by, reason);
       return { state: { ...slot.state, line: r.state }, decisions: r.decisions };
@@ -296,7 +356,7 @@ export class Controller implements ControlSource {
 
   /** Operator: force a feature on or off until `until` (or for `ttlMs`), with a reason. */
   pinFeature(stream: string, p: { feature: string; enabled: boolean; reason: string; by: string; until?: number; ttlMs?: number }): StreamControlState {
-    const slot = this.slot(stream);
+    const slot = this.operated(stream);
     const until = p.until ?? this.clock() + (p.ttlMs ?? 3_600_000);
     this.run(slot, (now) => {
       const r = pinFeature(slot.state.features, stream, { feature: p.feature, enabled: p.enabled, until, reason: p.reason, by: p.by }, now);
@@ -306,7 +366,7 @@ export class Controller implements ControlSource {
   }
 
   unpinFeature(stream: string, feature: string, by: string, reason: string): StreamControlState {
-    const slot = this.slot(stream);
+    const slot = this.operated(stream);
     this.run(slot, () => {
       const r = unpinFeature(slot.state.features, stream, feature, by, reason);
       return { state: { ...slot.state, features: r.state }, decisions: r.decisions };
@@ -389,15 +449,32 @@ export class Controller implements ControlSource {
     }
   }
 
+  /** A stream of the config: served by this hub from its preferred line when it owns it, else by its owner. */
   private addSlot(plan: StreamPlan, now: number): void {
     const state = initialStreamState(plan.lines, plan.policy, now);
     this.slots.set(plan.cfg.id, { ...plan, state });
-    this.builtin.init(plan.cfg.id, state.line.active, now);
+    if (this.ownership.owns(plan.cfg.id)) this.builtin.init(plan.cfg.id, state.line.active, now);
+  }
+
+  /** Forgets what this hub decided for a stream (it changes hands): its policy state starts afresh, nothing is written. */
+  private fresh(slot: StreamSlot): void {
+    const id = slot.cfg.id;
+    slot.state = initialStreamState(slot.lines, slot.policy, this.clock());
+    this.escalation.forget(id);
+    this.keeper?.release(id);
   }
 
   private slot(stream: string): StreamSlot {
     const slot = this.slots.get(stream);
     if (!slot) throw new Error(`no stream "${stream}" in the config`);
+    return slot;
+  }
+
+  /** A stream an operator command acts on: this hub's to act on now, or an error saying another hub is. */
+  private operated(stream: string): StreamSlot {
+    const slot = this.slot(stream);
+    if (!this.ownership.actingOn(stream)) throw new Error(`stream "${stream}" is not this hub's to act on now: another hub of the cluster owns it`);
+    if (this.adopting.has(stream)) throw new Error(`stream "${stream}" is being taken over by this hub: its saved state is being read; try again in a moment`);
     return slot;
   }
 
@@ -416,8 +493,12 @@ export class Controller implements ControlSource {
     });
   }
 
-  /** Applies a policy result to the stream and sends its decisions down the action pipeline. */
+  /** Applies a policy result to the stream and sends its decisions down the action pipeline, while this hub acts on it. */
   private run(slot: StreamSlot, fn: (now: number) => PolicyResult<StreamControlState>): void {
+    if (!this.ownership.actingOn(slot.cfg.id) || this.adopting.has(slot.cfg.id)) {
+      this.log?.debug({ stream: slot.cfg.id }, 'control: not evaluated: this hub does not act on the stream now');
+      return;
+    }
     const now = this.clock();
     const r = fn(now);
     slot.state = r.state;
@@ -434,12 +515,13 @@ export class Controller implements ControlSource {
   }
 
   /**
-   * After a restart: each stream resumes its saved state (decided and served line and features,
-   * pins, hold, recent switches); a stream with none (no state port, or saved by an older hub) is served the
-   * line the last executed switch left it on, from the audit log.
+   * After a restart, or when this hub takes `streams` over: each resumes its saved state (decided
+   * and served line and features, pins, hold, recent switches); a stream with none (no state port,
+   * or saved by an older hub) is served the line the last executed switch left it on, from the audit log.
    */
-  private async restore(): Promise<void> {
-    const restored = await this.restoreSaved();
+  private async restore(streams: ReadonlySet<string>): Promise<void> {
+    for (const id of streams) this.builtin.init(id, this.slots.get(id)!.state.line.active, this.clock());
+    const restored = await this.restoreSaved(streams);
     let rows;
     try {
       rows = await this.audit.recent(RESTORE_AUDIT_ROWS);
@@ -449,15 +531,15 @@ export class Controller implements ControlSource {
     }
     for (const { action, at } of lastSwitches(rows)) {
       const slot = this.slots.get(action.stream);
-      if (!slot || restored.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
+      if (!slot || !streams.has(action.stream) || restored.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
       slot.state = { ...slot.state, line: { ...slot.state.line, active: action.to, since: at } };
       this.builtin.apply({ ...action, at });
       this.log?.info({ stream: action.stream, line: action.to }, 'control: restored the served line from the audit log');
     }
   }
 
-  /** The streams whose saved state was restored. A state that cannot be read is logged, and its stream starts afresh. */
-  private async restoreSaved(): Promise<Set<string>> {
+  /** Of `streams`, those whose saved state was restored. A state that cannot be read is logged, and its stream starts afresh. */
+  private async restoreSaved(streams: ReadonlySet<string>): Promise<Set<string>> {
     const restored = new Set<string>();
     if (!this.opts.state || !this.keeper) return restored;
     let saved;
@@ -469,6 +551,7 @@ export class Controller implements ControlSource {
     }
     for (const { stream, data } of saved) {
       const slot = this.slots.get(stream);
+      if (slot && !streams.has(stream)) continue;
       if (!slot) {
         this.keeper.forget(stream); // left the config while the hub was down
         continue;

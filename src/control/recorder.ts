@@ -1,19 +1,23 @@
 import type { ActuatorResult, ControlAction } from '../actuators/types.ts';
+import type { Ownership } from '../cluster/ownership.ts';
 import type { Logger } from '../common/log.ts';
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
 import { actionDetail, actionName, shownAction } from './action.ts';
+import { fencedWrite } from './fenced-write.ts';
 import type { ActionOutcome, OutcomeStage, Stage } from './pipeline.ts';
 import type { IncidentSource } from './ports.ts';
 
 /**
  * The record of every action: an audit row (who or which policy, why, which incident), an entry
  * on its incident's timeline and a log line, when decided (dry-run included) and when the external
- * actuators have finished. Writing them never stops the action: failures are logged.
+ * actuators have finished. Writing them never stops the action: failures are logged. The audit
+ * rows carry the fence of the action's stream (fenced-write.ts).
  */
 export class ActionRecorder implements Stage, OutcomeStage {
   constructor(
     private readonly audit: Pick<AuditLog, 'append'>,
     private readonly incidents: Pick<IncidentSource, 'act'>,
+    private readonly ownership: Ownership,
     private readonly log?: Logger,
   ) {}
 
@@ -35,8 +39,11 @@ export class ActionRecorder implements Stage, OutcomeStage {
   }
 
   private append(action: ControlAction, entry: AuditEntry): void {
-    // The SQLite log writes inside the call, so rows keep the order of the calls without awaiting.
-    this.audit.append(entry).catch((err: unknown) => this.log?.error({ err, action: action.id }, 'control: writing the audit log failed'));
+    // The SQLite log writes inside the call (fencedWrite calls it at once), so rows keep the order
+    // of the calls without awaiting.
+    fencedWrite(this.ownership, action.stream, `recording ${entry.action} ${action.id}`, this.log, (fence) => this.audit.append(entry, fence)).catch((err: unknown) =>
+      this.log?.error({ err, action: action.id }, 'control: writing the audit log failed'),
+    );
   }
 
   private timeline(action: ControlAction, t: number, verb: string, detail: Record<string, unknown>): void {
@@ -57,6 +64,14 @@ export function auditTarget(a: ControlAction): string {
 /** The audit row of a decision: the whole action in `data` (restart restores served lines from it), its line URLs without their secrets. */
 export function decisionEntry(a: ControlAction): AuditEntry {
   return entry(a, a.at, `control.${actionName(a)}`, `${a.dryRun ? 'dry-run: ' : ''}${a.why}`, { action: shownAction(a) });
+}
+
+/**
+ * The audit row written, under the stream's fence, right before the external actuators are
+ * called (only in a cluster): the store refusing it keeps a former owner of the shard from calling them.
+ */
+export function callingEntry(a: ControlAction, actuators: readonly string[], t: number): AuditEntry {
+  return entry(a, t, `control.${actionName(a)}.calling`, `calling ${actuators.join(', ')}`, { id: a.id, actuators: [...actuators] });
 }
 
 /** `<name>.done` when every actuator succeeded, else `<name>.failed`. */

@@ -1,11 +1,14 @@
+import type { Ownership } from '../cluster/ownership.ts';
 import type { Logger } from '../common/log.ts';
 import type { ControlStateRepository } from '../store/ports.ts';
+import { fencedWrite } from './fenced-write.ts';
 
 /**
  * Writes a stream's control state when it changed, behind the controller (which stays
  * synchronous): a document equal to the last one written is not written again, and a stream's
  * writes go one after another, so the stored one is always the newest. A failed write is logged
- * and the next change writes the whole document again.
+ * and the next change writes the whole document again. Only while this hub acts on the stream,
+ * each write under its shard's fence (fenced-write.ts): a former owner overwrites nothing.
  */
 export class ControlStateKeeper {
   private readonly written = new Map<string, string>();
@@ -13,6 +16,7 @@ export class ControlStateKeeper {
 
   constructor(
     private readonly repository: Pick<ControlStateRepository, 'save' | 'remove'>,
+    private readonly ownership: Ownership,
     private readonly log: Logger | undefined,
   ) {}
 
@@ -25,18 +29,32 @@ export class ControlStateKeeper {
     const text = JSON.stringify(data);
     if (this.written.get(stream) === text) return;
     this.written.set(stream, text);
+    const unwritten = () => {
+      if (this.written.get(stream) === text) this.written.delete(stream);
+    };
     this.then(stream, () =>
-      this.repository.save(stream, data, at).catch((err: unknown) => {
-        if (this.written.get(stream) === text) this.written.delete(stream);
-        this.log?.error({ err, stream }, 'control: saving the stream state failed; the next change saves it whole');
-      }),
+      fencedWrite(this.ownership, stream, 'saving the stream state', this.log, (fence) => this.repository.save(stream, data, at, fence)).then(
+        (outcome) => {
+          if (outcome !== 'written') unwritten();
+        },
+        (err: unknown) => {
+          unwritten();
+          this.log?.error({ err, stream }, 'control: saving the stream state failed; the next change saves it whole');
+        },
+      ),
     );
   }
 
-  /** The stream left the config: its state goes too. */
+  /** The stream left the config: its state goes too (by the hub acting on it: another one's is not this one's to drop). */
   forget(stream: string): void {
     this.written.delete(stream);
+    if (!this.ownership.actingOn(stream)) return;
     this.then(stream, () => this.repository.remove(stream).catch((err: unknown) => this.log?.error({ err, stream }, 'control: removing the state of a removed stream failed')));
+  }
+
+  /** Another hub acts on the stream now: what was written is no longer known here (its state stays stored). */
+  release(stream: string): void {
+    this.written.delete(stream);
   }
 
   /** Resolves when every write called so far has finished. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../config/schema.ts';
+import type { Config, PerStream } from '../config/schema.ts';
 import type { Controller } from '../control/controller.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { LEVEL_RANK, SEVERITY_RANK, type Level, type Severity } from '../model/severity.ts';
@@ -7,6 +7,9 @@ import type { Incident } from '../model/incident.ts';
 import { ProbeImpairmentSchema, type ProbeImpairment, type Sample } from '../model/sample.ts';
 import type { EventBus } from '../common/event-bus.ts';
 import type { Commit } from '../common/reload.ts';
+import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
+import { registerClusterMetrics, type ClusterStatus } from './cluster-status.ts';
+import { STREAM_STATES, selectStreams, type StreamSelection } from './stream-selection.ts';
 
 const P = 'streamguard_';
 
@@ -38,7 +41,7 @@ const VIEW = ['stream', 'line', 'region'] as const;
 /** What the metrics read of the hub: its events, its open incidents, the detector's views and probes, its stalls, at scrape time. */
 export interface MetricsHub {
   bus: Pick<EventBus, 'on'>;
-  incidents: { open(): readonly Pick<Incident, 'severity'>[] };
+  incidents: { open(): readonly Pick<Incident, 'severity' | 'stream' | 'probe'>[] };
   /** The current level of every probe's view of each line of a stream. */
   lineViews(stream: string): readonly { line: string; region: string; level: Level }[];
   /** Every probe the detector knows, with its impairment reason while an episode lasts. */
@@ -47,22 +50,33 @@ export interface MetricsHub {
   stats: { stalls: number; stalledMs: number };
 }
 
-/**
- * The Prometheus metrics of docs/architecture.md. Label values come only from the config (streams,
- * their lines, regions): a sample naming anything else is not exported, so cardinality stays
- * bounded at streams × lines × regions whatever probes send. Never URLs or errors in labels.
- */
-/** The streams (with their lines), regions and probes (id → region) the labels may name. */
+/** The streams (with their lines), regions and probes (id → region) the labels may name, and which streams get series. */
 interface Known {
   streams: Map<string, Set<string>>;
   regions: Set<string>;
   probes: Map<string, string>;
+  perStream: PerStream;
 }
 
 const IMPAIRMENTS = ProbeImpairmentSchema.options;
 /** What of the config the label sets follow. */
-type LabelConfig = Pick<Config, 'streams' | 'regions' | 'probe' | 'uplink'>;
+type LabelConfig = Pick<Config, 'streams' | 'regions' | 'probe' | 'uplink' | 'metrics'>;
 
+export interface HubMetricsOptions {
+  /** Which streams are this hub's to export (default: every stream, a lone hub). */
+  ownership?: Ownership;
+}
+
+/** Before the first scrape: nothing selected. */
+const NO_SELECTION: StreamSelection = { exported: () => false, lineHealth: [], states: { ok: 0, degraded: 0, down: 0, unknown: 0 } };
+
+/**
+ * The Prometheus metrics of docs/architecture.md. Label values come only from the config (streams,
+ * their lines, regions): a sample naming anything else is not exported, so cardinality stays
+ * bounded at streams × lines × regions whatever probes send. Never URLs or errors in labels.
+ * Per-stream series are those of the streams this hub owns (`ownership`: in a cluster every stream
+ * is exported by one hub, so sums over the hubs count it once), as far as `metrics.perStream` lets.
+ */
 export class HubMetrics {
   readonly registry = new Registry();
   private known: Known;
@@ -76,11 +90,16 @@ export class HubMetrics {
   private readonly detectionDelay;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessAt: Gauge;
+  private readonly ownership: Ownership;
+  /** Which streams the scrape under way exports (taken once per scrape, by `text`). */
+  private selection = NO_SELECTION;
 
   constructor(
     config: LabelConfig,
     private readonly hub: MetricsHub,
+    o: HubMetricsOptions = {},
   ) {
+    this.ownership = o.ownership ?? soleOwnership;
     this.known = knownOf(config);
     const r = [this.registry];
     // Prometheus' own names for the same signal (prometheus_config_last_reload_*).
@@ -90,6 +109,7 @@ export class HubMetrics {
     // children hash their labels on every set(), which cost ≈ 17 % of the hub's CPU at
     // 50,000 samples/s (bench/RESULTS.md, Uplink); a scrape every few seconds costs far less.
     const views = this.views;
+    const exported = (v: View) => this.selection.exported(v.labels.stream);
     for (const [key, [name, help]] of Object.entries(SAMPLE_GAUGES) as [SampleGauge, readonly [string, string]][]) {
       new Gauge({
         name: P + name,
@@ -101,7 +121,7 @@ export class HubMetrics {
           this.reset();
           for (const v of views) {
             const value = v.last[key];
-            if (value !== undefined) this.set(v.labels, value);
+            if (value !== undefined && exported(v)) this.set(v.labels, value);
           }
         },
       });
@@ -113,7 +133,7 @@ export class HubMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const v of views) if (v.freezeSeconds > 0) this.inc(v.labels, v.freezeSeconds);
+        for (const v of views) if (v.freezeSeconds > 0 && exported(v)) this.inc(v.labels, v.freezeSeconds);
       },
     });
     const regionSamples = this.regionSamples;
@@ -135,8 +155,8 @@ export class HubMetrics {
       registers: r,
     });
     // Evaluated at scrape time from the hub's own state: always current, nothing to keep in sync.
-    const lineHealth = () => this.lineHealth();
-    const openIncidents = () => this.hub.incidents.open();
+    const selection = () => this.selection;
+    const openIncidents = () => this.ownedIncidents();
     new Gauge({
       name: `${P}line_health`,
       help: 'worst view of the line per region: 0 ok, 1 degraded, 2 down',
@@ -144,10 +164,17 @@ export class HubMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const [key, level] of lineHealth()) {
-          const [stream, line, region] = key.split('\u0000') as [string, string, string];
-          this.set({ stream, line, region }, LEVEL_RANK[level]);
-        }
+        for (const { stream, line, region, level } of selection().lineHealth) this.set({ stream, line, region }, LEVEL_RANK[level]);
+      },
+    });
+    new Gauge({
+      name: `${P}streams`,
+      help: 'streams this hub watches by state: down (every line down from some region), degraded (some line degraded or down), ok, unknown (no sample yet)',
+      labelNames: ['state'],
+      registers: r,
+      collect() {
+        const states = selection().states;
+        for (const state of STREAM_STATES) this.set({ state }, states[state]);
       },
     });
     new Gauge({
@@ -225,9 +252,12 @@ export class HubMetrics {
    * The controller's numbers, read at scrape time: active line, feature flags and failovers; and
    * the fault-onset → action-done histogram it observes into (`streamguard_action_delay_seconds`).
    */
-  attachController(controller: Controller): void {
+  attachController(controller: Pick<Controller, 'metrics' | 'actionDelay'>): void {
     const r = [this.registry];
     const read = () => controller.metrics();
+    const exported = (stream: string) => this.selection.exported(stream);
+    const owns = (stream: string) => this.ownership.owns(stream);
+    const perStream = () => this.known.perStream;
     new Gauge({
       name: `${P}active_line`,
       help: '1 on the line the stream is served from',
@@ -235,7 +265,7 @@ export class HubMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const { stream, line } of read().activeLine) this.set({ stream, line }, 1);
+        for (const { stream, line } of read().activeLine) if (exported(stream)) this.set({ stream, line }, 1);
       },
     });
     new Gauge({
@@ -245,20 +275,31 @@ export class HubMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const f of read().featureEnabled) this.set({ stream: f.stream, feature: f.feature }, f.enabled ? 1 : 0);
+        for (const f of read().featureEnabled) if (exported(f.stream)) this.set({ stream: f.stream, feature: f.feature }, f.enabled ? 1 : 0);
       },
     });
     new Counter({
       name: `${P}failovers_total`,
-      help: 'line switches (failover, failback, manual)',
+      help: 'line switches (failover, failback, manual); by stream only with metrics.perStream all',
       labelNames: ['stream', 'from', 'to', 'reason'],
       registers: r,
       collect() {
         this.reset();
-        for (const f of read().failoversTotal) this.inc({ stream: f.stream, from: f.from, to: f.to, reason: f.reason }, f.value);
+        // A counter must not come and go with its stream's problems (rate() would lose its
+        // increases): unless every stream is exported, the streams' switches are summed.
+        const byStream = perStream() === 'all';
+        for (const f of read().failoversTotal) {
+          if (!owns(f.stream)) continue;
+          this.inc(byStream ? { stream: f.stream, from: f.from, to: f.to, reason: f.reason } : { from: f.from, to: f.to, reason: f.reason }, f.value);
+        }
       },
     });
     this.registry.registerMetric(controller.actionDelay);
+  }
+
+  /** The cluster series: shards owned, their lease epochs, takeovers, fenced writes (a hub of a cluster only). */
+  attachCluster(status: ClusterStatus): void {
+    registerClusterMetrics(this.registry, status);
   }
 
   /** Samples the probe uplink refused, by region and reason (both from bounded sets: the config, SAMPLE_REFUSALS). */
@@ -366,6 +407,17 @@ export class HubMetrics {
 
   /** Text exposition for a scrape. */
   async text(): Promise<string> {
+    const known = this.known;
+    const withIncident = new Set<string>();
+    for (const inc of this.hub.incidents.open()) if (inc.stream !== undefined) withIncident.add(inc.stream);
+    this.selection = selectStreams({
+      mode: known.perStream,
+      ownership: this.ownership,
+      streams: known.streams,
+      regions: known.regions,
+      lineViews: (stream) => this.hub.lineViews(stream),
+      withIncident,
+    });
     return this.registry.metrics();
   }
 
@@ -418,18 +470,10 @@ export class HubMetrics {
     return v;
   }
 
-  /** Worst level over the probes of each (stream, line, region) the config knows. */
-  private lineHealth(): Map<string, Level> {
-    const out = new Map<string, Level>();
-    for (const [stream, lines] of this.known.streams) {
-      for (const v of this.hub.lineViews(stream)) {
-        if (!lines.has(v.line) || !this.known.regions.has(v.region)) continue;
-        const key = `${stream}\u0000${v.line}\u0000${v.region}`;
-        const prev = out.get(key);
-        if (!prev || LEVEL_RANK[v.level] > LEVEL_RANK[prev]) out.set(key, v.level);
-      }
-    }
-    return out;
+  /** The open incidents of the streams this hub owns (a probe's incident by its pseudo-stream `probe:<id>`). */
+  private ownedIncidents(): ReturnType<MetricsHub['incidents']['open']> {
+    const open = this.hub.incidents.open();
+    return open.filter((inc) => this.ownership.owns(inc.stream ?? `probe:${inc.probe}`));
   }
 }
 
@@ -437,5 +481,5 @@ function knownOf(config: LabelConfig): Known {
   // The probes a label may name: the uplink's (their token binds the region) and the hub's embedded ones.
   const probes = new Map<string, string>(config.uplink.probes.map((p) => [p.id, p.region]));
   if (config.probe.embedded) for (const region of config.probe.regions ?? []) probes.set(`hub-${region}`, region);
-  return { streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])), regions: new Set(config.regions), probes };
+  return { streams: new Map(config.streams.map((s) => [s.id, new Set(Object.keys(s.lines))])), regions: new Set(config.regions), probes, perStream: config.metrics.perStream };
 }

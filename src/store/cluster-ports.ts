@@ -1,6 +1,6 @@
 /**
  * The ports of a cluster of hubs sharing the streams by shard (docs/architecture.md "Cluster").
- * Storage ports beside src/store/ports.ts, used by src/cluster/. Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts), whose clock
+ * Storage ports beside src/store/ports.ts, used by src/cluster/. Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts, hub-directory.ts), whose clock
  * alone decides when a lease or a heartbeat has expired: hubs' clocks may disagree, the
  * database's is one.
  */
@@ -41,4 +41,12 @@ export interface HubHeartbeats {
   live(): Promise<string[]>;
   /** A hub leaving on purpose: no longer counted, at once. */
   leave(hub: string): Promise<void>;
+}
+
+/** Where each hub answers its API (its advertise URL): the address another hub forwards a command to. */
+export interface HubDirectory {
+  /** Records `hub`'s URL, replacing the one it advertised before (a restarted hub may listen elsewhere). */
+  advertise(hub: string, url: string): Promise<void>;
+  /** Every hub's last advertised URL, by hub. */
+  urls(): Promise<Map<string, string>>;
 }

@@ -16,7 +16,7 @@ import type { Fence } from './fence.ts';
  * write whose durability they promise to someone else (SampleHistory.append, below).
  *
  * Fencing: the writes that record or cause a side effect of a hub's decision (an audit entry, a
- * ticket, the controller's state) take an optional Fence (src/store/fence.ts). PostgreSQL, shared
+ * ticket and every mark of its delivery, an SLA clock, the controller's state) take an optional Fence (src/store/fence.ts). PostgreSQL, shared
  * by a cluster, refuses a stale one with FencedError, writing nothing; SQLite (one hub, no
  * leases) accepts every write.
  */
@@ -169,16 +169,16 @@ export interface TicketOutbox {
    * Marks a row still pending delivered and, for a ticket the vendor numbered, remembers the
    * vendor's reference: the first one it gave (the open's; one ticket per incident and vendor).
    */
-  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void>;
+  markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string, fence?: Fence): Promise<void>;
   /**
    * Rewrites a pending row that is not due yet (next_at > `now`: a row that is due may be on its
    * way to the vendor): its payload (a held update taking in later changes) and when it is due (a
    * held update released early). Resolves false, changing nothing, when the row is due, settled or
    * unknown.
    */
-  amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean>;
-  markRetry(id: number, nextAt: number, error: string): Promise<void>;
-  markFailed(id: number, error: string): Promise<void>;
+  amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number, fence?: Fence): Promise<boolean>;
+  markRetry(id: number, nextAt: number, error: string, fence?: Fence): Promise<void>;
+  markFailed(id: number, error: string, fence?: Fence): Promise<void>;
   /** The vendor's ticket reference for an incident, once the ticket exists. */
   ref(incidentId: string, vendor: string): Promise<string | undefined>;
 }
@@ -190,7 +190,7 @@ export interface SlaRow {
 }
 
 export interface SlaTimers {
-  save(incidentId: string, data: unknown, done: boolean): Promise<void>;
+  save(incidentId: string, data: unknown, done: boolean, fence?: Fence): Promise<void>;
   get(incidentId: string): Promise<SlaRow | undefined>;
   /** SLA states not yet finished (restart recovery). */
   active(): Promise<SlaRow[]>;
@@ -254,6 +254,12 @@ export interface StreamRegistry {
   forget(id: string): Promise<void>;
   /** Every entry, by id. */
   all(): Promise<StreamRegistryEntry[]>;
+  /**
+   * A token that changes whenever any hub puts or forgets an entry, read without the definitions
+   * (cheap enough to poll every half second). Only a registry several hubs share has it
+   * (PostgreSQL): each hub polls it to follow the others' changes (src/app/run-time-streams.ts).
+   */
+  version?(): Promise<string>;
 }
 
 // ---- the whole store, as the wiring opens it ---------------------------------------------------

@@ -1,4 +1,5 @@
 import type { TicketOutbox } from '../store/ports.ts';
+import type { TicketActing } from './acting.ts';
 import { heldUpdate, planUpdate } from './coalesce.ts';
 import { rowKey, type Notice, type NoticePayload, type Stage, type StageContext } from './stage.ts';
 
@@ -8,6 +9,8 @@ export interface CoalesceStageOptions {
   updateEvery: (vendor: string) => number;
   /** Read at each step: a row is amended only while it is not due by this clock (it may be on its way otherwise). */
   clock: () => number;
+  /** Amends only under the fence of the incident's stream. */
+  acting: TicketActing;
 }
 
 /**
@@ -32,7 +35,7 @@ export class CoalesceStage implements Stage {
       }
       const held = heldUpdate(rows, now);
       if (n.action !== 'update') {
-        if (held) await this.o.outbox.amend(held.key, { nextAt: now }, now);
+        if (held) await this.amend(ctx.incident.id, held.key, { nextAt: now }, now);
         out.push(n);
         continue;
       }
@@ -50,10 +53,16 @@ export class CoalesceStage implements Stage {
         coalesced: [...(into.coalesced ?? []), n.suffix],
         ...(n.payload.relapse !== undefined && { relapse: n.payload.relapse }), // the merged update reopens the ticket
       };
-      if (await this.o.outbox.amend(plan.into, { payload, nextAt: plan.at }, now)) continue;
+      if (await this.amend(ctx.incident.id, plan.into, { payload, nextAt: plan.at }, now)) continue;
       // The held row fell due meanwhile (it may be on its way): this one follows it after the interval.
       out.push(n.urgent ? n : { ...n, notBefore: held!.nextAt + this.o.updateEvery(n.vendor) });
     }
     return out;
+  }
+
+  /** Whether the held row `key` took the change (false: due, settled, or not this hub's to amend). */
+  private async amend(incidentId: string, key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean> {
+    const r = await this.o.acting.write(incidentId, `amending ticket ${key}`, (fence) => this.o.outbox.amend(key, change, now, fence));
+    return r?.value === true;
   }
 }

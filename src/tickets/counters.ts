@@ -11,7 +11,8 @@ export interface TicketMetrics {
 
 /** What the ticket stages counted since start (`GET /api/v1/tickets` shows `stats`; /metrics the rest). */
 export class TicketCounters {
-  readonly stats = { enqueued: 0, delivered: 0, retries: 0, failed: 0, escalations: 0, acks: 0 };
+  /** `fenced`: writes the store refused because another hub took the incident's shard over. */
+  readonly stats = { enqueued: 0, delivered: 0, retries: 0, failed: 0, escalations: 0, acks: 0, fenced: 0 };
   private readonly opened = new Map<string, { vendor: string; severity: string; value: number }>();
   private readonly attempts = new Map<string, { vendor: string; outcome: string; value: number }>();
 

@@ -42,7 +42,9 @@ export class Escalation {
       // maintenance, not every step at once when it ends.
       const muted = inc !== undefined && this.o.muter?.holding(inc) !== undefined;
       const { state, due } = advanceSla(muted ? pauseSla(st, now) : resumeSla(st, now), clocks.policy, now);
-      if (state !== st) await clocks.save(state);
+      // A step fires only once its clock says so in the store, under this hub's fence: a former
+      // owner of the incident's shard, paused past its lease, fires nothing.
+      if (state !== st && !(await clocks.save(state))) continue;
       if (!inc) continue;
       for (const d of due) {
         counters.stats.escalations++;
@@ -58,6 +60,7 @@ export class Escalation {
     const inc = await this.o.readIncident(a.incidentId);
     if (!inc) return { ok: false, error: `no incident "${a.incidentId}"` };
     const r = await this.o.clocks.acknowledge(inc, `${a.vendor}:${a.by}`, now);
+    if (!r) return { ok: false, error: `incident "${inc.id}" is not this hub's to acknowledge now (another hub owns its stream)` };
     if (r.already) return { ok: true, incidentId: inc.id, timeToAckMs: r.timeToAckMs, already: true };
     this.o.counters.stats.acks++;
     await this.o.timeline.record(inc.id, 'sla', 'vendor-acknowledged', { vendor: a.vendor, ackBy: a.by, timeToAckMs: r.timeToAckMs }, now);

@@ -55,6 +55,11 @@ export class MuteStage implements Stage {
     this.held.delete(incidentId);
   }
 
+  /** Forgets the held incidents `drop` takes (another hub holds or releases them now). */
+  release(drop: (incidentId: string) => boolean): void {
+    for (const id of [...this.held]) if (drop(id)) this.held.delete(id);
+  }
+
   /** After a restart: held before it stays held, without a second `ticket-held`. */
   restore(incidentId: string, timeline: readonly { type: string; data: unknown }[]): void {
     if (heldOnTimeline(timeline)) this.held.add(incidentId);

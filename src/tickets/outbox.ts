@@ -1,5 +1,6 @@
 import type { Logger } from '../common/log.ts';
 import type { OutboxRow, TicketOutbox } from '../store/ports.ts';
+import type { TicketActing } from './acting.ts';
 import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
 /**
@@ -9,6 +10,12 @@ import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVend
  * TicketOutbox, so a restarted hub picks up where the killed one stopped; a delivery interrupted
  * by the kill is sent again with the same idempotency key (PagerDuty dedup_key, desk
  * Idempotency-Key, email Message-ID).
+ *
+ * In a cluster a hub delivers only the rows of the incidents it acts on (acting.ts), asked right
+ * before each send, and marks each outcome under the fence of the incident's stream. A hub that
+ * lost the shard while the vendor was answering cannot mark the row: the vendor got the message,
+ * the row stays pending, and the new owner sends it again under the same idempotency key (one
+ * ticket at the vendor, as after a kill).
  */
 
 export interface RetryPolicy {
@@ -34,6 +41,8 @@ export interface OutboxDeliveryOptions {
   /** Builds the message at delivery time; a throw drops the row as failed (nothing to send). */
   render: (row: OutboxRow) => Promise<TicketMessage>;
   clock: () => number;
+  /** Which rows this hub delivers, and the fenced marks of their outcomes. */
+  acting: TicketActing;
   retry?: Partial<RetryPolicy> | undefined;
   /** Awaited: a drain is over when the outcomes of its deliveries are recorded. */
   onOutcome?: (row: OutboxRow, outcome: DeliveryOutcome) => Promise<void>;
@@ -81,7 +90,7 @@ export class OutboxDelivery {
     let delivered = 0;
     try {
       for (let pass = 0; pass < 20 && !this.closed; pass++) {
-        const rows = await this.opts.store.due(this.opts.clock(), 200);
+        const rows = (await this.opts.store.due(this.opts.clock(), 200)).filter((r) => this.opts.acting.acts(r.incidentId));
         if (rows.length === 0) break;
         const results = await Promise.all(rows.map((r) => this.deliver(r)));
         const n = results.filter(Boolean).length;
@@ -104,16 +113,23 @@ export class OutboxDelivery {
       msg = await this.opts.render(row);
     } catch (err) {
       const error = (err as Error).message;
-      await store.markFailed(row.id, error);
-      await this.outcome(row, { type: 'failed', error, attempts });
+      if (await this.mark(row, 'failed', (fence) => store.markFailed(row.id, error, fence))) await this.outcome(row, { type: 'failed', error, attempts });
       return false;
     }
+    // Asked right before the send: the shard may have changed hands since the row was due.
+    if (!this.opts.acting.acts(row.incidentId)) return false;
     try {
       const ref = await store.ref(row.incidentId, row.vendor);
       const result = await vendor.send(msg, ref !== undefined ? { ref } : {});
       if (this.closed) return false;
       const now = clock();
-      await store.markDelivered(row, now, result.ref);
+      if (!(await this.mark(row, 'delivered', (fence) => store.markDelivered(row, now, result.ref, fence)))) {
+        this.opts.logger?.warn(
+          { key: row.key, vendor: row.vendor, ...(result.ref !== undefined && { ref: result.ref }) },
+          'ticket sent to the vendor but not marked delivered: this hub no longer acts on its incident; its new owner sends it again under the same idempotency key, which the vendor takes as the same ticket',
+        );
+        return false;
+      }
       await this.outcome(row, { type: 'delivered', result, attempts, delayMs: now - row.createdAt });
       return true;
     } catch (err) {
@@ -122,15 +138,18 @@ export class OutboxDelivery {
       const error = (err as Error).message;
       const retryable = !(err instanceof DeliveryError) || err.retryable;
       if (!retryable || now - row.createdAt >= this.retry.maxAgeMs) {
-        await store.markFailed(row.id, error);
-        await this.outcome(row, { type: 'failed', error, attempts });
+        if (await this.mark(row, 'failed', (fence) => store.markFailed(row.id, error, fence))) await this.outcome(row, { type: 'failed', error, attempts });
       } else {
         const nextAt = now + backoffMs(attempts, this.retry);
-        await store.markRetry(row.id, nextAt, error);
-        await this.outcome(row, { type: 'retry', error, attempts, nextAt });
+        if (await this.mark(row, 'retry', (fence) => store.markRetry(row.id, nextAt, error, fence))) await this.outcome(row, { type: 'retry', error, attempts, nextAt });
       }
       return false;
     }
+  }
+
+  /** Marks a row's outcome under its incident's fence; false when this hub may no longer (nothing written, logged by `acting`). */
+  private async mark(row: OutboxRow, outcome: DeliveryOutcome['type'], write: Parameters<TicketActing['write']>[2]): Promise<boolean> {
+    return (await this.opts.acting.write(row.incidentId, `marking ticket ${row.key} ${outcome}`, write)) !== undefined;
   }
 
   private async outcome(row: OutboxRow, o: DeliveryOutcome): Promise<void> {

@@ -1,12 +1,16 @@
+import { actingStream } from '../cluster/incident-stream.ts';
+import { soleOwnership, type Ownership, type OwnershipListener } from '../cluster/ownership.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { OutboxRow } from '../store/ports.ts';
 import type { Logger } from '../common/log.ts';
 import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
+import { TicketActing } from './acting.ts';
 import { catchUp } from './catch-up.ts';
 import { ChangeRouter } from './change-router.ts';
 import { CoalesceStage } from './coalesce-stage.ts';
 import type { TicketsConfig, VendorConfig } from './config-schema.ts';
 import { TicketCounters, type TicketMetrics } from './counters.ts';
+import { TicketRequestError } from './request-error.ts';
 import type { DrillReport } from './drill.ts';
 import { EnqueueStage } from './enqueue.ts';
 import { Escalation, type AckResult } from './escalation.ts';
@@ -49,6 +53,12 @@ export interface TicketServiceOptions {
   link?: (incidentId: string) => string;
   /** Replace the adapter built from config for a vendor name (tests, custom integrations). */
   adapters?: Record<string, TicketVendor>;
+  /**
+   * Which incidents' tickets this hub acts on (by their stream), under which fence; default
+   * soleOwnership (a lone hub: every incident, unfenced). In a cluster, only the incidents of the
+   * shards this hub leases are ticketed, escalated and delivered here.
+   */
+  ownership?: Ownership;
   logger?: Logger;
 }
 
@@ -59,8 +69,12 @@ export interface TicketServiceOptions {
  * (escalation.ts) and drains the outbox to the vendors (outbox.ts), every step on the incident
  * timeline (`by: "tickets"` or `by: "sla"`). Changes, ticks and operator requests are taken one
  * at a time, in order (serial.ts); deliveries run beside them.
+ *
+ * In a cluster it acts only on the incidents of the streams this hub owns (acting.ts), every write
+ * fenced; a shard taken over (adopt) has its SLA clocks, held incidents and tickets caught up here,
+ * a shard lost (release) has them stop here, its pending rows left to the new owner.
  */
-export class TicketService {
+export class TicketService implements OwnershipListener {
   private readonly queue = new SerialQueue();
   private readonly counters = new TicketCounters();
   private readonly routing: VendorRouting;
@@ -72,6 +86,8 @@ export class TicketService {
   private readonly drills: LiveDrill;
   private readonly delivery: OutboxDelivery;
   private readonly mute: MuteStage;
+  private readonly acting: TicketActing;
+  private readonly ownership: Ownership;
   /** The adapter per configured vendor name: one map for the service's life, refilled by a reload. */
   private readonly adapters: Map<string, TicketVendor>;
   private readonly clock: () => number;
@@ -85,13 +101,15 @@ export class TicketService {
     const { hub, storage, config } = opts;
     this.clock = opts.clock ?? Date.now;
     this.log = opts.logger;
+    this.ownership = opts.ownership ?? soleOwnership;
+    this.acting = new TicketActing(this.ownership, this.counters, opts.logger);
     this.adapters = this.buildAdapters(config);
     this.routing = new VendorRouting(config);
-    this.clocks = new SlaClocks(storage.sla, this.routing);
+    this.clocks = new SlaClocks(storage.sla, this.routing, this.acting);
     this.readIncident = incidentReader(hub.stored, opts.logger);
     const timeline = new TicketTimeline(hub.incidents, hub.stored, opts.logger);
-    const enqueue = new EnqueueStage(storage.outbox, this.counters);
-    const coalesce = new CoalesceStage({ outbox: storage.outbox, updateEvery: (vendor) => this.routing.vendor(vendor)?.updateEvery ?? 0, clock: this.clock });
+    const enqueue = new EnqueueStage(storage.outbox, this.counters, this.acting);
+    const coalesce = new CoalesceStage({ outbox: storage.outbox, updateEvery: (vendor) => this.routing.vendor(vendor)?.updateEvery ?? 0, clock: this.clock, acting: this.acting });
     const send = new Pipeline([coalesce, enqueue]);
     const startSla = new StartSlaStage(this.clocks);
     this.mute = new MuteStage(opts.muter, storage.outbox, timeline);
@@ -106,6 +124,7 @@ export class TicketService {
       vendor: (name) => this.adapters.get(name),
       render: (row) => renderer.render(row),
       clock: this.clock,
+      acting: this.acting,
       retry: opts.retry,
       onOutcome: (row, o) => outcomes.record(row, o),
       ...(opts.logger && { logger: opts.logger }),
@@ -140,18 +159,23 @@ export class TicketService {
 
   /**
    * Catches up (catch-up.ts: SLA clocks, held incidents, tickets of open incidents, resolves
-   * missed while down), follows the incident topics, starts the tick. The catch-up is the first
-   * job in line: the changes published meanwhile and the first tick wait for it.
+   * missed while down) on the incidents this hub owns, follows the incident topics and the shards
+   * changing hands, starts the tick. The catch-up is the first job in line: the changes published
+   * meanwhile and the first tick wait for it.
    */
   start(): this {
     if (this.started) return this;
     this.started = true;
-    const { hub, storage } = this.opts;
-    const now = this.clock();
-    this.serially(() => catchUp({ clocks: this.clocks, mute: this.mute, router: this.router, live: hub.incidents, stored: hub.stored, outbox: storage.outbox, readIncident: this.readIncident }, now), 'tickets catch-up failed');
+    const { hub } = this.opts;
+    this.catchUp((id) => this.acting.owns(id), 'tickets catch-up failed');
+    this.ownership.subscribe(this);
     for (const topic of INCIDENT_TOPICS) {
       this.unsubs.push(
         hub.bus.on(topic, (change) => {
+          if (!this.acting.acts(change.incident.id)) {
+            this.log?.debug({ incidentId: change.incident.id, topic }, 'tickets: change not followed: this hub does not act on its stream now');
+            return;
+          }
           const now = this.clock();
           this.serially(() => this.router.handle(topic, change, now), 'tickets: an incident change was not followed').then(() => {
             if (this.started && (this.opts.tickMs ?? 1000) > 0) void this.delivery.drain();
@@ -166,6 +190,27 @@ export class TicketService {
       void this.tick();
     }
     return this;
+  }
+
+  /**
+   * OwnershipListener: this hub took these streams over. Their SLA clocks run here from the stored
+   * state, their held incidents stay held, their open incidents get the tickets they lack, and
+   * their pending outbox rows are delivered from here on (the next drain).
+   */
+  async adopt(streams: readonly string[]): Promise<void> {
+    if (!this.started) return;
+    const adopted = new Set(streams);
+    // Asked when the catch-up runs (after the jobs before it): a stream lost again meanwhile is left alone.
+    await this.catchUp((id) => adopted.has(actingStream(id)) && this.acting.owns(id), 'tickets: catching up a shard taken over failed');
+    void this.delivery.drain();
+  }
+
+  /** OwnershipListener: another hub has these streams now. Their clocks and held incidents stop here; nothing is written. */
+  release(streams: readonly string[]): void {
+    const released = new Set(streams);
+    const drop = (id: string) => released.has(actingStream(id));
+    this.clocks.release(drop);
+    this.mute.release(drop);
   }
 
   /**
@@ -218,6 +263,7 @@ export class TicketService {
    * unknown or resolved incident or an unknown vendor.
    */
   async openByHand(r: { incidentId: string; by: string; reason: string; vendor?: string }): Promise<ManualTicketResult> {
+    if (!this.acting.acts(r.incidentId)) throw new TicketRequestError('conflict', `incident "${r.incidentId}" is not this hub's to ticket now: another hub owns stream "${actingStream(r.incidentId)}"`);
     const now = this.clock();
     const result = await this.queue.run(() => this.manual.open(r, now));
     if (this.started) void this.delivery.drain();
@@ -277,6 +323,13 @@ export class TicketService {
     });
     if (issues.length > 0) throw new ReloadError(issues);
     return adapters;
+  }
+
+  /** Queues the catch-up of the incidents `keep` takes. */
+  private catchUp(keep: (incidentId: string) => boolean, failure: string): Promise<void> {
+    const { hub, storage } = this.opts;
+    const now = this.clock();
+    return this.serially(() => catchUp({ clocks: this.clocks, mute: this.mute, router: this.router, live: hub.incidents, stored: hub.stored, outbox: storage.outbox, readIncident: this.readIncident }, now, keep), failure);
   }
 
   /** Queues a job; a failure is logged (the queue goes on). */

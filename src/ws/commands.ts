@@ -5,7 +5,7 @@ import type { IncidentManager } from '../incidents/manager.ts';
 import type { Incident } from '../model/incident.ts';
 import type { StreamConfig } from '../model/stream.ts';
 import type { EventBus } from '../common/event-bus.ts';
-import type { AuditEntry, AuditLog, IncidentRepository, SampleHistory, StreamRegistryEntry } from '../store/ports.ts';
+import type { AuditEntry, AuditLog, ControlStateRepository, IncidentRepository, SampleHistory, StreamRegistryEntry } from '../store/ports.ts';
 import { TicketRequestError } from '../tickets/request-error.ts';
 import type { TicketService } from '../tickets/service.ts';
 import { SilenceMatcherSchema, type Silences } from '../incidents/silences.ts';
@@ -13,8 +13,13 @@ import { SeveritySchema } from '../model/severity.ts';
 import { HttpError } from '../http/index.ts';
 import { knownIncidents } from '../incidents/known.ts';
 import { readHistory } from '../history/read.ts';
-import { incidentCard } from './incident-card.ts';
+import { incidentCard, type IncidentCard } from './incident-card.ts';
 import { incidentNarrative } from './incident-narrative.ts';
+import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
+import type { StreamOwners } from '../cluster/directory.ts';
+import { routeCommand, streamOfIncident } from '../cluster/command-route.ts';
+import { forwardCommand } from '../cluster/forward.ts';
+import { PersistedControlSchema, type PersistedControl } from '../control/persisted-state.ts';
 
 /**
  * The operator API's requests (docs/ws-api.md), shared by `/ws` and `POST /api/v1/commands/:type`.
@@ -98,6 +103,8 @@ export interface CommandStore {
   incidents: Pick<IncidentRepository, 'open' | 'get' | 'timeline'>;
   audit: AuditLog;
   samples: Pick<SampleHistory, 'samples' | 'rollups'>;
+  /** The control state of the streams another hub owns, as their owner saved it. */
+  control: Pick<ControlStateRepository, 'all'>;
 }
 
 /** A change of the stream set at run time: `changes` is a JSON merge patch of the stream's definition. */
@@ -139,6 +146,16 @@ export interface CommandContext {
   controller: Controller | undefined;
   tickets: TicketService | undefined;
   silences: Silences;
+  /** The streams this hub acts on (default soleOwnership: every one, nothing is forwarded). */
+  ownership?: Ownership | undefined;
+  /** The owners of the other hubs' streams, where their commands go; undefined on a lone hub. */
+  owners?: StreamOwners | undefined;
+}
+
+/** How a request reached this hub: the caller's credentials (to forward it with) and the hub that forwarded it here, if one did. */
+export interface Caller {
+  authorization?: string | undefined;
+  forwardedBy?: string | undefined;
 }
 
 const DEFAULT_SWITCH_TTL_MS = 30 * 60_000;
@@ -149,14 +166,28 @@ const DEFAULT_CARDS = 50;
  * Runs one validated request for an authenticated principal. Throws HttpError (its code is the
  * WebSocket reply's `error.code`, its status the REST answer's). `via` goes in the
  * audit action (`ws.pin`, `api.pin`). Role checks happen here so both transports share them.
+ * A command for a stream another hub of the cluster owns runs there (src/cluster/command-route.ts):
+ * handed over with the caller's Authorization, answered with the owner's result or refusal,
+ * audited by the owner alone.
  * Commands are checked first (nothing audited, nothing done on a bad stream, line, incident,
  * vendor or expiry); then the audit row is written when the action finished, with `data.outcome`
  * (`ok` or `error: <code>`), so a refused action is on record too.
  */
-export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api'): Promise<unknown> {
+export async function execute(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', caller: Caller = {}): Promise<unknown> {
+  const need = neededRole(req.type);
+  if (need === 'operator' && who.role !== 'operator') throw new HttpError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
+  const stream = ctx.ownership || ctx.owners ? await streamOfCommand(ctx, req) : undefined;
+  if (stream !== undefined) {
+    const route = await routeCommand({ stream, owns: (ctx.ownership ?? soleOwnership).owns(stream), forwardedBy: caller.forwardedBy, owners: ctx.owners });
+    if (route.to === 'nobody') throw route.error;
+    if (route.to === 'owner') {
+      const { type, id: _id, ...body } = req;
+      return forwardCommand({ to: { hub: route.hub, url: route.url }, from: ctx.owners!.self, type, body, authorization: caller.authorization, via });
+    }
+  }
   const pending: AuditEntry[] = [];
   try {
-    const result = await run(ctx, who, req, via, pending);
+    const result = await run(ctx, who, req, via, pending, caller);
     for (const e of pending) await ctx.store.audit.append({ ...e, data: { ...(e.data as object), outcome: 'ok' } });
     return result;
   } catch (err) {
@@ -167,9 +198,34 @@ export async function execute(ctx: CommandContext, who: Principal, req: Request,
   }
 }
 
-async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: AuditEntry[]): Promise<unknown> {
-  const need = neededRole(req.type);
-  if (need === 'operator' && who.role !== 'operator') throw new HttpError('forbidden', `"${req.type}" needs the operator role; token "${who.name}" is a ${who.role}`);
+/**
+ * The stream whose owner runs a command: the stream it names, or the stream (or probe) of the
+ * incident it names. Undefined: any hub runs it — queries, silences, drills, a new stream, and a
+ * stream or incident that does not exist (refused here, 404, wherever its shard is).
+ */
+async function streamOfCommand(ctx: CommandContext, req: Request): Promise<string | undefined> {
+  switch (req.type) {
+    case 'switch':
+    case 'pin':
+    case 'failback':
+    case 'feature':
+    case 'change-stream':
+    case 'remove-stream':
+    case 'reset-stream':
+      return ctx.streams().some((s) => s.id === req.stream) ? req.stream : undefined;
+    case 'ack':
+    case 'note':
+    case 'assign':
+    case 'ticket': {
+      const inc = await ctx.store.incidents.get(req.incident);
+      return inc && streamOfIncident(inc);
+    }
+    default:
+      return undefined;
+  }
+}
+
+async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' | 'api', pending: AuditEntry[], caller: Caller): Promise<unknown> {
   const { hub, store } = ctx;
   const now = hub.clock();
   const streamCfg = (s: string) => {
@@ -197,7 +253,8 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
     if (!ctx.streamEditor) throw new HttpError('unavailable', 'streams cannot change at run time on this hub');
     return ctx.streamEditor;
   };
-  const audit = (target: string, why: string, data: Record<string, unknown>) => pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...data } });
+  const audit = (target: string, why: string, data: Record<string, unknown>) =>
+    pending.push({ t: now, actor: who.name, action: `${via}.${req.type}`, target, reason: why, data: { role: who.role, ...(caller.forwardedBy !== undefined && { forwardedBy: caller.forwardedBy }), ...data } });
   const act = (inc: Incident, input: Parameters<IncidentManager['act']>[1]) => {
     const r = hub.incidents.act(inc.id, input, now, inc);
     if (r.rejected) throw new HttpError('conflict', r.rejected);
@@ -222,9 +279,19 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
       const vendor = (name: string) => ctx.tickets?.vendorConfig(name);
       // The worst first, then the newest: what to look at first at the top. Each card reads its
       // timeline, so a mass outage is cut at `limit` (the total says how many more there are).
-      const open = hub.incidents.open().sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
+      const open = (await openIncidents(ctx)).sort((a, b) => a.severity.localeCompare(b.severity) || b.openedAt - a.openedAt);
       const shown = open.slice(0, req.limit ?? DEFAULT_CARDS);
-      return { cards: await Promise.all(shown.map(async (i) => incidentCard(i, await store.incidents.timeline(i.id), vendor))), total: open.length };
+      const owner = ownerNames(ctx);
+      return {
+        cards: await Promise.all(
+          shown.map(async (i) => {
+            const card = incidentCard(i, await store.incidents.timeline(i.id), vendor);
+            const by = await owner(streamOfIncident(i));
+            return by === undefined ? card : ({ ...card, owner: by } satisfies IncidentCard);
+          }),
+        ),
+        total: open.length,
+      };
     }
     case 'narrative': {
       const inc = await incident(req.incident);
@@ -359,28 +426,79 @@ async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-/** streams × lines × regions health, active line, pins, features, open incidents, silences. */
-export function snapshot(ctx: CommandContext): unknown {
+/**
+ * streams × lines × regions health, active line, pins, features, open incidents, silences. On a hub
+ * of a cluster each stream says its `owner` hub; a stream another hub owns is told from what its
+ * owner stored (its control state, its open incidents), without line health: that lives in the
+ * owner's detector alone.
+ */
+export async function snapshot(ctx: CommandContext): Promise<unknown> {
   const { hub } = ctx;
-  const open = hub.incidents.open();
+  const ownership = ctx.ownership ?? soleOwnership;
+  const open = await openIncidents(ctx);
+  const streams = ctx.streams();
+  const stored = streams.every((s) => ownership.owns(s.id)) ? new Map<string, PersistedControl>() : await storedControl(ctx);
+  const owner = ownerNames(ctx);
   return {
     at: hub.clock(),
-    streams: ctx.streams().map((s) => {
-      const served = ctx.controller?.served(s.id);
-      const st = ctx.controller?.state(s.id);
-      return {
-        id: s.id,
-        lines: Object.keys(s.lines),
-        active: served?.active ?? Object.keys(s.lines)[0],
-        health: ctx.controller?.health(s.id) ?? {},
-        features: served?.features ?? {},
-        ...(st?.line.pin && { pin: st.line.pin }),
-        ...(st?.line.hold && { hold: st.line.hold }),
-        openIncidents: open.filter((i) => i.stream === s.id).map((i) => i.id),
-      };
-    }),
+    streams: await Promise.all(
+      streams.map(async (s) => {
+        const here = ownership.owns(s.id);
+        const served = here ? ctx.controller?.served(s.id) : undefined;
+        const doc = here ? undefined : stored.get(s.id);
+        const line = here ? ctx.controller?.state(s.id)?.line : doc;
+        const by = await owner(s.id);
+        return {
+          id: s.id,
+          lines: Object.keys(s.lines),
+          active: served?.active ?? doc?.served?.line ?? doc?.active ?? Object.keys(s.lines)[0],
+          health: here ? (ctx.controller?.health(s.id) ?? {}) : {},
+          features: served?.features ?? doc?.served?.features ?? {},
+          ...(line?.pin && { pin: line.pin }),
+          ...(line?.hold && { hold: line.hold }),
+          openIncidents: open.filter((i) => i.stream === s.id).map((i) => i.id),
+          ...(by !== undefined && { owner: by }),
+        };
+      }),
+    ),
     incidents: open,
     silences: ctx.silences.active(),
+  };
+}
+
+/**
+ * The open incidents: this hub's own from its manager, the other hubs' from the store (where
+ * their owners save them). A lone hub reads its manager alone.
+ */
+async function openIncidents(ctx: CommandContext): Promise<Incident[]> {
+  const mine = ctx.hub.incidents.open();
+  const ownership = ctx.ownership;
+  if (!ownership) return mine;
+  const ids = new Set(mine.map((i) => i.id));
+  const others = (await ctx.store.incidents.open()).filter((i) => {
+    const stream = streamOfIncident(i);
+    return !ids.has(i.id) && stream !== undefined && !ownership.owns(stream);
+  });
+  return [...mine, ...others];
+}
+
+/** The control state the owners of the streams saved, by stream; a document that is not one is left out (that stream shows its defaults). */
+async function storedControl(ctx: CommandContext): Promise<Map<string, PersistedControl>> {
+  const docs = new Map<string, PersistedControl>();
+  for (const row of await ctx.store.control.all()) {
+    const doc = PersistedControlSchema.safeParse(row.data);
+    if (doc.success) docs.set(row.stream, doc.data);
+  }
+  return docs;
+}
+
+/** The hub owning a stream, by name, on a hub of a cluster (undefined on a lone hub, or while nobody owns it). */
+function ownerNames(ctx: CommandContext): (stream: string | undefined) => Promise<string | undefined> {
+  const { owners } = ctx;
+  const ownership = ctx.ownership ?? soleOwnership;
+  return async (stream) => {
+    if (!owners || stream === undefined) return undefined;
+    return ownership.owns(stream) ? owners.self : (await owners.ownerOf(stream))?.hub;
   };
 }
 

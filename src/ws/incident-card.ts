@@ -50,6 +50,8 @@ export interface IncidentCard {
   tickets: CardTicket[];
   /** A silence holds its vendor ticket back. */
   ticketHeld: boolean;
+  /** On a hub of a cluster: the hub that owns the incident's stream, the one that acts on it (absent on a lone hub). */
+  owner?: string;
 }
 
 export function incidentCard(incident: Incident, timeline: readonly TimelineEntry[], vendor: (name: string) => VendorConfig | undefined): IncidentCard {

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { principalOf } from '../auth/require-role.ts';
 import { allowMethods, HttpError, jsonBody } from '../http/index.ts';
+import { FORWARDED_BY_HEADER, FORWARDED_VIA_HEADER } from '../cluster/forward.ts';
 import { describeIssues, execute, RequestSchema, type CommandContext } from './commands.ts';
 
 /**
@@ -11,6 +12,8 @@ import { describeIssues, execute, RequestSchema, type CommandContext } from './c
  *   GET  /api/v1/state            the state snapshot
  *
  * Answers `{ok: true, result}`; a refusal is the hub's `{error: {code, message}}` with its status.
+ * A command for a stream another hub owns is answered by that hub (src/cluster/forward.ts), which
+ * also receives it here: FORWARDED_BY_HEADER marks it, so it is never forwarded again.
  */
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -29,7 +32,10 @@ export function commandRoutes(ctx: CommandContext): Router {
         const known = RequestSchema.options.some((o) => o.shape.type.value === type);
         throw known ? new HttpError('bad_request', describeIssues(parsed.error)) : new HttpError('not_found', `unknown command "${type}"`);
       }
-      res.json({ ok: true, result: await execute(ctx, principalOf(res), parsed.data, 'api') });
+      // A command another hub forwarded here is audited as its caller sent it (`ws.pin` stays `ws.pin`).
+      const forwardedBy = req.get(FORWARDED_BY_HEADER);
+      const via = forwardedBy !== undefined && req.get(FORWARDED_VIA_HEADER) === 'ws' ? 'ws' : 'api';
+      res.json({ ok: true, result: await execute(ctx, principalOf(res), parsed.data, via, { authorization: req.get('authorization'), forwardedBy }) });
     })
     .all(allowMethods('POST'));
   router

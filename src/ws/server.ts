@@ -44,6 +44,8 @@ export interface WsApiOptions {
 interface Client {
   ws: WebSocket;
   who: Principal | undefined;
+  /** The Authorization the client authenticated with (header or `auth` message): its commands for another hub's stream go there with it. */
+  authorization: string | undefined;
   topics: Set<string>;
   alive: boolean;
   dropped: number;
@@ -125,11 +127,11 @@ export class WsApi {
       who = auth.check(token);
       if (!who) throw new HttpError('unauthorized', auth.refusal());
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, who));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, who, token === undefined ? undefined : `Bearer ${token}`));
   };
 
-  private onConnection(ws: WebSocket, who: Principal | undefined): void {
-    const c: Client = { ws, who, topics: new Set(), alive: true, dropped: 0 };
+  private onConnection(ws: WebSocket, who: Principal | undefined, authorization: string | undefined): void {
+    const c: Client = { ws, who, authorization, topics: new Set(), alive: true, dropped: 0 };
     this.clients.add(c);
     if (!who) {
       c.authTimer = setTimeout(() => ws.close(4401, 'authentication timeout'), this.opts.authTimeoutMs ?? 10_000);
@@ -172,6 +174,7 @@ export class WsApi {
           return;
         }
         c.who = who;
+        c.authorization = `Bearer ${req.token}`;
         clearTimeout(c.authTimer);
         return this.reply(c, reqId, undefined, { name: who.name, role: who.role });
       }
@@ -190,7 +193,7 @@ export class WsApi {
         return this.reply(c, reqId, undefined, { topics: [...c.topics] });
       }
       if (!allows(c.who.role, neededRole(req.type))) throw new HttpError('forbidden', `"${req.type}" needs the operator role; token "${c.who.name}" is a ${c.who.role}`);
-      const result = await execute(this.opts.ctx, c.who, req, 'ws');
+      const result = await execute(this.opts.ctx, c.who, req, 'ws', { authorization: c.authorization });
       this.reply(c, reqId, undefined, result);
     } catch (err) {
       if (err instanceof HttpError) return this.reply(c, reqId, err);

@@ -57,7 +57,8 @@ streams:
 
   it('store.postgres names the environment variable of the URL: SQLite without it, a bad name refused at its path', () => {
     expect(parseConfig(valid).config?.store.postgres).toBeUndefined();
-    expect(parseConfig(`store: { postgres: { urlEnv: SG_DATABASE_URL } }\n${valid}`).config?.store.postgres).toEqual({ urlEnv: 'SG_DATABASE_URL' });
+    expect(parseConfig(`store: { postgres: { urlEnv: SG_DATABASE_URL } }\n${valid}`).config?.store.postgres).toEqual({ urlEnv: 'SG_DATABASE_URL', statementTimeout: 15_000 });
+    expect(parseConfig(`store: { postgres: { urlEnv: SG_DATABASE_URL, statementTimeout: 3s } }\n${valid}`).config?.store.postgres?.statementTimeout).toBe(3000);
     const url = parseConfig(`store:\n  postgres: { urlEnv: "postgres://u:p@h/db" }\n${valid}`);
     expect(url.errors.map((e) => [e.path, e.line])).toEqual([['store.postgres.urlEnv', 2]]);
     // A URL in the file itself is refused: the key is unknown, and the variable's name missing.

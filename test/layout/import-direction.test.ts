@@ -24,7 +24,7 @@ const RANKS: Record<string, number> = {
   control: 5,
   tickets: 5,
   discovery: 5,
-  cluster: 5,
+  cluster: 3,
   config: 6,
   metrics: 7,
   uplink: 7,

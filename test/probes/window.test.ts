@@ -186,6 +186,27 @@ describe('MetricsWindow', () => {
     expect(down).not.toHaveProperty('loudnessLufs');
   });
 
+  it('a decoder that exited: the windows it missed, even in part, leave black and silence out instead of reporting 0', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    w.checksContent();
+    feed(w, 0, 1000);
+    w.packet(audio(990));
+    w.blackTime(400);
+    expect(w.close(1000)).toMatchObject({ blackMs: 400, silenceMs: 0 });
+    feed(w, 1000, 2000, false);
+    w.blackTime(300);
+    w.contentLost(); // exited mid-window
+    const lost = w.close(2000);
+    expect(lost).not.toHaveProperty('blackMs');
+    expect(lost).not.toHaveProperty('silenceMs');
+    feed(w, 2000, 3000, false);
+    w.checksContent(); // restarted mid-window: this window still had a gap
+    expect(w.close(3000)).not.toHaveProperty('blackMs');
+    feed(w, 3000, 4000, false);
+    expect(w.close(4000)).toMatchObject({ blackMs: 0, silenceMs: 0 }); // the black of the lost window is not carried into a checked one
+  });
+
   it('measuredSince reaches back to the oldest media gap a window closed, not to a gap still open', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.connecting(0);

@@ -75,6 +75,31 @@ describe.skipIf(postgresMissing)('fenced writes on PostgreSQL', () => {
     expect(await store.control.all()).toEqual([]);
   });
 
+  it('the marks of a delivery, an amend and an SLA clock: written with the current lease, refused with a stale one', async () => {
+    const { store, stale, current } = await takenOver();
+    await store.outbox.enqueue({ ...ticket, nextAt: 100 }, current);
+    await store.outbox.enqueue({ ...ticket, key: 'inc-1/slack/update', action: 'update' }, current);
+    const [open, update] = await store.outbox.forIncident('inc-1');
+    await refused(store.outbox.amend(open!.key, { nextAt: 50 }, 10, stale), stale);
+    await refused(store.outbox.markRetry(open!.id, 60, 'timeout', stale), stale);
+    await refused(store.outbox.markFailed(open!.id, 'gone', stale), stale);
+    await refused(store.outbox.markDelivered(open!, 20, 'T-1', stale), stale);
+    await refused(store.sla.save('inc-1', { step: 1 }, false, stale), stale);
+    expect(await store.outbox.get(open!.key)).toMatchObject({ status: 'pending', attempts: 0, nextAt: 100 });
+    expect(await store.outbox.ref('inc-1', 'slack')).toBeUndefined();
+    expect(await store.sla.get('inc-1')).toBeUndefined();
+
+    expect(await store.outbox.amend(open!.key, { nextAt: 50 }, 10, current)).toBe(true);
+    await store.outbox.markRetry(open!.id, 60, 'timeout', current);
+    await store.outbox.markDelivered(open!, 70, 'T-1', current);
+    await store.outbox.markFailed(update!.id, 'gone', current);
+    await store.sla.save('inc-1', { step: 1 }, false, current);
+    expect(await store.outbox.get(open!.key)).toMatchObject({ status: 'delivered', attempts: 2, ref: 'T-1' });
+    expect(await store.outbox.get(update!.key)).toMatchObject({ status: 'failed' });
+    expect(await store.outbox.ref('inc-1', 'slack')).toBe('T-1');
+    expect(await store.sla.get('inc-1')).toEqual({ incidentId: 'inc-1', done: false, data: { step: 1 } });
+  });
+
   it('the current epoch under another owner, or a shard never leased: refused', async () => {
     const { store, current } = await takenOver();
     await refused(store.audit.append(entry, { ...current, owner: 'hub-c' }), { ...current, owner: 'hub-c' });
@@ -122,7 +147,12 @@ describe('fenced writes on SQLite', () => {
       await store.audit.append(entry, stale);
       expect(await store.outbox.enqueue(ticket, stale)).toBe(true);
       await store.control.save('stream/a', { line: 'backup' }, 2, stale);
+      const row = (await store.outbox.get(ticket.key))!;
+      await store.outbox.markDelivered(row, 3, 'T-1', stale);
+      await store.sla.save('inc-1', { step: 1 }, false, stale);
       expect(await store.audit.recent(5)).toEqual([entry]);
+      expect(await store.outbox.get(ticket.key)).toMatchObject({ status: 'delivered', ref: 'T-1' });
+      expect(await store.sla.get('inc-1')).toEqual({ incidentId: 'inc-1', done: false, data: { step: 1 } });
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });

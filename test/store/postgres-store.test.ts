@@ -50,6 +50,25 @@ describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postg
     expect((err as Error).message).toBe(`store.postgres.urlEnv (SG_DB): database schema v${MIGRATIONS.length + 1} is newer than this streamguard (v${MIGRATIONS.length}); upgrade streamguard`);
   });
 
+  it('a statement stuck behind a lock is cancelled after statementTimeout, and the store goes on', async () => {
+    const url = await server!.createDatabase();
+    const store = await PostgresStore.open(url, { statementTimeoutMs: 300 });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE audit IN ACCESS EXCLUSIVE MODE');
+      const stuck = await store.audit.append({ t: 1, actor: 'alice', action: 'api.note', target: 'i1', reason: 'stuck' }).catch((e: unknown) => e as Error);
+      expect(String(stuck)).toMatch(/statement timeout/);
+      await locker.query('ROLLBACK');
+      await store.audit.append({ t: 2, actor: 'alice', action: 'api.note', target: 'i1', reason: 'after' });
+      expect((await store.audit.recent(5)).map((e) => e.reason)).toEqual(['after']);
+    } finally {
+      await locker.end();
+      await store.close();
+    }
+  });
+
   it('takes up again after the server ended its connection: the next statement reconnects', async () => {
     const url = await server!.createDatabase();
     const store = await PostgresStore.open(url);

@@ -2,9 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { soleOwnership } from '../../src/cluster/ownership.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { TicketActing } from '../../src/tickets/acting.ts';
 import { heldUpdate, planUpdate, type QueuedRow } from '../../src/tickets/coalesce.ts';
 import { CoalesceStage } from '../../src/tickets/coalesce-stage.ts';
+import { TicketCounters } from '../../src/tickets/counters.ts';
 import { lineIncident } from '../helpers/incident.ts';
 
 const EVERY = 30_000;
@@ -76,7 +79,7 @@ describe('the coalesce stage (a real SQLite outbox)', () => {
       await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
       await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
       await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, changes: ['a'] }, createdAt: T + 1000, nextAt: T + 30_000 });
-      const stage = new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock: () => T + 2000 });
+      const stage = new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock: () => T + 2000, acting: new TicketActing(soleOwnership, new TicketCounters()) });
       const relapsed = { ...inc, reopenCount: 1 };
       const passed = await stage.exec({ incident: relapsed, now: T + 2000 }, [{ vendor: 'desk', action: 'update', suffix: 'reopen:1', payload: { incident: relapsed, relapse: 1 }, urgent: true }]);
       expect(passed).toEqual([]);

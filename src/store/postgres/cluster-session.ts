@@ -1,6 +1,7 @@
 import { log, type Logger } from '../../common/log.ts';
 import { redactUrls } from '../../model/redact-url.ts';
 import { StoreOpenError } from '../open-error.ts';
+import { PostgresHubDirectory } from './hub-directory.ts';
 import { PostgresHubHeartbeats } from './hub-heartbeats.ts';
 import { migrate } from './migrate.ts';
 import { PostgresSession } from './session.ts';
@@ -16,7 +17,7 @@ export interface PostgresClusterOptions {
 }
 
 /**
- * A hub's leases and heartbeat on a session of their own, not the store's: the store runs its
+ * A hub's leases, heartbeat and advertised URL on a session of their own, not the store's: the store runs its
  * statements one after another, and a renewal queued behind a slow batch of samples would miss
  * its deadline on a healthy hub.
  */
@@ -27,6 +28,7 @@ export class PostgresClusterSession {
     private readonly session: PostgresSession,
     readonly leases: PostgresShardLeases,
     readonly heartbeats: PostgresHubHeartbeats,
+    readonly directory: PostgresHubDirectory,
   ) {}
 
   /** Connects and migrates (as PostgresStore.open; either may come first); throws StoreOpenError naming `source`. */
@@ -41,7 +43,7 @@ export class PostgresClusterSession {
       if (err instanceof StoreOpenError) throw err;
       throw new StoreOpenError(`${where}: opening the PostgreSQL leases failed: ${redactUrls((err as Error).message)}`);
     }
-    return new PostgresClusterSession(session, new PostgresShardLeases(session, opts.expireMs), new PostgresHubHeartbeats(session, opts.expireMs));
+    return new PostgresClusterSession(session, new PostgresShardLeases(session, opts.expireMs), new PostgresHubHeartbeats(session, opts.expireMs), new PostgresHubDirectory(session));
   }
 
   /** Waits for the statements in flight, then closes the connection. Idempotent. */

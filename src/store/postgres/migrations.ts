@@ -141,4 +141,13 @@ export const MIGRATIONS: readonly string[] = [
     expires_at TIMESTAMPTZ NOT NULL
   );
   `,
+  // 3: where each hub of a cluster answers its API, so that any hub can hand a command to the
+  // owner of the stream it names. A row outlives its hub: the live leases say who owns what.
+  `
+  CREATE TABLE hub_directory (
+    hub TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  );
+  `,
 ];

@@ -1,7 +1,7 @@
 import { MAX_ERROR_CHARS, toOutboxRow, type OutboxColumns } from '../outbox-record.ts';
 import type { NewOutboxRow, OutboxRow, TicketOutbox } from '../ports.ts';
 import type { Fence } from '../fence.ts';
-import { fencedQuery } from './fence.ts';
+import { checkFence, fencedQuery } from './fence.ts';
 import { json, type PostgresSession } from './session.ts';
 
 type Row = OutboxColumns & { payload: unknown };
@@ -55,8 +55,9 @@ export class PostgresTicketOutbox implements TicketOutbox {
     return rows[0]!.n;
   }
 
-  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void> {
+  async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string, fence?: Fence): Promise<void> {
     await this.session.transaction(async (sql) => {
+      if (fence) await checkFence(sql, fence);
       const r = await sql.query("UPDATE ticket_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, ref = $2, last_error = NULL WHERE id = $3 AND status = 'pending'", [now, ref ?? null, row.id]);
       // Only a row still pending counts: a settled one stays as it is, its reference too.
       if (r.rowCount === 0 || ref === undefined) return;
@@ -64,20 +65,22 @@ export class PostgresTicketOutbox implements TicketOutbox {
     });
   }
 
-  async amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean> {
-    const r = await this.session.query(
+  async amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number, fence?: Fence): Promise<boolean> {
+    const r = await fencedQuery(
+      this.session,
+      fence,
       "UPDATE ticket_outbox SET payload = coalesce($1::jsonb, payload), next_at = coalesce($2, next_at) WHERE key = $3 AND status = 'pending' AND next_at > $4",
       [change.payload === undefined ? null : json(change.payload), change.nextAt ?? null, key, now],
     );
     return r.rowCount === 1;
   }
 
-  async markRetry(id: number, nextAt: number, error: string): Promise<void> {
-    await this.session.query("UPDATE ticket_outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [nextAt, error.slice(0, MAX_ERROR_CHARS), id]);
+  async markRetry(id: number, nextAt: number, error: string, fence?: Fence): Promise<void> {
+    await fencedQuery(this.session, fence, "UPDATE ticket_outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [nextAt, error.slice(0, MAX_ERROR_CHARS), id]);
   }
 
-  async markFailed(id: number, error: string): Promise<void> {
-    await this.session.query("UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE id = $2 AND status = 'pending'", [error.slice(0, MAX_ERROR_CHARS), id]);
+  async markFailed(id: number, error: string, fence?: Fence): Promise<void> {
+    await fencedQuery(this.session, fence, "UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE id = $2 AND status = 'pending'", [error.slice(0, MAX_ERROR_CHARS), id]);
   }
 
   async ref(incidentId: string, vendor: string): Promise<string | undefined> {

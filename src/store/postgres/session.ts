@@ -6,6 +6,9 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
 };
 
+/** How long a statement may run before the server cancels it (store.postgres.statementTimeout). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
 export type Sql = Pick<pg.PoolClient, 'query'>;
 
 /**
@@ -20,8 +23,20 @@ export class PostgresSession {
   /** Statements and transactions called and not settled: closing waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(url: string, onError: (err: Error) => void) {
-    this.pool = new pg.Pool({ connectionString: url, max: 1, types: TYPES, application_name: 'streamguard' });
+  /**
+   * `statementTimeoutMs`: the server cancels a statement running longer (a lock never granted, a
+   * server that stalls): every later statement queues behind one on this session, so without a
+   * bound one hung statement would stop the whole store. Connecting is bounded the same way.
+   */
+  constructor(url: string, onError: (err: Error) => void, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 1,
+      types: TYPES,
+      application_name: 'streamguard',
+      statement_timeout: statementTimeoutMs,
+      connectionTimeoutMillis: statementTimeoutMs,
+    });
     // An idle connection the server ends emits here; unhandled it would end the process.
     this.pool.on('error', onError);
   }

@@ -16,6 +16,8 @@ import { PostgresSlaTimers } from './sla.ts';
 export interface PostgresStoreOptions {
   /** Default: the root logger. */
   logger?: Logger;
+  /** The server cancels a statement running longer (default DEFAULT_STATEMENT_TIMEOUT_MS, src/store/postgres/session.ts). */
+  statementTimeoutMs?: number;
   /**
    * Where the URL came from, named in every error (e.g. `store.postgres.urlEnv (SG_DATABASE_URL)`);
    * default: the URL without its password.
@@ -55,7 +57,7 @@ export class PostgresStore implements Store {
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const logger = opts.logger ?? log;
     const where = opts.source ?? redactUrls(url);
-    const session = new PostgresSession(url, (err) => logger.error({ err: new Error(redactUrls(err.message)) }, `PostgreSQL store (${where}): the connection failed; the next statement reconnects`));
+    const session = new PostgresSession(url, (err) => logger.error({ err: new Error(redactUrls(err.message)) }, `PostgreSQL store (${where}): the connection failed; the next statement reconnects`), opts.statementTimeoutMs);
     try {
       await session.query('SELECT 1');
     } catch (err) {

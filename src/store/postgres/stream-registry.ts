@@ -19,6 +19,16 @@ export class PostgresStreamRegistry implements StreamRegistry {
     await this.session.query('DELETE FROM stream_registry WHERE id = $1', [id]);
   }
 
+  /**
+   * The row count and the sum of the rows' xmin (the transaction that wrote each row version): a
+   * put writes a new version under a new transaction id, a forget changes the count, so any change
+   * moves the token; nothing but the tuple headers is read.
+   */
+  async version(): Promise<string> {
+    const { rows } = await this.session.query<{ n: number; x: string }>('SELECT count(*) AS n, coalesce(sum(xmin::text::bigint), 0)::text AS x FROM stream_registry');
+    return `${rows[0]!.n}:${rows[0]!.x}`;
+  }
+
   async all(): Promise<StreamRegistryEntry[]> {
     const { rows } = await this.session.query<RegistryRow & { definition: unknown }>('SELECT id, definition, by, at, reason, source FROM stream_registry ORDER BY id');
     return rows.map(({ definition, ...r }) => readRegistryEntry(r, definition));

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { controllerPorts } from '../../src/app/control-ports.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { ControlConfigSchema } from '../../src/control/config-schema.ts';
+import { Controller } from '../../src/control/controller.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { recorder } from '../actuators/helpers.ts';
+import { SwitchedOwnership } from '../helpers/switched-ownership.ts';
+import { hubOn } from '../tickets/ticket-ports.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const cfg = ConfigSchema.parse({ regions: ['eu'], streams: [{ id: 's1', lines: { primary: { url: 'rtmp://127.0.0.1/live/s1' }, backup: { url: 'http://127.0.0.1:8000/live/s1.flv' } } }] });
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-control-own-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const store = new SqliteStore(join(dir, 'hub.db'));
+  cleanups.push(() => store.close());
+  const hook = await recorder();
+  cleanups.push(() => hook.close());
+  const hub = await hubOn(store, { streams: cfg.streams });
+  cleanups.push(() => hub.stop());
+  const config = ControlConfigSchema.parse({ actuators: [{ type: 'webhook', name: 'edge', url: hook.url, timeout: '1s', retries: 0 }] });
+  return { store, hook, hub, config };
+}
+
+describe('the controller acts only on the streams this hub owns', () => {
+  it('a lone hub (the default) acts on every stream, its audit log as it always was', async () => {
+    const { store, hook, hub, config } = await setup();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control), streams: cfg.streams, config, tickMs: 0 }).start();
+    c.pin('s1', { line: 'backup', reason: 'encoder maintenance', by: 'alice' });
+    await c.idle();
+    await c.stop();
+    expect(hook.received).toHaveLength(1);
+    expect((await store.audit.recent(10)).map((e) => e.action).sort()).toEqual(['control.note.pin-set', 'control.switch', 'control.switch.done']);
+  });
+
+  it('not owned: serves, decides and writes nothing, refuses operator commands; taken over: resumes the saved state; given up: forgets it, changing nothing', async () => {
+    const { store, hook, hub, config } = await setup();
+    const before = await new Controller({ ...controllerPorts(hub, store.audit, store.control), streams: cfg.streams, config, tickMs: 0 }).start();
+    before.pin('s1', { line: 'backup', reason: 'encoder maintenance', by: 'alice' });
+    await before.idle();
+    await before.stop();
+    const audit = await store.audit.recent(100);
+    const saved = await store.control.all();
+
+    const ownership = new SwitchedOwnership();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control, ownership), streams: cfg.streams, config, tickMs: 0 }).start();
+    cleanups.push(() => c.stop());
+    expect(c.served('s1')).toBeUndefined();
+    expect(() => c.pin('s1', { line: 'primary', reason: 'back', by: 'bob' })).toThrow(`stream "s1" is not this hub's to act on now: another hub of the cluster owns it`);
+    c.tick();
+
+    await ownership.give('s1');
+    expect(c.served('s1')?.active).toBe('backup');
+    expect(c.state('s1')?.line).toMatchObject({ active: 'backup', pin: { value: 'backup', by: 'alice', reason: 'encoder maintenance' } });
+
+    ownership.take('s1');
+    expect(c.served('s1')).toBeUndefined();
+    expect(c.state('s1')?.line.pin).toBeUndefined();
+    c.tick();
+    await c.stop();
+    expect(hook.received).toHaveLength(1);
+    expect(await store.audit.recent(100)).toEqual(audit);
+    expect(await store.control.all()).toEqual(saved);
+  });
+
+  it('given up again while its saved state is read: forgotten again; meanwhile operator commands wait', async () => {
+    const { store, hub, config } = await setup();
+    const before = await new Controller({ ...controllerPorts(hub, store.audit, store.control), streams: cfg.streams, config, tickMs: 0 }).start();
+    before.pin('s1', { line: 'backup', reason: 'encoder maintenance', by: 'alice' });
+    await before.idle();
+    await before.stop();
+
+    const ownership = new SwitchedOwnership();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control, ownership), streams: cfg.streams, config, tickMs: 0 }).start();
+    cleanups.push(() => c.stop());
+    ownership.streams.add('s1');
+    const adopting = c.adopt(['s1']);
+    expect(() => c.unpin('s1', 'bob', 'done')).toThrow(`stream "s1" is being taken over by this hub: its saved state is being read; try again in a moment`);
+    ownership.take('s1');
+    await adopting;
+    expect(c.served('s1')).toBeUndefined();
+    expect(c.state('s1')?.line.pin).toBeUndefined();
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
+import { TicketService } from '../../src/tickets/service.ts';
+import { SwitchedOwnership } from '../helpers/switched-ownership.ts';
+import { until } from '../helpers/until.ts';
+import { event, FakeVendor } from './helpers.ts';
+import { hubOn, ticketPorts } from './ticket-ports.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('tickets only for the incidents of the streams this hub owns', () => {
+  it('not owned: no ticket, no clock; taken over: the open incident gets its ticket and its clock; given up: no escalation here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-own-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = new SqliteStore(join(dir, 'hub.db'));
+    cleanups.push(() => store.close());
+    const vendor = await new FakeVendor().start();
+    cleanups.push(() => vendor.stop());
+    const hub = await hubOn(store);
+    cleanups.push(() => hub.stop());
+    const config = TicketsConfigSchema.parse({
+      vendors: [
+        { name: 'pd', type: 'pagerduty', url: `${vendor.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' },
+        { name: 'hotline', type: 'webhook', url: `${vendor.url}/hook/hotline`, use: 'escalation' },
+      ],
+      escalation: { sla: { P1: '1m' }, chain: [{ name: 'hotline', channel: 'hotline' }] },
+    });
+    let now = Date.now();
+    const ownership = new SwitchedOwnership();
+    const service = new TicketService({ ...ticketPorts(hub, store), config, env: { PD_KEY: 'rk' }, tickMs: 0, clock: () => now, ownership }).start();
+    cleanups.push(() => service.stop());
+
+    const inc = hub.incidents.onDetectorEvent(event('open', 'P1', now), now)!.incident;
+    await service.tick();
+    expect(await store.outbox.forIncident(inc.id)).toEqual([]);
+    expect(await store.sla.get(inc.id)).toBeUndefined();
+
+    await ownership.give('s1');
+    await until('the ticket of the open incident', () => vendor.alerts.get(inc.id)?.triggers === 1);
+    expect(await store.sla.get(inc.id)).toMatchObject({ done: false });
+
+    ownership.take('s1');
+    now += 61_000;
+    await service.tick();
+    expect((await store.outbox.forIncident(inc.id)).map((r) => r.action)).toEqual(['open']);
+    expect(await store.sla.get(inc.id)).toMatchObject({ data: { fired: [] } });
+    expect(vendor.received.filter((r) => r.path === '/hook/hotline')).toEqual([]);
+    await expect(service.openByHand({ incidentId: inc.id, by: 'alice', reason: 'still down?' })).rejects.toThrow(`incident "${inc.id}" is not this hub's to ticket now: another hub owns stream "s1"`);
+  });
+});
