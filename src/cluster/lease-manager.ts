@@ -15,6 +15,8 @@ export interface LeaseListener {
 export interface LeaseManagerOptions {
   hub: string;
   config: LeaseConfig;
+  /** How many shards the streams are hashed into (uplink.nats.shardCount); every hub of a cluster must agree. */
+  shards: number;
   leases: ShardLeases;
   heartbeats: HubHeartbeats;
   listener: LeaseListener;
@@ -104,7 +106,7 @@ export class LeaseManager {
     await this.renew();
     const liveHubs = await heartbeats.live();
     const rows = await leases.owners();
-    const plan = planBalance({ self: hub, shards: config.shards, liveHubs, leases: rows, held: new Set(this.held.keys()) });
+    const plan = planBalance({ self: hub, shards: this.opts.shards, liveHubs, leases: rows, held: new Set(this.held.keys()) });
     for (const shard of plan.release) {
       const held = this.held.get(shard)!;
       this.drop(shard);
