@@ -9,7 +9,8 @@ import type { HubHeartbeats, ShardLease, ShardLeases } from '../store/cluster-po
 /** Told when this hub starts and stops acting on a shard (the sample consumer and the detectors follow it). */
 export interface LeaseListener {
   own(shard: number, epoch: number): void;
-  release(shard: number): void;
+  /** May resolve once the shard is let go of here (stop() waits for it before releasing the lease). */
+  release(shard: number): void | Promise<void>;
 }
 
 export interface LeaseManagerOptions {
@@ -60,8 +61,9 @@ export class LeaseManager {
   }
 
   /**
-   * Stops the loop (after the round in flight), stops acting on every shard, then releases them
-   * and leaves, so that others take them at once instead of after the expiry.
+   * Stops the loop (after the round in flight), stops acting on every shard and waits for the
+   * listener to let go of them (its samples consumed and written), then releases them and leaves,
+   * so that others take them at once instead of after the expiry.
    */
   async stop(): Promise<void> {
     this.running = false;
@@ -69,7 +71,7 @@ export class LeaseManager {
     await this.ticking;
     clearTimeout(this.lossTimer);
     const leases = [...this.held.values()].map((h) => h.lease);
-    for (const lease of leases) this.drop(lease.shard);
+    await Promise.all(leases.map((lease) => this.drop(lease.shard)));
     for (const lease of leases) await this.opts.leases.release(lease);
     await this.opts.heartbeats.leave(this.opts.hub);
   }
@@ -154,8 +156,8 @@ export class LeaseManager {
     }, Math.max(0, earliest - this.clock()));
   }
 
-  private drop(shard: number): void {
+  private drop(shard: number): void | Promise<void> {
     if (!this.held.delete(shard)) return;
-    this.opts.listener.release(shard);
+    return this.opts.listener.release(shard);
   }
 }

@@ -75,8 +75,8 @@ export class LeasedOwnership implements Ownership, LeaseListener {
     });
   }
 
-  release(shard: number): void {
-    this.change(`giving up shard ${shard}`, async () => {
+  release(shard: number): Promise<void> {
+    return this.change(`giving up shard ${shard}`, async () => {
       await this.consumer?.release(shard);
       const streams = [...(this.adopted.get(shard) ?? [])];
       this.adopted.delete(shard);
@@ -113,8 +113,10 @@ export class LeasedOwnership implements Ownership, LeaseListener {
     return shardOf(stream, this.opts.shardCount);
   }
 
-  private change(what: string, work: () => Promise<void>): void {
+  /** Runs `work` after the changes before it; resolves when it is done (never rejects: a failure is logged). */
+  private change(what: string, work: () => Promise<void>): Promise<void> {
     this.changes = this.changes.then(work).catch((err: unknown) => this.opts.logger?.error({ err }, `${what} failed`));
+    return this.changes;
   }
 }
 

@@ -87,7 +87,7 @@ async function startHub(url: string, name: string, events: LeaseEvent[]): Promis
   };
   const listener = {
     own: (shard: number, epoch: number) => events.push({ hub: name, kind: 'own', shard, epoch, t: performance.now() }),
-    release: (shard: number) => events.push({ hub: name, kind: 'release', shard, t: performance.now() }),
+    release: (shard: number) => void events.push({ hub: name, kind: 'release', shard, t: performance.now() }),
   };
   const manager = new LeaseManager({ hub: name, config, shards: SHARDS, leases, heartbeats, listener });
   manager.start();
