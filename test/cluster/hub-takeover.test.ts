@@ -110,11 +110,17 @@ describe.skipIf(postgresMissing !== undefined || natsMissing !== undefined)('a c
       expect(hb.hub.incidents.open().some((i) => i.stream === stream)).toBe(false);
       expect(a.hub.lineViews(theirs)).toEqual([]);
 
+      // Long enough down for the replay to matter: hub-b's line state comes from what hub-a stored.
+      await until('hub-a to store a few seconds of the stream', async () => {
+        await a.hub.flush();
+        return (await a.store.samples.samples({ stream, from: 0, to: Date.now() + 60_000 })).length >= 6;
+      }, 15_000);
       await a.stop();
       await until('hub-b to take every shard', () => hb.cluster!.leases.shards().length === SHARDS, 15_000);
       const adopted = await until('hub-b to hold the same incident, open', () => hb.hub.incidents.open().find((i) => i.stream === stream), 15_000);
       expect(adopted.id).toBe(opened.id);
-      await until("hub-b's detector to see the line down (warmed, then fresh samples)", () => hb.hub.lineViews(stream).some((v) => v.level === 'down'), 10_000);
+      await until("hub-b to consume the stream's shard (once adopted)", () => hb.nats!.owned().includes(shardOf(stream, SHARDS)), 10_000);
+      expect(hb.hub.lineViews(stream).map((v) => v.level)).toEqual(['down']);
       const samplesBefore = hb.hub.detector.state.stats.samples;
       await until('hub-b to apply fresh samples of the stream', () => hb.hub.detector.state.stats.samples >= samplesBefore + 4 * STREAMS.length, 15_000);
       expect(hb.hub.incidents.open().find((i) => i.stream === stream)?.id).toBe(opened.id);
