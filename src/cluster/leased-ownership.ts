@@ -1,6 +1,5 @@
 import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
-import type { Config } from '../config/schema.ts';
 import { shardOf } from '../model/shard.ts';
 import type { Fence } from '../store/fence.ts';
 import type { LeaseListener } from './lease-manager.ts';
@@ -120,8 +119,15 @@ export class LeasedOwnership implements Ownership, LeaseListener {
   }
 }
 
+/** What of the config names the things a cluster shares by shard (the config itself is a layer above). */
+export interface ClusterStreamSources {
+  streams: readonly { id: string }[];
+  probe: { embedded: boolean; regions: readonly string[] };
+  uplink: { probes: readonly { id: string }[] };
+}
+
 /** The streams a cluster shares by shard: the config's (run-time ones included) and the pseudo-streams of its probes' own incidents. */
-export function clusterStreams(config: Config): string[] {
+export function clusterStreams(config: ClusterStreamSources): string[] {
   const embedded = config.probe.embedded ? config.probe.regions.map((region) => `hub-${region}`) : [];
   return [...config.streams.map((s) => s.id), ...[...config.uplink.probes.map((p) => p.id), ...embedded].map(probeStream)];
 }
