@@ -96,7 +96,7 @@ process.stdout.write(
     `offered ${STREAMS * RATE} samples/s (${STREAMS} streams × ${RATE}/s) for ${SECONDS} s, publisher maxInFlight ${IN_FLIGHT}`,
     `applied ${(applied / elapsedS).toFixed(0)} samples/s; process CPU ${(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100).toFixed(0)} % of one core`,
     `enqueue → applied latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)?.toFixed(1) ?? '-'} ms`,
-    `probe: ${next} produced, ${publisher.stats.published} published, ${publisher.stats.failedBatches} failed batches; hub: ${uplink.stats.acks} acked, ${uplink.stats.samplesDuplicate} duplicates`,
+    `probe: ${next} produced, ${publisher.stats.published} published, ${publisher.stats.failedPublishes} failed publishes; hub: ${uplink.stats.acks} acked, ${uplink.stats.samplesDuplicate} duplicates`,
     '',
   ].join('\n'),
 );
