@@ -46,6 +46,8 @@ export class UplinkBuffer {
   private readonly maxSpillBytes: number;
   private readonly log: Logger | undefined;
   private mem: Sample[] = [];
+  /** Acked samples still at the front of `mem`: cut off in one go once they are half of it (one splice per ack costs O(mem) each). */
+  private memAcked = 0;
   private segments: Segment[] = [];
   /** The one segment read back into memory for sending. */
   private cached: { seg: Segment; samples: Sample[] } | undefined;
@@ -86,7 +88,7 @@ export class UplinkBuffer {
 
   /** Stamps the next seq on the sample and keeps it until acked. */
   push(sample: Sample): Sample {
-    if (this.mem.length >= this.maxInMemory) this.overflow();
+    if (this.mem.length - this.memAcked >= this.maxInMemory) this.overflow();
     sample.seq = this.next++;
     this.mem.push(sample);
     return sample;
@@ -102,9 +104,10 @@ export class UplinkBuffer {
   private ackCumulative(seq: number): void {
     this.ackedSeq = seq;
     while (this.segments.length > 0 && this.segments[0]!.last <= seq) this.removeSegment(this.segments[0]!);
-    let i = 0;
+    let i = this.memAcked;
     while (i < this.mem.length && this.mem[i]!.seq <= seq) i++;
-    if (i > 0) this.mem.splice(0, i);
+    this.memAcked = i;
+    if (this.memAcked * 2 >= this.mem.length) this.compactMem();
   }
 
   /** The sample `seq` alone is stored (acks may come in any order); everything older acked too moves the cumulative mark. */
@@ -134,13 +137,13 @@ export class UplinkBuffer {
 
   /** Unacked samples held (memory + disk). */
   get size(): number {
-    let n = this.mem.length - this.ackedAbove.size;
+    let n = this.mem.length - this.memAcked - this.ackedAbove.size;
     for (const s of this.segments) n += Math.max(0, s.last - Math.max(s.first, this.ackedSeq + 1) + 1);
     return n;
   }
 
   get inMemory(): number {
-    return this.mem.length;
+    return this.mem.length - this.memAcked;
   }
 
   /** The oldest unacked seq held. */
@@ -167,6 +170,7 @@ export class UplinkBuffer {
   /** Writes what memory holds to the spill dir (at shutdown). False without a spill dir. */
   persist(): boolean {
     if (!this.spillDir) return false;
+    this.compactMem();
     if (this.mem.length > 0) this.spill(this.mem.length);
     if (this.segments.length > 0) writeFileSync(join(this.spillDir, ACKED_FILE), `${this.ackedSeq}\n`);
     else rmSync(join(this.spillDir, ACKED_FILE), { force: true });
@@ -184,7 +188,14 @@ export class UplinkBuffer {
     return this.mem[indexAfter(this.mem, seq)]?.seq;
   }
 
+  private compactMem(): void {
+    if (this.memAcked === 0) return;
+    this.mem.splice(0, this.memAcked);
+    this.memAcked = 0;
+  }
+
   private overflow(): void {
+    this.compactMem();
     if (this.spillDir) {
       this.spill(Math.ceil(this.mem.length / 2));
       return;

@@ -16,8 +16,9 @@ import type { UplinkBuffer } from './buffer.ts';
  * A sliding window, not publish-a-batch-and-wait: up to `maxInFlight` samples between the oldest
  * not yet stored and the newest published, each PubAck opening room for one more at once, so the
  * rate is not one batch per round trip. A publish that fails (timeout, lost connection) keeps its
- * sample for a resend with the same id, first thing after a backoff. While NATS is unreachable the buffer holds the samples (memory, then its spill dir) and
- * they are published again, oldest first, when it returns. A sample published twice (its PubAck
+ * sample for a resend with the same id, first thing after a backoff. While NATS is unreachable
+ * the buffer holds the samples (memory, then its spill dir) and they are published again, oldest
+ * first, when it returns. A sample published twice (its PubAck
  * lost) carries the same id: JetStream drops the copy inside the stream's duplicate window, and
  * the hub drops what slips past it (its recent seqs per probe, the store's (probe, seq) key).
  */
@@ -76,7 +77,8 @@ export class NatsSamplePublisher {
   /** Connects in the background (retrying forever); samples enqueued meanwhile wait in the buffer. */
   start(): this {
     // waitOnFirstConnect: a NATS server that is down when the probe starts is retried like a lost one.
-    void connect({ servers: this.opts.url.split(','), name: 'streamguard-probe', waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 })
+    // noAsyncTraces: no stack captured per publish (an Error built for every PubAck awaited cost a third of the CPU; bench/RESULTS.md).
+    void connect({ servers: this.opts.url.split(','), name: 'streamguard-probe', waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true })
       .then(async (nc) => {
         if (this.stopped) return void (await nc.close());
         this.nc = nc;
