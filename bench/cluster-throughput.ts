@@ -6,7 +6,7 @@
  * NatsSamplePublisher over an UplinkBuffer (the code of `probe --nats`), paced by the clock.
  *
  *   npx tsx bench/cluster-throughput.ts [--rates 5000,10000,20000,50000] [--seconds 10] [--streams 1000]
- *                                       [--inflight 2000] [--baseline GIT-REV]
+ *                                       [--inflight 2000] [--baseline GIT-REV] [--drain N]
  *
  * `--baseline REV`: also runs the publisher of that commit (probes/uplink/nats-publisher.ts, read
  * with `git show` into a temporary file beside the current one), each rate with both, side by side.
@@ -18,9 +18,13 @@
  * - latency from the probe's publish (the sample's `t`, stamped at enqueue) to the hub applying it;
  * - backlog: samples still unstored by JetStream in the probe's buffer at the end (a growing one = behind).
  * "Keeps up": applied ≥ 97 % of offered and p99 under 2 s.
+ *
+ * HUB_PROF=DIR: a CPU profile of each hub process in DIR.
+ *
+ * `--drain N`: then N samples published while the hub does not consume, and the time the hub takes
+ * to consume them all: its ceiling, whatever the probe side manages (`--rates ''` for this alone).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +53,8 @@ interface HubReport {
   flushFailures: number;
 }
 
-type ToHub = { type: 'measure' } | { type: 'report' } | { type: 'stop' };
+type ToHub = { type: 'consume' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
 type FromHub = { type: 'ready' } | ({ type: 'report' } & HubReport);
-
-if (process.argv[2] === '--hub-child') await hubChild(process.argv[3]!, process.argv[4]!);
-else await main();
 
 /** The hub process: startHub on PostgreSQL, and NatsUplink on all shards with its ingest timed. */
 async function hubChild(configFile: string, natsUrl: string): Promise<void> {
@@ -83,23 +84,26 @@ async function hubChild(configFile: string, natsUrl: string): Promise<void> {
     config: natsConfig,
   });
   await uplink.start();
-  for (let shard = 0; shard < DEFAULT_SHARD_COUNT; shard++) await uplink.own(shard);
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   const send = (m: FromHub) => process.send!(m);
   process.on('message', (m: ToHub) => {
-    if (m.type === 'measure') {
+    if (m.type === 'consume') {
+      void (async () => {
+        for (let shard = 0; shard < DEFAULT_SHARD_COUNT; shard++) await uplink.own(shard);
+      })();
+    } else if (m.type === 'measure') {
       measuring = true;
       applied = 0;
       latencies = [];
       cpu0 = process.cpuUsage();
       t0 = performance.now();
     } else if (m.type === 'report') {
-      measuring = false;
+      // The figures so far; measuring goes on.
       const cpu = process.cpuUsage(cpu0);
-      latencies.sort((a, b) => a - b);
-      const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-      send({ type: 'report', applied, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? NaN, deferred: uplink.stats.samplesDeferred, flushFailures: uplink.stats.flushFailures });
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+      send({ type: 'report', applied, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, p50: pct(50), p99: pct(99), max: sorted.at(-1) ?? NaN, deferred: uplink.stats.samplesDeferred, flushFailures: uplink.stats.flushFailures });
     } else {
       void uplink
         .stop()
@@ -120,37 +124,51 @@ type PublisherClass = new (opts: { url: string; buffer: UplinkBuffer; maxInFligh
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rates: { type: 'string', default: '5000,10000,20000,50000' }, seconds: { type: 'string', default: '10' }, streams: { type: 'string', default: '1000' }, inflight: { type: 'string', default: '2000' }, baseline: { type: 'string' } },
+    options: {
+      rates: { type: 'string', default: '5000,10000,20000,50000' },
+      seconds: { type: 'string', default: '10' },
+      streams: { type: 'string', default: '1000' },
+      inflight: { type: 'string', default: '2000' },
+      baseline: { type: 'string' },
+      drain: { type: 'string', default: '0' },
+    },
   });
-  const rates = values.rates.split(',').map(Number);
+  const rates = values.rates.split(',').filter(Boolean).map(Number);
   const seconds = Number(values.seconds);
   const streams = Number(values.streams);
   const inflight = Number(values.inflight);
+  const drain = Number(values.drain);
   const publishers: { name: string; Publisher: PublisherClass }[] = [];
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const baselineFile = join(here, '../probes/uplink/nats-publisher.baseline.ts');
+  const baselineFile = fileURLToPath(new URL('../probes/uplink/nats-publisher.baseline.ts', import.meta.url));
   if (values.baseline) {
     const rev = execFileSync('git', ['rev-parse', '--short', values.baseline], { encoding: 'utf8' }).trim();
     writeFileSync(baselineFile, execFileSync('git', ['show', `${rev}:probes/uplink/nats-publisher.ts`], { encoding: 'utf8' }));
     publishers.push({ name: `batch-and-wait (${rev})`, Publisher: ((await import(baselineFile)) as { NatsSamplePublisher: PublisherClass }).NatsSamplePublisher });
   }
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  publishers.push({ name: `sliding window (${head})`, Publisher: ((await import('../probes/uplink/nats-publisher.ts')) as { NatsSamplePublisher: PublisherClass }).NatsSamplePublisher });
+  const current = { name: `sliding window (${head})`, Publisher: ((await import('../probes/uplink/nats-publisher.ts')) as { NatsSamplePublisher: PublisherClass }).NatsSamplePublisher };
+  publishers.push(current);
 
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-cluster-'));
   const pg = await startPostgres();
   const postmaster = postmasterPid(pg.port);
-  process.stdout.write(`uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
-  process.stdout.write(`${streams} streams, measured ${seconds} s after 3 s warm-up, publisher window ${inflight}\n\n`);
-  process.stdout.write('| offered/s | publisher | applied/s | hub CPU (cores) | applied/s per hub core | nats-server CPU | PostgreSQL CPU | probe process CPU | latency p50 / p99 / max | backlog at end | keeps up |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
+  const env = { dir, postmaster, streams, inflight, createDatabase: () => pg.createDatabase() };
+  const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+  process.stdout.write(`commit ${head}; uptime: ${uptime()}\n${streams} streams; CPU in cores (CPU time / wall time)\n\n`);
   try {
-    for (const rate of rates) {
-      for (const { name, Publisher } of publishers) {
-        const row = await step({ rate, seconds, streams, inflight, Publisher, dir, pgUrl: await pg.createDatabase(), postmaster });
-        process.stdout.write(`| ${rate} | ${name} | ${row}\n`);
+    if (rates.length > 0) {
+      process.stdout.write(`Paced: measured ${seconds} s after 3 s warm-up, publisher window ${inflight}\n\n`);
+      process.stdout.write('| offered/s | publisher | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU | probe process CPU | latency p50 / p99 / max | backlog at end | keeps up |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
+      for (const rate of rates) {
+        for (const { name, Publisher } of publishers) process.stdout.write(`| ${rate} | ${name} | ${await paced(env, { rate, seconds, Publisher })}\n`);
       }
     }
-    process.stdout.write(`\nuptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+    if (drain > 0) {
+      process.stdout.write(`\nDrain: ${drain} samples already in JetStream, the hub starts consuming: its ceiling\n\n`);
+      process.stdout.write('| backlog | drained in | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU |\n|---|---|---|---|---|---|---|\n');
+      process.stdout.write(`| ${drain} | ${await drained(env, drain, current.Publisher)}\n`);
+    }
+    process.stdout.write(`\nuptime: ${uptime()}\n`);
   } finally {
     rmSync(baselineFile, { force: true });
     await pg.stop();
@@ -158,13 +176,23 @@ async function main(): Promise<void> {
   }
 }
 
-async function step(o: { rate: number; seconds: number; streams: number; inflight: number; Publisher: PublisherClass; dir: string; pgUrl: string; postmaster: number }): Promise<string> {
+interface BenchEnv {
+  dir: string;
+  postmaster: number;
+  streams: number;
+  inflight: number;
+  createDatabase(): Promise<string>;
+}
+
+/** A fresh nats-server and database, and the hub process on them (the samples stream declared, not consuming yet). */
+async function hubOnFreshServers(env: BenchEnv) {
   const nats = await startNats();
   const natsPid = descendants(process.pid).find((pid) => comm(pid) === 'nats-server')!;
-  const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(o.dir, 'hub-')), 1, o.streams);
+  const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(env.dir, 'hub-')), 1, env.streams);
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--hub-child', file, nats.url], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...tokenEnv, [PG_URL_ENV]: o.pgUrl, STREAMGUARD_LOG_LEVEL: 'warn' },
+    // HUB_PROF=DIR writes a CPU profile of the hub process there.
+    execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [])],
+    env: { ...process.env, ...tokenEnv, [PG_URL_ENV]: await env.createDatabase(), STREAMGUARD_LOG_LEVEL: 'warn' },
   });
   const messages: FromHub[] = [];
   child.on('message', (m: FromHub) => messages.push(m));
@@ -177,40 +205,92 @@ async function step(o: { rate: number; seconds: number; streams: number; infligh
     return m as Extract<FromHub, { type: T }>;
   };
   await next('ready');
+  const others = () => ({ nats: procCpuMs(natsPid), pg: treeCpuMs(env.postmaster) });
+  return {
+    nats,
+    send: (m: ToHub) => child.send(m),
+    report: async () => {
+      child.send({ type: 'report' } satisfies ToHub);
+      return next('report');
+    },
+    others,
+    stop: async () => {
+      child.send({ type: 'stop' } satisfies ToHub);
+      await until('the hub child to exit', () => child.exitCode !== null, 30_000);
+      await nats.stop();
+    },
+  };
+}
+
+function sampleOf(n: number, streams: number): Sample {
+  return { probe: 'p-r0', region: 'r0', stream: `s${n % streams}`, line: 'primary', seq: 0, t: Date.now(), windowMs: 1000, connected: true, fps: 25, bitrateBps: 2e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
+}
+
+const cores = (ms: number, elapsedMs: number) => (ms / elapsedMs).toFixed(2);
+
+/** `rate` samples/s offered for 3 s + `seconds`; one table row after the first two cells. */
+async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publisher: PublisherClass }): Promise<string> {
+  const hub = await hubOnFreshServers(env);
+  hub.send({ type: 'consume' });
   const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
-  const publisher = new o.Publisher({ url: nats.url, buffer, maxInFlight: o.inflight }).start();
+  const publisher = new o.Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start();
   const started = performance.now();
   let produced = 0;
   // Paced by the clock, not by the timer: a late tick makes up what is due.
   const tick = setInterval(() => {
     const due = Math.floor(((performance.now() - started) / 1000) * o.rate);
-    while (produced < due) {
-      const stream = `s${produced++ % o.streams}`;
-      publisher.enqueue({ probe: 'p-r0', region: 'r0', stream, line: 'primary', seq: 0, t: Date.now(), windowMs: 1000, connected: true, fps: 25, bitrateBps: 2e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 });
-    }
+    while (produced < due) publisher.enqueue(sampleOf(produced++, env.streams));
   }, 5);
   await new Promise((r) => setTimeout(r, 3000));
-  const others0 = { nats: procCpuMs(natsPid), pg: treeCpuMs(o.postmaster) };
+  const others0 = hub.others();
   const cpu0 = process.cpuUsage();
-  child.send({ type: 'measure' } satisfies ToHub);
+  hub.send({ type: 'measure' });
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
-  child.send({ type: 'report' } satisfies ToHub);
-  const r = await next('report');
+  const r = await hub.report();
   const cpu = process.cpuUsage(cpu0);
-  const others = { nats: procCpuMs(natsPid) - others0.nats, pg: treeCpuMs(o.postmaster) - others0.pg };
+  const others1 = hub.others();
   clearInterval(tick);
   const backlog = buffer.size;
-  child.send({ type: 'stop' } satisfies ToHub);
-  await until('the hub child to exit', () => child.exitCode !== null, 30_000);
+  await hub.stop();
   await publisher.stop();
-  await nats.stop();
 
-  const wallS = r.elapsedMs / 1000;
-  const cores = (ms: number) => (ms / r.elapsedMs).toFixed(2);
-  const applied = r.applied / wallS;
+  const applied = r.applied / (r.elapsedMs / 1000);
   const keepsUp = applied >= 0.97 * o.rate && r.p99 < 2000;
   const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
-  return `${applied.toFixed(0)} | ${cores(r.cpuMs)} | ${(applied / (r.cpuMs / r.elapsedMs)).toFixed(0)} | ${cores(others.nats)} | ${cores(others.pg)} | ${cores((cpu.user + cpu.system) / 1000)} | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${backlog} | ${keepsUp ? 'yes' : 'no'}${r.deferred || r.flushFailures ? ` (deferred ${r.deferred}, failed commits ${r.flushFailures})` : ''} |`;
+  const problems = r.deferred || r.flushFailures ? ` (deferred ${r.deferred}, failed commits ${r.flushFailures})` : '';
+  return [
+    applied.toFixed(0),
+    cores(r.cpuMs, r.elapsedMs),
+    (applied / (r.cpuMs / r.elapsedMs)).toFixed(0),
+    cores(others1.nats - others0.nats, r.elapsedMs),
+    cores(others1.pg - others0.pg, r.elapsedMs),
+    cores((cpu.user + cpu.system) / 1000, r.elapsedMs),
+    `${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)}`,
+    String(backlog),
+    `${keepsUp ? 'yes' : 'no'}${problems} |`,
+  ].join(' | ');
+}
+
+/** `count` samples published while the hub does not consume, then consumed as fast as the hub can: its ceiling. */
+async function drained(env: BenchEnv, count: number, Publisher: PublisherClass): Promise<string> {
+  const hub = await hubOnFreshServers(env);
+  const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
+  const publisher = new Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start();
+  for (let n = 0; n < count; n++) publisher.enqueue(sampleOf(n, env.streams));
+  await until('the backlog stored by JetStream', () => buffer.size === 0, 600_000, 100);
+  await publisher.stop();
+  const others0 = hub.others();
+  hub.send({ type: 'measure' });
+  hub.send({ type: 'consume' });
+  let r = await hub.report();
+  while (r.applied < count) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    r = await hub.report();
+  }
+  const others1 = hub.others();
+  await hub.stop();
+  const applied = r.applied / (r.elapsedMs / 1000);
+  return [`${(r.elapsedMs / 1000).toFixed(1)} s`, applied.toFixed(0), cores(r.cpuMs, r.elapsedMs), (applied / (r.cpuMs / r.elapsedMs)).toFixed(0), cores(others1.nats - others0.nats, r.elapsedMs), `${cores(others1.pg - others0.pg, r.elapsedMs)} |`].join(' | ');
 }
 
 function comm(pid: number): string {
@@ -248,3 +328,6 @@ function treeCpuMs(pid: number): number {
   }
   return ms;
 }
+
+if (process.argv[2] === '--hub-child') await hubChild(process.argv[3]!, process.argv[4]!);
+else await main();
