@@ -30,9 +30,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
 import { UplinkBuffer } from '../probes/uplink/buffer.ts';
 import type { Sample } from '../src/model/sample.ts';
-import { DEFAULT_SHARD_COUNT } from '../src/model/shard.ts';
+import { DEFAULT_SHARD_COUNT, SAMPLE_STREAM } from '../src/model/shard.ts';
+import { PostgresStore } from '../src/store/postgres/store.ts';
 import { procCpuMs } from '../test/helpers/cpu-time.ts';
 import { descendants } from '../test/helpers/descendants.ts';
 import { startNats } from '../test/helpers/nats.ts';
@@ -54,7 +58,7 @@ interface HubReport {
 }
 
 type ToHub = { type: 'consume' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
-type FromHub = { type: 'ready' } | ({ type: 'report' } & HubReport);
+type FromHub = { type: 'ready' } | { type: 'consuming' } | ({ type: 'report' } & HubReport);
 
 /** The hub process: startHub on PostgreSQL, and NatsUplink on all shards with its ingest timed. */
 async function hubChild(configFile: string, natsUrl: string): Promise<void> {
@@ -91,6 +95,7 @@ async function hubChild(configFile: string, natsUrl: string): Promise<void> {
     if (m.type === 'consume') {
       void (async () => {
         for (let shard = 0; shard < DEFAULT_SHARD_COUNT; shard++) await uplink.own(shard);
+        send({ type: 'consuming' });
       })();
     } else if (m.type === 'measure') {
       measuring = true;
@@ -166,7 +171,8 @@ async function main(): Promise<void> {
     if (drain > 0) {
       process.stdout.write(`\nDrain: ${drain} samples already in JetStream, the hub starts consuming: its ceiling\n\n`);
       process.stdout.write('| backlog | drained in | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU |\n|---|---|---|---|---|---|---|\n');
-      process.stdout.write(`| ${drain} | ${await drained(env, drain, current.Publisher)}\n`);
+      const { row, storage } = await drained(env, drain, current.Publisher);
+      process.stdout.write(`| ${drain} | ${row}\n\n${storage}\n`);
     }
     process.stdout.write(`\nuptime: ${uptime()}\n`);
   } finally {
@@ -189,10 +195,11 @@ async function hubOnFreshServers(env: BenchEnv) {
   const nats = await startNats();
   const natsPid = descendants(process.pid).find((pid) => comm(pid) === 'nats-server')!;
   const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(env.dir, 'hub-')), 1, env.streams);
+  const pgUrl = await env.createDatabase();
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--hub-child', file, nats.url], {
     // HUB_PROF=DIR writes a CPU profile of the hub process there.
     execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [])],
-    env: { ...process.env, ...tokenEnv, [PG_URL_ENV]: await env.createDatabase(), STREAMGUARD_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...tokenEnv, [PG_URL_ENV]: pgUrl, STREAMGUARD_LOG_LEVEL: 'warn' },
   });
   const messages: FromHub[] = [];
   child.on('message', (m: FromHub) => messages.push(m));
@@ -208,16 +215,25 @@ async function hubOnFreshServers(env: BenchEnv) {
   const others = () => ({ nats: procCpuMs(natsPid), pg: treeCpuMs(env.postmaster) });
   return {
     nats,
+    pgUrl,
     send: (m: ToHub) => child.send(m),
+    consume: async () => {
+      child.send({ type: 'consume' } satisfies ToHub);
+      await next('consuming');
+    },
     report: async () => {
       child.send({ type: 'report' } satisfies ToHub);
       return next('report');
     },
     others,
+    /** Stops the hub (killed by its PID when it takes over a minute: a deep backlog to settle), then nats-server. */
     stop: async () => {
-      child.send({ type: 'stop' } satisfies ToHub);
-      await until('the hub child to exit', () => child.exitCode !== null, 30_000);
-      await nats.stop();
+      try {
+        child.send({ type: 'stop' } satisfies ToHub);
+        await until('the hub child to exit', () => child.exitCode !== null, 60_000).catch(() => child.kill('SIGKILL'));
+      } finally {
+        await nats.stop();
+      }
     },
   };
 }
@@ -231,7 +247,7 @@ const cores = (ms: number, elapsedMs: number) => (ms / elapsedMs).toFixed(2);
 /** `rate` samples/s offered for 3 s + `seconds`; one table row after the first two cells. */
 async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publisher: PublisherClass }): Promise<string> {
   const hub = await hubOnFreshServers(env);
-  hub.send({ type: 'consume' });
+  await hub.consume();
   const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
   const publisher = new o.Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start();
   const started = performance.now();
@@ -251,8 +267,8 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
   const others1 = hub.others();
   clearInterval(tick);
   const backlog = buffer.size;
-  await hub.stop();
   await publisher.stop();
+  await hub.stop();
 
   const applied = r.applied / (r.elapsedMs / 1000);
   const keepsUp = applied >= 0.97 * o.rate && r.p99 < 2000;
@@ -271,17 +287,28 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
   ].join(' | ');
 }
 
-/** `count` samples published while the hub does not consume, then consumed as fast as the hub can: its ceiling. */
-async function drained(env: BenchEnv, count: number, Publisher: PublisherClass): Promise<string> {
+/**
+ * `count` samples published while the hub does not consume, then consumed as fast as the hub can:
+ * its ceiling. Also what they take: JetStream bytes per message, PostgreSQL WAL per sample, the
+ * samples table (with its indexes) per row, and, once rolled up, the rollups table per row.
+ */
+async function drained(env: BenchEnv, count: number, Publisher: PublisherClass): Promise<{ row: string; storage: string }> {
   const hub = await hubOnFreshServers(env);
   const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
   const publisher = new Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start();
   for (let n = 0; n < count; n++) publisher.enqueue(sampleOf(n, env.streams));
   await until('the backlog stored by JetStream', () => buffer.size === 0, 600_000, 100);
   await publisher.stop();
+  const nc = await connect({ servers: hub.nats.url });
+  const stream = await (await jetstreamManager(nc)).streams.info(SAMPLE_STREAM);
+  await nc.close();
+  const db = new pg.Client({ connectionString: hub.pgUrl });
+  await db.connect();
+  const lsn = async () => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+  const wal0 = await lsn();
   const others0 = hub.others();
   hub.send({ type: 'measure' });
-  hub.send({ type: 'consume' });
+  await hub.consume();
   let r = await hub.report();
   while (r.applied < count) {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -289,8 +316,28 @@ async function drained(env: BenchEnv, count: number, Publisher: PublisherClass):
   }
   const others1 = hub.others();
   await hub.stop();
+  const walBytes = Number((await db.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::bigint AS d', [wal0])).rows[0]!.d);
+  const perRow = async (table: string) => {
+    await db.query(`VACUUM ANALYZE ${table}`);
+    const { rows } = await db.query<{ bytes: string; n: string }>(`SELECT pg_total_relation_size('${table}')::bigint AS bytes, (SELECT count(*) FROM ${table})::bigint AS n`);
+    return { bytes: Number(rows[0]!.bytes), rows: Number(rows[0]!.n) };
+  };
+  const samples = await perRow('samples');
+  // The hub's compaction, on everything: every raw sample rolled up into its minute.
+  const store = await PostgresStore.open(hub.pgUrl, { source: 'bench' });
+  await store.samples.compact(Date.now() + 120_000, 0);
+  await store.close();
+  const rollups = await perRow('sample_rollups');
+  await db.end();
   const applied = r.applied / (r.elapsedMs / 1000);
-  return [`${(r.elapsedMs / 1000).toFixed(1)} s`, applied.toFixed(0), cores(r.cpuMs, r.elapsedMs), (applied / (r.cpuMs / r.elapsedMs)).toFixed(0), cores(others1.nats - others0.nats, r.elapsedMs), `${cores(others1.pg - others0.pg, r.elapsedMs)} |`].join(' | ');
+  const row = [`${(r.elapsedMs / 1000).toFixed(1)} s`, applied.toFixed(0), cores(r.cpuMs, r.elapsedMs), (applied / (r.cpuMs / r.elapsedMs)).toFixed(0), cores(others1.nats - others0.nats, r.elapsedMs), `${cores(others1.pg - others0.pg, r.elapsedMs)} |`].join(' | ');
+  const storage = [
+    `JetStream: ${(stream.state.bytes / stream.state.messages).toFixed(0)} bytes per sample message (${stream.state.messages} messages, file store)`,
+    `PostgreSQL WAL: ${(walBytes / count).toFixed(0)} bytes per sample written (fsync and full_page_writes off here: a production server writes more)`,
+    `PostgreSQL samples table + its 3 indexes: ${(samples.bytes / samples.rows).toFixed(0)} bytes per row (${samples.rows} rows)`,
+    `PostgreSQL sample_rollups table + its 2 indexes: ${(rollups.bytes / rollups.rows).toFixed(0)} bytes per row (${rollups.rows} rows: stream × line × region × minute)`,
+  ].join('\n');
+  return { row, storage };
 }
 
 function comm(pid: number): string {
