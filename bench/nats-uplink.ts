@@ -6,7 +6,8 @@
  *
  *   npx tsx bench/nats-uplink.ts [streams=1000] [seconds=15] [rate=5] [inflight=2000]
  *
- * `inflight`: the publisher's maxInFlight (samples awaiting their PubAcks at once).
+ * `inflight`: the publisher's window, maxInFlight (at most this many samples from the oldest not yet
+ * stored by JetStream to the newest published).
  *
  * Hub and probe share this process (and its one event loop): the figures are a floor for a
  * dedicated hub core. Figures: samples/s applied by the hub (ingested, fed to the detector, then
