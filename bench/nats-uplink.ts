@@ -6,7 +6,8 @@
  *
  *   npx tsx bench/nats-uplink.ts [streams=1000] [seconds=15] [rate=5] [inflight=2000]
  *
- * `inflight`: the publisher's maxInFlight (samples awaiting their PubAcks at once).
+ * `inflight`: the publisher's window, maxInFlight (at most this many samples from the oldest not yet
+ * stored by JetStream to the newest published).
  *
  * Hub and probe share this process (and its one event loop): the figures are a floor for a
  * dedicated hub core. Figures: samples/s applied by the hub (ingested, fed to the detector, then
@@ -96,7 +97,7 @@ process.stdout.write(
     `offered ${STREAMS * RATE} samples/s (${STREAMS} streams × ${RATE}/s) for ${SECONDS} s, publisher maxInFlight ${IN_FLIGHT}`,
     `applied ${(applied / elapsedS).toFixed(0)} samples/s; process CPU ${(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100).toFixed(0)} % of one core`,
     `enqueue → applied latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)?.toFixed(1) ?? '-'} ms`,
-    `probe: ${next} produced, ${publisher.stats.published} published, ${publisher.stats.failedBatches} failed batches; hub: ${uplink.stats.acks} acked, ${uplink.stats.samplesDuplicate} duplicates`,
+    `probe: ${next} produced, ${publisher.stats.published} published, ${publisher.stats.failedPublishes} failed publishes; hub: ${uplink.stats.acks} acked, ${uplink.stats.samplesDuplicate} duplicates`,
     '',
   ].join('\n'),
 );

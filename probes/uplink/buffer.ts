@@ -8,7 +8,9 @@ import type { Sample } from '../../src/model/sample.ts';
  *
  * Every sample gets the uplink's own per-probe seq here (strictly increasing, contiguous), seeded
  * from max(wall clock ms, newest spilled seq + 1) so a restarted probe keeps increasing and the
- * hub's dedup on seq stays correct. Samples stay until the hub acks them (cumulative).
+ * hub's dedup on seq stays correct. Samples stay until acked: cumulatively (`ack`, the hub's
+ * WebSocket acks) or one by one in any order (`ackOne`, JetStream's PubAcks); a sample acked out
+ * of order is no longer taken nor counted, and leaves when everything older has been acked.
  *
  * Memory holds up to `maxInMemory` samples. When full:
  * - with a spill dir, the oldest half goes to a segment file `seg-<first>-<last>.jsonl` (the
@@ -44,10 +46,14 @@ export class UplinkBuffer {
   private readonly maxSpillBytes: number;
   private readonly log: Logger | undefined;
   private mem: Sample[] = [];
+  /** Acked samples still at the front of `mem`: cut off in one go once they are half of it (one splice per ack costs O(mem) each). */
+  private memAcked = 0;
   private segments: Segment[] = [];
   /** The one segment read back into memory for sending. */
   private cached: { seg: Segment; samples: Sample[] } | undefined;
   private ackedSeq = -1;
+  /** Seqs acked one by one above `ackedSeq` (at most the publisher's window of them). */
+  private ackedAbove = new Set<number>();
   private next: number;
   /** Samples lost to the bounds (never sent or never acked). */
   dropped = 0;
@@ -82,7 +88,7 @@ export class UplinkBuffer {
 
   /** Stamps the next seq on the sample and keeps it until acked. */
   push(sample: Sample): Sample {
-    if (this.mem.length >= this.maxInMemory) this.overflow();
+    if (this.mem.length - this.memAcked >= this.maxInMemory) this.overflow();
     sample.seq = this.next++;
     this.mem.push(sample);
     return sample;
@@ -91,11 +97,32 @@ export class UplinkBuffer {
   /** The hub has every seq ≤ `seq`. */
   ack(seq: number): void {
     if (seq <= this.ackedSeq) return;
+    for (const a of this.ackedAbove) if (a <= seq) this.ackedAbove.delete(a);
+    this.ackCumulative(seq);
+  }
+
+  private ackCumulative(seq: number): void {
     this.ackedSeq = seq;
     while (this.segments.length > 0 && this.segments[0]!.last <= seq) this.removeSegment(this.segments[0]!);
-    let i = 0;
+    let i = this.memAcked;
     while (i < this.mem.length && this.mem[i]!.seq <= seq) i++;
-    if (i > 0) this.mem.splice(0, i);
+    this.memAcked = i;
+    if (this.memAcked * 2 >= this.mem.length) this.compactMem();
+  }
+
+  /** The sample `seq` alone is stored (acks may come in any order); everything older acked too moves the cumulative mark. */
+  ackOne(seq: number): void {
+    const first = this.oldest;
+    if (first === undefined || seq < first || this.ackedAbove.has(seq)) return; // acked already, or dropped
+    this.ackedAbove.add(seq);
+    this.settleAcked();
+  }
+
+  /** Moves the cumulative mark over the oldest held samples that were acked one by one. */
+  private settleAcked(): void {
+    let upTo: number | undefined;
+    for (let next = this.oldest; next !== undefined && this.ackedAbove.delete(next); next = this.firstHeldAfter(next)) upTo = next;
+    if (upTo !== undefined) this.ackCumulative(upTo);
   }
 
   get acked(): number {
@@ -110,60 +137,74 @@ export class UplinkBuffer {
 
   /** Unacked samples held (memory + disk). */
   get size(): number {
-    let n = this.mem.length;
+    let n = this.mem.length - this.memAcked - this.ackedAbove.size;
     for (const s of this.segments) n += Math.max(0, s.last - Math.max(s.first, this.ackedSeq + 1) + 1);
     return n;
   }
 
   get inMemory(): number {
-    return this.mem.length;
+    return this.mem.length - this.memAcked;
   }
 
+  /** The oldest unacked seq held. */
   get oldest(): number | undefined {
-    const s = this.segments[0];
-    if (s) return Math.max(s.first, this.ackedSeq + 1);
-    return this.mem[0]?.seq;
+    return this.firstHeldAfter(this.ackedSeq);
   }
 
   /** Up to `n` unacked samples with seq > `after`, oldest first (disk segments, then memory). */
   take(after: number, n: number): Sample[] {
     const from = Math.max(after, this.ackedSeq);
     const out: Sample[] = [];
+    const wanted = (s: Sample) => s.seq > from && !this.ackedAbove.has(s.seq);
     for (const seg of this.segments) {
       if (seg.last <= from) continue;
       for (const s of this.read(seg)) {
-        if (s.seq > from) out.push(s);
+        if (wanted(s)) out.push(s);
         if (out.length >= n) return out;
       }
     }
-    let lo = 0;
-    let hi = this.mem.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.mem[mid]!.seq <= from) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.mem.length && out.length < n; i++) out.push(this.mem[i]!);
+    for (let i = indexAfter(this.mem, from); i < this.mem.length && out.length < n; i++) if (wanted(this.mem[i]!)) out.push(this.mem[i]!);
     return out;
   }
 
   /** Writes what memory holds to the spill dir (at shutdown). False without a spill dir. */
   persist(): boolean {
     if (!this.spillDir) return false;
+    this.compactMem();
     if (this.mem.length > 0) this.spill(this.mem.length);
     if (this.segments.length > 0) writeFileSync(join(this.spillDir, ACKED_FILE), `${this.ackedSeq}\n`);
     else rmSync(join(this.spillDir, ACKED_FILE), { force: true });
     return true;
   }
 
+  /** The first seq held above `seq` (disk segments, then memory), acked one by one or not. */
+  private firstHeldAfter(seq: number): number | undefined {
+    for (const seg of this.segments) {
+      if (seg.last <= seq) continue;
+      const samples = this.read(seg);
+      const s = samples[indexAfter(samples, seq)];
+      if (s) return s.seq;
+    }
+    return this.mem[indexAfter(this.mem, seq)]?.seq;
+  }
+
+  private compactMem(): void {
+    if (this.memAcked === 0) return;
+    this.mem.splice(0, this.memAcked);
+    this.memAcked = 0;
+  }
+
   private overflow(): void {
+    this.compactMem();
     if (this.spillDir) {
       this.spill(Math.ceil(this.mem.length / 2));
       return;
     }
     const n = Math.max(1, Math.ceil(this.mem.length / 10));
+    this.forget(this.mem[0]!.seq, this.mem[n - 1]!.seq);
     this.mem.splice(0, n);
     this.dropped += n;
+    this.settleAcked();
     this.log?.warn({ dropped: n, totalDropped: this.dropped, maxInMemory: this.maxInMemory }, 'uplink buffer full and no spill dir: oldest unacked samples dropped');
   }
 
@@ -177,8 +218,10 @@ export class UplinkBuffer {
       writeFileSync(file, text);
     } catch (err) {
       this.log?.error({ err, file }, 'cannot spill to disk: oldest samples dropped instead');
+      this.forget(first, last);
       this.mem.splice(0, n);
       this.dropped += n;
+      this.settleAcked();
       return;
     }
     this.mem.splice(0, n);
@@ -190,8 +233,15 @@ export class UplinkBuffer {
       total -= oldest.bytes;
       this.dropped += oldest.last - oldest.first + 1;
       this.log?.warn({ file: oldest.file, maxSpillBytes: this.maxSpillBytes }, 'spill dir over its limit: oldest segment dropped');
+      this.forget(oldest.first, oldest.last);
       this.removeSegment(oldest);
+      this.settleAcked();
     }
+  }
+
+  /** Dropped samples' seqs leave the one-by-one acks too (the counts stay right). */
+  private forget(first: number, last: number): void {
+    for (const a of this.ackedAbove) if (a >= first && a <= last) this.ackedAbove.delete(a);
   }
 
   private read(seg: Segment): Sample[] {
@@ -220,4 +270,16 @@ export class UplinkBuffer {
     if (this.cached?.seg === seg) this.cached = undefined;
     rmSync(seg.file, { force: true });
   }
+}
+
+/** Index of the first sample with a seq above `seq` in samples sorted by seq (binary search). */
+function indexAfter(samples: readonly Sample[], seq: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

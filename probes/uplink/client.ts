@@ -13,11 +13,16 @@ import { redactUrls } from '../../src/model/redact-url.ts';
  * bounded, optional spill) and are sent oldest first with at most `maxInFlight` unacked on the
  * wire; after a reconnect everything unacked is sent again (the hub drops what it already has).
  * Sample times are moved onto the hub's clock with the offset estimated from the heartbeats.
+ *
+ * Several hubs (a cluster): the probe talks to one at a time; when it is gone (or cannot be
+ * reached) the next reconnect, after the same backoff, goes to the next hub of the list, round
+ * robin. The buffer is the probe's, not the connection's: what the lost hub did not ack is sent to
+ * the next one, and the probers keep running on their last assignment meanwhile.
  */
 
 export interface UplinkClientOptions {
-  /** ws:// or wss:// URL of the hub's /probes endpoint. */
-  url: string;
+  /** ws:// or wss:// URL of the hub's /probes endpoint; several: the hubs tried in turn. */
+  url: string | readonly string[];
   token: string;
   region: string;
   buffer: UplinkBuffer;
@@ -55,6 +60,9 @@ export class UplinkClient {
   private readonly opts: UplinkClientOptions;
   private readonly clock: () => number;
   private readonly log: Logger | undefined;
+  private readonly hubs: readonly string[];
+  /** Index in `hubs` of the hub connected or being tried. */
+  private hubIndex = 0;
   private ws: WebSocket | undefined;
   private welcome: WelcomeMessage | undefined;
   private sentUpTo = -1;
@@ -77,6 +85,13 @@ export class UplinkClient {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
     this.log = opts.logger;
+    this.hubs = typeof opts.url === 'string' ? [opts.url] : [...opts.url];
+    if (this.hubs.length === 0) throw new Error('UplinkClient: no hub URL');
+  }
+
+  /** The hub connected, or the one being tried. */
+  get hub(): string {
+    return this.hubs[this.hubIndex]!;
   }
 
   get connected(): boolean {
@@ -141,7 +156,7 @@ export class UplinkClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.opts.url, {
+    const ws = new WebSocket(this.hub, {
       headers: { authorization: `Bearer ${this.opts.token}` },
       handshakeTimeout: 5000,
       perMessageDeflate: false,
@@ -167,7 +182,7 @@ export class UplinkClient {
       this.onMessage(ws, msg);
     });
     ws.on('unexpected-response', (_req, res) => {
-      this.log?.warn({ url: redactUrls(this.opts.url), status: res.statusCode }, `hub answered HTTP ${res.statusCode} instead of a WebSocket upgrade (is the URL …/probes?)`);
+      this.log?.warn({ url: redactUrls(this.hub), status: res.statusCode }, `hub answered HTTP ${res.statusCode} instead of a WebSocket upgrade (is the URL …/probes?)`);
       ws.terminate();
     });
     ws.on('error', (err) => {
@@ -188,7 +203,7 @@ export class UplinkClient {
         }
         // Everything unacked goes again; the hub drops what it already has.
         this.sentUpTo = this.opts.buffer.acked;
-        this.log?.info({ probe: msg.probe, hub: redactUrls(this.opts.url), unacked: this.opts.buffer.size, heartbeatMs: msg.heartbeatMs }, 'connected to the hub');
+        this.log?.info({ probe: msg.probe, hub: redactUrls(this.hub), unacked: this.opts.buffer.size, heartbeatMs: msg.heartbeatMs }, 'connected to the hub');
         clearInterval(this.beatTimer);
         this.beatTimer = setInterval(() => this.beat(ws), msg.heartbeatMs);
         this.beat(ws);
@@ -259,12 +274,14 @@ export class UplinkClient {
     if (this.stopped) return;
     if (FATAL_CLOSE_CODES.has(code)) {
       this.fatal = true;
-      this.log?.error({ code, reason, hub: redactUrls(this.opts.url) }, `the hub refused this probe: ${reason || `close ${code}`}`);
+      this.log?.error({ code, reason, hub: redactUrls(this.hub) }, `the hub refused this probe: ${reason || `close ${code}`}`);
       this.opts.onFatal?.(code, reason);
       return;
     }
     const delay = backoffDelay(this.attempt++, this.opts.backoff ?? RECONNECT_BACKOFF);
-    this.log?.warn({ code, reason, retryInMs: delay, unacked: this.opts.buffer.size }, wasWelcomed ? 'lost the hub connection; reconnecting' : 'cannot reach the hub; retrying');
+    const lost = this.hub;
+    this.hubIndex = (this.hubIndex + 1) % this.hubs.length;
+    this.log?.warn({ code, reason, hub: redactUrls(lost), next: redactUrls(this.hub), retryInMs: delay, unacked: this.opts.buffer.size }, wasWelcomed ? 'lost the hub connection; reconnecting' : 'cannot reach the hub; retrying');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 

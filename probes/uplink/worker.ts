@@ -19,13 +19,16 @@ import { NatsSamplePublisher } from './nats-publisher.ts';
  * restarted as the assignment changes) and streams the Samples back through the uplink, which
  * buffers them while the hub is unreachable. Probing goes on while disconnected; with a spill dir
  * the last assignment is kept there too, so a probe restarted during a hub outage resumes probing
- * (and buffering) at once instead of waiting for the hub.
+ * (and buffering) at once instead of waiting for the hub. Given several hubs (a cluster), it moves
+ * to the next when its hub is gone, keeping its buffer and its assignment (UplinkClient); over NATS
+ * its samples do not pass through the hub and keep flowing meanwhile.
  */
 
 const ASSIGNMENT_FILE = 'assignment.json';
 
 export interface ProbeWorkerOptions {
-  hub: string;
+  /** The hub's ws[s]://HUB/probes; several: the hubs of a cluster, the next taken when the connected one is gone. */
+  hub: string | readonly string[];
   region: string;
   token: string;
   ca?: string | Buffer;

@@ -1,5 +1,9 @@
 import type { StreamConfig } from '../model/stream.ts';
 import { compileDetector, createDetector, restoreIncidents, type Detector, type DetectorInput } from '../detect/detector.ts';
+import { forgetProbeIncidents, forgetStream } from '../detect/forget.ts';
+import { toEvent } from '../detect/grade.ts';
+import { soleOwnership, type Ownership, type OwnershipListener } from '../cluster/ownership.ts';
+import { ownedStreamOf, probeOfStream } from '../cluster/owned-stream.ts';
 import type { Blindness } from '../detect/probe-watch.ts';
 import type { DetectorSettings, Rules } from '../detect/rules-schema.ts';
 import type { IncidentEvent } from '../model/incident.ts';
@@ -24,9 +28,17 @@ import type { Commit } from '../common/reload.ts';
  *
  * Everything runs on the event loop thread; with an injected clock and `tickMs: 0` a test drives it
  * entirely by hand (`ingest`, `tick`, `compact`).
+ *
+ * In a cluster (src/cluster/ownership.ts) the detector and the incidents hold the streams this hub
+ * owns, and nothing else: a sample of another stream is stored, not detected on; a probe's own
+ * incidents are raised by the owner of `probe:<id>` alone. A shard taken over is adopted as a
+ * restart is recovered (its open incidents restored from the store), its line states warmed by
+ * the recent stored samples; a shard given up is forgotten, nothing resolved.
  */
 
 const MINUTE = 60_000;
+/** How far back an adopted stream's stored samples are replayed to warm its line states (a few rules' `for` and `clearFor`, and the grace). */
+const ADOPT_REPLAY_MS = 30_000;
 
 export interface HubOptions {
   /** Where incidents and their timelines are written (restored from at start). */
@@ -53,6 +65,8 @@ export interface HubOptions {
    * stream ended, it did not fail); undefined when it left the config file.
    */
   retirementOf?: (stream: string) => { by: string; reason: string } | undefined;
+  /** Which streams this hub watches and acts on (default: all, the lone hub). The hub does not subscribe itself: its creator does, in order. */
+  ownership?: Ownership;
 }
 
 /** What of the config the hub core follows at a reload (src/app/start.ts maps the config onto it). */
@@ -88,7 +102,7 @@ export interface LineView {
   level: Level;
 }
 
-export class Hub {
+export class Hub implements OwnershipListener {
   readonly bus: EventBus;
   readonly detector: Detector;
   readonly incidents: IncidentManager;
@@ -97,6 +111,9 @@ export class Hub {
   readonly stats: HubStats = { ticks: 0, detectorEvents: 0, stalls: 0, stalledMs: 0, compactions: 0 };
   private readonly ingestor: Ingest;
   private readonly opts: HubOptions;
+  private readonly ownership: Ownership;
+  /** Streams being adopted: their samples are stored but not detected on until their state is rebuilt. */
+  private readonly adopting = new Set<string>();
   private readonly log: Logger | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -111,6 +128,7 @@ export class Hub {
 
   constructor(opts: HubOptions) {
     this.opts = opts;
+    this.ownership = opts.ownership ?? soleOwnership;
     this.log = opts.logger;
     this.clock = opts.clock ?? Date.now;
     this.startedAt = this.clock();
@@ -128,12 +146,13 @@ export class Hub {
       repository: opts.incidents,
       bus: this.bus,
       reopenWindowMs: opts.reopenWindowMs ?? REOPEN_WINDOW_MS,
+      ownership: this.ownership,
       ...(opts.logger && { logger: opts.logger }),
       onsetSamples: (v, count) => this.onsetSamples(v, count),
     });
   }
 
-  /** Restores open incidents from the repository into the detector, then starts the tick and compaction timers. */
+  /** Restores the open incidents it owns from the repository into the detector, then starts the tick and compaction timers. */
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
@@ -176,6 +195,53 @@ export class Hub {
         if (this.started && !this.stopped) this.scheduleCompaction();
       }
     };
+  }
+
+  /**
+   * Streams this hub owns from now on (a shard taken over): their open incidents restored from the
+   * store, as at a restart, and their line states warmed by replaying their recent stored samples.
+   * The replay's own events are dropped: it retells what the last owner already decided (the
+   * stored incidents say it), so a handover neither resolves nor reopens anything. A restored
+   * incident then waits for fresh views as after a restart (src/detect/grade.ts); a condition the
+   * replay shows still active that no stored incident has (the last owner stopped before raising
+   * it) is raised now.
+   */
+  async adopt(streams: readonly string[]): Promise<void> {
+    if (streams.length === 0) return;
+    const adopted = new Set(streams);
+    for (const s of streams) this.adopting.add(s);
+    try {
+      const since = this.clock() - ADOPT_REPLAY_MS;
+      const real = streams.filter((s) => probeOfStream(s) === undefined);
+      const [restored, recent] = await Promise.all([
+        this.incidents.restore((stream) => adopted.has(stream)),
+        Promise.all(real.map((stream) => this.opts.samples.samples({ stream, from: since, to: this.clock() + ADOPT_REPLAY_MS }))),
+      ]);
+      const now = this.clock();
+      for (const sample of recent.flat().sort((a, b) => a.t - b.t || a.seq - b.seq)) this.detector.step(sample, Math.min(now, sample.t));
+      const active = new Set(this.detector.activeIncidents().map((i) => i.key));
+      restoreIncidents(this.detector.ctx, this.detector.state, restored.filter((i) => !active.has(i.key) || i.probe === undefined), now);
+      for (const inc of this.detector.activeIncidents()) {
+        const stream = ownedStreamOf(inc);
+        if (stream === undefined || !adopted.has(stream) || this.incidents.byDedupKey(inc.key)?.status !== undefined) continue;
+        this.onEvent(toEvent('open', inc, now), now);
+      }
+      this.log?.info({ streams: streams.length, incidents: restored.map((i) => i.key), samples: recent.reduce((n, r) => n + r.length, 0) }, 'adopted streams');
+    } finally {
+      for (const s of streams) this.adopting.delete(s);
+    }
+  }
+
+  /** Streams another hub owns from now on (a shard lost or given up): their detector state and incidents forgotten, nothing resolved, nothing written. */
+  release(streams: readonly string[]): void {
+    if (streams.length === 0) return;
+    for (const s of streams) {
+      const probe = probeOfStream(s);
+      if (probe === undefined) forgetStream(this.detector.state, s);
+      else forgetProbeIncidents(this.detector.state, probe);
+    }
+    this.incidents.forget(new Set(streams));
+    this.log?.info({ streams: streams.length }, 'released streams');
   }
 
   /** The one entry point for samples (see src/ingest). Untrusted (validated) unless `trusted`. */
@@ -338,6 +404,7 @@ export class Hub {
 
   private onSample(sample: Sample): void {
     if (this.bus.has('sample')) this.bus.publish('sample', sample);
+    if (this.adopting.has(sample.stream) || !this.ownership.owns(sample.stream)) return;
     this.step(sample);
   }
 
@@ -348,6 +415,8 @@ export class Hub {
   }
 
   private onEvent(ev: IncidentEvent, now: number): void {
+    // A probe's own incident: the detector sees the probe on every hub it reports to; one raises it.
+    if (ev.stream === undefined && ev.probe !== undefined && !this.ownership.owns(ownedStreamOf(ev)!)) return;
     this.stats.detectorEvents++;
     this.bus.publish('detector.event', ev);
     this.incidents.onDetectorEvent(ev, now);

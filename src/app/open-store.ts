@@ -15,6 +15,8 @@ export interface OpenedStore {
   location: string;
   /** The embedded store (its WAL sizes go to /metrics); undefined on PostgreSQL. */
   sqlite: SqliteStore | undefined;
+  /** The shared store (its fenced refusals go to /metrics); undefined on SQLite. */
+  postgres: PostgresStore | undefined;
 }
 
 /**
@@ -27,11 +29,11 @@ export async function openStore(config: Config, opts: { dataDir: string; env: No
   const pg = config.store.postgres;
   if (!pg) {
     const sqlite = new SqliteStore(join(opts.dataDir, DB_FILE), { logger: opts.logger });
-    return { store: sqlite, location: sqlite.file, sqlite };
+    return { store: sqlite, location: sqlite.file, sqlite, postgres: undefined };
   }
   const source = `store.postgres.urlEnv (${pg.urlEnv})`;
   const url = opts.env[pg.urlEnv];
   if (!url) throw new StoreOpenError(`${source}: environment variable ${pg.urlEnv} is not set; it must hold the store's PostgreSQL URL (postgres://user:password@host:5432/db)`);
   const store = await PostgresStore.open(url, { logger: opts.logger, source, statementTimeoutMs: pg.statementTimeout });
-  return { store, location: redactUrls(url), sqlite: undefined };
+  return { store, location: redactUrls(url), sqlite: undefined, postgres: store };
 }

@@ -34,13 +34,14 @@ export interface ConfigChanges {
 
 export type ReloadResult = { ok: true; changes: ConfigChanges } | { ok: false; errors: ConfigError[] };
 
-/** Set up once for the process (the listening socket, the data dir and its lock, the store's engine, the TLS server, the NATS consumers): a change needs a restart. */
+/** Set up once for the process (the listening socket, the data dir and its lock, the store's engine, the TLS server, the NATS consumers, the cluster's leases): a change needs a restart. */
 const RESTART_ONLY: readonly (readonly [string, (c: Config) => unknown])[] = [
   ['hub.listen', (c) => c.hub.listen],
   ['hub.dataDir', (c) => c.hub.dataDir],
   ['store.postgres', (c) => c.store.postgres],
   ['hub.tls', (c) => c.hub.tls],
   ['uplink.nats', (c) => c.uplink.nats],
+  ['cluster', (c) => c.cluster],
 ];
 
 /** The restart-only keys that differ, one error each. */

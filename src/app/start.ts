@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubMetrics } from '../metrics/metrics.ts';
 import { Controller } from '../control/index.ts';
-import { soleOwnership } from '../cluster/ownership.ts';
 import { controllerPorts } from './control-ports.ts';
 import { TicketService, ticketRoutes, type TicketsConfig } from '../tickets/index.ts';
 import { ticketHub } from './ticket-ports.ts';
@@ -18,8 +17,7 @@ import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
 import { OriginPolicy } from '../auth/origin.ts';
 import type { CommandContext } from '../ws/commands.ts';
-import type { Ownership } from '../cluster/ownership.ts';
-import type { StreamOwners } from '../cluster/directory.ts';
+import { clusterDirectory, type ClusterDirectory, type StreamOwners } from '../cluster/directory.ts';
 import { Silences } from '../incidents/silences.ts';
 import { PREVIEW_PREFIX, PreviewServer } from '../console/preview.ts';
 import { WS_PATH, WsApi } from '../ws/server.ts';
@@ -33,6 +31,11 @@ import { Hub, type HubSettings } from './hub.ts';
 import { ConfigReloader, reloadPart, type ReloadPart, type ReloadResult } from './reload.ts';
 import { RunTimeStreams } from './run-time-streams.ts';
 import { Discovery, discoveryHookRoutes } from '../discovery/index.ts';
+import { clusterIdentity } from '../cluster/config-schema.ts';
+import { LeaseManager } from '../cluster/lease-manager.ts';
+import { clusterStreams, LeasedOwnership } from '../cluster/leased-ownership.ts';
+import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
+import { PostgresClusterSession } from '../store/postgres/cluster-session.ts';
 
 export interface StartHubOptions {
   /** Overrides config.hub.dataDir; the database is `<dataDir>/streamguard.db` (unless the config puts the store on PostgreSQL). */
@@ -69,8 +72,10 @@ export interface HubHandle {
   ingest(sample: unknown, opts?: IngestCallOptions): IngestResult;
   /** The remote probe endpoint (`/probes` on the API server; undefined when listen is false). */
   uplink: UplinkServer | undefined;
-  /** Samples over NATS JetStream, the shards of `uplink.nats.shards` (undefined without `uplink.nats`). */
+  /** Samples over NATS JetStream, the shards of `uplink.nats.shards`, or in a cluster those it leases (undefined without `uplink.nats`). */
   nats: NatsUplink | undefined;
+  /** This hub as one of a cluster (undefined without `cluster`: it runs alone). */
+  cluster: HubCluster | undefined;
   /** Vendor tickets, outbox and SLA escalation (undefined with `tickets: false` or an injected store). */
   tickets: TicketService | undefined;
   /** Failover and feature control (undefined with `control: false`). */
@@ -89,7 +94,7 @@ export interface HubHandle {
    * Takes a reloaded config file whole, overlaid by the run-time streams (src/config/stream-overlay.ts)
    * — streams, probes, detection, incidents, control, tickets, auth, remote probes, metrics,
    * discovery — or refuses it (src/app/reload.ts: errors at their YAML paths; the
-   * restart-only keys hub.listen, hub.dataDir, store.postgres and hub.tls) and keeps the running one.
+   * restart-only keys hub.listen, hub.dataDir, store.postgres, hub.tls, uplink.nats and cluster) and keeps the running one.
    */
   reload(config: Config): ReloadResult;
   /** Reads and validates a config file, then reload(); a file that does not validate is refused with its errors. */
@@ -105,6 +110,14 @@ export interface HubHandle {
   storeLocation: string | undefined;
   /** Stops probes, flushes samples, closes the API server and the store. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** A hub of a cluster: its name, where the others reach it, the streams it owns and its shard leases. */
+export interface HubCluster {
+  hub: string;
+  advertiseUrl: string;
+  ownership: Ownership;
+  leases: LeaseManager;
 }
 
 export { DB_FILE } from './open-store.ts';
@@ -132,6 +145,10 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   let metrics: HubMetrics | undefined;
   let auth: Authenticator | undefined;
   let probes: EmbeddedProbes | undefined;
+  let cluster: HubCluster | undefined;
+  let clusterSession: PostgresClusterSession | undefined;
+  /** In a cluster: which hub owns each stream, where it listens (the commands for others' streams go there). */
+  let directory: ClusterDirectory | undefined;
   const clock = opts.clock ?? Date.now;
   const [silences, runTime] = await Promise.all([
     Silences.load(clock, store.silences),
@@ -147,6 +164,9 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   const discovery = new Discovery({ streams: runTime, ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'discovery' }) });
   /** Starts the discovery sources' polls: once every part of the hub is up. */
   let startDiscovery!: Commit;
+  /** In a cluster, the streams follow the shard leases (taken once every part below has subscribed). */
+  const leased = config.cluster && new LeasedOwnership({ shardCount: config.uplink.nats!.shardCount, fenceFor: (shard) => cluster?.leases.fenceFor(shard), streams: clusterStreams(config), logger: logger.child({ sub: 'cluster' }) });
+  const ownership: Ownership = leased ?? soleOwnership;
   try {
     hub = await new Hub({
       incidents: store.incidents,
@@ -154,15 +174,17 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       ...hubSettings(config),
       logger,
       retirementOf: (stream) => runTime.retirementOf(stream),
+      ownership,
       ...(opts.clock && { clock: opts.clock }),
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     }).start();
     const h = hub;
+    ownership.subscribe(h);
     if (opts.control !== false) {
-      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control, soleOwnership), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      controller = await new Controller({ ...controllerPorts(h, store.audit, store.control, ownership), streams: config.streams, config: config.control, logger: logger.child({ sub: 'control' }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     if (opts.tickets !== false) {
-      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, ownership: soleOwnership, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
+      tickets = new TicketService({ hub: ticketHub(h, store), storage: store, config: ticketsSettings(config), muter: silences, ownership, logger: logger.child({ sub: 'tickets' }), ...(opts.clock && { clock: opts.clock }), ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }) }).start();
     }
     const listen = opts.listen ?? config.hub.listen;
     try {
@@ -172,11 +194,15 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }
     if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
     if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
-    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences, ownership: opts.ownership, owners: opts.owners };
+    const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences,
+      ownership: opts.ownership ?? ownership,
+      // The directory exists once the hub joined (below); until then no owner is known: 503, retry.
+      owners: opts.owners ?? (leased && { get self() { return cluster?.hub ?? ''; }, ownerOf: (stream: string) => (directory ? directory.ownerOf(stream) : Promise.resolve(undefined)) }),
+    };
     startDiscovery = discovery.prepareReload(config.discovery);
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
-      const m = (metrics = new HubMetrics(config, h));
+      const m = (metrics = new HubMetrics(config, h, { ownership }));
       m.configLoaded(true, h.clock());
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
@@ -223,9 +249,39 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       const n = (nats = new NatsUplink({ hub: h, config, logger: logger.child({ sub: 'nats' }) }));
       await n.start();
       const { shards, shardCount } = config.uplink.nats;
-      for (const shard of shards === 'all' ? Array.from({ length: shardCount }, (_, i) => i) : shards) await n.own(shard);
+      if (leased) leased.consumeWith(n);
+      else for (const shard of shards === 'all' ? Array.from({ length: shardCount }, (_, i) => i) : shards) await n.own(shard);
+    }
+    if (config.cluster && leased) {
+      const env = opts.env ?? process.env;
+      const identity = clusterIdentity(config.cluster, { env, listenPort: http && Number(http.address.slice(http.address.lastIndexOf(':') + 1)) });
+      const urlEnv = config.store.postgres!.urlEnv;
+      const source = `store.postgres.urlEnv (${urlEnv})`;
+      const url = env[urlEnv];
+      if (!url) throw new HubConfigError(`${source}: environment variable ${urlEnv} is not set; the cluster's leases need the store's PostgreSQL URL`);
+      clusterSession = await PostgresClusterSession.open(url, { expireMs: config.cluster.lease.expireMs, source, logger: logger.child({ sub: 'cluster' }) });
+      const leases = new LeaseManager({ hub: identity.hub, config: config.cluster.lease, shards: config.uplink.nats!.shardCount, leases: clusterSession.leases, heartbeats: clusterSession.heartbeats, listener: leased, logger: logger.child({ sub: 'leases' }) });
+      cluster = { ...identity, ownership: leased, leases };
+      directory = clusterDirectory(identity.hub, clusterSession, config.uplink.nats!.shardCount);
+      await directory.advertise(identity.advertiseUrl);
+      const pg = opened?.postgres;
+      metrics?.attachCluster({
+        shards: () => leases.leases(),
+        get takeovers() {
+          return leases.takeovers;
+        },
+        get fenced() {
+          return pg?.fencedRefusals ?? 0;
+        },
+      });
+      // Last: every part has subscribed, so a shard taken is adopted by all of them before its samples flow.
+      leases.start();
+      logger.info({ hub: identity.hub, advertiseUrl: identity.advertiseUrl, shards: config.uplink.nats!.shardCount }, 'joined the cluster');
     }
   } catch (err) {
+    await cluster?.leases.stop();
+    await leased?.settled();
+    await clusterSession?.close();
     await discovery.stop();
     await probes?.stop();
     await controller?.stop();
@@ -248,6 +304,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     ...reloadPart('vendors', tickets, (t, next) => t.prepareReload(ticketsSettings(next))),
     ...reloadPart('control', controller, (c, next) => c.prepareReload({ streams: next.streams, config: next.control })),
     ...reloadPart('detector', h, (hb, next) => hb.prepareReload(hubSettings(next))),
+    ...reloadPart('streams', leased, (o, next) => o.prepareReload(clusterStreams(next))),
     ...reloadPart('probe', probes, (p, next) => p.prepareReload(next)),
     ...reloadPart('streams', metrics, (m, next) => m.prepareReload(next)),
     ...reloadPart('uplink', uplink, (u, next) => u.prepareReload(next)),
@@ -267,6 +324,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     ingest: (sample, o) => h.ingest(sample, o),
     uplink,
     nats,
+    cluster,
     controller,
     tickets,
     ws,
@@ -290,6 +348,10 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     storeLocation: opened?.location,
     stop: () =>
       (stopping ??= (async () => {
+        // First: the shards are released at once (the others take them now, not at their expiry).
+        await cluster?.leases.stop();
+        await leased?.settled();
+        await clusterSession?.close();
         await runTime.stop();
         reloader.close();
         await discovery.stop();

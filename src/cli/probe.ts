@@ -15,7 +15,7 @@ export const probeSpec = {
   name: 'probe',
   synopsis: [
     '--url URL [--duration S] [--window MS] [--json] [--packets-only] [--content full|light|off] [--region R] [--stream S] [--line L]',
-    `--hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N] [--nats nats://HOST:4222 [--nats-shards N]]`,
+    `--hub ws[s]://HUB/probes[,ws[s]://HUB2/probes…] --region R [--token-file FILE | --token-env NAME] [--ca FILE] [--spill-dir DIR] [--buffer N] [--nats nats://HOST:4222 [--nats-shards N]]`,
   ],
   summary:
     'With --url: probe one stream (RTMP, HTTP-FLV, HLS, RTSP) once and print a Sample per window; exit 0 if it ended connected, 1 if not.\n' +
@@ -31,7 +31,7 @@ export const probeSpec = {
     stream: { type: 'string', value: 'S', help: "the stream id in the Samples (default: the URL's last path segment)" },
     line: { type: 'string', value: 'L', default: 'primary', help: 'the line name in the Samples' },
     region: { type: 'string', value: 'R', help: 'the region this probe watches from (one-shot default: local)' },
-    hub: { type: 'string', value: 'URL', help: "the hub's probe endpoint, ws[s]://HUB/probes (remote probe worker)" },
+    hub: { type: 'string', value: 'URL[,URL…]', help: "the hub's probe endpoint, ws[s]://HUB/probes (remote probe worker); comma-separated for the hubs of a cluster: when the connected one is gone the probe moves to the next, keeping its samples and assignment" },
     'token-env': { type: 'string', value: 'NAME', help: `the environment variable holding the probe token (default: ${DEFAULT_TOKEN_ENV})` },
     'token-file': { type: 'string', value: 'FILE', help: 'a file holding the probe token (one line; keep it mode 600)' },
     token: { type: 'string', value: 'TOKEN', help: 'deprecated: the probe token itself, which shows in `ps` (use --token-file or --token-env)' },
@@ -100,20 +100,22 @@ export async function probeCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * `streamguard probe --hub ws[s]://HUB/probes --region R [--token-file FILE | --token-env NAME]
+ * `streamguard probe --hub ws[s]://HUB/probes[,…] --region R [--token-file FILE | --token-env NAME]
  * [--ca FILE] [--spill-dir DIR] [--buffer N]`: a remote probe worker until SIGINT/SIGTERM. The token
  * comes from a file (--token-file) or the environment ($STREAMGUARD_PROBE_TOKEN, or --token-env
  * NAME); `--token T` still works, with a deprecation warning: it shows in `ps`. Exit 0 on a signal, 3 when the hub refuses the probe (bad token, wrong region), 2 on bad usage.
  */
 async function hubMode(opts: { hub?: string; region?: string; token?: string; 'token-file'?: string; 'token-env'?: string; ca?: string; 'spill-dir'?: string; buffer?: string; nats?: string; 'nats-shards'?: string }): Promise<number> {
-  const hub = opts.hub!;
-  let url: URL;
-  try {
-    url = new URL(hub);
-  } catch {
-    throw new UsageError(`streamguard probe: --hub: not a URL: "${hub}" (expected ws://HOST:PORT/probes or wss://…)`);
+  const hubs = opts.hub!.split(',').map((h) => h.trim());
+  for (const hub of hubs) {
+    let url: URL;
+    try {
+      url = new URL(hub);
+    } catch {
+      throw new UsageError(`streamguard probe: --hub: not a URL: "${redactUrls(hub)}" (expected ws://HOST:PORT/probes or wss://…, comma-separated for several hubs)`);
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`streamguard probe: --hub must be a ws:// or wss:// URL, got "${redactUrls(hub)}"`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`streamguard probe: --hub must be a ws:// or wss:// URL, got "${hub}"`);
   if (!opts.region) throw new UsageError('streamguard probe: --hub needs --region R (the region this probe watches from)');
   const region = opts.region!;
   const token = probeToken(opts);
@@ -131,7 +133,7 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
   const shardCount = numberOption('probe', 'nats-shards', opts['nats-shards'], 1, MAX_SHARD_COUNT);
   const skew = Number(process.env.STREAMGUARD_PROBE_CLOCK_SKEW_MS ?? 0) || 0;
   const worker = startProbeWorker({
-    hub,
+    hub: hubs,
     region,
     token,
     ...(ca && { ca }),
@@ -141,7 +143,7 @@ async function hubMode(opts: { hub?: string; region?: string; token?: string; 't
     ...(opts.nats !== undefined && { nats: { url: opts.nats, ...(shardCount !== undefined && { shardCount }) } }),
   });
   const samplesTo = opts.nats !== undefined ? `, samples over NATS ${redactUrls(opts.nats)}` : '';
-  process.stdout.write(`streamguard probe: region ${region}, reporting to ${hub}${samplesTo}${opts['spill-dir'] ? `, spill ${opts['spill-dir']}` : ''}\n`);
+  process.stdout.write(`streamguard probe: region ${region}, reporting to ${hubs.map(redactUrls).join(' or ')}${samplesTo}${opts['spill-dir'] ? `, spill ${opts['spill-dir']}` : ''}\n`);
   const outcome = await new Promise<{ signal: string } | { code: number; reason: string }>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve({ signal: sig });
     process.once('SIGINT', onSignal);

@@ -9,12 +9,15 @@ import type { HubHeartbeats, ShardLease, ShardLeases } from '../store/cluster-po
 /** Told when this hub starts and stops acting on a shard (the sample consumer and the detectors follow it). */
 export interface LeaseListener {
   own(shard: number, epoch: number): void;
-  release(shard: number): void;
+  /** May resolve once the shard is let go of here (stop() waits for it before releasing the lease). */
+  release(shard: number): void | Promise<void>;
 }
 
 export interface LeaseManagerOptions {
   hub: string;
   config: LeaseConfig;
+  /** How many shards the streams are hashed into (uplink.nats.shardCount); every hub of a cluster must agree. */
+  shards: number;
   leases: ShardLeases;
   heartbeats: HubHeartbeats;
   listener: LeaseListener;
@@ -39,6 +42,8 @@ interface Held {
  */
 export class LeaseManager {
   private readonly held = new Map<number, Held>();
+  /** Shards taken that another hub had held before (a takeover or a handover, not a first claim), since start. */
+  takeovers = 0;
   private readonly clock: () => number;
   private readonly logger: Logger;
   private running = false;
@@ -58,8 +63,9 @@ export class LeaseManager {
   }
 
   /**
-   * Stops the loop (after the round in flight), stops acting on every shard, then releases them
-   * and leaves, so that others take them at once instead of after the expiry.
+   * Stops the loop (after the round in flight), stops acting on every shard and waits for the
+   * listener to let go of them (its samples consumed and written), then releases them and leaves,
+   * so that others take them at once instead of after the expiry.
    */
   async stop(): Promise<void> {
     this.running = false;
@@ -67,7 +73,7 @@ export class LeaseManager {
     await this.ticking;
     clearTimeout(this.lossTimer);
     const leases = [...this.held.values()].map((h) => h.lease);
-    for (const lease of leases) this.drop(lease.shard);
+    await Promise.all(leases.map((lease) => this.drop(lease.shard)));
     for (const lease of leases) await this.opts.leases.release(lease);
     await this.opts.heartbeats.leave(this.opts.hub);
   }
@@ -77,6 +83,11 @@ export class LeaseManager {
     const held = this.held.get(shard);
     if (held === undefined || this.clock() >= held.until) return undefined;
     return { shard, epoch: held.lease.epoch, owner: this.opts.hub };
+  }
+
+  /** The shards this hub acts on now, each with its lease's epoch. */
+  leases(): { shard: number; epoch: number }[] {
+    return this.shards().map((shard) => ({ shard, epoch: this.held.get(shard)!.lease.epoch }));
   }
 
   /** The shards this hub acts on now. */
@@ -104,7 +115,7 @@ export class LeaseManager {
     await this.renew();
     const liveHubs = await heartbeats.live();
     const rows = await leases.owners();
-    const plan = planBalance({ self: hub, shards: config.shards, liveHubs, leases: rows, held: new Set(this.held.keys()) });
+    const plan = planBalance({ self: hub, shards: this.opts.shards, liveHubs, leases: rows, held: new Set(this.held.keys()) });
     for (const shard of plan.release) {
       const held = this.held.get(shard)!;
       this.drop(shard);
@@ -115,6 +126,8 @@ export class LeaseManager {
       const sentAt = this.clock();
       const lease = await leases.acquire(shard, hub);
       if (lease === undefined) continue;
+      const before = rows.find((r) => r.shard === shard);
+      if (before !== undefined && before.owner !== hub) this.takeovers++;
       this.held.set(shard, { lease, until: actingDeadline(sentAt, config) });
       this.armLossTimer(); // the round's next statement may hang
       this.opts.listener.own(shard, lease.epoch);
@@ -152,8 +165,8 @@ export class LeaseManager {
     }, Math.max(0, earliest - this.clock()));
   }
 
-  private drop(shard: number): void {
+  private drop(shard: number): void | Promise<void> {
     if (!this.held.delete(shard)) return;
-    this.opts.listener.release(shard);
+    return this.opts.listener.release(shard);
   }
 }

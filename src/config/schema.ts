@@ -11,6 +11,7 @@ import { ContentThresholdsSchema, DEFAULT_CONTENT_THRESHOLDS } from '../model/co
 import { ProbeHealthThresholdsSchema } from '../model/probe-health.ts';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, NATS_SERVERS } from '../model/shard.ts';
 import { DiscoveryConfigSchema } from '../discovery/config-schema.ts';
+import { ClusterConfigSchema, refuseClusterConflicts } from '../cluster/config-schema.ts';
 
 
 export const ProbeSettingsSchema = z.strictObject({
@@ -76,7 +77,7 @@ export const NatsUplinkSchema = z
     url: z.string().regex(NATS_SERVERS, 'expected nats://host:port (comma-separated for several)'),
     /** Must equal the probes' --nats-shards. */
     shardCount: z.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
-    /** `all`, or the shard numbers this hub consumes (until the cluster's leases decide). */
+    /** `all`, or the shard numbers this hub consumes; a cluster's shard leases decide instead (it must stay `all` there). */
     shards: z.union([z.literal('all'), z.array(z.number().int().nonnegative()).min(1)]).default('all'),
     /** A message not acked within this is delivered again (to this hub, or to the shard's next owner). */
     ackWaitMs: z.number().int().min(1000).max(600_000).default(30_000),
@@ -192,6 +193,8 @@ export const ConfigSchema = z
     control: ControlConfigSchema.default(ControlConfigSchema.parse({})),
     /** Vendors (ticket desks, PagerDuty, IM, email), SLA escalation and incident roles (docs/tickets.md). */
     ...ticketsConfigShape,
+    /** Several hubs sharing the streams by shard (src/cluster); absent: this hub runs alone. */
+    cluster: ClusterConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const sources = new Map<string, number>();
@@ -239,6 +242,7 @@ export const ConfigSchema = z
     config.escalation.chain.forEach((step, i) => {
       if (!vendors.has(step.channel)) ctx.addIssue({ code: 'custom', path: ['escalation', 'chain', i, 'channel'], message: `no vendor named "${step.channel}"` });
     });
+    refuseClusterConflicts(config, ctx);
     const seen = new Map<string, number>();
     config.streams.forEach((stream, index) => {
       const first = seen.get(stream.id);

@@ -2,7 +2,8 @@ import type { IncidentEvent } from '../model/incident.ts';
 import type { DetectorContext, DetectorState } from './detector.ts';
 import { gradeStream, type StreamViews } from './grade.ts';
 import { remapRules, type CompiledRule, type LineState } from './line-health.ts';
-import { excludedProbes, type ProbeState } from './probe-watch.ts';
+import { excludedProbes } from './probe-watch.ts';
+import { forgetStream, forgetView } from './forget.ts';
 
 /**
  * Moves a running detector's state onto another compiled config (a config reload), in place:
@@ -58,18 +59,7 @@ function sameRules(a: readonly CompiledRule[], b: readonly CompiledRule[]): bool
 }
 
 function dropStream(state: DetectorState, id: string): void {
-  const sv = state.streams.get(id);
-  if (sv) {
-    state.streams.delete(id);
-    state.awaiting.delete(sv);
-    state.restored.delete(sv);
-  }
-  for (const p of state.probes.values()) {
-    const lines = p.views.get(id);
-    if (!lines) continue;
-    for (const st of lines.values()) forgetView(p, st);
-    p.views.delete(id);
-  }
+  forgetStream(state, id);
   state.retired.add(id);
 }
 
@@ -92,11 +82,6 @@ function dropLine(state: DetectorState, id: string, line: string): void {
     if (lines.size === 0) p.views.delete(id);
   }
   state.retired.add(`${id}\u0000${line}`);
-}
-
-function forgetView(p: ProbeState, st: LineState): void {
-  p.viewCount--;
-  if (st.level === 'down') p.downCount--;
 }
 
 /** The window of the stream's probes (the start-up grace is counted in windows). */

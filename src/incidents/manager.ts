@@ -9,6 +9,9 @@ import type { IncidentRepository } from '../store/ports.ts';
 import type { EventBus } from '../common/event-bus.ts';
 import type { IncidentChange, Topic } from '../model/topics.ts';
 import type { Commit } from '../common/reload.ts';
+import { soleOwnership, type Acting, type Ownership } from '../cluster/ownership.ts';
+import { ownedStreamOf } from '../cluster/owned-stream.ts';
+import { FencedError, type Fence } from '../store/fence.ts';
 
 /**
  * Applies detector events and operator or controller actions to incidents through the pure
@@ -21,6 +24,11 @@ import type { Commit } from '../common/reload.ts';
  * the writes go out in commit order (a timeline never gets an entry before an earlier one). A
  * write starts at once when none is running, so with the embedded store a change is on disk
  * before anyone hears about it.
+ *
+ * In a cluster it holds the incidents of the streams this hub owns (src/cluster/ownership.ts): a
+ * change is applied only while the hub acts on the incident's stream (a probe's own incident: on
+ * `probe:<id>`), and written under that lease's fence. A write the store refuses as fenced means
+ * another hub owns the stream now: the change is dropped here, the other hub holds the truth.
  */
 
 export interface IncidentManagerOptions {
@@ -36,6 +44,8 @@ export interface IncidentManagerOptions {
   onsetSamples?: (view: OnsetView, count: number) => Promise<Sample[]>;
   /** Samples per region kept on the timeline around the onset (default 5). */
   onsetSampleCount?: number;
+  /** Which streams' incidents this hub acts on, under which fence (default: all, unfenced). */
+  ownership?: Ownership;
 }
 
 /** One probe's view of an incident's line, around the onset it saw. */
@@ -56,12 +66,14 @@ export class IncidentManager {
   /** Ids touched since start, newest last (bounded): lets the API list recent resolved incidents. */
   private readonly recentIds: string[] = [];
   private readonly opts: IncidentManagerOptions;
+  private readonly ownership: Ownership;
   private reopenWindowMs: number;
   /** The last write queued, until every write is done. */
   private writing: Promise<void> | undefined;
 
   constructor(opts: IncidentManagerOptions) {
     this.opts = opts;
+    this.ownership = opts.ownership ?? soleOwnership;
     this.reopenWindowMs = opts.reopenWindowMs;
   }
 
@@ -73,20 +85,30 @@ export class IncidentManager {
   }
 
   /**
-   * Loads the open incidents from the repository (restart recovery) and returns them in the
-   * detector's shape for `restoreIncidents`, so the same condition seen again updates them, never
-   * duplicates.
+   * Loads the open incidents this hub owns from the repository (restart recovery; a shard taken
+   * over: `belongs` says which) and returns them in the detector's shape for `restoreIncidents`,
+   * so the same condition seen again updates them, never duplicates.
    */
-  async restore(): Promise<ActiveIncident[]> {
+  async restore(belongs: (stream: string) => boolean = (stream) => this.ownership.owns(stream)): Promise<ActiveIncident[]> {
     const out: ActiveIncident[] = [];
     for (const inc of await this.opts.repository.open()) {
+      const stream = ownedStreamOf(inc);
+      if (stream !== undefined && !belongs(stream)) continue;
       const prev = this.byKey.get(inc.key);
       if (prev && prev.openedAt > inc.openedAt) continue;
       this.byKey.set(inc.key, inc);
       this.remember(inc.id);
+      if (inc.status !== 'resolved') out.push(toActive(inc));
     }
-    for (const inc of this.byKey.values()) if (inc.status !== 'resolved') out.push(toActive(inc));
     return out;
+  }
+
+  /** Forgets the incidents of streams another hub owns now (a shard given up): nothing resolved, nothing written. */
+  forget(streams: ReadonlySet<string>): void {
+    for (const [key, inc] of this.byKey) {
+      const stream = ownedStreamOf(inc);
+      if (stream !== undefined && streams.has(stream)) this.byKey.delete(key);
+    }
   }
 
   /** Incidents that are not resolved. */
@@ -106,6 +128,11 @@ export class IncidentManager {
 
   /** Applies one detector event at hub time `now`. Returns the change, or undefined when nothing applied. */
   onDetectorEvent(event: IncidentEvent, now: number): IncidentChange | undefined {
+    const acting = this.actingOn(event);
+    if (!acting) {
+      this.opts.logger?.debug({ key: event.key, type: event.type }, 'detector event of a stream this hub does not act on now; ignored');
+      return undefined;
+    }
     const current = this.byKey.get(event.key);
     if (!current && (event.type === 'clear' || event.type === 'lower')) {
       this.opts.logger?.warn({ key: event.key, type: event.type }, 'detector event for an incident the hub does not hold; ignored');
@@ -122,19 +149,22 @@ export class IncidentManager {
       this.opts.logger?.debug({ key: event.key, type: event.type, why: result.rejected }, 'detector event not applied');
       return undefined;
     }
-    return this.commit(result, event, now);
+    return this.commit(result, event, now, acting.fence);
   }
 
   /**
    * Applies an operator/controller action (acknowledge, mitigate, action, note, resolve) to an
    * incident by id: the one held here, else `stored` (the caller read it from the repository: an
-   * incident resolved and forgotten). Throws when there is neither.
+   * incident resolved and forgotten). Throws when there is neither. Rejected when this hub does
+   * not act on the incident's stream now (another hub owns it).
    */
   act(id: string, input: ActionInput, now: number, stored?: Incident): LifecycleResult {
     const current = [...this.byKey.values()].find((i) => i.id === id) ?? (stored?.id === id ? stored : undefined);
     if (!current) throw new Error(`no incident "${id}"`);
+    const acting = this.actingOn(current);
+    if (!acting) return { incident: current, entries: [], created: false, rejected: `this hub does not act on ${ownedStreamOf(current) ?? current.key} now (another hub owns it)` };
     const result = applyIncident(current, input, now, { reopenWindowMs: this.reopenWindowMs });
-    if (!result.rejected) this.commit(result, undefined, now);
+    if (!result.rejected) this.commit(result, undefined, now, acting.fence);
     return result;
   }
 
@@ -159,7 +189,14 @@ export class IncidentManager {
     }
   }
 
-  private commit(result: LifecycleResult, event: IncidentEvent | undefined, now: number): IncidentChange {
+  /** Whether this hub acts on what `item` belongs to now, and under which fence. */
+  private actingOn(item: { stream?: string | undefined; probe?: string | undefined }): Acting | undefined {
+    const stream = ownedStreamOf(item);
+    // Every incident has a stream or a probe; one with neither would belong to no shard.
+    return stream === undefined ? undefined : this.ownership.actingOn(stream);
+  }
+
+  private commit(result: LifecycleResult, event: IncidentEvent | undefined, now: number, fence: Fence | undefined): IncidentChange {
     const inc = result.incident;
     const entries = result.entries;
     // Read now, at the transition (the samples just ingested included), written after its entries.
@@ -167,9 +204,15 @@ export class IncidentManager {
       .filter((e) => e.type === 'region-seen' && inc.stream !== undefined && inc.line !== undefined)
       .map((e) => this.onsetEntry(inc, e, event, now));
     this.write(async () => {
-      await this.opts.repository.save(inc, entries);
-      const found = (await Promise.all(onsetEntries)).filter((e): e is TimelineEntry => e !== undefined);
-      if (found.length > 0) await this.opts.repository.save(inc, found);
+      try {
+        await this.opts.repository.save(inc, entries, fence);
+        const found = (await Promise.all(onsetEntries)).filter((e): e is TimelineEntry => e !== undefined);
+        if (found.length > 0) await this.opts.repository.save(inc, found, fence);
+      } catch (err) {
+        if (!(err instanceof FencedError)) throw err;
+        this.opts.logger?.warn({ incident: inc.id, key: inc.key }, `incident change not written: ${err.message}; another hub owns it now, dropped here`);
+        if (this.byKey.get(inc.key) === inc) this.byKey.delete(inc.key);
+      }
     });
     this.byKey.set(inc.key, inc);
     this.remember(inc.id);

@@ -24,8 +24,11 @@ import type { Fence } from './fence.ts';
 // ---- incidents and their timelines ------------------------------------------------------------
 
 export interface IncidentRepository {
-  /** Writes the incident (insert or replace) and appends the timeline entries, atomically. */
-  save(incident: Incident, entries: readonly TimelineEntry[]): Promise<void>;
+  /**
+   * Writes the incident (insert or replace) and appends the timeline entries, atomically; behind
+   * `fence` (the lease of the incident's stream the change was decided under), when given.
+   */
+  save(incident: Incident, entries: readonly TimelineEntry[], fence?: Fence): Promise<void>;
   /** Incidents not resolved, oldest first. */
   open(): Promise<Incident[]>;
   get(id: string): Promise<Incident | undefined>;

@@ -27,8 +27,9 @@ import type { UplinkHub } from './server.ts';
  * the detector from seeing it twice. Bad input is logged with its message id and subject,
  * terminated (never redelivered: it cannot get better) and counted, so it never blocks its shard.
  *
- * Which shards: the caller decides (`own`, `release`): the config's `uplink.nats.shards` today,
- * the cluster's lease manager later.
+ * Which shards: the caller decides (`own`, `release`): the config's `uplink.nats.shards` on a lone
+ * hub; in a cluster the shard leases, through src/cluster/leased-ownership.ts (a shard is owned
+ * once every part of the hub adopted its streams, and released before they forget them).
  */
 
 export interface NatsUplinkOptions {

@@ -15,7 +15,8 @@ import { until } from '../helpers/until.ts';
  * database (its loop then hangs on one, as on a dead network); its timers still run, as they do
  * on a partitioned hub — what a paused process does is in lease-pause.test.ts.
  */
-const config = LeaseConfigSchema.parse({ shards: 8, renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
+const SHARDS = 8;
+const config = LeaseConfigSchema.parse({ renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
 let server: ThrowawayPostgres | undefined;
 let running: Hub[] = [];
 
@@ -86,9 +87,9 @@ async function startHub(url: string, name: string, events: LeaseEvent[]): Promis
   };
   const listener = {
     own: (shard: number, epoch: number) => events.push({ hub: name, kind: 'own', shard, epoch, t: performance.now() }),
-    release: (shard: number) => events.push({ hub: name, kind: 'release', shard, t: performance.now() }),
+    release: (shard: number) => void events.push({ hub: name, kind: 'release', shard, t: performance.now() }),
   };
-  const manager = new LeaseManager({ hub: name, config, leases, heartbeats, listener });
+  const manager = new LeaseManager({ hub: name, config, shards: SHARDS, leases, heartbeats, listener });
   manager.start();
   const hub: Hub = {
     name,
@@ -107,7 +108,7 @@ async function startHub(url: string, name: string, events: LeaseEvent[]): Promis
 /** Every shard acted on by exactly one of `hubs`, with these shares. */
 function shares(hubs: Hub[]): number[] | undefined {
   const owned = hubs.flatMap((h) => h.manager.shards());
-  if (owned.length !== config.shards || new Set(owned).size !== config.shards) return undefined;
+  if (owned.length !== SHARDS || new Set(owned).size !== SHARDS) return undefined;
   return hubs.map((h) => h.manager.shards().length);
 }
 
@@ -116,7 +117,7 @@ function shares(hubs: Hub[]): number[] | undefined {
  * release is told when the hub stopped acting, never before), and epochs that only grow.
  */
 function expectOneOwnerAtATime(events: LeaseEvent[]): void {
-  for (let shard = 0; shard < config.shards; shard++) {
+  for (let shard = 0; shard < SHARDS; shard++) {
     const ofShard = events.filter((e) => e.shard === shard).sort((a, b) => a.t - b.t);
     let holder: string | undefined;
     let epoch = 0;
@@ -148,7 +149,7 @@ describe.skipIf(postgresMissing)('lease managers on one PostgreSQL', () => {
       const staleFence: Fence = a.manager.fenceFor(aShards[0]!)!;
       const cutAt = performance.now();
       a.partition.cut();
-      await until('hub-b to hold every shard', () => b.manager.shards().length === config.shards, 10_000, 10);
+      await until('hub-b to hold every shard', () => b.manager.shards().length === SHARDS, 10_000, 10);
       const takeoverMs = performance.now() - cutAt;
       expect(takeoverMs).toBeLessThan(config.expireMs + config.renewMs + 500); // + the round's own statements under load
       expect(a.manager.shards()).toEqual([]);
@@ -219,7 +220,7 @@ describe.skipIf(postgresMissing)('lease managers on one PostgreSQL', () => {
     for (const hub of hubs) hub.partition.restore();
     await until('the shares 3/3/2 again', () => shares(hubs)?.join() === '3,3,2', 10_000);
     expect(partitions).toBeGreaterThan(3);
-    expect(events.filter((e) => e.kind === 'own').length).toBeGreaterThan(config.shards);
+    expect(events.filter((e) => e.kind === 'own').length).toBeGreaterThan(SHARDS);
     expectOneOwnerAtATime(events);
   }, 60_000);
 });

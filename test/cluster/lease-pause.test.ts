@@ -14,7 +14,8 @@ import { until } from '../helpers/until.ts';
  * in this process, shares the shards with it on one real PostgreSQL.
  */
 const HUB_PROCESS = fileURLToPath(new URL('./fixtures/lease-hub.ts', import.meta.url));
-const config = LeaseConfigSchema.parse({ shards: 8, renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
+const SHARDS = 8;
+const config = LeaseConfigSchema.parse({ renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
 let server: ThrowawayPostgres | undefined;
 
 beforeAll(async () => {
@@ -30,13 +31,13 @@ type HubLine = { own?: number; epoch?: number; release?: number; write?: Record<
 describe.skipIf(postgresMissing)('a paused hub process', () => {
   it('loses its shards to the other hub within expiry + one renewal; resumed, it acts on none, and its late write is fenced', async () => {
     const url = await server!.createDatabase();
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', HUB_PROCESS, url, 'hub-a', JSON.stringify(config)], { stdio: 'pipe' });
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', HUB_PROCESS, url, 'hub-a', JSON.stringify(config), String(SHARDS)], { stdio: 'pipe' });
     const lines: HubLine[] = [];
     createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l) as HubLine));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const cluster = await PostgresClusterSession.open(url, { expireMs: config.expireMs });
-    const b = new LeaseManager({ hub: 'hub-b', config, leases: cluster.leases, heartbeats: cluster.heartbeats, listener: { own: () => undefined, release: () => undefined } });
+    const b = new LeaseManager({ hub: 'hub-b', config, shards: SHARDS, leases: cluster.leases, heartbeats: cluster.heartbeats, listener: { own: () => undefined, release: () => undefined } });
     try {
       const childOwns = () => {
         const owned = new Set<number>();
@@ -46,7 +47,7 @@ describe.skipIf(postgresMissing)('a paused hub process', () => {
         }
         return owned;
       };
-      await until(`hub-a's process to own every shard (stderr: ${stderr})`, () => childOwns().size === config.shards, 30_000);
+      await until(`hub-a's process to own every shard (stderr: ${stderr})`, () => childOwns().size === SHARDS, 30_000);
       b.start();
       await until('hub-a and hub-b to share the shards 4/4', () => childOwns().size === 4 && b.shards().length === 4, 10_000);
       const first = lines.find((l) => l.own !== undefined)!;
@@ -55,7 +56,7 @@ describe.skipIf(postgresMissing)('a paused hub process', () => {
       const pausedAtLine = lines.length;
       const stoppedAt = performance.now();
       child.kill('SIGSTOP');
-      await until('hub-b to hold every shard', () => b.shards().length === config.shards, 10_000, 10);
+      await until('hub-b to hold every shard', () => b.shards().length === SHARDS, 10_000, 10);
       expect(performance.now() - stoppedAt).toBeLessThan(config.expireMs + config.renewMs + 500); // + the round's own statements under load
 
       child.kill('SIGCONT');

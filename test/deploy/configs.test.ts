@@ -12,13 +12,12 @@ import { DEPLOY_DIR, HUB_CONFIG_FILE, k8sObject, k8sObjects, REPO_ROOT } from '.
 const objects = k8sObjects();
 
 describe('deploy/config/cluster.yaml', () => {
-  // Flip to `it` once src/config/schema.ts has the `cluster` section: until then the loader
-  // refuses the file's `cluster` key as unknown.
-  it.todo('passes the config loader (waits for the `cluster` section of src/config/schema.ts)', () => {
+  it('passes the config loader: a cluster on PostgreSQL and NATS, the region probes probing', () => {
     const config = loadConfig(HUB_CONFIG_FILE);
     expect(config.store.postgres).toBeDefined();
     expect(config.uplink.nats?.shards).toBe('all');
     expect(config.probe.embedded).toBe(false);
+    expect(config.cluster?.lease.expireMs).toBeGreaterThan(config.cluster!.lease.renewMs);
   });
 
   it('is what the Kubernetes ConfigMap holds, verbatim', () => {

@@ -27,6 +27,8 @@ describe('streamguard probe --hub: usage', () => {
     const badUrl = await runCli(['probe', '--hub', 'http://hub/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: 't' } });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/--hub must be a ws:\/\/ or wss:\/\/ URL/);
+    const badInList = await runCli(['probe', '--hub', 'ws://a/probes,http://b/probes', '--region', 'eu'], { env: { STREAMGUARD_PROBE_TOKEN: 't' } });
+    expect([badInList.code, badInList.stderr]).toEqual([2, expect.stringContaining('--hub must be a ws:// or wss:// URL, got "http://b/probes"')]);
     const both = await runCli(['probe', '--hub', 'ws://h/probes', '--url', 'rtmp://h/live/a', '--region', 'eu']);
     expect(both.stderr).toMatch(/do not go together/);
   });

@@ -13,6 +13,7 @@ import type { Config } from '../../src/config/schema.ts';
 import type { Sample } from '../../src/model/sample.ts';
 import { sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
 import { NatsUplink } from '../../src/uplink/nats-consumer.ts';
+import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import { natsMissing, startNats, type ThrowawayNats } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -59,8 +60,8 @@ async function hub(c: Config, dataDir = mkdtempSync(join(tmpdir(), 'sg-nats-hub-
   return Object.assign(h, { dataDir });
 }
 
-function publisher(url: string, buffer: UplinkBuffer): NatsSamplePublisher {
-  const p = new NatsSamplePublisher({ url, buffer, publishTimeoutMs: 1000 }).start();
+function publisher(url: string, buffer: UplinkBuffer, maxInFlight?: number): NatsSamplePublisher {
+  const p = new NatsSamplePublisher({ url, buffer, publishTimeoutMs: 1000, ...(maxInFlight !== undefined && { maxInFlight }) }).start();
   cleanups.push(() => p.stop());
   return p;
 }
@@ -118,6 +119,47 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     await until('its ack', () => h.nats!.stats.acks >= 1);
     expect(await storedSeqs(h)).toEqual([42]);
     expect(h.nats!.stats.samplesAccepted).toBe(1);
+  });
+
+  it('a sliding window: never more than maxInFlight PubAcks awaited, each sample leaving the buffer with its own, all stored once in order', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const buffer = new UplinkBuffer({ seqStart: 1 });
+    const p = publisher(n.url, buffer, 50);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, p.inFlightCount)), 1);
+    cleanups.push(() => clearInterval(watch));
+    const t0 = Date.now() - 60_000;
+    for (let i = 0; i < 1000; i++) p.enqueue(sample({ t: t0 + i }));
+    await until('the buffer emptied by the PubAcks', () => buffer.size === 0, 20_000);
+    clearInterval(watch);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(50);
+    await until('every sample stored', async () => (await storedSeqs(h)).length === 1000 || undefined, 20_000);
+    expect(await storedSeqs(h)).toEqual(range(1, 1000));
+    expect(p.stats).toEqual({ published: 1000, duplicates: 0, failedPublishes: 0 });
+  });
+
+  it('PubAcks held up past the timeout: the samples are resent with the same ids, JetStream keeps the first copy, the hub stores each once', async () => {
+    const n = await nats();
+    const h = await hub(config(n.url));
+    const proxy = new FaultProxy(Number(new URL(n.url).port));
+    await proxy.start();
+    cleanups.push(() => proxy.close());
+    const buffer = new UplinkBuffer({ seqStart: 700 });
+    const p = publisher(`nats://127.0.0.1:${proxy.port}`, buffer);
+    await until('connected to NATS through the proxy', () => p.connected);
+    // Stalled both ways: the publishes wait in the proxy and their PubAcks time out (1 s).
+    await proxy.setMode({ mode: 'stall' });
+    for (let i = 0; i < 20; i++) p.enqueue(sample({ t: Date.now() - 30_000 + i * 1000 }));
+    await until('every publish timed out', () => p.stats.failedPublishes >= 20, 10_000);
+    expect(buffer.size).toBe(20);
+    await proxy.setMode({ mode: 'pass' });
+    await until('the buffer emptied by the PubAcks', () => buffer.size === 0, 20_000);
+    expect(p.stats.duplicates).toBeGreaterThan(0);
+    await until('every sample stored', async () => (await storedSeqs(h)).length === 20 || undefined);
+    expect(await storedSeqs(h)).toEqual(range(700, 20));
+    expect(h.nats!.stats.samplesAccepted).toBe(20);
   });
 
   it('NATS killed while the probe keeps producing: the samples spill to disk, then arrive in order, none lost or doubled', async () => {

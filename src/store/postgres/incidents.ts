@@ -1,6 +1,8 @@
 import type { Incident, TimelineEntry } from '../../model/incident.ts';
 import { incidentColumns, readIncident, readTimelineEntry } from '../incident-record.ts';
 import type { IncidentHistoryQuery, IncidentRepository } from '../ports.ts';
+import type { Fence } from '../fence.ts';
+import { checkFence } from './fence.ts';
 import { json, type PostgresSession } from './session.ts';
 
 /**
@@ -10,9 +12,10 @@ import { json, type PostgresSession } from './session.ts';
 export class PostgresIncidentRepository implements IncidentRepository {
   constructor(private readonly session: PostgresSession) {}
 
-  async save(incident: Incident, entries: readonly TimelineEntry[]): Promise<void> {
+  async save(incident: Incident, entries: readonly TimelineEntry[], fence?: Fence): Promise<void> {
     const c = incidentColumns(incident);
     await this.session.transaction(async (sql) => {
+      if (fence) await checkFence(sql, fence);
       await sql.query(
         `INSERT INTO incidents (id, key, status, severity, opened_at, resolved_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity, resolved_at = excluded.resolved_at, data = excluded.data`,

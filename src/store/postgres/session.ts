@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { FencedError } from '../fence.ts';
 
 /** BIGINT (times in unix ms, ids, counts) as a JS number: every value streamguard stores fits in 2^53. */
 const INT8_OID = 20;
@@ -20,6 +21,8 @@ export type Sql = Pick<pg.PoolClient, 'query'>;
  */
 export class PostgresSession {
   private readonly pool: pg.Pool;
+  /** Fenced writes refused (FencedError) on this session: the hub's cluster metrics count them. */
+  fencedRefusals = 0;
   /** Statements and transactions called and not settled: closing waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -58,6 +61,7 @@ export class PostgresSession {
           return result;
         } catch (err) {
           await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+          if (err instanceof FencedError) this.fencedRefusals++;
           throw err;
         } finally {
           client.release(broken);

@@ -53,6 +53,11 @@ export class PostgresStore implements Store {
     this.streams = new PostgresStreamRegistry(session);
   }
 
+  /** Writes this store refused because their fence was stale (another hub had taken the shard), since open. */
+  get fencedRefusals(): number {
+    return this.session.fencedRefusals;
+  }
+
   /** Connects and migrates; throws StoreOpenError naming `source` when the server refuses or is not there. */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const logger = opts.logger ?? log;
