@@ -19,6 +19,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { log } from '../src/common/log.ts';
 import { shardOf } from '../src/model/shard.ts';
 import { startCluster, type Cluster, type LeaseHolder } from '../test/helpers/cluster.ts';
 import { until } from '../test/helpers/until.ts';
@@ -84,6 +85,8 @@ async function round(cluster: Cluster, n: number, probesHub: string, incidentOf:
   return result;
 }
 
+// The lab's info lines would bury the progress lines; warnings stay.
+log.level = process.env.STREAMGUARD_LOG_LEVEL ?? 'warn';
 const cluster = await startCluster({ hubs: 3, streams: STREAMS });
 onStopSignal('takeover', () => cluster.stop());
 const rounds: Round[] = [];
