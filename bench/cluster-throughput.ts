@@ -66,7 +66,7 @@ async function hubChild(configFile: string, natsUrl: string): Promise<void> {
   const { startHub } = await import('../src/app/start.ts');
   const { NatsUplink } = await import('../src/uplink/nats-consumer.ts');
   const config = loadConfig(configFile);
-  config.store.postgres = { urlEnv: PG_URL_ENV };
+  config.store.postgres = { urlEnv: PG_URL_ENV, statementTimeout: 15_000 };
   const hub = await startHub(config, { probes: false, listen: false });
   const natsConfig = { ...config, uplink: { ...config.uplink, nats: { url: natsUrl, shardCount: DEFAULT_SHARD_COUNT, shards: 'all' as const, ackWaitMs: 30_000 } } };
   let measuring = false;

@@ -117,9 +117,9 @@ describe.skipIf(missing !== undefined)(`deploy/nats: a regional leaf node${missi
 
   it('across a cut of the link the probe keeps its samples, and they land once, when the link is back', async () => {
     await hubNats.kill();
-    const failedBefore = publisher!.stats.failedBatches;
+    const failedBefore = publisher!.stats.failedPublishes;
     for (let seq = 11; seq <= 15; seq++) publisher!.enqueue(sample(seq));
-    await until('a publish to fail during the cut', () => publisher!.stats.failedBatches > failedBefore, 20_000);
+    await until('a publish to fail during the cut', () => publisher!.stats.failedPublishes > failedBefore, 20_000);
     expect(buffer.size).toBe(5);
     await hubNats.start();
     await until('the kept samples stored once the link is back', () => buffer.size === 0, 30_000);
