@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Silences } from '../../src/incidents/silences.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 
 /** Hubs of a cluster share their silences through the store: one sets it, the owner of the incident's stream honours it. */
-let server: ThrowawayPostgres | undefined;
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 describe.skipIf(postgresMissing !== undefined)(`silences shared by the hubs of a cluster${postgresMissing ? `: ${postgresMissing}` : ''}`, () => {
   it('a silence set or removed on one hub holds on the other after its refresh', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const [a, b] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]);
     try {
       const now = Date.now();
@@ -37,7 +29,7 @@ describe.skipIf(postgresMissing !== undefined)(`silences shared by the hubs of a
   });
 
   it('a silence removed here while a refresh is reading the store stays removed', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresStore.open(url);
     try {
       const now = Date.now();
