@@ -15,16 +15,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A hub on a SQLite file and a vendor to ticket, both stopped after the test. */
+async function setUp() {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-own-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const store = new SqliteStore(join(dir, 'hub.db'));
+  cleanups.push(() => store.close());
+  const vendor = await new FakeVendor().start();
+  cleanups.push(() => vendor.stop());
+  const hub = await hubOn(store);
+  cleanups.push(() => hub.stop());
+  return { store, vendor, hub };
+}
+
 describe('tickets only for the incidents of the streams this hub owns', () => {
   it('not owned: no ticket, no clock; taken over: the open incident gets its ticket and its clock; given up: no escalation here', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-own-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const store = new SqliteStore(join(dir, 'hub.db'));
-    cleanups.push(() => store.close());
-    const vendor = await new FakeVendor().start();
-    cleanups.push(() => vendor.stop());
-    const hub = await hubOn(store);
-    cleanups.push(() => hub.stop());
+    const { store, vendor, hub } = await setUp();
     const config = TicketsConfigSchema.parse({
       vendors: [
         { name: 'pd', type: 'pagerduty', url: `${vendor.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' },
@@ -56,14 +62,7 @@ describe('tickets only for the incidents of the streams this hub owns', () => {
   });
 
   it("a backlog of other hubs' due rows is paged past: this hub's ticket still goes out", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-tickets-page-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const store = new SqliteStore(join(dir, 'hub.db'));
-    cleanups.push(() => store.close());
-    const vendor = await new FakeVendor().start();
-    cleanups.push(() => vendor.stop());
-    const hub = await hubOn(store);
-    cleanups.push(() => hub.stop());
+    const { store, vendor, hub } = await setUp();
     const config = TicketsConfigSchema.parse({ vendors: [{ name: 'pd', type: 'pagerduty', url: `${vendor.url}/v2/enqueue`, routingKeyEnv: 'PD_KEY' }] });
     const now = Date.now();
     // 450 rows due for a stream another hub owns (its vendor is down, say): more than two pages.
