@@ -6,6 +6,7 @@ import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import type { UplinkBuffer } from './buffer.ts';
 import { ClockOffset } from './clock.ts';
 import { redactUrls } from '../../src/model/redact-url.ts';
+import { oncePerTurn } from './once-per-turn.ts';
 
 /**
  * The probe end of the uplink (docs/probe-protocol.md): one outbound WebSocket to the hub, kept
@@ -72,7 +73,7 @@ export class UplinkClient {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
-  private pumpScheduled = false;
+  private readonly schedulePump = oncePerTurn(() => this.pump());
   private lastHeard = 0;
   private beats = 0;
   private lastHeardBeat = 0;
@@ -285,14 +286,6 @@ export class UplinkClient {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
 
   private pump(): void {
     const ws = this.ws;

@@ -6,6 +6,7 @@ import { DEFAULT_SHARD_COUNT, sampleMessageId, shardOf, shardSubject } from '../
 import { redactUrls } from '../../src/model/redact-url.ts';
 import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import type { UplinkBuffer } from './buffer.ts';
+import { oncePerTurn } from './once-per-turn.ts';
 
 /**
  * The probe's samples over NATS JetStream instead of the hub's WebSocket (docs/architecture.md
@@ -60,7 +61,7 @@ export class NatsSamplePublisher {
   private readonly inFlight = new Set<Promise<void>>();
   /** Failed publishes to send again, before anything new. */
   private resend: Sample[] = [];
-  private pumpScheduled = false;
+  private readonly schedulePump = oncePerTurn(() => this.pump());
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -120,14 +121,6 @@ export class NatsSamplePublisher {
     await this.nc?.close();
   }
 
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
 
   /** Fills the window: the failed samples first (oldest first), then the buffer's next ones. */
   private pump(): void {

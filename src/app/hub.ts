@@ -219,11 +219,13 @@ export class Hub implements OwnershipListener {
       ]);
       const now = this.clock();
       for (const sample of recent.flat().sort((a, b) => a.t - b.t || a.seq - b.seq)) this.detector.step(sample, Math.min(now, sample.t));
+      // A stream incident restored over the replay's: it waits for fresh views to settle it. A
+      // probe's incident the replay already holds keeps its live episode (restoring would reset it).
       const active = new Set(this.detector.activeIncidents().map((i) => i.key));
-      restoreIncidents(this.detector.ctx, this.detector.state, restored.filter((i) => !active.has(i.key) || i.probe === undefined), now);
+      restoreIncidents(this.detector.ctx, this.detector.state, restored.filter((i) => i.probe === undefined || !active.has(i.key)), now);
       for (const inc of this.detector.activeIncidents()) {
         const stream = ownedStreamOf(inc);
-        if (stream === undefined || !adopted.has(stream) || this.incidents.byDedupKey(inc.key)?.status !== undefined) continue;
+        if (stream === undefined || !adopted.has(stream) || this.incidents.byDedupKey(inc.key)) continue;
         this.onEvent(toEvent('open', inc, now), now);
       }
       this.log?.info({ streams: streams.length, incidents: restored.map((i) => i.key), samples: recent.reduce((n, r) => n + r.length, 0) }, 'adopted streams');

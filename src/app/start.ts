@@ -149,6 +149,8 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   let clusterSession: PostgresClusterSession | undefined;
   /** In a cluster: which hub owns each stream, where it listens (the commands for others' streams go there). */
   let directory: ClusterDirectory | undefined;
+  /** In a cluster: the silences other hubs set, followed (the owner of an incident's stream must honour them). */
+  let followSilences: NodeJS.Timeout | undefined;
   const clock = opts.clock ?? Date.now;
   const [silences, runTime] = await Promise.all([
     Silences.load(clock, store.silences),
@@ -274,11 +276,14 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
           return pg?.fencedRefusals ?? 0;
         },
       });
+      followSilences = setInterval(() => silences.refresh().catch((err: unknown) => logger.warn({ err }, 'reading the silences of the cluster failed; retrying in 1 s')), 1000);
+      followSilences.unref();
       // Last: every part has subscribed, so a shard taken is adopted by all of them before its samples flow.
       leases.start();
       logger.info({ hub: identity.hub, advertiseUrl: identity.advertiseUrl, shards: config.uplink.nats!.shardCount }, 'joined the cluster');
     }
   } catch (err) {
+    clearInterval(followSilences);
     await cluster?.leases.stop();
     await leased?.settled();
     await clusterSession?.close();
@@ -349,6 +354,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     stop: () =>
       (stopping ??= (async () => {
         // First: the shards are released at once (the others take them now, not at their expiry).
+        clearInterval(followSilences);
         await cluster?.leases.stop();
         await leased?.settled();
         await clusterSession?.close();

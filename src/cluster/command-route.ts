@@ -41,8 +41,3 @@ export async function routeCommand(input: RouteInput): Promise<CommandRoute> {
   if (owner.url === undefined) return nobody(`hub "${owner.hub}" owns stream "${stream}" but has not advertised its URL yet (it is starting)`);
   return { to: 'owner', hub: owner.hub, url: owner.url };
 }
-
-/** The stream whose owner acts on an incident: its stream, or the pseudo-stream `probe:<id>` of a probe's own incident. */
-export function streamOfIncident(incident: { stream?: string | undefined; probe?: string | undefined }): string | undefined {
-  return incident.stream ?? (incident.probe !== undefined ? `probe:${incident.probe}` : undefined);
-}

@@ -57,6 +57,7 @@ interface ClusterNeeds {
   cluster?: ClusterConfig | undefined;
   store: { postgres?: unknown };
   uplink: { nats?: { shards: 'all' | readonly number[] } | undefined };
+  probe: { embedded: boolean };
 }
 
 /** Refuses, at their YAML paths, the settings a cluster cannot run with. */
@@ -66,6 +67,9 @@ export function refuseClusterConflicts(config: ClusterNeeds, ctx: z.RefinementCt
   const nats = config.uplink.nats;
   if (!nats) ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'needs uplink.nats (the hubs of a cluster take the samples of their shards from NATS JetStream)' });
   else if (nats.shards !== 'all') ctx.addIssue({ code: 'custom', path: ['uplink', 'nats', 'shards'], message: "must be 'all' in a cluster (the shard leases decide which shards each hub consumes)" });
+  // Every hub's embedded probe would be "hub-<region>" with seqs from the same clock: their samples
+  // would collide in the shared store (one kept, the other dropped as a resend).
+  if (config.probe.embedded) ctx.addIssue({ code: 'custom', path: ['probe', 'embedded'], message: 'must be false in a cluster (region probes, started with --nats, probe for the hubs)' });
 }
 
 /** This hub's name and advertised URL, the defaults filled in. */

@@ -1,3 +1,5 @@
+import { probeStream } from './owned-stream.ts';
+
 /**
  * The stream whose owner acts on an incident (Ownership.actingOn), from the incident's id or key
  * alone — what an outbox row or an SLA clock keeps of it. A line's incident (`<stream>/<line>/down`,
@@ -9,5 +11,5 @@
 export function actingStream(incidentIdOrKey: string): string {
   const [first = '', second = '', third = ''] = incidentIdOrKey.split('/');
   const kind = third.split('@')[0];
-  return first === 'probe' && (kind === 'blind' || kind === 'impaired') ? `probe:${second}` : first;
+  return first === 'probe' && (kind === 'blind' || kind === 'impaired') ? probeStream(second) : first;
 }

@@ -19,6 +19,8 @@ export interface LeasedOwnershipOptions {
   fenceFor(shard: number): Fence | undefined;
   /** The streams of the config at start (clusterStreams): what a shard taken is made of. */
   streams: readonly string[];
+  /** How soon a listener whose adopt failed (the store unreachable) is asked again, while the lease lasts. Default 1000 ms. */
+  retryMs?: number;
   logger?: Logger;
 }
 
@@ -31,9 +33,12 @@ export interface LeasedOwnershipOptions {
  *   lease lost ─▶ the consumer releases the shard (stops consuming, acks what is durable) ─▶ every
  *   listener's release
  *
- * The changes run one after another, in the order the lease manager made them. Acting is decided
- * by the lease itself at every call (its fence, undefined past its acting deadline), not by what
- * the listeners were told: a lease lost is not acted on for a moment longer while they catch up.
+ * The changes run one after another, in the order the lease manager made them. A listener whose
+ * adopt fails (the store unreachable) is asked again every `retryMs` while the lease lasts, and
+ * the shard's samples wait: detecting without its open incidents restored would open them twice.
+ * Acting is decided by the lease itself at every call (its fence, undefined past its acting
+ * deadline), not by what the listeners were told: a lease lost is not acted on for a moment
+ * longer while they catch up.
  */
 export class LeasedOwnership implements Ownership, LeaseListener {
   private readonly listeners: OwnershipListener[] = [];
@@ -69,7 +74,7 @@ export class LeasedOwnership implements Ownership, LeaseListener {
     this.change(`taking shard ${shard} (epoch ${epoch})`, async () => {
       const streams = this.streams.filter((s) => this.shardOf(s) === shard);
       this.adopted.set(shard, new Set(streams));
-      for (const l of this.listeners) await l.adopt(streams);
+      for (const l of this.listeners) if (!(await this.adoptWhileHeld(l, streams, shard))) return;
       await this.consumer?.own(shard);
     });
   }
@@ -106,6 +111,20 @@ export class LeasedOwnership implements Ownership, LeaseListener {
   /** Resolves once every change so far is done (the hub's stop waits for the last releases). */
   settled(): Promise<void> {
     return this.changes;
+  }
+
+  /** Whether `listener` adopted `streams`: retried while this hub holds `shard`, false once it does not. */
+  private async adoptWhileHeld(listener: OwnershipListener, streams: readonly string[], shard: number): Promise<boolean> {
+    for (;;) {
+      try {
+        await listener.adopt(streams);
+        return true;
+      } catch (err) {
+        this.opts.logger?.error({ err, shard }, `adopting the streams of shard ${shard} failed; asking again in ${this.opts.retryMs ?? 1000} ms (its samples wait)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.opts.retryMs ?? 1000));
+      if (this.opts.fenceFor(shard) === undefined) return false;
+    }
   }
 
   private shardOf(stream: string): number {

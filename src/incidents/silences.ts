@@ -38,6 +38,8 @@ type Match = Partial<Pick<Incident, 'stream' | 'line' | 'kind' | 'severity'>>;
 
 export class Silences {
   private readonly list = new Map<string, Silence>();
+  /** Adds and removes made here: a refresh that read the store before one of them does not apply. */
+  private changes = 0;
 
   private constructor(
     private readonly clock: () => number,
@@ -47,18 +49,29 @@ export class Silences {
   /** The silences still active in the repository (a stored one that is not a silence is refused, naming it). */
   static async load(clock: () => number, repository: SilenceRepository): Promise<Silences> {
     const silences = new Silences(clock, repository);
-    for (const stored of await repository.active(clock())) {
-      const id = typeof stored === 'object' && stored !== null && 'id' in stored ? String(stored.id) : '?';
-      const s = checkStored(SilenceSchema, stored, `silence "${id}"`);
-      silences.list.set(s.id, s);
-    }
+    for (const s of await silences.stored()) silences.list.set(s.id, s);
     return silences;
+  }
+
+  /**
+   * Takes up what the other hubs sharing the store set and removed (a cluster: an operator's
+   * silence reaches whichever hub owns the incident's stream, not only the one that took the
+   * command): the stored active silences replace these. Skipped when a silence was added or
+   * removed here while the store was read; the next refresh has it.
+   */
+  async refresh(): Promise<void> {
+    const before = this.changes;
+    const stored = await this.stored();
+    if (this.changes !== before) return;
+    this.list.clear();
+    for (const s of stored) this.list.set(s.id, s);
   }
 
   /** Sets a silence; it is stored before it takes effect. */
   async add(s: Omit<Silence, 'id'>): Promise<Silence> {
     const silence = { id: `sil-${s.at}-${randomBytes(3).toString('hex')}`, ...s };
     await this.repository.save(silence);
+    this.changes++;
     this.list.set(silence.id, silence);
     return silence;
   }
@@ -66,9 +79,18 @@ export class Silences {
   /** Removes a silence at once, and from the repository. */
   async remove(id: string): Promise<Silence | undefined> {
     const s = this.list.get(id);
+    this.changes++;
     this.list.delete(id);
     await this.repository.remove(id);
     return s;
+  }
+
+  /** The repository's active silences, checked (one that is not a silence is refused, naming it). */
+  private async stored(): Promise<Silence[]> {
+    return (await this.repository.active(this.clock())).map((stored) => {
+      const id = typeof stored === 'object' && stored !== null && 'id' in stored ? String(stored.id) : '?';
+      return checkStored(SilenceSchema, stored, `silence "${id}"`);
+    });
   }
 
   active(): Silence[] {

@@ -160,8 +160,12 @@ export interface NewOutboxRow {
 export interface TicketOutbox {
   /** Inserts a row unless its key exists. Resolves true when inserted. */
   enqueue(row: NewOutboxRow, fence?: Fence): Promise<boolean>;
-  /** Pending rows whose time has come and whose (incident, vendor) predecessors are all settled, oldest first. */
-  due(now: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * Pending rows whose time has come and whose (incident, vendor) predecessors are all settled,
+   * oldest first; only rows after `afterId` (a page on: a hub of a cluster skips the rows of the
+   * shards other hubs own).
+   */
+  due(now: number, limit: number, afterId?: number): Promise<OutboxRow[]>;
   get(key: string): Promise<OutboxRow | undefined>;
   forIncident(incidentId: string): Promise<OutboxRow[]>;
   recent(limit: number): Promise<OutboxRow[]>;

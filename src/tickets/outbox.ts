@@ -3,6 +3,9 @@ import type { OutboxRow, TicketOutbox } from '../store/ports.ts';
 import type { TicketActing } from './acting.ts';
 import { DeliveryError, type DeliveryResult, type TicketMessage, type TicketVendor } from './types.ts';
 
+/** Due rows read at a time. */
+const PAGE = 200;
+
 /**
  * The delivery loop: sends the outbox's due rows to their vendors, at-least-once, in order per
  * (incident, vendor), retrying with exponential backoff what the adapter calls retryable
@@ -89,13 +92,24 @@ export class OutboxDelivery {
   private async run(): Promise<number> {
     let delivered = 0;
     try {
+      // Page by page through the due rows (in a cluster most may be other hubs' shards: skipped,
+      // never in the way of this hub's); at the end, again from the start while deliveries made
+      // the next rows of their incidents due.
+      let after = 0;
+      let sweepDelivered = 0;
       for (let pass = 0; pass < 20 && !this.closed; pass++) {
-        const rows = (await this.opts.store.due(this.opts.clock(), 200)).filter((r) => this.opts.acting.acts(r.incidentId));
-        if (rows.length === 0) break;
-        const results = await Promise.all(rows.map((r) => this.deliver(r)));
-        const n = results.filter(Boolean).length;
+        const page = await this.opts.store.due(this.opts.clock(), PAGE, after);
+        const rows = page.filter((r) => this.opts.acting.acts(r.incidentId));
+        const n = (await Promise.all(rows.map((r) => this.deliver(r)))).filter(Boolean).length;
         delivered += n;
-        if (n === 0) break;
+        sweepDelivered += n;
+        if (page.length === PAGE) {
+          after = page.at(-1)!.id;
+          continue;
+        }
+        if (sweepDelivered === 0) break;
+        after = 0;
+        sweepDelivered = 0;
       }
     } catch (err) {
       if (!this.closed) this.opts.logger?.error({ err }, 'outbox run failed; retrying on the next tick');

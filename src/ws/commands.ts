@@ -17,7 +17,8 @@ import { incidentCard, type IncidentCard } from './incident-card.ts';
 import { incidentNarrative } from './incident-narrative.ts';
 import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
 import type { StreamOwners } from '../cluster/directory.ts';
-import { routeCommand, streamOfIncident } from '../cluster/command-route.ts';
+import { routeCommand } from '../cluster/command-route.ts';
+import { ownedStreamOf } from '../cluster/owned-stream.ts';
 import { forwardCommand } from '../cluster/forward.ts';
 import { PersistedControlSchema, type PersistedControl } from '../control/persisted-state.ts';
 
@@ -218,7 +219,7 @@ async function streamOfCommand(ctx: CommandContext, req: Request): Promise<strin
     case 'assign':
     case 'ticket': {
       const inc = await ctx.store.incidents.get(req.incident);
-      return inc && streamOfIncident(inc);
+      return inc && ownedStreamOf(inc);
     }
     default:
       return undefined;
@@ -286,7 +287,7 @@ async function run(ctx: CommandContext, who: Principal, req: Request, via: 'ws' 
         cards: await Promise.all(
           shown.map(async (i) => {
             const card = incidentCard(i, await store.incidents.timeline(i.id), vendor);
-            const by = await owner(streamOfIncident(i));
+            const by = await owner(ownedStreamOf(i));
             return by === undefined ? card : ({ ...card, owner: by } satisfies IncidentCard);
           }),
         ),
@@ -476,7 +477,7 @@ async function openIncidents(ctx: CommandContext): Promise<Incident[]> {
   if (!ownership) return mine;
   const ids = new Set(mine.map((i) => i.id));
   const others = (await ctx.store.incidents.open()).filter((i) => {
-    const stream = streamOfIncident(i);
+    const stream = ownedStreamOf(i);
     return !ids.has(i.id) && stream !== undefined && !ownership.owns(stream);
   });
   return [...mine, ...others];

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/model/incident.ts';
 import { runCli } from '../helpers/cli.ts';
 import { closedPort, spawnHub, until, type HubProcess } from '../helpers/processes.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { PROBE_TOKENS, regionProbe, startRemoteProbeHub, writeRemoteProbeHubConfig } from '../helpers/remote-probe-hub.ts';
 import type { SyntheticProbe } from '../helpers/synthetic-probe.ts';
 
@@ -21,19 +21,13 @@ const PASSWORD = 'pg-s3cret-pw';
 const TARGETS = ['primary', 'backup'].map((line) => ({ stream: 's1', line }));
 const dir = mkdtempSync(join(tmpdir(), 'sg-postgres-hub-'));
 
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const hubs: HubProcess[] = [];
 const probes: SyntheticProbe[] = [];
 
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 afterEach(async () => {
   for (const p of probes.splice(0)) p.stop();
   for (const h of hubs.splice(0)) await stopHub(h);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 async function stopHub(h: HubProcess): Promise<void> {
@@ -87,7 +81,7 @@ async function rows<R extends pg.QueryResultRow>(url: string, text: string): Pro
 
 describe.skipIf(postgresMissing !== undefined)(`a hub on PostgreSQL (real hub, real uplink)${postgresMissing ? `: ${postgresMissing}` : ''}`, () => {
   it('stores the incident synthetic probes open in PostgreSQL; a restarted hub resumes it and the line it served', async () => {
-    const database = await server!.createDatabase();
+    const database = await server().createDatabase();
     const storeUrl = database.replace('postgres@', `postgres:${PASSWORD}@`);
     const first = await startHub('first', storeUrl);
     await probeBoth(first.ws, true);

@@ -11,7 +11,7 @@ import type { Ownership } from '../../src/cluster/ownership.ts';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { shardOf } from '../../src/model/shard.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { lineIncident } from '../helpers/incident.ts';
 import { until } from '../helpers/until.ts';
 
@@ -28,7 +28,7 @@ const TOKENS = { SG_OPS: 'op-secret', SG_VIEW: 'view-secret' };
 const OPERATOR = { authorization: `Bearer ${TOKENS.SG_OPS}` };
 const line = (url: string) => ({ url });
 
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 let session: PostgresClusterSession | undefined;
 let storeUrl: string;
 const hubs: HubHandle[] = [];
@@ -91,8 +91,7 @@ const pinOf = (hub: HubHandle, stream: string) => hub.controller!.state(stream)?
 
 beforeAll(async () => {
   if (postgresMissing) return;
-  server = await startPostgres();
-  storeUrl = await server.createDatabase();
+  storeUrl = await server().createDatabase();
   session = await PostgresClusterSession.open(storeUrl, { expireMs: 10 * 60_000 });
   expect(new Set(['s-a', 's-b', 's-none'].map((s) => shardOf(s, SHARDS))).size).toBe(3);
   a = await clusterHub('hub-a', 's-a');
@@ -102,7 +101,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const h of hubs) await h.stop();
   await session?.close();
-  await server?.stop();
 }, 60_000);
 
 describe.skipIf(postgresMissing)('commands on a cluster of hubs', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { routeCommand, streamOfIncident, type RouteInput } from '../../src/cluster/command-route.ts';
+import { routeCommand, type RouteInput } from '../../src/cluster/command-route.ts';
+import { ownedStreamOf } from '../../src/cluster/owned-stream.ts';
 import type { StreamOwner, StreamOwners } from '../../src/cluster/directory.ts';
 
 /** The routing decision of a command for a stream: here, on its owner, or a 503 to retry. */
@@ -59,10 +60,10 @@ describe('routeCommand', () => {
   });
 });
 
-describe('streamOfIncident', () => {
+describe('ownedStreamOf', () => {
   it("is the incident's stream, or the probe's pseudo-stream for a probe's own incident", () => {
-    expect(streamOfIncident({ stream: 's1', probe: 'p-eu' })).toBe('s1');
-    expect(streamOfIncident({ probe: 'p-eu' })).toBe('probe:p-eu');
-    expect(streamOfIncident({})).toBeUndefined();
+    expect(ownedStreamOf({ stream: 's1', probe: 'p-eu' })).toBe('s1');
+    expect(ownedStreamOf({ probe: 'p-eu' })).toBe('probe:p-eu');
+    expect(ownedStreamOf({})).toBeUndefined();
   });
 });

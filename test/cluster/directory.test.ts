@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterDirectory, clusterDirectory } from '../../src/cluster/directory.ts';
 import { shardOf } from '../../src/model/shard.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 
 /** The owner of a stream from real leases and advertised URLs on PostgreSQL, read at most once per maxAgeMs. */
 const SHARDS = 16;
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const sessions: PostgresClusterSession[] = [];
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 
 afterAll(async () => {
   for (const s of sessions) await s.close();
-  await server?.stop();
 });
 
 async function session(): Promise<PostgresClusterSession> {
-  const s = await PostgresClusterSession.open(await server!.createDatabase(), { expireMs: 60_000 });
+  const s = await PostgresClusterSession.open(await server().createDatabase(), { expireMs: 60_000 });
   sessions.push(s);
   return s;
 }

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { controllerPorts } from '../../src/app/control-ports.ts';
 import { ticketHub } from '../../src/app/ticket-ports.ts';
 import type { Ownership, OwnershipListener } from '../../src/cluster/ownership.ts';
@@ -13,7 +13,7 @@ import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { TicketsConfigSchema } from '../../src/tickets/config-schema.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { recorder } from '../actuators/helpers.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 import { event, FakeVendor } from '../tickets/helpers.ts';
 import { hubOn } from '../tickets/ticket-ports.ts';
@@ -26,19 +26,11 @@ import { hubOn } from '../tickets/ticket-ports.ts';
  * and fire no SLA step, and a delivery it made cannot be marked, so the new owner resends it under
  * the same idempotency key: one ticket at the vendor. Every refusal is in its log.
  */
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 const SHARD = shardOf('s1');
@@ -74,7 +66,7 @@ function captured() {
 
 /** A database with SHARD leased to hub-a, and the takeover by hub-b (hub-a's lease released, or expired: the same for the store). */
 async function leasedDatabase() {
-  const url = await server!.createDatabase();
+  const url = await server().createDatabase();
   const cluster = await PostgresClusterSession.open(url, { expireMs: 60_000 });
   cleanups.push(() => cluster.close());
   const first = (await cluster.leases.acquire(SHARD, 'hub-a'))!;

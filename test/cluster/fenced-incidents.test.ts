@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Ownership } from '../../src/cluster/ownership.ts';
 import { EventBus } from '../../src/common/event-bus.ts';
 import type { Logger } from '../../src/common/log.ts';
@@ -8,7 +8,7 @@ import { shardOf } from '../../src/model/shard.ts';
 import type { Fence } from '../../src/store/fence.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 
 /**
  * The incident manager of a hub of a cluster on a real PostgreSQL: it acts only on the streams it
@@ -16,15 +16,7 @@ import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpe
  * shard) drops the incident here and says so at warn.
  */
 const SHARDS = 4;
-let server: ThrowawayPostgres | undefined;
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 function event(type: IncidentEvent['type'], at: number, stream = 's1'): IncidentEvent {
   const onset = at - 1000;
@@ -38,7 +30,7 @@ function fencedOwnership(fence: () => Fence | undefined): Ownership {
 
 describe.skipIf(postgresMissing !== undefined)('incidents of a hub of a cluster', () => {
   it('writes under the fence; a stale fence is refused, logged at warn, and the incident dropped here; nothing is decided without acting', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresStore.open(url);
     const cluster = await PostgresClusterSession.open(url, { expireMs: 60_000 });
     try {

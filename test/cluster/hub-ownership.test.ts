@@ -14,7 +14,8 @@ import { lineIncident } from '../helpers/incident.ts';
  * The hub core under an Ownership set by hand, on a real SQLite store and a manual clock: it
  * detects on the streams it owns only, gives a stream up without resolving anything, adopts it
  * back from the store as the same incident, and a reload resolves the incidents of an owned
- * stream that left the config, never those of a stream it does not own.
+ * stream that left the config, never those of a stream it does not own; a probe's own incident is
+ * raised by the owner of `probe:<id>` alone.
  */
 const T0 = 1_700_000_000_000;
 const STREAMS = ['s1', 's2', 's3', 's4'];
@@ -85,6 +86,27 @@ describe('the hub core of a hub of a cluster', () => {
     expect((await store.incidents.get(opened.id))?.status).toBe('resolved');
     expect((await store.incidents.get(theirs.id))?.status).toBe('open');
     expect(topics).toEqual(['incident.opened', 'incident.resolved']);
+    await hub.stop();
+  });
+
+  it("a probe's own incident is raised only by the hub that owns probe:<id>", async () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-own-')), 'streamguard.db'));
+    stores.push(store);
+    const owned = new Set<string>();
+    const ownership: Ownership = { actingOn: (s) => (owned.has(s) ? { fence: undefined } : undefined), owns: (s) => owned.has(s), subscribe: () => undefined };
+    let now = T0;
+    const hub = await new Hub({ incidents: store.incidents, samples: store.samples, ...settings(config(STREAMS)), tickMs: 0, compactEveryMs: 0, clock: () => now, ownership }).start();
+    const silent = (probe: string) => {
+      hub.heartbeat(probe, 'local', 1000);
+      now += 5000;
+      hub.tick();
+    };
+    silent('p-a');
+    expect(hub.probeStatus().find((p) => p.probe === 'p-a')?.blind).toBe('silent');
+    expect(hub.incidents.open()).toEqual([]);
+    owned.add('probe:p-b');
+    silent('p-b');
+    expect(hub.incidents.open().map((i) => i.key)).toEqual(['probe/p-b/blind']);
     await hub.stop();
   });
 });

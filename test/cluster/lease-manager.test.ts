@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseConfigSchema } from '../../src/cluster/config-schema.ts';
 import { LeaseManager } from '../../src/cluster/lease-manager.ts';
 import type { HubHeartbeats, ShardLeases } from '../../src/store/cluster-ports.ts';
 import { FencedError, type Fence } from '../../src/store/fence.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
 /**
@@ -17,19 +17,11 @@ import { until } from '../helpers/until.ts';
  */
 const SHARDS = 8;
 const config = LeaseConfigSchema.parse({ renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 let running: Hub[] = [];
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 
 afterEach(async () => {
   for (const hub of running.splice(0)) await hub.close();
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 interface LeaseEvent {
@@ -137,7 +129,7 @@ function expectOneOwnerAtATime(events: LeaseEvent[]): void {
 
 describe.skipIf(postgresMissing)('lease managers on one PostgreSQL', () => {
   it('a partitioned hub stops acting before its shards expire; another takes them within expiry + one renewal; its late write is fenced', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresStore.open(url);
     try {
       const events: LeaseEvent[] = [];
@@ -175,7 +167,7 @@ describe.skipIf(postgresMissing)('lease managers on one PostgreSQL', () => {
   }, 40_000);
 
   it('joining hubs get their fair share within a few seconds, the others giving up theirs', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const events: LeaseEvent[] = [];
     const a = await startHub(url, 'hub-a', events);
     await until('hub-a to hold every shard', () => shares([a])?.join() === '8', 10_000);
@@ -195,7 +187,7 @@ describe.skipIf(postgresMissing)('lease managers on one PostgreSQL', () => {
   }, 40_000);
 
   it('over a run with random partitions no shard ever has two hubs acting on it', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const events: LeaseEvent[] = [];
     const hubs = [await startHub(url, 'hub-a', events), await startHub(url, 'hub-b', events), await startHub(url, 'hub-c', events)];
     let seed = 20_261_203;

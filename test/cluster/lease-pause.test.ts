@@ -2,11 +2,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeaseConfigSchema } from '../../src/cluster/config-schema.ts';
 import { LeaseManager } from '../../src/cluster/lease-manager.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
 /**
@@ -16,21 +16,13 @@ import { until } from '../helpers/until.ts';
 const HUB_PROCESS = fileURLToPath(new URL('./fixtures/lease-hub.ts', import.meta.url));
 const SHARDS = 8;
 const config = LeaseConfigSchema.parse({ renewMs: 200, expireMs: 1500, driftMarginMs: 300 });
-let server: ThrowawayPostgres | undefined;
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 type HubLine = { own?: number; epoch?: number; release?: number; write?: Record<string, unknown>; acting?: number[] };
 
 describe.skipIf(postgresMissing)('a paused hub process', () => {
   it('loses its shards to the other hub within expiry + one renewal; resumed, it acts on none, and its late write is fenced', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', HUB_PROCESS, url, 'hub-a', JSON.stringify(config), String(SHARDS)], { stdio: 'pipe' });
     const lines: HubLine[] = [];
     createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l) as HubLine));

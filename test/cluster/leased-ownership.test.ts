@@ -88,4 +88,31 @@ describe('LeasedOwnership', () => {
     expect(errors).toEqual([]);
     expect(clusterStreams(config!)).toEqual(['a', 'probe:r1', 'probe:hub-eu']);
   });
+
+  it('a listener whose adopt fails is asked again while the lease lasts; the shard is consumed only once it adopted', async () => {
+    const held = new Set<number>();
+    const calls: string[] = [];
+    let failures = 2;
+    const ownership = new LeasedOwnership({ shardCount: SHARDS, fenceFor: (shard) => (held.has(shard) ? { shard, epoch: 1, owner: 'hub-a' } : undefined), streams, retryMs: 10 });
+    ownership.subscribe({
+      adopt: async () => {
+        calls.push('adopt');
+        if (failures-- > 0) throw new Error('store unreachable');
+      },
+      release: () => undefined,
+    });
+    ownership.consumeWith({ own: async (shard) => void calls.push(`consume ${shard}`), release: async () => undefined });
+    held.add(1);
+    ownership.own(1, 1);
+    await ownership.settled();
+    expect(calls).toEqual(['adopt', 'adopt', 'adopt', 'consume 1']);
+    // Lost while failing: given up, never consumed.
+    calls.length = 0;
+    failures = 1;
+    held.add(2);
+    ownership.own(2, 1);
+    held.delete(2);
+    await ownership.settled();
+    expect(calls).toEqual(['adopt']);
+  });
 });

@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
 /** The ShardLeases and HubHeartbeats contract on a real PostgreSQL: expiry by the database's clock, epochs that only grow. */
 const EXPIRE_MS = 400;
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const sessions: PostgresClusterSession[] = [];
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 
 afterAll(async () => {
   for (const s of sessions) await s.close();
-  await server?.stop();
 });
 
 /** Two hubs' sessions on one fresh database. */
 async function twoHubs(): Promise<[PostgresClusterSession, PostgresClusterSession]> {
-  const url = await server!.createDatabase();
+  const url = await server().createDatabase();
   const a = await PostgresClusterSession.open(url, { expireMs: EXPIRE_MS });
   const b = await PostgresClusterSession.open(url, { expireMs: EXPIRE_MS });
   sessions.push(a, b);

@@ -9,7 +9,7 @@ streams:
     lines:
       primary: { url: rtmp://127.0.0.1:1935/live/show1 }
 `;
-const postgres = 'store: { postgres: { urlEnv: SG_PG_URL } }\n';
+const postgres = 'store: { postgres: { urlEnv: SG_PG_URL } }\nprobe: { embedded: false }\n';
 const nats = 'uplink: { nats: { url: "nats://127.0.0.1:4222", shardCount: 16 } }\n';
 const cluster = 'cluster: { hub: hub-a, lease: { renewMs: 500, expireMs: 3000, driftMarginMs: 500 } }\n';
 
@@ -30,11 +30,15 @@ describe('the cluster section', () => {
 
   // One invalid config per rule, with its exact error.
   it('refuses a cluster without store.postgres', () => {
-    expect(errorsOf(`${nats}${cluster}${streams}`)).toEqual(['cluster: needs store.postgres (a cluster shares its state in PostgreSQL)']);
+    expect(errorsOf(`probe: { embedded: false }\n${nats}${cluster}${streams}`)).toEqual(['cluster: needs store.postgres (a cluster shares its state in PostgreSQL)']);
   });
 
   it('refuses a cluster without uplink.nats', () => {
     expect(errorsOf(`${postgres}${cluster}${streams}`)).toEqual(['cluster: needs uplink.nats (the hubs of a cluster take the samples of their shards from NATS JetStream)']);
+  });
+
+  it('refuses a cluster whose hubs would run embedded probes', () => {
+    expect(errorsOf(`store: { postgres: { urlEnv: SG_PG_URL } }\n${nats}${cluster}${streams}`)).toEqual(['probe.embedded: must be false in a cluster (region probes, started with --nats, probe for the hubs)']);
   });
 
   it('refuses a cluster whose uplink.nats.shards is not all', () => {

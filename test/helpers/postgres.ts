@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../../src/lab/ports.ts';
 import { until } from './until.ts';
 
@@ -131,4 +132,23 @@ function readOr(file: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * A throwaway server for the tests of one file: started before them, stopped after them (after
+ * the file's own afterAll hooks, which may still need it). Call it at the top level; the getter
+ * answers the server inside tests and later hooks. Skip the tests with `postgresMissing`.
+ */
+export function usePostgres(): () => ThrowawayPostgres {
+  let server: ThrowawayPostgres | undefined;
+  beforeAll(async () => {
+    if (!postgresMissing) server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error(postgresMissing ?? 'the throwaway PostgreSQL did not start');
+    return server;
+  };
 }

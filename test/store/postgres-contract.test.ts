@@ -1,21 +1,13 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { Store } from '../../src/store/ports.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { describeStoreContract, type StoreMaker } from './contract/index.ts';
 
 /** The storage ports' contract on PostgreSQL: a throwaway cluster for this file, a fresh database per store. */
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const urls = new Map<Store, string>();
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 async function openUrl(url: string): Promise<Store> {
   const store = await PostgresStore.open(url);
@@ -42,7 +34,7 @@ async function raw(store: Store, text: string, values: unknown[]): Promise<void>
 
 const postgresDatabases: StoreMaker = {
   refusesMalformedJson: true,
-  open: async () => openUrl(await server!.createDatabase()),
+  open: async () => openUrl(await server().createDatabase()),
   reopen: async (store) => {
     await store.close();
     return openUrl(urlOf(store));

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FencedError, type Fence } from '../../src/store/fence.ts';
 import { PostgresClusterSession } from '../../src/store/postgres/cluster-session.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
 /**
@@ -16,21 +16,16 @@ import { until } from '../helpers/until.ts';
  * outbox, the controller's state) go through with the shard's current lease and are refused,
  * writing nothing, with a stale or foreign one.
  */
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
 
 afterAll(async () => {
   for (const close of closers) await close();
-  await server?.stop();
 });
 
 /** A store and the leases on one fresh database; shard 7 leased to hub-a and then taken over by hub-b. */
 async function takenOver(): Promise<{ store: PostgresStore; stale: Fence; current: Fence; url: string }> {
-  const url = await server!.createDatabase();
+  const url = await server().createDatabase();
   const store = await PostgresStore.open(url);
   const cluster = await PostgresClusterSession.open(url, { expireMs: 60_000 });
   closers.push(() => store.close(), () => cluster.close());

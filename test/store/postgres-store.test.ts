@@ -1,21 +1,13 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreOpenError } from '../../src/store/open-error.ts';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { closedPort, until } from '../helpers/processes.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 
 /** Opening the PostgreSQL store: migrations applied once (also by hubs starting together), a newer schema and an absent server refused by name. */
-let server: ThrowawayPostgres | undefined;
-
-beforeAll(async () => {
-  if (!postgresMissing) server = await startPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 async function versions(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
@@ -29,7 +21,7 @@ async function versions(url: string): Promise<number[]> {
 
 describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postgresMissing ? `: ${postgresMissing}` : ''}`, () => {
   it('applies every migration once, also when two hubs open an empty database at the same time', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const both = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]);
     expect(await versions(url)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     for (const s of both) await s.close();
@@ -39,7 +31,7 @@ describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postg
   });
 
   it('refuses a database a newer streamguard migrated, naming where its URL came from', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     await (await PostgresStore.open(url)).close();
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -51,7 +43,7 @@ describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postg
   });
 
   it('a statement stuck behind a lock is cancelled after statementTimeout, and the store goes on', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresStore.open(url, { statementTimeoutMs: 300 });
     const locker = new pg.Client({ connectionString: url });
     await locker.connect();
@@ -70,11 +62,11 @@ describe.skipIf(postgresMissing !== undefined)(`PostgreSQL store: opening${postg
   });
 
   it('takes up again after the server ended its connection: the next statement reconnects', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresStore.open(url);
     try {
       await store.audit.append({ t: 1, actor: 'alice', action: 'api.note', target: 'i1', reason: 'before' });
-      const admin = new pg.Client({ connectionString: server!.url });
+      const admin = new pg.Client({ connectionString: server().url });
       await admin.connect();
       const ended = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'streamguard' AND datname = $1", [new URL(url).pathname.slice(1)]);
       await admin.end();

@@ -11,7 +11,7 @@ import type { Sample } from '../../src/model/sample.ts';
 import { PROTOCOL_VERSION, UPLINK_PATH, type HubMessage, type UplinkTarget } from '../../src/model/probe-protocol.ts';
 import type { StreamRegistry } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { postgresMissing, startPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
+import { postgresMissing, usePostgres } from '../helpers/postgres.ts';
 import { until } from '../helpers/until.ts';
 
 /**
@@ -23,7 +23,7 @@ import { until } from '../helpers/until.ts';
 
 const PROBE_TOKEN = 'probe-b-secret';
 const probes: { close(): void }[] = [];
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 let a: HubHandle;
 let b: HubHandle;
 /** Each hub's log messages. */
@@ -79,8 +79,7 @@ function remoteProbe(h: HubHandle, dead: ReadonlySet<string> = new Set()): { tar
 
 beforeAll(async () => {
   if (postgresMissing) return;
-  server = await startPostgres();
-  const env = { SG_STORE_URL: await server.createDatabase(), SG_PROBE_TOKEN: PROBE_TOKEN };
+  const env = { SG_STORE_URL: await server().createDatabase(), SG_PROBE_TOKEN: PROBE_TOKEN };
   a = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.a) });
   b = await startHub(hubConfig(), { env, probes: false, logger: loggerOf(logged.b) });
 }, 60_000);
@@ -89,7 +88,6 @@ afterAll(async () => {
   for (const p of probes) p.close();
   await a?.stop();
   await b?.stop();
-  await server?.stop();
 });
 
 async function command(h: HubHandle, type: string, body: unknown): Promise<{ status: number; body: any }> {

@@ -24,12 +24,12 @@ export class PostgresTicketOutbox implements TicketOutbox {
     return r.rowCount === 1;
   }
 
-  async due(now: number, limit: number): Promise<OutboxRow[]> {
+  async due(now: number, limit: number, afterId = 0): Promise<OutboxRow[]> {
     return this.rows(
-      `SELECT * FROM ticket_outbox o WHERE o.status = 'pending' AND o.next_at <= $1
+      `SELECT * FROM ticket_outbox o WHERE o.status = 'pending' AND o.next_at <= $1 AND o.id > $3
          AND NOT EXISTS (SELECT 1 FROM ticket_outbox p WHERE p.incident_id = o.incident_id AND p.vendor = o.vendor AND p.id < o.id AND p.status = 'pending')
        ORDER BY o.id LIMIT $2`,
-      [now, limit],
+      [now, limit, afterId],
     );
   }
 

@@ -24,7 +24,7 @@ export class SqliteTicketOutbox implements TicketOutbox {
       ),
       // A row is due only when no earlier row of its (incident, vendor) is pending: an update never overtakes its ticket.
       due: db.prepare(
-        `SELECT * FROM ticket_outbox o WHERE o.status = 'pending' AND o.next_at <= ?
+        `SELECT * FROM ticket_outbox o WHERE o.status = 'pending' AND o.next_at <= ? AND o.id > ?
            AND NOT EXISTS (SELECT 1 FROM ticket_outbox p WHERE p.incident_id = o.incident_id AND p.vendor = o.vendor AND p.id < o.id AND p.status = 'pending')
          ORDER BY o.id LIMIT ?`,
       ),
@@ -47,8 +47,8 @@ export class SqliteTicketOutbox implements TicketOutbox {
     return r.changes > 0;
   }
 
-  async due(now: number, limit: number): Promise<OutboxRow[]> {
-    return (this.stmts.due.all(now, limit) as Row[]).map(toRow);
+  async due(now: number, limit: number, afterId = 0): Promise<OutboxRow[]> {
+    return (this.stmts.due.all(now, afterId, limit) as Row[]).map(toRow);
   }
 
   async get(key: string): Promise<OutboxRow | undefined> {

@@ -30,6 +30,8 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       const due = async (now: number, limit = 100) => (await store.outbox.due(now, limit)).map((r) => r.key);
       expect(await due(5)).toEqual(['i1/desk/open', 'i1/pd/open']);
       expect(await due(5, 1)).toEqual(['i1/desk/open']);
+      const [first] = await store.outbox.due(5, 1);
+      expect((await store.outbox.due(5, 100, first!.id)).map((r) => r.key)).toEqual(['i1/pd/open']); // the next page
       const open = (await store.outbox.get('i1/desk/open'))!;
       await store.outbox.markRetry(open.id, 100, 'ECONNREFUSED');
       expect(await due(60)).toEqual(['i1/pd/open', 'i2/desk/open']); // the update waits behind its open
