@@ -531,16 +531,22 @@ export class Controller implements ControlSource, OwnershipListener {
     }
     for (const { action, at } of lastSwitches(rows)) {
       const slot = this.slots.get(action.stream);
-      if (!slot || !streams.has(action.stream) || restored.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
-      slot.state = { ...slot.state, line: { ...slot.state.line, active: action.to, since: at } };
+      if (!slot || !streams.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;
+      // A saved state older than the last switch missed it: the hub that switched stopped (or lost
+      // the stream) before its save went through. The audit row, written before the call, wins.
+      const savedAt = restored.get(action.stream);
+      if (savedAt !== undefined && savedAt >= at) continue;
+      const line = slot.state.line;
+      slot.state = { ...slot.state, line: { ...line, active: action.to, since: at, ...(savedAt !== undefined && { switches: [...line.switches, at] }) } };
       this.builtin.apply({ ...action, at });
-      this.log?.info({ stream: action.stream, line: action.to }, 'control: restored the served line from the audit log');
+      if (savedAt !== undefined) this.keep(slot, this.clock());
+      this.log?.info({ stream: action.stream, line: action.to, savedAt }, savedAt === undefined ? 'control: restored the served line from the audit log' : 'control: the saved state missed the last switch; the served line is the audit log\'s');
     }
   }
 
-  /** Of `streams`, those whose saved state was restored. A state that cannot be read is logged, and its stream starts afresh. */
-  private async restoreSaved(streams: ReadonlySet<string>): Promise<Set<string>> {
-    const restored = new Set<string>();
+  /** Of `streams`, those whose saved state was restored, with when it was saved. A state that cannot be read is logged, and its stream starts afresh. */
+  private async restoreSaved(streams: ReadonlySet<string>): Promise<Map<string, number>> {
+    const restored = new Map<string, number>();
     if (!this.opts.state || !this.keeper) return restored;
     let saved;
     try {
@@ -549,7 +555,7 @@ export class Controller implements ControlSource, OwnershipListener {
       this.log?.warn({ err }, 'control: reading the saved control state failed; served lines come from the audit log');
       return restored;
     }
-    for (const { stream, data } of saved) {
+    for (const { stream, data, updatedAt } of saved) {
       const slot = this.slots.get(stream);
       if (slot && !streams.has(stream)) continue;
       if (!slot) {
@@ -568,7 +574,7 @@ export class Controller implements ControlSource, OwnershipListener {
       this.builtin.remove(stream);
       this.builtin.init(stream, r.served.line, r.served.since, r.served.features);
       this.keeper.known(stream, persistedControl(r.state, this.builtin.get(stream)));
-      restored.add(stream);
+      restored.set(stream, updatedAt);
       this.log?.info({ stream, line: r.state.line.active, served: r.served.line, pinned: r.state.line.pin?.value, held: r.state.line.hold !== undefined }, 'control: restored the stream state saved before the restart');
     }
     return restored;

@@ -10,6 +10,7 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { recorder } from '../actuators/helpers.ts';
 import { SwitchedOwnership } from '../helpers/switched-ownership.ts';
 import { hubOn } from '../tickets/ticket-ports.ts';
+import { until } from '../helpers/until.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -89,5 +90,31 @@ describe('the controller acts only on the streams this hub owns', () => {
     await adopting;
     expect(c.served('s1')).toBeUndefined();
     expect(c.state('s1')?.line.pin).toBeUndefined();
+  });
+
+  it('a saved state older than the last audited switch (the former owner stopped before its save went through): the audit log wins, no second switch', async () => {
+    const { store, hook, hub, config } = await setup();
+    const before = await new Controller({ ...controllerPorts(hub, store.audit, store.control), streams: cfg.streams, config, tickMs: 0 }).start();
+    before.pin('s1', { line: 'backup', reason: 'encoder maintenance', by: 'alice' });
+    await before.idle();
+    await before.stop();
+    const switchedAt = (await store.audit.recent(100)).find((e) => e.action === 'control.switch')!.t;
+    // What a save from before the switch left: on the primary, no pin.
+    const [kept] = await store.control.all();
+    const doc = kept!.data as { served?: object; pin?: unknown };
+    const { pin: _pin, ...unpinned } = doc;
+    await store.control.save('s1', { ...unpinned, active: 'primary', served: { ...doc.served, line: 'primary' } }, switchedAt - 1000);
+
+    const ownership = new SwitchedOwnership();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control, ownership), streams: cfg.streams, config, tickMs: 0 }).start();
+    cleanups.push(() => c.stop());
+    await ownership.give('s1');
+    expect(c.served('s1')?.active).toBe('backup');
+    expect(c.state('s1')?.line.active).toBe('backup');
+    c.tick();
+    await c.idle();
+    expect(hook.received).toHaveLength(1);
+    expect((await store.audit.recent(100)).filter((e) => e.action === 'control.switch')).toHaveLength(1);
+    await until('the corrected state saved', async () => ((await store.control.all())[0]?.data as { active?: string }).active === 'backup');
   });
 });
