@@ -10,9 +10,9 @@ import { ID_PATTERN, idSchema } from '../model/ids.ts';
  */
 export const LeaseConfigSchema = z
   .object({
-    renewMs: z.number().int().min(50).default(1000),
-    expireMs: z.number().int().min(200).default(5000),
-    driftMarginMs: z.number().int().min(1).default(1000),
+    renewMs: z.number().int().min(50).default(500),
+    expireMs: z.number().int().min(200).default(3000),
+    driftMarginMs: z.number().int().min(1).default(500),
   })
   .strict()
   .superRefine((c, ctx) => {

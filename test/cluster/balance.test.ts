@@ -60,7 +60,7 @@ describe('actingDeadline', () => {
 
 describe('LeaseConfigSchema', () => {
   it('defaults: renew every second, expire after five, stop acting one second before', () => {
-    expect(LeaseConfigSchema.parse({})).toEqual({ renewMs: 1000, expireMs: 5000, driftMarginMs: 1000 });
+    expect(LeaseConfigSchema.parse({})).toEqual({ renewMs: 500, expireMs: 3000, driftMarginMs: 500 });
   });
 
   it('refuses an expiry that leaves no room for two renewals before the hub stops acting', () => {

@@ -23,7 +23,7 @@ describe('the cluster section', () => {
     expect(parseConfig(streams).config?.cluster).toBeUndefined();
     const { config, errors } = parseConfig(`${postgres}${nats}cluster: {}\n${streams}`);
     expect(errors).toEqual([]);
-    expect(config?.cluster).toEqual({ lease: { renewMs: 1000, expireMs: 5000, driftMarginMs: 1000 } });
+    expect(config?.cluster).toEqual({ lease: { renewMs: 500, expireMs: 3000, driftMarginMs: 500 } });
     expect(config?.uplink.nats?.shardCount).toBe(16);
     expect(parseConfig(`${postgres}${nats}${cluster}${streams}`).config?.cluster).toEqual({ hub: 'hub-a', lease: { renewMs: 500, expireMs: 3000, driftMarginMs: 500 } });
   });
