@@ -93,6 +93,11 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     expect(new Set(leases.map((l) => l.owner))).toEqual(new Set(cluster.hubs.map((h) => h.name)));
     // The probes' samples reach the store whoever owns their shards.
     expect((await cluster.seqRanges()).map((r) => r.probe)).toEqual(REGIONS.map((r) => `probe-${r}`));
+    // Each hub's /metrics counts the shards it acts on: together, every shard once.
+    await until('the hubs’ shards_owned summing to the shard count', async () => {
+      const owned = await Promise.all(cluster.hubs.map((h) => scrape(h.url, 'streamguard_cluster_shards_owned')));
+      return owned.every((n) => n > 0) && owned.reduce((a, b) => a + b, 0) === cluster.shards;
+    }, 10_000, 200);
   });
 
   it('the owner of a faulted stream killed: another hub carries on with the same incident, switch and ticket; every acked sample stored once', async () => {
@@ -107,6 +112,7 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     await expectOneOfEach(stream, incidentId);
     expect(await cluster.playing(heir.owner, stream)).toBe('backup');
     expect(await cluster.levels(heir.owner, stream)).toMatchObject({ primary: { eu: 'down', us: 'down' } });
+    expect(await scrape(cluster.hub(heir.owner).url, 'streamguard_cluster_takeovers_total')).toBeGreaterThanOrEqual(1);
 
     // Every sample JetStream acked to a probe ends up stored once: (probe, seq) is the samples'
     // primary key, and no seq is missing, the dead hub's unacked ones redelivered to the heir.
@@ -185,6 +191,12 @@ async function frozen<T>(hub: string, ms: number, meanwhile: () => Promise<T>): 
   } finally {
     cluster.resume(hub);
   }
+}
+
+/** A series without labels from a hub's /metrics (0 when it is not there). */
+async function scrape(url: string, series: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
 /** The hubs named in the stale-lease refusals `hub` logged so far (each one a fenced write it attempted and the store refused). */
