@@ -156,7 +156,7 @@ export class Hub implements OwnershipListener {
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
-    const restored = await this.incidents.restore();
+    const restored = await this.incidents.restore(this.clock());
     if (restored.length > 0) {
       restoreIncidents(this.detector.ctx, this.detector.state, restored, this.clock());
       this.log?.info({ incidents: restored.map((i) => i.key) }, `restored ${restored.length} open incident(s) from the store`);
@@ -214,7 +214,7 @@ export class Hub implements OwnershipListener {
       const since = this.clock() - ADOPT_REPLAY_MS;
       const real = streams.filter((s) => probeOfStream(s) === undefined);
       const [restored, recent] = await Promise.all([
-        this.incidents.restore((stream) => adopted.has(stream)),
+        this.incidents.restore(this.clock(), (stream) => adopted.has(stream)),
         Promise.all(real.map((stream) => this.opts.samples.samples({ stream, from: since, to: this.clock() + ADOPT_REPLAY_MS }))),
       ]);
       const now = this.clock();

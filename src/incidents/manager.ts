@@ -61,6 +61,9 @@ export interface OnsetView {
 /** Operator or controller inputs (everything but detector events). */
 export type ActionInput = Exclude<LifecycleInput, { type: 'detector' }>;
 
+/** Incidents resolved within the reopen window read back at a restart or a takeover, at most. */
+const RESTORE_RESOLVED_MAX = 10_000;
+
 export class IncidentManager {
   private readonly byKey = new Map<string, Incident>();
   /** Ids touched since start, newest last (bounded): lets the API list recent resolved incidents. */
@@ -89,16 +92,22 @@ export class IncidentManager {
    * over: `belongs` says which) and returns them in the detector's shape for `restoreIncidents`,
    * so the same condition seen again updates them, never duplicates.
    */
-  async restore(belongs: (stream: string) => boolean = (stream) => this.ownership.owns(stream)): Promise<ActiveIncident[]> {
+  async restore(now: number, belongs: (stream: string) => boolean = (stream) => this.ownership.owns(stream)): Promise<ActiveIncident[]> {
     const out: ActiveIncident[] = [];
-    for (const inc of await this.opts.repository.open()) {
+    // Resolved within the reopen window too: a relapse just after a restart or a handover reopens
+    // the incident (and its ticket) as it would have on the hub that resolved it.
+    const since = now - this.reopenWindowMs;
+    const [open, recent] = await Promise.all([this.opts.repository.open(), this.opts.repository.history({ from: since, to: now + 1, limit: RESTORE_RESOLVED_MAX })]);
+    const resolved = recent.filter((inc) => inc.status === 'resolved' && (inc.resolvedAt ?? inc.updatedAt) >= since);
+    for (const inc of [...open, ...resolved]) {
       const stream = ownedStreamOf(inc);
       if (stream !== undefined && !belongs(stream)) continue;
       const prev = this.byKey.get(inc.key);
       if (prev && prev.openedAt > inc.openedAt) continue;
       this.byKey.set(inc.key, inc);
+      if (inc.status === 'resolved') continue;
       this.remember(inc.id);
-      if (inc.status !== 'resolved') out.push(toActive(inc));
+      out.push(toActive(inc));
     }
     return out;
   }

@@ -82,7 +82,7 @@ describe('IncidentManager on an async repository', () => {
     await first.settled();
 
     const second = new IncidentManager({ repository: slow(store.incidents), bus: new EventBus(), reopenWindowMs: 1000 });
-    expect((await second.restore()).map((a) => a.key)).toEqual(['s2/primary/down']);
+    expect((await second.restore(10_500)).map((a) => a.key)).toEqual(['s2/primary/down']); // 1.5 s after the resolve: past the reopen window
     const resolvedId = `${KEY}@4100`;
     expect(() => second.act(resolvedId, { type: 'note', by: 'alice', note: 'post-mortem' }, 10_000)).toThrow(`no incident "${resolvedId}"`);
     const stored = (await store.incidents.get(resolvedId)) as Incident;
@@ -90,6 +90,21 @@ describe('IncidentManager on an async repository', () => {
     expect(r.rejected).toBeUndefined();
     await second.settled();
     expect((await store.incidents.timeline(resolvedId)).at(-1)).toMatchObject({ type: 'note', data: { by: 'alice', note: 'post-mortem' } });
+  });
+
+  it('restores an incident resolved within the reopen window too: a relapse right after a restart or a takeover reopens it', async () => {
+    const store = sqlite();
+    const first = new IncidentManager({ repository: store.incidents, bus: new EventBus(), reopenWindowMs: 1000 });
+    first.onDetectorEvent(ev('open', 'P1', 4100, [region('eu', 4000)]), 4100);
+    first.onDetectorEvent(ev('clear', 'P1', 9000, [region('eu', 4000)]), 9000);
+    await first.settled();
+
+    const second = new IncidentManager({ repository: store.incidents, bus: new EventBus(), reopenWindowMs: 1000 });
+    expect(await second.restore(9500)).toEqual([]); // nothing open
+    const relapse = second.onDetectorEvent(ev('open', 'P1', 9600, [region('eu', 9550)]), 9600)!;
+    expect(relapse.incident).toMatchObject({ id: `${KEY}@4100`, status: 'open' });
+    expect(relapse.entries.map((e) => e.type)).toContain('reopened');
+    await second.settled();
   });
 
   it('logs a failed write; the change is applied and published all the same', async () => {
