@@ -225,7 +225,8 @@ export class Hub implements OwnershipListener {
       restoreIncidents(this.detector.ctx, this.detector.state, restored.filter((i) => i.probe === undefined || !active.has(i.key)), now);
       for (const inc of this.detector.activeIncidents()) {
         const stream = ownedStreamOf(inc);
-        if (stream === undefined || !adopted.has(stream) || this.incidents.byDedupKey(inc.key)) continue;
+        // Held and not resolved: continued. Resolved (within the reopen window) or unknown: raised, so a relapse the last owner did not record reopens it.
+        if (stream === undefined || !adopted.has(stream) || (this.incidents.byDedupKey(inc.key)?.status ?? 'resolved') !== 'resolved') continue;
         this.onEvent(toEvent('open', inc, now), now);
       }
       this.log?.info({ streams: streams.length, incidents: restored.map((i) => i.key), samples: recent.reduce((n, r) => n + r.length, 0) }, 'adopted streams');
