@@ -282,7 +282,8 @@ describe('detector end to end against the lab (3 regions × http-flv / rtmp / hl
     expect(regionB.every((s) => !s.connected)).toBe(true);
     // The detector's evidence since the reopening names region b only.
     expect(down.now).toEqual(['b']);
-    for (const c of changes.slice(from).filter((x) => x.incident.key === 's1/primary/down')) expect(c.now).toEqual(['b']);
+    // (A change without detector evidence, e.g. the failover's action on the timeline when the stream had failed back by now, names no region.)
+    for (const c of changes.slice(from).filter((x) => x.incident.key === 's1/primary/down' && x.now.length > 0)) expect(c.now).toEqual(['b']);
     expect(changes.slice(from).filter((c) => c.incident.key !== 's1/primary/down')).toEqual([]);
 
     await lab.applyFault({ stream: 's1', line: 'primary', kind: 'proxy', protocol: 'rtmp', mode: 'clear' });
