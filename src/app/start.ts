@@ -58,7 +58,7 @@ export interface StartHubOptions {
   env?: NodeJS.ProcessEnv;
   /** WebSocket operator API tuning (tests): heartbeat, per-client buffer, message size. */
   ws?: { heartbeatMs?: number; maxBufferedBytes?: number; maxDropped?: number; maxMessageBytes?: number };
-  /** The streams this hub's operator API acts on (default: every one); the others' commands go to `owners`. */
+  /** Which streams this hub watches and acts on, without a `cluster` section (default: every one); the others' commands go to `owners`. */
   ownership?: Ownership;
   /** Where the streams of the other hubs of a cluster are owned (src/cluster/directory.ts). */
   owners?: StreamOwners;
@@ -168,7 +168,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   let startDiscovery!: Commit;
   /** In a cluster, the streams follow the shard leases (taken once every part below has subscribed). */
   const leased = config.cluster && new LeasedOwnership({ shardCount: config.uplink.nats!.shardCount, fenceFor: (shard) => cluster?.leases.fenceFor(shard), streams: clusterStreams(config), logger: logger.child({ sub: 'cluster' }) });
-  const ownership: Ownership = leased ?? soleOwnership;
+  const ownership: Ownership = leased ?? opts.ownership ?? soleOwnership;
   try {
     hub = await new Hub({
       incidents: store.incidents,
@@ -197,7 +197,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     if (listen !== false && auth.mode === 'open') logger.warn({ listen }, 'no auth tokens configured: the operator API runs open on loopback (everyone is operator "anonymous")');
     if (listen !== false && auth.mode === 'locked') logger.warn({ listen }, 'no auth tokens configured and listening beyond loopback: /ws and every command are refused (configure auth.tokens)');
     const commandCtx: CommandContext = { hub: h, store, streams: () => current.streams, streamEditor: runTime, controller, tickets, silences,
-      ownership: opts.ownership ?? ownership,
+      ownership,
       // The directory exists once the hub joined (below); until then no owner is known: 503, retry.
       owners: opts.owners ?? (leased && { get self() { return cluster?.hub ?? ''; }, ownerOf: (stream: string) => (directory ? directory.ownerOf(stream) : Promise.resolve(undefined)) }),
     };
