@@ -413,8 +413,17 @@ export class Hub implements OwnershipListener {
 
   private step(input: DetectorInput): void {
     const now = this.clock();
+    const sample = 'seq' in input && this.bus.has('line.level') ? input : undefined;
+    const from = sample && this.viewLevel(sample);
     const events = this.detector.step(input, now);
+    const to = sample && this.viewLevel(sample);
+    if (sample && to !== undefined && to !== from) this.bus.publish('line.level', { stream: sample.stream, line: sample.line, region: sample.region, probe: sample.probe, ...(from !== undefined && { from }), to, at: now });
     for (const ev of events) this.onEvent(ev, now);
+  }
+
+  /** The sample's probe's current view of its line: a level change that opens no incident still changes what a console shows. */
+  private viewLevel(s: Sample): Level | undefined {
+    return this.detector.state.probes.get(s.probe)?.views.get(s.stream)?.get(s.line)?.level;
   }
 
   private onEvent(ev: IncidentEvent, now: number): void {

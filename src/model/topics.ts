@@ -1,5 +1,6 @@
 import type { Incident, IncidentEvent, TimelineEntry } from './incident.ts';
 import type { Sample } from './sample.ts';
+import type { Level } from './severity.ts';
 
 /** What changed on an incident: the incident after the change and the timeline entries it added. */
 export interface IncidentChange {
@@ -15,11 +16,25 @@ export interface IncidentChange {
 export const INCIDENT_TOPICS = ['incident.opened', 'incident.reopened', 'incident.raised', 'incident.lowered', 'incident.updated', 'incident.resolved'] as const;
 export type IncidentTopic = (typeof INCIDENT_TOPICS)[number];
 
+/** One probe's view of a line changed level (a line seen for the first time counts as a change). */
+export interface LineLevelChange {
+  stream: string;
+  line: string;
+  region: string;
+  probe: string;
+  /** Absent when the probe had no view of the line before. */
+  from?: Level;
+  to: Level;
+  /** Hub time. */
+  at: number;
+}
+
 /**
  * In-process event topics. The WebSocket API forwards them as `{type: "event", topic, data}`.
  *
  * - `sample`              every accepted (valid, stored) sample
  * - `detector.event`      every raw detector event (open/raise/lower/update/clear)
+ * - `line.level`          a probe's view of a line changed level, incident or not (a console's grid follows it)
  * - `incident.opened`     a new incident (id `${key}@${openedAt}`)
  * - `incident.reopened`   a resolved incident recurred within the reopen window
  * - `incident.raised`     severity became more severe (P2 → P1 …)
@@ -31,6 +46,7 @@ export type IncidentTopic = (typeof INCIDENT_TOPICS)[number];
 export type HubEvents = {
   sample: Sample;
   'detector.event': IncidentEvent;
+  'line.level': LineLevelChange;
   'store.compacted': { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
 } & { [T in IncidentTopic]: IncidentChange };
 export type Topic = keyof HubEvents;

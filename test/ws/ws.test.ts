@@ -228,7 +228,7 @@ describe('ws operator API: commands', () => {
     const ev = await op.next((m) => m.type === 'event' && m.topic === 'incidents' && m.data.change === 'opened');
     expect(ev.data.incident).toMatchObject({ key: 's1/primary/down', status: 'open' });
     await viewer.next((m) => m.type === 'event' && m.topic === 'incidents' && m.data.change === 'opened');
-    await op.next((m) => m.type === 'event' && m.topic === 'health');
+    await op.next((m) => m.type === 'event' && m.topic === 'health' && m.data.change === 'opened');
     const id = ev.data.incident.id as string;
 
     const list = await viewer.req({ type: 'incidents', stream: 's1', severity: 'P1' });
@@ -268,6 +268,27 @@ describe('ws operator API: commands', () => {
     expect(handle.hub.incidents.open().some((i) => i.stream === 's2')).toBe(true);
     expect((await op.req({ type: 'unsilence', silence: sil.result.silence.id, reason: 'done' })).ok).toBe(true);
     expect((await viewer.req({ type: 'silences' })).result.silences).toEqual([]);
+  });
+
+  it('health pushes every level change of a probe\'s view, incident or not: a line first seen, down, and up again before its incident clears', async () => {
+    const { wsUrl, handle, window } = await manualHub();
+    const c = await client(wsUrl, ENV.SG_VIEW);
+    await c.req({ type: 'subscribe', topics: ['health'] });
+    const level = (to: string) => (m: Msg) => m.type === 'event' && m.topic === 'health' && m.data.change === 'level' && m.data.stream === 's1' && m.data.line === 'primary' && m.data.level === to;
+    window();
+    // A console opened before the probes were heard learns from this that the lines came up.
+    expect((await c.next(level('ok'))).data).toEqual({ stream: 's1', line: 'primary', region: REGIONS[0], level: 'ok', change: 'level' });
+    expect(c.msgs.filter((m) => m.topic === 'health').length).toBe(REGIONS.length * 4);
+    for (let i = 0; i < 6; i++) window();
+    const quiet = c.msgs.length;
+    window();
+    await c.req({ type: 'ping' });
+    expect(c.msgs.slice(quiet).filter((m) => m.topic === 'health')).toEqual([]);
+    window(['s1/primary']);
+    await c.next(level('down'));
+    window();
+    await c.next(level('ok'));
+    expect(handle.hub.incidents.open().some((i) => i.key === 's1/primary/down')).toBe(true);
   });
 
   it('ack on a resolved incident answers conflict, changes nothing and is audited as refused', async () => {
