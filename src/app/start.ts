@@ -35,6 +35,7 @@ import { clusterIdentity } from '../cluster/config-schema.ts';
 import { LeaseManager } from '../cluster/lease-manager.ts';
 import { clusterStreams, LeasedOwnership } from '../cluster/leased-ownership.ts';
 import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
+import { discoveryStream } from '../cluster/owned-stream.ts';
 import { PostgresClusterSession } from '../store/postgres/cluster-session.ts';
 
 export interface StartHubOptions {
@@ -163,12 +164,12 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   const config = runTime.startConfig();
   /** The config as last reloaded (the stream ids and configs the API, WS and previews know). */
   let current = config;
-  const discovery = new Discovery({ streams: runTime, ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'discovery' }) });
-  /** Starts the discovery sources' polls: once every part of the hub is up. */
-  let startDiscovery!: Commit;
   /** In a cluster, the streams follow the shard leases (taken once every part below has subscribed). */
   const leased = config.cluster && new LeasedOwnership({ shardCount: config.uplink.nats!.shardCount, fenceFor: (shard) => cluster?.leases.fenceFor(shard), streams: clusterStreams(config), logger: logger.child({ sub: 'cluster' }) });
   const ownership: Ownership = leased ?? opts.ownership ?? soleOwnership;
+  const discovery = new Discovery({ streams: runTime, polls: (source) => ownership.owns(discoveryStream(source)), ...(opts.env && { env: opts.env }), logger: logger.child({ sub: 'discovery' }) });
+  /** Starts the discovery sources' polls: once every part of the hub is up. */
+  let startDiscovery!: Commit;
   try {
     hub = await new Hub({
       incidents: store.incidents,

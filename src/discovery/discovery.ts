@@ -52,7 +52,12 @@ export class Discovery {
   private running = new Map<string, Running>();
   private closed = false;
 
-  constructor(private readonly o: { streams: DiscoveredStreams; env?: NodeJS.ProcessEnv; logger?: Logger }) {}
+  /**
+   * `polls(source)`: whether this hub polls the list source now (in a cluster, the one hub that
+   * owns it; a hub that loses it stops at its next turn, the new owner starts at its). Callbacks
+   * are taken by every hub: each arrives once, at one of them.
+   */
+  constructor(private readonly o: { streams: DiscoveredStreams; polls?: (source: string) => boolean; env?: NodeJS.ProcessEnv; logger?: Logger }) {}
 
   /** Reads the sources' secrets (ReloadError at `discovery[i].…Env` when one is not set); the commit restarts the pollers when the sources changed. */
   prepareReload(sources: readonly DiscoverySource[]): Commit {
@@ -112,6 +117,7 @@ export class Discovery {
 
   private async poll(r: Running): Promise<void> {
     const name = r.source.name;
+    if (this.o.polls && !this.o.polls(name)) return;
     let listed: PublishedStream[];
     try {
       listed = await r.list!.list();
