@@ -171,7 +171,8 @@ export interface TicketOutbox {
   recent(limit: number): Promise<OutboxRow[]>;
   /** Incidents that got any row since `since` (restart catch-up). */
   incidentIds(since: number): Promise<string[]>;
-  pendingCount(): Promise<number>;
+  /** Rows still pending, by incident (a hub of a cluster counts those of the incidents it acts on). */
+  pendingByIncident(): Promise<Map<string, number>>;
   /**
    * Marks a row still pending delivered and, for a ticket the vendor numbered, remembers the
    * vendor's reference: the first one it gave (the open's; one ticket per incident and vendor).

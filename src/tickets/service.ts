@@ -292,7 +292,10 @@ export class TicketService implements OwnershipListener {
   }
 
   async metrics(): Promise<TicketMetrics> {
-    return this.counters.metrics(await this.opts.storage.outbox.pendingCount());
+    // Each hub counts the rows of the incidents it acts on: summed over a cluster, every row once.
+    let pending = 0;
+    for (const [incidentId, n] of await this.opts.storage.outbox.pendingByIncident()) if (this.acting.acts(incidentId)) pending += n;
+    return this.counters.metrics(pending);
   }
 
   /** Configured vendor names with their adapter type and use. */

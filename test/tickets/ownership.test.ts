@@ -79,6 +79,10 @@ describe('tickets only for the incidents of the streams this hub owns', () => {
       return vendor.alerts.get(inc.id)?.triggers === 1;
     });
     expect(vendor.received.filter((r) => JSON.stringify(r.body ?? '').includes('other/primary'))).toEqual([]);
-    expect(await store.outbox.pendingCount()).toBe(450);
+    expect([...(await store.outbox.pendingByIncident()).values()].reduce((a, b) => a + b)).toBe(450);
+    // Its pending gauge counts its own rows only: summed over the cluster, each row once.
+    expect((await service.metrics()).outboxPending).toBe(0);
+    await ownership.give('other');
+    expect((await service.metrics()).outboxPending).toBe(450);
   });
 });

@@ -50,9 +50,9 @@ export class PostgresTicketOutbox implements TicketOutbox {
     return rows.map((r) => r.incident_id);
   }
 
-  async pendingCount(): Promise<number> {
-    const { rows } = await this.session.query<{ n: number }>("SELECT COUNT(*) AS n FROM ticket_outbox WHERE status = 'pending'");
-    return rows[0]!.n;
+  async pendingByIncident(): Promise<Map<string, number>> {
+    const { rows } = await this.session.query<{ incident_id: string; n: number }>("SELECT incident_id, COUNT(*)::int AS n FROM ticket_outbox WHERE status = 'pending' GROUP BY incident_id");
+    return new Map(rows.map((r) => [r.incident_id, r.n]));
   }
 
   async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string, fence?: Fence): Promise<void> {

@@ -31,7 +31,7 @@ export class SqliteTicketOutbox implements TicketOutbox {
       byKey: db.prepare('SELECT * FROM ticket_outbox WHERE key = ?'),
       byIncident: db.prepare('SELECT * FROM ticket_outbox WHERE incident_id = ? ORDER BY id'),
       recent: db.prepare('SELECT * FROM ticket_outbox ORDER BY id DESC LIMIT ?'),
-      pending: db.prepare("SELECT COUNT(*) AS n FROM ticket_outbox WHERE status = 'pending'"),
+      pending: db.prepare("SELECT incident_id, COUNT(*) AS n FROM ticket_outbox WHERE status = 'pending' GROUP BY incident_id"),
       incidentIds: db.prepare('SELECT DISTINCT incident_id FROM ticket_outbox WHERE created_at >= ?'),
       delivered: db.prepare("UPDATE ticket_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, ref = ?, last_error = NULL WHERE id = ? AND status = 'pending'"),
       retry: db.prepare("UPDATE ticket_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND status = 'pending'"),
@@ -68,8 +68,8 @@ export class SqliteTicketOutbox implements TicketOutbox {
     return (this.stmts.incidentIds.all(since) as { incident_id: string }[]).map((r) => r.incident_id);
   }
 
-  async pendingCount(): Promise<number> {
-    return (this.stmts.pending.get() as { n: number }).n;
+  async pendingByIncident(): Promise<Map<string, number>> {
+    return new Map((this.stmts.pending.all() as { incident_id: string; n: number }[]).map((r) => [r.incident_id, r.n]));
   }
 
   async markDelivered(row: Pick<OutboxRow, 'id' | 'incidentId' | 'vendor'>, now: number, ref?: string): Promise<void> {

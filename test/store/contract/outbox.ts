@@ -48,14 +48,14 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       const store = await stores.open();
       await store.outbox.enqueue(row('i1/pd/open', 0));
       await store.outbox.enqueue(row('i1/pd/resolve', 1));
-      expect(await store.outbox.pendingCount()).toBe(2);
+      expect(await store.outbox.pendingByIncident()).toEqual(new Map([['i1', 2]]));
       const open = (await store.outbox.get('i1/pd/open'))!;
       await store.outbox.markFailed(open.id, 'x'.repeat(2000));
       const failed = (await store.outbox.get('i1/pd/open'))!;
       expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
       expect(failed.lastError!.length).toBeLessThan(2000);
       expect((await store.outbox.due(10, 100)).map((r) => r.key)).toEqual(['i1/pd/resolve']);
-      expect(await store.outbox.pendingCount()).toBe(1);
+      expect(await store.outbox.pendingByIncident()).toEqual(new Map([['i1', 1]]));
       // A settled row stays as it is.
       await store.outbox.markDelivered(open, 20, 'late');
       expect(await store.outbox.get('i1/pd/open')).toMatchObject({ status: 'failed', attempts: 1 });
@@ -110,7 +110,7 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       await first.outbox.enqueue(row('i1/desk/open', 0));
       await first.outbox.markDelivered((await first.outbox.get('i1/desk/open'))!, 5, 'D-7');
       const store = await stores.reopen(first);
-      expect(await store.outbox.pendingCount()).toBe(1);
+      expect(await store.outbox.pendingByIncident()).toEqual(new Map([['i1', 1]]));
       expect(await store.outbox.enqueue(row('i1/pd/open', 9))).toBe(false);
       expect(await store.outbox.ref('i1', 'desk')).toBe('D-7');
     });
