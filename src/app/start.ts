@@ -25,6 +25,8 @@ import { listen as listenHttp, type Listening } from '../http/index.ts';
 import { hubHttpApp } from './http-app.ts';
 import { dispatchUpgrades } from './upgrade.ts';
 import type { EventBus } from '../common/event-bus.ts';
+import { SharedHealth } from '../cluster/shared-health.ts';
+import { streamChanges } from './stream-changes.ts';
 import { ReloadError, type Commit } from '../common/reload.ts';
 import { EmbeddedProbes } from './embedded-probes.ts';
 import { Hub, type HubSettings } from './hub.ts';
@@ -152,6 +154,8 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
   let directory: ClusterDirectory | undefined;
   /** In a cluster: the silences other hubs set, followed (the owner of an incident's stream must honour them). */
   let followSilences: NodeJS.Timeout | undefined;
+  /** In a cluster (a hub on PostgreSQL sharing the streams): the line health of every hub's streams. */
+  let sharedHealth: SharedHealth | undefined;
   const clock = opts.clock ?? Date.now;
   const [silences, runTime] = await Promise.all([
     Silences.load(clock, store.silences),
@@ -202,6 +206,20 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       // The directory exists once the hub joined (below); until then no owner is known: 503, retry.
       owners: opts.owners ?? (leased && { get self() { return cluster?.hub ?? ''; }, ownerOf: (stream: string) => (directory ? directory.ownerOf(stream) : Promise.resolve(undefined)) }),
     };
+    const shareHealth = async (self: string) => {
+      if (!opened?.postgres) return;
+      sharedHealth = await SharedHealth.start({
+        self,
+        store: opened.postgres.health,
+        ownership,
+        health: (stream) => controller?.health(stream) ?? {},
+        onChange: (listener) => streamChanges(h.bus, listener),
+        notify: (stream, owner) => h.bus.publish('health.followed', { stream, owner }),
+        logger: logger.child({ sub: 'cluster' }),
+      });
+      commandCtx.sharedHealth = sharedHealth;
+    };
+    if (!leased && opts.owners) await shareHealth(opts.owners.self);
     startDiscovery = discovery.prepareReload(config.discovery);
     if (listen !== false) {
       const tls = config.hub.tls && { cert: readPem('hub.tls.certFile', config.hub.tls.certFile), key: readPem('hub.tls.keyFile', config.hub.tls.keyFile) };
@@ -267,6 +285,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       cluster = { ...identity, ownership: leased, leases };
       directory = clusterDirectory(identity.hub, clusterSession, config.uplink.nats!.shardCount);
       await directory.advertise(identity.advertiseUrl);
+      await shareHealth(identity.hub);
       const pg = opened?.postgres;
       metrics?.attachCluster({
         shards: () => leases.leases(),
@@ -285,6 +304,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
     }
   } catch (err) {
     clearInterval(followSilences);
+    await sharedHealth?.stop();
     await cluster?.leases.stop();
     await leased?.settled();
     await clusterSession?.close();
@@ -356,6 +376,7 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       (stopping ??= (async () => {
         // First: the shards are released at once (the others take them now, not at their expiry).
         clearInterval(followSilences);
+        await sharedHealth?.stop();
         await cluster?.leases.stop();
         await leased?.settled();
         await clusterSession?.close();

@@ -35,6 +35,7 @@ export interface LineLevelChange {
  * - `sample`              every accepted (valid, stored) sample
  * - `detector.event`      every raw detector event (open/raise/lower/update/clear)
  * - `line.level`          a probe's view of a line changed level, incident or not (a console's grid follows it)
+ * - `health.followed`     in a cluster: a stream another hub owns changed there (its line health or incidents)
  * - `incident.opened`     a new incident (id `${key}@${openedAt}`)
  * - `incident.reopened`   a resolved incident recurred within the reopen window
  * - `incident.raised`     severity became more severe (P2 → P1 …)
@@ -47,6 +48,7 @@ export type HubEvents = {
   sample: Sample;
   'detector.event': IncidentEvent;
   'line.level': LineLevelChange;
+  'health.followed': { stream: string; owner: string };
   'store.compacted': { at: number; rolledUp: number; prunedRollups: number; tookMs: number };
 } & { [T in IncidentTopic]: IncidentChange };
 export type Topic = keyof HubEvents;

@@ -1,6 +1,6 @@
 /**
  * The ports of a cluster of hubs sharing the streams by shard (docs/architecture.md "Cluster").
- * Storage ports beside src/store/ports.ts, used by src/cluster/. Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts, hub-directory.ts), whose clock
+ * Storage ports beside src/store/ports.ts, used by src/cluster/. Implemented on PostgreSQL (src/store/postgres/shard-leases.ts, hub-heartbeats.ts, hub-directory.ts, stream-health.ts), whose clock
  * alone decides when a lease or a heartbeat has expired: hubs' clocks may disagree, the
  * database's is one.
  */
@@ -49,4 +49,25 @@ export interface HubDirectory {
   advertise(hub: string, url: string): Promise<void>;
   /** Every hub's last advertised URL, by hub. */
   urls(): Promise<Map<string, string>>;
+}
+
+/** A stream's line health as its owner hub stored it (the document is the owner's `StreamHealth`). */
+export interface StoredHealth {
+  stream: string;
+  hub: string;
+  health: unknown;
+  version: number;
+}
+
+/**
+ * Each stream's line health as its owner last saw it: the owner writes it when it changes, the
+ * other hubs read it to show streams they do not own, and follow the changes by version.
+ */
+export interface SharedHealthStore {
+  /** Replaces the stored health of each stream, written by `hub`, each with a new version. */
+  write(hub: string, entries: readonly { stream: string; health: unknown }[]): Promise<void>;
+  /** The stored health of `streams` (those with none are absent). */
+  read(streams: readonly string[]): Promise<StoredHealth[]>;
+  /** The rows written after `version` (without their documents), and the highest version seen (`version` when none). */
+  changedSince(version: number): Promise<{ rows: Omit<StoredHealth, 'health'>[]; version: number }>;
 }

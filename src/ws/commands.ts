@@ -17,6 +17,7 @@ import { incidentCard, type IncidentCard } from './incident-card.ts';
 import { incidentNarrative } from './incident-narrative.ts';
 import { soleOwnership, type Ownership } from '../cluster/ownership.ts';
 import type { StreamOwners } from '../cluster/directory.ts';
+import type { LineHealthDocument, SharedHealth } from '../cluster/shared-health.ts';
 import { routeCommand } from '../cluster/command-route.ts';
 import { ownedStreamOf } from '../cluster/owned-stream.ts';
 import { forwardCommand } from '../cluster/forward.ts';
@@ -151,6 +152,8 @@ export interface CommandContext {
   ownership?: Ownership | undefined;
   /** The owners of the other hubs' streams, where their commands go; undefined on a lone hub. */
   owners?: StreamOwners | undefined;
+  /** The line health of the other hubs' streams, as their owners stored it; undefined on a lone hub. */
+  sharedHealth?: Pick<SharedHealth, 'read'> | undefined;
 }
 
 /** How a request reached this hub: the caller's credentials (to forward it with) and the hub that forwarded it here, if one did. */
@@ -430,15 +433,16 @@ async function ticketRequest<T>(call: () => T | Promise<T>): Promise<T> {
 /**
  * streams × lines × regions health, active line, pins, features, open incidents, silences. On a hub
  * of a cluster each stream says its `owner` hub; a stream another hub owns is told from what its
- * owner stored (its control state, its open incidents), without line health: that lives in the
- * owner's detector alone.
+ * owner stored: its control state, its open incidents, its line health (as of the owner's last
+ * write, a fraction of a second behind its detector).
  */
 export async function snapshot(ctx: CommandContext): Promise<unknown> {
   const { hub } = ctx;
   const ownership = ctx.ownership ?? soleOwnership;
   const open = await openIncidents(ctx);
   const streams = ctx.streams();
-  const stored = streams.every((s) => ownership.owns(s.id)) ? new Map<string, PersistedControl>() : await storedControl(ctx);
+  const others = streams.filter((s) => !ownership.owns(s.id)).map((s) => s.id);
+  const [stored, storedHealth] = others.length === 0 ? [new Map<string, PersistedControl>(), new Map<string, LineHealthDocument>()] : await Promise.all([storedControl(ctx), ctx.sharedHealth?.read(others) ?? new Map<string, LineHealthDocument>()]);
   const owner = ownerNames(ctx);
   return {
     at: hub.clock(),
@@ -453,7 +457,7 @@ export async function snapshot(ctx: CommandContext): Promise<unknown> {
           id: s.id,
           lines: Object.keys(s.lines),
           active: served?.active ?? doc?.served?.line ?? doc?.active ?? Object.keys(s.lines)[0],
-          health: here ? (ctx.controller?.health(s.id) ?? {}) : {},
+          health: (here ? ctx.controller?.health(s.id) : storedHealth.get(s.id)) ?? {},
           features: served?.features ?? doc?.served?.features ?? {},
           ...(line?.pin && { pin: line.pin }),
           ...(line?.hold && { hold: line.hold }),

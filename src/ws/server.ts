@@ -74,6 +74,7 @@ export class WsApi {
     }
     this.unsubs.push(hub.bus.on('sample', (s) => this.onSample(s)));
     this.unsubs.push(hub.bus.on('line.level', (c) => this.push('health', { stream: c.stream, line: c.line, region: c.region, level: c.to, change: 'level' }, c)));
+    this.unsubs.push(hub.bus.on('health.followed', (c) => this.push('health', { stream: c.stream, owner: c.owner, change: 'followed' }, c)));
     this.unsubs.push(opts.auth.onReload(() => this.closeRevoked()));
     if (opts.ctx.controller) this.unsubs.push(opts.ctx.controller.onAction((action, phase, results) => this.push('actions', { phase, action: shownAction(action), ...(results && { results }) }, { stream: action.stream })));
     const hb = opts.heartbeatMs ?? 15_000;

@@ -20,7 +20,8 @@ import { until } from '../helpers/until.ts';
  * owns `s-b`, nobody owns `s-none`: real shard leases in the database, the owners' URLs in its
  * directory, and each hub's Ownership a fixed set of streams. A command sent to the hub that does
  * not own its stream is run (and audited) by the owner, and answered with the owner's answer;
- * any hub answers the state and the incident cards of every stream, saying which hub owns it.
+ * any hub answers the state and the incident cards of every stream, saying which hub owns it,
+ * with its line health as the owner saw it, and tells its consoles when that changes.
  */
 
 const SHARDS = 16;
@@ -183,5 +184,37 @@ describe.skipIf(postgresMissing)('commands on a cluster of hubs', () => {
     expect(ack.status).toBe(200);
     expect(ack.body.result).toMatchObject({ incident: { id: incident.id, status: 'acknowledged' } });
     expect(await auditOf(incident.id)).toEqual([expect.objectContaining({ actor: 'alice', action: 'api.ack', data: expect.objectContaining({ forwardedBy: 'hub-b', outcome: 'ok' }) })]);
+  });
+
+  it("any hub shows the line health of another hub's stream as its owner sees it, and pushes a health event when it changes", async () => {
+    const ws = new WebSocket(`${b.url!.replace('http', 'ws')}/ws`, { headers: OPERATOR });
+    try {
+      const events: Record<string, any>[] = [];
+      ws.on('message', (data) => events.push(JSON.parse(String(data)) as Record<string, unknown>));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ id: 1, type: 'subscribe', topics: ['health'] }));
+      await until('subscribed', () => events.find((m) => m.id === 1), 5000, 20);
+      let seq = 0;
+      const window = (line: string, connected: boolean) =>
+        a.ingest({ probe: 'p-eu', region: 'eu', stream: 's-a', line, seq: ++seq, t: Date.now(), windowMs: 1000, connected, fps: connected ? 25 : 0, bitrateBps: connected ? 2e6 : 0, width: 1280, height: 720, maxGapMs: 40, stallMs: 0, freezeMs: 0, ...(!connected && { error: 'refused' }) }, { trusted: true });
+      window('primary', true);
+      window('backup', true);
+      const healthOn = async (hub: HubHandle) => ((await post(hub, 'state', {})).body.result as { streams: { id: string; health: Record<string, Record<string, { level: string }>> }[] }).streams.find((x) => x.id === 's-a')!.health;
+      const seen = await until("s-a's lines in hub B's state", async () => {
+        const h = await healthOn(b);
+        return h['primary']?.['eu'] && h['backup']?.['eu'] && h;
+      });
+      expect(seen).toEqual(await healthOn(a));
+      expect(seen['primary']!['eu']!.level).toBe('ok');
+      await until('a followed health event on B', () => events.find((m) => m.type === 'event' && m.topic === 'health' && m.data.stream === 's-a'), 5000, 20);
+      expect(events.find((m) => m.topic === 'health')!.data).toEqual({ stream: 's-a', owner: 'hub-a', change: 'followed' });
+
+      const pushed = events.length;
+      window('primary', false);
+      await until("the primary down in hub B's state", async () => (await healthOn(b))['primary']?.['eu']?.level === 'down', 5000);
+      await until('another followed health event on B', () => events.slice(pushed).find((m) => m.topic === 'health' && m.data.stream === 's-a'), 5000, 20);
+    } finally {
+      ws.terminate();
+    }
   });
 });

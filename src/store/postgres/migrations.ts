@@ -150,4 +150,16 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TIMESTAMPTZ NOT NULL
   );
   `,
+  // 4: each stream's line health as its owner hub last saw it, so that every hub's console and
+  // API show it; \`version\` grows with every write (the other hubs follow the changes by it).
+  `
+  CREATE SEQUENCE stream_health_version;
+  CREATE TABLE stream_health (
+    stream TEXT PRIMARY KEY,
+    hub TEXT NOT NULL,
+    health JSONB NOT NULL,
+    version BIGINT NOT NULL
+  );
+  CREATE INDEX stream_health_by_version ON stream_health (version);
+  `,
 ];

@@ -10,6 +10,7 @@ import { PostgresTicketOutbox } from './outbox.ts';
 import { PostgresSampleHistory } from './samples.ts';
 import { PostgresSession } from './session.ts';
 import { PostgresSilenceRepository } from './silences.ts';
+import { PostgresStreamHealth } from './stream-health.ts';
 import { PostgresStreamRegistry } from './stream-registry.ts';
 import { PostgresSlaTimers } from './sla.ts';
 
@@ -40,6 +41,8 @@ export class PostgresStore implements Store {
   readonly silences: PostgresSilenceRepository;
   readonly control: PostgresControlStateRepository;
   readonly streams: PostgresStreamRegistry;
+  /** A cluster's shared line health (src/store/cluster-ports.ts): not a port of every store, a lone hub keeps it in memory. */
+  readonly health: PostgresStreamHealth;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly session: PostgresSession) {
@@ -51,6 +54,7 @@ export class PostgresStore implements Store {
     this.silences = new PostgresSilenceRepository(session);
     this.control = new PostgresControlStateRepository(session);
     this.streams = new PostgresStreamRegistry(session);
+    this.health = new PostgresStreamHealth(session);
   }
 
   /** Writes this store refused because their fence was stale (another hub had taken the shard), since open. */
