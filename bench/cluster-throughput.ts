@@ -75,6 +75,7 @@ async function hubChild(configFile: string, natsUrl: string): Promise<void> {
   const uplink = new NatsUplink({
     hub: {
       clock: Date.now,
+      heartbeat: (p, r, i) => hub.hub.heartbeat(p, r, i),
       ingest: (s, o) => {
         const r = hub.ingest(s, o);
         if (r.ok && measuring) {

@@ -48,6 +48,7 @@ let measuring = false;
 const uplink = new NatsUplink({
   hub: {
     clock: Date.now,
+    heartbeat: (p, r, i) => hub.hub.heartbeat(p, r, i),
     ingest: (s, o) => {
       const r = hub.ingest(s, o);
       const at = enqueuedAt.get((s as Sample).seq);

@@ -11,7 +11,7 @@ import type { IngestCallOptions, IngestResult } from '../ingest/ingest.ts';
 import { log as rootLog, type Logger } from '../common/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore, type OpenedStore } from './open-store.ts';
-import { UplinkServer } from '../uplink/server.ts';
+import { UplinkServer, type UplinkHub } from '../uplink/server.ts';
 import { NatsUplink } from '../uplink/nats-consumer.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
@@ -228,7 +228,13 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       if (controller) m.attachController(controller);
       if (tickets) m.attachTickets(tickets);
       if (opened?.sqlite) m.attachStoreWal(opened.sqlite);
-      uplink = new UplinkServer({ hub: h, history: store.samples, config, logger: logger.child({ sub: 'uplink' }), ...(opts.env && { env: opts.env }) });
+      // A probe beats over its WebSocket to this hub alone: over NATS the other hubs hear it too (the owner of its own incidents may be one of them).
+      const beats: UplinkHub = { clock: () => h.clock(), ingest: (s, o) => h.ingest(s, o), flush: () => h.flush(), heartbeat: (probe, region, intervalMs) => {
+          h.heartbeat(probe, region, intervalMs);
+          nats?.shareHeartbeat(probe, region, intervalMs);
+        },
+      };
+      uplink = new UplinkServer({ hub: beats, history: store.samples, config, logger: logger.child({ sub: 'uplink' }), ...(opts.env && { env: opts.env }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
       ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });

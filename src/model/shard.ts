@@ -16,6 +16,12 @@ export const SAMPLE_STREAM = 'STREAMGUARD_SAMPLES';
 const SUBJECT_PREFIX = 'streamguard.samples';
 /** Every shard's subject: what SAMPLE_STREAM captures. */
 export const SAMPLE_SUBJECTS = `${SUBJECT_PREFIX}.>`;
+/**
+ * Where the hubs of a cluster tell each other of the heartbeats of the probes connected to them
+ * (core NATS, not stored): a probe beats over its WebSocket to one hub, but the hub owning its own
+ * incidents (`probe:<id>`) may be another.
+ */
+export const PROBE_HEARTBEAT_SUBJECT = 'streamguard.heartbeats';
 
 /** The NATS servers a probe or hub connects to: nats:// (or tls://) URLs, comma-separated. */
 export const NATS_SERVERS = /^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/;

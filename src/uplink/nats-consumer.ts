@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
-import { SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
+import { PROBE_HEARTBEAT_SUBJECT, SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
 import { AckRounds } from './ack-rounds.ts';
 import { assignmentFor } from './assignments.ts';
 import { RecentSeqs } from './recent-seqs.ts';
@@ -33,7 +33,7 @@ import type { UplinkHub } from './server.ts';
  */
 
 export interface NatsUplinkOptions {
-  hub: Pick<UplinkHub, 'clock' | 'ingest' | 'flush'>;
+  hub: Pick<UplinkHub, 'clock' | 'ingest' | 'flush' | 'heartbeat'>;
   config: Config;
   logger?: Logger;
 }
@@ -106,7 +106,36 @@ export class NatsUplink {
     this.js = jetstream(nc);
     this.jsm = await jetstreamManager(nc);
     await ensureSampleStream(this.jsm);
+    nc.subscribe(PROBE_HEARTBEAT_SUBJECT, {
+      callback: (err, m) => {
+        if (!err) this.onHeartbeat(m.data);
+      },
+    });
     this.log?.info({ nats: redactUrls(this.settings.url), shardCount: this.settings.shardCount }, 'connected to NATS');
+  }
+
+  /**
+   * Tells the other hubs that a probe connected to this one beat (every hub hears it, this one
+   * too: a second beat changes nothing). Dropped while NATS is unreachable: the probe's samples
+   * then wait in its buffer too.
+   */
+  shareHeartbeat(probe: string, region: string, intervalMs?: number): void {
+    if (this.closed || !this.nc || this.nc.isClosed()) return;
+    this.nc.publish(PROBE_HEARTBEAT_SUBJECT, JSON.stringify({ probe, region, ...(intervalMs !== undefined && { intervalMs }) }));
+  }
+
+  /** A probe's beat relayed by the hub it is connected to; only a probe of uplink.probes in its own region counts. */
+  private onHeartbeat(data: Uint8Array): void {
+    let beat: { probe?: unknown; region?: unknown; intervalMs?: unknown };
+    try {
+      beat = JSON.parse(new TextDecoder().decode(data)) as typeof beat;
+    } catch {
+      return;
+    }
+    const probe = typeof beat.probe === 'string' ? this.probes.get(beat.probe) : undefined;
+    if (!probe || beat.region !== probe.region) return;
+    const interval = typeof beat.intervalMs === 'number' && Number.isFinite(beat.intervalMs) && beat.intervalMs > 0 ? beat.intervalMs : undefined;
+    this.hub.heartbeat(beat.probe as string, probe.region, interval);
   }
 
   /** The shards this hub consumes now. */

@@ -3,15 +3,16 @@
  * PostgreSQL and one NATS JetStream share the shards by lease; remote probes in two regions
  * publish the lab's streams over NATS. A hub killed or frozen while its stream is faulted hands
  * the shard to another hub, which carries on with the same incident, the same ticket and the
- * same active line — and the frozen hub, back, writes nothing over it (fencing).
+ * same active line — and the frozen hub, back, writes nothing over it; a hub cut off from
+ * PostgreSQL while it acts has the writes it sent refused by the fence when they arrive late.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../src/model/shard.ts';
 import { clusterMissing, REGIONS, startCluster, type Cluster, type LeaseHolder } from '../helpers/cluster.ts';
 import { until } from '../helpers/until.ts';
 
-/** The lab's streams, in the hubs' config: shards 1, 4 and 6 of 8, one in each hub's first share. */
-const STREAMS = ['s1', 's6', 's8'];
+/** The lab's streams, in the hubs' config: shards 1, 4, 6 and 3 of 8, spread over the hubs' shares; one per fault test. */
+const STREAMS = ['s1', 's6', 's8', 's3'];
 /** The stream added over REST (shard 5), pointing at a lab stream's lines. */
 const ADDED = 'added';
 /** The frozen hub's pause: longer than the lease's expiry (2.5 s) and a takeover. */
@@ -40,13 +41,20 @@ function fewestStreams(leases: readonly LeaseHolder[]): string {
   return cluster.hubs.map((h) => h.name).sort((a, b) => held(a) - held(b))[0]!;
 }
 
-/** A stream (not `except`) whose shard a running hub other than the probes' hub holds now, with that hub. */
-async function faultableStream(except: readonly string[]): Promise<{ stream: string; owner: LeaseHolder }> {
+/**
+ * A stream (not `except`) whose shard a running hub other than the probes' hub holds now, with that
+ * hub; `orProbesHub`: if there is none, one the probes' hub holds (for a test that neither kills nor
+ * freezes its owner, so the probes keep their hub).
+ */
+async function faultableStream(except: readonly string[], orProbesHub = false): Promise<{ stream: string; owner: LeaseHolder }> {
   await cluster.settled();
-  for (const stream of STREAMS.filter((s) => !except.includes(s))) {
+  const left = STREAMS.filter((s) => !except.includes(s));
+  for (const stream of left) {
     const owner = await cluster.ownerOf(stream);
     if (owner && owner.owner !== probesHub) return { stream, owner };
   }
+  const owner = orProbesHub && left[0] !== undefined ? await cluster.ownerOf(left[0]) : undefined;
+  if (owner) return { stream: left[0]!, owner };
   throw new Error(`every stream left (${STREAMS.filter((s) => !except.includes(s)).join(', ')}) is on the probes' hub ${probesHub}: leases ${JSON.stringify(await cluster.liveLeases())}`);
 }
 
@@ -147,10 +155,39 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     await restorePrimary(stream, incidentId);
   }, 180_000);
 
-  // Waits for a way to hold a hub's statements past a takeover (a proxy in front of its PostgreSQL):
-  // SIGSTOP alone does not put a decided write after the takeover — on SIGCONT the hub is past its
-  // acting deadline and decides nothing more (an effect in flight is dropped with a warning instead).
-  it.todo('a late write of a thawed hub refused by the fence, shown in its log ("the lease of … is stale")');
+  it('the owner cut off from PostgreSQL as its stream faults: what it decided reaches the store after the takeover and is refused by the fence (logged, counted); the heir acts once', async () => {
+    await cluster.balanced();
+    const { stream, owner } = await faultableStream(used, true);
+    used.push(stream);
+    await cluster.bothLinesUp(stream);
+    const faultAt = Date.now();
+    await cluster.publisher(stream, 'primary', 'kill');
+    // Cut off before it grades the fault (about a second after the kill), well within its acting
+    // deadline: it still decides — the incident, the switch, the ticket — and the writes that carry
+    // them wait in the cut, with the lease renewals, while the lease expires and another hub takes over.
+    await until('400 ms after the kill', () => Date.now() - faultAt >= 400, 2000, 10);
+    await cluster.cutStore(owner.owner, true);
+    let heir: LeaseHolder;
+    try {
+      heir = await cluster.takenOver(stream, owner);
+      // Any switch stored while the owner is cut off is the heir's.
+      await until(`the heir's switch of ${stream}`, async () => (await cluster.switches(stream)).some((s) => s.to === 'backup'), 20_000, 200);
+    } finally {
+      await cluster.cutStore(owner.owner, false);
+    }
+    await until(`${owner.owner} logging the fence's refusal of a write it sent before the cut`, () => refusals(owner.owner).length > 0, 20_000, 200);
+    expect(refusals(owner.owner).every((hub) => hub === owner.owner)).toBe(true);
+    expect(await scrape(cluster.hub(owner.owner).url, 'streamguard_cluster_fenced_writes_total')).toBeGreaterThanOrEqual(1);
+    const incident = await until(`the incident of ${stream}/primary`, async () => (await cluster.incidents(`${stream}/primary/down`))[0], 20_000, 200);
+    await until(`the desk ticket of ${incident.id}`, () => cluster.desk.tickets.some((t) => t.externalId === incident.id), 20_000, 200);
+    await cluster.balanced();
+    await consumedFor(stream, Date.now(), 3000);
+    await expectOneOfEach(stream, incident.id);
+    expect(await cluster.playing((await cluster.ownerOf(stream))!.owner, stream)).toBe('backup');
+    expect(heir.owner).not.toBe(owner.owner);
+
+    await restorePrimary(stream, incident.id);
+  }, 180_000);
 
   it('a stream added over REST on any hub is probed and graded by its owner within seconds; removed, it opens no incident', async () => {
     const leases = await cluster.settled();

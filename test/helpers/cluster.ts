@@ -2,6 +2,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, ty
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import { startLab, VendorDesk, type Lab, type LineName } from '../../src/lab/index.ts';
 import { LINES } from '../../src/lab/fault-schema.ts';
 import { freePort } from '../../src/lab/ports.ts';
@@ -17,7 +18,8 @@ import { until } from './until.ts';
  * the takeover bench: a throwaway PostgreSQL (the shared store and the shard leases), a nats-server
  * with JetStream (the samples), the lab's streams (ffmpeg publishers, each with a primary and a
  * backup line), the lab's vendor desk (tickets, and the edge's switch webhook), N hub processes
- * (`streamguard run`, each its own config file) and one remote probe process per region
+ * (`streamguard run`, each its own config file, each reaching PostgreSQL through a fault proxy of
+ * its own, which can cut it off) and one remote probe process per region
  * (`streamguard probe --hub … --nats …`) publishing over NATS. Everything is stopped by PID.
  *
  * The leases are short (renew 500 ms, expire 2.5 s) so that a takeover takes seconds, not the
@@ -106,6 +108,11 @@ export interface Cluster {
   bothLinesUp(stream: string, since?: number): Promise<void>;
   /** Kills `stream`'s primary publisher; resolves once its incident is open, the switch to the backup audited and the desk holds its ticket. */
   faultPrimary(stream: string): Promise<{ incidentId: string }>;
+  /**
+   * Cuts `hub` off from PostgreSQL (its store and its leases) or lets it through again: while cut,
+   * what it sends is held (TCP stays up), and arrives once let through, as after a partition.
+   */
+  cutStore(hub: string, cut: boolean): Promise<void>;
   /** SIGKILL (a crash): the hub and its process group; resolves once it is gone. */
   kill(name: string): Promise<void>;
   /** SIGSTOP: the process freezes, its sockets stay open. */
@@ -143,6 +150,8 @@ interface HubSlot {
   logFile: string;
   logStream: WriteStream | undefined;
   process: StreamguardProcess | undefined;
+  /** Between the hub and PostgreSQL. */
+  storeProxy: FaultProxy;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -173,16 +182,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const port = await freePort();
       const config = join(dir, `${name}.yaml`);
       writeFileSync(config, hubConfig({ name, port, dir, natsUrl: nats.url, deskPort, lab, streams: options.streams }));
-      slots.push({ name, port, config, logFile: join(dir, `${name}.log`), logStream: undefined, process: undefined });
+      const storeProxy = new FaultProxy(Number(new URL(storeUrl).port));
+      await storeProxy.start();
+      stops.push(() => storeProxy.close());
+      slots.push({ name, port, config, logFile: join(dir, `${name}.log`), logStream: undefined, process: undefined, storeProxy });
     }
-    const env = { [STORE_URL_ENV]: storeUrl, ...Object.fromEntries(REGIONS.map((r) => [PROBE_TOKENS[r].env, PROBE_TOKENS[r].token])) };
+    const env = Object.fromEntries(REGIONS.map((r) => [PROBE_TOKENS[r].env, PROBE_TOKENS[r].token]));
+    /** A hub's store URL: its own proxy's port. */
+    const storeUrlOf = (s: HubSlot) => {
+      const url = new URL(storeUrl);
+      url.port = String(s.storeProxy.port);
+      return url.toString();
+    };
     const slot = (name: string) => {
       const s = slots.find((h) => h.name === name);
       if (!s) throw new Error(`no hub "${name}" in this cluster (${slots.map((h) => h.name).join(', ')})`);
       return s;
     };
     const launch = async (s: HubSlot) => {
-      const p = startStreamguard(s.name, ['run', '--config', s.config], env);
+      const p = startStreamguard(s.name, ['run', '--config', s.config], { ...env, [STORE_URL_ENV]: storeUrlOf(s) });
       s.process = p;
       s.logStream ??= createWriteStream(s.logFile, { flags: 'a' });
       const log = s.logStream;
@@ -311,6 +329,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await until(`${name} (PID ${pid}) to be gone`, () => gone(pid), 10_000, 20);
         await stopHub(s); // its process group: whatever it had started
       },
+      cutStore: (name, cut) => slot(name).storeProxy.setMode(cut ? { mode: 'stall' } : { mode: 'pass' }),
       pause: (name) => signal(name, 'SIGSTOP'),
       resume: (name) => signal(name, 'SIGCONT'),
       async restart(name) {

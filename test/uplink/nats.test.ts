@@ -105,6 +105,22 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(h.nats!.stats.samplesRefused).toEqual({});
   });
 
+  it("a probe's heartbeats reach every hub over NATS, also one that gets none of its samples nor its WebSocket", async () => {
+    const n = await nats();
+    const home = shardOf('s1');
+    const a = await hub(config(n.url));
+    const other = config(n.url);
+    const b = await hub({ ...other, uplink: { ...other.uplink, nats: { ...other.uplink.nats!, shards: [(home + 1) % other.uplink.nats!.shardCount] } } });
+    const worker = startProbeWorker({ hub: `${a.url!.replace(/^http/, 'ws')}/probes`, region: 'eu', token: 'eu-token-0123456789', nats: { url: n.url } });
+    cleanups.push(() => worker.stop(0));
+    const heardOnB = () => b.hub.probeStatus().find((p) => p.probe === 'probe-eu')?.lastSeenAt;
+    const first = await until('hub B hearing probe-eu', heardOnB, 20_000);
+    await until('hub B hearing it again, a beat later', () => (heardOnB() ?? 0) > first, 10_000);
+    expect(b.hub.probeStatus().find((p) => p.probe === 'probe-eu')).toMatchObject({ region: 'eu', blind: false });
+    expect(b.nats!.stats.samplesAccepted).toBe(0);
+    expect(b.uplink!.stats.connects).toBe(0);
+  });
+
   it('a resend of the same seq is stored once (JetStream drops it by its message id)', async () => {
     const n = await nats();
     const h = await hub(config(n.url));
@@ -197,6 +213,7 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     const crashing = new NatsUplink({
       hub: {
         clock: Date.now,
+        heartbeat: (p, r, i) => first.hub.heartbeat(p, r, i),
         ingest: (s, o) => first.ingest(s, o),
         flush: async () => {
           stored += await first.hub.flush();
@@ -227,7 +244,7 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     const h = await hub(config(n.url));
     await h.nats!.stop();
     const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
-    const uplink = new NatsUplink({ hub: { clock: Date.now, ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
+    const uplink = new NatsUplink({ hub: { clock: Date.now, heartbeat: (p, r, i) => h.hub.heartbeat(p, r, i), ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
     cleanups.push(() => uplink.stop());
     await uplink.start();
     await uplink.own(shardOf('s1'));
