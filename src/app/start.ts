@@ -12,6 +12,7 @@ import { log as rootLog, type Logger } from '../common/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore, type OpenedStore } from './open-store.ts';
 import { UplinkServer, type UplinkHub } from '../uplink/server.ts';
+import type { Sample } from '../model/sample.ts';
 import { NatsUplink } from '../uplink/nats-consumer.ts';
 import { UPLINK_PATH } from '../model/probe-protocol.ts';
 import { Authenticator } from '../auth/auth.ts';
@@ -237,7 +238,14 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       uplink = new UplinkServer({ hub: beats, history: store.samples, config, logger: logger.child({ sub: 'uplink' }), ...(opts.env && { env: opts.env }) });
       m.attachUplink(uplink);
       preview = new PreviewServer({ streams: () => current.streams, region: config.probe.regions[0]!, auth, logger: logger.child({ sub: 'preview' }) });
-      ws = new WsApi({ ctx: commandCtx, auth, logger: logger.child({ sub: 'ws' }), ...opts.ws });
+      ws = new WsApi({
+        ctx: commandCtx,
+        auth,
+        logger: logger.child({ sub: 'ws' }),
+        // Samples arrive over NATS to the owner of their shard; a console here watching another hub's stream follows them there.
+        ...(config.uplink.nats && { followSamples: (stream: string, push: (s: Sample) => void) => nats?.watchSamples(stream, push) ?? (() => undefined) }),
+        ...opts.ws,
+      });
       const httpLog = logger.child({ sub: 'http' });
       const origins = new OriginPolicy({ listen, allowedOrigins: config.hub.allowedOrigins });
       const app = hubHttpApp({

@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Config } from '../config/schema.ts';
+import type { Sample } from '../model/sample.ts';
 import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
@@ -71,6 +72,8 @@ export class NatsUplink {
   private maxAgeMs: number;
   private readonly recent = new RecentSeqs();
   private readonly consuming = new Map<number, { messages: ConsumerMessages; done: Promise<void> }>();
+  /** Shards whose samples are watched live (watchSamples), with the watchers of each stream. */
+  private readonly watched = new Map<number, { sub: Subscription; streams: Map<string, Set<(s: Sample) => void>> }>();
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private jsm: JetStreamManager | undefined;
@@ -186,6 +189,54 @@ export class NatsUplink {
     await this.nc?.close();
   }
 
+  /**
+   * Live samples of `stream` straight from its shard's subject, for a stream this hub does not
+   * consume (a console here watching another hub's stream): core NATS, so nothing is acked, stored
+   * or graded here. One subscription per shard while any of its streams is watched. Returns the stop.
+   */
+  watchSamples(stream: string, onSample: (s: Sample) => void): () => void {
+    const nc = this.nc;
+    if (!nc || this.closed) return () => undefined;
+    const shard = shardOf(stream, this.settings.shardCount);
+    let w = this.watched.get(shard);
+    if (!w) {
+      const streams = new Map<string, Set<(s: Sample) => void>>();
+      const sub = nc.subscribe(shardSubject(shard), {
+        callback: (err, m) => {
+          if (err) return;
+          let raw: unknown;
+          try {
+            raw = m.json();
+          } catch {
+            return;
+          }
+          const gate = this.gate(raw);
+          if (gate.reason === undefined) for (const push of streams.get(gate.sample.stream) ?? []) push(gate.sample);
+        },
+      });
+      this.watched.set(shard, (w = { sub, streams }));
+    }
+    const watch = w;
+    const pushes = watch.streams.get(stream) ?? new Set();
+    watch.streams.set(stream, pushes.add(onSample));
+    return () => {
+      pushes.delete(onSample);
+      if (pushes.size > 0) return;
+      watch.streams.delete(stream);
+      if (watch.streams.size > 0 || this.watched.get(shard) !== watch) return;
+      watch.sub.unsubscribe();
+      this.watched.delete(shard);
+    };
+  }
+
+  /** A message's sample checked as a probe's (uplink.probes, its assigned lines, a believable time), or why not. */
+  private gate(raw: unknown): { sample: Sample; reason?: undefined } | { reason: SampleRefusal; error: string } {
+    const probeId = typeof raw === 'object' && raw !== null ? (raw as { probe?: unknown }).probe : undefined;
+    const probe = typeof probeId === 'string' ? this.probes.get(probeId) : undefined;
+    if (!probe) return { reason: 'not_itself', error: `probe ${JSON.stringify(probeId)} is not one of uplink.probes` };
+    return gateSample(raw, { probe: probeId as string, region: probe.region, assigned: probe.assigned, now: this.hub.clock(), offsetMs: 0, maxAgeMs: this.maxAgeMs });
+  }
+
   private handle(shard: number, m: JsMsg): void {
     const id = m.headers?.get('Nats-Msg-Id') ?? '';
     let raw: unknown;
@@ -194,10 +245,7 @@ export class NatsUplink {
     } catch {
       return this.refuse(m, id, 'malformed', 'not JSON');
     }
-    const probeId = typeof raw === 'object' && raw !== null ? (raw as { probe?: unknown }).probe : undefined;
-    const probe = typeof probeId === 'string' ? this.probes.get(probeId) : undefined;
-    if (!probe) return this.refuse(m, id, 'not_itself', `probe ${JSON.stringify(probeId)} is not one of uplink.probes`);
-    const gate = gateSample(raw, { probe: probeId as string, region: probe.region, assigned: probe.assigned, now: this.hub.clock(), offsetMs: 0, maxAgeMs: this.maxAgeMs });
+    const gate = this.gate(raw);
     if (gate.reason !== undefined) return this.refuse(m, id, gate.reason, gate.error);
     const s = gate.sample;
     if (id !== sampleMessageId(s.probe, s.seq)) return this.refuse(m, id, 'malformed', `the message id must be "${sampleMessageId(s.probe, s.seq)}" (probe:seq)`);

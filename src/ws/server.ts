@@ -9,6 +9,7 @@ import type { Sample } from '../model/sample.ts';
 import { describeIssues, execute, neededRole, RequestSchema, type CommandContext } from './commands.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import { HttpError } from '../http/index.ts';
+import { soleOwnership } from '../cluster/ownership.ts';
 
 /**
  * The operator WebSocket API on `/ws` (docs/ws-api.md), on the API's HTTP server next to `/probes`
@@ -39,6 +40,12 @@ export interface WsApiOptions {
   heartbeatMs?: number;
   /** Time to authenticate after connecting, when no header was given. Default 10 s. */
   authTimeoutMs?: number;
+  /**
+   * Live samples of a stream another hub of the cluster owns (they never pass this hub's detector):
+   * followed from its first subscriber here to its last. Returns the stop. Absent: no live samples
+   * of other hubs' streams.
+   */
+  followSamples?: (stream: string, push: (s: Sample) => void) => () => void;
 }
 
 interface Client {
@@ -59,6 +66,8 @@ export class WsApi {
   private readonly clients = new Set<Client>();
   /** topic → its subscribers: an event visits only them (1,000 clients × 10,000 sample events/s otherwise). */
   private readonly subscribers = new Map<string, Set<Client>>();
+  /** `samples:<stream>` of other hubs' streams followed (followSamples), with their stop. */
+  private readonly followed = new Map<string, () => void>();
   private readonly unsubs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
@@ -107,6 +116,8 @@ export class WsApi {
     }
     this.clients.clear();
     this.subscribers.clear();
+    for (const stop of this.followed.values()) stop();
+    this.followed.clear();
     this.wss.close();
   }
 
@@ -269,7 +280,10 @@ export class WsApi {
   private subscribe(c: Client, topic: string): void {
     c.topics.add(topic);
     let set = this.subscribers.get(topic);
-    if (!set) this.subscribers.set(topic, (set = new Set()));
+    if (!set) {
+      this.subscribers.set(topic, (set = new Set()));
+      this.follow(topic);
+    }
     set.add(c);
   }
 
@@ -277,7 +291,29 @@ export class WsApi {
     c.topics.delete(topic);
     const set = this.subscribers.get(topic);
     set?.delete(c);
-    if (set?.size === 0) this.subscribers.delete(topic);
+    if (set?.size !== 0) return;
+    this.subscribers.delete(topic);
+    this.followed.get(topic)?.();
+    this.followed.delete(topic);
+  }
+
+  /**
+   * The first subscriber of another hub's stream's samples: they are followed from its shard. Only
+   * while this hub does not own it (were it to take the stream over meanwhile, its own samples come
+   * from its detector and the followed copies are not pushed).
+   */
+  private follow(topic: string): void {
+    const follow = this.opts.followSamples;
+    if (!follow || !topic.startsWith('samples:')) return;
+    const stream = topic.slice('samples:'.length);
+    const ownership = this.opts.ctx.ownership ?? soleOwnership;
+    if (ownership.owns(stream)) return;
+    this.followed.set(
+      topic,
+      follow(stream, (s) => {
+        if (!ownership.owns(stream)) this.onSample(s);
+      }),
+    );
   }
 
   /** A client gone (closed, cut off, dead): out of the client list and every topic. */

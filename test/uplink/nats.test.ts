@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { UplinkBuffer } from '../../probes/uplink/buffer.ts';
 import { NatsSamplePublisher } from '../../probes/uplink/nats-publisher.ts';
 import { startProbeWorker } from '../../probes/uplink/worker.ts';
-import { startHub, type HubHandle } from '../../src/app/start.ts';
+import { startHub, type HubHandle, type StartHubOptions } from '../../src/app/start.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Sample } from '../../src/model/sample.ts';
@@ -54,8 +55,8 @@ function config(url: string, streams = ['s1']): Config {
   return c;
 }
 
-async function hub(c: Config, dataDir = mkdtempSync(join(tmpdir(), 'sg-nats-hub-'))): Promise<HubHandle & { dataDir: string }> {
-  const h = await startHub(c, { dataDir, probes: false });
+async function hub(c: Config, dataDir = mkdtempSync(join(tmpdir(), 'sg-nats-hub-')), extra: StartHubOptions = {}): Promise<HubHandle & { dataDir: string }> {
+  const h = await startHub(c, { dataDir, probes: false, ...extra });
   cleanups.push(() => h.stop());
   return Object.assign(h, { dataDir });
 }
@@ -119,6 +120,38 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(b.hub.probeStatus().find((p) => p.probe === 'probe-eu')).toMatchObject({ region: 'eu', blind: false });
     expect(b.nats!.stats.samplesAccepted).toBe(0);
     expect(b.uplink!.stats.connects).toBe(0);
+  });
+
+  it("a console on a hub that does not own a stream gets its live samples from the shard's subject, only while subscribed; nothing is stored or graded there", async () => {
+    const n = await nats();
+    const home = shardOf('s1');
+    const a = await hub(config(n.url));
+    const other = config(n.url);
+    const nothing = { actingOn: () => undefined, owns: () => false, subscribe: () => undefined };
+    const b = await hub({ ...other, uplink: { ...other.uplink, nats: { ...other.uplink.nats!, shards: [(home + 1) % other.uplink.nats!.shardCount] } } }, undefined, { ownership: nothing });
+    const worker = startProbeWorker({ hub: `${a.url!.replace(/^http/, 'ws')}/probes`, region: 'eu', token: 'eu-token-0123456789', nats: { url: n.url } });
+    cleanups.push(() => worker.stop(0));
+    const ws = new WebSocket(`${b.url!.replace(/^http/, 'ws')}/ws`);
+    cleanups.push(() => ws.terminate());
+    const got: { id?: number; topic?: string; data?: Sample }[] = [];
+    ws.on('message', (d) => got.push(JSON.parse(String(d)) as never));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ id: 1, type: 'subscribe', topics: ['samples:s1'] }));
+    await until('subscribed', () => got.some((m) => m.id === 1), 5000);
+    const pushed = () => got.filter((m) => m.topic === 'samples:s1').map((m) => m.data!);
+    await until('two live samples of s1 on hub B', () => pushed().length >= 2, 20_000);
+    expect(pushed()[0]).toMatchObject({ probe: 'probe-eu', stream: 's1', line: 'primary' });
+    // The same samples hub A stored (B follows them, it does not consume them).
+    await until('hub A storing them', async () => (await storedSeqs(a)).includes(pushed()[1]!.seq), 10_000);
+    expect(await storedSeqs(b)).toEqual([]);
+    expect(b.hub.lineViews('s1')).toEqual([]);
+
+    ws.send(JSON.stringify({ id: 2, type: 'unsubscribe', topics: ['samples:s1'] }));
+    await until('unsubscribed', () => got.some((m) => m.id === 2), 5000);
+    const after = pushed().length;
+    const seqAtStop = (await storedSeqs(a)).at(-1)!;
+    await until('hub A storing two more samples', async () => ((await storedSeqs(a)).at(-1) ?? 0) >= seqAtStop + 2, 10_000);
+    expect(pushed().length).toBe(after);
   });
 
   it('a resend of the same seq is stored once (JetStream drops it by its message id)', async () => {
