@@ -43,6 +43,7 @@ import { startNats } from '../test/helpers/nats.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { until } from '../test/helpers/until.ts';
 import { writeBenchHubConfig } from './helpers/hub-config.ts';
+import { NatsUplinkSchema } from '../src/config/schema.ts';
 
 const PG_URL_ENV = 'BENCH_PG_URL';
 
@@ -68,7 +69,7 @@ async function hubChild(configFile: string, natsUrl: string): Promise<void> {
   const config = loadConfig(configFile);
   config.store.postgres = { urlEnv: PG_URL_ENV, statementTimeout: 15_000 };
   const hub = await startHub(config, { probes: false, listen: false });
-  const natsConfig = { ...config, uplink: { ...config.uplink, nats: { url: natsUrl, shardCount: DEFAULT_SHARD_COUNT, shards: 'all' as const, ackWaitMs: 30_000 } } };
+  const natsConfig = { ...config, uplink: { ...config.uplink, nats: NatsUplinkSchema.parse({ url: natsUrl, shardCount: DEFAULT_SHARD_COUNT }) } };
   let measuring = false;
   let applied = 0;
   let latencies: number[] = [];

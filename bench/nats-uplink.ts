@@ -21,6 +21,7 @@ import { UplinkBuffer } from '../probes/uplink/buffer.ts';
 import { NatsSamplePublisher } from '../probes/uplink/nats-publisher.ts';
 import { startHub } from '../src/app/start.ts';
 import { loadConfig } from '../src/config/load.ts';
+import { NatsUplinkSchema } from '../src/config/schema.ts';
 import type { Sample } from '../src/model/sample.ts';
 import { DEFAULT_SHARD_COUNT } from '../src/model/shard.ts';
 import { NatsUplink } from '../src/uplink/nats-consumer.ts';
@@ -38,7 +39,7 @@ const nats = await startNats();
 const { file, tokenEnv } = writeBenchHubConfig(dir, 1, STREAMS);
 Object.assign(process.env, tokenEnv);
 const config = loadConfig(file);
-config.uplink.nats = { url: nats.url, shardCount: DEFAULT_SHARD_COUNT, shards: 'all', ackWaitMs: 30_000 };
+config.uplink.nats = NatsUplinkSchema.parse({ url: nats.url, shardCount: DEFAULT_SHARD_COUNT });
 const hub = await startHub({ ...config, uplink: { ...config.uplink, nats: undefined } }, { probes: false });
 
 const enqueuedAt = new Map<number, number>();

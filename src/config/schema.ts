@@ -81,6 +81,18 @@ export const NatsUplinkSchema = z
     shards: z.union([z.literal('all'), z.array(z.number().int().nonnegative()).min(1)]).default('all'),
     /** A message not acked within this is delivered again (to this hub, or to the shard's next owner). */
     ackWaitMs: z.number().int().min(1000).max(600_000).default(30_000),
+    /**
+     * The JetStream stream of samples the hubs declare (every hub of a deployment the same): its
+     * copies on a NATS cluster (1: lost with its server; 3 or 5 ride out one or two), and how much of
+     * what the hubs have not consumed it keeps while they are down, the oldest dropped first.
+     */
+    stream: z
+      .strictObject({
+        replicas: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: 'must be 1, 3 or 5 (copies on a NATS cluster)' }).default(1),
+        maxBytes: z.number().int().min(16 * 1024 ** 2).default(2 * 1024 ** 3),
+        maxAge: durationSchema.pipe(z.number().min(60_000, 'at least 1m')).default(6 * 3_600_000),
+      })
+      .default({ replicas: 1, maxBytes: 2 * 1024 ** 3, maxAge: 6 * 3_600_000 }),
   })
   .superRefine((n, ctx) => {
     if (n.shards === 'all') return;

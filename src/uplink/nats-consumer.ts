@@ -108,7 +108,7 @@ export class NatsUplink {
     this.nc = nc;
     this.js = jetstream(nc);
     this.jsm = await jetstreamManager(nc);
-    await ensureSampleStream(this.jsm);
+    await ensureSampleStream(this.jsm, this.settings.stream);
     nc.subscribe(PROBE_HEARTBEAT_SUBJECT, {
       callback: (err, m) => {
         if (!err) this.onHeartbeat(m.data);

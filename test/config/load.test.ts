@@ -55,6 +55,18 @@ streams:
     expect(bad.errors.find((e) => e.path === 'probe.health')?.message).toMatch(/unknown key\(s\) "steal"/);
   });
 
+  it('uplink.nats.stream: one copy, 2 GiB, 6 h by default; replicas for a NATS cluster; a bad value named by its path', () => {
+    const nats = (stream: string) => `uplink:\n  nats:\n    url: nats://127.0.0.1:4222\n${stream}${valid}`;
+    expect(parseConfig(nats('')).config?.uplink.nats?.stream).toEqual({ replicas: 1, maxBytes: 2 * 1024 ** 3, maxAge: 6 * 3_600_000 });
+    expect(parseConfig(nats('    stream: { replicas: 3, maxAge: 12h }\n')).config?.uplink.nats?.stream).toEqual({ replicas: 3, maxBytes: 2 * 1024 ** 3, maxAge: 12 * 3_600_000 });
+    const bad = parseConfig(nats('    stream:\n      replicas: 2\n      maxBytes: 1000\n      maxAge: 10s\n'));
+    expect(bad.errors.map((e) => `${e.line} ${e.path}: ${e.message}`)).toEqual([
+      expect.stringMatching(/^5 uplink\.nats\.stream\.replicas: must be 1, 3 or 5/),
+      expect.stringMatching(/^6 uplink\.nats\.stream\.maxBytes: /),
+      expect.stringMatching(/^7 uplink\.nats\.stream\.maxAge: at least 1m/),
+    ]);
+  });
+
   it('store.postgres names the environment variable of the URL: SQLite without it, a bad name refused at its path', () => {
     expect(parseConfig(valid).config?.store.postgres).toBeUndefined();
     expect(parseConfig(`store: { postgres: { urlEnv: SG_DATABASE_URL } }\n${valid}`).config?.store.postgres).toEqual({ urlEnv: 'SG_DATABASE_URL', statementTimeout: 15_000 });

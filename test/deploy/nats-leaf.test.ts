@@ -14,6 +14,7 @@ import { ensureSampleStream } from '../../src/uplink/sample-stream.ts';
 import { gone } from '../helpers/gone.ts';
 import { until } from '../helpers/until.ts';
 import { deployText } from './deploy-files.ts';
+import { NatsUplinkSchema } from '../../src/config/schema.ts';
 
 /**
  * The shipped NATS configs, run: deploy/nats/hub.conf (the hubs' JetStream) and deploy/nats/leaf.conf
@@ -97,7 +98,7 @@ describe.skipIf(missing !== undefined)(`deploy/nats: a regional leaf node${missi
     await hubNats.start();
     await leaf.start();
     admin = await connect({ servers: hubNats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
-    await ensureSampleStream(await jetstreamManager(admin));
+    await ensureSampleStream(await jetstreamManager(admin), NatsUplinkSchema.parse({ url: hubNats.url }).stream);
     publisher = new NatsSamplePublisher({ url: leaf.url, buffer, shardCount: 64, publishTimeoutMs: 1000 }).start();
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -12,7 +12,7 @@ import { startHub, type HubHandle, type StartHubOptions } from '../../src/app/st
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Sample } from '../../src/model/sample.ts';
-import { sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
+import { SAMPLE_STREAM, sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
 import { NatsUplink } from '../../src/uplink/nats-consumer.ts';
 import { FaultProxy } from '../../src/lab/fault-proxy.ts';
 import { natsMissing, startNats, type ThrowawayNats } from '../helpers/nats.ts';
@@ -152,6 +152,24 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     const seqAtStop = (await storedSeqs(a)).at(-1)!;
     await until('hub A storing two more samples', async () => ((await storedSeqs(a)).at(-1) ?? 0) >= seqAtStop + 2, 10_000);
     expect(pushed().length).toBe(after);
+  });
+
+  it('the samples stream takes uplink.nats.stream; replicas a single server cannot keep refuse the start, naming the setting', async () => {
+    const n = await nats();
+    const c = config(n.url);
+    await hub({ ...c, uplink: { ...c.uplink, nats: { ...c.uplink.nats!, stream: { replicas: 1, maxBytes: 64 * 1024 ** 2, maxAge: 3_600_000 } } } });
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const info = await (await jetstreamManager(nc)).streams.info(SAMPLE_STREAM);
+    expect(info.config).toMatchObject({ num_replicas: 1, max_bytes: 64 * 1024 ** 2, max_age: 3_600_000 * 1e6 });
+    const three = (url: string) => {
+      const d = config(url);
+      return { ...d, uplink: { ...d.uplink, nats: { ...d.uplink.nats!, stream: { replicas: 3 as const, maxBytes: 64 * 1024 ** 2, maxAge: 3_600_000 } } } };
+    };
+    const start = (cfg: Config) => startHub(cfg, { dataDir: mkdtempSync(join(tmpdir(), 'sg-nats-hub-')), probes: false });
+    const fresh = await nats();
+    await expect(start(three(fresh.url))).rejects.toThrow(/^uplink\.nats\.stream \(replicas 3, .*\): NATS refused the samples stream STREAMGUARD_SAMPLES: replicas > 1 not supported in non-clustered mode/);
+    await expect(start(three(n.url))).rejects.toThrow(/^uplink\.nats\.stream \(replicas 3, .*\): NATS keeps 1 copy of the samples stream STREAMGUARD_SAMPLES, not 3: is it a JetStream cluster of at least 3 servers\?$/);
   });
 
   it('a resend of the same seq is stored once (JetStream drops it by its message id)', async () => {
