@@ -4,14 +4,15 @@ import { MINUTE_MS, toRollup, wholeMinutesBefore, type RollupRow } from '../roll
 import { rowSample, SAMPLE_COLUMN_KINDS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from '../sample-row.ts';
 import type { PostgresSession, Sql } from './session.ts';
 
-/** Rows per INSERT: 25 columns × 1000 rows stays well below PostgreSQL's 65,535 parameters per statement. */
-const ROWS_PER_INSERT = 1000;
+const ARRAY_TYPES = { text: 'text[]', integer: 'bigint[]', real: 'float8[]' } as const;
 
-/** `($1, …, $25), ($26, …)` for `rows` rows. */
-function placeholders(rows: number): string {
-  const n = SAMPLE_COLUMN_KINDS.length;
-  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: n }, (_, c) => `$${r * n + c + 1}`).join(', ')})`).join(', ');
-}
+/**
+ * A batch as one array per column, unnested into rows: 25 parameters whatever the batch's size
+ * (a VALUES list takes 25 per row, and its statement is parsed and planned anew for each size).
+ */
+const INSERT_SAMPLES = `INSERT INTO samples (${SAMPLE_COLUMNS})
+  SELECT * FROM unnest(${SAMPLE_COLUMN_KINDS.map((c, i) => `$${i + 1}::${ARRAY_TYPES[c.kind]}`).join(', ')})
+  ON CONFLICT (probe, seq) DO NOTHING`;
 
 /**
  * The sample history in one table (`samples`, keyed by (probe, seq), indexed by (stream, t)) and
@@ -29,7 +30,7 @@ export class PostgresSampleHistory implements SampleHistory {
     this.inFlight += samples.length;
     try {
       await this.session.transaction(async (sql) => {
-        for (let k = 0; k < samples.length; k += ROWS_PER_INSERT) await insert(sql, samples.slice(k, k + ROWS_PER_INSERT));
+        await insert(sql, samples);
         const high = new Map<string, number>();
         for (const s of samples) if (s.seq > (high.get(s.probe) ?? -1)) high.set(s.probe, s.seq);
         await sql.query(
@@ -96,7 +97,12 @@ export class PostgresSampleHistory implements SampleHistory {
 }
 
 async function insert(sql: Sql, batch: readonly Sample[]): Promise<void> {
-  await sql.query(`INSERT INTO samples (${SAMPLE_COLUMNS}) VALUES ${placeholders(batch.length)} ON CONFLICT (probe, seq) DO NOTHING`, batch.flatMap(sampleValues));
+  const columns = SAMPLE_COLUMN_KINDS.map(() => new Array<unknown>(batch.length));
+  for (let r = 0; r < batch.length; r++) {
+    const values = sampleValues(batch[r]!);
+    for (let c = 0; c < values.length; c++) columns[c]![r] = values[c];
+  }
+  await sql.query(INSERT_SAMPLES, columns);
 }
 
 function params(q: SampleQuery): unknown[] {
