@@ -230,7 +230,11 @@ export async function startHub(fileConfig: Config, opts: StartHubOptions = {}): 
       if (tickets) m.attachTickets(tickets);
       if (opened?.sqlite) m.attachStoreWal(opened.sqlite);
       // A probe beats over its WebSocket to this hub alone: over NATS the other hubs hear it too (the owner of its own incidents may be one of them).
-      const beats: UplinkHub = { clock: () => h.clock(), ingest: (s, o) => h.ingest(s, o), flush: () => h.flush(), heartbeat: (probe, region, intervalMs) => {
+      const beats: UplinkHub = {
+        clock: () => h.clock(),
+        ingest: (s, o) => h.ingest(s, o),
+        flush: () => h.flush(),
+        heartbeat: (probe, region, intervalMs) => {
           h.heartbeat(probe, region, intervalMs);
           nats?.shareHeartbeat(probe, region, intervalMs);
         },
