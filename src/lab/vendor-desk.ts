@@ -50,12 +50,17 @@ const ticketBody = z.object({
  *   POST /api/v2/uploads.json?filename=…                      a file for the next comment (its `uploads: [token]`)
  *   GET  /api/v2/tickets.json                                 what it received, for people and tests
  *   POST /hooks/:name, GET /hooks                             any JSON webhook (control actuators)
+ * A write carrying `Idempotency-Key` is answered, when repeated with the same key (a sender that
+ * did not learn the outcome and sends again), with the first answer and changes nothing, as
+ * Zendesk does (`x-idempotency-lookup: hit`).
  */
 export class VendorDesk {
   readonly tickets: DeskTicket[] = [];
   /** Uploads by token, until a comment attaches them. */
   private readonly uploads = new Map<string, DeskAttachment>();
   readonly hooks: ReceivedHook[] = [];
+  /** The first answer to each write with an Idempotency-Key, by method, path and key. */
+  private readonly answers = new Map<string, { status: number; body: unknown }>();
   private readonly app = express()
     .disable('x-powered-by')
     .use('/api/v2', this.ticketRoutes())
@@ -89,37 +94,62 @@ export class VendorDesk {
     router.get('/tickets.json', (_req, res) => {
       res.json({ tickets: this.tickets });
     });
-    router.post('/tickets.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
-      const { ticket } = validBody(ticketBody, req.body);
-      const now = Date.now();
-      const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], attachments: [], createdAt: now, updatedAt: now };
-      if (ticket.priority !== undefined) t.priority = ticket.priority;
-      if (ticket.external_id !== undefined) t.externalId = ticket.external_id;
-      this.comment(t, ticket.comment);
-      this.tickets.push(t);
-      this.onTicket?.(t, 'opened');
-      res.status(201).json({ ticket: { id: t.id } });
-    });
-    router.put('/tickets/:id.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
-      const t = this.tickets.find((x) => String(x.id) === req.params.id);
-      if (!t) throw new HttpError('not_found', `no ticket ${req.params.id}: the desk has ${this.tickets.length} ticket(s)`);
-      const { ticket } = validBody(ticketBody, req.body);
-      if (ticket.subject) t.subject = ticket.subject;
-      if (ticket.status) t.status = ticket.status;
-      if (ticket.priority) t.priority = ticket.priority;
-      this.comment(t, ticket.comment);
-      t.updatedAt = Date.now();
-      this.onTicket?.(t, 'updated');
-      res.json({ ticket: { id: t.id } });
-    });
-    router.post('/uploads.json', ...jsonBody(MAX_BODY_BYTES), (req, res) => {
-      const filename = typeof req.query.filename === 'string' ? req.query.filename : '';
-      if (!filename) throw new HttpError('bad_request', 'uploads.json needs ?filename=');
-      const token = `upload-${this.uploads.size + 1}-${Date.now()}`;
-      this.uploads.set(token, { filename, content: req.body as unknown });
-      res.status(201).json({ upload: { token } });
-    });
+    router.post(
+      '/tickets.json',
+      ...jsonBody(MAX_BODY_BYTES),
+      this.once((req) => {
+        const { ticket } = validBody(ticketBody, req.body);
+        const now = Date.now();
+        const t: DeskTicket = { id: this.tickets.length + 1, subject: ticket.subject ?? '', status: 'open', comments: [], attachments: [], createdAt: now, updatedAt: now };
+        if (ticket.priority !== undefined) t.priority = ticket.priority;
+        if (ticket.external_id !== undefined) t.externalId = ticket.external_id;
+        this.comment(t, ticket.comment);
+        this.tickets.push(t);
+        this.onTicket?.(t, 'opened');
+        return { status: 201, body: { ticket: { id: t.id } } };
+      }),
+    );
+    router.put(
+      '/tickets/:id.json',
+      ...jsonBody(MAX_BODY_BYTES),
+      this.once((req) => {
+        const t = this.tickets.find((x) => String(x.id) === req.params['id']);
+        if (!t) throw new HttpError('not_found', `no ticket ${req.params['id']}: the desk has ${this.tickets.length} ticket(s)`);
+        const { ticket } = validBody(ticketBody, req.body);
+        if (ticket.subject) t.subject = ticket.subject;
+        if (ticket.status) t.status = ticket.status;
+        if (ticket.priority) t.priority = ticket.priority;
+        this.comment(t, ticket.comment);
+        t.updatedAt = Date.now();
+        this.onTicket?.(t, 'updated');
+        return { status: 200, body: { ticket: { id: t.id } } };
+      }),
+    );
+    router.post(
+      '/uploads.json',
+      ...jsonBody(MAX_BODY_BYTES),
+      this.once((req) => {
+        const filename = typeof req.query['filename'] === 'string' ? req.query['filename'] : '';
+        if (!filename) throw new HttpError('bad_request', 'uploads.json needs ?filename=');
+        const token = `upload-${this.uploads.size + 1}-${Date.now()}`;
+        this.uploads.set(token, { filename, content: req.body as unknown });
+        return { status: 201, body: { upload: { token } } };
+      }),
+    );
     return router;
+  }
+
+  /** A write answered once per Idempotency-Key: a repeat gets the first answer, and nothing changes. */
+  private once(write: (req: express.Request) => { status: number; body: unknown }): express.RequestHandler {
+    return (req, res) => {
+      const key = req.get('idempotency-key');
+      const id = key === undefined ? undefined : `${req.method} ${req.originalUrl.split('?')[0]} ${key}`;
+      const first = id === undefined ? undefined : this.answers.get(id);
+      if (first) return void res.status(first.status).set('x-idempotency-lookup', 'hit').json(first.body);
+      const answer = write(req);
+      if (id !== undefined) this.answers.set(id, answer);
+      res.status(answer.status).set('x-idempotency-lookup', 'miss').json(answer.body);
+    };
   }
 
   /** A comment's body, and the uploads it names attached to the ticket. */

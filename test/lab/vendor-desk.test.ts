@@ -48,6 +48,26 @@ describe('VendorDesk over HTTP', () => {
     expect(await error(await send('POST', '/api/v2/uploads.json', {}))).toMatchObject({ status: 400, error: { message: 'uploads.json needs ?filename=' } });
   });
 
+  it('a write repeated with the same Idempotency-Key gets the first answer and changes nothing (as Zendesk)', async () => {
+    const keyed = (method: string, path: string, key: string, body: unknown) => fetch(`${base}${path}`, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+    const before = desk.tickets.length;
+    const first = await keyed('POST', '/api/v2/tickets.json', 'inc-9/desk/open', { ticket: { subject: 'first send', external_id: 'inc-9', comment: { body: 'a' } } });
+    const again = await keyed('POST', '/api/v2/tickets.json', 'inc-9/desk/open', { ticket: { subject: 'sent again by the next owner', external_id: 'inc-9', comment: { body: 'a' } } });
+    expect([first.status, first.headers.get('x-idempotency-lookup')]).toEqual([201, 'miss']);
+    expect([again.status, again.headers.get('x-idempotency-lookup')]).toEqual([201, 'hit']);
+    const { ticket } = (await first.json()) as { ticket: { id: number } };
+    expect(await again.json()).toEqual({ ticket: { id: ticket.id } });
+    expect(desk.tickets.length).toBe(before + 1);
+
+    const update = { ticket: { status: 'solved', comment: { body: 'resolved' } } };
+    await keyed('PUT', `/api/v2/tickets/${ticket.id}.json`, 'inc-9/desk/resolve', update);
+    expect((await keyed('PUT', `/api/v2/tickets/${ticket.id}.json`, 'inc-9/desk/resolve', update)).headers.get('x-idempotency-lookup')).toBe('hit');
+    expect(desk.tickets.find((t) => t.id === ticket.id)).toMatchObject({ subject: 'first send', status: 'solved', comments: ['a', 'resolved'] });
+    // Another key is another write.
+    await keyed('POST', '/api/v2/tickets.json', 'inc-10/desk/open', { ticket: { subject: 'x' } });
+    expect(desk.tickets.length).toBe(before + 2);
+  });
+
   it('records any JSON webhook with its path and headers; one without a body as {}', async () => {
     expect((await send('POST', '/hooks/edge?x=1', { type: 'switch', to: 'backup' })).status).toBe(200);
     expect((await fetch(`${base}/hooks/empty`, { method: 'POST' })).status).toBe(200);
