@@ -193,6 +193,8 @@ export class NatsUplink {
    * Live samples of `stream` straight from its shard's subject, for a stream this hub does not
    * consume (a console here watching another hub's stream): core NATS, so nothing is acked, stored
    * or graded here. One subscription per shard while any of its streams is watched. Returns the stop.
+   * Its cost: the whole shard's flow reaches this hub (subjects are per shard, not per stream), so a
+   * page of other hubs' streams spread over many shards pulls most of the cluster's samples here.
    */
   watchSamples(stream: string, onSample: (s: Sample) => void): () => void {
     const nc = this.nc;
@@ -210,8 +212,11 @@ export class NatsUplink {
           } catch {
             return;
           }
+          // Most of a shard's samples are of streams nobody here watches: checked before the whole gate.
+          const pushes = streams.get(String((raw as { stream?: unknown } | null)?.stream));
+          if (!pushes) return;
           const gate = this.gate(raw);
-          if (gate.reason === undefined) for (const push of streams.get(gate.sample.stream) ?? []) push(gate.sample);
+          if (gate.reason === undefined) for (const push of pushes) push(gate.sample);
         },
       });
       this.watched.set(shard, (w = { sub, streams }));
