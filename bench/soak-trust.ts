@@ -23,6 +23,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../src/common/log.ts';
+import { widestScope } from '../src/model/incident.ts';
 import { liveChildPids, startLab, VendorDesk, type DeskTicket, type Lab, type LineName } from '../src/lab/index.ts';
 import { CpuBurners } from '../test/helpers/cpu-burners.ts';
 import { HubRest } from '../test/helpers/hub-rest.ts';
@@ -121,7 +122,7 @@ function commitId(): string {
 function describeEvent(e: HubEvent): string | undefined {
   if (e.topic === 'incidents' && ['opened', 'reopened', 'raised', 'resolved'].includes(e.change)) {
     const i = e.incident;
-    return `incident ${e.change}: ${i.severity} ${i.key} (${i.scope}; regions ${Object.keys(i.regions).join(',') || '-'})`;
+    return `incident ${e.change}: ${i.severity} ${i.key} (${e.change === 'resolved' ? widestScope(i) : i.scope}; regions ${Object.keys(i.regions).join(',') || '-'})`;
   }
   if (e.topic === 'actions' && e.phase === 'decided' && e.action.type === 'switch') return `switch ${e.action.stream} ${e.action.from} → ${e.action.to}: ${e.action.why ?? ''}`;
   return undefined;

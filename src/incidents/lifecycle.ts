@@ -1,4 +1,4 @@
-import type { Incident, IncidentEvent, IncidentKind, IncidentScope, Reason, ResolveCause, TimelineEntry } from '../model/incident.ts';
+import { isWiderScope, widestScope, type Incident, type IncidentEvent, type IncidentKind, type Reason, type ResolveCause, type TimelineEntry } from '../model/incident.ts';
 import type { Level, Severity } from '../model/severity.ts';
 
 /**
@@ -68,6 +68,7 @@ export function openIncident(event: IncidentEvent, now: number): LifecycleResult
     severity: event.severity,
     peakSeverity: event.severity,
     scope: event.scope,
+    peakScope: event.scope,
     onset: event.onset,
     openedAt: now,
     detectionDelayMs: now - event.onset,
@@ -202,6 +203,7 @@ function setScope(inc: Incident, ev: IncidentEvent, now: number, entries: Timeli
   if (ev.scope === inc.scope) return;
   entries.push(entry(inc.id, now, 'scope-changed', { from: inc.scope, to: ev.scope, regions: ev.regions.map((r) => r.region), ...(ev.cause !== undefined && { cause: ev.cause }) }));
   inc.scope = ev.scope;
+  if (isWiderScope(ev.scope, widestScope(inc))) inc.peakScope = ev.scope;
 }
 
 /** The more severe of the two. */

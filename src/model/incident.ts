@@ -24,6 +24,11 @@ export type IncidentKind = z.infer<typeof IncidentKindSchema>;
 export const IncidentScopeSchema = z.enum(['stream', 'line', 'regional', 'single-probe', 'probe']);
 export type IncidentScope = z.infer<typeof IncidentScopeSchema>;
 
+/** Whether scope a reaches further than b (the enum lists the widest first). */
+export function isWiderScope(a: IncidentScope, b: IncidentScope): boolean {
+  return IncidentScopeSchema.options.indexOf(a) < IncidentScopeSchema.options.indexOf(b);
+}
+
 /** One active rule behind a level. */
 export const ReasonSchema = z.object({
   rule: z.string(),
@@ -133,7 +138,13 @@ export const IncidentSchema = z.object({
   severity: SeveritySchema,
   /** Highest severity it ever had. */
   peakSeverity: SeveritySchema,
+  /** How far it reaches now: it narrows again as regions recover. */
   scope: IncidentScopeSchema,
+  /**
+   * The widest scope it ever reached: what a resolved incident reports (its regions are every region
+   * that ever saw it). Absent on incidents stored before it was kept: their scope stands in.
+   */
+  peakScope: IncidentScopeSchema.optional(),
   /** First bad sample t (probe clock). */
   onset: z.number(),
   openedAt: z.number(),
@@ -156,6 +167,11 @@ export const IncidentSchema = z.object({
   escalation: EscalationSchema.optional(),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
+
+/** The widest scope an incident reached (one stored before peakScope was kept: its scope). */
+export function widestScope(inc: Pick<Incident, 'scope' | 'peakScope'>): IncidentScope {
+  return inc.peakScope ?? inc.scope;
+}
 
 /** One entry of an incident's timeline: detector changes, operator and controller actions, tickets. */
 export const TimelineEntrySchema = z.object({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IncidentScopeSchema, type Incident, type TimelineEntry } from '../model/incident.ts';
+import { IncidentScopeSchema, isWiderScope, type Incident, type TimelineEntry } from '../model/incident.ts';
 import type { IncidentChange, IncidentTopic } from '../model/topics.ts';
 import type { TicketOutbox } from '../store/ports.ts';
 import { changeLines } from './change-lines.ts';
@@ -117,9 +117,6 @@ export class ChangeRouter {
   }
 }
 
-/** Widest first: `stream`, `line`, `regional`, `single-probe`, `probe`. */
-const SCOPES: readonly string[] = IncidentScopeSchema.options;
-
 /**
  * A change the vendor hears at once, past the coalescing of updates, though the severity stays: the
  * controller escalating, or the fault reaching further (regional → line: every region sees it now).
@@ -128,7 +125,7 @@ const SCOPES: readonly string[] = IncidentScopeSchema.options;
 function isNewsNow(e: TimelineEntry): boolean {
   if (e.type === 'escalated') return true;
   if (e.type !== 'scope-changed') return false;
-  const from = SCOPES.indexOf(String(e.data['from']));
-  const to = SCOPES.indexOf(String(e.data['to']));
-  return from >= 0 && to >= 0 && to < from;
+  const from = IncidentScopeSchema.safeParse(e.data['from']);
+  const to = IncidentScopeSchema.safeParse(e.data['to']);
+  return from.success && to.success && isWiderScope(to.data, from.data);
 }

@@ -1,5 +1,5 @@
 import type { Severity } from '../model/severity.ts';
-import type { Incident } from '../model/incident.ts';
+import { widestScope, type Incident } from '../model/incident.ts';
 import type { RolesConfig } from './config-schema.ts';
 import { errorWords } from './cause-words.ts';
 import type { EvidenceBundle } from './evidence.ts';
@@ -54,8 +54,11 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
     if (l) lines.add(l);
   }
   const regions = Object.keys(inc.regions).sort();
+  // Its regions are every region that ever saw it: a resolved incident says how far it reached with
+  // them, not the narrower scope of its last regions to recover.
+  const scope = inc.status === 'resolved' ? widestScope(inc) : inc.scope;
   const what = inc.stream !== undefined ? `stream ${inc.stream}${lines.size > 0 ? ` line ${[...lines].join('+')}` : ''}` : `probe ${inc.probe ?? inc.key}`;
-  const title = `[${inc.severity}] ${what} ${KIND_WORDS[inc.kind] ?? inc.kind} (${inc.scope}${regions.length > 0 ? `: ${regions.join(', ')}` : ''})`;
+  const title = `[${inc.severity}] ${what} ${KIND_WORDS[inc.kind] ?? inc.kind} (${scope}${regions.length > 0 ? `: ${regions.join(', ')}` : ''})`;
   const msg: TicketMessage = {
     action: i.action,
     idempotencyKey: i.idempotencyKey,
@@ -68,7 +71,7 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
     lines: [...lines],
     regions,
     kind: inc.kind,
-    scope: inc.scope,
+    scope,
     onset: new Date(inc.onset).toISOString(),
     openedAt: new Date(inc.openedAt).toISOString(),
     causes: i.causes ?? [],

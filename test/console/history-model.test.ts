@@ -26,6 +26,10 @@ describe('console history model', () => {
     });
   });
 
+  it('the scope is how far it reached (peakScope), not where its last region recovered', () => {
+    expect(historyRow(record({ scope: 'regional', peakScope: 'line' }), 99_000).scope).toBe('line');
+  });
+
   it('an open incident lasts until now and has no resolution; a manual resolve names who', () => {
     const open = historyRow(record({ status: 'open', resolvedAt: undefined }, { resolution: undefined }), 31_000);
     expect(open).toMatchObject({ durationMs: 30_000, resolution: undefined });

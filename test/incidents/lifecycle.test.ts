@@ -98,6 +98,17 @@ describe('incident lifecycle', () => {
     expect(inc.scope).toBe('line');
   });
 
+  it('keeps the widest scope it reached: the last region to recover narrows the scope, not what the incident was', () => {
+    const regional = { scope: 'regional' as const };
+    const { inc } = play([
+      [det(ev('open', 'P1', 4100, [region('eu', 4000)], regional)), 4100],
+      [det(ev('update', 'P1', 5100, [region('eu', 4000), region('us', 5000)])), 5100],
+      [det(ev('update', 'P1', 9100, [region('us', 5000)], regional)), 9100],
+      [det(ev('clear', 'P1', 10_100, [region('us', 5000)], regional)), 10_100],
+    ]);
+    expect(inc).toMatchObject({ status: 'resolved', scope: 'regional', peakScope: 'line' });
+  });
+
   it('keeps the first-seen time of each region once, in arrival order', () => {
     const { inc, entries } = play([
       [det(ev('open', 'P1', 4100, [region('eu', 4000)])), 4100],

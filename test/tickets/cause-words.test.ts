@@ -46,4 +46,15 @@ describe('the cause in words, with the figure against its threshold', () => {
     const m = buildMessage({ action: 'open', idempotencyKey: 'k', incident: inc, roles: {}, actions: [] });
     expect(m.summary).toMatch(/^Stream s1 plays degraded on every line \(primary, backup\) alike: the source's fault, not one line's; /);
   });
+
+  it('a resolved incident says how far it reached with every region that saw it, not the scope of the last region to recover', () => {
+    const inc = lineIncident(1_700_000_002_000, { regions: ['eu', 'us'] }, { status: 'resolved', resolvedAt: 1_700_000_030_000, scope: 'regional', peakScope: 'line' });
+    const resolved = buildMessage({ action: 'resolve', idempotencyKey: 'k', incident: inc, roles: {}, actions: [] });
+    expect(resolved.title).toBe('[P1] stream s1 line primary down (line: eu, us)');
+    expect(resolved.summary).toContain('every region sees it (eu, us)');
+    expect(resolved.summary).not.toContain('only');
+    // still open, the narrowing is the news: only the region still down sees it
+    const open = buildMessage({ action: 'update', idempotencyKey: 'k2', incident: { ...inc, status: 'open', resolvedAt: undefined }, roles: {}, actions: [] });
+    expect(open.scope).toBe('regional');
+  });
 });

@@ -1,7 +1,7 @@
 // Types of history-model.js for the TypeScript tests (the browser loads the .js as it is).
 import type { AuditRowLike, TimelineEntryLike } from './action-words.js';
 export interface IncidentRecordLike {
-  incident: { id: string; kind: string; stream?: string; line?: string; probe?: string; scope: string; status: string; peakSeverity: string; onset: number; openedAt: number; resolvedAt?: number; regions?: Record<string, unknown> };
+  incident: { id: string; kind: string; stream?: string; line?: string; probe?: string; scope: string; peakScope?: string; status: string; peakSeverity: string; onset: number; openedAt: number; resolvedAt?: number; regions?: Record<string, unknown> };
   actions: TimelineEntryLike[];
   resolution?: TimelineEntryLike;
 }

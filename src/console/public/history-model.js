@@ -19,7 +19,8 @@ export function historyRow(record, now) {
     stream: i.stream,
     line: i.line,
     probe: i.probe,
-    scope: i.scope,
+    // how far it reached (peakScope; older records: scope), as its regions are every region that saw it
+    scope: i.peakScope ?? i.scope,
     regions: Object.keys(i.regions ?? {}).sort(),
     status: i.status,
     onset: i.onset,
