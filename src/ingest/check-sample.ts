@@ -53,6 +53,9 @@ export type SampleCheck = { sample: Sample; error?: undefined; reason?: undefine
 export function checkSample(input: unknown): SampleCheck {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: `invalid sample: (sample): expected object, received ${kind(input)}`, reason: 'malformed' };
   const o = input as Record<string, unknown>;
+  // The common case first, without collecting anything: a sample with a problem is checked again
+  // below, field by field, for the whole list of what is wrong with it.
+  if (firstIssue(o) === undefined) return { sample: known(o) };
   let issues: string[] | undefined;
   let malformed = false;
   const note = (key: string, issue: Issue | undefined) => {
@@ -60,34 +63,69 @@ export function checkSample(input: unknown): SampleCheck {
     (issues ??= []).push(`${key}: ${issue.message}`);
     if (!issue.range) malformed = true;
   };
-  for (const [key, rule] of REQUIRED) {
-    const v = o[key];
-    note(key, v === undefined ? bad('required') : rule(v));
-  }
-  for (const [key, rule] of OPTIONAL) {
-    const v = o[key];
-    if (v !== undefined) note(key, rule(v));
-  }
+  for (const [key, rule] of REQUIRED) note(key, requiredIssue(o[key], rule));
+  for (const [key, rule] of OPTIONAL) note(key, optionalIssue(o[key], rule));
   if (malformed) return { error: `invalid sample: ${issues!.join('; ')}`, reason: 'malformed' };
+  for (const [key, min, max] of RANGES) note(key, rangeIssue(o[key] as number | undefined, min, max));
+  if (!issues) for (const key of WINDOW_BOUND) note(key, windowIssue(o, key));
+  return { error: `invalid sample: ${issues!.join('; ')}`, reason: 'out_of_range' };
+}
+
+const WINDOW_BOUND = ['stallMs', 'freezeMs', 'blackMs', 'silenceMs'] as const;
+
+const requiredIssue = (v: unknown, rule: Rule): Issue | undefined => (v === undefined ? bad('required') : rule(v));
+const optionalIssue = (v: unknown, rule: Rule): Issue | undefined => (v === undefined ? undefined : rule(v));
+
+/** Outside [min, max]; a negative value of a field with min 0 was refused by its rule already: said once. */
+function rangeIssue(n: number | undefined, min: number, max: number): Issue | undefined {
+  if (n === undefined || !(n > max || (n < min && min < 0))) return undefined;
+  return outside(`expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`);
+}
+
+/** stallMs, freezeMs, blackMs and silenceMs measure time within one window (with some slack). */
+function windowIssue(o: Record<string, unknown>, key: (typeof WINDOW_BOUND)[number]): Issue | undefined {
+  const window = (o['windowMs'] as number) * L.windowSlack;
+  return ((o[key] as number | undefined) ?? 0) > window ? outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`) : undefined;
+}
+
+/** The first problem, in the order the full check reports them; undefined for a good sample. */
+function firstIssue(o: Record<string, unknown>): Issue | undefined {
+  for (let i = 0; i < REQUIRED.length; i++) {
+    const issue = requiredIssue(o[REQUIRED[i]![0]], REQUIRED[i]![1]);
+    if (issue) return issue;
+  }
+  for (let i = 0; i < OPTIONAL.length; i++) {
+    const issue = optionalIssue(o[OPTIONAL[i]![0]], OPTIONAL[i]![1]);
+    if (issue) return issue;
+  }
+  for (let i = 0; i < RANGES.length; i++) {
+    const [key, min, max] = RANGES[i]!;
+    const issue = rangeIssue(o[key] as number | undefined, min, max);
+    if (issue) return issue;
+  }
+  for (let i = 0; i < WINDOW_BOUND.length; i++) {
+    const issue = windowIssue(o, WINDOW_BOUND[i]!);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+/**
+ * A checked sample with its known fields only (unknown keys dropped, like zod), built as one literal
+ * in one field order, so every accepted sample has the same shape for the code that reads it next
+ * (detector, metrics, store); optional fields follow when present.
+ */
+function known(o: Record<string, unknown>): Sample {
   const v = o as unknown as Sample;
-  for (const [key, min, max] of RANGES) {
-    const n = o[key] as number | undefined;
-    // A negative value of a field with min 0 was refused by its rule already: say it once.
-    if (n !== undefined && (n > max || (n < min && min < 0))) note(key, outside(`expected a number ${n < min ? `>= ${min}` : `<= ${max}`}`));
-  }
-  if (!issues) {
-    const window = v.windowMs * L.windowSlack;
-    for (const key of ['stallMs', 'freezeMs', 'blackMs', 'silenceMs'] as const) if ((v[key] ?? 0) > window) note(key, outside(`expected a number <= ${window} (windowMs × ${L.windowSlack})`));
-  }
-  if (issues) return { error: `invalid sample: ${issues.join('; ')}`, reason: 'out_of_range' };
-  // Built as one literal in one field order, so every accepted sample has the same shape for the
-  // code that reads it next (detector, metrics, store); optional fields follow when present.
   const sample: Sample = {
     probe: v.probe, region: v.region, stream: v.stream, line: v.line, seq: v.seq, t: v.t, windowMs: v.windowMs, connected: v.connected,
     fps: v.fps, bitrateBps: v.bitrateBps, maxGapMs: v.maxGapMs, stallMs: v.stallMs, freezeMs: v.freezeMs,
   };
-  for (const [key] of OPTIONAL) if (o[key] !== undefined) (sample as unknown as Record<string, unknown>)[key] = o[key];
-  return { sample };
+  for (let i = 0; i < OPTIONAL.length; i++) {
+    const key = OPTIONAL[i]![0];
+    if (o[key] !== undefined) (sample as unknown as Record<string, unknown>)[key] = o[key];
+  }
+  return sample;
 }
 
 function kind(v: unknown): string {

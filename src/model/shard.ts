@@ -32,6 +32,16 @@ const utf8 = new TextEncoder();
 
 export function fnv1a32(text: string): number {
   let hash = FNV_OFFSET;
+  // An ASCII id's UTF-8 bytes are its char codes: hashed without encoding (this runs per sample).
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) break;
+    hash ^= c;
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  if (i === text.length) return hash >>> 0;
+  hash = FNV_OFFSET;
   for (const byte of utf8.encode(text)) {
     hash ^= byte;
     hash = Math.imul(hash, FNV_PRIME);

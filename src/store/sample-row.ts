@@ -8,16 +8,24 @@ import type { ProbeError, ProbeImpairment, Sample } from '../model/sample.ts';
 
 type SampleColumnKind = 'text' | 'integer' | 'real';
 
-/** Each column, in bind order: its name, kind and whether every sample has it. */
-const COLUMNS: readonly (readonly [string, SampleColumnKind, boolean])[] = [
-  ['probe', 'text', true], ['seq', 'integer', true], ['region', 'text', true], ['stream', 'text', true], ['line', 'text', true],
-  ['t', 'integer', true], ['window_ms', 'integer', true], ['connected', 'integer', true], ['startup_ms', 'real', false], ['latency_ms', 'real', false],
-  ['fps', 'real', true], ['bitrate_bps', 'real', true], ['width', 'integer', false], ['height', 'integer', false], ['max_gap_ms', 'real', true],
-  ['stall_ms', 'real', true], ['freeze_ms', 'real', true], ['av_skew_ms', 'real', false], ['av_sync_ms', 'real', false], ['error', 'text', false], ['impaired', 'text', false],
-  ['black_ms', 'real', false], ['silence_ms', 'real', false], ['loudness_lufs', 'real', false], ['true_peak_dbtp', 'real', false],
+type ColumnValue = string | number | null;
+
+/** Each column, in bind order: its name, kind, whether every sample has it, and its value in a sample. */
+const COLUMNS: readonly (readonly [string, SampleColumnKind, boolean, (s: Sample) => ColumnValue])[] = [
+  ['probe', 'text', true, (s) => s.probe], ['seq', 'integer', true, (s) => s.seq], ['region', 'text', true, (s) => s.region],
+  ['stream', 'text', true, (s) => s.stream], ['line', 'text', true, (s) => s.line], ['t', 'integer', true, (s) => s.t],
+  ['window_ms', 'integer', true, (s) => s.windowMs], ['connected', 'integer', true, (s) => (s.connected ? 1 : 0)],
+  ['startup_ms', 'real', false, (s) => s.startupMs ?? null], ['latency_ms', 'real', false, (s) => s.latencyMs ?? null],
+  ['fps', 'real', true, (s) => s.fps], ['bitrate_bps', 'real', true, (s) => s.bitrateBps],
+  ['width', 'integer', false, (s) => s.width ?? null], ['height', 'integer', false, (s) => s.height ?? null],
+  ['max_gap_ms', 'real', true, (s) => s.maxGapMs], ['stall_ms', 'real', true, (s) => s.stallMs], ['freeze_ms', 'real', true, (s) => s.freezeMs],
+  ['av_skew_ms', 'real', false, (s) => s.avSkewMs ?? null], ['av_sync_ms', 'real', false, (s) => s.avSyncMs ?? null],
+  ['error', 'text', false, (s) => s.error ?? null], ['impaired', 'text', false, (s) => s.impaired ?? null],
+  ['black_ms', 'real', false, (s) => s.blackMs ?? null], ['silence_ms', 'real', false, (s) => s.silenceMs ?? null],
+  ['loudness_lufs', 'real', false, (s) => s.loudnessLufs ?? null], ['true_peak_dbtp', 'real', false, (s) => s.truePeakDbtp ?? null],
 ];
 
-export const SAMPLE_COLUMN_KINDS = COLUMNS.map(([name, kind, required]) => ({ name, kind, required }));
+export const SAMPLE_COLUMN_KINDS = COLUMNS.map(([name, kind, required, value]) => ({ name, kind, required, value }));
 
 /** Column order of a raw sample row (bind order of `sampleValues`). */
 export const SAMPLE_COLUMNS = SAMPLE_COLUMN_KINDS.map((c) => c.name).join(', ');
@@ -56,12 +64,10 @@ export interface SampleRow {
 }
 
 /** Bind values in SAMPLE_COLUMNS order (positional: no per-sample parameter object). */
-export function sampleValues(s: Sample): unknown[] {
-  return [
-    s.probe, s.seq, s.region, s.stream, s.line, s.t, s.windowMs, s.connected ? 1 : 0, s.startupMs ?? null, s.latencyMs ?? null,
-    s.fps, s.bitrateBps, s.width ?? null, s.height ?? null, s.maxGapMs, s.stallMs, s.freezeMs, s.avSkewMs ?? null, s.avSyncMs ?? null, s.error ?? null, s.impaired ?? null,
-    s.blackMs ?? null, s.silenceMs ?? null, s.loudnessLufs ?? null, s.truePeakDbtp ?? null,
-  ];
+export function sampleValues(s: Sample): ColumnValue[] {
+  const values = new Array<ColumnValue>(COLUMNS.length);
+  for (let c = 0; c < COLUMNS.length; c++) values[c] = COLUMNS[c]![3](s);
+  return values;
 }
 
 /** The Sample a row was written from; absent optional fields stay absent. */

@@ -9,6 +9,15 @@ describe('shards', () => {
     expect(fnv1a32('foobar')).toBe(0xbf9cf968);
   });
 
+  it('hashes the UTF-8 bytes of a non-ASCII id (the ASCII fast path is the same hash)', () => {
+    const overBytes = (text: string) => {
+      let h = 0x811c9dc5;
+      for (const b of Buffer.from(text, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
+      return h >>> 0;
+    };
+    for (const id of ['stream-é', 'ストリーム', 'a😀b', 'show1', 'abc\u007f']) expect(fnv1a32(id), id).toBe(overBytes(id));
+  });
+
   it('puts a stream in the same shard every time, spread over all 64 by default', () => {
     expect(shardOf('foobar')).toBe(0xbf9cf968 % DEFAULT_SHARD_COUNT);
     expect(shardOf('stream-é')).toBe(shardOf('stream-é'));

@@ -1,7 +1,7 @@
 import type { Sample } from '../../model/sample.ts';
 import type { SampleHistory, SampleQuery, SampleRollup } from '../ports.ts';
 import { MINUTE_MS, toRollup, wholeMinutesBefore, type RollupRow } from '../rollup-row.ts';
-import { rowSample, SAMPLE_COLUMN_KINDS, SAMPLE_COLUMNS, sampleValues, type SampleRow } from '../sample-row.ts';
+import { rowSample, SAMPLE_COLUMN_KINDS, SAMPLE_COLUMNS, type SampleRow } from '../sample-row.ts';
 import type { PostgresSession, Sql } from './session.ts';
 
 const ARRAY_TYPES = { text: 'text[]', integer: 'bigint[]', real: 'float8[]' } as const;
@@ -97,13 +97,28 @@ export class PostgresSampleHistory implements SampleHistory {
 }
 
 async function insert(sql: Sql, batch: readonly Sample[]): Promise<void> {
-  const columns = SAMPLE_COLUMN_KINDS.map(() => new Array<unknown>(batch.length));
-  for (let r = 0; r < batch.length; r++) {
-    const values = sampleValues(batch[r]!);
-    for (let c = 0; c < values.length; c++) columns[c]![r] = values[c];
-  }
-  await sql.query(INSERT_SAMPLES, columns);
+  await sql.query(
+    INSERT_SAMPLES,
+    SAMPLE_COLUMN_KINDS.map((c) => arrayLiteral(batch, c.value, c.kind === 'text')),
+  );
 }
+
+/**
+ * A column of a batch as one PostgreSQL array literal. pg would build the same text from an array
+ * element by element (prepareValue, escapeElement): ≈ 4 % of a hub's CPU in a drain profile, for
+ * values that are numbers and ids. Numbers print as JavaScript does (finite, checked at the gate;
+ * integers below 2^53, so never in exponent form); text is always quoted, its `"` and `\` escaped.
+ */
+function arrayLiteral(batch: readonly Sample[], value: (s: Sample) => string | number | null, text: boolean): string {
+  let out = '{';
+  for (let i = 0; i < batch.length; i++) {
+    if (i > 0) out += ',';
+    const v = value(batch[i]!);
+    out += v === null ? 'NULL' : text ? `"${(v as string).replace(ESCAPED, '\\$&')}"` : String(v);
+  }
+  return `${out}}`;
+}
+const ESCAPED = /["\\]/g;
 
 function params(q: SampleQuery): unknown[] {
   return [q.stream, q.from, q.to, q.line ?? null, q.region ?? null];

@@ -24,6 +24,17 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
       expect(await store.samples.samples({ stream: 'other', from: 0, to: 10_000 })).toEqual([]);
     });
 
+    it('keeps awkward text and fractional figures exactly as sent', async () => {
+      const store = await stores.open();
+      const odd: Sample = {
+        ...sample({ seq: 7, t: 7000, probe: 'p "q" \\ {x}, y', region: 'ré gion', line: 'NULL' }),
+        fps: 29.97, bitrateBps: 123_456_789.125, maxGapMs: 1e-7, stallMs: 0.1 + 0.2, loudnessLufs: -23.456, truePeakDbtp: -0.0001, width: 1920, height: 1080,
+      };
+      await store.samples.append([odd]);
+      expect(await store.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([odd]);
+      expect(await store.samples.lastSeq(odd.probe)).toBe(7);
+    });
+
     it("remembers each probe's highest seq, across a reopen", async () => {
       const first = await stores.open();
       await first.samples.append([sample({ seq: 5, t: 5000 }), sample({ seq: 9, t: 6000, probe: 'p2' }), sample({ seq: 3, t: 7000 })]);
