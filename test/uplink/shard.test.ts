@@ -34,16 +34,35 @@ describe('shards', () => {
 });
 
 describe('RecentSeqs', () => {
-  it("remembers each probe's last seqs exactly, in any order, forgetting the oldest when full", () => {
-    const recent = new RecentSeqs(3);
+  it("remembers each probe's seqs of its window exactly, in any order; a newer seq slides the window", () => {
+    const recent = new RecentSeqs(32);
     for (const seq of [5, 3, 9]) recent.add('p', seq);
     expect([3, 5, 9].map((seq) => recent.has('p', seq))).toEqual([true, true, true]);
-    expect(recent.has('p', 4)).toBe(false);
+    expect([4, 6, 8, 10].map((seq) => recent.has('p', seq))).toEqual([false, false, false, false]);
     expect(recent.has('q', 5)).toBe(false);
-    recent.add('p', 10);
-    expect([5, 3, 9, 10].map((seq) => recent.has('p', seq))).toEqual([false, true, true, true]);
-    recent.add('p', 11);
-    recent.add('p', 12);
-    expect([3, 9, 10, 11, 12].map((seq) => recent.has('p', seq))).toEqual([false, false, true, true, true]);
+    // 40: the window is 9..40 now; 3 and 5 left it, 9 is in it
+    recent.add('p', 40);
+    expect([3, 5, 9, 40].map((seq) => recent.has('p', seq))).toEqual([false, false, true, true]);
+    // a late seq inside the window is remembered; one behind it is not
+    recent.add('p', 20);
+    recent.add('p', 2);
+    expect([20, 2].map((seq) => recent.has('p', seq))).toEqual([true, false]);
+    // a slot used again after a wrap says nothing of the seq it held before
+    recent.add('p', 41);
+    expect(recent.has('p', 9)).toBe(false);
+    expect(recent.has('p', 41)).toBe(true);
+    // a jump past the whole window forgets everything before it
+    recent.add('p', 1000);
+    expect([20, 40, 41, 1000].map((seq) => recent.has('p', seq))).toEqual([false, false, false, true]);
+  });
+
+  it('handles seqs seeded from the wall clock (beyond 32 bits) and a window of 65,536', () => {
+    const recent = new RecentSeqs();
+    const base = 1_796_000_000_000;
+    for (let i = 0; i < 70_000; i += 2) recent.add('p', base + i);
+    expect(recent.has('p', base + 69_998)).toBe(true);
+    expect(recent.has('p', base + 69_997)).toBe(false);
+    expect(recent.has('p', base + 4_464)).toBe(true);
+    expect(recent.has('p', base + 4_462)).toBe(false); // 65,536 behind the newest: out of the window
   });
 });
