@@ -231,6 +231,8 @@ describe('detector end to end against the lab (3 regions × http-flv / rtmp / hl
     // "disconnected" clears after 2 s of connected windows in every region.
     expect(primary.resolvedAt! - restoredAt).toBeGreaterThanOrEqual(2000);
     expect(primary.peakSeverity).toBe('P0');
+    // However the regions recovered, one by one, it reports how far it reached: the whole stream.
+    expect(primary.peakScope).toBe('stream');
     // A restart's transients open nothing: the startup that ends the outage measured the outage
     // (the reconnect waited for the publisher), and region c (HLS) takes the restarted publisher's
     // first frames, whose timestamps restart just below the newest ones seen, for a replay: the
