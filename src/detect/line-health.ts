@@ -126,6 +126,10 @@ export interface LineState {
   badLastT: Float64Array;
   /** Start of the current clear run of an active rule, NaN when none. */
   clearStart: Float64Array;
+  /** t at which the rule last cleared, NaN when never (relapse accounting). */
+  lastClearT: Float64Array;
+  /** What its clearFor is multiplied by this time: doubled by each relapse (settings.relapseWindowMs). */
+  clearFactor: Float64Array;
   /** Last value seen per rule (NaN = missing). */
   value: Float64Array;
   /** First sample of the current bad run per rule (by reference). */
@@ -195,6 +199,8 @@ export function createLineState(sample: Pick<Sample, 'stream' | 'line' | 'region
     badFirstT: nan(),
     badLastT: nan(),
     clearStart: nan(),
+    lastClearT: nan(),
+    clearFactor: new Float64Array(ruleCount).fill(1),
     value: nan(),
     badSample: new Array<Sample | undefined>(ruleCount).fill(undefined),
     contentOnly: false,
@@ -217,6 +223,8 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   const badFirstT = new Float64Array(n).fill(NaN);
   const badLastT = new Float64Array(n).fill(NaN);
   const clearStart = new Float64Array(n).fill(NaN);
+  const lastClearT = new Float64Array(n).fill(NaN);
+  const clearFactor = new Float64Array(n).fill(1);
   const value = new Float64Array(n).fill(NaN);
   const badSample = new Array<Sample | undefined>(n).fill(undefined);
   for (let j = 0; j < n; j++) {
@@ -227,6 +235,8 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
     badFirstT[j] = st.badFirstT[i]!;
     badLastT[j] = st.badLastT[i]!;
     clearStart[j] = st.clearStart[i]!;
+    lastClearT[j] = st.lastClearT[i]!;
+    clearFactor[j] = st.clearFactor[i]!;
     value[j] = st.value[i]!;
     badSample[j] = st.badSample[i];
   }
@@ -235,6 +245,8 @@ export function remapRules(st: LineState, from: readonly CompiledRule[], to: rea
   st.badFirstT = badFirstT;
   st.badLastT = badLastT;
   st.clearStart = clearStart;
+  st.lastClearT = lastClearT;
+  st.clearFactor = clearFactor;
   st.value = value;
   st.badSample = badSample;
 }
@@ -379,7 +391,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.badStart[i] = NaN;
       st.clearStart[i] = NaN;
       if (st.active[i] === 1) busy = true;
-    } else if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, false)) {
+    } else if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, false, compiled.settings)) {
       busy = true;
     }
     if (st.active[i] === 1) {
@@ -403,7 +415,7 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
       st.value[i] = NaN;
       continue;
     }
-    if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, inGrace)) busy = true;
+    if (judge(st, i, r, metricValue(r.code, sample, base, b), sample, windowStart, gapMs, inGrace, compiled.settings)) busy = true;
     if (st.active[i] === 1) {
       if (LEVEL_RANK[r.yields] > worst) worst = LEVEL_RANK[r.yields];
       if (!r.content && LEVEL_RANK[r.yields] > worstDelivery) worstDelivery = LEVEL_RANK[r.yields];
@@ -445,9 +457,10 @@ export function evaluateLine(state: LineState | undefined, sample: Sample, now: 
  * clears). A pending run held over missing values (`whenMissing: hold`, e.g. content checks on a
  * decode budget) ends once the value has been missing for more than `gapMs`, as a run ends at a gap
  * in the samples: one bad value after checks were off for a while must not complete a stale run.
+ * A quality rule that trips again soon after it cleared needs longer to clear (settings.relapseWindowMs).
  * Returns whether the rule is pending or active (no baseline learning then).
  */
-function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, gapMs: number, inGrace: boolean): boolean {
+function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sample, windowStart: number, gapMs: number, inGrace: boolean, settings: DetectorSettings): boolean {
   const t = sample.t;
   st.value[i] = v;
   const missing = v !== v;
@@ -462,6 +475,10 @@ function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sam
       if (t - st.badStart[i]! >= r.forMs) {
         st.active[i] = 1;
         st.clearStart[i] = NaN;
+        // Quality rules only: a line that drops out and returns is a series of outages, each graded
+        // on its own (a short one is a blip) and damped by the controller, not one held incident.
+        const relapse = !r.down && t - st.lastClearT[i]! <= settings.relapseWindowMs;
+        st.clearFactor[i] = relapse ? Math.min(st.clearFactor[i]! * 2, settings.relapseClearFactorMax) : 1;
       }
       return true;
     }
@@ -474,10 +491,11 @@ function judge(st: LineState, i: number, r: CompiledRule, v: number, sample: Sam
   const clear = missing ? r.clearWhenMissing : r.above ? v <= r.clearThreshold : v >= r.clearThreshold;
   if (clear) {
     if (st.clearStart[i] !== st.clearStart[i]) st.clearStart[i] = windowStart;
-    if (t - st.clearStart[i]! >= r.clearForMs) {
+    if (t - st.clearStart[i]! >= r.clearForMs * st.clearFactor[i]!) {
       st.active[i] = 0;
       st.badStart[i] = NaN;
       st.clearStart[i] = NaN;
+      st.lastClearT[i] = t;
     }
   } else if (!missing) {
     st.clearStart[i] = NaN; // still bad or inside the hysteresis band

@@ -235,6 +235,17 @@ export const DetectorSettingsSchema = z.strictObject({
   gapWindows: z.number().positive().default(3),
   /** A probe clock stepping back more than this (with a newer seq) is a clock reset, not a late sample. */
   clockStepMs: ms.default(30_000),
+  /**
+   * A quality rule (yielding `degraded`) of a view that trips again within this time (probe clock)
+   * of clearing is flapping: each such relapse doubles the clear time it needs the next time
+   * (clearFor × 2, × 4 … up to × relapseClearFactorMax), so a condition that comes and goes (a
+   * jittered path's stall) holds one incident instead of resolving and reopening every few seconds,
+   * with the vendor's ticket solved and reopened each time. A trip after a longer clean stretch
+   * needs clearFor again. Down rules keep their clear time: each drop-out is an outage of its own
+   * (a short one a blip), and damping a flapping line is the controller's job (flap damping).
+   */
+  relapseWindowMs: ms.default(60_000),
+  relapseClearFactorMax: z.number().int().min(1).max(64).default(16),
 });
 export type DetectorSettings = z.infer<typeof DetectorSettingsSchema>;
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = DetectorSettingsSchema.parse({});

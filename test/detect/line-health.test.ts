@@ -280,6 +280,32 @@ describe('evaluateLine per-view grace (lineGraceWindows, default 5)', () => {
 });
 
 describe('evaluateLine ordering', () => {
+  it('a quality condition that comes back soon after clearing needs twice as long to clear each time; after a long clean stretch, its clearFor again', () => {
+    // stall: trips after 2 s, clears after 5 s clean; relapses within relapseWindowMs (60 s) double that
+    const stalled = { stallMs: 200 };
+    const plan: [number, Partial<Sample>][] = [[2, {}], [3, stalled], [6, {}], [3, stalled], [11, {}], [3, stalled], [21, {}], [70, {}], [3, stalled], [6, {}]];
+    const samples = plan.flatMap(([n, over]) => Array.from({ length: n }, () => over)).map((over, i) => sample({ t: 1000 * (i + 1), seq: i + 1, ...over }));
+    const { changes } = run(samples);
+    // degraded 2 s after the first bad window's start; ok clearFor × factor after the first clean window's start
+    expect(changes.map(([t, level]) => [t, level])).toEqual([
+      [4000, 'degraded'], [10_000, 'ok'], // clearFor: 5 s
+      [13_000, 'degraded'], [24_000, 'ok'], // back 3 s after clearing: 10 s
+      [27_000, 'degraded'], [48_000, 'ok'], // again: 20 s
+      [121_000, 'degraded'], [127_000, 'ok'], // after 73 s clean: 5 s again
+    ]);
+  });
+
+  it('a line that drops out again soon is judged as before: each drop-out clears after the down rule\'s clearFor', () => {
+    const out = { connected: false, fps: 0, bitrateBps: 0, stallMs: 1000, error: 'eof' as const };
+    const plan: [number, Partial<Sample>][] = [[2, {}], [1, out], [4, {}], [1, out], [4, {}]];
+    const samples = plan.flatMap(([n, over]) => Array.from({ length: n }, () => over)).map((over, i) => sample({ t: 1000 * (i + 1), seq: i + 1, ...over }));
+    const { changes } = run(samples);
+    const downs = changes.filter(([, level]) => level === 'down').map(([t]) => t);
+    const oks = changes.filter(([, level]) => level === 'ok').map(([t]) => t);
+    expect(downs).toHaveLength(2);
+    expect(oks[0]! - downs[0]!).toBe(oks[1]! - downs[1]!);
+  });
+
   it('ignores late and duplicate samples without changing state', () => {
     const s = healthy(3);
     const bad = sample({ t: 4000, seq: 4, connected: false });
