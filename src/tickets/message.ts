@@ -1,5 +1,5 @@
 import type { Severity } from '../model/severity.ts';
-import { widestScope, type Incident } from '../model/incident.ts';
+import { isWiderScope, widestScope, type Incident } from '../model/incident.ts';
 import type { RolesConfig } from './config-schema.ts';
 import { errorWords } from './cause-words.ts';
 import type { EvidenceBundle } from './evidence.ts';
@@ -55,10 +55,12 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
   }
   const regions = Object.keys(inc.regions).sort();
   // Its regions are every region that ever saw it: a resolved incident says how far it reached with
-  // them, not the narrower scope of its last regions to recover.
-  const scope = inc.status === 'resolved' ? widestScope(inc) : inc.scope;
+  // them, not the narrower scope of its last regions to recover; an open one that narrowed says both.
+  const widest = widestScope(inc);
+  const scope = inc.status === 'resolved' ? widest : inc.scope;
+  const narrowedFrom = isWiderScope(widest, scope) ? widest : undefined;
   const what = inc.stream !== undefined ? `stream ${inc.stream}${lines.size > 0 ? ` line ${[...lines].join('+')}` : ''}` : `probe ${inc.probe ?? inc.key}`;
-  const title = `[${inc.severity}] ${what} ${KIND_WORDS[inc.kind] ?? inc.kind} (${scope}${regions.length > 0 ? `: ${regions.join(', ')}` : ''})`;
+  const title = `[${inc.severity}] ${what} ${KIND_WORDS[inc.kind] ?? inc.kind} (${scope}${narrowedFrom !== undefined ? `, was ${narrowedFrom}` : ''}${regions.length > 0 ? `: ${regions.join(', ')}` : ''})`;
   const msg: TicketMessage = {
     action: i.action,
     idempotencyKey: i.idempotencyKey,
@@ -79,6 +81,7 @@ export function buildMessage(i: BuildMessageInput): TicketMessage {
     roles: roleLines(i.roles),
   };
   if (inc.stream !== undefined) msg.stream = inc.stream;
+  if (narrowedFrom !== undefined) msg.narrowedFrom = narrowedFrom;
   if (inc.resolvedAt !== undefined) msg.resolvedAt = new Date(inc.resolvedAt).toISOString();
   if (i.slaMs !== undefined) msg.expectedResponse = { withinMs: i.slaMs, by: new Date((i.slaStart ?? inc.openedAt) + i.slaMs).toISOString() };
   if (i.evidence) msg.evidence = i.evidence;
@@ -105,7 +108,14 @@ function whatWords(m: TicketMessage): string {
 /** Where, in words: "stream s1, line primary: every region sees it (eu, us)". */
 function whereWords(m: TicketMessage): string {
   const at = m.stream !== undefined ? `stream ${m.stream}${m.lines.length > 0 ? `, line ${m.lines.join(', ')}` : ''}: ` : '';
-  return `${at}${reachWords(m.scope, m.regions)}`;
+  return `${at}${m.narrowedFrom === undefined ? reachWords(m.scope, m.regions) : narrowedWords(m.narrowedFrom, m.scope, m.regions)}`;
+}
+
+/** An open incident that reached further before: what it reached, and what recovered since. */
+function narrowedWords(from: string, now: string, regions: readonly string[]): string {
+  if (now === 'line') return `${reachWords('line', regions)}; the stream's other lines play again`;
+  const reached = from === 'stream' ? 'every line, in every region,' : from === 'line' ? 'every region' : 'regions';
+  return `${reached} saw it (${regions.join(', ')}); some of those regions see the line fine again (${now} now)`;
 }
 
 /** Since when, in words: "2026-… UTC (first bad sample), detected 1.2 s later". */

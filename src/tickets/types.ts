@@ -34,6 +34,11 @@ export interface TicketMessage {
   regions: string[];
   kind: string;
   scope: string;
+  /**
+   * An open incident whose reach narrowed as regions recovered: the wider scope it had. Its
+   * `regions` are every region that ever saw it, so `scope` alone would misname them.
+   */
+  narrowedFrom?: string;
   /** Fault onset (first bad sample), ISO 8601. */
   onset: string;
   openedAt: string;

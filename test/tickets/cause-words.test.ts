@@ -53,8 +53,20 @@ describe('the cause in words, with the figure against its threshold', () => {
     expect(resolved.title).toBe('[P1] stream s1 line primary down (line: eu, us)');
     expect(resolved.summary).toContain('every region sees it (eu, us)');
     expect(resolved.summary).not.toContain('only');
-    // still open, the narrowing is the news: only the region still down sees it
-    const open = buildMessage({ action: 'update', idempotencyKey: 'k2', incident: { ...inc, status: 'open', resolvedAt: undefined }, roles: {}, actions: [] });
-    expect(open.scope).toBe('regional');
+  });
+
+  it('an open incident that narrowed says what it reached and that some regions recovered, never "only" all of them', () => {
+    const inc = lineIncident(1_700_000_002_000, { regions: ['eu', 'us'] }, { scope: 'regional', peakScope: 'line' });
+    const m = buildMessage({ action: 'update', idempotencyKey: 'k', incident: inc, roles: {}, actions: [] });
+    expect(m).toMatchObject({ scope: 'regional', narrowedFrom: 'line', title: '[P1] stream s1 line primary down (regional, was line: eu, us)' });
+    expect(m.summary).toContain('every region saw it (eu, us); some of those regions see the line fine again (regional now)');
+    expect(m.summary).not.toContain('only');
+    // a P0 lowered when the backup came back: the line is still down everywhere, the other lines play
+    const lowered = buildMessage({ action: 'update', idempotencyKey: 'k2', incident: { ...inc, scope: 'line', peakScope: 'stream' }, roles: {}, actions: [] });
+    expect(lowered.summary).toContain("every region sees it (eu, us); the stream's other lines play again");
+    // not narrowed: no "was"
+    const plain = buildMessage({ action: 'update', idempotencyKey: 'k3', incident: { ...inc, peakScope: 'regional' }, roles: {}, actions: [] });
+    expect(plain.narrowedFrom).toBeUndefined();
+    expect(plain.title).toBe('[P1] stream s1 line primary down (regional: eu, us)');
   });
 });
