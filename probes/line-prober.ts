@@ -50,6 +50,18 @@ export function seqCounter(start = Date.now()): () => number {
 }
 
 /**
+ * When a window that is open at `now` ends: on the process's grid of `windowMs` (multiples of it on
+ * performance.now()), so every line of a probe closes its window in the same turn and the uplink
+ * sends their samples together (one message per shard over NATS). A window opened less than half
+ * a window before a grid point runs to the next one: every window lasts 0.5–1.5 × `windowMs`, then
+ * exactly `windowMs`.
+ */
+export function nextWindowEnd(now: number, windowMs: number): number {
+  const end = Math.ceil(now / windowMs) * windowMs;
+  return end - now < windowMs / 2 ? end + windowMs : end;
+}
+
+/**
  * Probes one (stream, line, region) continuously: one reader session at a time, a stall
  * watchdog (ffprobe does not exit when the publisher dies), reconnect with backoff, and a
  * Sample per window. A change to down is flushed at once as a short window, so detection does
@@ -141,8 +153,9 @@ export class LineProber {
 
   private scheduleTick(): void {
     clearTimeout(this.tickTimer);
-    this.windowDueAt = performance.now() + this.windowMs;
-    this.tickTimer = setTimeout(() => this.emit(), this.windowMs);
+    const now = performance.now();
+    this.windowDueAt = nextWindowEnd(now, this.windowMs);
+    this.tickTimer = setTimeout(() => this.emit(), this.windowDueAt - now);
   }
 
   private emit(): void {

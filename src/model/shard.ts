@@ -58,9 +58,18 @@ export function shardSubject(shard: number): string {
   return `${SUBJECT_PREFIX}.${shard}`;
 }
 
-/** The JetStream message id of a sample: a probe's seq is unique, so a resend carries the same id. */
+/** The JetStream message id of one sample (a message of an older probe): a probe's seq is unique, so a resend carries the same id. */
 export function sampleMessageId(probe: string, seq: number): string {
   return `${probe}:${seq}`;
+}
+
+/**
+ * The JetStream message id of a batch: a JSON array of one probe's samples of one shard, seqs
+ * ascending. Each seq is in one batch only, and a failed batch is published again as it was, so
+ * a resend carries the same id (JetStream drops it inside its duplicate window).
+ */
+export function batchMessageId(probe: string, firstSeq: number, lastSeq: number): string {
+  return `${probe}:${firstSeq}-${lastSeq}`;
 }
 
 /** Consumer names are per shard, not per hub: a new owner resumes the durable consumer where the last ack left it. */

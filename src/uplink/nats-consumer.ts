@@ -5,7 +5,7 @@ import type { Sample } from '../model/sample.ts';
 import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
-import { PROBE_HEARTBEAT_SUBJECT, SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
+import { batchMessageId, PROBE_HEARTBEAT_SUBJECT, SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
 import { AckRounds } from './ack-rounds.ts';
 import { assignmentFor } from './assignments.ts';
 import { RecentSeqs } from './recent-seqs.ts';
@@ -57,6 +57,21 @@ function probeLines(config: Config): ProbeLines {
   const byRegion = new Map<string, AssignedLines>();
   const assignedIn = (region: string) => byRegion.get(region) ?? byRegion.set(region, assignedLines(assignmentFor(config, region, 0).targets)).get(region)!;
   return new Map(config.uplink.probes.map((p) => [p.id, { region: p.region, assigned: assignedIn(p.region) }]));
+}
+
+/** The id a message's body calls for: `<probe>:<seq>` for a lone sample, `<probe>:<first>-<last>` for a batch; undefined when it has no such shape. */
+function messageIdOf(body: unknown): string | undefined {
+  const idOf = (x: unknown) => {
+    const o = typeof x === 'object' && x !== null ? (x as { probe?: unknown; seq?: unknown }) : undefined;
+    return o && typeof o.probe === 'string' && typeof o.seq === 'number' ? { probe: o.probe, seq: o.seq } : undefined;
+  };
+  if (!Array.isArray(body)) {
+    const one = idOf(body);
+    return one && sampleMessageId(one.probe, one.seq);
+  }
+  const first = idOf(body[0]);
+  const last = idOf(body.at(-1));
+  return first && last ? batchMessageId(first.probe, first.seq, last.seq) : undefined;
 }
 
 /** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
@@ -160,7 +175,8 @@ export class NatsUplink {
       await this.jsm.consumers.update(SAMPLE_STREAM, name, tuning);
     }
     const consumer = await this.js.consumers.get(SAMPLE_STREAM, name);
-    const messages = await consumer.consume({ max_messages: 1000 });
+    // Bounded in bytes, not messages: a message carries a batch of up to 64 samples (an older probe's, one).
+    const messages = await consumer.consume({ max_bytes: 1 << 20 });
     const done = (async () => {
       for await (const m of messages) this.handle(shard, m);
     })().catch((err: unknown) => this.log?.error({ err, shard }, 'consuming a shard failed'));
@@ -212,11 +228,13 @@ export class NatsUplink {
           } catch {
             return;
           }
-          // Most of a shard's samples are of streams nobody here watches: checked before the whole gate.
-          const pushes = streams.get(String((raw as { stream?: unknown } | null)?.stream));
-          if (!pushes) return;
-          const gate = this.gate(raw);
-          if (gate.reason === undefined) for (const push of pushes) push(gate.sample);
+          for (const item of Array.isArray(raw) ? raw : [raw]) {
+            // Most of a shard's samples are of streams nobody here watches: checked before the whole gate.
+            const pushes = streams.get(String((item as { stream?: unknown } | null)?.stream));
+            if (!pushes) continue;
+            const gate = this.gate(item);
+            if (gate.reason === undefined) for (const push of pushes) push(gate.sample);
+          }
         },
       });
       this.watched.set(shard, (w = { sub, streams }));
@@ -242,6 +260,14 @@ export class NatsUplink {
     return gateSample(raw, { probe: probeId as string, region: probe.region, assigned: probe.assigned, now: this.hub.clock(), offsetMs: 0, maxAgeMs: this.maxAgeMs });
   }
 
+  /**
+   * One message: a batch (a JSON array of one probe's samples of this shard, id
+   * `<probe>:<first seq>-<last seq>`) or a lone sample of an older probe (id `<probe>:<seq>`). A
+   * message whose shape or id is wrong is refused whole; inside a good batch a sample the gate
+   * refuses is refused alone and the others are applied. The message is acked once what it
+   * brought is durable, handed back (`nak`) when the store's backlog is full: its samples applied
+   * already are then skipped as duplicates when it comes again.
+   */
   private handle(shard: number, m: JsMsg): void {
     const id = m.headers?.get('Nats-Msg-Id') ?? '';
     let raw: unknown;
@@ -250,27 +276,51 @@ export class NatsUplink {
     } catch {
       return this.refuse(m, id, 'malformed', 'not JSON');
     }
-    const gate = this.gate(raw);
-    if (gate.reason !== undefined) return this.refuse(m, id, gate.reason, gate.error);
-    const s = gate.sample;
-    if (id !== sampleMessageId(s.probe, s.seq)) return this.refuse(m, id, 'malformed', `the message id must be "${sampleMessageId(s.probe, s.seq)}" (probe:seq)`);
-    const home = shardOf(s.stream, this.settings.shardCount);
-    if (home !== shard) return this.refuse(m, id, 'malformed', `stream "${s.stream}" belongs to shard ${home}, not ${shard} (do probe and hub use the same shard count?)`);
-    if (this.recent.has(s.probe, s.seq)) {
-      this.stats.samplesDuplicate++;
-      return this.ackWhenDurable(m);
-    }
-    const r = this.hub.ingest(s, { trusted: true });
-    if (!r.ok) {
-      if (r.error.startsWith('store backlog full') || r.error === 'hub is stopping') {
-        this.stats.samplesDeferred++;
-        m.nak(DEFER_MS);
-        return;
+    const items = Array.isArray(raw) ? raw : [raw];
+    const expected = messageIdOf(raw);
+    if (expected === undefined) return this.refuse(m, id, 'malformed', 'expected a sample or a non-empty array of samples, each with a probe and a seq');
+    if (id !== expected) return this.refuse(m, id, 'malformed', `the message id must be "${expected}" (${Array.isArray(raw) ? 'probe:first seq-last seq' : 'probe:seq'})`);
+    let applied = 0;
+    const refusals: { index: number; reason: SampleRefusal; error: string }[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const gate = this.gate(items[i]);
+      if (gate.reason !== undefined) {
+        refusals.push({ index: i, reason: gate.reason, error: gate.error });
+        continue;
       }
-      return this.refuse(m, id, 'malformed', r.error);
+      const s = gate.sample;
+      if (s.probe !== (items[0] as { probe: string }).probe) {
+        refusals.push({ index: i, reason: 'not_itself', error: `a batch holds one probe's samples: "${s.probe}" in a batch of "${(items[0] as { probe: string }).probe}"` });
+        continue;
+      }
+      const home = shardOf(s.stream, this.settings.shardCount);
+      if (home !== shard) {
+        refusals.push({ index: i, reason: 'malformed', error: `stream "${s.stream}" belongs to shard ${home}, not ${shard} (do probe and hub use the same shard count?)` });
+        continue;
+      }
+      if (this.recent.has(s.probe, s.seq)) {
+        this.stats.samplesDuplicate++;
+        applied++;
+        continue;
+      }
+      const r = this.hub.ingest(s, { trusted: true });
+      if (!r.ok) {
+        if (r.error.startsWith('store backlog full') || r.error === 'hub is stopping') {
+          // Its refusals are counted when it comes again.
+          this.stats.samplesDeferred += items.length - i;
+          m.nak(DEFER_MS);
+          return;
+        }
+        refusals.push({ index: i, reason: 'malformed', error: r.error });
+        continue;
+      }
+      this.recent.add(s.probe, s.seq);
+      this.stats.samplesAccepted++;
+      applied++;
     }
-    this.recent.add(s.probe, s.seq);
-    this.stats.samplesAccepted++;
+    this.countRefusals(m, id, refusals, applied === 0);
+    // Nothing in it could be used: terminated (never redelivered: it cannot get better).
+    if (applied === 0) return void m.term();
     this.ackWhenDurable(m);
   }
 
@@ -280,10 +330,19 @@ export class NatsUplink {
     while (this.unacked.length > 0 && !this.acks.retrying);
   }
 
+  /** A whole message refused: counted as one sample, logged with its id, terminated. */
   private refuse(m: JsMsg, id: string, reason: SampleRefusal, error: string): void {
     this.stats.samplesRefused[reason] = (this.stats.samplesRefused[reason] ?? 0) + 1;
     this.log?.warn({ msgId: id || '(none)', subject: m.subject, streamSeq: m.seq, reason, error }, 'sample message refused (terminated, not redelivered)');
     m.term();
+  }
+
+  /** Samples of a message refused one by one: each counted, one log line per message naming them by their index in it. */
+  private countRefusals(m: JsMsg, id: string, refusals: readonly { index: number; reason: SampleRefusal; error: string }[], whole: boolean): void {
+    if (refusals.length === 0) return;
+    for (const r of refusals) this.stats.samplesRefused[r.reason] = (this.stats.samplesRefused[r.reason] ?? 0) + 1;
+    const fields = { msgId: id, subject: m.subject, streamSeq: m.seq, refused: refusals.slice(0, 5), count: refusals.length };
+    this.log?.warn(fields, whole ? 'sample message refused (terminated, not redelivered)' : 'samples of a message refused (the rest of it applied)');
   }
 
   private ackWhenDurable(m: JsMsg): void {

@@ -61,8 +61,8 @@ async function hub(c: Config, dataDir = mkdtempSync(join(tmpdir(), 'sg-nats-hub-
   return Object.assign(h, { dataDir });
 }
 
-function publisher(url: string, buffer: UplinkBuffer, maxInFlight?: number): NatsSamplePublisher {
-  const p = new NatsSamplePublisher({ url, buffer, publishTimeoutMs: 1000, ...(maxInFlight !== undefined && { maxInFlight }) }).start();
+function publisher(url: string, buffer: UplinkBuffer, maxInFlight?: number, maxBatch?: number): NatsSamplePublisher {
+  const p = new NatsSamplePublisher({ url, buffer, publishTimeoutMs: 1000, ...(maxInFlight !== undefined && { maxInFlight }), ...(maxBatch !== undefined && { maxBatch }) }).start();
   cleanups.push(() => p.stop());
   return p;
 }
@@ -188,13 +188,13 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(h.nats!.stats.samplesAccepted).toBe(1);
   });
 
-  it('a sliding window: never more than maxInFlight PubAcks awaited, each sample leaving the buffer with its own, all stored once in order', async () => {
+  it('a sliding window: never more than maxInFlight samples between the oldest unstored and the newest published; all stored once in order', async () => {
     const n = await nats();
     const h = await hub(config(n.url));
     const buffer = new UplinkBuffer({ seqStart: 1 });
     const p = publisher(n.url, buffer, 50);
     let most = 0;
-    const watch = setInterval(() => (most = Math.max(most, p.inFlightCount)), 1);
+    const watch = setInterval(() => (most = Math.max(most, p.windowSize)), 1);
     cleanups.push(() => clearInterval(watch));
     const t0 = Date.now() - 60_000;
     for (let i = 0; i < 1000; i++) p.enqueue(sample({ t: t0 + i }));
@@ -204,7 +204,46 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(most).toBeLessThanOrEqual(50);
     await until('every sample stored', async () => (await storedSeqs(h)).length === 1000 || undefined, 20_000);
     expect(await storedSeqs(h)).toEqual(range(1, 1000));
-    expect(p.stats).toEqual({ published: 1000, duplicates: 0, failedPublishes: 0 });
+    expect(p.stats).toMatchObject({ published: 1000, duplicates: 0, failedPublishes: 0 });
+    // One stream, one shard: as many messages as the window let through at a time, each ≤ 50 samples.
+    expect(p.stats.messages).toBeGreaterThanOrEqual(20);
+    expect(p.stats.messages).toBeLessThan(1000);
+  });
+
+  it("the samples of one turn go out as one message per shard, at most maxBatch each, id probe:first-last; the hub applies every sample once", async () => {
+    const n = await nats();
+    // Three streams in three shards.
+    const streams = ['s1', 's2', 's3', 's4', 's5', 's6'].filter((s, i, all) => all.findIndex((o) => shardOf(o) === shardOf(s)) === i).slice(0, 3);
+    expect(new Set(streams.map((s) => shardOf(s))).size).toBe(3);
+    const h = await hub(config(n.url, streams));
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const seen: { subject: string; id: string; seqs: number[] }[] = [];
+    nc.subscribe('streamguard.samples.>', { callback: (_err, m) => void seen.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '', seqs: (m.json() as Sample[]).map((x) => x.seq) }) });
+    await nc.flush();
+    const buffer = new UplinkBuffer({ seqStart: 100 });
+    const p = new NatsSamplePublisher({ url: n.url, buffer, maxBatch: 8 }).start();
+    cleanups.push(() => p.stop());
+    await until('connected to NATS', () => p.connected);
+    const t0 = Date.now() - 60_000;
+    // 10 samples per stream, interleaved as a probe's lines would emit them.
+    for (let i = 0; i < 30; i++) p.enqueue(sample({ stream: streams[i % 3]!, t: t0 + i }));
+    await until('the buffer emptied by the PubAcks', () => buffer.size === 0, 20_000);
+    await until('every message seen', () => seen.reduce((k, m) => k + m.seqs.length, 0) === 30);
+    // Per shard: 10 samples → a batch of 8 and one of 2, seqs ascending, each message named by its first and last.
+    expect(seen).toHaveLength(6);
+    for (const stream of streams) {
+      const mine = seen.filter((m) => m.subject === shardSubject(shardOf(stream)));
+      expect(mine.map((m) => m.seqs.length)).toEqual([8, 2]);
+      for (const m of mine) {
+        expect(m.seqs).toEqual([...m.seqs].sort((a, b) => a - b));
+        expect(m.id).toBe(`probe-eu:${m.seqs[0]}-${m.seqs.at(-1)}`);
+      }
+    }
+    expect(p.stats).toMatchObject({ published: 30, messages: 6, duplicates: 0, failedPublishes: 0 });
+    await until('every sample acked by the hub', () => h.nats!.stats.acks === 6, 10_000);
+    for (const stream of streams) expect((await storedSeqs(h, stream)).length).toBe(10);
+    expect(h.nats!.stats.samplesAccepted).toBe(30);
   });
 
   it('PubAcks held up past the timeout: the samples are resent with the same ids, JetStream keeps the first copy, the hub stores each once', async () => {
@@ -214,12 +253,13 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     await proxy.start();
     cleanups.push(() => proxy.close());
     const buffer = new UplinkBuffer({ seqStart: 700 });
-    const p = publisher(`nats://127.0.0.1:${proxy.port}`, buffer);
+    // Batches of 4: five messages.
+    const p = publisher(`nats://127.0.0.1:${proxy.port}`, buffer, undefined, 4);
     await until('connected to NATS through the proxy', () => p.connected);
     // Stalled both ways: the publishes wait in the proxy and their PubAcks time out (1 s).
     await proxy.setMode({ mode: 'stall' });
     for (let i = 0; i < 20; i++) p.enqueue(sample({ t: Date.now() - 30_000 + i * 1000 }));
-    await until('every publish timed out', () => p.stats.failedPublishes >= 20, 10_000);
+    await until('every publish timed out', () => p.stats.failedPublishes >= 5, 10_000);
     expect(buffer.size).toBe(20);
     await proxy.setMode({ mode: 'pass' });
     await until('the buffer emptied by the PubAcks', () => buffer.size === 0, 20_000);
@@ -285,7 +325,11 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     await first.stop();
     // The same data dir, the same durable consumer `shard-<n>`: JetStream delivers the unacked samples again.
     const second = await hub(c, first.dataDir);
-    await until('the redelivered samples acked', () => second.nats!.stats.acks >= 30, 20_000);
+    await until('the redelivered samples applied', () => second.nats!.stats.samplesAccepted >= 30, 20_000);
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const consumer = await (await jetstreamManager(nc)).consumers.info(SAMPLE_STREAM, `shard-${shardOf('s1')}`);
+    await until('every redelivered message acked', async () => (await (await jetstreamManager(nc)).consumers.info(SAMPLE_STREAM, consumer.name)).num_ack_pending === 0, 20_000, 100);
     expect(await storedSeqs(second)).toEqual(range(9000, 30));
   });
 
@@ -311,5 +355,39 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(uplink.stats.samplesRefused).toEqual({ malformed: 1, out_of_range: 1 });
     expect(lines.filter((l) => l.includes('refused'))).toEqual([expect.stringContaining('"msgId":"probe-eu:1"'), expect.stringContaining('"msgId":"probe-eu:2"')]);
     expect(lines[0]).toContain(`"subject":"${subject}"`);
+  });
+
+  it('in a batch a bad sample is refused alone, naming the message and its index; a batch with a wrong id or shape is refused whole', async () => {
+    const n = await nats();
+    const lines: string[] = [];
+    const h = await hub(config(n.url));
+    await h.nats!.stop();
+    const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
+    const uplink = new NatsUplink({ hub: { clock: Date.now, heartbeat: (p, r, i) => h.hub.heartbeat(p, r, i), ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
+    cleanups.push(() => uplink.stop());
+    await uplink.start();
+    await uplink.own(shardOf('s1'));
+    const nc = await connect({ servers: n.url });
+    cleanups.push(() => nc.close());
+    const js = jetstream(nc);
+    const subject = shardSubject(shardOf('s1'));
+    const batch = (seqs: number[], over: Record<number, Partial<Sample>> = {}) => JSON.stringify(seqs.map((seq) => sample({ seq, ...over[seq] })));
+    // Seq 11 out of range, 12 another probe's: both refused, 10 and 13 stored.
+    await js.publish(subject, batch([10, 11, 12, 13], { 11: { stallMs: 5000 }, 12: { probe: 'probe-eu-2' } }), { msgID: 'probe-eu:10-13' });
+    // The id does not name the batch's first and last seq: refused whole.
+    await js.publish(subject, batch([20, 21]), { msgID: 'probe-eu:20' });
+    // Not a batch of samples at all.
+    await js.publish(subject, '[]', { msgID: 'probe-eu:30-31' });
+    await js.publish(subject, batch([40]), { msgID: 'probe-eu:40-40' });
+    await until('the last batch stored', async () => (await storedSeqs(h)).includes(40) || undefined);
+    expect(await storedSeqs(h)).toEqual([10, 13, 40]);
+    expect(uplink.stats.samplesRefused).toEqual({ out_of_range: 1, not_itself: 1, malformed: 2 });
+    const refused = lines.filter((l) => l.includes('refused'));
+    expect(refused).toHaveLength(3);
+    expect(refused[0]).toMatch(/^samples of a message refused \(the rest of it applied\)/);
+    expect(refused[0]).toContain('"msgId":"probe-eu:10-13"');
+    expect(refused[0]).toMatch(/"index":1,"reason":"out_of_range".*"index":2,"reason":"not_itself"/);
+    expect(refused[1]).toContain('the message id must be \\"probe-eu:20-21\\"');
+    expect(refused[2]).toContain('"msgId":"probe-eu:30-31"');
   });
 });

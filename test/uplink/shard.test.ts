@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHARD_COUNT, fnv1a32, sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
+import { batchMessageId, DEFAULT_SHARD_COUNT, fnv1a32, sampleMessageId, shardOf, shardSubject } from '../../src/model/shard.ts';
 import { RecentSeqs } from '../../src/uplink/recent-seqs.ts';
 
 describe('shards', () => {
@@ -25,6 +25,7 @@ describe('shards', () => {
     expect(used.size).toBe(DEFAULT_SHARD_COUNT);
     expect(shardSubject(7)).toBe('streamguard.samples.7');
     expect(sampleMessageId('probe-eu', 42)).toBe('probe-eu:42');
+    expect(batchMessageId('probe-eu', 42, 57)).toBe('probe-eu:42-57');
   });
 
   it('refuses a shard count outside 1..1024, naming it', () => {
