@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/cluster-throughput.ts [--rates 5000,10000,20000,50000] [--seconds 10] [--streams 1000]
  *                                       [--inflight 2000] [--baseline GIT-REV] [--drain N]
+ *                                       [--batches 64] [--rounds 1]
  *
  * `--baseline REV`: also runs the publisher of that commit (probes/uplink/nats-publisher.ts, read
  * with `git show` into a temporary file beside the current one), each rate with both, side by side.
@@ -23,6 +24,8 @@
  *
  * `--drain N`: then N samples published while the hub does not consume, and the time the hub takes
  * to consume them all: its ceiling, whatever the probe side manages (`--rates ''` for this alone).
+ * `--batches 1,8,64`: the drain once per publisher batch size (samples per NATS message at most),
+ * side by side, `--rounds` times interleaved (this machine is shared: one round is noise).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,9 +128,9 @@ interface Publisher {
   start(): Publisher;
   enqueue(s: Sample): void;
   stop(): Promise<void>;
-  stats: { published: number };
+  stats: { published: number; messages?: number };
 }
-type PublisherClass = new (opts: { url: string; buffer: UplinkBuffer; maxInFlight?: number }) => Publisher;
+type PublisherClass = new (opts: { url: string; buffer: UplinkBuffer; maxInFlight?: number; maxBatch?: number }) => Publisher;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -138,6 +141,8 @@ async function main(): Promise<void> {
       inflight: { type: 'string', default: '2000' },
       baseline: { type: 'string' },
       drain: { type: 'string', default: '0' },
+      batches: { type: 'string', default: '64' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const rates = values.rates.split(',').filter(Boolean).map(Number);
@@ -145,6 +150,8 @@ async function main(): Promise<void> {
   const streams = Number(values.streams);
   const inflight = Number(values.inflight);
   const drain = Number(values.drain);
+  const batches = values.batches.split(',').filter(Boolean).map(Number);
+  const rounds = Number(values.rounds);
   const publishers: { name: string; Publisher: PublisherClass }[] = [];
   const baselineFile = fileURLToPath(new URL('../probes/uplink/nats-publisher.baseline.ts', import.meta.url));
   if (values.baseline) {
@@ -172,9 +179,16 @@ async function main(): Promise<void> {
     }
     if (drain > 0) {
       process.stdout.write(`\nDrain: ${drain} samples already in JetStream, the hub starts consuming: its ceiling\n\n`);
-      process.stdout.write('| backlog | drained in | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU |\n|---|---|---|---|---|---|---|\n');
-      const { row, storage } = await drained(env, drain, current.Publisher);
-      process.stdout.write(`| ${drain} | ${row}\n\n${storage}\n`);
+      process.stdout.write('| round | batch at most | samples per message | drained in | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU |\n|---|---|---|---|---|---|---|---|---|\n');
+      const storage: string[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        for (const maxBatch of batches) {
+          const r = await drained(env, drain, current.Publisher, maxBatch);
+          process.stdout.write(`| ${round} | ${maxBatch} | ${r.row}\n`);
+          storage.push(`batch at most ${maxBatch}, round ${round}:\n${r.storage}`);
+        }
+      }
+      process.stdout.write(`\n${storage.join('\n\n')}\n`);
     }
     process.stdout.write(`\nuptime: ${uptime()}\n`);
   } finally {
@@ -294,10 +308,10 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
  * its ceiling. Also what they take: JetStream bytes per message, PostgreSQL WAL per sample, the
  * samples table (with its indexes) per row, and, once rolled up, the rollups table per row.
  */
-async function drained(env: BenchEnv, count: number, Publisher: PublisherClass): Promise<{ row: string; storage: string }> {
+async function drained(env: BenchEnv, count: number, Publisher: PublisherClass, maxBatch: number): Promise<{ row: string; storage: string }> {
   const hub = await hubOnFreshServers(env);
   const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
-  const publisher = new Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start();
+  const publisher = new Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight, maxBatch }).start();
   for (let n = 0; n < count; n++) publisher.enqueue(sampleOf(n, env.streams));
   await until('the backlog stored by JetStream', () => buffer.size === 0, 600_000, 100);
   await publisher.stop();
@@ -332,9 +346,9 @@ async function drained(env: BenchEnv, count: number, Publisher: PublisherClass):
   const rollups = await perRow('sample_rollups');
   await db.end();
   const applied = r.applied / (r.elapsedMs / 1000);
-  const row = [`${(r.elapsedMs / 1000).toFixed(1)} s`, applied.toFixed(0), cores(r.cpuMs, r.elapsedMs), (applied / (r.cpuMs / r.elapsedMs)).toFixed(0), cores(others1.nats - others0.nats, r.elapsedMs), `${cores(others1.pg - others0.pg, r.elapsedMs)} |`].join(' | ');
+  const row = [(count / stream.state.messages).toFixed(1), `${(r.elapsedMs / 1000).toFixed(1)} s`, applied.toFixed(0), cores(r.cpuMs, r.elapsedMs), (applied / (r.cpuMs / r.elapsedMs)).toFixed(0), cores(others1.nats - others0.nats, r.elapsedMs), `${cores(others1.pg - others0.pg, r.elapsedMs)} |`].join(' | ');
   const storage = [
-    `JetStream: ${(stream.state.bytes / stream.state.messages).toFixed(0)} bytes per sample message (${stream.state.messages} messages, file store)`,
+    `JetStream: ${(stream.state.bytes / count).toFixed(0)} bytes per sample (${stream.state.messages} messages, file store)`,
     `PostgreSQL WAL: ${(walBytes / count).toFixed(0)} bytes per sample written (fsync and full_page_writes off here: a production server writes more)`,
     `PostgreSQL samples table + its 3 indexes: ${(samples.bytes / samples.rows).toFixed(0)} bytes per row (${samples.rows} rows)`,
     `PostgreSQL sample_rollups table + its 2 indexes: ${(rollups.bytes / rollups.rows).toFixed(0)} bytes per row (${rollups.rows} rows: stream × line × region × minute)`,

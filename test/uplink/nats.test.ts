@@ -106,6 +106,22 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(h.nats!.stats.samplesRefused).toEqual({});
   });
 
+  it("a probe worker's lines close their windows together: their samples of one shard travel in one message", async () => {
+    const n = await nats();
+    // Four streams of one shard, one line each (refused: down every window, still a sample each).
+    const streams = Array.from({ length: 400 }, (_, i) => `room-${i}`).filter((s) => shardOf(s) === shardOf('room-0')).slice(0, 4);
+    expect(streams).toHaveLength(4);
+    const h = await hub(config(n.url, streams));
+    const worker = startProbeWorker({ hub: `${h.url!.replace(/^http/, 'ws')}/probes`, region: 'eu', token: 'eu-token-0123456789', nats: { url: n.url } });
+    cleanups.push(() => worker.stop(0));
+    await until('eight windows of every line published', () => (worker.nats!.stats.published >= 32 ? true : undefined), 30_000);
+    const { published, messages } = worker.nats!.stats;
+    // Started one after the other, the lines still end their windows on the same grid points: about
+    // 4 samples a message (a timer firing a millisecond after the others splits one); 1 if unaligned.
+    expect(published / messages).toBeGreaterThanOrEqual(2);
+    for (const stream of streams) expect((await storedSeqs(h, stream)).length).toBeGreaterThanOrEqual(4);
+  });
+
   it("a probe's heartbeats reach every hub over NATS, also one that gets none of its samples nor its WebSocket", async () => {
     const n = await nats();
     const home = shardOf('s1');
