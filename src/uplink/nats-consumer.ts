@@ -176,7 +176,7 @@ export class NatsUplink {
     }
     const consumer = await this.js.consumers.get(SAMPLE_STREAM, name);
     // Bounded in bytes, not messages: a message carries a batch of up to 64 samples (an older probe's, one).
-    const messages = await consumer.consume({ max_bytes: 1 << 20 });
+    const messages = await consumer.consume({ max_bytes: 256 * 1024 });
     const done = (async () => {
       for await (const m of messages) this.handle(shard, m);
     })().catch((err: unknown) => this.log?.error({ err, shard }, 'consuming a shard failed'));
