@@ -61,17 +61,14 @@ function probeLines(config: Config): ProbeLines {
 
 /** The id a message's body calls for: `<probe>:<seq>` for a lone sample, `<probe>:<first>-<last>` for a batch; undefined when it has no such shape. */
 function messageIdOf(body: unknown): string | undefined {
-  const idOf = (x: unknown) => {
-    const o = typeof x === 'object' && x !== null ? (x as { probe?: unknown; seq?: unknown }) : undefined;
-    return o && typeof o.probe === 'string' && typeof o.seq === 'number' ? { probe: o.probe, seq: o.seq } : undefined;
-  };
-  if (!Array.isArray(body)) {
-    const one = idOf(body);
-    return one && sampleMessageId(one.probe, one.seq);
-  }
-  const first = idOf(body[0]);
-  const last = idOf(body.at(-1));
-  return first && last ? batchMessageId(first.probe, first.seq, last.seq) : undefined;
+  if (!Array.isArray(body)) return isSampleLike(body) ? sampleMessageId(body.probe, body.seq) : undefined;
+  const first: unknown = body[0];
+  const last: unknown = body[body.length - 1];
+  return isSampleLike(first) && isSampleLike(last) ? batchMessageId(first.probe, first.seq, last.seq) : undefined;
+}
+
+function isSampleLike(x: unknown): x is { probe: string; seq: number } {
+  return typeof x === 'object' && x !== null && typeof (x as { probe?: unknown }).probe === 'string' && typeof (x as { seq?: unknown }).seq === 'number';
 }
 
 /** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
