@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/cluster-throughput.ts [--rates 5000,10000,20000,50000] [--seconds 10] [--streams 1000]
  *                                       [--inflight 2000] [--baseline GIT-REV] [--drain N]
- *                                       [--batches 64] [--rounds 1]
+ *                                       [--batches 64] [--rounds 1] [--fleet 40x500,80x250]
  *
  * `--baseline REV`: also runs the publisher of that commit (probes/uplink/nats-publisher.ts, read
  * with `git show` into a temporary file beside the current one), each rate with both, side by side.
@@ -26,6 +26,11 @@
  * to consume them all: its ceiling, whatever the probe side manages (`--rates ''` for this alone).
  * `--batches 1,8,64`: the drain once per publisher batch size (samples per NATS message at most),
  * side by side, `--rounds` times interleaved (this machine is shared: one round is noise).
+ *
+ * `--fleet PxL`: P probes (each its own region, buffer and publisher) of L lines each, every probe
+ * sending its L samples in one burst a second at its own phase, as a probe whose lines close
+ * their windows on one grid does (probes/line-prober.ts): offered P × L samples/s, about L / 64
+ * samples per message. The paced rows' fleet is one publisher fed every 5 ms.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,6 +148,7 @@ async function main(): Promise<void> {
       drain: { type: 'string', default: '0' },
       batches: { type: 'string', default: '64' },
       rounds: { type: 'string', default: '1' },
+      fleet: { type: 'string', default: '' },
     },
   });
   const rates = values.rates.split(',').filter(Boolean).map(Number);
@@ -152,6 +158,11 @@ async function main(): Promise<void> {
   const drain = Number(values.drain);
   const batches = values.batches.split(',').filter(Boolean).map(Number);
   const rounds = Number(values.rounds);
+  const fleets = values.fleet.split(',').filter(Boolean).map((f) => {
+    const [probes, lines] = f.split('x').map(Number);
+    if (!Number.isSafeInteger(probes) || !Number.isSafeInteger(lines) || probes! < 1 || lines! < 1 || lines! > streams) throw new Error(`--fleet ${f}: expected PROBESxLINES, lines at most --streams (${streams})`);
+    return { probes: probes!, lines: lines! };
+  });
   const publishers: { name: string; Publisher: PublisherClass }[] = [];
   const baselineFile = fileURLToPath(new URL('../probes/uplink/nats-publisher.baseline.ts', import.meta.url));
   if (values.baseline) {
@@ -175,6 +186,13 @@ async function main(): Promise<void> {
       process.stdout.write('| offered/s | publisher | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU | probe process CPU | latency p50 / p99 / max | backlog at end | keeps up |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
       for (const rate of rates) {
         for (const { name, Publisher } of publishers) process.stdout.write(`| ${rate} | ${name} | ${await paced(env, { rate, seconds, Publisher })}\n`);
+      }
+    }
+    if (fleets.length > 0) {
+      process.stdout.write(`\nFleet: probes sending each second's samples in one burst, measured ${seconds} s after 3 s warm-up\n\n`);
+      process.stdout.write('| probes × lines | offered/s | samples per message | applied/s | hub CPU | applied/s per hub core | nats-server CPU | PostgreSQL CPU | probe processes CPU | latency p50 / p99 / max | backlog at end | keeps up |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n');
+      for (let round = 1; round <= rounds; round++) {
+        for (const f of fleets) process.stdout.write(`| ${f.probes} × ${f.lines} | ${f.probes * f.lines} | ${await fleetRun(env, { ...f, seconds, Publisher: current.Publisher })}\n`);
       }
     }
     if (drain > 0) {
@@ -207,10 +225,10 @@ interface BenchEnv {
 }
 
 /** A fresh nats-server and database, and the hub process on them (the samples stream declared, not consuming yet). */
-async function hubOnFreshServers(env: BenchEnv) {
+async function hubOnFreshServers(env: BenchEnv, probes = 1) {
   const nats = await startNats();
   const natsPid = descendants(process.pid).find((pid) => comm(pid) === 'nats-server')!;
-  const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(env.dir, 'hub-')), 1, env.streams);
+  const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(env.dir, 'hub-')), probes, env.streams);
   const pgUrl = await env.createDatabase();
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--hub-child', file, nats.url], {
     // HUB_PROF=DIR writes a CPU profile of the hub process there.
@@ -286,6 +304,11 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
   await publisher.stop();
   await hub.stop();
 
+  return pacedRow(r, { rate: o.rate, nats: others1.nats - others0.nats, pg: others1.pg - others0.pg, probeCpuMs: (cpu.user + cpu.system) / 1000, backlog });
+}
+
+/** A paced run's cells after the offered rate: applied/s, CPU by process, latency, backlog, keeps up. */
+function pacedRow(r: HubReport, o: { rate: number; nats: number; pg: number; probeCpuMs: number; backlog: number }): string {
   const applied = r.applied / (r.elapsedMs / 1000);
   const keepsUp = applied >= 0.97 * o.rate && r.p99 < 2000;
   const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
@@ -294,13 +317,49 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
     applied.toFixed(0),
     cores(r.cpuMs, r.elapsedMs),
     (applied / (r.cpuMs / r.elapsedMs)).toFixed(0),
-    cores(others1.nats - others0.nats, r.elapsedMs),
-    cores(others1.pg - others0.pg, r.elapsedMs),
-    cores((cpu.user + cpu.system) / 1000, r.elapsedMs),
+    cores(o.nats, r.elapsedMs),
+    cores(o.pg, r.elapsedMs),
+    cores(o.probeCpuMs, r.elapsedMs),
     `${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)}`,
-    String(backlog),
+    String(o.backlog),
     `${keepsUp ? 'yes' : 'no'}${problems} |`,
   ].join(' | ');
+}
+
+/** `probes` × `lines` samples/s, each probe's in one burst a second at its own phase; one table row after the first two cells. */
+async function fleetRun(env: BenchEnv, o: { probes: number; lines: number; seconds: number; Publisher: PublisherClass }): Promise<string> {
+  const hub = await hubOnFreshServers(env, o.probes);
+  await hub.consume();
+  const fleet = Array.from({ length: o.probes }, (_, i) => {
+    const buffer = new UplinkBuffer({ seqStart: 1, maxInMemory: 10_000_000 });
+    return { region: `r${i}`, buffer, publisher: new o.Publisher({ url: hub.nats.url, buffer, maxInFlight: env.inflight }).start(), bursts: 0 };
+  });
+  const started = performance.now();
+  // Paced by the clock: a late tick sends every burst that is due.
+  const tick = setInterval(() => {
+    const elapsed = performance.now() - started;
+    fleet.forEach((p, i) => {
+      for (; p.bursts * 1000 + (i * 1000) / o.probes <= elapsed; p.bursts++) {
+        for (let line = 0; line < o.lines; line++) p.publisher.enqueue({ ...sampleOf(line, env.streams), probe: `p-${p.region}`, region: p.region });
+      }
+    });
+  }, 5);
+  await new Promise((r) => setTimeout(r, 3000));
+  const others0 = hub.others();
+  const cpu0 = process.cpuUsage();
+  hub.send({ type: 'measure' });
+  await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  const r = await hub.report();
+  const cpu = process.cpuUsage(cpu0);
+  const others1 = hub.others();
+  clearInterval(tick);
+  const backlog = fleet.reduce((n, p) => n + p.buffer.size, 0);
+  const published = fleet.reduce((n, p) => n + p.publisher.stats.published, 0);
+  const messages = fleet.reduce((n, p) => n + (p.publisher.stats.messages ?? p.publisher.stats.published), 0);
+  await Promise.all(fleet.map((p) => p.publisher.stop()));
+  await hub.stop();
+  const row = pacedRow(r, { rate: o.probes * o.lines, nats: others1.nats - others0.nats, pg: others1.pg - others0.pg, probeCpuMs: (cpu.user + cpu.system) / 1000, backlog });
+  return `${(published / Math.max(1, messages)).toFixed(1)} | ${row}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 const FLUSH_AT_SAMPLES = 250;
 /** A failed write is tried again after this long, its acks withheld meanwhile. */
-const RETRY_MS = 1000;
+export const ACK_RETRY_MS = 1000;
 
 /**
  * The group commit of an uplink (WebSocket or NATS): samples are acked only once durable, and one
@@ -46,7 +46,7 @@ export class AckRounds {
           this.retry ??= setTimeout(() => {
             this.retry = undefined;
             void this.run();
-          }, RETRY_MS);
+          }, ACK_RETRY_MS);
         }
       })
       .finally(() => {

@@ -6,7 +6,7 @@ import type { Logger } from '../common/log.ts';
 import type { Commit } from '../common/reload.ts';
 import { redactUrls } from '../model/redact-url.ts';
 import { batchMessageId, PROBE_HEARTBEAT_SUBJECT, SAMPLE_STREAM, sampleMessageId, shardConsumerName, shardOf, shardSubject } from '../model/shard.ts';
-import { AckRounds } from './ack-rounds.ts';
+import { ACK_RETRY_MS, AckRounds } from './ack-rounds.ts';
 import { assignmentFor } from './assignments.ts';
 import { RecentSeqs } from './recent-seqs.ts';
 import { assignedLines, gateSample, type AssignedLines, type SampleRefusal } from './sample-gate.ts';
@@ -72,8 +72,16 @@ function isSampleLike(x: unknown): x is { probe: string; seq: number } {
 }
 
 /** Messages a shard's consumer may hold unacked: the batches in one group commit, with room to spare. */
-const MAX_ACK_PENDING = 5_000;
+const MAX_ACK_PENDING = 1_000;
+/**
+ * Samples applied and not yet durable, over all shards: past this a shard takes no more messages
+ * until a commit covered them. The store sets the pace; without it a hub draining a backlog took
+ * samples faster than it wrote them, filled the ingest's backlog and handed 90,000 of 200,000
+ * samples back to JetStream (`nak`) in 10 s, each redelivered and parsed again.
+ */
+const MAX_UNCOMMITTED_SAMPLES = 10_000;
 const DEFER_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class NatsUplink {
   readonly stats: NatsUplinkStats = { samplesAccepted: 0, samplesDuplicate: 0, samplesRefused: {}, samplesDeferred: 0, acks: 0, flushFailures: 0 };
@@ -91,6 +99,8 @@ export class NatsUplink {
   private jsm: JetStreamManager | undefined;
   /** Messages whose samples are ingested, acked after the next flush resolved. */
   private unacked: JsMsg[] = [];
+  /** The samples those messages brought (the commit is paced in samples, not messages). */
+  private unackedSamples = 0;
   /** The flush-and-ack rounds: one at a time, so a message is acked only after its sample is durable. */
   private readonly acks = new AckRounds(() => this.ackDurable());
   private closed = false;
@@ -175,7 +185,11 @@ export class NatsUplink {
     // Bounded in bytes, not messages: a message carries a batch of up to 64 samples (an older probe's, one).
     const messages = await consumer.consume({ max_bytes: 256 * 1024 });
     const done = (async () => {
-      for await (const m of messages) this.handle(shard, m);
+      for await (const m of messages) {
+        this.handle(shard, m);
+        // A released shard stops waiting: what it handled is settled (or left unacked) by release().
+        while (this.unackedSamples >= MAX_UNCOMMITTED_SAMPLES && this.consuming.get(shard)?.messages === messages) await (this.acks.retrying ? sleep(ACK_RETRY_MS) : this.acks.run());
+      }
     })().catch((err: unknown) => this.log?.error({ err, shard }, 'consuming a shard failed'));
     this.consuming.set(shard, { messages, done });
     this.log?.info({ shard, consumer: name }, 'consuming shard');
@@ -318,7 +332,7 @@ export class NatsUplink {
     this.countRefusals(m, id, refusals, applied === 0);
     // Nothing in it could be used: terminated (never redelivered: it cannot get better).
     if (applied === 0) return void m.term();
-    this.ackWhenDurable(m);
+    this.ackWhenDurable(m, applied);
   }
 
   /** Commits and acks everything handled so far (unless the store is failing: then it stays unacked). */
@@ -342,20 +356,24 @@ export class NatsUplink {
     this.log?.warn(fields, whole ? 'sample message refused (terminated, not redelivered)' : 'samples of a message refused (the rest of it applied)');
   }
 
-  private ackWhenDurable(m: JsMsg): void {
+  private ackWhenDurable(m: JsMsg, samples: number): void {
     this.unacked.push(m);
-    this.acks.request(this.unacked.length);
+    this.unackedSamples += samples;
+    this.acks.request(this.unackedSamples);
   }
 
   /** Acks the messages handled so far once the hub's flush resolved; when it fails they wait for the retry. */
   private async ackDurable(): Promise<boolean> {
     if (this.unacked.length === 0) return true;
     const batch = this.unacked;
+    const samples = this.unackedSamples;
     this.unacked = [];
+    this.unackedSamples = 0;
     try {
       await this.hub.flush();
     } catch (err) {
       this.unacked = batch.concat(this.unacked);
+      this.unackedSamples += samples;
       this.stats.flushFailures++;
       this.log?.error({ err, messages: batch.length }, 'writing NATS samples failed: acks withheld, retrying in 1 s');
       return false;
