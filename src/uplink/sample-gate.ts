@@ -55,10 +55,14 @@ export function gateSample(input: unknown, ctx: SampleGateContext): GateResult {
   const s = checked.sample;
   if (s.probe !== ctx.probe || s.region !== ctx.region) return { reason: 'not_itself', error: `a probe reports only as itself: probe must be "${ctx.probe}" and region "${ctx.region}"` };
   if (!ctx.assigned.get(s.stream)?.has(s.line)) return { reason: 'unassigned', error: `stream "${s.stream}" line "${s.line}" is not in this probe's assignment` };
-  const inWindow = (t: number) => t <= ctx.now + MAX_AHEAD_MS && t >= ctx.now - ctx.maxAgeMs;
-  if (!inWindow(s.t) && !inWindow(s.t - ctx.offsetMs)) {
+  if (!inWindow(s.t, ctx) && !inWindow(s.t - ctx.offsetMs, ctx)) {
     const aheadS = Math.round((s.t - ctx.now) / 1000);
     return { reason: 'clock', error: `t ${s.t} is ${aheadS >= 0 ? `${aheadS} s ahead of` : `${-aheadS} s behind`} the hub's clock (probe clock offset ${Math.round(ctx.offsetMs)} ms; allowed: ${MAX_AHEAD_MS / 1000} s ahead, ${ctx.maxAgeMs / 1000} s behind)` };
   }
   return { sample: s };
+}
+
+/** Module-level, not a closure per sample: tsx names every closure it creates (a defineProperty each). */
+function inWindow(t: number, ctx: SampleGateContext): boolean {
+  return t <= ctx.now + MAX_AHEAD_MS && t >= ctx.now - ctx.maxAgeMs;
 }
