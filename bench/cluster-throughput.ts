@@ -294,20 +294,26 @@ async function paced(env: BenchEnv, o: { rate: number; seconds: number; Publishe
     const due = Math.floor(((performance.now() - started) / 1000) * o.rate);
     while (produced < due) publisher.enqueue(sampleOf(produced++, env.streams));
   }, 5);
-  await new Promise((r) => setTimeout(r, 3000));
-  const others0 = hub.others();
-  const cpu0 = process.cpuUsage();
-  hub.send({ type: 'measure' });
-  await new Promise((r) => setTimeout(r, o.seconds * 1000));
-  const r = await hub.report();
-  const cpu = process.cpuUsage(cpu0);
-  const others1 = hub.others();
+  const { r, nats, pg, probeCpuMs } = await measured(hub, o.seconds);
   clearInterval(tick);
   const backlog = buffer.size;
   await publisher.stop();
   await hub.stop();
 
-  return pacedRow(r, { rate: o.rate, nats: others1.nats - others0.nats, pg: others1.pg - others0.pg, probeCpuMs: (cpu.user + cpu.system) / 1000, backlog });
+  return pacedRow(r, { rate: o.rate, nats, pg, probeCpuMs, backlog });
+}
+
+/** After a 3 s warm-up, `seconds` measured: the hub's report and the CPU time of nats-server, PostgreSQL and this process (the probes). */
+async function measured(hub: Awaited<ReturnType<typeof hubOnFreshServers>>, seconds: number): Promise<{ r: HubReport; nats: number; pg: number; probeCpuMs: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const others0 = hub.others();
+  const cpu0 = process.cpuUsage();
+  hub.send({ type: 'measure' });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const r = await hub.report();
+  const cpu = process.cpuUsage(cpu0);
+  const others1 = hub.others();
+  return { r, nats: others1.nats - others0.nats, pg: others1.pg - others0.pg, probeCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** A paced run's cells after the offered rate: applied/s, CPU by process, latency, backlog, keeps up. */
@@ -347,21 +353,14 @@ async function fleetRun(env: BenchEnv, o: { probes: number; lines: number; secon
       }
     });
   }, 5);
-  await new Promise((r) => setTimeout(r, 3000));
-  const others0 = hub.others();
-  const cpu0 = process.cpuUsage();
-  hub.send({ type: 'measure' });
-  await new Promise((r) => setTimeout(r, o.seconds * 1000));
-  const r = await hub.report();
-  const cpu = process.cpuUsage(cpu0);
-  const others1 = hub.others();
+  const { r, nats, pg, probeCpuMs } = await measured(hub, o.seconds);
   clearInterval(tick);
   const backlog = fleet.reduce((n, p) => n + p.buffer.size, 0);
   const published = fleet.reduce((n, p) => n + p.publisher.stats.published, 0);
   const messages = fleet.reduce((n, p) => n + (p.publisher.stats.messages ?? p.publisher.stats.published), 0);
   await Promise.all(fleet.map((p) => p.publisher.stop()));
   await hub.stop();
-  const row = pacedRow(r, { rate: o.probes * o.lines, nats: others1.nats - others0.nats, pg: others1.pg - others0.pg, probeCpuMs: (cpu.user + cpu.system) / 1000, backlog });
+  const row = pacedRow(r, { rate: o.probes * o.lines, nats, pg, probeCpuMs, backlog });
   return `${(published / Math.max(1, messages)).toFixed(1)} | ${row}`;
 }
 

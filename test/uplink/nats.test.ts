@@ -37,14 +37,14 @@ async function nats(): Promise<ThrowawayNats> {
   return n;
 }
 
-function config(url: string, streams = ['s1']): Config {
+function config(url: string, streams = ['s1'], probes = ['probe-eu']): Config {
   const text = [
     'hub: { listen: "127.0.0.1:0" }',
     'probe: { embedded: false }',
     'regions: [eu]',
     'uplink:',
     '  probes:',
-    '    - { id: probe-eu, region: eu, tokenEnv: SG_TEST_TOKEN_EU }',
+    ...probes.map((id) => `    - { id: ${id}, region: eu, tokenEnv: SG_TEST_TOKEN_EU }`),
     `  nats: { url: "${url}", ackWaitMs: 1000 }`,
     'streams:',
     ...streams.flatMap((s) => [`  - id: ${s}`, '    lines:', `      primary: { url: "rtmp://127.0.0.1:1/live/${s}" }`]),
@@ -74,6 +74,21 @@ function sample(over: Partial<Sample> = {}): Sample {
 async function storedSeqs(h: HubHandle, stream = 's1'): Promise<number[]> {
   await h.hub.flush();
   return (await h.store.samples.samples({ stream, from: 0, to: Date.now() + 60_000 })).map((s) => s.seq).sort((a, b) => a - b);
+}
+
+/** A hub whose shard of s1 is consumed by a NatsUplink logging its warnings into `lines`, and a JetStream client to publish raw messages. */
+async function loggedUplink(n: ThrowawayNats, c: Config) {
+  const lines: string[] = [];
+  const h = await hub(c);
+  await h.nats!.stop();
+  const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
+  const uplink = new NatsUplink({ hub: { clock: Date.now, heartbeat: (p, r, i) => h.hub.heartbeat(p, r, i), ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: c, logger: logger as never });
+  cleanups.push(() => uplink.stop());
+  await uplink.start();
+  await uplink.own(shardOf('s1'));
+  const nc = await connect({ servers: n.url });
+  cleanups.push(() => nc.close());
+  return { h, uplink, lines, js: jetstream(nc), subject: shardSubject(shardOf('s1')) };
 }
 
 const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
@@ -351,18 +366,7 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
 
   it('a malformed message is refused naming its id and does not block the shard', async () => {
     const n = await nats();
-    const lines: string[] = [];
-    const h = await hub(config(n.url));
-    await h.nats!.stop();
-    const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
-    const uplink = new NatsUplink({ hub: { clock: Date.now, heartbeat: (p, r, i) => h.hub.heartbeat(p, r, i), ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
-    cleanups.push(() => uplink.stop());
-    await uplink.start();
-    await uplink.own(shardOf('s1'));
-    const nc = await connect({ servers: n.url });
-    cleanups.push(() => nc.close());
-    const js = jetstream(nc);
-    const subject = shardSubject(shardOf('s1'));
+    const { h, uplink, lines, js, subject } = await loggedUplink(n, config(n.url));
     await js.publish(subject, 'not json {', { msgID: 'probe-eu:1' });
     await js.publish(subject, JSON.stringify(sample({ seq: 2, fps: -1 })), { msgID: 'probe-eu:2' });
     await js.publish(subject, JSON.stringify(sample({ seq: 3 })), { msgID: 'probe-eu:3' });
@@ -375,20 +379,10 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
 
   it('in a batch a bad sample is refused alone, naming the message and its index; a batch with a wrong id or shape is refused whole', async () => {
     const n = await nats();
-    const lines: string[] = [];
-    const h = await hub(config(n.url));
-    await h.nats!.stop();
-    const logger = { warn: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), info: () => undefined, error: () => undefined, debug: () => undefined };
-    const uplink = new NatsUplink({ hub: { clock: Date.now, heartbeat: (p, r, i) => h.hub.heartbeat(p, r, i), ingest: (s, o) => h.ingest(s, o), flush: () => h.hub.flush() }, config: config(n.url), logger: logger as never });
-    cleanups.push(() => uplink.stop());
-    await uplink.start();
-    await uplink.own(shardOf('s1'));
-    const nc = await connect({ servers: n.url });
-    cleanups.push(() => nc.close());
-    const js = jetstream(nc);
-    const subject = shardSubject(shardOf('s1'));
+    // Two probes of one region: a batch holds one probe's samples all the same.
+    const { h, uplink, lines, js, subject } = await loggedUplink(n, config(n.url, ['s1'], ['probe-eu', 'probe-eu-2']));
     const batch = (seqs: number[], over: Record<number, Partial<Sample>> = {}) => JSON.stringify(seqs.map((seq) => sample({ seq, ...over[seq] })));
-    // Seq 11 out of range, 12 another probe's: both refused, 10 and 13 stored.
+    // Seq 11 out of range, 12 another (configured) probe's: both refused, 10 and 13 stored.
     await js.publish(subject, batch([10, 11, 12, 13], { 11: { stallMs: 5000 }, 12: { probe: 'probe-eu-2' } }), { msgID: 'probe-eu:10-13' });
     // The id does not name the batch's first and last seq: refused whole.
     await js.publish(subject, batch([20, 21]), { msgID: 'probe-eu:20' });
@@ -402,7 +396,7 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     expect(refused).toHaveLength(3);
     expect(refused[0]).toMatch(/^samples of a message refused \(the rest of it applied\)/);
     expect(refused[0]).toContain('"msgId":"probe-eu:10-13"');
-    expect(refused[0]).toMatch(/"index":1,"reason":"out_of_range".*"index":2,"reason":"not_itself"/);
+    expect(refused[0]).toMatch(/"index":1,"reason":"out_of_range".*"index":2,"reason":"not_itself","error":"a batch holds one probe's samples/);
     expect(refused[1]).toContain('the message id must be \\"probe-eu:20-21\\"');
     expect(refused[2]).toContain('"msgId":"probe-eu:30-31"');
   });
