@@ -10,6 +10,17 @@ const TYPES = {
 /** How long a statement may run before the server cancels it (store.postgres.statementTimeout). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
 
+/**
+ * How long the server lets a transaction wait for its client before it ends the session (and so
+ * the transaction and its locks). A fenced write holds its lease row FOR SHARE until it commits
+ * (src/store/postgres/fence.ts): a hub stopped between the statements of one (SIGSTOP, a VM
+ * pause, a long GC) blocked every other hub's takeover of that shard, and their lease rounds with
+ * it, for as long as it stood still — 10 s in the cluster test. Our transactions are a few
+ * statements sent back to back, so a second idle is never ours working; the write fails and is
+ * retried, on a new connection, behind the fence.
+ */
+export const IDLE_IN_TRANSACTION_MS = 1_000;
+
 export type Sql = Pick<pg.PoolClient, 'query'>;
 
 /**
@@ -38,6 +49,7 @@ export class PostgresSession {
       types: TYPES,
       application_name: 'streamguard',
       statement_timeout: statementTimeoutMs,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
       connectionTimeoutMillis: statementTimeoutMs,
     });
     // An idle connection the server ends emits here; unhandled it would end the process.
