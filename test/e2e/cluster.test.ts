@@ -75,7 +75,9 @@ async function expectOneOfEach(stream: string, incidentId: string): Promise<void
   const timeline = await cluster.timeline(incidentId);
   expect(timeline).not.toContain('reopened');
   expect(timeline).not.toContain('resolved');
-  expect((await cluster.switches(stream)).map((s) => `${s.from}>${s.to}`)).toEqual(['primary>backup']);
+  const switches = await cluster.switches(stream);
+  // The rows themselves in the message: who switched, when and why, if a takeover ever switches twice.
+  expect(switches.map((s) => `${s.from}>${s.to}`), JSON.stringify(switches)).toEqual(['primary>backup']);
   expect(cluster.desk.tickets.filter((t) => t.externalId === incidentId)).toHaveLength(1);
   const switchHooks = cluster.desk.hooks.map((h) => h.body as { type?: string; stream?: string }).filter((b) => b.type === 'switch' && b.stream === stream);
   expect(switchHooks).toHaveLength(1);

@@ -73,6 +73,7 @@ export interface IncidentRow {
 export interface SwitchAudit {
   t: number;
   actor: string;
+  reason: string;
   from: string;
   to: string;
 }
@@ -235,13 +236,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }, timeoutMs, 100);
     const ownerOf = async (stream: string) => (await liveLeases()).find((l) => l.shard === shardOf(stream, TEST_SHARDS));
     const switches = async (stream: string) => {
-      const rows = await query<{ t: string; actor: string; data: { action: { from: string; to: string } } }>(
-        `SELECT t, actor, data FROM audit
+      const rows = await query<{ t: string; actor: string; reason: string; data: { action: { from: string; to: string } } }>(
+        `SELECT t, actor, reason, data FROM audit
          WHERE action = 'control.switch' AND data->'action'->>'stream' = $1 AND coalesce((data->'action'->>'dryRun')::boolean, false) = false
          ORDER BY id`,
         [stream],
       );
-      return rows.map((r) => ({ t: Number(r.t), actor: r.actor, from: r.data.action.from, to: r.data.action.to }));
+      return rows.map((r) => ({ t: Number(r.t), actor: r.actor, reason: r.reason, from: r.data.action.from, to: r.data.action.to }));
     };
     const connectedSamples = async (stream: string, since = 0) => {
       const rows = await query<{ line: string; region: string; n: string }>('SELECT line, region, count(*) AS n FROM samples WHERE stream = $1 AND connected = 1 AND t >= $2 GROUP BY line, region', [stream, since]);
