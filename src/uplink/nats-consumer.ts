@@ -289,8 +289,8 @@ export class NatsUplink {
     }
     const items = Array.isArray(raw) ? raw : [raw];
     const expected = messageIdOf(raw);
-    if (expected === undefined) return this.refuse(m, id, 'malformed', 'expected a sample or a non-empty array of samples, each with a probe and a seq');
-    if (id !== expected) return this.refuse(m, id, 'malformed', `the message id must be "${expected}" (${Array.isArray(raw) ? 'probe:first seq-last seq' : 'probe:seq'})`);
+    if (expected === undefined) return this.refuse(m, id, 'malformed', 'expected a sample or a non-empty array of samples, each with a probe and a seq', items.length);
+    if (id !== expected) return this.refuse(m, id, 'malformed', `the message id must be "${expected}" (${Array.isArray(raw) ? 'probe:first seq-last seq' : 'probe:seq'})`, items.length);
     let applied = 0;
     const refusals: { index: number; reason: SampleRefusal; error: string }[] = [];
     for (let i = 0; i < items.length; i++) {
@@ -341,9 +341,9 @@ export class NatsUplink {
     while (this.unacked.length > 0 && !this.acks.retrying);
   }
 
-  /** A whole message refused: counted as one sample, logged with its id, terminated. */
-  private refuse(m: JsMsg, id: string, reason: SampleRefusal, error: string): void {
-    this.stats.samplesRefused[reason] = (this.stats.samplesRefused[reason] ?? 0) + 1;
+  /** A whole message refused: each of its `samples` counted, logged with its id, terminated. */
+  private refuse(m: JsMsg, id: string, reason: SampleRefusal, error: string, samples = 1): void {
+    this.stats.samplesRefused[reason] = (this.stats.samplesRefused[reason] ?? 0) + samples;
     this.log?.warn({ msgId: id || '(none)', subject: m.subject, streamSeq: m.seq, reason, error }, 'sample message refused (terminated, not redelivered)');
     m.term();
   }

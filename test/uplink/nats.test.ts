@@ -391,6 +391,7 @@ describe.skipIf(natsMissing !== undefined)('samples over NATS JetStream', () => 
     await js.publish(subject, batch([40]), { msgID: 'probe-eu:40-40' });
     await until('the last batch stored', async () => (await storedSeqs(h)).includes(40) || undefined);
     expect(await storedSeqs(h)).toEqual([10, 13, 40]);
+    // Counted per sample: the batch of two refused whole counts two, the empty one none.
     expect(uplink.stats.samplesRefused).toEqual({ out_of_range: 1, not_itself: 1, malformed: 2 });
     const refused = lines.filter((l) => l.includes('refused'));
     expect(refused).toHaveLength(3);
