@@ -291,6 +291,8 @@ export class NatsUplink {
     const expected = messageIdOf(raw);
     if (expected === undefined) return this.refuse(m, id, 'malformed', 'expected a sample or a non-empty array of samples, each with a probe and a seq', items.length);
     if (id !== expected) return this.refuse(m, id, 'malformed', `the message id must be "${expected}" (${Array.isArray(raw) ? 'probe:first seq-last seq' : 'probe:seq'})`, items.length);
+    // messageIdOf checked the first item names a probe: the one every sample of the batch must name.
+    const batchProbe = (items[0] as { probe: string }).probe;
     let applied = 0;
     const refusals: { index: number; reason: SampleRefusal; error: string }[] = [];
     for (let i = 0; i < items.length; i++) {
@@ -300,8 +302,8 @@ export class NatsUplink {
         continue;
       }
       const s = gate.sample;
-      if (s.probe !== (items[0] as { probe: string }).probe) {
-        refusals.push({ index: i, reason: 'not_itself', error: `a batch holds one probe's samples: "${s.probe}" in a batch of "${(items[0] as { probe: string }).probe}"` });
+      if (s.probe !== batchProbe) {
+        refusals.push({ index: i, reason: 'not_itself', error: `a batch holds one probe's samples: "${s.probe}" in a batch of "${batchProbe}"` });
         continue;
       }
       const home = shardOf(s.stream, this.settings.shardCount);
