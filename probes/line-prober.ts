@@ -222,6 +222,9 @@ export class LineProber {
         this.window.setStallThreshold(this.timing.stallThresholdMs);
         if (this.timing.replayWindowMs !== undefined) this.window.setReplayWindow(this.timing.replayWindowMs);
       },
+      restarted: (detail) => {
+        if (id === this.sessionId) this.logger.info({ detail: redactUrls(detail) }, 'reader restarted');
+      },
       ended: (end) => this.fail(id, end),
     });
   }

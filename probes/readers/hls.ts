@@ -1,8 +1,16 @@
 import { httpInputArgs, streamPackets } from '../ffprobe-stream.ts';
 import { parsePlaylist, StalenessTracker, type MediaPlaylist } from '../hls-playlist.ts';
-import type { Reader, ReaderSink, ReaderTiming } from './reader.ts';
+import type { PacketEvent } from '../events.ts';
+import type { Reader, ReaderSession, ReaderSink, ReaderTiming } from './reader.ts';
 
 const POLL_MIN_MS = 100;
+/**
+ * Consecutive failed playlist requests (an HTTP error status) before the session ends: one failed
+ * request is a hiccup a player retries (a CDN edge's 503, a 404 while the origin swaps files), and
+ * it took the line down with a false page. Failed polls are retried at POLL_MIN_MS: a playlist that
+ * is really gone ends the session within a few hundred ms.
+ */
+const FAILED_POLLS_TO_END = 3;
 const DEFAULT_TIMING: ReaderTiming = { stallThresholdMs: 3000, watchdogMs: 6000, startupTimeoutMs: 10_000 };
 
 /**
@@ -21,8 +29,11 @@ export function hlsTiming(p: Pick<MediaPlaylist, 'targetDurationS' | 'segmentCou
  * Polls the playlist ourselves (ffprobe does not expose PROGRAM-DATE-TIME per packet and hangs
  * on a stale playlist) for live latency and for staleness, the HLS "publisher died" signal.
  */
-function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
+function pollPlaylist(url: string, sink: ReaderSink): { stop(): void; live(): boolean } {
   let stopped = false;
+  let failedPolls = 0;
+  /** The last playlist read had no ENDLIST: the stream is live, not finished. */
+  let live = false;
   let timer: NodeJS.Timeout | undefined;
   let mediaUrl = url;
   let targetDurationS: number | undefined;
@@ -46,6 +57,7 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
       segmentCount = p.segmentCount;
       sink.timing(hlsTiming(p));
     }
+    live = !p.endList;
     if (p.lastSegmentEndMs !== undefined) sink.liveEdge(p.lastSegmentEndMs);
     const index = p.mediaSequence + p.segmentCount;
     advanced = index !== lastIndex;
@@ -58,9 +70,12 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
     try {
       const res = await fetch(mediaUrl, { signal: abort.signal, cache: 'no-store' });
       if (!res.ok) {
-        end({ cause: 'exit', stderr: [`playlist: Server returned ${res.status}`], httpStatus: res.status });
+        await res.body?.cancel();
+        if (++failedPolls >= FAILED_POLLS_TO_END) end({ cause: 'exit', stderr: [`playlist: Server returned ${res.status}`], httpStatus: res.status });
+        else schedule(POLL_MIN_MS);
         return;
       }
+      failedPolls = 0;
       const playlist = parsePlaylist(await res.text());
       if (playlist?.type === 'master') {
         mediaUrl = new URL(playlist.variantUri, mediaUrl).toString();
@@ -91,7 +106,51 @@ function pollPlaylist(url: string, sink: ReaderSink): { stop(): void } {
       if (timer) clearTimeout(timer);
       abort.abort();
     },
+    live: () => live,
   };
+}
+
+/**
+ * The packets a restarted ffprobe reads again: it starts at the playlist's last segment, which its
+ * predecessor had mostly or wholly delivered. Per kind, packets up to the newest pts delivered are
+ * dropped until a newer one comes; from then on, everything passes (B-frames' pts are not
+ * monotonic in decode order). Pts far behind the newest (farther than the playlist reaches) are a
+ * new timeline, a restarted publisher: they pass.
+ */
+export class RedeliveryFilter {
+  private readonly newest = new Map<PacketEvent['kind'], number>();
+  private readonly catchingUp = new Set<PacketEvent['kind']>();
+
+  constructor(private readonly reachMs: () => number) {}
+
+  /** A new reader process starts: what it delivers again is dropped. */
+  restarted(): void {
+    for (const kind of this.newest.keys()) this.catchingUp.add(kind);
+  }
+
+  /** Whether the packet is new media (and remember it). */
+  pass(p: PacketEvent): boolean {
+    if (p.ptsMs === undefined) return true;
+    const newest = this.newest.get(p.kind);
+    const behind = newest !== undefined && p.ptsMs <= newest;
+    const newTimeline = newest !== undefined && p.ptsMs <= newest - this.reachMs();
+    if (behind && !newTimeline && this.catchingUp.has(p.kind)) return false;
+    this.catchingUp.delete(p.kind);
+    if (!behind || newTimeline) this.newest.set(p.kind, p.ptsMs);
+    return true;
+  }
+}
+
+/**
+ * ffprobe ends a live HLS input, exiting cleanly, when a playlist reload fails (FFmpeg 4's hls
+ * demuxer retries once, on a new connection): an edge's 503s for a moment, a reset connection.
+ * Seen here once in 3 minutes across 4 readers of a healthy local stream, and in CI as a false P1. A player retries; so does the reader: while the playlist is live (no
+ * ENDLIST), an ffprobe that exits cleanly after delivering new media is started again at the live
+ * edge, and the packets it reads twice are dropped. A line that is really gone fails the new
+ * ffprobe's first request, which ends the session with that error (refused, not-found…).
+ */
+function isCleanExit(end: Parameters<ReaderSink['ended']>[0]): boolean {
+  return end.cause === 'exit' && end.code === 0 && !end.signal;
 }
 
 export const hlsReader: Reader = {
@@ -100,17 +159,41 @@ export const hlsReader: Reader = {
   inputArgs: (target) => httpInputArgs(target),
   open(target, originalUrl, sink) {
     let ended = false;
+    /** How far back a restarted ffprobe can read again: the playlist's reach (hlsTiming). */
+    let reachMs = 0;
+    const redelivered = new RedeliveryFilter(() => reachMs);
     // Both halves may end the session; the line prober must hear about it once.
     const once: ReaderSink = {
       ...sink,
+      timing: (t) => {
+        if (t.replayWindowMs !== undefined) reachMs = t.replayWindowMs;
+        sink.timing(t);
+      },
       ended: (end) => {
         if (ended) return;
         ended = true;
         sink.ended(end);
       },
     };
-    const packets = streamPackets(this.inputArgs(target), target.url, once);
     const poller = pollPlaylist(originalUrl, once);
+    const read = (args: readonly string[]): ReaderSession => {
+      let delivered = false;
+      return streamPackets(args, target.url, {
+        ...once,
+        packet: (p) => {
+          if (!redelivered.pass(p)) return;
+          delivered = true;
+          once.packet(p);
+        },
+        ended: (end) => {
+          if (ended || !(isCleanExit(end) && delivered && poller.live())) return once.ended(end);
+          redelivered.restarted();
+          packets = read([...this.inputArgs(target), '-live_start_index', '-1']);
+          sink.restarted(`ffprobe exited on a live playlist (a failed playlist reload)${end.stderr.length > 0 ? `: ${end.stderr.at(-1)}` : ''}`);
+        },
+      });
+    };
+    let packets = read(this.inputArgs(target));
     return {
       close: async () => {
         ended = true;

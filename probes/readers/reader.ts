@@ -30,6 +30,8 @@ export interface ReaderSink {
   liveEdge(wallMs: number): void;
   /** The reader learnt better timing for this stream (HLS target duration). */
   timing(t: Partial<ReaderTiming>): void;
+  /** The reader started its process again within the session, the line still up (HLS: ffprobe gave up on a playlist that is live); `detail` says why. */
+  restarted(detail: string): void;
   /** The session ended by itself; called at most once. */
   ended(end: Omit<SessionEnd, 'sawVideo' | 'sawAudio'>): void;
 }

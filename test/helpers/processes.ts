@@ -66,10 +66,18 @@ export interface HlsPublisher {
   stop(): Promise<void>;
 }
 
-/** A tiny live HLS stream: ffmpeg testsrc2 → HLS files in a temp dir, served by node:http. */
-export async function publishHls(): Promise<HlsPublisher> {
+/**
+ * A tiny live HLS stream: ffmpeg testsrc2 → HLS files in a temp dir, served by node:http.
+ * `failWith` answers a request with an error status instead (a CDN edge's hiccup) when it returns one.
+ */
+export async function publishHls(opts: { failWith?: (req: http.IncomingMessage) => number | undefined } = {}): Promise<HlsPublisher> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-hls-'));
   const server = http.createServer((req, res) => {
+    const status = opts.failWith?.(req);
+    if (status !== undefined) {
+      res.writeHead(status).end();
+      return;
+    }
     const name = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
     const file = join(dir, name);
     if (name.includes('..') || !existsSync(file)) {
