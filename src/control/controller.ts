@@ -133,8 +133,13 @@ export class Controller implements ControlSource, OwnershipListener {
   private unsubscribe: (() => void)[] = [];
   private evaluating = false;
   private again = new Set<string>();
-  /** Streams taken over whose saved state is being read: not evaluated before it is in place. */
-  private readonly adopting = new Set<string>();
+  /**
+   * Streams whose state is in place for this hub's hold of them (restored at start or adopted,
+   * or new): only these are acted on. A stream taken over is not, from the moment the lease is
+   * taken until its adopt has read the saved state: acting in between decided on a fresh state
+   * (the preferred line) and switched again to the backup the former owner had switched to.
+   */
+  private readonly restored = new Set<string>();
   private started = false;
   private stopped = false;
 
@@ -210,6 +215,7 @@ export class Controller implements ControlSource, OwnershipListener {
       for (const id of [...this.slots.keys()]) {
         if (kept.has(id)) continue;
         this.slots.delete(id);
+        this.restored.delete(id);
         this.builtin.remove(id);
         this.escalation.forget(id);
         this.stats.forget(id);
@@ -280,13 +286,8 @@ export class Controller implements ControlSource, OwnershipListener {
     for (const id of adopted) {
       this.fresh(this.slots.get(id)!);
       this.builtin.remove(id);
-      this.adopting.add(id);
     }
-    try {
-      await this.restore(adopted);
-    } finally {
-      for (const id of adopted) this.adopting.delete(id);
-    }
+    await this.restore(adopted);
     // Lost again while its state was being read: forgotten again.
     this.release([...adopted].filter((id) => !this.ownership.owns(id)));
   }
@@ -453,12 +454,15 @@ export class Controller implements ControlSource, OwnershipListener {
   private addSlot(plan: StreamPlan, now: number): void {
     const state = initialStreamState(plan.lines, plan.policy, now);
     this.slots.set(plan.cfg.id, { ...plan, state });
-    if (this.ownership.owns(plan.cfg.id)) this.builtin.init(plan.cfg.id, state.line.active, now);
+    if (!this.ownership.owns(plan.cfg.id)) return;
+    this.builtin.init(plan.cfg.id, state.line.active, now);
+    this.restored.add(plan.cfg.id); // nothing saved to wait for: a new stream, or one a lone hub restores at start
   }
 
   /** Forgets what this hub decided for a stream (it changes hands): its policy state starts afresh, nothing is written. */
   private fresh(slot: StreamSlot): void {
     const id = slot.cfg.id;
+    this.restored.delete(id);
     slot.state = initialStreamState(slot.lines, slot.policy, this.clock());
     this.escalation.forget(id);
     this.keeper?.release(id);
@@ -474,7 +478,7 @@ export class Controller implements ControlSource, OwnershipListener {
   private operated(stream: string): StreamSlot {
     const slot = this.slot(stream);
     if (!this.ownership.actingOn(stream)) throw new Error(`stream "${stream}" is not this hub's to act on now: another hub of the cluster owns it`);
-    if (this.adopting.has(stream)) throw new Error(`stream "${stream}" is being taken over by this hub: its saved state is being read; try again in a moment`);
+    if (!this.restored.has(stream)) throw new Error(`stream "${stream}" is being taken over by this hub: its saved state is being read; try again in a moment`);
     return slot;
   }
 
@@ -495,7 +499,7 @@ export class Controller implements ControlSource, OwnershipListener {
 
   /** Applies a policy result to the stream and sends its decisions down the action pipeline, while this hub acts on it. */
   private run(slot: StreamSlot, fn: (now: number) => PolicyResult<StreamControlState>): void {
-    if (!this.ownership.actingOn(slot.cfg.id) || this.adopting.has(slot.cfg.id)) {
+    if (!this.ownership.actingOn(slot.cfg.id) || !this.restored.has(slot.cfg.id)) {
       this.log?.debug({ stream: slot.cfg.id }, 'control: not evaluated: this hub does not act on the stream now');
       return;
     }
@@ -521,7 +525,12 @@ export class Controller implements ControlSource, OwnershipListener {
    */
   private async restore(streams: ReadonlySet<string>): Promise<void> {
     for (const id of streams) this.builtin.init(id, this.slots.get(id)!.state.line.active, this.clock());
-    const restored = await this.restoreSaved(streams);
+    await this.restoreServedLines(streams, await this.restoreSaved(streams));
+    for (const id of streams) if (this.slots.has(id)) this.restored.add(id);
+  }
+
+  /** Of `streams`, those whose saved state (saved at `restored`'s time, if any) missed the last switch in the audit log are served its line. */
+  private async restoreServedLines(streams: ReadonlySet<string>, restored: ReadonlyMap<string, number>): Promise<void> {
     let rows;
     try {
       rows = await this.audit.recent(RESTORE_AUDIT_ROWS);

@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recorder } from '../actuators/helpers.ts';
+import { SwitchedOwnership } from '../helpers/switched-ownership.ts';
 
 const T0 = 1_700_000_000_000;
 const REGIONS = ['eu', 'us'] as const;
@@ -298,6 +299,37 @@ describe('controller with a real hub (injected clock, synthetic samples)', () =>
     expect(second.controller.served('s1')!.active).toBe('backup');
     expect(second.actions.filter((a) => a.type === 'switch' || a.type === 'feature')).toEqual([]);
     expect(second.controller.served('s1')!.features).toEqual({ ads: false });
+  });
+
+  it('a stream taken over: from the lease to its adopt nothing is decided on it; adopted, it resumes on the backup the former owner switched to — one switch', async () => {
+    const { handle, controller, hook, window, store } = await setup({});
+    for (let i = 0; i < 5; i++) window();
+    window(['primary']);
+    await controller.idle();
+    expect(controller.served('s1')!.active).toBe('backup');
+    // The former owner is gone; the heir shares its store and sees the same line health (primary down, backup fine).
+    await controller.stop();
+    const ownership = new SwitchedOwnership();
+    const heir = await new Controller({ ...controllerPorts(handle.hub, store.audit, store.control, ownership), streams: controller.streams, tickMs: 0, actuators: [new WebhookActuator({ name: 'edge', url: hook.url, secret: SECRET })] }).start();
+    cleanups.push(() => heir.stop());
+    const decided: ControlAction[] = [];
+    heir.onAction((a, phase) => phase === 'decided' && decided.push(a));
+
+    // The lease is taken (the heir may act, fenced) but its listeners have not adopted the shard yet.
+    ownership.streams.add('s1');
+    window(['primary']);
+    heir.tick();
+    await heir.idle();
+    expect(decided).toEqual([]);
+    expect(() => heir.pin('s1', { line: 'primary', reason: 'test', by: 'bob' })).toThrow(/being taken over by this hub/);
+
+    await heir.adopt(['s1']);
+    expect(heir.served('s1')!.active).toBe('backup');
+    for (let i = 0; i < 3; i++) window(['primary']);
+    await heir.idle();
+    expect(decided).toEqual([]);
+    expect((await store.audit.recent(100)).filter((e) => e.action === 'control.switch').map((e) => e.target)).toEqual(['stream:s1 line:primary>backup']);
+    expect(hook.received).toHaveLength(1);
   });
 
   it('an actuator that keeps failing: switch served anyway, failure audited and on the timeline; a command actuator gets the arguments', async () => {

@@ -201,7 +201,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return s;
     };
     const launch = async (s: HubSlot) => {
-      const p = startStreamguard(s.name, ['run', '--config', s.config], { ...env, [STORE_URL_ENV]: storeUrlOf(s) });
+      // At info: a failure shows what each hub decided and when (control, leases, takeovers).
+      const p = startStreamguard(s.name, ['run', '--config', s.config], { ...env, STREAMGUARD_LOG_LEVEL: 'info', [STORE_URL_ENV]: storeUrlOf(s) });
       s.process = p;
       s.logStream ??= createWriteStream(s.logFile, { flags: 'a' });
       const log = s.logStream;
