@@ -50,15 +50,15 @@ export function seqCounter(start = Date.now()): () => number {
 }
 
 /**
- * When a window that opens at `now` ends: on the process's grid of `windowMs` (multiples of it on
+ * When a window that is open at `now` ends: on the process's grid of `windowMs` (multiples of it on
  * performance.now()), so every line of a probe closes its window in the same turn and the uplink
- * sends their samples together (one message per shard over NATS). A window lasts at least 0.9 ×
- * `windowMs` (at most 1.9 ×; exactly `windowMs` while the timer fires within a tenth of a window
- * of its due time): never a short one, in which an HLS line, whose media comes a segment a second,
- * could see no video and read as down — as a window cut short after a SIGSTOP did.
+ * sends their samples together (one message per shard over NATS). A window opened less than half
+ * a window before a grid point runs to the next one: every window lasts 0.5–1.5 × `windowMs`, then
+ * exactly `windowMs`.
  */
 export function nextWindowEnd(now: number, windowMs: number): number {
-  return Math.ceil((now + 0.9 * windowMs) / windowMs) * windowMs;
+  const end = Math.ceil(now / windowMs) * windowMs;
+  return end - now < windowMs / 2 ? end + windowMs : end;
 }
 
 /**
