@@ -27,7 +27,8 @@ const STDERR_RULES: ReadonlyArray<[RegExp, ProbeError]> = [
   [/Name or service not known|Temporary failure in name resolution|Failed to resolve|nodename nor servname/i, 'unreachable'],
   [/No route to host|Network is unreachable|Host is unreachable/i, 'unreachable'],
   [/Invalid data found when processing input|could not find codec parameters|Invalid NAL unit|non-existing PPS/i, 'decode'],
-  [/Server response validating failed|Handshake|Server returned 4\d\d|Server returned 5\d\d|461 Unsupported transport|method [A-Z]+ failed/i, 'protocol'],
+  // ffmpeg names 400, 401, 403 and 404; any other status is "4XX Client Error" or "5XX Server Error reply".
+  [/Server response validating failed|Handshake|Server returned [45](\d\d|XX)|461 Unsupported transport|method [A-Z]+ failed/i, 'protocol'],
   [/timed out|Operation timed out/i, 'timeout'],
   [/Connection reset by peer|End of file|Broken pipe/i, 'eof'],
 ];

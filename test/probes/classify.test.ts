@@ -10,6 +10,8 @@ const cases: Array<{ name: string; end: Partial<SessionEnd>; want: string }> = [
   },
   { name: 'RTSP to a closed port', end: { stderr: ['[tcp @ 0x2a944fc0] Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'], code: 1 }, want: 'refused' },
   { name: 'HLS 404', end: { stderr: ['http://127.0.0.1:18080/nope.m3u8: Server returned 404 Not Found'], code: 1 }, want: 'not-found' },
+  { name: 'HLS 503 (ffmpeg names no 5xx status)', end: { stderr: ['http://127.0.0.1:46663/index.m3u8: Server returned 5XX Server Error reply'], code: 1, sawVideo: true }, want: 'protocol' },
+  { name: 'HLS 410 (ffmpeg names 400, 401, 403, 404 only)', end: { stderr: ['http://127.0.0.1:46663/index.m3u8: Server returned 4XX Client Error, but not one of 40{0,1,3,4}'], code: 1 }, want: 'protocol' },
   { name: 'HLS playlist poll 404', end: { stderr: ['playlist: Server returned 404'], httpStatus: 404 }, want: 'not-found' },
   { name: 'garbage over HTTP-FLV', end: { stderr: ['http://127.0.0.1:18081/x.flv: Invalid data found when processing input'], code: 1 }, want: 'decode' },
   { name: 'garbage over RTSP', end: { stderr: ['rtsp://127.0.0.1:18082/a: Invalid data found when processing input'], code: 1 }, want: 'decode' },

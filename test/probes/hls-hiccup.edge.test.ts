@@ -20,6 +20,8 @@ import { SampleLog } from './helpers/collect.ts';
 interface LogLine {
   msg: string;
   detail?: string;
+  cause?: string;
+  code?: number;
 }
 
 const isPlaylist = (req: http.IncomingMessage) => (req.url ?? '').includes('.m3u8');
@@ -96,11 +98,11 @@ describe('an HLS line whose server fails a request now and then', () => {
 
   it('a playlist that keeps failing takes the line down within 2.5 s, with the 5xx as the reason', async () => {
     let failing = false;
-    const { samples } = await probeLine((req) => failing && isPlaylist(req));
+    const { samples, logged } = await probeLine((req) => failing && isPlaylist(req));
     const from = performance.now();
     failing = true;
     const down = await samples.until((s) => !s.connected, 10_000, from);
-    expect(down.error).toBe('protocol');
+    expect(down.error, JSON.stringify(logged)).toBe('protocol');
     expect(down.receivedAt - from).toBeLessThan(2500);
   }, 60_000);
 });
