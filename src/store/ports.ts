@@ -122,7 +122,8 @@ export interface SampleHistory {
 
 // ---- tickets: outbox, vendor references, SLA timers --------------------------------------------
 
-export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+/** `merged`: never sent by itself; a later message of its (incident, vendor) said what it had to say (TicketOutbox.merge). */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'merged';
 
 export interface OutboxRow {
   id: number;
@@ -185,6 +186,12 @@ export interface TicketOutbox {
    * unknown.
    */
   amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number, fence?: Fence): Promise<boolean>;
+  /**
+   * Settles a pending row that is not due yet as `merged`: a later message says what it had to
+   * (a held update the resolve takes in). Resolves false, changing nothing, when the row is due,
+   * settled or unknown.
+   */
+  merge(key: string, now: number, fence?: Fence): Promise<boolean>;
   markRetry(id: number, nextAt: number, error: string, fence?: Fence): Promise<void>;
   markFailed(id: number, error: string, fence?: Fence): Promise<void>;
   /** The vendor's ticket reference for an incident, once the ticket exists. */

@@ -1,4 +1,4 @@
-import type { TicketOutbox } from '../store/ports.ts';
+import type { OutboxRow, TicketOutbox } from '../store/ports.ts';
 import type { TicketActing } from './acting.ts';
 import { heldUpdate, planUpdate } from './coalesce.ts';
 import { rowKey, type Notice, type NoticePayload, type Stage, type StageContext } from './stage.ts';
@@ -18,7 +18,8 @@ export interface CoalesceStageOptions {
  * or holds it (passed on with `notBefore`, the enqueue stage writes it due then); merges an update
  * into the held one instead, in the outbox (nothing is lost across a restart: the held row is
  * there, with every change it took in); releases a held update before any other message to the
- * vendor, so that message is not kept waiting behind it.
+ * vendor, so that message is not kept waiting behind it — but a resolve takes the held update in
+ * (its changes go with the resolve, one message instead of an update and a resolve 20 ms apart).
  */
 export class CoalesceStage implements Stage {
   constructor(private readonly o: CoalesceStageOptions) {}
@@ -34,6 +35,10 @@ export class CoalesceStage implements Stage {
         continue;
       }
       const held = heldUpdate(rows, now);
+      if (n.action === 'resolve' && held) {
+        out.push(takingIn(n, held));
+        continue;
+      }
       if (n.action !== 'update') {
         if (held) await this.amend(ctx.incident.id, held.key, { nextAt: now }, now);
         out.push(n);
@@ -65,4 +70,15 @@ export class CoalesceStage implements Stage {
     const r = await this.o.acting.write(incidentId, `amending ticket ${key}`, (fence) => this.o.outbox.amend(key, change, now, fence));
     return r?.value === true;
   }
+}
+
+/** The resolve saying what the held update had to say: its changes first, and the row to settle as merged. */
+function takingIn(resolve: Notice, held: OutboxRow): Notice {
+  const h = held.payload as NoticePayload;
+  const suffix = held.key.slice(rowKey(held.incidentId, held.vendor, '').length);
+  return {
+    ...resolve,
+    payload: { ...resolve.payload, changes: [...(h.changes ?? []), ...(resolve.payload.changes ?? [])], coalesced: [suffix, ...(h.coalesced ?? [])] },
+    supersedes: held.key,
+  };
 }

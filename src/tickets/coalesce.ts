@@ -9,7 +9,8 @@ import type { OutboxRow } from '../store/ports.ts';
  * then) and what changes meanwhile merges into the held row, so nothing is lost and the vendor
  * gets the latest state once. An urgent update (a severity change, a request by hand) goes now,
  * and takes a held one with it. A message that is no update (open, escalation, resolve) never
- * waits, but the rows of an (incident, vendor) go in order: it releases a held update first.
+ * waits, but the rows of an (incident, vendor) go in order: it releases a held update first — or,
+ * a resolve, takes it in (coalesce-stage.ts).
  */
 
 /** What the rule reads of an outbox row. */
@@ -32,7 +33,8 @@ export function planUpdate(rows: readonly QueuedRow[], now: number, everyMs: num
   if (urgent || everyMs <= 0) return { type: 'send', at: now };
   let last = -Infinity;
   for (const r of rows) {
-    if ((r.action !== 'open' && r.action !== 'update') || r.status === 'failed') continue;
+    // A failed row reached nobody; a merged one went inside a resolve, whenever that went.
+    if ((r.action !== 'open' && r.action !== 'update') || r.status === 'failed' || r.status === 'merged') continue;
     last = Math.max(last, r.deliveredAt ?? r.nextAt);
   }
   return { type: 'send', at: Math.max(now, last + everyMs) };

@@ -108,7 +108,7 @@ export class TicketService implements OwnershipListener {
     this.clocks = new SlaClocks(storage.sla, this.routing, this.acting);
     this.readIncident = incidentReader(hub.stored, opts.logger);
     const timeline = new TicketTimeline(hub.incidents, hub.stored, opts.logger);
-    const enqueue = new EnqueueStage(storage.outbox, this.counters, this.acting);
+    const enqueue = new EnqueueStage(storage.outbox, this.counters, this.acting, this.clock);
     const coalesce = new CoalesceStage({ outbox: storage.outbox, updateEvery: (vendor) => this.routing.vendor(vendor)?.updateEvery ?? 0, clock: this.clock, acting: this.acting });
     const send = new Pipeline([coalesce, enqueue]);
     const startSla = new StartSlaStage(this.clocks);

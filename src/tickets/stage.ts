@@ -38,6 +38,8 @@ export interface Notice {
   urgent?: boolean;
   /** Not sent before this (hub time): an update held back by the coalescing. */
   notBefore?: number;
+  /** The key of a held update this notice carries (a resolve taking it in): settled as merged once this one is in the outbox. */
+  supersedes?: string;
 }
 
 /** The incident a stage runs for, and the time of the change. */

@@ -7,6 +7,8 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { TicketActing } from '../../src/tickets/acting.ts';
 import { heldUpdate, planUpdate, type QueuedRow } from '../../src/tickets/coalesce.ts';
 import { CoalesceStage } from '../../src/tickets/coalesce-stage.ts';
+import { EnqueueStage } from '../../src/tickets/enqueue.ts';
+import { Pipeline } from '../../src/tickets/stage.ts';
 import { TicketCounters } from '../../src/tickets/counters.ts';
 import { lineIncident } from '../helpers/incident.ts';
 
@@ -54,9 +56,11 @@ describe('coalescing updates to a vendor (pure, injected clock)', () => {
     expect(planUpdate(onItsWay, T + EVERY, EVERY, false)).toEqual({ type: 'send', at: T + 2 * EVERY });
   });
 
-  it('a failed row reached nobody: it does not hold the next one back', () => {
-    const rows = [open(T), update('i/desk/u1', T + 1000, 'failed')];
-    expect(planUpdate(rows, T + EVERY + 1, EVERY, false)).toEqual({ type: 'send', at: T + EVERY + 1 });
+  it('a failed row reached nobody, a merged one went inside a resolve: neither holds the next one back', () => {
+    for (const status of ['failed', 'merged'] as const) {
+      const rows = [open(T), update('i/desk/u1', T + EVERY + 5000, status)];
+      expect(planUpdate(rows, T + EVERY + 1, EVERY, false)).toEqual({ type: 'send', at: T + EVERY + 1 });
+    }
   });
 
   it('an urgent update, or an interval of 0, goes at once', () => {
@@ -86,6 +90,27 @@ describe('the coalesce stage (a real SQLite outbox)', () => {
       const held = (await store.outbox.get(key('update@1')))!;
       expect(held.nextAt).toBe(T + 2000);
       expect(held.payload).toMatchObject({ relapse: 1, changes: ['a'], coalesced: ['reopen:1'], incident: { reopenCount: 1 } });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a resolve finding an update held takes it in: one message with its changes, the held row settled as merged', async () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-coalesce-')), 'hub.db'));
+    try {
+      const inc = lineIncident(T);
+      const key = (suffix: string) => `${inc.id}/desk/${suffix}`;
+      await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
+      await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
+      await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, changes: ['scope: regional → line'], coalesced: ['update@2'] }, createdAt: T + 1000, nextAt: T + 30_000 });
+      const acting = new TicketActing(soleOwnership, new TicketCounters());
+      const clock = () => T + 2000;
+      const send = new Pipeline([new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock, acting }), new EnqueueStage(store.outbox, new TicketCounters(), acting, clock)]);
+      const resolved = { ...inc, status: 'resolved' as const, resolvedAt: T + 2000 };
+      await send.exec({ incident: resolved, now: T + 2000 }, [{ vendor: 'desk', action: 'resolve', suffix: 'resolve:0', payload: { incident: resolved } }]);
+
+      expect(await store.outbox.get(key('update@1'))).toMatchObject({ status: 'merged', attempts: 0 });
+      expect((await store.outbox.due(T + 2000, 10)).map((r) => [r.key, r.payload])).toEqual([[key('resolve:0'), { incident: resolved, changes: ['scope: regional → line'], coalesced: ['update@1', 'update@2'] }]]);
     } finally {
       store.close();
     }

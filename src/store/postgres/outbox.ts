@@ -75,6 +75,11 @@ export class PostgresTicketOutbox implements TicketOutbox {
     return r.rowCount === 1;
   }
 
+  async merge(key: string, now: number, fence?: Fence): Promise<boolean> {
+    const r = await fencedQuery(this.session, fence, "UPDATE ticket_outbox SET status = 'merged' WHERE key = $1 AND status = 'pending' AND next_at > $2", [key, now]);
+    return r.rowCount === 1;
+  }
+
   async markRetry(id: number, nextAt: number, error: string, fence?: Fence): Promise<void> {
     await fencedQuery(this.session, fence, "UPDATE ticket_outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [nextAt, error.slice(0, MAX_ERROR_CHARS), id]);
   }

@@ -37,6 +37,7 @@ export class SqliteTicketOutbox implements TicketOutbox {
       retry: db.prepare("UPDATE ticket_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND status = 'pending'"),
       amend: db.prepare("UPDATE ticket_outbox SET payload = coalesce(@payload, payload), next_at = coalesce(@nextAt, next_at) WHERE key = @key AND status = 'pending' AND next_at > @now"),
       failed: db.prepare("UPDATE ticket_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'"),
+      merge: db.prepare("UPDATE ticket_outbox SET status = 'merged' WHERE key = ? AND status = 'pending' AND next_at > ?"),
       setRef: db.prepare('INSERT OR IGNORE INTO ticket_refs (incident_id, vendor, ref, opened_at) VALUES (?, ?, ?, ?)'),
       ref: db.prepare('SELECT ref FROM ticket_refs WHERE incident_id = ? AND vendor = ?'),
     };
@@ -83,6 +84,10 @@ export class SqliteTicketOutbox implements TicketOutbox {
   async amend(key: string, change: { payload?: unknown; nextAt?: number }, now: number): Promise<boolean> {
     const payload = change.payload === undefined ? null : JSON.stringify(change.payload);
     return this.stmts.amend.run({ key, payload, nextAt: change.nextAt ?? null, now }).changes > 0;
+  }
+
+  async merge(key: string, now: number): Promise<boolean> {
+    return this.stmts.merge.run(key, now).changes === 1;
   }
 
   async markRetry(id: number, nextAt: number, error: string): Promise<void> {

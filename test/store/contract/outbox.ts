@@ -78,6 +78,23 @@ export function describeTicketOutbox(engine: string, maker: StoreMaker): void {
       expect(await store.outbox.get('i1/desk/update@1')).toMatchObject({ payload: { changes: ['a', 'b'] } });
     });
 
+    it('merges a pending row only while it is not due: settled as merged, it holds no later row back', async () => {
+      const store = await stores.open();
+      await store.outbox.enqueue(row('i1/desk/update@1', 10, { nextAt: 40 }));
+      await store.outbox.enqueue(row('i1/desk/resolve:0', 20));
+      expect((await store.outbox.due(25, 100)).map((r) => r.key)).toEqual([]); // behind the held update
+      expect(await store.outbox.merge('i1/desk/update@1', 25)).toBe(true);
+      expect(await store.outbox.get('i1/desk/update@1')).toMatchObject({ status: 'merged', attempts: 0 });
+      expect((await store.outbox.due(25, 100)).map((r) => r.key)).toEqual(['i1/desk/resolve:0']);
+      expect(await store.outbox.pendingByIncident()).toEqual(new Map([['i1', 1]]));
+      // Settled, due (it may be on its way) or unknown: nothing changes.
+      expect(await store.outbox.merge('i1/desk/update@1', 25)).toBe(false);
+      await store.outbox.enqueue(row('i2/desk/update@1', 10, { nextAt: 30 }));
+      expect(await store.outbox.merge('i2/desk/update@1', 30)).toBe(false);
+      expect(await store.outbox.get('i2/desk/update@1')).toMatchObject({ status: 'pending' });
+      expect(await store.outbox.merge('nope', 0)).toBe(false);
+    });
+
     it('lists rows per incident (oldest first), recent rows (newest first), and the incidents with rows since a time', async () => {
       const store = await stores.open();
       await store.outbox.enqueue(row('i1/pd/open', 100));
