@@ -27,6 +27,13 @@ export interface IncidentRef {
   key: string;
 }
 
+/** The URLs of the line a switch goes to, from the config (an audit row has them without credentials). */
+export function lineTarget(cfg: StreamConfig, to: string): Pick<ControlAction, 'url' | 'urls'> {
+  const line = cfg.lines[to];
+  if (!line) return {};
+  return { url: line.url, ...(line.regionUrls && { urls: { ...line.regionUrls } }) };
+}
+
 /**
  * A policy's decision as the command every stage and actuator receives. The id is the
  * idempotency key: stream, type, target and decision time, so the same decision is one action.
@@ -53,11 +60,7 @@ export function toAction(d: Decision, ctx: { cfg: StreamConfig; now: number; dry
   if (d.type === 'switch') {
     a.from = d.from;
     a.to = d.to;
-    const line = ctx.cfg.lines[d.to];
-    if (line) {
-      a.url = line.url;
-      if (line.regionUrls) a.urls = { ...line.regionUrls };
-    }
+    Object.assign(a, lineTarget(ctx.cfg, d.to));
   } else if (d.type === 'feature') {
     a.feature = d.feature;
     a.enabled = d.enabled;

@@ -42,20 +42,37 @@ export class ActuationStage implements Stage {
   ) {}
 
   exec(action: ControlAction): boolean {
-    const { builtin, actuators, queues, signal, clock, outcome } = this.opts;
+    const { builtin, actuators, outcome } = this.opts;
     if (builtin.accepts(action)) builtin.apply(action);
     const external = actuators().filter((a) => a.accepts(action));
     if (external.length === 0) {
       outcome.done({ action, results: [], at: action.at });
       return true;
     }
+    this.call(action, external);
+    return true;
+  }
+
+  /**
+   * Calls the external actuators again for an action decided before, whose hub stopped before they
+   * reported (src/control/restore.ts unfinishedActions): the built-in state is already restored;
+   * the outcome is recorded as for a new action. At least once: a receiver dedups on the action id.
+   * False when no actuator of the moment takes it.
+   */
+  resume(action: ControlAction): boolean {
+    const external = this.opts.actuators().filter((a) => a.accepts(action));
+    if (external.length > 0) this.call(action, external);
+    return external.length > 0;
+  }
+
+  private call(action: ControlAction, external: readonly Actuator[]): void {
+    const { queues, signal, clock, outcome } = this.opts;
     queues.run(action.stream, async () => {
       if (!(await this.cleared(action, external))) return;
       const results = await Promise.all(external.map((a) => a.execute(action, { signal }).catch((err: Error): ActuatorResult => ({ actuator: a.name, ok: false, attempts: 0, tookMs: 0, error: err.message }))));
       // Every consumer of an outcome (audit, timeline, log, /ws, tickets) gets it from here.
       outcome.done({ action, results: results.map(shownResult), at: clock() });
     });
-    return true;
   }
 
   /** Whether the actuators may be called for the action now: this hub acts on its stream, and (in a cluster) the store took the fenced `calling` row. */

@@ -8,8 +8,8 @@ import type { StreamConfig } from '../model/stream.ts';
 import { INCIDENT_TOPICS } from '../model/topics.ts';
 import type { Logger } from '../common/log.ts';
 import { ReloadError, type Commit, type ReloadIssue } from '../common/reload.ts';
-import type { AuditLog, ControlStateRepository } from '../store/ports.ts';
-import { isActed, toAction } from './action.ts';
+import type { AuditEntry, AuditLog, ControlStateRepository } from '../store/ports.ts';
+import { isActed, lineTarget, toAction } from './action.ts';
 import { ActionStats, type ActionCount, type FailoverCount } from './action-stats.ts';
 import { ActuationStage } from './actuation.ts';
 import { ControlConfigSchema, policyFor, type ControlConfig, type Policy } from './config-schema.ts';
@@ -26,7 +26,7 @@ import { incidentsByStream, policyInput } from './policy-input.ts';
 import type { Clock, EventSource, IncidentSource, LineHealthSource } from './ports.ts';
 import { SerialQueues } from './queues.ts';
 import { ActionRecorder } from './recorder.ts';
-import { lastSwitches, RESTORE_AUDIT_ROWS } from './restore.ts';
+import { lastSwitches, RESTORE_AUDIT_ROWS, unfinishedActions } from './restore.ts';
 import { persistedControl, restoredControl } from './persisted-state.ts';
 import { ControlStateKeeper } from './state-keeper.ts';
 import { SweepScheduler } from './scheduler.ts';
@@ -127,6 +127,7 @@ export class Controller implements ControlSource, OwnershipListener {
   private readonly escalation: LeadEscalation;
   private readonly queues: SerialQueues;
   private readonly pipeline: Pipeline;
+  private readonly actuation: ActuationStage;
   private readonly scheduler: SweepScheduler;
   private readonly keeper: ControlStateKeeper | undefined;
   private readonly abort = new AbortController();
@@ -164,26 +165,19 @@ export class Controller implements ControlSource, OwnershipListener {
     this.escalation = new LeadEscalation(this.incidents, (stream) => this.slots.get(stream)?.lines ?? [], this.log);
     this.queues = new SerialQueues((err, stream) => this.log?.error({ err, stream }, 'control: an actuator run failed'));
     const recorder = new ActionRecorder(this.audit, this.incidents, this.ownership, this.log);
-    this.pipeline = new Pipeline([
-      new DedupStage(),
-      this.stats,
-      recorder,
-      this.listeners,
-      filterStage(isActed),
-      this.escalation,
-      new ActuationStage({
-        builtin: this.builtin,
-        actuators: () => this.actuatorList,
-        queues: this.queues,
-        signal: this.abort.signal,
-        clock: this.clock,
-        outcome: outcomeStages([this.stats, recorder, this.listeners]),
-        ownership: this.ownership,
-        audit: this.audit,
-        refused: (action) => this.stats.refused(action),
-        log: this.log,
-      }),
-    ]);
+    this.actuation = new ActuationStage({
+      builtin: this.builtin,
+      actuators: () => this.actuatorList,
+      queues: this.queues,
+      signal: this.abort.signal,
+      clock: this.clock,
+      outcome: outcomeStages([this.stats, recorder, this.listeners]),
+      ownership: this.ownership,
+      audit: this.audit,
+      refused: (action) => this.stats.refused(action),
+      log: this.log,
+    });
+    this.pipeline = new Pipeline([new DedupStage(), this.stats, recorder, this.listeners, filterStage(isActed), this.escalation, this.actuation]);
     this.scheduler = new SweepScheduler({ ids: () => [...this.slots.keys()].filter((id) => this.ownership.owns(id)), slice: () => this.slice() }, { periodMs: opts.tickMs ?? config.tick });
   }
 
@@ -525,19 +519,40 @@ export class Controller implements ControlSource, OwnershipListener {
    */
   private async restore(streams: ReadonlySet<string>): Promise<void> {
     for (const id of streams) this.builtin.init(id, this.slots.get(id)!.state.line.active, this.clock());
-    await this.restoreServedLines(streams, await this.restoreSaved(streams));
-    for (const id of streams) if (this.slots.has(id)) this.restored.add(id);
-  }
-
-  /** Of `streams`, those whose saved state (saved at `restored`'s time, if any) missed the last switch in the audit log are served its line. */
-  private async restoreServedLines(streams: ReadonlySet<string>, restored: ReadonlyMap<string, number>): Promise<void> {
+    const savedAt = await this.restoreSaved(streams);
     let rows;
     try {
       rows = await this.audit.recent(RESTORE_AUDIT_ROWS);
     } catch (err) {
-      this.log?.warn({ err }, 'control: reading the audit log failed; every stream starts on its preferred line');
-      return;
+      this.log?.warn({ err }, 'control: reading the audit log failed; streams without a saved state start on their preferred line, and an action a stopped hub left unfinished is not carried out');
     }
+    if (rows) {
+      this.restoreServedLines(streams, savedAt, rows);
+      this.resumeActuation(streams, rows);
+    }
+    for (const id of streams) if (this.slots.has(id)) this.restored.add(id);
+  }
+
+  /**
+   * The last switch or feature change of `streams` that the hub deciding it never saw through (its
+   * actuators did not report: it was killed, or lost the stream while the call waited) is carried
+   * out now, while it is still what the stream is served: else the edge would keep players on the
+   * line the stream was switched away from.
+   */
+  private resumeActuation(streams: ReadonlySet<string>, rows: readonly AuditEntry[]): void {
+    for (const action of unfinishedActions(rows)) {
+      const slot = this.slots.get(action.stream);
+      if (!slot || !streams.has(action.stream)) continue;
+      const served = this.builtin.get(action.stream);
+      const current = action.type === 'switch' ? action.to !== undefined && served?.active === action.to : served?.features[action.feature ?? ''] === action.enabled;
+      // The audit row has the line URLs without their credentials: the actuators get the config's.
+      if (!current || !this.actuation.resume(action.type === 'switch' ? { ...action, ...lineTarget(slot.cfg, action.to!) } : action)) continue;
+      this.log?.warn({ stream: action.stream, action: action.id }, 'control: calling the actuators for an action the hub that decided it did not see through');
+    }
+  }
+
+  /** Of `streams`, those whose saved state (saved at `restored`'s time, if any) missed the last switch in the audit log are served its line. */
+  private restoreServedLines(streams: ReadonlySet<string>, restored: ReadonlyMap<string, number>, rows: readonly AuditEntry[]): void {
     for (const { action, at } of lastSwitches(rows)) {
       const slot = this.slots.get(action.stream);
       if (!slot || !streams.has(action.stream) || !slot.lines.includes(action.to) || slot.state.line.active === action.to) continue;

@@ -1,7 +1,7 @@
 import type { ControlAction } from '../actuators/types.ts';
 import type { AuditEntry } from '../store/ports.ts';
 
-/** How many audit rows a restart reads back for the last switches. */
+/** How many audit rows a restart reads back for the last switches and the actions left unfinished. */
 export const RESTORE_AUDIT_ROWS = 5000;
 
 export interface LastSwitch {
@@ -25,6 +25,38 @@ export function lastSwitches(rows: readonly AuditEntry[]): LastSwitch[] {
     if (!a || a.dryRun || a.to === undefined || seen.has(a.stream)) continue;
     seen.add(a.stream);
     out.push({ action: { ...a, to: a.to }, at: row.t });
+  }
+  return out;
+}
+
+/** The decision rows of actions that go to external actuators, and their outcome rows (recorder.ts). */
+const DECIDED = /^control\.(switch|feature\.enable|feature\.disable)$/;
+const SETTLED = /^control\.(switch|feature\.enable|feature\.disable)\.(done|failed)$/;
+
+/**
+ * The last switch and the last change of each feature of every stream, from audit rows newest
+ * first, when their external actuators never reported (no `.done` or `.failed` row): the hub that
+ * decided them stopped first (killed, or its shard taken over while the call waited). Dry runs
+ * were never meant to be carried out and do not count. Rows older than what was read are not
+ * known: a resume looks as far back as the restore does.
+ */
+export function unfinishedActions(rows: readonly AuditEntry[]): ControlAction[] {
+  const settled = new Set<string>();
+  const seen = new Set<string>();
+  const out: ControlAction[] = [];
+  for (const row of rows) {
+    if (SETTLED.test(row.action)) {
+      const id = (row.data as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') settled.add(id);
+      continue;
+    }
+    if (!DECIDED.test(row.action)) continue;
+    const a = (row.data as { action?: ControlAction } | undefined)?.action;
+    if (!a || a.dryRun) continue;
+    const target = `${a.stream}\u0000${a.type === 'switch' ? '' : a.feature}`;
+    if (seen.has(target)) continue;
+    seen.add(target);
+    if (!settled.has(a.id)) out.push(a);
   }
   return out;
 }

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { controllerPorts } from '../../src/app/control-ports.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { ControlConfigSchema } from '../../src/control/config-schema.ts';
+import type { ControlAction } from '../../src/actuators/types.ts';
 import { Controller } from '../../src/control/controller.ts';
+import { decisionEntry } from '../../src/control/recorder.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { recorder } from '../actuators/helpers.ts';
 import { SwitchedOwnership } from '../helpers/switched-ownership.ts';
@@ -117,4 +119,28 @@ describe('the controller acts only on the streams this hub owns', () => {
     expect((await store.audit.recent(100)).filter((e) => e.action === 'control.switch')).toHaveLength(1);
     await until('the corrected state saved', async () => ((await store.control.all())[0]?.data as { active?: string }).active === 'backup');
   });
+
+  it('a switch whose actuators never reported (the hub that decided it was killed first): the heir calls them, once, with the line\'s own URL; one that reported is not called again', async () => {
+    const { store, hook, hub, config } = await setup();
+    const T = Date.now() - 5000;
+    const decided = (id: string, t: number): ControlAction => ({ id, type: 'switch', stream: 's1', at: t, actor: 'policy:failover', policy: 'failover', reason: 'primary-down', why: 'primary down in every region', dryRun: false, from: 'primary', to: 'backup', url: 'http://127.0.0.1:8000/live/s1.flv' });
+    // What the killed owner left: the decision (its URL as the audit shows it) and no outcome.
+    await store.audit.append(decisionEntry({ ...decided('s1:switch:primary>backup:1', T), url: 'http://user:secret@127.0.0.1:8000/live/s1.flv' }));
+
+    const ownership = new SwitchedOwnership();
+    const c = await new Controller({ ...controllerPorts(hub, store.audit, store.control, ownership), streams: cfg.streams, config, tickMs: 0 }).start();
+    cleanups.push(() => c.stop());
+    await ownership.give('s1');
+    await c.idle();
+    expect(c.served('s1')?.active).toBe('backup');
+    expect(hook.received.map((r) => JSON.parse(r.body) as ControlAction).map((a) => [a.id, a.to, a.url])).toEqual([['s1:switch:primary>backup:1', 'backup', 'http://127.0.0.1:8000/live/s1.flv']]);
+    await until('the outcome audited', async () => (await store.audit.recent(100)).some((e) => e.action === 'control.switch.done'));
+
+    // Taken over again: the switch reported this time, nothing is called.
+    ownership.take('s1');
+    await ownership.give('s1');
+    await c.idle();
+    expect(hook.received).toHaveLength(1);
+  });
 });
+

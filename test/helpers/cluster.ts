@@ -71,6 +71,8 @@ export interface IncidentRow {
 }
 
 export interface SwitchAudit {
+  /** The action id (what an actuator is told). */
+  id: string;
   t: number;
   actor: string;
   reason: string;
@@ -237,13 +239,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }, timeoutMs, 100);
     const ownerOf = async (stream: string) => (await liveLeases()).find((l) => l.shard === shardOf(stream, TEST_SHARDS));
     const switches = async (stream: string) => {
-      const rows = await query<{ t: string; actor: string; reason: string; data: { action: { from: string; to: string } } }>(
+      const rows = await query<{ t: string; actor: string; reason: string; data: { action: { id: string; from: string; to: string } } }>(
         `SELECT t, actor, reason, data FROM audit
          WHERE action = 'control.switch' AND data->'action'->>'stream' = $1 AND coalesce((data->'action'->>'dryRun')::boolean, false) = false
          ORDER BY id`,
         [stream],
       );
-      return rows.map((r) => ({ t: Number(r.t), actor: r.actor, reason: r.reason, from: r.data.action.from, to: r.data.action.to }));
+      return rows.map((r) => ({ id: r.data.action.id, t: Number(r.t), actor: r.actor, reason: r.reason, from: r.data.action.from, to: r.data.action.to }));
     };
     const connectedSamples = async (stream: string, since = 0) => {
       const rows = await query<{ line: string; region: string; n: string }>('SELECT line, region, count(*) AS n FROM samples WHERE stream = $1 AND connected = 1 AND t >= $2 GROUP BY line, region', [stream, since]);
