@@ -91,7 +91,16 @@ async function expectOneOfEach(stream: string, incidentId: string): Promise<void
 /** Restores `stream`'s primary; the incident resolves once, never reopened, still the only one. */
 async function restorePrimary(stream: string, incidentId: string): Promise<void> {
   await cluster.publisher(stream, 'primary', 'start');
-  await until(`${incidentId} resolved`, async () => (await cluster.incidents(`${stream}/primary/down`)).every((i) => i.status === 'resolved'), 30_000, 200);
+  const startedAt = Date.now();
+  await until(`${incidentId} resolved`, async () => (await cluster.incidents(`${stream}/primary/down`)).every((i) => i.status === 'resolved'), 30_000, 200).catch(async (err: unknown) => {
+    // What the owner was given to judge by: each region's windows of the primary since the restart.
+    const rows = await cluster.query<{ region: string; t: string; connected: string; impaired: string | null; error: string | null }>(
+      "SELECT region, t, connected, impaired, error FROM samples WHERE stream = $1 AND line = 'primary' AND t >= $2 ORDER BY region, t",
+      [stream, startedAt - 2000],
+    );
+    const byRegion = REGIONS.map((r) => `${r}: ${rows.filter((x) => x.region === r).map((x) => `${Number(x.t) - startedAt}${Number(x.connected) ? '' : `d(${x.error})`}${x.impaired ? `i(${x.impaired})` : ''}`).join(' ')}`);
+    throw new Error(`${(err as Error).message}\nprimary restarted at 0; owner ${(await cluster.ownerOf(stream))?.owner}; its samples (ms from the restart):\n${byRegion.join('\n')}`);
+  });
   const incidents = await cluster.incidents(`${stream}/primary/down`);
   expect(incidents.map((i) => i.id)).toEqual([incidentId]);
   const timeline = await cluster.timeline(incidentId);

@@ -163,7 +163,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    // SG_KEEP_CLUSTER_DIR=1 keeps the hubs' logs and configs for a post-mortem.
+    if (process.env.SG_KEEP_CLUSTER_DIR) console.log(`cluster dir kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   try {
     const postgres: ThrowawayPostgres = await startPostgres();

@@ -66,6 +66,11 @@ export class PostgresSession {
       (async () => {
         const client = await this.pool.connect();
         let broken: Error | undefined;
+        // A checked-out client is not the pool's to watch: the server ending the session between two
+        // statements (idle in transaction past the timeout: a hub stopped or cut off mid-write) emits
+        // 'error' here, and unhandled that ended the process. The next statement then fails.
+        const ended = (err: Error) => (broken = err);
+        client.on('error', ended);
         try {
           await client.query('BEGIN');
           const result = await fn(client);
@@ -76,6 +81,7 @@ export class PostgresSession {
           if (err instanceof FencedError) this.fencedRefusals++;
           throw err;
         } finally {
+          client.off('error', ended);
           client.release(broken);
         }
       })(),
