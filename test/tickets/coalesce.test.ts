@@ -74,36 +74,36 @@ describe('coalescing updates to a vendor (pure, injected clock)', () => {
   });
 });
 
+/** A real SQLite outbox holding a delivered open and an update held until T + 30 s (`held`: its payload), at T + 2 s. */
+async function withHeldUpdate(held: Record<string, unknown>, test: (o: { store: SqliteStore; inc: ReturnType<typeof lineIncident>; key: (suffix: string) => string; acting: TicketActing }) => Promise<void>): Promise<void> {
+  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-coalesce-')), 'hub.db'));
+  try {
+    const inc = lineIncident(T);
+    const key = (suffix: string) => `${inc.id}/desk/${suffix}`;
+    await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
+    await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
+    await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, ...held }, createdAt: T + 1000, nextAt: T + 30_000 });
+    await test({ store, inc, key, acting: new TicketActing(soleOwnership, new TicketCounters()) });
+  } finally {
+    store.close();
+  }
+}
+
 describe('the coalesce stage (a real SQLite outbox)', () => {
   it('a relapse finding an update held: merged into it, due now, and the merged row reopens the ticket', async () => {
-    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-coalesce-')), 'hub.db'));
-    try {
-      const inc = lineIncident(T);
-      const key = (suffix: string) => `${inc.id}/desk/${suffix}`;
-      await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
-      await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
-      await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, changes: ['a'] }, createdAt: T + 1000, nextAt: T + 30_000 });
-      const stage = new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock: () => T + 2000, acting: new TicketActing(soleOwnership, new TicketCounters()) });
+    await withHeldUpdate({ changes: ['a'] }, async ({ store, inc, key, acting }) => {
+      const stage = new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock: () => T + 2000, acting });
       const relapsed = { ...inc, reopenCount: 1 };
       const passed = await stage.exec({ incident: relapsed, now: T + 2000 }, [{ vendor: 'desk', action: 'update', suffix: 'reopen:1', payload: { incident: relapsed, relapse: 1 }, urgent: true }]);
       expect(passed).toEqual([]);
       const held = (await store.outbox.get(key('update@1')))!;
       expect(held.nextAt).toBe(T + 2000);
       expect(held.payload).toMatchObject({ relapse: 1, changes: ['a'], coalesced: ['reopen:1'], incident: { reopenCount: 1 } });
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('a resolve finding an update held takes it in: one message with its changes, the held row settled as merged', async () => {
-    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'sg-coalesce-')), 'hub.db'));
-    try {
-      const inc = lineIncident(T);
-      const key = (suffix: string) => `${inc.id}/desk/${suffix}`;
-      await store.outbox.enqueue({ key: key('open'), incidentId: inc.id, vendor: 'desk', action: 'open', payload: { incident: inc }, createdAt: T });
-      await store.outbox.markDelivered((await store.outbox.get(key('open')))!, T);
-      await store.outbox.enqueue({ key: key('update@1'), incidentId: inc.id, vendor: 'desk', action: 'update', payload: { incident: inc, changes: ['scope: regional → line'], coalesced: ['update@2'] }, createdAt: T + 1000, nextAt: T + 30_000 });
-      const acting = new TicketActing(soleOwnership, new TicketCounters());
+    await withHeldUpdate({ changes: ['scope: regional → line'], coalesced: ['update@2'] }, async ({ store, inc, key, acting }) => {
       const clock = () => T + 2000;
       const send = new Pipeline([new CoalesceStage({ outbox: store.outbox, updateEvery: () => 30_000, clock, acting }), new EnqueueStage(store.outbox, new TicketCounters(), acting, clock)]);
       const resolved = { ...inc, status: 'resolved' as const, resolvedAt: T + 2000 };
@@ -111,8 +111,6 @@ describe('the coalesce stage (a real SQLite outbox)', () => {
 
       expect(await store.outbox.get(key('update@1'))).toMatchObject({ status: 'merged', attempts: 0 });
       expect((await store.outbox.due(T + 2000, 10)).map((r) => [r.key, r.payload])).toEqual([[key('resolve:0'), { incident: resolved, changes: ['scope: regional → line'], coalesced: ['update@1', 'update@2'] }]]);
-    } finally {
-      store.close();
-    }
+    });
   });
 });
