@@ -141,18 +141,21 @@ export class RedeliveryFilter {
   }
 }
 
-/**
- * ffprobe ends a live HLS input, exiting cleanly, when a playlist reload fails (FFmpeg 4's hls
- * demuxer retries once, on a new connection): an edge's 503s for a moment, a reset connection.
- * Seen here once in 3 minutes across 4 readers of a healthy local stream, and in CI as a false P1. A player retries; so does the reader: while the playlist is live (no
- * ENDLIST), an ffprobe that exits cleanly after delivering new media is started again at the live
- * edge, and the packets it reads twice are dropped. A line that is really gone fails the new
- * ffprobe's first request, which ends the session with that error (refused, not-found…).
- */
+/** ffprobe exited by itself with status 0 (not killed, no error). */
 function isCleanExit(end: Parameters<ReaderSink['ended']>[0]): boolean {
   return end.cause === 'exit' && end.code === 0 && !end.signal;
 }
 
+/**
+ * ffprobe reading packets, and our own playlist polls beside it. ffprobe ends a live HLS input,
+ * exiting cleanly, when a playlist reload fails (FFmpeg 4's hls demuxer retries once, on a new
+ * connection): an edge's 503s for a moment, a reset connection. Seen here once in 3 minutes across
+ * 4 readers of a healthy local stream, and in CI as a false P1. A player retries; so does the
+ * reader: while the playlist is live (no ENDLIST), an ffprobe that exits cleanly after delivering
+ * new media is started again at the live edge, and the packets it reads twice are dropped. A line
+ * that is really gone fails the new ffprobe's first request, which ends the session with that
+ * error (refused, not-found…).
+ */
 export const hlsReader: Reader = {
   protocol: 'hls',
   timing: DEFAULT_TIMING,
