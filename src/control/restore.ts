@@ -29,9 +29,10 @@ export function lastSwitches(rows: readonly AuditEntry[]): LastSwitch[] {
   return out;
 }
 
-/** The decision rows of actions that go to external actuators, and their outcome rows (recorder.ts). */
-const DECIDED = /^control\.(switch|feature\.enable|feature\.disable)$/;
-const SETTLED = /^control\.(switch|feature\.enable|feature\.disable)\.(done|failed)$/;
+/** The actions that go to external actuators (action.ts actionName): their decision rows, and their outcome rows (recorder.ts). */
+const CARRIED_OUT = 'control\\.(switch|feature\\.enable|feature\\.disable)';
+const DECIDED = new RegExp(`^${CARRIED_OUT}$`);
+const SETTLED = new RegExp(`^${CARRIED_OUT}\\.(done|failed)$`);
 
 /**
  * The last switch and the last change of each feature of every stream, from audit rows newest
