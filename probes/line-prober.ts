@@ -64,8 +64,8 @@ export function nextWindowEnd(now: number, windowMs: number): number {
 /**
  * Probes one (stream, line, region) continuously: one reader session at a time, a stall
  * watchdog (ffprobe does not exit when the publisher dies), reconnect with backoff, and a
- * Sample per window. A change to down is flushed at once as a short window, so detection does
- * not wait for the window to end.
+ * Sample per window. A change to down, and a picture becoming frozen, are flushed at once as a
+ * short window, so detection does not wait for the window to end.
  */
 export class LineProber {
   private readonly reader: Reader;
@@ -271,7 +271,10 @@ export class LineProber {
   private record(e: DecodedEvent): void {
     switch (e.type) {
       case 'freeze':
-        return this.window.freeze(e.ms);
+        this.window.freeze(e.ms);
+        // Like a change to down: the window goes now, the detector need not wait for its end.
+        if (e.onset) this.emit();
+        return;
       case 'sync':
         return this.window.avSync(e.ms);
       case 'black':

@@ -30,9 +30,12 @@ export interface AnalyzerScope {
   content: 'all-frames' | 'keyframes' | false;
 }
 
-/** `freeze`/`black`/`silence`: time to add (runs shorter than the minimum are not counted). */
+/**
+ * `freeze`/`black`/`silence`: time to add (runs shorter than the minimum are not counted).
+ * `onset`: this event made the picture frozen (its run reached the minimum).
+ */
 export type DecodedEvent =
-  | { type: 'freeze'; ms: number }
+  | { type: 'freeze'; ms: number; onset: boolean }
   | { type: 'sync'; ms: number }
   | { type: 'black'; ms: number }
   | { type: 'silence'; ms: number }
@@ -79,7 +82,7 @@ export class DecodedAnalyzer {
     const c = this.content;
     switch (v.key) {
       case 'lavfi.signalstats.YDIF':
-        return m ? timeEvent('freeze', m.freeze.push(v.ptsMs, v.value)) : [];
+        return m ? freezeEvent(m.freeze.push(v.ptsMs, v.value), m.freeze.onset) : [];
       case 'lavfi.signalstats.YAVG': {
         const onset = m?.flash.push(v.ptsMs, v.value);
         return syncEvent(onset === undefined ? undefined : m?.pairer.flash(onset));
@@ -104,8 +107,12 @@ export class DecodedAnalyzer {
   }
 }
 
-function timeEvent(type: 'freeze' | 'black' | 'silence', ms: number | undefined): DecodedEvent[] {
+function timeEvent(type: 'black' | 'silence', ms: number | undefined): DecodedEvent[] {
   return ms ? [{ type, ms }] : [];
+}
+
+function freezeEvent(ms: number | undefined, onset: boolean): DecodedEvent[] {
+  return ms ? [{ type: 'freeze', ms, onset }] : [];
 }
 
 function syncEvent(ms: number | undefined): DecodedEvent[] {

@@ -26,11 +26,19 @@ export class RunTracker {
   /** Time of the current run not yet reported (the run is still shorter than minRunMs). */
   private pendingMs = 0;
   private runMs = 0;
+  /** True after the push that made the current run long enough (its whole time credited at once). */
+  private reachedNow = false;
 
   constructor(private readonly opts: RunTrackerOptions) {}
 
+  /** Whether the last push made a run long enough to count: the moment the state is established. */
+  get onset(): boolean {
+    return this.reachedNow;
+  }
+
   /** Returns the time to add for this point (0 when none), or undefined when it closes no interval. */
   push(ptsMs: number | undefined, inRun: boolean): number | undefined {
+    this.reachedNow = false;
     if (ptsMs === undefined) return undefined;
     const previous = this.lastPts;
     const previousInRun = this.lastInRun;
@@ -51,6 +59,7 @@ export class RunTracker {
       this.pendingMs += stepMs;
       return 0;
     }
+    this.reachedNow = this.runMs - stepMs < this.opts.minRunMs;
     const ms = this.pendingMs + stepMs;
     this.pendingMs = 0;
     return ms;

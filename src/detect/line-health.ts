@@ -1,5 +1,5 @@
 import { STREAM_KINDS, type StreamConfig } from '../model/stream.ts';
-import type { Sample } from '../model/sample.ts';
+import { FROZEN_AFTER_MS, type Sample } from '../model/sample.ts';
 import { CONTENT_METRICS, DEFAULT_DETECTOR_SETTINGS, DEFAULT_LATENCY_BUDGET_MS, type DetectorSettings, type Metric, type Rules } from './rules-schema.ts';
 import { createTrailingMedian, learn, type TrailingMedian } from './trailing-median.ts';
 import { LEVEL_RANK, type Level } from '../model/severity.ts';
@@ -27,10 +27,12 @@ const M_BLACK = 9;
 const M_SILENCE = 10;
 const M_LOUDNESS = 11;
 const M_TRUE_PEAK = 12;
+const M_FREEZE_RATIO = 13;
 const METRIC_CODE: Record<Metric, number> = {
   disconnected: M_DISCONNECTED,
   stallRatio: M_STALL,
   freezeMs: M_FREEZE,
+  freezeRatio: M_FREEZE_RATIO,
   fpsRatio: M_FPS,
   latencyOverBudgetMs: M_LATENCY,
   bitrateRatio: M_BITRATE,
@@ -284,6 +286,9 @@ function metricValue(code: number, s: Sample, base: Baselines, b: StreamBudgets)
       return s.stallMs / s.windowMs;
     case M_FREEZE:
       return s.freezeMs;
+    case M_FREEZE_RATIO:
+      // A black picture does not change either: it is the black rule's fault, not a second one.
+      return Math.max(0, s.freezeMs - (s.blackMs ?? 0)) / s.windowMs;
     case M_FPS: {
       const nominal = b.nominalFps === b.nominalFps ? b.nominalFps : base.fps.value;
       return nominal > 0 ? s.fps / nominal : NaN;
@@ -321,8 +326,16 @@ const MAX_ONSET_LOOKBACK_MS = 30_000;
  * reporting it ended — so openedAt − onset measures the fault's detection delay.
  */
 function onsetOf(code: number, s: Sample): number {
-  const lasted = code === M_BLACK ? s.blackMs! : code === M_SILENCE ? s.silenceMs! : Math.max(s.connected ? s.stallMs : Math.max(s.stallMs, s.maxGapMs), s.freezeMs);
-  return s.t - Math.min(MAX_ONSET_LOOKBACK_MS, lasted);
+  return s.t - Math.min(MAX_ONSET_LOOKBACK_MS, lastedBefore(code, s));
+}
+
+function lastedBefore(code: number, s: Sample): number {
+  if (code === M_BLACK) return s.blackMs!;
+  if (code === M_SILENCE) return s.silenceMs!;
+  // The probe counts a frozen picture only once it has held FROZEN_AFTER_MS, and sends that
+  // window at once: the window may be shorter than the freeze so far.
+  if ((code === M_FREEZE || code === M_FREEZE_RATIO) && s.freezeMs > 0) return Math.max(s.freezeMs, FROZEN_AFTER_MS);
+  return Math.max(s.connected ? s.stallMs : Math.max(s.stallMs, s.maxGapMs), s.freezeMs);
 }
 
 /**

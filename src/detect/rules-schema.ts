@@ -8,7 +8,9 @@ import { z } from 'zod';
  * Metrics (computed per sample, see line-health.ts):
  * - disconnected          1 when the probe is not connected, else 0
  * - stallRatio            stallMs / windowMs (0..1)
- * - freezeMs              identical-picture time in the window (decoded lines only)
+ * - freezeMs              frozen-picture time in the window (decoded lines only; FROZEN_AFTER_MS)
+ * - freezeRatio           (freezeMs − blackMs) / windowMs: share of the window showing a frozen
+ *                         picture that is not black (a black picture is the `black` rule's)
  * - fpsRatio              fps / nominal fps (stream.nominalFps, else the fps learnt while healthy)
  * - latencyOverBudgetMs   latencyMs − latency budget (stream.latencyBudgetMs, else by stream kind)
  * - bitrateRatio          bitrateBps / the line's recent normal bitrate (trailing median of healthy windows)
@@ -32,6 +34,7 @@ export const METRICS = [
   'disconnected',
   'stallRatio',
   'freezeMs',
+  'freezeRatio',
   'fpsRatio',
   'latencyOverBudgetMs',
   'bitrateRatio',
@@ -105,6 +108,8 @@ export type RuleOverride = z.infer<typeof RuleOverrideSchema>;
 
 /**
  * Defaults an operator should not need to touch (1 s windows assumed for the ms figures).
+ * Freeze: at once, as the probe has held it already — a picture counts as frozen only after
+ * FROZEN_AFTER_MS unchanged, and the probe sends its window then; `for` adds to that hold.
  * ITU-R BT.1359: acceptability audio lead 90 ms / lag 185 ms (trip); detectability 45 / 125 ms (clear).
  * Black and silence: 2 s of windows at least 90 % black (silent) make the line unusable. Shorter
  * fails over sooner but switches on a fade to black or a pause in speech; longer leaves viewers
@@ -117,7 +122,7 @@ export const DEFAULT_RULES = Object.freeze({
   disconnected: { metric: 'disconnected', op: '>', threshold: 0.5, for: 0, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
   'no-media': { metric: 'stallRatio', op: '>', threshold: 0.95, for: 2000, clearThreshold: 0.5, clearFor: 2000, yields: 'down', whenMissing: 'hold', enabled: true },
   stall: { metric: 'stallRatio', op: '>', threshold: 0.1, for: 2000, clearThreshold: 0.02, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
-  freeze: { metric: 'freezeMs', op: '>', threshold: 500, for: 2000, clearThreshold: 100, clearFor: 3000, yields: 'degraded', whenMissing: 'hold', enabled: true },
+  freeze: { metric: 'freezeRatio', op: '>', threshold: 0.5, for: 0, clearThreshold: 0.1, clearFor: 3000, yields: 'degraded', whenMissing: 'hold', enabled: true },
   'low-fps': { metric: 'fpsRatio', op: '<', threshold: 0.8, for: 3000, clearThreshold: 0.9, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
   latency: { metric: 'latencyOverBudgetMs', op: '>', threshold: 0, for: 3000, clearThreshold: -250, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },
   'bitrate-collapse': { metric: 'bitrateRatio', op: '<', threshold: 0.3, for: 5000, clearThreshold: 0.6, clearFor: 5000, yields: 'degraded', whenMissing: 'hold', enabled: true },

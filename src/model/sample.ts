@@ -29,6 +29,16 @@ export const ProbeImpairmentSchema = z.enum([
 export type ProbeImpairment = z.infer<typeof ProbeImpairmentSchema>;
 
 /**
+ * A picture unchanged this long (stream time) is frozen: a viewer sees a stuck picture by then.
+ * Probes count a frozen run into `freezeMs` only from this length on (then the whole run, from
+ * its first frame) and send their window the moment a run reaches it, so the detector knows a
+ * `freezeMs` window's freeze began at least this long before the window's end. Content that is
+ * still by nature (slides, a test card, a static shot whose encoder skips unchanged blocks) reads
+ * as frozen at any hold of seconds: its streams turn the `freeze` rule off or give it a `for`.
+ */
+export const FROZEN_AFTER_MS = 1000;
+
+/**
  * Physical bounds of a sample's values: a probe reporting outside them is broken or hostile, and
  * its numbers would poison the detector (an onset computed from them), the metrics and the history.
  */

@@ -1,5 +1,6 @@
 import type { Incident, Reason, TimelineEntry } from '../model/incident.ts';
 import { fmtDb, fmtMs, pct, utc } from './figures.ts';
+import { FROZEN_AFTER_MS } from '../model/sample.ts';
 
 /**
  * Why streamguard says a line is down or degraded, in words a vendor's engineer reads without our
@@ -44,6 +45,8 @@ export function reasonWords(r: Reason): string {
       return `no new media for ${pct(v)} of the window (threshold ${pct(th)})`;
     case 'freezeMs':
       return `picture frozen for ${fmtMs(v)} per window (threshold ${fmtMs(th)})`;
+    case 'freezeRatio':
+      return r.lastedMs !== undefined ? `picture frozen for ${fmtMs(r.lastedMs)} (unchanged for ${fmtMs(FROZEN_AFTER_MS)} counts as frozen)` : `picture frozen for ${pct(v)} of the window (threshold ${pct(th)})`;
     case 'fpsRatio':
       return `frame rate at ${pct(v)} of its nominal rate (threshold ${pct(th)})`;
     case 'latencyOverBudgetMs':

@@ -15,6 +15,9 @@ describe('console cell words', () => {
     expect(problemFigure(sample({ blackMs: 3000, stallMs: 500 }))).toBe('black 3 s');
     expect(problemFigure(sample({ silenceMs: 1000 }))).toBe('silent 1 s');
     expect(problemFigure(sample({ freezeMs: 2000 }))).toBe('frozen 2 s');
+    // the short window a probe sends the moment a picture froze; the end of a freeze in a window
+    expect(problemFigure(sample({ windowMs: 200, freezeMs: 200 }))).toMatch(/^frozen /);
+    expect(problemFigure(sample({ freezeMs: 300 }))).toBeUndefined();
     expect(problemFigure(sample({ avSyncMs: -310 }))).toBe('A/V −310 ms');
     expect(problemFigure(sample({ avSkewMs: 120 }))).toBe('A/V +120 ms');
     expect(problemFigure(sample({ avSyncMs: 40, stallMs: 10 }))).toBeUndefined();

@@ -81,9 +81,9 @@ describe('grading across regions', () => {
     const lab = new Lab();
     lab.run(2);
     const ev = lab.run(4, (_s, line, region) => (line === 'primary' && region === 'us' ? FROZEN : undefined));
-    expect(ev).toEqual(['4100 open s1/primary/degraded P2']);
+    expect(ev).toEqual(['3100 open s1/primary/degraded P2']);
     expect(lab.active()).toEqual(['s1/primary/degraded P2 regional']);
-    expect(lab.det.activeIncidents()[0]!.onset).toBe(2000); // t − freezeMs of the first frozen window
+    expect(lab.det.activeIncidents()[0]!.onset).toBe(2000); // t − freezeMs of the first frozen window (≥ FROZEN_AFTER_MS)
   });
 
   it('degraded everywhere → still P2, scope line; the region going down moves it to the down key', () => {

@@ -37,7 +37,7 @@ describe('impaired samples and stream incidents', () => {
   it('impaired windows do not raise an incident (degraded → down)', () => {
     const lab = new Lab();
     lab.run(1);
-    expect(lab.run(3, inEu(FROZEN, 'primary'))).toEqual(['3100 open s1/primary/degraded P2']);
+    expect(lab.run(3, inEu(FROZEN, 'primary'))).toEqual(['2100 open s1/primary/degraded P2']);
     expect(lab.run(4, inEu(impaired('timer-late', DOWN)))).toEqual(['7100 open probe/p-eu/impaired P3']);
     expect(lab.active()).toEqual(['probe/p-eu/impaired P3 probe', 's1/primary/degraded P2 regional']);
   });

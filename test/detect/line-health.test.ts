@@ -100,12 +100,25 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'freeze 800 ms/window for 2 s → degraded; clear after 3 s',
+    // The probe held the picture for FROZEN_AFTER_MS before it counted any of it: no hold here.
+    name: 'a window mostly frozen → degraded at once, the freeze began 1 s before; clear after 3 s',
     samples: episode(1, 3, 4, { freezeMs: 800 }),
     changes: [
-      [3000, 'degraded', ['freeze']],
+      [2000, 'degraded', ['freeze']],
       [7000, 'ok', []],
     ],
+    onsets: [1000, NaN],
+  },
+  {
+    name: 'a short window the probe sent as the picture froze → degraded; onset 1 s back, not the window\'s 200 ms',
+    samples: [...windows(3, () => ({})), sample({ t: 3200, seq: 4, windowMs: 200, freezeMs: 200 }), ...windows(2, () => ({ freezeMs: 1000 }), 3200, 4)],
+    changes: [[3200, 'degraded', ['freeze']]],
+    onsets: [2200],
+  },
+  {
+    name: 'a window frozen for less than half of it is not a frozen line (the freeze ended early in it)',
+    samples: windows(6, (i) => (i === 2 ? { freezeMs: 400 } : {})),
+    changes: [],
   },
   {
     name: 'fps below 80 % of nominal for 3 s → degraded',
@@ -196,7 +209,7 @@ const cases: Case[] = [
     name: 'disconnect while degraded: down, then judged afresh (the freeze is over: ok)',
     samples: windows(16, (i) => (i < 3 ? { freezeMs: 1000 } : i === 3 ? { connected: false, fps: 0, bitrateBps: 0 } : {})),
     changes: [
-      [2000, 'degraded', ['freeze']],
+      [1000, 'degraded', ['freeze']],
       [4000, 'down', ['disconnected']],
       [6000, 'ok', []],
     ],
@@ -205,10 +218,9 @@ const cases: Case[] = [
     name: 'disconnect while degraded, still degraded after it: degraded again once judged afresh',
     samples: windows(16, (i) => (i === 3 ? { connected: false, fps: 0, bitrateBps: 0 } : { freezeMs: 1000 })),
     changes: [
-      [2000, 'degraded', ['freeze']],
+      [1000, 'degraded', ['freeze']],
       [4000, 'down', ['disconnected']],
-      [6000, 'ok', []],
-      [7000, 'degraded', ['freeze']],
+      [6000, 'degraded', ['freeze']],
     ],
   },
   {
@@ -257,12 +269,12 @@ describe('evaluateLine per-view grace (lineGraceWindows, default 5)', () => {
   it('the grace runs for lineGraceWindows windows after the last down window, then quality counts again', () => {
     // Disconnected in t 11 000–13 000, down until `disconnected` clears after 2 s of media (15 000):
     // the last down window ends at 14 000, the grace at 19 000; the freeze (there since the line came
-    // back) starts its run with the window 19 000–20 000 and trips 2 s after (21 000).
+    // back) is judged from the window 19 000–20 000 on and trips with it (the probe held it already).
     const samples = windows(30, (i) => (i >= 10 && i < 13 ? down : i >= 13 ? { freezeMs: 1000 } : {}));
     expect(run(samples, undefined, graced).changes).toEqual([
       [11_000, 'down', ['disconnected']],
       [15_000, 'ok', []],
-      [21_000, 'degraded', ['freeze']],
+      [20_000, 'degraded', ['freeze']],
     ]);
   });
 

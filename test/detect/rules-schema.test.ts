@@ -20,15 +20,15 @@ describe('rules schema', () => {
 
   it('merges partial overrides per rule name and adds new rules', () => {
     const rules = mergeRules({
-      freeze: { threshold: 300, for: 1000 },
+      freeze: { threshold: 0.3, for: 1000 },
       stall: { enabled: false },
       'latency-hard': { metric: 'latencyOverBudgetMs', op: '>', threshold: 2000, for: 0, clearThreshold: 0, clearFor: 5000, yields: 'down' },
     });
-    expect(rules.freeze).toEqual({ ...DEFAULT_RULES.freeze, threshold: 300, for: 1000 });
+    expect(rules.freeze).toEqual({ ...DEFAULT_RULES.freeze, threshold: 0.3, for: 1000 });
     expect(rules.stall?.enabled).toBe(false);
     expect(rules['latency-hard']).toMatchObject({ yields: 'down', whenMissing: 'hold', enabled: true });
     expect(rules.disconnected).toEqual(DEFAULT_RULES.disconnected);
-    expect(DEFAULT_RULES.freeze.threshold).toBe(500); // defaults untouched
+    expect(DEFAULT_RULES.freeze.threshold).toBe(0.5); // defaults untouched
   });
 
   it.each([

@@ -14,9 +14,29 @@ describe('FreezeTracker', () => {
     expect(f.push(80, 0.1)).toBe(0); // one repeated frame: a duplicate, not a freeze
     expect(f.push(120, 3)).toBe(0);
     expect([160, 200, 240, 280].map((pts) => f.push(pts, 0.1))).toEqual([0, 0, 120, 40]);
+    expect(f.onset).toBe(false); // counted since 240
     expect(f.push(undefined, 0.1)).toBeUndefined(); // NOPTS
     expect(f.push(5000, 0.1)).toBeUndefined(); // discontinuity ends the run
     expect(f.push(5040, 0.1)).toBe(0);
+  });
+
+  it('is frozen at the frame that makes the run long enough, once per run', () => {
+    const f = new FreezeTracker(0.5, 120);
+    const onsets = [0, 40, 80, 120, 160, 200, 240, 280, 320].map((pts, i) => {
+      f.push(pts, i === 0 || i === 5 ? 3 : 0.1);
+      return f.onset;
+    });
+    // frozen 0–120 (120 ms at 120), moving at 200, frozen again from 200: 120 ms at 320
+    expect(onsets).toEqual([false, false, false, true, false, false, false, false, true]);
+  });
+
+  it('holds a picture a second by default (FROZEN_AFTER_MS) before it is frozen', () => {
+    const f = new FreezeTracker(0.5);
+    const credited = Array.from({ length: 27 }, (_, i) => f.push(i * 40, i === 0 ? 3 : 0.1));
+    expect(credited.slice(1, 25).every((ms) => ms === 0)).toBe(true);
+    expect(credited[25]).toBe(1000);
+    expect(f.onset).toBe(false);
+    expect(credited[26]).toBe(40);
   });
 });
 
@@ -70,14 +90,15 @@ describe('DecodedAnalyzer', () => {
     const a = new DecodedAnalyzer();
     const out = [
       a.push({ key: 'lavfi.signalstats.YDIF', value: 3, ptsMs: 0 }),
-      ...[40, 80, 120, 160, 200].map((ptsMs) => a.push({ key: 'lavfi.signalstats.YDIF', value: 0.1, ptsMs })),
+      ...[200, 1000, 1040].map((ptsMs) => a.push({ key: 'lavfi.signalstats.YDIF', value: 0.1, ptsMs })),
       a.push({ key: 'lavfi.signalstats.YAVG', value: 125, ptsMs: 960 }),
       a.push({ key: 'lavfi.signalstats.YAVG', value: 235, ptsMs: 1000 }),
       a.push({ key: 'lavfi.astats.Overall.RMS_level', value: -Infinity, ptsMs: 1299 }),
       a.push({ key: 'lavfi.astats.Overall.RMS_level', value: -3, ptsMs: 1300 }),
       a.push({ key: 'lavfi.astats.Overall.RMS_level', value: -3, ptsMs: 1301 }),
     ];
-    expect(out).toEqual([[], [], [], [], [], [{ type: 'freeze', ms: 200 }], [], [], [], [], [{ type: 'sync', ms: -300 }]]);
+    // frozen from 0: the frame at 1000 makes it a second, so the whole run counts at once
+    expect(out).toEqual([[], [], [{ type: 'freeze', ms: 1000, onset: true }], [{ type: 'freeze', ms: 40, onset: false }], [], [], [], [], [{ type: 'sync', ms: -300 }]]);
   });
 
   it('content checks only when asked for: the beep markers and silence read the same RMS values', () => {

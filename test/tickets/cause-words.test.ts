@@ -11,6 +11,8 @@ describe('the cause in words, with the figure against its threshold', () => {
     [reason('disconnected', 1, 0.5), 'not connected'],
     [reason('stallRatio', 1, 0.95), 'no new media for 100 % of the window (threshold 95 %)'],
     [reason('freezeMs', 800, 500), 'picture frozen for 800 ms per window (threshold 500 ms)'],
+    [{ ...reason('freezeRatio', 1, 0.5), forMs: 0, lastedMs: 1200 }, 'picture frozen for 1.2 s (unchanged for 1 s counts as frozen)'],
+    [reason('freezeRatio', 0.8, 0.5), 'picture frozen for 80 % of the window (threshold 50 %)'],
     [reason('fpsRatio', 0.5, 0.8), 'frame rate at 50 % of its nominal rate (threshold 80 %)'],
     [reason('latencyOverBudgetMs', 1200, 0), 'live latency 1.2 s over its budget (threshold 0 ms over)'],
     [reason('bitrateRatio', 0.12, 0.3), 'bitrate at 12 % of its usual level (threshold 30 %)'],

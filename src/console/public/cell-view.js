@@ -7,7 +7,7 @@ export const LEVEL_ICON = { ok: '✓', degraded: '▲', down: '✖', unknown: '?
 const LEVEL_WORD = { ok: 'ok', degraded: 'degraded', down: 'DOWN', unknown: 'no data' };
 
 /** A stall share, A/V offset, black or silent time under these is not worth a word. */
-const NOTABLE = { stallShare: 0.05, avMs: 100, contentMs: 1000, freezeMs: 1000 };
+const NOTABLE = { stallShare: 0.05, avMs: 100, contentMs: 1000, freezeShare: 0.5 };
 
 /**
  * The most telling figure of a sample, or undefined when it shows nothing wrong:
@@ -20,7 +20,8 @@ export function problemFigure(s) {
   if ((s.silenceMs ?? 0) >= NOTABLE.contentMs) return `silent ${duration(s.silenceMs)}`;
   const stall = s.windowMs > 0 ? s.stallMs / s.windowMs : 0;
   if (stall >= NOTABLE.stallShare) return `stall ${Math.round(stall * 100)} %`;
-  if (s.freezeMs >= NOTABLE.freezeMs) return `frozen ${duration(s.freezeMs)}`;
+  // Probes count a picture frozen only once it held a second: half a window frozen is a freeze.
+  if (s.windowMs > 0 && s.freezeMs / s.windowMs >= NOTABLE.freezeShare) return `frozen ${duration(s.freezeMs)}`;
   const av = s.avSyncMs ?? s.avSkewMs;
   if (av !== undefined && Math.abs(av) >= NOTABLE.avMs) return `A/V ${av < 0 ? '−' : '+'}${Math.round(Math.abs(av))} ms`;
   return undefined;
