@@ -27,6 +27,13 @@ const REPLAY_BURST_MS = 1000;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /**
+ * A connected window shorter than this (sent early: the picture just froze) holds a frame or two:
+ * a frame rate or bitrate over it is noise (one frame in 30 ms reads 33 fps). It reports the rates
+ * of the window before it instead.
+ */
+const MIN_RATE_WINDOW_MS = 250;
+
+/**
  * Time in a state found by the decoder (frozen, black, silent). A run is credited once it is long
  * enough, so what arrives may exceed the window: the excess carries over to the next window and
  * a run's total across windows is kept.
@@ -82,6 +89,8 @@ export class MetricsWindow {
 
   // Across windows.
   private connected = false;
+  /** The last connected window's rates, for a window too short to measure its own. */
+  private lastRates: { fps: number; bitrateBps: number } | undefined;
   private error: ProbeError | undefined;
   private connectStartedAt: number | undefined;
   /** Kept across reconnects: an outage is no-media time, so stall keeps counting through it. */
@@ -133,6 +142,7 @@ export class MetricsWindow {
 
   connecting(now: number): void {
     this.connectStartedAt = now;
+    this.lastRates = undefined;
     this.sessionFirstVideoAt = undefined;
     this.sessionKeyed = false;
     this.lastVideoPts = undefined;
@@ -283,11 +293,13 @@ export class MetricsWindow {
     const content = this.contentChecked && !this.contentGap && this.connected;
     const blackMs = this.black.take(windowMs);
     const silenceMs = this.silent.take(windowMs);
+    const rates = this.connected && windowMs < MIN_RATE_WINDOW_MS && this.lastRates ? this.lastRates : { fps: round1(this.frameRate(windowMs)), bitrateBps: Math.round((this.bytes * 8) / seconds) };
+    if (this.connected) this.lastRates = rates;
     const metrics: WindowMetrics = {
       windowMs,
       connected: this.connected,
-      fps: round1(this.frameRate(windowMs)),
-      bitrateBps: Math.round((this.bytes * 8) / seconds),
+      fps: rates.fps,
+      bitrateBps: rates.bitrateBps,
       maxGapMs: Math.round(this.maxGap),
       stallMs: Math.round(Math.min(windowMs, this.stall)),
       freezeMs: this.frozen.take(windowMs),

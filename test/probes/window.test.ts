@@ -40,6 +40,23 @@ describe('MetricsWindow', () => {
     expect(w.close(3000).fps).toBe(10);
   });
 
+  it('a connected window sent early and too short to measure rates reports the window before it', () => {
+    const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
+    w.connecting(0);
+    feed(w, 0, 1000);
+    const full = w.close(1000);
+    // 30 ms: one frame, which over its own span would read 33 fps and 267 kb/s.
+    w.packet(video(1010));
+    expect(w.close(1030)).toMatchObject({ windowMs: 30, fps: full.fps, bitrateBps: full.bitrateBps });
+    feed(w, 1040, 2000, false);
+    expect(w.close(2000).fps).toBe(25);
+    // A reconnect measures afresh: no rates of the session before it.
+    w.disconnected('eof');
+    w.connecting(2000);
+    w.packet(video(2010, true));
+    expect(w.close(2030)).toMatchObject({ connected: true, fps: 33.3 });
+  });
+
   it('a GOP replayed right after a reconnect is not new media; a restarted publisher\'s older pts are', () => {
     const w = new MetricsWindow({ stallThresholdMs: 250 }, 0);
     w.connecting(0);
