@@ -109,6 +109,9 @@ export interface ControlSettings {
   config: ControlConfig;
 }
 
+/** Why the controller reads saved state: its hub started, or took streams over from another hub. */
+type RestoreCause = 'start' | 'takeover';
+
 export class Controller implements ControlSource, OwnershipListener {
   readonly builtin = new BuiltinState();
   private streamList: readonly StreamConfig[];
@@ -244,7 +247,7 @@ export class Controller implements ControlSource, OwnershipListener {
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
-    await this.restore(new Set([...this.slots.keys()].filter((id) => this.ownership.owns(id))));
+    await this.restore(new Set([...this.slots.keys()].filter((id) => this.ownership.owns(id))), 'start');
     if (this.stopped) return this;
     this.ownership.subscribe(this);
     for (const topic of INCIDENT_TOPICS) {
@@ -281,7 +284,7 @@ export class Controller implements ControlSource, OwnershipListener {
       this.fresh(this.slots.get(id)!);
       this.builtin.remove(id);
     }
-    await this.restore(adopted);
+    await this.restore(adopted, 'takeover');
     // Lost again while its state was being read: forgotten again.
     this.release([...adopted].filter((id) => !this.ownership.owns(id)));
   }
@@ -517,9 +520,9 @@ export class Controller implements ControlSource, OwnershipListener {
    * and served line and features, pins, hold, recent switches); a stream with none (no state port,
    * or saved by an older hub) is served the line the last executed switch left it on, from the audit log.
    */
-  private async restore(streams: ReadonlySet<string>): Promise<void> {
+  private async restore(streams: ReadonlySet<string>, cause: RestoreCause): Promise<void> {
     for (const id of streams) this.builtin.init(id, this.slots.get(id)!.state.line.active, this.clock());
-    const savedAt = await this.restoreSaved(streams);
+    const savedAt = await this.restoreSaved(streams, cause);
     let rows;
     try {
       rows = await this.audit.recent(RESTORE_AUDIT_ROWS);
@@ -569,7 +572,7 @@ export class Controller implements ControlSource, OwnershipListener {
   }
 
   /** Of `streams`, those whose saved state was restored, with when it was saved. A state that cannot be read is logged, and its stream starts afresh. */
-  private async restoreSaved(streams: ReadonlySet<string>): Promise<Map<string, number>> {
+  private async restoreSaved(streams: ReadonlySet<string>, cause: RestoreCause): Promise<Map<string, number>> {
     const restored = new Map<string, number>();
     if (!this.opts.state || !this.keeper) return restored;
     let saved;
@@ -599,7 +602,7 @@ export class Controller implements ControlSource, OwnershipListener {
       this.builtin.init(stream, r.served.line, r.served.since, r.served.features);
       this.keeper.known(stream, persistedControl(r.state, this.builtin.get(stream)));
       restored.set(stream, updatedAt);
-      this.log?.info({ stream, line: r.state.line.active, served: r.served.line, pinned: r.state.line.pin?.value, held: r.state.line.hold !== undefined }, 'control: restored the stream state saved before the restart');
+      this.log?.info({ stream, line: r.state.line.active, served: r.served.line, pinned: r.state.line.pin?.value, held: r.state.line.hold !== undefined }, cause === 'start' ? 'control: restored the stream state saved before the restart' : 'control: restored the stream state its previous owner saved');
     }
     return restored;
   }
