@@ -34,7 +34,8 @@ export type ProbeImpairment = z.infer<typeof ProbeImpairmentSchema>;
  * its first frame) and send their window the moment a run reaches it, so the detector knows a
  * `freezeMs` window's freeze began at least this long before the window's end. Content that is
  * still by nature (slides, a test card, a static shot whose encoder skips unchanged blocks) reads
- * as frozen at any hold of seconds: its streams turn the `freeze` rule off or give it a `for`.
+ * as frozen at any hold of seconds: such a line is not decoded (`decode: false`), or the `freeze`
+ * rule gets a longer `for` (rules are global).
  */
 export const FROZEN_AFTER_MS = 1000;
 
