@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/cluster-throughput.ts [--rates 5000,10000,20000,50000] [--seconds 10] [--streams 1000]
  *                                       [--inflight 2000] [--baseline GIT-REV] [--drain N]
- *                                       [--batches 64] [--rounds 1] [--fleet 40x500,80x250]
+ *                                       [--batches 64] [--rounds 1] [--fleet 40x500,80x250] [--pin]
  *
  * `--baseline REV`: also runs the publisher of that commit (probes/uplink/nats-publisher.ts, read
  * with `git show` into a temporary file beside the current one), each rate with both, side by side.
@@ -26,6 +26,9 @@
  * to consume them all: its ceiling, whatever the probe side manages (`--rates ''` for this alone).
  * `--batches 1,8,64`: the drain once per publisher batch size (samples per NATS message at most),
  * side by side, `--rounds` times interleaved (this machine is shared: one round is noise).
+ *
+ * `--pin`: the hub process (every thread) alone on CPU 0, everything else (this process, nats-server,
+ * PostgreSQL) on CPU 1 (`taskset`): the hub's own ceiling per core, not its share of a contended box.
  *
  * `--fleet PxL`: P probes (each its own region, buffer and publisher) of L lines each, every probe
  * sending its L samples in one burst a second at its own phase, as a probe whose lines close
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
       batches: { type: 'string', default: '64' },
       rounds: { type: 'string', default: '1' },
       fleet: { type: 'string', default: '' },
+      pin: { type: 'boolean', default: false },
     },
   });
   const rates = values.rates.split(',').filter(Boolean).map(Number);
@@ -180,9 +184,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-cluster-'));
   const pg = await startPostgres();
   const postmaster = postmasterPid(pg.port);
-  const env = { dir, postmaster, streams, inflight, createDatabase: () => pg.createDatabase() };
+  const env = { dir, postmaster, streams, inflight, pin: values.pin, createDatabase: () => pg.createDatabase() };
+  if (env.pin) {
+    // Backends forked later inherit the postmaster's CPU.
+    for (const pid of [process.pid, postmaster, ...descendants(postmaster)]) pinTo(pid, OTHERS_CPU);
+  }
   const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
-  process.stdout.write(`commit ${head}; uptime: ${uptime()}\n${streams} streams; CPU in cores (CPU time / wall time)\n\n`);
+  process.stdout.write(`commit ${head}; uptime: ${uptime()}\n${streams} streams; CPU in cores (CPU time / wall time)${env.pin ? `; the hub alone on CPU ${HUB_CPU}, every other process on CPU ${OTHERS_CPU}` : ''}\n\n`);
   try {
     if (rates.length > 0) {
       process.stdout.write(`Paced: measured ${seconds} s after 3 s warm-up, publisher window ${inflight}\n\n`);
@@ -224,6 +232,8 @@ interface BenchEnv {
   postmaster: number;
   streams: number;
   inflight: number;
+  /** The hub alone on HUB_CPU, the rest on OTHERS_CPU. */
+  pin: boolean;
   createDatabase(): Promise<string>;
 }
 
@@ -231,6 +241,7 @@ interface BenchEnv {
 async function hubOnFreshServers(env: BenchEnv, probes = 1) {
   const nats = await startNats();
   const natsPid = descendants(process.pid).find((pid) => comm(pid) === 'nats-server')!;
+  if (env.pin) pinTo(natsPid, OTHERS_CPU);
   const { file, tokenEnv } = writeBenchHubConfig(mkdtempSync(join(env.dir, 'hub-')), probes, env.streams);
   const pgUrl = await env.createDatabase();
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--hub-child', file, nats.url], {
@@ -238,6 +249,7 @@ async function hubOnFreshServers(env: BenchEnv, probes = 1) {
     execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [])],
     env: { ...process.env, ...tokenEnv, [PG_URL_ENV]: pgUrl, STREAMGUARD_LOG_LEVEL: 'warn' },
   });
+  if (env.pin) pinTo(child.pid!, HUB_CPU);
   const messages: FromHub[] = [];
   child.on('message', (m: FromHub) => messages.push(m));
   const next = async <T extends FromHub['type']>(type: T) => {
@@ -416,6 +428,14 @@ async function drained(env: BenchEnv, count: number, Publisher: PublisherClass, 
     `PostgreSQL sample_rollups table + its 2 indexes: ${(rollups.bytes / rollups.rows).toFixed(0)} bytes per row (${rollups.rows} rows: stream × line × region × minute)`,
   ].join('\n');
   return { row, storage };
+}
+
+const HUB_CPU = 0;
+const OTHERS_CPU = 1;
+
+/** Every thread of `pid` onto one CPU (threads it starts later inherit it). */
+function pinTo(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
 function comm(pid: number): string {
