@@ -176,12 +176,12 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
     const { stream, owner } = await faultableStream(used, true);
     used.push(stream);
     await cluster.bothLinesUp(stream);
-    const faultAt = Date.now();
+    const faultAt = performance.now();
     await cluster.publisher(stream, 'primary', 'kill');
     // Cut off before it grades the fault (about a second after the kill), well within its acting
     // deadline: it still decides — the incident, the switch, the ticket — and the writes that carry
     // them wait in the cut, with the lease renewals, while the lease expires and another hub takes over.
-    await until('400 ms after the kill', () => Date.now() - faultAt >= 400, 2000, 10);
+    await until('400 ms after the kill', () => performance.now() - faultAt >= 400, 2000, 10);
     await cluster.cutStore(owner.owner, true);
     let heir: LeaseHolder;
     try {
@@ -235,11 +235,11 @@ describe.skipIf(clusterMissing !== undefined)('a cluster of three hubs against t
 
 /** SIGSTOPs `hub`, runs `meanwhile`, SIGCONTs it once it has been frozen `ms` (or at once if `meanwhile` fails). */
 async function frozen<T>(hub: string, ms: number, meanwhile: () => Promise<T>): Promise<T> {
-  const frozenAt = Date.now();
+  const frozenAt = performance.now();
   cluster.pause(hub);
   try {
     const result = await meanwhile();
-    await until(`${hub} frozen ${ms} ms`, () => Date.now() - frozenAt >= ms, ms + 1000, 100);
+    await until(`${hub} frozen ${ms} ms`, () => performance.now() - frozenAt >= ms, ms + 1000, 100);
     return result;
   } finally {
     cluster.resume(hub);

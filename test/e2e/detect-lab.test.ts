@@ -71,11 +71,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The first incident change from index `from` on matching `pred`, waiting up to `timeoutMs`. */
 async function next(pred: (c: Seen) => boolean, timeoutMs: number, from = 0): Promise<Seen> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const hit = changes.slice(from).find(pred);
     if (hit) return hit;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       const trail = changes.slice(from).map((c) => `${c.topic} ${c.incident.key} ${c.incident.severity} ${c.incident.scope}`);
       throw new Error(`no matching incident change within ${timeoutMs} ms; since then: ${JSON.stringify(trail)}`);
     }

@@ -126,9 +126,9 @@ describe('streamguard run: SIGHUP reloads remote probe assignments', () => {
     const assigned: Assignment[] = [];
     let client: UplinkClient | undefined;
     const wait = async (what: string, cond: () => boolean) => {
-      const deadline = Date.now() + 20_000;
+      const deadline = performance.now() + 20_000;
       while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; hub stdout: ${out} stderr: ${err}`);
+        if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; hub stdout: ${out} stderr: ${err}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
