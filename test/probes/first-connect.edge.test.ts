@@ -1,12 +1,11 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
-import { closeServer, freePort, publish, stopProcess, tempDir, waitFor } from './helpers/media.ts';
+import { closeServer, freePort, publish, serveDir, stopProcess, tempDir, waitFor } from './helpers/media.ts';
 
 /**
  * A line that is starting up has neither connected nor failed yet: the probe knows nothing about
@@ -16,27 +15,6 @@ import { closeServer, freePort, publish, stopProcess, tempDir, waitFor } from '.
  */
 
 const id = { region: 'test', probe: 'first', line: 'primary' };
-
-/** Serves a directory; the first request is answered only after `firstDelayMs` (a slow first connect). */
-async function serveDirSlowFirst(dir: string, firstDelayMs: number): Promise<{ port: number; server: Server }> {
-  let first = true;
-  const server = createHttpServer((req, res) => {
-    const delay = first ? firstDelayMs : 0;
-    first = false;
-    setTimeout(() => {
-      const file = join(dir, new URL(req.url ?? '/', 'http://x').pathname);
-      if (!file.startsWith(dir) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
-      createReadStream(file).pipe(res);
-    }, delay);
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { port, server };
-}
 
 afterAll(() => {
   expect(liveChildPids()).toEqual([]);
@@ -48,7 +26,7 @@ describe('first connect attempt', () => {
     const pub = publish(join(tmp.dir, 'index.m3u8'), {
       outputArgs: ['-f', 'hls', '-hls_time', '1', '-hls_list_size', '4', '-hls_flags', 'delete_segments+program_date_time'],
     });
-    const { port, server } = await serveDirSlowFirst(tmp.dir, 1500);
+    const { port, server } = await serveDir(tmp.dir, { firstDelayMs: 1500 });
     const log = new SampleLog();
     let h: { stop(): Promise<void> } | undefined;
     try {

@@ -115,16 +115,28 @@ export function publish(output: string, opts: PublishOptions = {}): ChildProcess
   return spawn(ffmpegPath, args, { stdio: 'ignore' });
 }
 
-/** A static file server over a directory (for HLS), on a random port. */
-export async function serveDir(dir: string): Promise<{ port: number; server: Server }> {
+/**
+ * A static file server over a directory (for HLS), on a random port; `firstDelayMs` holds back the
+ * answer to the first request (a slow first connect).
+ */
+export async function serveDir(dir: string, opts: { firstDelayMs?: number } = {}): Promise<{ port: number; server: Server }> {
+  let first = true;
   const server = createServer((req, res) => {
-    const file = join(dir, new URL(req.url ?? '/', 'http://x').pathname);
-    if (!file.startsWith(dir) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
-    createReadStream(file).pipe(res);
+    const delayMs = first ? (opts.firstDelayMs ?? 0) : 0;
+    first = false;
+    setTimeout(() => {
+      const file = join(dir, new URL(req.url ?? '/', 'http://x').pathname);
+      if (!file.startsWith(dir) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+      // The file can go between the check and the open (the muxer deletes old segments, a test
+      // removes the directory as it ends): the answer is cut, not the test run.
+      createReadStream(file)
+        .on('error', () => res.destroy())
+        .pipe(res);
+    }, delayMs);
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
