@@ -121,7 +121,9 @@ export class Hub implements OwnershipListener {
   private retention: { rawMs: number; rollupsMs: number };
   private compacting = false;
   private compactedBefore: number | undefined;
-  /** Hub time of the last timer tick (undefined before the first). */
+  /** What the hub's own stalls are measured on: performance.now, or an injected clock (a test's moves only when the test moves it). */
+  private readonly monotonic: () => number;
+  /** Monotonic time of the last timer tick, or of the timer's start before the first. */
   private lastTimerTick: number | undefined;
   private started = false;
   private stopped = false;
@@ -131,6 +133,8 @@ export class Hub implements OwnershipListener {
     this.ownership = opts.ownership ?? soleOwnership;
     this.log = opts.logger;
     this.clock = opts.clock ?? Date.now;
+    // The wall clock steps on real hosts (NTP): a backward step would hide a freeze, a forward one invent it.
+    this.monotonic = opts.clock ?? (() => performance.now());
     this.startedAt = this.clock();
     this.compactEveryMs = opts.compactEveryMs ?? 5 * 60_000;
     this.retention = opts.retention ?? { rawMs: 6 * 3_600_000, rollupsMs: 30 * 86_400_000 };
@@ -163,6 +167,8 @@ export class Hub implements OwnershipListener {
     }
     const tickMs = this.opts.tickMs ?? 1000;
     if (tickMs > 0) {
+      // The first tick's lateness is measured from here: a hub frozen within its first period stalled too.
+      this.lastTimerTick = this.monotonic();
       this.tickTimer = setInterval(() => this.timerTick(tickMs), tickMs);
       this.tickTimer.unref?.();
     }
@@ -308,8 +314,8 @@ export class Hub implements OwnershipListener {
    * before or after this tick: remote probes measured them unfrozen.
    */
   private timerTick(periodMs: number): void {
-    const now = this.clock();
-    const late = this.lastTimerTick === undefined ? 0 : now - this.lastTimerTick - periodMs;
+    const now = this.monotonic();
+    const late = now - (this.lastTimerTick ?? now) - periodMs;
     this.lastTimerTick = now;
     if (late > this.detector.ctx.settings.hubStallMs) {
       this.stats.stalls++;

@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const h of handles.splice(0)) await h.stop();
 });
 
-async function hub(detector: Record<string, unknown> = {}, tickMs = 20) {
+async function hub(detector: Record<string, unknown> = {}, tickMs = 20, { awaitFirstTick = true } = {}) {
   let now = T0;
   const config = ConfigSchema.parse({
     hub: { dataDir: mkdtempSync(join(tmpdir(), 'sg-stall-')) },
@@ -31,7 +31,7 @@ async function hub(detector: Record<string, unknown> = {}, tickMs = 20) {
   handles.push(handle);
   const sample: Sample = { probe: 'p-eu', region: 'eu', stream: 's1', line: 'primary', seq: 1, t: T0, windowMs: 1000, connected: true, fps: 25, bitrateBps: 1e6, maxGapMs: 40, stallMs: 0, freezeMs: 0 };
   expect(handle.ingest(sample)).toEqual({ ok: true });
-  await until('the first timer tick', () => handle.hub.stats.ticks >= 1);
+  if (awaitFirstTick) await until('the first timer tick', () => handle.hub.stats.ticks >= 1);
   /** Moves the clock by `ms` at once: the next timer tick sees it as late. */
   const advance = (ms: number) => (now += ms);
   /** Moves the clock by `ms` in steps of `step`, one per timer tick (200 ms: time passing normally). */
@@ -61,6 +61,17 @@ describe('the hub\'s own stall', () => {
     await walk(400);
     expect(blind(handle)).toBe('silent');
     expect(handle.hub.stats.stalls).toBe(1);
+  });
+
+  it('frozen before its first tick: still a stall (the lateness counts from the timer\'s start)', async () => {
+    // CI's SIGSTOP test froze a hub that had not ticked yet, and nothing was counted
+    const { handle, advance } = await hub({}, 200, { awaitFirstTick: false });
+    expect(handle.hub.stats.ticks).toBe(0);
+    advance(3500);
+    await until('the late first tick', () => handle.hub.stats.ticks >= 1);
+    expect(handle.hub.stats.stalls).toBe(1);
+    expect(handle.hub.stats.stalledMs).toBe(3300);
+    expect(blind(handle)).toBe(false);
   });
 
   it('a tick late by less than hubStallMs is not a stall', async () => {
