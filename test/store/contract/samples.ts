@@ -30,9 +30,13 @@ export function describeSampleHistory(engine: string, maker: StoreMaker): void {
         ...sample({ seq: 7, t: 7000, probe: 'p "q" \\ {x}, y', region: 'ré gion', line: 'NULL' }),
         fps: 29.97, bitrateBps: 123_456_789.125, maxGapMs: 1e-7, stallMs: 0.1 + 0.2, loudnessLufs: -23.456, truePeakDbtp: -0.0001, width: 1920, height: 1080,
       };
-      await store.samples.append([odd]);
+      // seqs start at the probe's clock in ms: integers far beyond 32 bits
+      const late: Sample = { ...sample({ seq: Number.MAX_SAFE_INTEGER, t: 1_796_433_631_310, probe: 'p-late' }), width: 2 ** 31 - 1 };
+      await store.samples.append([odd, late]);
       expect(await store.samples.samples({ stream: 's1', from: 0, to: 10_000 })).toEqual([odd]);
+      expect(await store.samples.samples({ stream: 's1', from: late.t, to: late.t + 1 })).toEqual([late]);
       expect(await store.samples.lastSeq(odd.probe)).toBe(7);
+      expect(await store.samples.lastSeq(late.probe)).toBe(Number.MAX_SAFE_INTEGER);
     });
 
     it("remembers each probe's highest seq, across a reopen", async () => {
