@@ -26,7 +26,7 @@ import { incidentsByStream, policyInput } from './policy-input.ts';
 import type { Clock, EventSource, IncidentSource, LineHealthSource } from './ports.ts';
 import { SerialQueues } from './queues.ts';
 import { ActionRecorder } from './recorder.ts';
-import { lastSwitches, RESTORE_AUDIT_ROWS, unfinishedActions } from './restore.ts';
+import { lastSwitches, RESTORE_AUDIT_ROWS_PER_STREAM, unfinishedActions } from './restore.ts';
 import { persistedControl, restoredControl } from './persisted-state.ts';
 import { ControlStateKeeper } from './state-keeper.ts';
 import { SweepScheduler } from './scheduler.ts';
@@ -63,7 +63,7 @@ export interface ControllerOptions {
   /** Incident changes, to evaluate a stream as soon as the detector moves it. */
   events: EventSource;
   /** Where decisions and outcomes are recorded (and served lines restored from, for streams with no saved state). */
-  audit: AuditLog;
+  audit: Pick<AuditLog, 'append' | 'controlOf'>;
   /**
    * Where each stream's decided and served line, pins, hold and recent switches are kept, so a
    * hub restart resumes them (src/control/persisted-state.ts). Without it a restart restores only
@@ -120,7 +120,7 @@ export class Controller implements ControlSource, OwnershipListener {
   private readonly incidents: IncidentSource;
   private readonly lineHealth: LineHealthSource;
   private readonly events: EventSource;
-  private readonly audit: AuditLog;
+  private readonly audit: Pick<AuditLog, 'append' | 'controlOf'>;
   private readonly clock: Clock;
   private readonly ownership: Ownership;
   private readonly log: Logger | undefined;
@@ -525,7 +525,7 @@ export class Controller implements ControlSource, OwnershipListener {
     const savedAt = await this.restoreSaved(streams, cause);
     let rows;
     try {
-      rows = await this.audit.recent(RESTORE_AUDIT_ROWS);
+      rows = await this.audit.controlOf([...streams], RESTORE_AUDIT_ROWS_PER_STREAM);
     } catch (err) {
       this.log?.warn({ err }, 'control: reading the audit log failed; streams without a saved state start on their preferred line, and an action a stopped hub left unfinished is not carried out');
     }

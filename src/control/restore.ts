@@ -1,8 +1,12 @@
 import type { ControlAction } from '../actuators/types.ts';
 import type { AuditEntry } from '../store/ports.ts';
 
-/** How many audit rows a restart reads back for the last switches and the actions left unfinished. */
-export const RESTORE_AUDIT_ROWS = 5000;
+/**
+ * How many of each stream's controller audit rows a restart or a takeover reads back for its last
+ * switch and the actions left unfinished: a switch, its outcome, feature changes and theirs; flap
+ * damping keeps a stream far from this many between two switches.
+ */
+export const RESTORE_AUDIT_ROWS_PER_STREAM = 200;
 
 export interface LastSwitch {
   /** The switch as it was decided (its `to` is the line it left the stream on). */
@@ -39,7 +43,7 @@ const SETTLED = new RegExp(`^${CARRIED_OUT}\\.(done|failed)$`);
  * first, when their external actuators never reported (no `.done` or `.failed` row): the hub that
  * decided them stopped first (killed, or its shard taken over while the call waited). Dry runs
  * were never meant to be carried out and do not count. Rows older than what was read are not
- * known: a resume looks as far back as the restore does.
+ * known: a resume looks as far back as the restore does (RESTORE_AUDIT_ROWS_PER_STREAM).
  */
 export function unfinishedActions(rows: readonly AuditEntry[]): ControlAction[] {
   const settled = new Set<string>();

@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditLog } from '../store/ports.ts';
-import { auditStream } from './audit-stream.ts';
+import { auditStream } from '../store/audit-stream.ts';
 
 export interface ActionHistoryFilter {
   from: number;

@@ -63,6 +63,12 @@ export interface AuditLog {
   recent(limit: number): Promise<AuditEntry[]>;
   /** Entries with `from` ≤ t < `to`, newest first, at most `limit`. */
   range(query: AuditRangeQuery): Promise<AuditEntry[]>;
+  /**
+   * The controller's entries (`control.*`) about each of `streams` (src/store/audit-stream.ts), at
+   * most `perStream` of each, newest first: what a restart or a takeover reads back, whatever the
+   * rest of the log (other streams, other hubs of a cluster) wrote since.
+   */
+  controlOf(streams: readonly string[], perStream: number): Promise<AuditEntry[]>;
 }
 
 export interface AuditRangeQuery {

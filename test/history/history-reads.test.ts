@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { actionHistory } from '../../src/history/action-history.ts';
-import { auditStream } from '../../src/history/audit-stream.ts';
+import { auditStream } from '../../src/store/audit-stream.ts';
 import { incidentHistory } from '../../src/history/incident-history.ts';
 import { inMinutes, rollUpMinutes } from '../../src/history/minute-rollup.ts';
 import type { Sample } from '../../src/model/sample.ts';

@@ -162,4 +162,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX stream_health_by_version ON stream_health (version);
   `,
+  // 5: the stream each audit entry is about (src/store/audit-stream.ts), so that a restart or a
+  // takeover reads the controller's entries of its streams, not the newest rows the whole cluster
+  // wrote; entries written before name it for the controller's rows (`stream:<id>…`) only
+  `
+  ALTER TABLE audit ADD COLUMN stream TEXT;
+  UPDATE audit SET stream = substring(target from '^stream:(\\S+)') WHERE action LIKE 'control.%';
+  CREATE INDEX audit_stream ON audit (stream, id) WHERE stream IS NOT NULL;
+  `,
 ];

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { maskedAuditEntry } from '../audit-masking.ts';
+import { auditStream } from '../audit-stream.ts';
 import type { AuditEntry, AuditLog, AuditRangeQuery } from '../ports.ts';
 import { parseStored } from '../stored-record.ts';
 
@@ -21,16 +22,18 @@ export class SqliteAuditLog implements AuditLog {
   private readonly insert: Database.Statement;
   private readonly newest: Database.Statement;
   private readonly between: Database.Statement;
+  private readonly controlOfStream: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare('INSERT INTO audit (t, actor, action, target, reason, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare('INSERT INTO audit (t, actor, action, target, reason, data, stream) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.newest = db.prepare('SELECT id, t, actor, action, target, reason, data FROM audit ORDER BY id DESC LIMIT ?');
     this.between = db.prepare('SELECT id, t, actor, action, target, reason, data FROM audit WHERE t >= @from AND t < @to ORDER BY t DESC, id DESC LIMIT @limit');
+    this.controlOfStream = db.prepare("SELECT id, t, actor, action, target, reason, data FROM audit WHERE stream = ? AND action LIKE 'control.%' ORDER BY id DESC LIMIT ?");
   }
 
   async append(entry: AuditEntry): Promise<void> {
     const e = maskedAuditEntry(entry);
-    this.insert.run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data));
+    this.insert.run(e.t, e.actor, e.action, e.target, e.reason, e.data === undefined ? null : JSON.stringify(e.data), auditStream(e) ?? null);
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
@@ -39,6 +42,11 @@ export class SqliteAuditLog implements AuditLog {
 
   async range(q: AuditRangeQuery): Promise<AuditEntry[]> {
     return (this.between.all(q) as AuditRow[]).map(readEntry);
+  }
+
+  async controlOf(streams: readonly string[], perStream: number): Promise<AuditEntry[]> {
+    const rows = [...new Set(streams)].flatMap((stream) => this.controlOfStream.all(stream, perStream) as AuditRow[]);
+    return rows.sort((a, b) => b.id - a.id).map(readEntry);
   }
 }
 

@@ -191,4 +191,13 @@ export const MIGRATIONS: readonly string[] = [
     source TEXT
   );
   `,
+  // 10: the stream each audit entry is about (src/store/audit-stream.ts), so that a restart reads
+  //     the controller's entries of its streams, not the newest rows of the whole log; entries
+  //     written before name it for the controller's rows (`stream:<id>…`) only
+  `
+  ALTER TABLE audit ADD COLUMN stream TEXT;
+  UPDATE audit SET stream = CASE WHEN instr(substr(target, 8), ' ') > 0 THEN substr(target, 8, instr(substr(target, 8), ' ') - 1) ELSE substr(target, 8) END
+    WHERE action LIKE 'control.%' AND target LIKE 'stream:%';
+  CREATE INDEX audit_stream ON audit(stream, id) WHERE stream IS NOT NULL;
+  `,
 ];

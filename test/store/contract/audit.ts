@@ -29,6 +29,28 @@ export function describeAuditLog(engine: string, maker: StoreMaker): void {
       expect((await store.audit.range({ from: 0, to: 11, limit: 10 }))[0]).toEqual({ t: 10, actor: 'policy:failover', action: 'control.switch', target: 'stream:s10', reason: 'why', data: { t: 10 } });
     });
 
+    it("reads the controller's entries of some streams, at most `perStream` each, newest first, whatever else was written since", async () => {
+      const store = await stores.open();
+      const control = (t: number, stream: string, action = 'control.switch') => store.audit.append({ t, actor: 'policy:failover', action, target: `stream:${stream} line:primary>backup`, reason: 'primary down', data: { t } });
+      await control(1, 's1');
+      await control(2, 's2');
+      await control(3, 's1', 'control.switch.done');
+      await control(4, 's10');
+      // rows about s1 that are not the controller's, and many of other streams after them
+      await store.audit.append({ t: 5, actor: 'alice', action: 'ws.pin', target: 's1', reason: 'hold it' });
+      for (let t = 6; t < 56; t++) await control(t, `other${t}`);
+      const rows = await store.audit.controlOf(['s1', 's2', 's1'], 10);
+      expect(rows.map((e) => [e.t, e.action, e.target.split(' ')[0]])).toEqual([
+        [3, 'control.switch.done', 'stream:s1'],
+        [2, 'control.switch', 'stream:s2'],
+        [1, 'control.switch', 'stream:s1'],
+      ]);
+      expect(rows[2]).toEqual({ t: 1, actor: 'policy:failover', action: 'control.switch', target: 'stream:s1 line:primary>backup', reason: 'primary down', data: { t: 1 } });
+      expect((await store.audit.controlOf(['s1'], 1)).map((e) => e.t)).toEqual([3]);
+      expect(await store.audit.controlOf(['nothing'], 10)).toEqual([]);
+      expect(await store.audit.controlOf([], 10)).toEqual([]);
+    });
+
     it('never hands out URL credentials: neither of entries appended nor of rows written before masking existed', async () => {
       const secret = 'rtmp://alice:pa55word@cdn.example/live/s1?token=t0ken&quality=hd';
       const masked = 'rtmp://alice:***@cdn.example/live/s1?token=***&quality=hd';
