@@ -27,8 +27,8 @@ export interface LiveIncidents {
   open(): Incident[];
   /** The current incident of a dedup key (a later one may have replaced the one a ticket is about). */
   byDedupKey(key: string): Incident | undefined;
-  /** Applies an action to an incident by id: written to the store and published. */
-  act(id: string, input: ActionInput, now: number): unknown;
+  /** Applies an action to an incident by id (`stored`: as read from the store, for one resolved and no longer held): written to the store and published. */
+  act(id: string, input: ActionInput, now: number, stored?: Incident): unknown;
 }
 
 /** Where the ticket state lives: the durable outbox and the SLA timers. */

@@ -26,7 +26,8 @@ export class TicketTimeline {
         await this.stored.save(inc, [{ incidentId, t: now, type: 'action', data: { by, action, ...detail } }]);
         return;
       }
-      this.live.act(incidentId, { type: 'action', by, action, detail }, now);
+      // A resolved incident the manager no longer holds (a delivery finishing after a restart) is acted on as stored.
+      this.live.act(incidentId, { type: 'action', by, action, detail }, now, inc);
     } catch (err) {
       this.log?.warn({ err, incidentId, action }, 'could not record a ticket step on the incident timeline');
     }
