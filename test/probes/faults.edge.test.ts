@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl, startProber } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
-import { closeServer, freePort, publish, serveDir, serveGarbage, stopProcess, tempDir, waitFor } from './helpers/media.ts';
+import { closeServer, freePort, publish, serveDir, serveGarbage, stopProcess, tempDir } from './helpers/media.ts';
+import { until } from '../helpers/until.ts';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -78,7 +79,7 @@ describe('faults as classified samples', () => {
     const log = new SampleLog();
     let h: { stop(): Promise<void> } | undefined;
     try {
-      await waitFor(() => existsSync(join(tmp.dir, 'index.m3u8')), 10_000, 'HLS playlist');
+      await until('HLS playlist', () => existsSync(join(tmp.dir, 'index.m3u8')), 10_000, 100);
       h = probeUrl(`http://127.0.0.1:${port}/index.m3u8`, { ...id, stream: 'hls', onSample: log.onSample });
       const up = await log.until((s) => s.connected, 8000);
       expect(up.startupMs).toBeLessThan(3000);
@@ -109,7 +110,7 @@ describe('faults as classified samples', () => {
         const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, `http://127.0.0.1:${port}/live/a.flv`]);
       const pids = JSON.parse(stdout.trim()) as number[];
       expect(pids.length).toBeGreaterThan(0);
-      await waitFor(() => pids.every(gone), 2000, 'orphaned ffprobe to be killed');
+      await until('orphaned ffprobe to be killed', () => pids.every(gone), 2000, 100);
     } finally {
       silent.close();
     }

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { liveChildPids } from '../../src/common/children.ts';
 import { probeUrl } from '../../probes/prober.ts';
 import { SampleLog } from './helpers/collect.ts';
-import { closeServer, freePort, publish, serveDir, stopProcess, tempDir, waitFor } from './helpers/media.ts';
+import { closeServer, freePort, publish, serveDir, stopProcess, tempDir } from './helpers/media.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * A line that is starting up has neither connected nor failed yet: the probe knows nothing about
@@ -30,7 +31,7 @@ describe('first connect attempt', () => {
     const log = new SampleLog();
     let h: { stop(): Promise<void> } | undefined;
     try {
-      await waitFor(() => existsSync(join(tmp.dir, 'index.m3u8')), 10_000, 'HLS playlist');
+      await until('HLS playlist', () => existsSync(join(tmp.dir, 'index.m3u8')), 10_000, 100);
       const started = performance.now();
       // 250 ms windows, first playlist answered after 1.5 s: six windows pass before the line is up.
       h = probeUrl(`http://127.0.0.1:${port}/index.m3u8`, { ...id, stream: 'hls', windowMs: 250, onSample: log.onSample });

@@ -7,19 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath } from '../../../src/common/binaries.ts';
 import { freePort } from '../../../src/lab/ports.ts';
+import { until } from '../../helpers/until.ts';
 
 /** Real processes for edge tests: a media server, publishers, odd servers. Test-only. */
 
 export { freePort };
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function canConnect(port: number): Promise<boolean> {
   const { connect } = await import('node:net');
@@ -68,7 +60,7 @@ export async function startMediaServer(): Promise<MediaServer> {
   writeFileSync(file, JSON.stringify(config));
   const app = fileURLToPath(new URL('../../../node_modules/node-media-server/bin/app.js', import.meta.url));
   const proc = spawn(process.execPath, [app, '-c', file, '--no-admin'], { stdio: 'ignore' });
-  await waitFor(async () => (await canConnect(rtmpPort)) && (await canConnect(httpPort)), 10_000, 'node-media-server');
+  await until('node-media-server', async () => (await canConnect(rtmpPort)) && (await canConnect(httpPort)), 10_000, 100);
   return {
     rtmpPort,
     httpPort,
@@ -165,4 +157,3 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export { waitFor };
